@@ -1,0 +1,66 @@
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use kodiak::config::Settings;
+use kodiak::telemetry::crash::{self, CrashReport};
+
+use super::CrashCommand;
+
+pub(super) fn run(command: &CrashCommand, settings: &Settings) -> Result<ExitCode> {
+    let dir = &settings.paths.crash_dir;
+    match command {
+        CrashCommand::List { json } => {
+            let reports = crash::list(dir)?;
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&reports)?);
+            } else if reports.is_empty() {
+                println!("no crash reports in {}", dir.display());
+            } else {
+                for report in &reports {
+                    println!("{}  {}  {}", report.id, report.timestamp, report.message);
+                }
+            }
+        }
+        CrashCommand::Show { id } => print_report(&crash::read(dir, id)?),
+        CrashCommand::Clear => {
+            let removed = crash::clear(dir)?;
+            println!("removed {removed} crash report(s) from {}", dir.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_report(report: &CrashReport) {
+    println!("Crash report {}", report.id);
+    println!("time       {}", report.timestamp);
+    println!(
+        "version    {} ({}/{})",
+        report.version, report.os, report.arch
+    );
+    println!("thread     {}", report.thread);
+    println!("message    {}", report.message);
+    if let Some(location) = &report.location {
+        println!("location   {location}");
+    }
+    println!("\nRecent log events ({}):", report.recent_log_events.len());
+    for event in &report.recent_log_events {
+        let fields: Vec<String> = event
+            .fields
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        println!(
+            "  {} {:5} {}: {} {}",
+            event.timestamp,
+            event.level,
+            event.target,
+            event.message,
+            fields.join(" ")
+        );
+    }
+    println!("\nBacktrace:");
+    for line in &report.backtrace {
+        println!("  {line}");
+    }
+}

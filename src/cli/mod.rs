@@ -1,0 +1,144 @@
+//! The command line: a thin shell over the Kodiak core. Parsing is clap's; each command
+//! handler turns core results into text or JSON and an exit code.
+
+mod config_cmd;
+mod crash_cmd;
+mod health_cmd;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::{Args, Parser, Subcommand};
+
+use kodiak::config::{self, ConfigError, Overrides, Settings};
+use kodiak::telemetry::{self, crash};
+
+/// Offline, keyboard-driven document review with a local LLM.
+#[derive(Debug, Parser)]
+#[command(name = "kodiak", version, about, arg_required_else_help = true)]
+pub struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Args)]
+struct GlobalArgs {
+    /// Configuration file [default: $XDG_CONFIG_HOME/kodiak/config.toml; env: KODIAK_CONFIG]
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Data directory for the database and index [env: KODIAK_DATA_DIR]
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Log level or filter, e.g. `debug` or `kodiak=trace` [env: KODIAK_LOG]
+    #[arg(long, global = true, value_name = "LEVEL")]
+    log_level: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check every component; exit 0 healthy, 1 degraded, 2 unhealthy
+    Health {
+        /// Print JSON instead of a table
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check, show or locate the configuration
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// List, show or clear local crash reports
+    #[command(subcommand, name = "crash-reports")]
+    CrashReports(CrashCommand),
+    /// Developer aids
+    #[command(subcommand, hide = true)]
+    Debug(DebugCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Validate the configuration; exit 2 with the offending key when it is wrong
+    Check,
+    /// Print the effective configuration, after files, environment and flags
+    Show,
+    /// Print the configuration file and the folders Kodiak uses
+    Path,
+}
+
+#[derive(Debug, Subcommand)]
+enum CrashCommand {
+    /// List crash reports, newest first
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one crash report
+    Show { id: String },
+    /// Delete all crash reports
+    Clear,
+}
+
+#[derive(Debug, Subcommand)]
+enum DebugCommand {
+    /// Panic on purpose, to exercise the crash-report path
+    Panic {
+        #[arg(long, default_value = "deliberate panic from `kodiak debug panic`")]
+        message: String,
+    },
+}
+
+/// Exit code for a configuration error, as for a usage error.
+const EXIT_CONFIG: u8 = 2;
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("kodiak: error: {error:#}");
+            if error.downcast_ref::<ConfigError>().is_some() {
+                ExitCode::from(EXIT_CONFIG)
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    let overrides = Overrides {
+        config_file: cli.global.config,
+        data_dir: cli.global.data_dir,
+        log_level: cli.global.log_level,
+    };
+    let settings = config::load(&overrides, &|key| std::env::var(key).ok())?;
+
+    // Configuration commands only read; everything else logs and may crash.
+    if let Command::Config(command) = &cli.command {
+        return config_cmd::run(command, &settings);
+    }
+    let telemetry = start_telemetry(&settings);
+
+    let code = match cli.command {
+        Command::Health { json } => health_cmd::run(settings, json)?,
+        Command::CrashReports(command) => crash_cmd::run(&command, &settings)?,
+        Command::Debug(DebugCommand::Panic { message }) => {
+            tracing::info!("panicking on request");
+            panic!("{message}");
+        }
+        Command::Config(_) => ExitCode::SUCCESS,
+    };
+    drop(telemetry);
+    Ok(code)
+}
+
+fn start_telemetry(settings: &Settings) -> telemetry::Telemetry {
+    let telemetry = telemetry::init(settings);
+    crash::install_panic_hook(
+        crash::CrashSettings::from_settings(settings),
+        telemetry.recent.clone(),
+    );
+    tracing::debug!(version = env!("CARGO_PKG_VERSION"), "kodiak started");
+    telemetry
+}

@@ -1,0 +1,362 @@
+use std::path::{Path, PathBuf};
+
+use tracing_subscriber::EnvFilter;
+
+use super::error::Source;
+use super::paths::{BaseDirs, resolve};
+use super::{Config, ConfigError, Invalid, Paths};
+
+/// Values given on the command line; they win over the environment and the file.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub config_file: Option<PathBuf>,
+    pub data_dir: Option<PathBuf>,
+    pub log_level: Option<String>,
+}
+
+/// The validated configuration and the paths derived from it.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub config: Config,
+    pub paths: Paths,
+}
+
+impl Settings {
+    /// Settings rooted in one directory, for tests and benchmarks: data, logs and crash
+    /// reports all live below `root`.
+    pub fn in_dir(root: &Path, config: Config) -> Settings {
+        Settings {
+            paths: Paths {
+                config_file: root.join("config.toml"),
+                config_file_read: false,
+                data_dir: root.join("data"),
+                database: root.join("data").join(DATABASE_FILE),
+                log_dir: root.join("logs"),
+                crash_dir: root.join("crash-reports"),
+            },
+            config,
+        }
+    }
+}
+
+const DATABASE_FILE: &str = "kodiak.db";
+
+/// Loads the configuration: built-in defaults, then the config file (`--config`,
+/// `KODIAK_CONFIG`, or `$XDG_CONFIG_HOME/kodiak/config.toml`), then `KODIAK_DATA_DIR` and
+/// `KODIAK_LOG`, then the command-line flags. `env` looks up environment variables.
+pub fn load(
+    overrides: &Overrides,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Settings, ConfigError> {
+    let dirs =
+        BaseDirs::from_env(env).ok_or_else(|| ConfigError::NoHome("HOME is not set".into()))?;
+    let cwd = std::env::current_dir().map_err(|e| ConfigError::NoHome(e.to_string()))?;
+
+    let explicit_file = overrides.config_file.clone().or_else(|| {
+        env("KODIAK_CONFIG")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    });
+    let config_file = match &explicit_file {
+        Some(path) => resolve(path, &dirs.home, &cwd),
+        None => dirs.default_config_file(),
+    };
+
+    let (mut config, config_file_read) = match std::fs::read_to_string(&config_file) {
+        Ok(text) => (parse(&text, &config_file)?, true),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if explicit_file.is_some() {
+                return Err(ConfigError::NotFound { path: config_file });
+            }
+            (Config::default(), false)
+        }
+        Err(source) => {
+            return Err(ConfigError::Read {
+                path: config_file,
+                source,
+            });
+        }
+    };
+    // Paths written in the file are relative to the file's own directory.
+    let file_dir = config_file.parent().unwrap_or(&cwd).to_path_buf();
+    for path in [
+        &mut config.data_dir,
+        &mut config.logging.directory,
+        &mut config.crash_reports.directory,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        *path = resolve(path, &dirs.home, &file_dir);
+    }
+
+    if let Some(dir) = env("KODIAK_DATA_DIR").filter(|v| !v.is_empty()) {
+        config.data_dir = Some(resolve(Path::new(&dir), &dirs.home, &cwd));
+    }
+    if let Some(dir) = &overrides.data_dir {
+        config.data_dir = Some(resolve(dir, &dirs.home, &cwd));
+    }
+    if let Some(level) = env("KODIAK_LOG").filter(|v| !v.is_empty()) {
+        check_log_level(&level, Source::Env("KODIAK_LOG"))?;
+        config.logging.level = level;
+    }
+    if let Some(level) = &overrides.log_level {
+        check_log_level(level, Source::Flag("--log-level"))?;
+        config.logging.level = level.clone();
+    }
+
+    let data_dir = config
+        .data_dir
+        .clone()
+        .unwrap_or_else(|| dirs.data.join("kodiak"));
+    let state_dir = dirs.state.join("kodiak");
+    let paths = Paths {
+        config_file,
+        config_file_read,
+        database: data_dir.join(DATABASE_FILE),
+        data_dir,
+        log_dir: config
+            .logging
+            .directory
+            .clone()
+            .unwrap_or_else(|| state_dir.join("logs")),
+        crash_dir: config
+            .crash_reports
+            .directory
+            .clone()
+            .unwrap_or_else(|| state_dir.join("crash-reports")),
+    };
+    Ok(Settings { config, paths })
+}
+
+/// Parses and validates the text of a config file; errors name `path`, the key and the line.
+pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+    let invalid =
+        |key: Option<String>, line: Option<usize>, message: String| ConfigError::Invalid {
+            origin: Source::File(path.to_path_buf()),
+            key,
+            line,
+            message,
+        };
+    let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+
+    let deserializer = toml::Deserializer::parse(text).map_err(|e| {
+        invalid(
+            None,
+            e.span().map(|s| line_of(s.start)),
+            e.message().trim().to_owned(),
+        )
+    })?;
+    let config: Config = serde_path_to_error::deserialize(deserializer).map_err(|e| {
+        let key = e.path().to_string();
+        let key = (key != ".").then_some(key);
+        let inner = e.into_inner();
+        invalid(
+            key,
+            inner.span().map(|s| line_of(s.start)),
+            inner.message().trim().to_owned(),
+        )
+    })?;
+    config.validate().map_err(|Invalid { key, message }| {
+        invalid(
+            Some(key.to_owned()),
+            line_of_key(text, key).map(line_of),
+            message,
+        )
+    })?;
+    Ok(config)
+}
+
+/// The byte offset where a dotted key is set in a TOML document, for pointing at a value
+/// that parsed but failed validation.
+fn line_of_key(text: &str, dotted: &str) -> Option<usize> {
+    let doc = toml::de::DeTable::parse(text).ok()?;
+    let mut table = doc.get_ref();
+    let mut parts = dotted.split('.').peekable();
+    while let Some(part) = parts.next() {
+        let value = table.get(part)?;
+        if parts.peek().is_none() {
+            return Some(value.span().start);
+        }
+        table = value.get_ref().as_table()?;
+    }
+    None
+}
+
+/// Accepts a level name (`error`, `warn`, `info`, `debug`, `trace`, `off`) or a full filter
+/// such as `kodiak=debug,warn`. A bare word that is not a level is refused: `EnvFilter` alone
+/// would read it as a target name and silently log nothing.
+pub fn log_filter(level: &str) -> Result<EnvFilter, String> {
+    const LEVELS: [&str; 6] = ["error", "warn", "info", "debug", "trace", "off"];
+    let plain = !level.contains(['=', ',', '[']);
+    if plain && !LEVELS.contains(&level.to_ascii_lowercase().as_str()) {
+        return Err(format!(
+            "unknown log level `{level}`; use one of {} or a filter such as `kodiak=debug`",
+            LEVELS.join(", ")
+        ));
+    }
+    EnvFilter::builder()
+        .parse(level)
+        .map_err(|e| format!("invalid log filter `{level}`: {e}"))
+}
+
+fn check_log_level(level: &str, origin: Source) -> Result<(), ConfigError> {
+    log_filter(level)
+        .map(|_| ())
+        .map_err(|message| ConfigError::Invalid {
+            origin,
+            key: None,
+            line: None,
+            message,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{LogFormat, Synchronous};
+
+    fn err(text: &str) -> String {
+        parse(text, Path::new("/etc/kodiak/config.toml"))
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn valid_file_sets_values_and_keeps_other_defaults() {
+        let config = parse(
+            "[database]\npool_max_size = 8\nsynchronous = \"full\"\n[logging]\nformat = \"json\"\n",
+            Path::new("c.toml"),
+        )
+        .unwrap();
+        assert_eq!(config.database.pool_max_size, 8);
+        assert_eq!(config.database.synchronous, Synchronous::Full);
+        assert_eq!(config.logging.format, LogFormat::Json);
+        assert_eq!(config.crash_reports, Config::default().crash_reports);
+    }
+
+    #[test]
+    fn unknown_key_names_file_line_and_key() {
+        assert_eq!(
+            err("[database]\npool_max_sizes = 3\n"),
+            "invalid configuration in /etc/kodiak/config.toml, line 2: key `database.pool_max_sizes`: \
+             unknown field `pool_max_sizes`, expected one of `pool_max_size`, `pool_min_idle`, \
+             `connection_timeout_secs`, `busy_timeout_ms`, `synchronous`, `slow_checkout_ms`"
+        );
+        assert!(err("bogus = 1\n").contains("line 1: key `bogus`: unknown field `bogus`"));
+    }
+
+    #[test]
+    fn wrong_type_names_key_and_expected_type() {
+        assert_eq!(
+            err("[database]\npool_max_size = \"five\"\n"),
+            "invalid configuration in /etc/kodiak/config.toml, line 2: key `database.pool_max_size`: \
+             invalid type: string \"five\", expected u32"
+        );
+        assert!(
+            err("[logging]\nformat = \"xml\"\n").ends_with(
+                "key `logging.format`: unknown variant `xml`, expected `text` or `json`"
+            )
+        );
+    }
+
+    #[test]
+    fn out_of_range_value_points_at_its_line() {
+        assert_eq!(
+            err("# comment\n[database]\n\npool_max_size = 0\n"),
+            "invalid configuration in /etc/kodiak/config.toml, line 4: key `database.pool_max_size`: \
+             must be between 1 and 64, got 0"
+        );
+        assert!(
+            err("[database]\npool_max_size = 2\npool_min_idle = 3\n")
+                .contains("line 3: key `database.pool_min_idle`: must be between 0 and 2, got 3")
+        );
+        assert!(err("[logging]\nlevel = \"loud\"\n").contains("unknown log level `loud`"));
+    }
+
+    #[test]
+    fn syntax_error_gives_line() {
+        assert!(err("a = 1\n[database\n").contains("line 2: unclosed table"));
+    }
+
+    fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn environment_overrides_file_and_flags_override_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("k.toml");
+        std::fs::write(
+            &file,
+            "data_dir = \"relative-data\"\n[logging]\nlevel = \"warn\"\n",
+        )
+        .unwrap();
+        let overrides = Overrides {
+            config_file: Some(file.clone()),
+            ..Overrides::default()
+        };
+        let settings = load(&overrides, &env_of(&[("HOME", "/home/r")])).unwrap();
+        assert!(settings.paths.config_file_read);
+        // Relative paths in the file are relative to the file.
+        assert_eq!(settings.paths.data_dir, dir.path().join("relative-data"));
+        assert_eq!(settings.config.logging.level, "warn");
+        assert_eq!(
+            settings.paths.log_dir,
+            PathBuf::from("/home/r/.local/state/kodiak/logs")
+        );
+
+        let env = env_of(&[
+            ("HOME", "/home/r"),
+            ("KODIAK_DATA_DIR", "/srv/k"),
+            ("KODIAK_LOG", "debug"),
+        ]);
+        let settings = load(&overrides, &env).unwrap();
+        assert_eq!(settings.paths.database, PathBuf::from("/srv/k/kodiak.db"));
+        assert_eq!(settings.config.logging.level, "debug");
+
+        let flags = Overrides {
+            data_dir: Some(PathBuf::from("/flag/dir")),
+            log_level: Some("trace".into()),
+            ..overrides
+        };
+        let settings = load(&flags, &env).unwrap();
+        assert_eq!(settings.paths.data_dir, PathBuf::from("/flag/dir"));
+        assert_eq!(settings.config.logging.level, "trace");
+    }
+
+    #[test]
+    fn bad_override_names_its_source() {
+        let env = env_of(&[
+            ("HOME", "/home/r"),
+            ("KODIAK_LOG", "chatty"),
+            ("XDG_CONFIG_HOME", "/nonexistent"),
+        ]);
+        let e = load(&Overrides::default(), &env).unwrap_err().to_string();
+        assert!(e.starts_with("invalid configuration in environment variable KODIAK_LOG: unknown log level `chatty`"), "{e}");
+    }
+
+    #[test]
+    fn missing_explicit_file_is_an_error_but_missing_default_is_not() {
+        let env = env_of(&[("HOME", "/nonexistent-home")]);
+        let settings = load(&Overrides::default(), &env).unwrap();
+        assert!(!settings.paths.config_file_read);
+        assert_eq!(settings.config, Config::default());
+        assert_eq!(
+            settings.paths.data_dir,
+            PathBuf::from("/nonexistent-home/.local/share/kodiak")
+        );
+
+        let env = env_of(&[("HOME", "/h"), ("KODIAK_CONFIG", "/nope/kodiak.toml")]);
+        let e = load(&Overrides::default(), &env).unwrap_err().to_string();
+        assert!(
+            e.starts_with("config file /nope/kodiak.toml not found"),
+            "{e}"
+        );
+    }
+}

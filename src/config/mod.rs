@@ -1,0 +1,198 @@
+//! Configuration: embedded defaults, then the user's TOML file, then environment overrides,
+//! validated into a typed [`Config`]. A bad value is an error naming the key, never a panic.
+//!
+//! `config.example.toml` at the top of the repository documents every key; a test keeps it
+//! equal to [`Config::default`].
+
+mod error;
+mod load;
+mod paths;
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+pub use error::ConfigError;
+pub use load::{Overrides, Settings, load, log_filter, parse};
+pub use paths::Paths;
+
+/// The whole configuration. Every section has defaults, so an empty file is valid.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Where the database and index live. Default: `$XDG_DATA_HOME/kodiak`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    pub database: DatabaseConfig,
+    pub logging: LoggingConfig,
+    pub crash_reports: CrashReportsConfig,
+}
+
+/// `[database]`: the SQLite connection pool.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    pub pool_max_size: u32,
+    pub pool_min_idle: u32,
+    pub connection_timeout_secs: u64,
+    pub busy_timeout_ms: u32,
+    pub synchronous: Synchronous,
+    /// A checkout slower than this logs "database pool exhausted" with the pool's counts.
+    pub slow_checkout_ms: u64,
+}
+
+/// SQLite's `synchronous` pragma. `normal` is safe with WAL (a power cut may lose the last
+/// transactions, never corrupt the file); `full` also keeps those.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Synchronous {
+    Normal,
+    Full,
+}
+
+impl Synchronous {
+    pub fn as_sql(self) -> &'static str {
+        match self {
+            Synchronous::Normal => "NORMAL",
+            Synchronous::Full => "FULL",
+        }
+    }
+}
+
+/// `[logging]`: rolling log files.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LoggingConfig {
+    /// A level (`error` … `trace`) or a filter such as `kodiak=debug,warn`.
+    pub level: String,
+    pub format: LogFormat,
+    /// Default: `$XDG_STATE_HOME/kodiak/logs`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub directory: Option<PathBuf>,
+    pub rotation: Rotation,
+    pub max_log_files: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Rotation {
+    Hourly,
+    Daily,
+    Never,
+}
+
+/// `[crash_reports]`: one file per crash, for machines with no crash-reporting service.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CrashReportsConfig {
+    /// Default: `$XDG_STATE_HOME/kodiak/crash-reports`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub directory: Option<PathBuf>,
+    pub max_reports: usize,
+    pub max_total_bytes: u64,
+    /// How many recent log events each report carries.
+    pub log_events: usize,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        DatabaseConfig {
+            pool_max_size: 5,
+            pool_min_idle: 1,
+            connection_timeout_secs: 30,
+            busy_timeout_ms: 5_000,
+            synchronous: Synchronous::Normal,
+            slow_checkout_ms: 1_000,
+        }
+    }
+}
+
+impl Default for LoggingConfig {
+    fn default() -> Self {
+        LoggingConfig {
+            level: "info".to_owned(),
+            format: LogFormat::Text,
+            directory: None,
+            rotation: Rotation::Daily,
+            max_log_files: 14,
+        }
+    }
+}
+
+impl Default for CrashReportsConfig {
+    fn default() -> Self {
+        CrashReportsConfig {
+            directory: None,
+            max_reports: 20,
+            max_total_bytes: 10 * 1024 * 1024,
+            log_events: 50,
+        }
+    }
+}
+
+/// A value outside its allowed range: the dotted key and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    pub key: &'static str,
+    pub message: String,
+}
+
+fn check_range<T>(key: &'static str, value: T, min: T, max: T) -> Result<(), Invalid>
+where
+    T: PartialOrd + std::fmt::Display,
+{
+    if value < min || value > max {
+        return Err(Invalid {
+            key,
+            message: format!("must be between {min} and {max}, got {value}"),
+        });
+    }
+    Ok(())
+}
+
+impl Config {
+    /// Checks every value the types alone cannot: ranges and relations between keys.
+    pub fn validate(&self) -> Result<(), Invalid> {
+        let db = &self.database;
+        check_range("database.pool_max_size", db.pool_max_size, 1, 64)?;
+        check_range(
+            "database.pool_min_idle",
+            db.pool_min_idle,
+            0,
+            db.pool_max_size,
+        )?;
+        check_range(
+            "database.connection_timeout_secs",
+            db.connection_timeout_secs,
+            1,
+            600,
+        )?;
+        check_range("database.busy_timeout_ms", db.busy_timeout_ms, 0, 600_000)?;
+        check_range("database.slow_checkout_ms", db.slow_checkout_ms, 1, 600_000)?;
+
+        let log = &self.logging;
+        load::log_filter(&log.level).map_err(|message| Invalid {
+            key: "logging.level",
+            message,
+        })?;
+        check_range("logging.max_log_files", log.max_log_files, 1, 10_000)?;
+
+        let crash = &self.crash_reports;
+        check_range("crash_reports.max_reports", crash.max_reports, 1, 10_000)?;
+        check_range(
+            "crash_reports.max_total_bytes",
+            crash.max_total_bytes,
+            64 * 1024,
+            1 << 40,
+        )?;
+        check_range("crash_reports.log_events", crash.log_events, 0, 10_000)?;
+        Ok(())
+    }
+}

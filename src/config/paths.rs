@@ -1,0 +1,101 @@
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+/// Every place Kodiak reads or writes, resolved once at start.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Paths {
+    /// The configuration file consulted (it may not exist when it is the default one).
+    pub config_file: PathBuf,
+    /// Whether `config_file` existed and was read.
+    pub config_file_read: bool,
+    pub data_dir: PathBuf,
+    pub database: PathBuf,
+    pub log_dir: PathBuf,
+    pub crash_dir: PathBuf,
+}
+
+/// The XDG base directories Kodiak uses, from the environment with the spec's fallbacks.
+pub(super) struct BaseDirs {
+    pub home: PathBuf,
+    pub config: PathBuf,
+    pub data: PathBuf,
+    pub state: PathBuf,
+}
+
+impl BaseDirs {
+    /// `env` looks up a variable; an unset, empty or relative XDG variable falls back to the
+    /// default under `$HOME`, as the XDG Base Directory specification says.
+    pub fn from_env(env: &dyn Fn(&str) -> Option<String>) -> Option<BaseDirs> {
+        let home = PathBuf::from(env("HOME").filter(|h| !h.is_empty())?);
+        let xdg = |var: &str, fallback: &str| {
+            env(var)
+                .map(PathBuf::from)
+                .filter(|p| p.is_absolute())
+                .unwrap_or_else(|| home.join(fallback))
+        };
+        Some(BaseDirs {
+            config: xdg("XDG_CONFIG_HOME", ".config"),
+            data: xdg("XDG_DATA_HOME", ".local/share"),
+            state: xdg("XDG_STATE_HOME", ".local/state"),
+            home,
+        })
+    }
+
+    pub fn default_config_file(&self) -> PathBuf {
+        self.config.join("kodiak").join("config.toml")
+    }
+}
+
+/// Expands a leading `~` and makes a relative path absolute against `base`.
+pub(super) fn resolve(path: &Path, home: &Path, base: &Path) -> PathBuf {
+    let expanded = match path.strip_prefix("~") {
+        Ok(rest) => home.join(rest),
+        Err(_) => path.to_path_buf(),
+    };
+    if expanded.is_absolute() {
+        expanded
+    } else {
+        base.join(expanded)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn xdg_variables_win_over_home_fallbacks_unless_relative() {
+        let env = |k: &str| match k {
+            "HOME" => Some("/home/r".to_owned()),
+            "XDG_DATA_HOME" => Some("/srv/data".to_owned()),
+            "XDG_STATE_HOME" => Some("relative/ignored".to_owned()),
+            _ => None,
+        };
+        let dirs = BaseDirs::from_env(&env).unwrap();
+        assert_eq!(dirs.data, PathBuf::from("/srv/data"));
+        assert_eq!(dirs.state, PathBuf::from("/home/r/.local/state"));
+        assert_eq!(
+            dirs.default_config_file(),
+            PathBuf::from("/home/r/.config/kodiak/config.toml")
+        );
+    }
+
+    #[test]
+    fn resolve_expands_tilde_and_relative_paths() {
+        let home = Path::new("/home/r");
+        let base = Path::new("/etc/kodiak");
+        assert_eq!(
+            resolve(Path::new("~/cases"), home, base),
+            PathBuf::from("/home/r/cases")
+        );
+        assert_eq!(
+            resolve(Path::new("data"), home, base),
+            PathBuf::from("/etc/kodiak/data")
+        );
+        assert_eq!(
+            resolve(Path::new("/abs"), home, base),
+            PathBuf::from("/abs")
+        );
+    }
+}

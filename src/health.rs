@@ -1,0 +1,183 @@
+//! Whether every part of Kodiak is working, as one report for `kodiak health`, the health
+//! pane and scripts. Each component says `ok` plus its own figures; the overall status is
+//! `unhealthy` when Kodiak cannot keep the reviewer's work (the database), `degraded` when
+//! something around it is failing (logs, crash reports).
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::config::Settings;
+use crate::files;
+use crate::storage::{Database, PoolStatus, StorageError};
+use crate::telemetry::{self, crash};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Healthy,
+    Degraded,
+    Unhealthy,
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Status::Healthy => "healthy",
+            Status::Degraded => "degraded",
+            Status::Unhealthy => "unhealthy",
+        })
+    }
+}
+
+impl Status {
+    /// 0 healthy, 1 degraded, 2 unhealthy: usable straight from monitoring scripts.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Status::Healthy => 0,
+            Status::Degraded => 1,
+            Status::Unhealthy => 2,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HealthReport {
+    pub status: Status,
+    pub version: &'static str,
+    pub timestamp: String,
+    pub components: Components,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Components {
+    pub database: DatabaseHealth,
+    pub logs: LogsHealth,
+    pub crash_reports: CrashReportsHealth,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DatabaseHealth {
+    pub ok: bool,
+    /// Round trip of `SELECT 1` through the pool, checkout included.
+    pub latency_ms: Option<f64>,
+    pub pool: Option<PoolStatus>,
+    pub path: PathBuf,
+    pub schema_version: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LogsHealth {
+    pub ok: bool,
+    pub directory: PathBuf,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CrashReportsHealth {
+    pub ok: bool,
+    pub directory: PathBuf,
+    pub count: usize,
+    /// Timestamp of the newest report.
+    pub newest: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl Components {
+    fn status(&self) -> Status {
+        if !self.database.ok {
+            Status::Unhealthy
+        } else if !self.logs.ok || !self.crash_reports.ok {
+            Status::Degraded
+        } else {
+            Status::Healthy
+        }
+    }
+}
+
+/// Checks every component. `database` is the open database, or why it could not be opened.
+pub fn check(settings: &Settings, database: Result<&Database, &StorageError>) -> HealthReport {
+    let components = Components {
+        database: check_database(settings, database),
+        logs: check_logs(settings),
+        crash_reports: check_crash_reports(settings),
+    };
+    HealthReport {
+        status: components.status(),
+        version: env!("CARGO_PKG_VERSION"),
+        timestamp: telemetry::now_rfc3339(),
+        components,
+    }
+}
+
+fn check_database(
+    settings: &Settings,
+    database: Result<&Database, &StorageError>,
+) -> DatabaseHealth {
+    let mut health = DatabaseHealth {
+        ok: false,
+        latency_ms: None,
+        pool: None,
+        path: settings.paths.database.clone(),
+        schema_version: None,
+        error: None,
+    };
+    let db = match database {
+        Ok(db) => db,
+        Err(e) => {
+            health.error = Some(e.to_string());
+            return health;
+        }
+    };
+    let started = Instant::now();
+    let probe = db.conn().and_then(|conn| {
+        conn.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?;
+        Database::schema_version(&conn)
+    });
+    // Microsecond resolution is plenty and keeps the JSON readable.
+    health.latency_ms = Some((started.elapsed().as_secs_f64() * 1e6).round() / 1e3);
+    health.pool = Some(db.pool_status());
+    match probe {
+        Ok(version) => {
+            health.ok = true;
+            health.schema_version = Some(version);
+        }
+        Err(e) => health.error = Some(e.to_string()),
+    }
+    health
+}
+
+fn check_logs(settings: &Settings) -> LogsHealth {
+    let directory = settings.paths.log_dir.clone();
+    let ok = files::dir_is_writable(&directory);
+    LogsHealth {
+        ok,
+        error: (!ok).then(|| format!("cannot write log files in {}", directory.display())),
+        directory,
+    }
+}
+
+fn check_crash_reports(settings: &Settings) -> CrashReportsHealth {
+    let directory = settings.paths.crash_dir.clone();
+    match crash::list(&directory) {
+        Ok(reports) => CrashReportsHealth {
+            ok: true,
+            count: reports.len(),
+            newest: reports.first().map(|r| r.timestamp.clone()),
+            directory,
+            error: None,
+        },
+        Err(e) => CrashReportsHealth {
+            ok: false,
+            count: 0,
+            newest: None,
+            directory,
+            error: Some(e.to_string()),
+        },
+    }
+}

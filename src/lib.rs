@@ -1,0 +1,13 @@
+//! Kodiak: offline document review with a local LLM.
+//!
+//! This library is the core: it knows nothing about terminals. The command line (`src/cli`)
+//! and the terminal UI are thin shells over [`Kodiak`].
+
+pub mod config;
+pub mod files;
+pub mod health;
+pub mod service;
+pub mod storage;
+pub mod telemetry;
+
+pub use service::Kodiak;

@@ -1,0 +1,194 @@
+//! SQLite, the source of truth: a pool of connections with Kodiak's pragmas, versioned
+//! migrations, and a write helper that always takes the write lock up front.
+
+mod migrations;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use r2d2::{ManageConnection, Pool, PooledConnection};
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+use serde::Serialize;
+
+use crate::config::DatabaseConfig;
+use crate::files;
+
+pub use migrations::SCHEMA_VERSION;
+
+pub type Conn = PooledConnection<SqliteConnectionManager>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("cannot prepare the data directory {}: {source}", path.display())]
+    Prepare {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+
+    #[error("cannot open database {}: {source}; check the file, or move it aside to start afresh", path.display())]
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+
+    #[error("cannot migrate database {}: {source}", path.display())]
+    Migrate {
+        path: PathBuf,
+        source: migrations::MigrationError,
+    },
+
+    #[error(
+        "database pool exhausted: no connection within {waited_ms} ms \
+         ({connections} open, {idle} idle, {max} max); another task holds them all: \
+         retry, or raise [database] pool_max_size"
+    )]
+    PoolTimeout {
+        waited_ms: u128,
+        connections: u32,
+        idle: u32,
+        max: u32,
+    },
+
+    #[error("database error: {0}")]
+    Sql(#[from] rusqlite::Error),
+}
+
+/// How busy the pool is: shown in health and in every exhaustion warning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct PoolStatus {
+    pub connections: u32,
+    pub idle: u32,
+    pub max: u32,
+}
+
+/// The database: a pool of connections to one SQLite file. Cheap to clone.
+#[derive(Clone)]
+pub struct Database {
+    pool: Pool<SqliteConnectionManager>,
+    path: PathBuf,
+    slow_checkout: Duration,
+}
+
+impl Database {
+    /// Opens (creating if needed) the database at `path` with mode 0600 in a 0700 directory,
+    /// and migrates it to the current schema. A file that is not a database fails here, at
+    /// once, rather than on the pool's first checkout after its timeout.
+    pub fn open(path: &Path, config: &DatabaseConfig) -> Result<Database, StorageError> {
+        if let Some(dir) = path.parent() {
+            files::create_private_dir(dir).map_err(|source| StorageError::Prepare {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        files::ensure_private_file(path).map_err(|source| StorageError::Prepare {
+            path: path.to_path_buf(),
+            source,
+        })?;
+
+        let busy_timeout_ms = config.busy_timeout_ms;
+        let synchronous = config.synchronous.as_sql();
+        let manager = SqliteConnectionManager::file(path).with_init(move |conn| {
+            // journal_mode answers with a row, so it is read rather than executed.
+            let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+            if !mode.eq_ignore_ascii_case("wal") {
+                tracing::warn!(mode, "SQLite refused WAL journal mode");
+            }
+            conn.execute_batch(&format!(
+                "PRAGMA foreign_keys = ON;
+                 PRAGMA busy_timeout = {busy_timeout_ms};
+                 PRAGMA synchronous = {synchronous};"
+            ))
+        });
+
+        // The same manager opens the first connection, so migrations run with the pool's
+        // pragmas and a broken file is reported immediately.
+        let mut conn = manager.connect().map_err(|source| StorageError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        migrations::apply(&mut conn).map_err(|source| StorageError::Migrate {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        drop(conn);
+
+        let pool = Pool::builder()
+            .max_size(config.pool_max_size)
+            .min_idle(Some(config.pool_min_idle))
+            .connection_timeout(Duration::from_secs(config.connection_timeout_secs))
+            .build_unchecked(manager);
+        Ok(Database {
+            pool,
+            path: path.to_path_buf(),
+            slow_checkout: Duration::from_millis(config.slow_checkout_ms),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn pool_status(&self) -> PoolStatus {
+        let state = self.pool.state();
+        PoolStatus {
+            connections: state.connections,
+            idle: state.idle_connections,
+            max: self.pool.max_size(),
+        }
+    }
+
+    /// Checks out a connection. A slow checkout logs a warning with the pool's counts; one
+    /// that reaches the connection timeout is an error the caller can show, not a hang.
+    pub fn conn(&self) -> Result<Conn, StorageError> {
+        let started = Instant::now();
+        let result = self.pool.get();
+        let waited = started.elapsed();
+        if result.is_err() || waited >= self.slow_checkout {
+            let PoolStatus {
+                connections,
+                idle,
+                max,
+            } = self.pool_status();
+            tracing::warn!(
+                waited_ms = waited.as_millis() as u64,
+                connections,
+                idle,
+                max,
+                timed_out = result.is_err(),
+                "database pool exhausted"
+            );
+        }
+        result.map_err(|_| {
+            let status = self.pool_status();
+            StorageError::PoolTimeout {
+                waited_ms: waited.as_millis(),
+                connections: status.connections,
+                idle: status.idle,
+                max: status.max,
+            }
+        })
+    }
+
+    /// Runs `f` in a transaction that takes the write lock at once (`BEGIN IMMEDIATE`): a
+    /// deferred transaction that later upgrades to a write gets SQLITE_BUSY straight away,
+    /// ignoring busy_timeout. Commits when `f` succeeds, rolls back otherwise.
+    pub fn write<T, E>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<StorageError> + From<rusqlite::Error>,
+    {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let value = f(&tx)?;
+        tx.commit()?;
+        Ok(value)
+    }
+
+    /// The schema version recorded in the file.
+    pub fn schema_version(conn: &Connection) -> Result<i64, StorageError> {
+        Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,58 @@
+//! Shared helpers for tests that run the real `kodiak` binary in a private sandbox.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+/// A throwaway home: config, data and state directories all live in one temp dir, and no
+/// KODIAK_* variable from the caller's environment leaks in.
+pub struct Sandbox {
+    pub dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    pub fn new() -> Sandbox {
+        Sandbox {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn config_file(&self) -> PathBuf {
+        self.path().join("config/kodiak/config.toml")
+    }
+
+    pub fn write_config(&self, text: &str) {
+        let file = self.config_file();
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(file, text).unwrap();
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.path().join("data/kodiak")
+    }
+
+    pub fn crash_dir(&self) -> PathBuf {
+        self.path().join("state/kodiak/crash-reports")
+    }
+
+    pub fn log_dir(&self) -> PathBuf {
+        self.path().join("state/kodiak/logs")
+    }
+
+    pub fn kodiak(&self) -> Command {
+        let mut cmd = Command::cargo_bin("kodiak").unwrap();
+        cmd.env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", self.path())
+            .env("XDG_CONFIG_HOME", self.path().join("config"))
+            .env("XDG_DATA_HOME", self.path().join("data"))
+            .env("XDG_STATE_HOME", self.path().join("state"))
+            .env("RUST_BACKTRACE", "0");
+        cmd
+    }
+}
