@@ -1,0 +1,29 @@
+# Kodiak's two everyday commands, on a fresh Debian/Ubuntu machine with a Rust toolchain:
+#   make run    set up, build, and open Kodiak on the sample documents
+#   make test   set up, then check formatting and lints and run every test
+SHELL := /bin/bash
+CARGO ?= cargo
+# The demo data directory `make run` works in, kept apart from your own data.
+KODIAK_DEMO_DIR ?= $(HOME)/.cache/kodiak/demo
+
+.PHONY: setup build run test bench models
+
+setup:
+	scripts/setup
+
+models:
+	scripts/fetch-models
+
+build: setup
+	$(CARGO) build --release --locked
+
+run: build
+	$(CARGO) run --release --locked --quiet -- --data-dir "$(KODIAK_DEMO_DIR)" health
+
+test: setup
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --all-targets --locked -- -D warnings
+	$(CARGO) test --locked
+
+bench: setup
+	$(CARGO) bench --locked
