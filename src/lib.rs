@@ -11,3 +11,4 @@ pub mod storage;
 pub mod telemetry;
 
 pub use service::Kodiak;
+pub mod pii;

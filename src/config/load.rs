@@ -158,23 +158,27 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         )
     })?;
     config.validate().map_err(|Invalid { key, message }| {
-        invalid(
-            Some(key.to_owned()),
-            line_of_key(text, key).map(line_of),
-            message,
-        )
+        let line = line_of_key(text, &key).map(line_of);
+        invalid(Some(key), line, message)
     })?;
     Ok(config)
 }
 
-/// The byte offset where a dotted key is set in a TOML document, for pointing at a value
-/// that parsed but failed validation.
+/// The byte offset where a dotted key (`a.b`, or `a.list[2].c` for arrays of tables) is set
+/// in a TOML document, for pointing at a value that parsed but failed validation.
 fn line_of_key(text: &str, dotted: &str) -> Option<usize> {
     let doc = toml::de::DeTable::parse(text).ok()?;
     let mut table = doc.get_ref();
     let mut parts = dotted.split('.').peekable();
     while let Some(part) = parts.next() {
-        let value = table.get(part)?;
+        let (name, index) = match part.split_once('[') {
+            Some((name, rest)) => (name, rest.trim_end_matches(']').parse::<usize>().ok()),
+            None => (part, None),
+        };
+        let mut value = table.get(name)?;
+        if let Some(index) = index {
+            value = value.get_ref().as_array()?.get(index)?;
+        }
         if parts.peek().is_none() {
             return Some(value.span().start);
         }

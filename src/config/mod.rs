@@ -26,6 +26,7 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub logging: LoggingConfig,
     pub crash_reports: CrashReportsConfig,
+    pub pii: PiiConfig,
 }
 
 /// `[database]`: the SQLite connection pool.
@@ -101,6 +102,42 @@ pub struct CrashReportsConfig {
     pub log_events: usize,
 }
 
+/// `[pii]`: finding personal data in documents.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PiiConfig {
+    /// Scan documents for PII while ingesting.
+    pub detect: bool,
+    /// Findings scoring below this (0.0-1.0) are dropped.
+    pub threshold: f32,
+    /// Extra recognizers: `[[pii.custom]]` tables.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub custom: Vec<CustomRecognizer>,
+}
+
+/// A user-defined recognizer: a regular expression whose matches are PII of type `name`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomRecognizer {
+    /// Type name, in upper snake case like the built-in ones (e.g. `EMPLOYEE_ID`).
+    pub name: String,
+    pub regex: String,
+    pub score: f32,
+    /// Words that, near a match, raise its score.
+    #[serde(default)]
+    pub context: Vec<String>,
+}
+
+impl Default for PiiConfig {
+    fn default() -> Self {
+        PiiConfig {
+            detect: true,
+            threshold: 0.5,
+            custom: Vec::new(),
+        }
+    }
+}
+
 impl Default for DatabaseConfig {
     fn default() -> Self {
         DatabaseConfig {
@@ -140,17 +177,17 @@ impl Default for CrashReportsConfig {
 /// A value outside its allowed range: the dotted key and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invalid {
-    pub key: &'static str,
+    pub key: String,
     pub message: String,
 }
 
-fn check_range<T>(key: &'static str, value: T, min: T, max: T) -> Result<(), Invalid>
+fn check_range<T>(key: &str, value: T, min: T, max: T) -> Result<(), Invalid>
 where
     T: PartialOrd + std::fmt::Display,
 {
     if value < min || value > max {
         return Err(Invalid {
-            key,
+            key: key.to_owned(),
             message: format!("must be between {min} and {max}, got {value}"),
         });
     }
@@ -179,7 +216,7 @@ impl Config {
 
         let log = &self.logging;
         load::log_filter(&log.level).map_err(|message| Invalid {
-            key: "logging.level",
+            key: "logging.level".to_owned(),
             message,
         })?;
         check_range("logging.max_log_files", log.max_log_files, 1, 10_000)?;
@@ -193,6 +230,31 @@ impl Config {
             1 << 40,
         )?;
         check_range("crash_reports.log_events", crash.log_events, 0, 10_000)?;
+
+        let pii = &self.pii;
+        check_range("pii.threshold", pii.threshold, 0.0, 1.0)?;
+        for (i, custom) in pii.custom.iter().enumerate() {
+            let key = |field: &str| format!("pii.custom[{i}].{field}");
+            let upper_snake = !custom.name.is_empty()
+                && custom
+                    .name
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+            if !upper_snake {
+                return Err(Invalid {
+                    key: key("name"),
+                    message: format!(
+                        "`{}` is not a type name; use upper snake case such as EMPLOYEE_ID",
+                        custom.name
+                    ),
+                });
+            }
+            regex::Regex::new(&custom.regex).map_err(|e| Invalid {
+                key: key("regex"),
+                message: format!("invalid regular expression: {e}"),
+            })?;
+            check_range(&key("score"), custom.score, 0.0, 1.0)?;
+        }
         Ok(())
     }
 }

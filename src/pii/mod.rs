@@ -1,0 +1,303 @@
+//! Finding personal data in text: recognizers (regular expressions from the linear-time
+//! `regex` crate, validators and context words), overlap resolution, and redaction with
+//! placeholders that stay stable within a document.
+
+mod recognizers;
+mod redact;
+mod validate;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::PiiConfig;
+use recognizers::{Pattern, Recognizer};
+pub use redact::{Redaction, redact};
+use validate::Verdict;
+
+/// What a span of personal data is. Built-in names follow Microsoft Presidio's.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PiiKind {
+    EmailAddress,
+    PhoneNumber,
+    CreditCard,
+    IbanCode,
+    UsSsn,
+    IpAddress,
+    UkNino,
+    Person,
+    DateOfBirth,
+    /// A recognizer from `[[pii.custom]]`, by its configured name.
+    Custom(String),
+}
+
+impl PiiKind {
+    pub fn as_str(&self) -> &str {
+        match self {
+            PiiKind::EmailAddress => "EMAIL_ADDRESS",
+            PiiKind::PhoneNumber => "PHONE_NUMBER",
+            PiiKind::CreditCard => "CREDIT_CARD",
+            PiiKind::IbanCode => "IBAN_CODE",
+            PiiKind::UsSsn => "US_SSN",
+            PiiKind::IpAddress => "IP_ADDRESS",
+            PiiKind::UkNino => "UK_NINO",
+            PiiKind::Person => "PERSON",
+            PiiKind::DateOfBirth => "DATE_OF_BIRTH",
+            PiiKind::Custom(name) => name,
+        }
+    }
+
+    /// The kind with this name: a built-in one, or else a custom one.
+    pub fn from_name(name: &str) -> PiiKind {
+        const BUILT_IN: [PiiKind; 9] = [
+            PiiKind::EmailAddress,
+            PiiKind::PhoneNumber,
+            PiiKind::CreditCard,
+            PiiKind::IbanCode,
+            PiiKind::UsSsn,
+            PiiKind::IpAddress,
+            PiiKind::UkNino,
+            PiiKind::Person,
+            PiiKind::DateOfBirth,
+        ];
+        BUILT_IN
+            .into_iter()
+            .find(|k| k.as_str() == name)
+            .unwrap_or_else(|| PiiKind::Custom(name.to_owned()))
+    }
+}
+
+impl fmt::Display for PiiKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for PiiKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for PiiKind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(PiiKind::from_name(&String::deserialize(d)?))
+    }
+}
+
+/// One span of personal data. `start`/`end` are byte offsets into the scanned text, end
+/// exclusive; [`char_offsets`] converts them for users.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    #[serde(rename = "type")]
+    pub kind: PiiKind,
+    pub start: usize,
+    pub end: usize,
+    pub score: f32,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PiiError {
+    #[error("invalid pattern for PII type {kind}: {reason}")]
+    Pattern { kind: String, reason: String },
+}
+
+/// Raised by a context word near a match (Presidio's default factor).
+const CONTEXT_BOOST: f32 = 0.35;
+/// How far around a match context words count, in bytes.
+const CONTEXT_BEFORE: usize = 40;
+const CONTEXT_AFTER: usize = 16;
+/// Capitalised words that start sentences, never names: "defendant The Company".
+const NOT_NAMES: [&str; 12] = [
+    "The", "This", "That", "These", "Those", "Each", "Any", "All", "Our", "Your", "Their", "Such",
+];
+
+/// Finds personal data. Build once, scan many texts; cheap to share between threads.
+pub struct Detector {
+    recognizers: Vec<Recognizer>,
+    threshold: f32,
+}
+
+impl Detector {
+    pub fn new(config: &PiiConfig) -> Result<Detector, PiiError> {
+        let mut recognizers = recognizers::built_in()?;
+        for custom in &config.custom {
+            let kind = PiiKind::Custom(custom.name.clone());
+            let regex = regex::Regex::new(&custom.regex).map_err(|e| PiiError::Pattern {
+                kind: custom.name.clone(),
+                reason: e.to_string(),
+            })?;
+            recognizers.push(Recognizer {
+                kind,
+                patterns: vec![Pattern {
+                    regex,
+                    score: custom.score,
+                    group: 0,
+                }],
+                validate: validate::any,
+                context: custom.context.iter().map(|c| c.to_lowercase()).collect(),
+            });
+        }
+        Ok(Detector {
+            recognizers,
+            threshold: config.threshold,
+        })
+    }
+
+    /// Every finding at or above the threshold, without overlaps, in text order.
+    pub fn scan(&self, text: &str) -> Vec<Finding> {
+        let mut candidates = Vec::new();
+        for recognizer in &self.recognizers {
+            for pattern in &recognizer.patterns {
+                if pattern.group == 0 {
+                    for m in pattern.regex.find_iter(text) {
+                        self.consider(
+                            recognizer,
+                            pattern,
+                            text,
+                            m.start(),
+                            m.end(),
+                            &mut candidates,
+                        );
+                    }
+                } else {
+                    for caps in pattern.regex.captures_iter(text) {
+                        if let Some(m) = caps.get(pattern.group) {
+                            self.consider(
+                                recognizer,
+                                pattern,
+                                text,
+                                m.start(),
+                                m.end(),
+                                &mut candidates,
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        resolve_overlaps(candidates)
+    }
+
+    fn consider(
+        &self,
+        recognizer: &Recognizer,
+        pattern: &Pattern,
+        text: &str,
+        start: usize,
+        mut end: usize,
+        out: &mut Vec<Finding>,
+    ) {
+        let matched = &text[start..end];
+        if recognizer.kind == PiiKind::Person {
+            let first = matched.split_whitespace().next().unwrap_or_default();
+            if NOT_NAMES.contains(&first) {
+                return;
+            }
+        }
+        let mut score = match (recognizer.validate)(matched) {
+            Verdict::Invalid => return,
+            Verdict::Plausible => pattern.score,
+            Verdict::Certain => 1.0,
+            Verdict::CertainPrefix(len) => {
+                end = start + len;
+                1.0
+            }
+        };
+        if score < 1.0 && has_context(text, start, end, &recognizer.context) {
+            score = (score + CONTEXT_BOOST).min(1.0);
+        }
+        if score >= self.threshold {
+            out.push(Finding {
+                kind: recognizer.kind.clone(),
+                start,
+                end,
+                score,
+            });
+        }
+    }
+}
+
+fn floor_char_boundary(text: &str, mut at: usize) -> usize {
+    while at > 0 && !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+fn ceil_char_boundary(text: &str, mut at: usize) -> usize {
+    while at < text.len() && !text.is_char_boundary(at) {
+        at += 1;
+    }
+    at
+}
+
+/// Whether a context phrase occurs as whole words just before or after the match.
+fn has_context(text: &str, start: usize, end: usize, context: &[String]) -> bool {
+    if context.is_empty() {
+        return false;
+    }
+    let before = &text[floor_char_boundary(text, start.saturating_sub(CONTEXT_BEFORE))..start];
+    let after = &text[end..ceil_char_boundary(text, (end + CONTEXT_AFTER).min(text.len()))];
+    [before, after].iter().any(|window| {
+        let window = window.to_lowercase();
+        context.iter().any(|phrase| contains_words(&window, phrase))
+    })
+}
+
+fn contains_words(haystack: &str, phrase: &str) -> bool {
+    haystack.match_indices(phrase).any(|(at, _)| {
+        let before = haystack[..at].chars().next_back();
+        let after = haystack[at + phrase.len()..].chars().next();
+        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+    })
+}
+
+/// Keeps the best of overlapping candidates: higher score first, then the longer span.
+fn resolve_overlaps(mut candidates: Vec<Finding>) -> Vec<Finding> {
+    candidates.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then((b.end - b.start).cmp(&(a.end - a.start)))
+            .then(a.start.cmp(&b.start))
+    });
+    // Accepted spans by start; neighbours are enough to test for overlap.
+    let mut accepted: BTreeMap<usize, Finding> = BTreeMap::new();
+    for candidate in candidates {
+        let clashes_before = accepted
+            .range(..candidate.end)
+            .next_back()
+            .is_some_and(|(_, f)| f.end > candidate.start);
+        if !clashes_before {
+            accepted.insert(candidate.start, candidate);
+        }
+    }
+    accepted.into_values().collect()
+}
+
+/// Converts findings' byte offsets into offsets in Unicode scalar values (characters), in
+/// one pass over the text. Findings must be in text order, as [`Detector::scan`] returns them.
+pub fn char_offsets(text: &str, findings: &[Finding]) -> Vec<(usize, usize)> {
+    let mut result = Vec::with_capacity(findings.len());
+    let mut byte = 0;
+    let mut chars = 0;
+    let mut advance = |to: usize| {
+        if to < byte {
+            // Out of order: count again from the start rather than slice backwards.
+            (byte, chars) = (0, 0);
+        }
+        chars += text[byte..to].chars().count();
+        byte = to;
+        chars
+    };
+    for finding in findings {
+        let start = advance(finding.start);
+        let end = advance(finding.end);
+        result.push((start, end));
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests;

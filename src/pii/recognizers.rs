@@ -1,0 +1,207 @@
+//! The built-in recognizers. Type names follow Microsoft Presidio's so results compare.
+//!
+//! Scores: a checksum- or parser-proven match scores 1.0; otherwise the pattern's base score,
+//! raised by a context word nearby. A date scores too low to count without context ("born",
+//! "DOB"), which is what makes it a date of birth.
+
+use regex::Regex;
+
+use super::validate::{self, Verdict};
+use super::{PiiError, PiiKind};
+
+/// One regular expression of a recognizer. `group` is the capture group that is the
+/// finding (0: the whole match), so a title can anchor a name without being part of it.
+pub(super) struct Pattern {
+    pub regex: Regex,
+    pub score: f32,
+    pub group: usize,
+}
+
+pub(super) struct Recognizer {
+    pub kind: PiiKind,
+    pub patterns: Vec<Pattern>,
+    pub validate: fn(&str) -> Verdict,
+    /// Lower-case words or phrases that, near a match, raise its score.
+    pub context: Vec<String>,
+}
+
+fn pattern(kind: &PiiKind, regex: &str, score: f32, group: usize) -> Result<Pattern, PiiError> {
+    Ok(Pattern {
+        regex: Regex::new(regex).map_err(|e| PiiError::Pattern {
+            kind: kind.to_string(),
+            reason: e.to_string(),
+        })?,
+        score,
+        group,
+    })
+}
+
+fn recognizer(
+    kind: PiiKind,
+    patterns: &[(&str, f32, usize)],
+    validate: fn(&str) -> Verdict,
+    context: &[&str],
+) -> Result<Recognizer, PiiError> {
+    Ok(Recognizer {
+        patterns: patterns
+            .iter()
+            .map(|(regex, score, group)| pattern(&kind, regex, *score, *group))
+            .collect::<Result<_, _>>()?,
+        kind,
+        validate,
+        context: context.iter().map(|c| (*c).to_owned()).collect(),
+    })
+}
+
+/// One capitalised name: John, O'Neill, McDonald, Zoë, Smith-Jones.
+const NAME: &str = r"\p{Lu}['’]?\p{Ll}*\p{Lu}?\p{Ll}+(?:-\p{Lu}\p{Ll}+)?";
+
+const MONTHS: &str = "(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)";
+
+pub(super) fn built_in() -> Result<Vec<Recognizer>, PiiError> {
+    let date_textual = format!(r"\b\d{{1,2}}(?:st|nd|rd|th)?\.?\s+{MONTHS}\.?,?\s+\d{{4}}\b");
+    let date_us_textual = format!(r"\b{MONTHS}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b");
+    Ok(vec![
+        recognizer(
+            PiiKind::EmailAddress,
+            &[(
+                r"[\p{L}\p{N}._%+\-]+@[\p{L}\p{N}\-]+(?:\.[\p{L}\p{N}\-]+)*\.\p{L}{2,}\b",
+                0.5,
+                0,
+            )],
+            validate::email,
+            &["email", "e-mail", "mail"],
+        )?,
+        recognizer(
+            PiiKind::PhoneNumber,
+            &[
+                // North American, with separators or parentheses: (503) 555-0142, 503.555.0142.
+                (
+                    r"(?:\+?1[ .\-]?)?(?:\(\d{3}\)[ .\-]?|\b\d{3}[ .\-])\d{3}[ .\-]\d{4}\b",
+                    0.6,
+                    0,
+                ),
+                // International, written with a country code: +44 20 7946 0321.
+                (r"\+[1-9]\d{0,2}(?:[ .\-]?\(?\d{1,5}\)?){2,5}\b", 0.6, 0),
+                // Ten bare digits: weak without context.
+                (r"\b[2-9]\d{9}\b", 0.3, 0),
+            ],
+            validate::phone,
+            &[
+                "phone",
+                "telephone",
+                "tel",
+                "mobile",
+                "cell",
+                "call",
+                "fax",
+                "contact",
+                "reach",
+            ],
+        )?,
+        recognizer(
+            PiiKind::CreditCard,
+            &[(r"\b\d(?:[ \-]?\d){11,18}\b", 0.3, 0)],
+            validate::credit_card,
+            &[
+                "card",
+                "credit",
+                "debit",
+                "visa",
+                "mastercard",
+                "amex",
+                "payment",
+            ],
+        )?,
+        recognizer(
+            PiiKind::IbanCode,
+            &[(
+                r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b",
+                0.3,
+                0,
+            )],
+            validate::iban,
+            &["iban", "account", "bank", "transfer"],
+        )?,
+        recognizer(
+            PiiKind::UsSsn,
+            &[
+                (r"\b\d{3}-\d{2}-\d{4}\b", 0.5, 0),
+                (r"\b\d{3} \d{2} \d{4}\b", 0.4, 0),
+                (r"\b\d{9}\b", 0.3, 0),
+            ],
+            validate::us_ssn,
+            &["ssn", "social security", "social sec", "ss#", "ss #"],
+        )?,
+        recognizer(
+            PiiKind::IpAddress,
+            &[
+                (r"\b(?:\d{1,3}\.){3}\d{1,3}\b", 0.6, 0),
+                // Longest alternatives first: the leftmost-first engine takes the first that fits.
+                (
+                    r"(?:[0-9A-Fa-f]{1,4}:){1,7}(?:(?::[0-9A-Fa-f]{1,4}){1,7}|[0-9A-Fa-f]{1,4}|:)",
+                    0.6,
+                    0,
+                ),
+            ],
+            validate::ip_address,
+            &["ip", "address", "server", "host", "portal"],
+        )?,
+        recognizer(
+            PiiKind::UkNino,
+            &[(
+                r"\b[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b",
+                0.5,
+                0,
+            )],
+            validate::uk_nino,
+            &[
+                "national insurance",
+                "nino",
+                "ni number",
+                "insurance number",
+            ],
+        )?,
+        recognizer(
+            PiiKind::Person,
+            &[
+                (
+                    &format!(
+                        r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Judge|Justice|Hon|Sir|Dame)\.?[ \t]+({NAME}(?:[ \t]+\p{{Lu}}\.)?(?:[ \t]+{NAME}){{0,2}})"
+                    ),
+                    0.7,
+                    1,
+                ),
+                (
+                    &format!(
+                        r"(?i:\b(?:plaintiff|defendant|claimant|respondent|appellant|petitioner|witness|deponent|complainant)(?:s|es)?)[,:]?[ \t]+({NAME}(?:[ \t]+{NAME}){{1,2}})"
+                    ),
+                    0.6,
+                    1,
+                ),
+            ],
+            validate::any,
+            &[],
+        )?,
+        recognizer(
+            PiiKind::DateOfBirth,
+            &[
+                (r"\b\d{1,2}[./\-]\d{1,2}[./\-](?:\d{4}|\d{2})\b", 0.2, 0),
+                (r"\b\d{4}-\d{2}-\d{2}\b", 0.2, 0),
+                (&date_textual, 0.2, 0),
+                (&date_us_textual, 0.2, 0),
+            ],
+            validate::date,
+            &[
+                "born",
+                "dob",
+                "d.o.b",
+                "date of birth",
+                "birth date",
+                "birthdate",
+                "birthday",
+                "geboren",
+            ],
+        )?,
+    ])
+}

@@ -1,0 +1,359 @@
+use std::sync::LazyLock;
+
+use proptest::prelude::*;
+
+use super::*;
+use crate::config::{CustomRecognizer, PiiConfig};
+
+/// Built once: compiling the recognizers per scan would dominate the property tests.
+static DETECTOR: LazyLock<Detector> =
+    LazyLock::new(|| Detector::new(&PiiConfig::default()).unwrap());
+
+fn detector() -> &'static Detector {
+    &DETECTOR
+}
+
+/// (type, matched text) of every finding.
+fn found(text: &str) -> Vec<(String, String)> {
+    detector()
+        .scan(text)
+        .into_iter()
+        .map(|f| (f.kind.to_string(), text[f.start..f.end].to_owned()))
+        .collect()
+}
+
+fn kinds(text: &str) -> Vec<String> {
+    found(text).into_iter().map(|(k, _)| k).collect()
+}
+
+fn pair(kind: &str, value: &str) -> (String, String) {
+    (kind.to_owned(), value.to_owned())
+}
+
+#[test]
+fn email_addresses() {
+    assert_eq!(
+        found("Write to jane.doe+law@firm.example.co.uk today."),
+        [pair("EMAIL_ADDRESS", "jane.doe+law@firm.example.co.uk")]
+    );
+    assert!(kinds("not an address: jane@ or @firm.com or jane@firm").is_empty());
+}
+
+#[test]
+fn phone_numbers() {
+    assert_eq!(
+        found("Call (503) 555-0142."),
+        [pair("PHONE_NUMBER", "(503) 555-0142")]
+    );
+    assert_eq!(
+        found("mobile +1 541-555-0187"),
+        [pair("PHONE_NUMBER", "+1 541-555-0187")]
+    );
+    assert_eq!(
+        found("tel. +44 20 7946 0321"),
+        [pair("PHONE_NUMBER", "+44 20 7946 0321")]
+    );
+    assert_eq!(
+        found("503.555.0142"),
+        [pair("PHONE_NUMBER", "503.555.0142")]
+    );
+    // A bare ten-digit number needs context.
+    assert!(kinds("reference 5035550142 applies").is_empty());
+    assert_eq!(
+        found("phone: 5035550142"),
+        [pair("PHONE_NUMBER", "5035550142")]
+    );
+    // Area codes never start with 0 or 1.
+    assert!(kinds("(103) 555-0142").is_empty());
+}
+
+#[test]
+fn credit_cards_are_luhn_checked() {
+    assert_eq!(
+        found("card 4111 1111 1111 1111 on file"),
+        [pair("CREDIT_CARD", "4111 1111 1111 1111")]
+    );
+    assert_eq!(
+        found("5500-0000-0000-0004"),
+        [pair("CREDIT_CARD", "5500-0000-0000-0004")]
+    );
+    // Amex (15) and a 12-digit Maestro-length number.
+    assert_eq!(
+        found("378282246310005"),
+        [pair("CREDIT_CARD", "378282246310005")]
+    );
+    assert_eq!(found("675964982648"), [pair("CREDIT_CARD", "675964982648")]);
+    // One digit changed: no longer a card.
+    assert!(!kinds("card 4111 1111 1111 1112").contains(&"CREDIT_CARD".to_owned()));
+    assert!(!kinds("378282246310006").contains(&"CREDIT_CARD".to_owned()));
+}
+
+#[test]
+fn ibans_are_mod97_checked() {
+    assert_eq!(
+        found("pay to GB82 WEST 1234 5698 7654 32 by Friday"),
+        [pair("IBAN_CODE", "GB82 WEST 1234 5698 7654 32")]
+    );
+    assert_eq!(
+        found("DE89370400440532013000"),
+        [pair("IBAN_CODE", "DE89370400440532013000")]
+    );
+    assert_eq!(
+        found("IBAN FR14 2004 1010 0505 0001 3M02 606."),
+        [pair("IBAN_CODE", "FR14 2004 1010 0505 0001 3M02 606")]
+    );
+    assert!(kinds("GB82 WEST 1234 5698 7654 33").is_empty());
+    assert!(kinds("DE89370400440532013001").is_empty());
+}
+
+#[test]
+fn us_ssn_rules() {
+    assert_eq!(found("SSN 512-44-3198"), [pair("US_SSN", "512-44-3198")]);
+    assert_eq!(
+        found("social security number 512 44 3198"),
+        [pair("US_SSN", "512 44 3198")]
+    );
+    assert_eq!(found("SSN: 512443198"), [pair("US_SSN", "512443198")]);
+    // A plain nine-digit number without context is not enough.
+    assert!(kinds("order 512443198 shipped").is_empty());
+    for bad in [
+        "SSN 512-44 3198", // mixed delimiters
+        "SSN 000-44-3198",
+        "SSN 666-44-3198",
+        "SSN 912-44-3198",
+        "SSN 512-00-3198",
+        "SSN 512-44-0000",
+        "SSN 222-22-2222",
+        "SSN 078-05-1120",
+        "SSN 123-45-6789",
+    ] {
+        assert!(!kinds(bad).contains(&"US_SSN".to_owned()), "{bad}");
+    }
+}
+
+#[test]
+fn ip_addresses() {
+    assert_eq!(
+        found("server 203.0.113.45 down"),
+        [pair("IP_ADDRESS", "203.0.113.45")]
+    );
+    assert_eq!(
+        found("host 2001:db8:4:12::7 up"),
+        [pair("IP_ADDRESS", "2001:db8:4:12::7")]
+    );
+    assert!(kinds("999.1.1.1").is_empty());
+    assert!(kinds("at 12:30:45 sharp").is_empty());
+}
+
+#[test]
+fn uk_national_insurance_numbers() {
+    assert_eq!(
+        found("NI number JG 10 37 42 A"),
+        [pair("UK_NINO", "JG 10 37 42 A")]
+    );
+    assert_eq!(found("JG103742A"), [pair("UK_NINO", "JG103742A")]);
+    // D, F, I, Q, U, V never start a NINO; GB is never allocated.
+    assert!(kinds("QQ 12 34 56 C").is_empty());
+    assert!(kinds("GB 10 37 42 A").is_empty());
+}
+
+#[test]
+fn people_introduced_by_title_or_role() {
+    assert_eq!(
+        found("represented by Dr. Priya Raman, CTO"),
+        [pair("PERSON", "Priya Raman")]
+    );
+    assert_eq!(
+        found("Ms Angela Whitfield said"),
+        [pair("PERSON", "Angela Whitfield")]
+    );
+    assert_eq!(
+        found("the defendant John O'Neill appeared"),
+        [pair("PERSON", "John O'Neill")]
+    );
+    assert!(kinds("the defendant The Company appeared").is_empty());
+    assert!(kinds("Angela Whitfield said").is_empty());
+}
+
+#[test]
+fn dates_of_birth_need_birth_context() {
+    assert_eq!(
+        found("born 22.09.1991 in Munich"),
+        [pair("DATE_OF_BIRTH", "22.09.1991")]
+    );
+    assert_eq!(
+        found("date of birth 14/02/1988"),
+        [pair("DATE_OF_BIRTH", "14/02/1988")]
+    );
+    assert_eq!(
+        found("DOB: 3 July 1975"),
+        [pair("DATE_OF_BIRTH", "3 July 1975")]
+    );
+    assert!(kinds("signed on 14/02/1988").is_empty());
+    assert!(kinds("born 44/44/1988").is_empty());
+}
+
+#[test]
+fn overlaps_keep_the_higher_score_then_the_longer_span() {
+    let text = "card 4111-1111-1111-1111";
+    let findings = detector().scan(text);
+    assert_eq!(findings.len(), 1);
+    assert_eq!(findings[0].kind, PiiKind::CreditCard);
+    assert_eq!(findings[0].score, 1.0);
+}
+
+#[test]
+fn threshold_drops_weak_findings() {
+    let strict = Detector::new(&PiiConfig {
+        threshold: 0.9,
+        ..PiiConfig::default()
+    })
+    .unwrap();
+    let text = "SSN 512-44-3198, card 4111 1111 1111 1111";
+    let kinds: Vec<_> = strict.scan(text).into_iter().map(|f| f.kind).collect();
+    assert_eq!(kinds, [PiiKind::CreditCard]);
+}
+
+#[test]
+fn custom_recognizers_from_config() {
+    let detector = Detector::new(&PiiConfig {
+        custom: vec![CustomRecognizer {
+            name: "EMPLOYEE_ID".into(),
+            regex: r"\bEMP-\d{6}\b".into(),
+            score: 0.4,
+            context: vec!["Employee".into()],
+        }],
+        ..PiiConfig::default()
+    })
+    .unwrap();
+    // 0.4 alone is under the threshold; the context word lifts it.
+    assert!(detector.scan("badge EMP-123456").is_empty());
+    let findings = detector.scan("employee EMP-123456");
+    assert_eq!(findings.len(), 1);
+    assert_eq!(findings[0].kind.as_str(), "EMPLOYEE_ID");
+    assert!((findings[0].score - 0.75).abs() < 1e-6);
+}
+
+#[test]
+fn char_offsets_count_characters_not_bytes() {
+    let text = "Zoë → müller@example.de and ☎ (503) 555-0142";
+    let findings = detector().scan(text);
+    let offsets = char_offsets(text, &findings);
+    let chars: Vec<char> = text.chars().collect();
+    let values: Vec<String> = offsets
+        .iter()
+        .map(|&(s, e)| chars[s..e].iter().collect())
+        .collect();
+    assert_eq!(values, ["müller@example.de", "(503) 555-0142"]);
+}
+
+#[test]
+fn placeholders_are_stable_within_a_document() {
+    let text = "ann@x.example wrote to bob@y.example; ann@x.example replied. Call (503) 555-0142.";
+    let findings = detector().scan(text);
+    let redaction = redact(text, &findings);
+    assert_eq!(
+        redaction.text,
+        "[EMAIL_ADDRESS_1] wrote to [EMAIL_ADDRESS_2]; [EMAIL_ADDRESS_1] replied. Call [PHONE_NUMBER_1]."
+    );
+    assert_eq!(redaction.originals["[EMAIL_ADDRESS_2]"], "bob@y.example");
+    assert_eq!(redaction.restore(&redaction.text), text);
+}
+
+/// Appends the Luhn check digit to `body`.
+fn with_luhn_digit(body: &[u8]) -> Vec<u8> {
+    let check = (0..10u8)
+        .find(|d| {
+            let mut all = body.to_vec();
+            all.push(*d);
+            validate::luhn(&all)
+        })
+        .unwrap();
+    let mut all = body.to_vec();
+    all.push(check);
+    all
+}
+
+/// Computes an IBAN's check digits for `country` and `bban` (ISO 13616 mod 97).
+fn iban_with_check(country: &str, bban: &str) -> String {
+    let rearranged = format!("{bban}{country}00");
+    let remainder = rearranged.chars().fold(0u64, |acc, c| {
+        let value = c.to_digit(36).unwrap() as u64;
+        if value >= 10 {
+            (acc * 100 + value) % 97
+        } else {
+            (acc * 10 + value) % 97
+        }
+    });
+    format!("{country}{:02}{bban}", 98 - remainder)
+}
+
+fn grouped(digits: &str) -> String {
+    digits
+        .as_bytes()
+        .chunks(4)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn words() -> impl Strategy<Value = String> {
+    prop::collection::vec("[a-z]{1,9}", 0..12).prop_map(|w| w.join(" "))
+}
+
+proptest! {
+    #[test]
+    fn generated_cards_are_found_and_mutated_ones_are_not(
+        body in prop::collection::vec(0u8..10, 15),
+        before in words(),
+        after in words(),
+        position in 0usize..16,
+        delta in 1u8..10,
+    ) {
+        let mut digits = vec![4u8];
+        digits.extend_from_slice(&body[..14]);
+        let digits = with_luhn_digit(&digits);
+        let number: String = digits.iter().map(|d| char::from(b'0' + d)).collect();
+        prop_assume!(!digits.windows(2).all(|w| w[0] == w[1]));
+        let card = grouped(&number);
+        let text = format!("{before} {card} {after}");
+        let findings = detector().scan(&text);
+        prop_assert!(
+            findings.iter().any(|f| f.kind == PiiKind::CreditCard && text[f.start..f.end] == card),
+            "{text}"
+        );
+
+        let mut mutated = digits.clone();
+        mutated[position] = (mutated[position] + delta) % 10;
+        let number: String = mutated.iter().map(|d| char::from(b'0' + d)).collect();
+        let text = format!("{before} {} {after}", grouped(&number));
+        prop_assert!(!detector().scan(&text).iter().any(|f| f.kind == PiiKind::CreditCard), "{text}");
+    }
+
+    #[test]
+    fn generated_ibans_are_found_and_mutated_ones_are_not(
+        account in "[0-9]{14}",
+        before in words(),
+        after in words(),
+        position in 4usize..22,
+        delta in 1u32..10,
+    ) {
+        let iban = iban_with_check("GB", &format!("WEST{account}"));
+        let printed = grouped(&iban);
+        let text = format!("{before} {printed} {after}");
+        let findings = detector().scan(&text);
+        prop_assert!(
+            findings.iter().any(|f| f.kind == PiiKind::IbanCode && text[f.start..f.end] == printed),
+            "{text}"
+        );
+
+        // Change one digit (positions 4..8 are the bank code letters: skip them).
+        prop_assume!(!(4..8).contains(&position));
+        let mut chars: Vec<char> = iban.chars().collect();
+        let digit = chars[position].to_digit(10).unwrap();
+        chars[position] = char::from_digit((digit + delta) % 10, 10).unwrap();
+        let mutated: String = chars.into_iter().collect();
+        let text = format!("{before} {} {after}", grouped(&mutated));
+        prop_assert!(!detector().scan(&text).iter().any(|f| f.kind == PiiKind::IbanCode), "{text}");
+    }
+}
