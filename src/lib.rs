@@ -4,6 +4,7 @@
 //! and the terminal UI are thin shells over [`Kodiak`].
 
 pub mod config;
+pub mod extract;
 pub mod files;
 pub mod health;
 pub mod service;

@@ -27,6 +27,7 @@ pub struct Config {
     pub logging: LoggingConfig,
     pub crash_reports: CrashReportsConfig,
     pub pii: PiiConfig,
+    pub ingest: IngestConfig,
 }
 
 /// `[database]`: the SQLite connection pool.
@@ -100,6 +101,38 @@ pub struct CrashReportsConfig {
     pub max_total_bytes: u64,
     /// How many recent log events each report carries.
     pub log_events: usize,
+}
+
+/// `[ingest]`: limits that keep one bad file from hurting the batch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IngestConfig {
+    /// Larger files are refused without being read.
+    pub max_file_mb: u64,
+    pub max_pages: usize,
+    /// Extracted text longer than this many characters fails the file.
+    pub max_chars: usize,
+    /// Time one file's text extraction may take.
+    pub file_timeout_secs: u64,
+    /// For DOCX and other ZIP containers: most entries, total unpacked size, and unpacked
+    /// over packed size of any entry (zip bombs).
+    pub zip_max_entries: usize,
+    pub zip_max_unpacked_mb: u64,
+    pub zip_max_ratio: u64,
+}
+
+impl Default for IngestConfig {
+    fn default() -> Self {
+        IngestConfig {
+            max_file_mb: 200,
+            max_pages: 5_000,
+            max_chars: 20_000_000,
+            file_timeout_secs: 60,
+            zip_max_entries: 10_000,
+            zip_max_unpacked_mb: 1_024,
+            zip_max_ratio: 100,
+        }
+    }
 }
 
 /// `[pii]`: finding personal data in documents.
@@ -230,6 +263,30 @@ impl Config {
             1 << 40,
         )?;
         check_range("crash_reports.log_events", crash.log_events, 0, 10_000)?;
+
+        let ingest = &self.ingest;
+        check_range("ingest.max_file_mb", ingest.max_file_mb, 1, 1 << 20)?;
+        check_range("ingest.max_pages", ingest.max_pages, 1, 1_000_000)?;
+        check_range("ingest.max_chars", ingest.max_chars, 1_000, 1 << 32)?;
+        check_range(
+            "ingest.file_timeout_secs",
+            ingest.file_timeout_secs,
+            1,
+            3_600,
+        )?;
+        check_range(
+            "ingest.zip_max_entries",
+            ingest.zip_max_entries,
+            1,
+            1_000_000,
+        )?;
+        check_range(
+            "ingest.zip_max_unpacked_mb",
+            ingest.zip_max_unpacked_mb,
+            1,
+            1 << 20,
+        )?;
+        check_range("ingest.zip_max_ratio", ingest.zip_max_ratio, 2, 100_000)?;
 
         let pii = &self.pii;
         check_range("pii.threshold", pii.threshold, 0.0, 1.0)?;

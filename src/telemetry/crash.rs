@@ -5,6 +5,7 @@
 //! the process is going down) and atomically, and scrubs the panic message and the recent
 //! log events of anything that looks like PII.
 
+use std::cell::Cell;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -80,6 +81,9 @@ const EXTENSION: &str = "json";
 /// the message below lands on a usable screen.
 pub fn install_panic_hook(settings: CrashSettings, recent: RecentEvents) {
     std::panic::set_hook(Box::new(move |info| {
+        if EXPECTING_PANICS.get() {
+            return; // caught and reported by `expecting_panics`' caller
+        }
         let report = CrashReport::capture(
             info.payload_as_str()
                 .unwrap_or("panic with a non-text payload"),
@@ -100,6 +104,27 @@ pub fn install_panic_hook(settings: CrashSettings, recent: RecentEvents) {
             ),
         }
     }));
+}
+
+thread_local! {
+    /// Set while this thread runs code whose panics are caught and handled.
+    static EXPECTING_PANICS: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `f`, turning a panic into `Err(message)` (scrubbed) instead of a crash report: for
+/// parsers of untrusted files, whose panics fail one file, not Kodiak.
+pub fn expecting_panics<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    let previous = EXPECTING_PANICS.replace(true);
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    EXPECTING_PANICS.set(previous);
+    outcome.map_err(|payload| {
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "panic with a non-text payload".to_owned());
+        scrub::mask(&message).into_owned()
+    })
 }
 
 impl CrashReport {

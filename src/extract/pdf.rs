@@ -1,0 +1,63 @@
+//! PDF: the text layer, page by page. A PDF whose pages have no text is scanned images and
+//! needs OCR; one that needs a password is refused as encrypted.
+
+use lopdf::Document;
+use pdf_extract::PlainTextOutput;
+
+use super::{ExtractError, Extracted, Format, Limits};
+
+fn corrupt(reason: impl std::fmt::Display) -> ExtractError {
+    ExtractError::Corrupt {
+        format: "pdf",
+        reason: reason.to_string(),
+    }
+}
+
+pub fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractError> {
+    let mut document = Document::load_mem(bytes).map_err(corrupt)?;
+    // Many PDFs are encrypted with an empty user password (only printing or copying is
+    // restricted); those open without one. The rest need the reviewer's password.
+    if document.is_encrypted() && document.decrypt("").is_err() {
+        return Err(ExtractError::Encrypted);
+    }
+    let pages = document.get_pages();
+    if pages.len() > limits.max_pages {
+        return Err(ExtractError::Limit {
+            what: "the page count",
+            actual: pages.len().to_string(),
+            limit: limits.max_pages.to_string(),
+            setting: "[ingest] max_pages",
+        });
+    }
+    if pages.is_empty() {
+        return Err(corrupt("no pages"));
+    }
+    let mut texts = Vec::with_capacity(pages.len());
+    for number in pages.keys() {
+        let mut text = String::new();
+        let mut output = PlainTextOutput::new(&mut text);
+        pdf_extract::output_doc_page(&document, &mut output, *number)
+            .map_err(|e| corrupt(format!("page {number}: {e}")))?;
+        texts.push(text);
+    }
+    if texts.iter().all(|t| t.trim().is_empty()) {
+        return Err(ExtractError::NeedsOcr { pages: texts.len() });
+    }
+    let title = document
+        .trailer
+        .get(b"Info")
+        .and_then(|info| document.dereference(info))
+        .ok()
+        .and_then(|(_, info)| info.as_dict().ok())
+        .and_then(|info| info.get(b"Title").ok())
+        .and_then(|title| lopdf::decode_text_string(title).ok())
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty());
+    Ok(Extracted {
+        format: Format::Pdf,
+        title,
+        pages: texts,
+        metadata: Default::default(),
+        attachments: Vec::new(),
+    })
+}

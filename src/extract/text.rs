@@ -1,0 +1,82 @@
+//! Plain text and Markdown: Unicode with or without a byte-order mark, or a legacy 8-bit
+//! encoding guessed from the bytes.
+
+use std::path::Path;
+
+use chardetng::{EncodingDetector, Iso2022JpDetection, Utf8Detection};
+use encoding_rs::{Encoding, UTF_16BE, UTF_16LE};
+
+use super::{ExtractError, Extracted, Format};
+
+/// Decodes bytes that are text; `None` for binary data. A byte-order mark decides the
+/// encoding; otherwise UTF-16 without a mark is recognised by its zero bytes, valid UTF-8 is
+/// taken as such, and anything else is guessed (Windows-1252, ISO-8859-x, Shift_JIS…).
+pub fn decode(bytes: &[u8]) -> Option<String> {
+    let encoding = match Encoding::for_bom(bytes) {
+        Some((encoding, _)) => encoding,
+        None => match utf16_without_bom(bytes) {
+            Some(encoding) => encoding,
+            None if bytes.contains(&0) => return None,
+            None if std::str::from_utf8(bytes).is_ok() => encoding_rs::UTF_8,
+            None => {
+                let mut detector = EncodingDetector::new(Iso2022JpDetection::Allow);
+                detector.feed(bytes, true);
+                detector.guess(None, Utf8Detection::Allow)
+            }
+        },
+    };
+    let (text, _, _) = encoding.decode(bytes);
+    (!looks_binary(&text)).then(|| text.into_owned())
+}
+
+/// UTF-16 text of mostly ASCII characters has a zero in every other byte.
+fn utf16_without_bom(bytes: &[u8]) -> Option<&'static Encoding> {
+    let sample = &bytes[..bytes.len().min(4096) & !1];
+    if sample.len() < 8 {
+        return None;
+    }
+    let pairs = sample.len() / 2;
+    let zeros_at = |offset: usize| {
+        sample
+            .iter()
+            .skip(offset)
+            .step_by(2)
+            .filter(|b| **b == 0)
+            .count()
+    };
+    let (even, odd) = (zeros_at(0), zeros_at(1));
+    if odd * 10 >= pairs * 7 && even * 20 <= pairs {
+        Some(UTF_16LE)
+    } else if even * 10 >= pairs * 7 && odd * 20 <= pairs {
+        Some(UTF_16BE)
+    } else {
+        None
+    }
+}
+
+/// More than 1 in 20 control characters (other than tab, newlines, form feed) or
+/// replacement characters means the bytes were not text.
+fn looks_binary(text: &str) -> bool {
+    let mut total = 0usize;
+    let mut odd = 0usize;
+    for c in text.chars().take(65_536) {
+        total += 1;
+        let control = c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\x0C');
+        if control || c == '\u{FFFD}' {
+            odd += 1;
+        }
+    }
+    odd * 20 > total
+}
+
+pub fn extract(bytes: &[u8], _name: &Path, format: Format) -> Result<Extracted, ExtractError> {
+    let text = decode(bytes).ok_or_else(|| ExtractError::Unsupported("binary data".into()))?;
+    let title = match format {
+        Format::Markdown => text
+            .lines()
+            .find_map(|l| l.strip_prefix("# "))
+            .map(|t| t.trim().to_owned()),
+        _ => None,
+    };
+    Ok(Extracted::single_page(format, title, text))
+}
