@@ -4,6 +4,7 @@
 mod config_cmd;
 mod crash_cmd;
 mod health_cmd;
+mod pii_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -51,6 +52,9 @@ enum Command {
     /// List, show or clear local crash reports
     #[command(subcommand, name = "crash-reports")]
     CrashReports(CrashCommand),
+    /// Find personal data without ingesting
+    #[command(subcommand)]
+    Pii(PiiCommand),
     /// Developer aids
     #[command(subcommand, hide = true)]
     Debug(DebugCommand),
@@ -77,6 +81,22 @@ enum CrashCommand {
     Show { id: String },
     /// Delete all crash reports
     Clear,
+}
+
+#[derive(Debug, Subcommand)]
+enum PiiCommand {
+    /// Print the PII found in files, or in JSON lines read from standard input
+    Scan {
+        /// Files to scan (any format Kodiak ingests)
+        #[arg(required_unless_present = "jsonl", conflicts_with = "jsonl")]
+        files: Vec<PathBuf>,
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+        /// Read `{"text": ...}` JSON lines from stdin; write each with `findings` added
+        #[arg(long)]
+        jsonl: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -123,6 +143,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
     let code = match cli.command {
         Command::Health { json } => health_cmd::run(settings, json)?,
         Command::CrashReports(command) => crash_cmd::run(&command, &settings)?,
+        Command::Pii(PiiCommand::Scan { jsonl: true, .. }) => pii_cmd::scan_jsonl(&settings)?,
+        Command::Pii(PiiCommand::Scan { files, json, .. }) => {
+            pii_cmd::scan_files(&settings, &files, json)?
+        }
         Command::Debug(DebugCommand::Panic { message }) => {
             tracing::info!("panicking on request");
             panic!("{message}");

@@ -8,8 +8,11 @@
 mod docx;
 mod email;
 mod html;
+mod normalize;
 mod pdf;
 mod text;
+
+pub use normalize::{DocumentText, normalize};
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -105,9 +105,12 @@ pub enum PiiError {
 
 /// Raised by a context word near a match (Presidio's default factor).
 const CONTEXT_BOOST: f32 = 0.35;
-/// How far around a match context words count, in bytes.
-const CONTEXT_BEFORE: usize = 40;
-const CONTEXT_AFTER: usize = 16;
+/// How many words around a match context words count in. Counting words, not bytes, keeps
+/// "born 1975, asked on 12 January" from making the second date a birth date.
+const CONTEXT_WORDS_BEFORE: usize = 3;
+const CONTEXT_WORDS_AFTER: usize = 2;
+/// How far to look for those words, in bytes.
+const CONTEXT_REACH: usize = 80;
 /// Capitalised words that start sentences, never names: "defendant The Company".
 const NOT_NAMES: [&str; 12] = [
     "The", "This", "That", "These", "Those", "Each", "Any", "All", "Our", "Your", "Their", "Such",
@@ -238,12 +241,21 @@ fn has_context(text: &str, start: usize, end: usize, context: &[String]) -> bool
     if context.is_empty() {
         return false;
     }
-    let before = &text[floor_char_boundary(text, start.saturating_sub(CONTEXT_BEFORE))..start];
-    let after = &text[end..ceil_char_boundary(text, (end + CONTEXT_AFTER).min(text.len()))];
-    [before, after].iter().any(|window| {
-        let window = window.to_lowercase();
-        context.iter().any(|phrase| contains_words(&window, phrase))
-    })
+    let before = &text[floor_char_boundary(text, start.saturating_sub(CONTEXT_REACH))..start];
+    let after = &text[end..ceil_char_boundary(text, (end + CONTEXT_REACH).min(text.len()))];
+    let mut words_before: Vec<&str> = before
+        .split_whitespace()
+        .rev()
+        .take(CONTEXT_WORDS_BEFORE)
+        .collect();
+    words_before.reverse();
+    let words_after: Vec<&str> = after.split_whitespace().take(CONTEXT_WORDS_AFTER).collect();
+    [words_before.join(" "), words_after.join(" ")]
+        .iter()
+        .any(|window| {
+            let window = window.to_lowercase();
+            context.iter().any(|phrase| contains_words(&window, phrase))
+        })
 }
 
 fn contains_words(haystack: &str, phrase: &str) -> bool {

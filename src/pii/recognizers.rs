@@ -167,7 +167,7 @@ pub(super) fn built_in() -> Result<Vec<Recognizer>, PiiError> {
             &[
                 (
                     &format!(
-                        r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Judge|Justice|Hon|Sir|Dame)\.?[ \t]+({NAME}(?:[ \t]+\p{{Lu}}\.)?(?:[ \t]+{NAME}){{0,2}})"
+                        r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Judge|Justice|Hon|Sir|Dame)\.?(?:[ \t]+|[ \t]*\n[ \t]*)({NAME}(?:[ \t]+\p{{Lu}}\.)?(?:[ \t]+{NAME}){{0,2}})"
                     ),
                     0.7,
                     1,

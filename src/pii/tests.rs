@@ -190,6 +190,11 @@ fn dates_of_birth_need_birth_context() {
         [pair("DATE_OF_BIRTH", "3 July 1975")]
     );
     assert!(kinds("signed on 14/02/1988").is_empty());
+    // Only the date next to "born" is a birth date.
+    assert_eq!(
+        found("born on 03/07/1975, asked on 12 January 2026"),
+        [pair("DATE_OF_BIRTH", "03/07/1975")]
+    );
     assert!(kinds("born 44/44/1988").is_empty());
 }
 
