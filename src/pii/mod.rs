@@ -325,7 +325,7 @@ pub fn pattern_costs(detector: &Detector, text: &str) -> Vec<(String, std::time:
             costs.push((format!("{}#{index}", recognizer.kind), started.elapsed()));
         }
     }
-    costs.sort_by(|a, b| b.1.cmp(&a.1));
+    costs.sort_by_key(|c| std::cmp::Reverse(c.1));
     costs
 }
 
