@@ -131,3 +131,36 @@ fn files_are_scanned_with_attachments_and_failures_reported() {
             .starts_with("cannot read: ")
     );
 }
+
+#[test]
+fn every_sample_document_extracts_and_carries_pii() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/sample-docs");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert!((8..=12).contains(&files.len()), "{files:?}");
+    let output = Sandbox::new()
+        .kodiak()
+        .args(["pii", "scan", "--json"])
+        .args(&files)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let reports: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let mut formats = std::collections::BTreeSet::new();
+    for report in reports.as_array().unwrap() {
+        assert!(report["error"].is_null(), "{report}");
+        assert!(
+            report["findings"].as_array().unwrap().len() >= 2,
+            "{report}"
+        );
+        formats.insert(report["format"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(formats.len(), 6, "{formats:?}");
+}

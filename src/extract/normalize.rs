@@ -39,15 +39,16 @@ impl DocumentText {
     }
 }
 
-/// Normalizes one page: NFC, whitespace runs within a line to one space, lines trimmed,
-/// blank-line runs to one, no blank lines at the ends.
+/// Normalizes one page: NFC; within a line, a whitespace run becomes one space, or one tab
+/// when it holds a tab (tabs separate table cells); lines trimmed; blank-line runs to one;
+/// no blank lines at the ends.
 pub fn normalize(page: &str) -> String {
     let nfc: String = page.nfc().collect();
     let mut out = String::with_capacity(nfc.len());
     let mut blank_run = false;
     for line in nfc.split(['\n', '\r', '\x0C']) {
-        let mut words = line.split_whitespace().peekable();
-        if words.peek().is_none() {
+        let line = line.trim();
+        if line.is_empty() {
             blank_run = !out.is_empty();
             continue;
         }
@@ -55,12 +56,20 @@ pub fn normalize(page: &str) -> String {
             out.push_str(if blank_run { "\n\n" } else { "\n" });
         }
         blank_run = false;
-        if let Some(first) = words.next() {
-            out.push_str(first);
-        }
-        for word in words {
-            out.push(' ');
-            out.push_str(word);
+        let mut gap: Option<char> = None;
+        for c in line.chars() {
+            if c.is_whitespace() {
+                gap = Some(if c == '\t' || gap == Some('\t') {
+                    '\t'
+                } else {
+                    ' '
+                });
+            } else {
+                if let Some(g) = gap.take() {
+                    out.push(g);
+                }
+                out.push(c);
+            }
         }
     }
     out
@@ -77,7 +86,7 @@ mod tests {
             format: Format::Pdf,
             title: None,
             pages: vec![
-                "  Cafe\u{301}\u{a0}\tcorner  \r\n\r\n\r\n\n second   line \n".into(),
+                "  Cafe\u{301}\u{a0} corner  \r\n\r\n\r\n\n second   line \n".into(),
                 "\n\nPage two".into(),
             ],
             metadata: Default::default(),

@@ -175,14 +175,14 @@ pub(super) fn built_in() -> Result<Vec<Recognizer>, PiiError> {
             &[
                 (
                     &format!(
-                        r"(?-u:\b)(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Judge|Justice|Hon|Sir|Dame)\.?(?:[ \t]+|[ \t]*\n[ \t]*)({NAME}(?:[ \t]+\p{{Lu}}\.)?(?:[ \t]+{NAME}){{0,2}})"
+                        r"(?-u:\b)(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Judge|Justice|Hon|Sir|Dame|Mme|Mlle|Herr|Frau)\.?(?:[ \t]+|[ \t]*\n[ \t]*)({NAME}(?: +\p{{Lu}}\.)?(?: +{NAME}){{0,2}})"
                     ),
                     0.7,
                     1,
                 ),
                 (
                     &format!(
-                        r"(?i:(?-u:\b)(?:plaintiff|defendant|claimant|respondent|appellant|petitioner|witness|deponent|complainant)(?:s|es)?)[,:]?[ \t]+({NAME}(?:[ \t]+{NAME}){{1,2}})"
+                        r"(?i:(?-u:\b)(?:plaintiff|defendant|claimant|respondent|appellant|petitioner|witness|deponent|complainant)(?:s|es)?)[,:]?[ \t]+({NAME}(?: +{NAME}){{1,2}})"
                     ),
                     0.6,
                     1,

@@ -173,6 +173,15 @@ fn people_introduced_by_title_or_role() {
     );
     assert!(kinds("the defendant The Company appeared").is_empty());
     assert!(kinds("Angela Whitfield said").is_empty());
+    // A name ends at a table cell; French and German titles count too.
+    assert_eq!(
+        found("Ms. Eleanor Vance\tCarried"),
+        [pair("PERSON", "Eleanor Vance")]
+    );
+    assert_eq!(
+        found("avec Mme Sophie Lefèvre hier"),
+        [pair("PERSON", "Sophie Lefèvre")]
+    );
 }
 
 #[test]
