@@ -245,15 +245,21 @@ pub fn extract(bytes: &[u8], name: &Path, limits: &Limits) -> Result<Extracted, 
     Ok(extracted)
 }
 
-fn check_text_limits(extracted: &Extracted, limits: &Limits) -> Result<(), ExtractError> {
-    if extracted.pages.len() > limits.max_pages {
+/// Refuses a document with more pages than `[ingest] max_pages`.
+fn check_pages(pages: usize, limits: &Limits) -> Result<(), ExtractError> {
+    if pages > limits.max_pages {
         return Err(ExtractError::Limit {
             what: "the page count",
-            actual: extracted.pages.len().to_string(),
+            actual: pages.to_string(),
             limit: limits.max_pages.to_string(),
             setting: "[ingest] max_pages",
         });
     }
+    Ok(())
+}
+
+fn check_text_limits(extracted: &Extracted, limits: &Limits) -> Result<(), ExtractError> {
+    check_pages(extracted.pages.len(), limits)?;
     let chars: usize = extracted.pages.iter().map(|p| p.chars().count()).sum();
     if chars > limits.max_chars {
         return Err(ExtractError::Limit {

@@ -21,14 +21,8 @@ pub fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractError>
         return Err(ExtractError::Encrypted);
     }
     let pages = document.get_pages();
-    if pages.len() > limits.max_pages {
-        return Err(ExtractError::Limit {
-            what: "the page count",
-            actual: pages.len().to_string(),
-            limit: limits.max_pages.to_string(),
-            setting: "[ingest] max_pages",
-        });
-    }
+    // Checked before any page is parsed, not after.
+    super::check_pages(pages.len(), limits)?;
     if pages.is_empty() {
         return Err(corrupt("no pages"));
     }

@@ -153,30 +153,26 @@ impl Detector {
         let mut candidates = Vec::new();
         for recognizer in &self.recognizers {
             for pattern in &recognizer.patterns {
-                if pattern.group == 0 {
-                    for m in pattern.regex.find_iter(text) {
-                        self.consider(
-                            recognizer,
-                            pattern,
-                            text,
-                            m.start(),
-                            m.end(),
-                            &mut candidates,
-                        );
-                    }
+                // Capture groups cost a slower engine; only patterns that need one use it.
+                let spans: Box<dyn Iterator<Item = regex::Match<'_>>> = if pattern.group == 0 {
+                    Box::new(pattern.regex.find_iter(text))
                 } else {
-                    for caps in pattern.regex.captures_iter(text) {
-                        if let Some(m) = caps.get(pattern.group) {
-                            self.consider(
-                                recognizer,
-                                pattern,
-                                text,
-                                m.start(),
-                                m.end(),
-                                &mut candidates,
-                            );
-                        }
-                    }
+                    Box::new(
+                        pattern
+                            .regex
+                            .captures_iter(text)
+                            .filter_map(|caps| caps.get(pattern.group)),
+                    )
+                };
+                for m in spans {
+                    self.consider(
+                        recognizer,
+                        pattern,
+                        text,
+                        m.start(),
+                        m.end(),
+                        &mut candidates,
+                    );
                 }
             }
         }
