@@ -52,20 +52,14 @@ pub(super) fn scan_files(settings: &Settings, files: &[PathBuf], json: bool) -> 
     let limits = Limits::from(&settings.config.ingest);
     let mut reports = Vec::new();
     for path in files {
-        match std::fs::read(path) {
-            Ok(bytes) => scan_bytes(
-                &detector,
-                &limits,
-                bytes,
-                &path.display().to_string(),
-                path,
-                &mut reports,
-            ),
+        let label = path.display().to_string();
+        match extract::read_file(path, &limits) {
+            Ok(bytes) => scan_bytes(&detector, &limits, bytes, &label, path, &mut reports),
             Err(e) => reports.push(FileReport {
-                path: path.display().to_string(),
+                path: label,
                 format: None,
                 findings: Vec::new(),
-                error: Some(format!("cannot read: {e}")),
+                error: Some(e.to_string()),
             }),
         }
     }

@@ -139,8 +139,6 @@ impl Default for IngestConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PiiConfig {
-    /// Scan documents for PII while ingesting.
-    pub detect: bool,
     /// Findings scoring below this (0.0-1.0) are dropped.
     pub threshold: f32,
     /// Extra recognizers: `[[pii.custom]]` tables.
@@ -164,7 +162,6 @@ pub struct CustomRecognizer {
 impl Default for PiiConfig {
     fn default() -> Self {
         PiiConfig {
-            detect: true,
             threshold: 0.5,
             custom: Vec::new(),
         }

@@ -86,6 +86,8 @@ impl Extracted {
 pub enum ExtractError {
     #[error("empty file")]
     Empty,
+    #[error("cannot read: {0}")]
+    Unreadable(String),
     #[error("unsupported content: {0}")]
     Unsupported(String),
     #[error("encrypted: the PDF needs a password; save an unencrypted copy to ingest it")]
@@ -223,16 +225,30 @@ fn misnamed(name: &Path) -> String {
         .unwrap_or_default()
 }
 
+fn file_too_large(size: u64, limits: &Limits) -> ExtractError {
+    ExtractError::Limit {
+        what: "the file",
+        actual: format!("{size} bytes"),
+        limit: format!("{} bytes", limits.max_file_bytes),
+        setting: "[ingest] max_file_mb",
+    }
+}
+
+/// Reads a file for extraction, refusing one over `[ingest] max_file_mb` before reading it.
+pub fn read_file(path: &Path, limits: &Limits) -> Result<Vec<u8>, ExtractError> {
+    let unreadable = |e: std::io::Error| ExtractError::Unreadable(e.to_string());
+    let size = std::fs::metadata(path).map_err(unreadable)?.len();
+    if size > limits.max_file_bytes {
+        return Err(file_too_large(size, limits));
+    }
+    std::fs::read(path).map_err(unreadable)
+}
+
 /// Extracts text from `bytes` on the calling thread. Prefer [`extract_guarded`] for files
 /// from outside.
 pub fn extract(bytes: &[u8], name: &Path, limits: &Limits) -> Result<Extracted, ExtractError> {
     if bytes.len() as u64 > limits.max_file_bytes {
-        return Err(ExtractError::Limit {
-            what: "the file",
-            actual: format!("{} bytes", bytes.len()),
-            limit: format!("{} bytes", limits.max_file_bytes),
-            setting: "[ingest] max_file_mb",
-        });
+        return Err(file_too_large(bytes.len() as u64, limits));
     }
     let extracted = match detect(bytes, name)? {
         Format::Pdf => pdf::extract(bytes, limits)?,

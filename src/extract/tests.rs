@@ -339,6 +339,21 @@ fn limits_on_size_pages_and_characters() {
         extract_guarded(pdf(&[&["a"], &["b"]], None), Path::new("a.pdf"), &one_page).unwrap_err();
     assert!(err.to_string().contains("[ingest] max_pages"), "{err}");
 
+    // A file on disk over the limit is refused before it is read.
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.txt");
+    std::fs::write(&big, b"more than ten bytes").unwrap();
+    let err = read_file(&big, &small).unwrap_err();
+    assert!(err.to_string().contains("[ingest] max_file_mb"), "{err}");
+    assert_eq!(
+        read_file(&dir.path().join("gone.txt"), &small)
+            .unwrap_err()
+            .to_string()
+            .split(':')
+            .next(),
+        Some("cannot read")
+    );
+
     let few_chars = Limits {
         max_chars: 5,
         ..Limits::default()
