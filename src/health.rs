@@ -1,7 +1,7 @@
 //! Whether every part of Kodiak is working, as one report for `kodiak health`, the health
 //! pane and scripts. Each component says `ok` plus its own figures; the overall status is
 //! `unhealthy` when Kodiak cannot keep the reviewer's work (the database), `degraded` when
-//! something around it is failing (logs, crash reports).
+//! something around it is failing (search index, logs, crash reports).
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::config::Settings;
 use crate::files;
+use crate::search::{SearchError, SearchIndex};
 use crate::storage::{Database, PoolStatus, StorageError};
 use crate::telemetry::{self, crash};
 
@@ -53,6 +54,7 @@ pub struct HealthReport {
 #[derive(Debug, Clone, Serialize)]
 pub struct Components {
     pub database: DatabaseHealth,
+    pub search_index: IndexHealth,
     pub logs: LogsHealth,
     pub crash_reports: CrashReportsHealth,
 }
@@ -65,6 +67,18 @@ pub struct DatabaseHealth {
     pub pool: Option<PoolStatus>,
     pub path: PathBuf,
     pub schema_version: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IndexHealth {
+    pub ok: bool,
+    pub directory: PathBuf,
+    /// Chunks searchable now.
+    pub chunks: Option<u64>,
+    /// The last database change the index reflects.
+    pub applied_change: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
@@ -92,7 +106,7 @@ impl Components {
     fn status(&self) -> Status {
         if !self.database.ok {
             Status::Unhealthy
-        } else if !self.logs.ok || !self.crash_reports.ok {
+        } else if !self.search_index.ok || !self.logs.ok || !self.crash_reports.ok {
             Status::Degraded
         } else {
             Status::Healthy
@@ -100,10 +114,16 @@ impl Components {
     }
 }
 
-/// Checks every component. `database` is the open database, or why it could not be opened.
-pub fn check(settings: &Settings, database: Result<&Database, &StorageError>) -> HealthReport {
+/// Checks every component. `database` is the open database, or why it could not be opened;
+/// `index` likewise, None when it was not opened because the database could not be.
+pub fn check(
+    settings: &Settings,
+    database: Result<&Database, &StorageError>,
+    index: Option<Result<&SearchIndex, &SearchError>>,
+) -> HealthReport {
     let components = Components {
         database: check_database(settings, database),
+        search_index: check_index(settings, index),
         logs: check_logs(settings),
         crash_reports: check_crash_reports(settings),
     };
@@ -148,6 +168,32 @@ fn check_database(
             health.schema_version = Some(version);
         }
         Err(e) => health.error = Some(e.to_string()),
+    }
+    health
+}
+
+fn check_index(
+    settings: &Settings,
+    index: Option<Result<&SearchIndex, &SearchError>>,
+) -> IndexHealth {
+    let mut health = IndexHealth {
+        ok: false,
+        directory: settings.paths.index_dir.clone(),
+        chunks: None,
+        applied_change: None,
+        error: None,
+    };
+    match index {
+        None => health.error = Some("not opened: the database is unavailable".into()),
+        Some(Err(e)) => health.error = Some(e.to_string()),
+        Some(Ok(index)) => match index.applied_change() {
+            Ok(applied) => {
+                health.ok = true;
+                health.chunks = Some(index.chunk_count());
+                health.applied_change = applied;
+            }
+            Err(e) => health.error = Some(e.to_string()),
+        },
     }
     health
 }

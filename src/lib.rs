@@ -7,9 +7,11 @@ pub mod config;
 pub mod extract;
 pub mod files;
 pub mod health;
+pub mod ingest;
 pub mod service;
 pub mod storage;
 pub mod telemetry;
 
 pub use service::Kodiak;
 pub mod pii;
+pub mod search;

@@ -10,7 +10,7 @@ pub(super) fn run(settings: Settings, json: bool) -> Result<ExitCode> {
     // A database that cannot be opened is reported as unhealthy, not as a failure to run.
     let report = match Kodiak::open(settings.clone()) {
         Ok(kodiak) => kodiak.health(),
-        Err(error) => health::check(&settings, Err(&error)),
+        Err(error) => health::check(&settings, Err(&error), None),
     };
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -39,6 +39,14 @@ fn print_table(report: &HealthReport) {
         ),
         _ => db.path.display().to_string(),
     };
+    let index = &c.search_index;
+    let index_detail = index.error.clone().unwrap_or_else(|| {
+        format!(
+            "{} chunks, {}",
+            index.chunks.unwrap_or_default(),
+            index.directory.display()
+        )
+    });
     let logs_detail = c
         .logs
         .error
@@ -57,6 +65,7 @@ fn print_table(report: &HealthReport) {
     println!("{:<15} {:<6} DETAILS", "COMPONENT", "STATE");
     for (name, ok, detail) in [
         ("database", db.ok, db_detail),
+        ("search index", index.ok, index_detail),
         ("logs", c.logs.ok, logs_detail),
         ("crash reports", crash.ok, crash_detail),
     ] {

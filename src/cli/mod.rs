@@ -3,8 +3,11 @@
 
 mod config_cmd;
 mod crash_cmd;
+mod docs_cmd;
 mod health_cmd;
+mod ingest_cmd;
 mod pii_cmd;
+mod search_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -52,6 +55,35 @@ enum Command {
     /// List, show or clear local crash reports
     #[command(subcommand, name = "crash-reports")]
     CrashReports(CrashCommand),
+    /// Add files and folders: extract text, find PII, index for search
+    Ingest {
+        /// Files and folders (searched recursively)
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Print the summary as JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Search the ingested documents
+    Search {
+        /// What to look for; "quoted words" must appear together
+        #[arg(required_unless_present = "stdin", conflicts_with = "stdin")]
+        query: Option<String>,
+        /// Most results to return
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=1000))]
+        limit: u16,
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+        /// Answer one query per input line (JSON `{"id", "query"}` or text) as JSON lines
+        #[arg(long)]
+        stdin: bool,
+    },
+    /// List, show or remove ingested documents
+    #[command(subcommand)]
+    Docs(DocsCommand),
+    /// Rebuild the search index from the database
+    Reindex,
     /// Find personal data without ingesting
     #[command(subcommand)]
     Pii(PiiCommand),
@@ -100,6 +132,26 @@ enum PiiCommand {
 }
 
 #[derive(Debug, Subcommand)]
+enum DocsCommand {
+    /// List every document with its status
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a document's metadata and PII counts, or its text
+    Show {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+        /// Print the extracted text, with a marker line before each page
+        #[arg(long, conflicts_with = "json")]
+        text: bool,
+    },
+    /// Remove a document (and its attachments) from the database and the index
+    Rm { id: i64 },
+}
+
+#[derive(Debug, Subcommand)]
 enum DebugCommand {
     /// Panic on purpose, to exercise the crash-report path
     Panic {
@@ -143,6 +195,24 @@ fn run(cli: Cli) -> Result<ExitCode> {
     let code = match cli.command {
         Command::Health { json } => health_cmd::run(settings, json)?,
         Command::CrashReports(command) => crash_cmd::run(&command, &settings)?,
+        Command::Ingest { paths, json } => ingest_cmd::run(settings, &paths, json)?,
+        Command::Search {
+            stdin: true, limit, ..
+        } => search_cmd::run_stdin(settings, usize::from(limit))?,
+        Command::Search {
+            query, limit, json, ..
+        } => search_cmd::run(
+            settings,
+            query.as_deref().unwrap_or_default(),
+            usize::from(limit),
+            json,
+        )?,
+        Command::Docs(DocsCommand::List { json }) => docs_cmd::list(settings, json)?,
+        Command::Docs(DocsCommand::Show { id, json, text }) => {
+            docs_cmd::show(settings, id, json, text)?
+        }
+        Command::Docs(DocsCommand::Rm { id }) => docs_cmd::rm(settings, id)?,
+        Command::Reindex => docs_cmd::reindex(settings)?,
         Command::Pii(PiiCommand::Scan { jsonl: true, .. }) => pii_cmd::scan_jsonl(&settings)?,
         Command::Pii(PiiCommand::Scan { files, json, .. }) => {
             pii_cmd::scan_files(&settings, &files, json)?

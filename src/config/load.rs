@@ -31,6 +31,7 @@ impl Settings {
                 config_file_read: false,
                 data_dir: root.join("data"),
                 database: root.join("data").join(DATABASE_FILE),
+                index_dir: root.join("data").join(INDEX_DIR),
                 log_dir: root.join("logs"),
                 crash_dir: root.join("crash-reports"),
             },
@@ -40,6 +41,7 @@ impl Settings {
 }
 
 const DATABASE_FILE: &str = "kodiak.db";
+const INDEX_DIR: &str = "index";
 
 /// Loads the configuration: built-in defaults, then the config file (`--config`,
 /// `KODIAK_CONFIG`, or `$XDG_CONFIG_HOME/kodiak/config.toml`), then `KODIAK_DATA_DIR` and
@@ -114,6 +116,7 @@ pub fn load(
         config_file,
         config_file_read,
         database: data_dir.join(DATABASE_FILE),
+        index_dir: data_dir.join(INDEX_DIR),
         data_dir,
         log_dir: config
             .logging

@@ -119,6 +119,16 @@ pub struct IngestConfig {
     pub zip_max_entries: usize,
     pub zip_max_unpacked_mb: u64,
     pub zip_max_ratio: u64,
+    /// Glob patterns (`*.tmp`, `**/drafts/**`) matched against paths below each folder
+    /// given to `kodiak ingest`; matching files and folders are skipped.
+    pub exclude: Vec<String>,
+    /// Target chunk length in characters; chunks end at paragraph, then sentence, then word
+    /// boundaries at or below it.
+    pub chunk_chars: usize,
+    /// Characters of context each chunk repeats from the one before.
+    pub chunk_overlap: usize,
+    /// Files extracted at once; 0 means one per CPU core.
+    pub workers: usize,
 }
 
 impl Default for IngestConfig {
@@ -131,6 +141,10 @@ impl Default for IngestConfig {
             zip_max_entries: 10_000,
             zip_max_unpacked_mb: 1_024,
             zip_max_ratio: 100,
+            exclude: Vec::new(),
+            chunk_chars: 1_000,
+            chunk_overlap: 100,
+            workers: 0,
         }
     }
 }
@@ -139,6 +153,8 @@ impl Default for IngestConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PiiConfig {
+    /// Whether ingest looks for personal data (`kodiak pii scan` always does).
+    pub detect: bool,
     /// Findings scoring below this (0.0-1.0) are dropped.
     pub threshold: f32,
     /// Extra recognizers: `[[pii.custom]]` tables.
@@ -162,6 +178,7 @@ pub struct CustomRecognizer {
 impl Default for PiiConfig {
     fn default() -> Self {
         PiiConfig {
+            detect: true,
             threshold: 0.5,
             custom: Vec::new(),
         }
@@ -284,6 +301,20 @@ impl Config {
             1 << 20,
         )?;
         check_range("ingest.zip_max_ratio", ingest.zip_max_ratio, 2, 100_000)?;
+        for (i, pattern) in ingest.exclude.iter().enumerate() {
+            globset::Glob::new(pattern).map_err(|e| Invalid {
+                key: format!("ingest.exclude[{i}]"),
+                message: format!("not a glob pattern: {}", e.kind()),
+            })?;
+        }
+        check_range("ingest.chunk_chars", ingest.chunk_chars, 100, 100_000)?;
+        check_range(
+            "ingest.chunk_overlap",
+            ingest.chunk_overlap,
+            0,
+            ingest.chunk_chars / 2,
+        )?;
+        check_range("ingest.workers", ingest.workers, 0, 256)?;
 
         let pii = &self.pii;
         check_range("pii.threshold", pii.threshold, 0.0, 1.0)?;

@@ -11,6 +11,8 @@ pub struct Paths {
     pub config_file_read: bool,
     pub data_dir: PathBuf,
     pub database: PathBuf,
+    /// The full-text index, derived from the database and rebuilt by `kodiak reindex`.
+    pub index_dir: PathBuf,
     pub log_dir: PathBuf,
     pub crash_dir: PathBuf,
 }

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::PiiConfig;
 use recognizers::{Pattern, Recognizer};
-pub use redact::{Redaction, redact};
+pub use redact::{Redaction, placeholders, redact};
 use validate::Verdict;
 
 /// What a span of personal data is. Built-in names follow Microsoft Presidio's.

@@ -14,6 +14,79 @@ const MIGRATIONS: &[&str] = &[
          value TEXT NOT NULL
      ) STRICT;
      INSERT INTO meta (key, value) VALUES ('created_at', strftime('%Y-%m-%dT%H:%M:%SZ', 'now'));",
+    // 2: documents and everything derived from them. `changes` is the log the search index
+    // replays: every write to a document's chunks appends its id in the same transaction.
+    "CREATE TABLE documents (
+         id          INTEGER PRIMARY KEY,
+         parent_id   INTEGER REFERENCES documents(id) ON DELETE CASCADE,
+         path        TEXT NOT NULL,
+         sha256      TEXT,
+         size        INTEGER NOT NULL,
+         format      TEXT,
+         title       TEXT,
+         pages       INTEGER NOT NULL DEFAULT 0,
+         status      TEXT NOT NULL CHECK (status IN ('ingested', 'failed', 'needs_ocr')),
+         reason      TEXT,
+         metadata    TEXT NOT NULL DEFAULT '{}',
+         created_at  TEXT NOT NULL,
+         updated_at  TEXT NOT NULL
+     ) STRICT;
+     CREATE INDEX documents_sha256 ON documents (sha256);
+     CREATE INDEX documents_parent ON documents (parent_id);
+     CREATE TABLE document_paths (
+         path         TEXT PRIMARY KEY,
+         document_id  INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+         seen_at      TEXT NOT NULL
+     ) STRICT;
+     CREATE INDEX document_paths_document ON document_paths (document_id);
+     CREATE TABLE document_texts (
+         document_id  INTEGER PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+         text         TEXT NOT NULL
+     ) STRICT;
+     CREATE TABLE pages (
+         document_id  INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+         number       INTEGER NOT NULL,
+         char_start   INTEGER NOT NULL,
+         char_end     INTEGER NOT NULL,
+         PRIMARY KEY (document_id, number)
+     ) STRICT;
+     CREATE TABLE chunks (
+         id           INTEGER PRIMARY KEY,
+         document_id  INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+         ordinal      INTEGER NOT NULL,
+         page_start   INTEGER NOT NULL,
+         page_end     INTEGER NOT NULL,
+         char_start   INTEGER NOT NULL,
+         char_end     INTEGER NOT NULL,
+         text         TEXT NOT NULL
+     ) STRICT;
+     CREATE INDEX chunks_document ON chunks (document_id, ordinal);
+     CREATE TABLE pii_spans (
+         document_id  INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+         kind         TEXT NOT NULL,
+         char_start   INTEGER NOT NULL,
+         char_end     INTEGER NOT NULL,
+         score        REAL NOT NULL,
+         placeholder  TEXT NOT NULL
+     ) STRICT;
+     CREATE INDEX pii_spans_document ON pii_spans (document_id, char_start);
+     CREATE TABLE changes (
+         seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+         document_id  INTEGER NOT NULL
+     ) STRICT;
+     CREATE TABLE ingest_jobs (
+         id           INTEGER PRIMARY KEY,
+         started_at   TEXT NOT NULL,
+         finished_at  TEXT,
+         roots        TEXT NOT NULL,
+         status       TEXT NOT NULL CHECK (status IN ('running', 'finished', 'interrupted')),
+         files        INTEGER NOT NULL DEFAULT 0,
+         ingested     INTEGER NOT NULL DEFAULT 0,
+         duplicates   INTEGER NOT NULL DEFAULT 0,
+         unchanged    INTEGER NOT NULL DEFAULT 0,
+         failed       INTEGER NOT NULL DEFAULT 0,
+         needs_ocr    INTEGER NOT NULL DEFAULT 0
+     ) STRICT;",
 ];
 
 /// The schema version this build of Kodiak writes.

@@ -1,0 +1,117 @@
+use std::process::ExitCode;
+
+use anyhow::Result;
+use serde_json::json;
+
+use kodiak::Kodiak;
+use kodiak::config::Settings;
+
+pub(super) fn list(settings: Settings, json: bool) -> Result<ExitCode> {
+    let kodiak = Kodiak::open(settings)?;
+    let documents = kodiak.documents()?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&documents)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if documents.is_empty() {
+        println!("no documents yet; add some with `kodiak ingest PATH`");
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{:>5}  {:<9}  {:<8}  {:>5}  {:>6}  PATH",
+        "ID", "STATUS", "FORMAT", "PAGES", "CHUNKS"
+    );
+    for doc in documents {
+        let indent = if doc.parent_id.is_some() {
+            "  ▸ "
+        } else {
+            ""
+        };
+        println!(
+            "{:>5}  {:<9}  {:<8}  {:>5}  {:>6}  {indent}{}",
+            doc.id,
+            doc.status.as_str(),
+            doc.format.as_deref().unwrap_or("-"),
+            doc.pages,
+            doc.chunks,
+            doc.path
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) fn show(settings: Settings, id: i64, json: bool, text: bool) -> Result<ExitCode> {
+    let kodiak = Kodiak::open(settings)?;
+    let doc = kodiak.document(id)?;
+    if text {
+        let Some(content) = kodiak.document_text(id)? else {
+            anyhow::bail!(
+                "document {id} has no text ({}{})",
+                doc.status.as_str(),
+                doc.reason.map(|r| format!(": {r}")).unwrap_or_default()
+            );
+        };
+        let chars: Vec<char> = content.text.chars().collect();
+        for (number, (start, end)) in content.pages.iter().enumerate() {
+            println!("──── page {} ────", number + 1);
+            let page: String = chars.get(*start..*end).unwrap_or_default().iter().collect();
+            println!("{page}");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let pii = kodiak.pii_counts(id)?;
+    if json {
+        let mut value = serde_json::to_value(&doc)?;
+        value["pii"] = json!(pii);
+        println!("{}", serde_json::to_string_pretty(&value)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let field = |name: &str, value: &str| println!("{name:<10} {value}");
+    field("id", &doc.id.to_string());
+    field("title", doc.title.as_deref().unwrap_or("-"));
+    field("status", doc.status.as_str());
+    if let Some(reason) = &doc.reason {
+        field("reason", reason);
+    }
+    field("format", doc.format.as_deref().unwrap_or("-"));
+    for (i, path) in doc.paths.iter().enumerate() {
+        field(if i == 0 { "path" } else { "" }, path);
+    }
+    if let Some(parent) = doc.parent_id {
+        field("parent", &format!("document {parent}"));
+    }
+    field("size", &format!("{} bytes", doc.size));
+    field("sha256", doc.sha256.as_deref().unwrap_or("-"));
+    field("pages", &doc.pages.to_string());
+    field("chunks", &doc.chunks.to_string());
+    for (name, value) in &doc.metadata {
+        field(&name.to_lowercase(), value);
+    }
+    field("ingested", &doc.created_at);
+    field("updated", &doc.updated_at);
+    if pii.is_empty() {
+        field("pii", "none found");
+    } else {
+        let counts: Vec<String> = pii.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        field("pii", &counts.join(", "));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) fn rm(settings: Settings, id: i64) -> Result<ExitCode> {
+    let kodiak = Kodiak::open(settings)?;
+    let doc = kodiak.document(id)?;
+    kodiak.remove_document(id)?;
+    println!("removed document {id}: {}", doc.path);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) fn reindex(settings: Settings) -> Result<ExitCode> {
+    let kodiak = Kodiak::open(settings)?;
+    let stats = kodiak.reindex()?;
+    println!(
+        "reindexed {} chunks of {} documents",
+        stats.chunks, stats.documents
+    );
+    Ok(ExitCode::SUCCESS)
+}

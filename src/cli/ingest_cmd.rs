@@ -1,0 +1,135 @@
+use std::cell::Cell;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use kodiak::Kodiak;
+use kodiak::config::Settings;
+use kodiak::ingest::{IngestReport, Outcome, Progress};
+
+pub(super) fn run(settings: Settings, paths: &[PathBuf], json: bool) -> Result<ExitCode> {
+    let kodiak = Kodiak::open(settings)?;
+    let report = if std::io::stderr().is_terminal() {
+        kodiak.ingest(paths, &Bar::default())?
+    } else {
+        kodiak.ingest(paths, &Lines)?
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_summary(&report);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A progress bar on standard error: bytes, rate and ETA, with the file count.
+#[derive(Default)]
+struct Bar {
+    bar: std::sync::OnceLock<ProgressBar>,
+    files: Cell<(usize, usize)>,
+}
+
+impl Progress for Bar {
+    fn started(&self, files: usize, bytes: u64) {
+        let bar = ProgressBar::new(bytes);
+        let style = ProgressStyle::with_template(
+            "{bar:30} {bytes}/{total_bytes} {bytes_per_sec} ETA {eta} {msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
+        bar.set_style(style);
+        bar.set_message(format!("0/{files} files"));
+        self.files.set((0, files));
+        let _ = self.bar.set(bar);
+    }
+
+    fn file_done(&self, path: &str, bytes: u64, outcome: &Outcome) {
+        let Some(bar) = self.bar.get() else { return };
+        let (done, total) = self.files.get();
+        self.files.set((done + 1, total));
+        bar.inc(bytes);
+        bar.set_message(format!("{}/{total} files", done + 1));
+        if let Some(line) = problem_line(path, outcome) {
+            bar.println(line);
+        }
+    }
+
+    fn indexing(&self) {
+        if let Some(bar) = self.bar.get() {
+            bar.finish_and_clear();
+        }
+        eprintln!("updating the search index…");
+    }
+}
+
+/// One line per file on standard error, for logs and pipes.
+struct Lines;
+
+impl Progress for Lines {
+    fn started(&self, files: usize, bytes: u64) {
+        eprintln!("ingesting {files} files ({})", megabytes(bytes));
+    }
+
+    fn file_done(&self, path: &str, _: u64, outcome: &Outcome) {
+        let line = problem_line(path, outcome).unwrap_or_else(|| {
+            let what = match outcome {
+                Outcome::Ingested { replaced: true, .. } => "updated",
+                Outcome::Ingested { .. } => "ingested",
+                Outcome::Duplicate { .. } => "duplicate",
+                _ => "unchanged",
+            };
+            format!("{what} {path}")
+        });
+        eprintln!("{line}");
+    }
+
+    fn indexing(&self) {
+        eprintln!("updating the search index");
+    }
+}
+
+fn problem_line(path: &str, outcome: &Outcome) -> Option<String> {
+    match outcome {
+        Outcome::Failed { reason } => Some(format!("failed {path}: {reason}")),
+        Outcome::NeedsOcr { pages, .. } => Some(format!(
+            "needs OCR {path}: {pages} page(s) without a text layer"
+        )),
+        _ => None,
+    }
+}
+
+fn megabytes(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1e6)
+}
+
+fn print_summary(report: &IngestReport) {
+    let seconds = report.elapsed.as_secs_f64();
+    let pages: usize = report.documents.iter().map(|d| d.pages).sum();
+    let chunks: usize = report.documents.iter().map(|d| d.chunks).sum();
+    let pii: usize = report.documents.iter().map(|d| d.pii).sum();
+    println!(
+        "{} files, {} in {seconds:.1} s ({:.1} MB/s)",
+        report.files,
+        megabytes(report.bytes),
+        report.bytes as f64 / 1e6 / seconds.max(1e-9)
+    );
+    println!(
+        "ingested {}: {pages} pages, {chunks} chunks, {pii} PII findings",
+        report.ingested
+    );
+    println!(
+        "duplicates {}, unchanged {}, needs OCR {}, failed {}",
+        report.duplicates,
+        report.unchanged,
+        report.needs_ocr.len(),
+        report.failed.len()
+    );
+    for file in &report.needs_ocr {
+        println!("  needs OCR  {} ({} pages)", file.path, file.pages);
+    }
+    for file in &report.failed {
+        println!("  failed     {}: {}", file.path, file.reason);
+    }
+}

@@ -1,0 +1,101 @@
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+
+use anyhow::Result;
+use serde_json::{Value, json};
+
+use kodiak::Kodiak;
+use kodiak::config::Settings;
+use kodiak::search::Hit;
+
+pub(super) fn run(settings: Settings, query: &str, limit: usize, json: bool) -> Result<ExitCode> {
+    let kodiak = Kodiak::open(settings)?;
+    let hits = kodiak.search(query, limit)?;
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({ "query": query, "hits": hits }))?
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    if hits.is_empty() {
+        println!("no matches for {query:?}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    for (rank, hit) in hits.iter().enumerate() {
+        let title = if hit.title.is_empty() {
+            &hit.path
+        } else {
+            &hit.title
+        };
+        println!(
+            "{}. {title} (page {}, score {:.2}, doc {} chunk {})",
+            rank + 1,
+            hit.page,
+            hit.score,
+            hit.doc_id,
+            hit.chunk_id
+        );
+        println!("   {}", hit.path);
+        println!("   {}\n", highlight(&hit.snippet, colour));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// On a colour terminal, `**term**` becomes bold yellow; elsewhere it stays as is.
+fn highlight(snippet: &str, colour: bool) -> String {
+    if !colour {
+        return snippet.to_owned();
+    }
+    let mut out = String::with_capacity(snippet.len());
+    for (i, part) in snippet.split("**").enumerate() {
+        if i % 2 == 1 {
+            out.push_str("\x1b[1;33m");
+            out.push_str(part);
+            out.push_str("\x1b[0m");
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
+}
+
+/// Answers one query per input line, in order: a JSON object with `query` (and any `id`),
+/// or a bare line of text.
+pub(super) fn run_stdin(settings: Settings, limit: usize) -> Result<ExitCode> {
+    let kodiak = Kodiak::open(settings)?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for line in std::io::stdin().lock().lines() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let (id, query) = match serde_json::from_str::<Value>(&line) {
+            Ok(Value::Object(object)) => match object.get("query").and_then(Value::as_str) {
+                Some(query) => (object.get("id").cloned(), query.to_owned()),
+                None => {
+                    let answer = json!({
+                        "id": object.get("id").cloned(),
+                        "error": "the object has no \"query\" string",
+                    });
+                    writeln!(out, "{answer}")?;
+                    continue;
+                }
+            },
+            _ => (None, line.clone()),
+        };
+        let answer = match kodiak.search(&query, limit) {
+            Ok(hits) => response(id, &query, &hits),
+            Err(e) => json!({ "id": id, "query": query, "error": e.to_string() }),
+        };
+        writeln!(out, "{answer}")?;
+        out.flush()?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn response(id: Option<Value>, query: &str, hits: &[Hit]) -> Value {
+    json!({ "id": id, "query": query, "hits": hits })
+}

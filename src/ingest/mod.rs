@@ -1,0 +1,407 @@
+//! Ingestion: files in, documents out. Workers (one per core) read, extract, chunk and scan
+//! files in parallel; this thread is the single writer. Each document is written to SQLite
+//! in its own transaction (batched for speed), then the search index catches up from the
+//! change log, periodically and at the end.
+
+mod chunk;
+mod prepare;
+mod walk;
+
+pub use chunk::Chunker;
+pub use prepare::{Known, Prepared, Preparer, sha256_hex};
+pub use walk::{FoundFile, Walk, exclude_set, walk};
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use rusqlite::Transaction;
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::extract::Limits;
+use crate::pii::{Detector, PiiError};
+use crate::search::{SearchError, SearchIndex};
+use crate::storage::documents::{self, DocStatus, DocumentRecord};
+use crate::storage::jobs::{self, JobCounts};
+use crate::storage::{Database, StorageError};
+
+/// Documents written per SQLite transaction at most; each stays atomic on its own.
+const BATCH: usize = 64;
+/// Chunks written between two index commits, bounding what a crash leaves to catch up.
+const INDEX_EVERY_CHUNKS: usize = 20_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error(transparent)]
+    Search(#[from] SearchError),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error(transparent)]
+    Pii(#[from] PiiError),
+    #[error("invalid chunking settings ([ingest] chunk_chars, chunk_overlap): {0}")]
+    Chunking(String),
+    #[error("invalid [ingest] exclude pattern: {0}")]
+    Exclude(String),
+}
+
+impl From<rusqlite::Error> for IngestError {
+    fn from(e: rusqlite::Error) -> IngestError {
+        IngestError::Storage(StorageError::Sql(e))
+    }
+}
+
+/// What happened to one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Stored as a new document, or replacing the older content at the same path.
+    Ingested {
+        id: i64,
+        replaced: bool,
+    },
+    /// Its content was already stored: the path was added to that document.
+    Duplicate {
+        id: i64,
+    },
+    /// Already stored at this path with this content.
+    Unchanged,
+    NeedsOcr {
+        id: i64,
+        pages: usize,
+    },
+    Failed {
+        reason: String,
+    },
+}
+
+/// Receives progress as files are handled (on the writer thread).
+pub trait Progress {
+    fn started(&self, files: usize, bytes: u64);
+    fn file_done(&self, path: &str, bytes: u64, outcome: &Outcome);
+    fn indexing(&self);
+}
+
+/// A progress sink that reports nothing.
+pub struct Silent;
+
+impl Progress for Silent {
+    fn started(&self, _: usize, _: u64) {}
+    fn file_done(&self, _: &str, _: u64, _: &Outcome) {}
+    fn indexing(&self) {}
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FailedFile {
+    pub path: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NeedsOcrFile {
+    pub path: String,
+    pub pages: usize,
+}
+
+/// A document stored by this run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredDocument {
+    pub id: i64,
+    pub path: String,
+    pub sha256: Option<String>,
+    pub pages: usize,
+    pub chunks: usize,
+    /// PII findings in the document.
+    pub pii: usize,
+    /// Attachments stored as child documents.
+    pub attachments: usize,
+}
+
+/// The summary of one `kodiak ingest`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct IngestReport {
+    pub ingested: usize,
+    pub duplicates: usize,
+    pub unchanged: usize,
+    pub failed: Vec<FailedFile>,
+    pub needs_ocr: Vec<NeedsOcrFile>,
+    pub documents: Vec<StoredDocument>,
+    pub files: usize,
+    pub bytes: u64,
+    pub chunks_indexed: usize,
+    #[serde(skip)]
+    pub elapsed: Duration,
+}
+
+impl IngestReport {
+    fn counts(&self) -> JobCounts {
+        JobCounts {
+            files: self.files,
+            ingested: self.ingested,
+            duplicates: self.duplicates,
+            unchanged: self.unchanged,
+            failed: self.failed.len(),
+            needs_ocr: self.needs_ocr.len(),
+        }
+    }
+
+    fn record(&mut self, path: &str, record: Option<&DocumentRecord>, outcome: &Outcome) {
+        match outcome {
+            Outcome::Ingested { id, .. } => {
+                self.ingested += 1;
+                if let Some(r) = record {
+                    self.documents.push(StoredDocument {
+                        id: *id,
+                        path: path.to_owned(),
+                        sha256: r.sha256.clone(),
+                        pages: r.pages.len(),
+                        chunks: r.chunks.len(),
+                        pii: r.pii.len(),
+                        attachments: r.children.len(),
+                    });
+                    // Attachments that failed are reported like files that did.
+                    for child in &r.children {
+                        match child.status {
+                            DocStatus::Failed => self.failed.push(FailedFile {
+                                path: child.path.clone(),
+                                reason: child.reason.clone().unwrap_or_default(),
+                            }),
+                            DocStatus::NeedsOcr => self.needs_ocr.push(NeedsOcrFile {
+                                path: child.path.clone(),
+                                pages: child.pages.len(),
+                            }),
+                            DocStatus::Ingested => {}
+                        }
+                    }
+                }
+            }
+            Outcome::Duplicate { .. } => self.duplicates += 1,
+            Outcome::Unchanged => self.unchanged += 1,
+            Outcome::NeedsOcr { pages, .. } => self.needs_ocr.push(NeedsOcrFile {
+                path: path.to_owned(),
+                pages: *pages,
+            }),
+            Outcome::Failed { reason } => self.failed.push(FailedFile {
+                path: path.to_owned(),
+                reason: reason.clone(),
+            }),
+        }
+    }
+}
+
+/// Ingests `roots` (files and folders) into `db`, then brings `index` up to date.
+pub fn run(
+    config: &Config,
+    db: &Database,
+    index: &SearchIndex,
+    roots: &[PathBuf],
+    progress: &dyn Progress,
+) -> Result<IngestReport, IngestError> {
+    let started = Instant::now();
+    // The writer lock first: a second ingest must stop before it touches anything.
+    let mut updater = index.writer()?;
+    updater.sync(db)?;
+
+    let limits = Limits::from(&config.ingest);
+    let chunker = Chunker::new(config.ingest.chunk_chars, config.ingest.chunk_overlap)
+        .map_err(|e| IngestError::Chunking(e.to_string()))?;
+    let detector = if config.pii.detect {
+        Some(Detector::new(&config.pii)?)
+    } else {
+        None
+    };
+    let preparer = Preparer {
+        limits: &limits,
+        chunker: &chunker,
+        detector: detector.as_ref(),
+    };
+    let exclude =
+        exclude_set(&config.ingest.exclude).map_err(|e| IngestError::Exclude(e.to_string()))?;
+    let found = walk(roots, &exclude);
+
+    let root_names: Vec<String> = roots.iter().map(|r| r.display().to_string()).collect();
+    let job = db.write(|tx| jobs::start(tx, &root_names).map_err(IngestError::from))?;
+
+    let mut report = IngestReport {
+        files: found.files.len(),
+        bytes: found.bytes(),
+        ..IngestReport::default()
+    };
+    progress.started(found.files.len(), found.bytes());
+    for unwalkable in &found.unwalkable {
+        let outcome = Outcome::Failed {
+            reason: unwalkable.reason.clone(),
+        };
+        progress.file_done(&unwalkable.path, 0, &outcome);
+        report.record(&unwalkable.path, None, &outcome);
+    }
+
+    let workers = match config.ingest.workers {
+        0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+        n => n,
+    }
+    .min(found.files.len().max(1));
+    let next = AtomicUsize::new(0);
+    let (sender, receiver) = mpsc::sync_channel::<(u64, Prepared)>(workers * 4);
+    let write_result = std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let sender = sender.clone();
+            let (next, files, preparer) = (&next, &found.files, &preparer);
+            scope.spawn(move || {
+                while let Some(file) = files.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let prepared = preparer
+                        .prepare_file(&file.path, file.size, |path, sha| known(db, path, sha));
+                    if sender.send((file.size, prepared)).is_err() {
+                        break; // the writer stopped
+                    }
+                }
+            });
+        }
+        drop(sender);
+        write_all(db, &receiver, &mut updater, &mut report, progress)
+    });
+    write_result?;
+
+    progress.indexing();
+    report.chunks_indexed += updater.sync(db)?.chunks;
+    let counts = report.counts();
+    db.write(|tx| jobs::finish(tx, job, &counts).map_err(IngestError::from))?;
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+/// What the store holds for a path and content, read by a worker so it can skip extracting
+/// what is already in. The writer decides again under its lock.
+fn known(db: &Database, path: &str, sha256: &str) -> Known {
+    let Ok(conn) = db.conn() else {
+        return Known::Nothing;
+    };
+    match documents::path_entry(&conn, path) {
+        Ok(Some(entry))
+            if entry.sha256.as_deref() == Some(sha256) && entry.status != DocStatus::Failed =>
+        {
+            return Known::SamePath;
+        }
+        _ => {}
+    }
+    match documents::usable_with_sha256(&conn, sha256) {
+        Ok(Some(_)) => Known::Content,
+        _ => Known::Nothing,
+    }
+}
+
+/// The writer loop: drains prepared files in batches, one transaction per batch, and lets
+/// the index catch up every [`INDEX_EVERY_CHUNKS`] chunks.
+fn write_all(
+    db: &Database,
+    receiver: &mpsc::Receiver<(u64, Prepared)>,
+    updater: &mut crate::search::IndexUpdater<'_>,
+    report: &mut IngestReport,
+    progress: &dyn Progress,
+) -> Result<(), IngestError> {
+    let mut chunks_since_index = 0;
+    while let Ok(first) = receiver.recv() {
+        let mut batch = vec![first];
+        while batch.len() < BATCH {
+            match receiver.try_recv() {
+                Ok(more) => batch.push(more),
+                Err(_) => break,
+            }
+        }
+        let outcomes = db.write(|tx| {
+            batch
+                .iter()
+                .map(|(_, prepared)| apply(tx, prepared))
+                .collect::<Result<Vec<_>, IngestError>>()
+        })?;
+        for ((bytes, prepared), outcome) in batch.iter().zip(outcomes) {
+            let (path, record) = match prepared {
+                Prepared::Record(record) => {
+                    chunks_since_index += record.chunks.len()
+                        + record
+                            .children
+                            .iter()
+                            .map(|c| c.chunks.len())
+                            .sum::<usize>();
+                    (record.path.as_str(), Some(record.as_ref()))
+                }
+                Prepared::KnownContent { path, .. } | Prepared::Unchanged { path } => {
+                    (path.as_str(), None)
+                }
+            };
+            progress.file_done(path, *bytes, &outcome);
+            report.record(path, record, &outcome);
+        }
+        if chunks_since_index >= INDEX_EVERY_CHUNKS {
+            report.chunks_indexed += updater.sync(db)?.chunks;
+            chunks_since_index = 0;
+        }
+    }
+    Ok(())
+}
+
+/// Stores one prepared file and says what became of it.
+fn apply(tx: &Transaction<'_>, prepared: &Prepared) -> Result<Outcome, IngestError> {
+    match prepared {
+        Prepared::Unchanged { .. } => Ok(Outcome::Unchanged),
+        Prepared::KnownContent { path, sha256, .. } => {
+            let existing = documents::path_entry(tx, path)?;
+            match documents::usable_with_sha256(tx, sha256)? {
+                Some(id) if existing.as_ref().is_some_and(|e| e.document_id == id) => {
+                    Ok(Outcome::Unchanged)
+                }
+                Some(id) => {
+                    documents::set_path(tx, path, id)?;
+                    Ok(Outcome::Duplicate { id })
+                }
+                None => Ok(Outcome::Failed {
+                    reason: "the matching document was removed during the ingest; ingest again"
+                        .into(),
+                }),
+            }
+        }
+        Prepared::Record(record) => apply_record(tx, record),
+    }
+}
+
+fn apply_record(tx: &Transaction<'_>, record: &DocumentRecord) -> Result<Outcome, IngestError> {
+    let existing = documents::path_entry(tx, &record.path)?;
+    if let Some(sha256) = &record.sha256 {
+        if let Some(e) = &existing
+            && e.sha256.as_ref() == Some(sha256)
+            && e.status != DocStatus::Failed
+        {
+            return Ok(Outcome::Unchanged);
+        }
+        if record.status != DocStatus::Failed
+            && let Some(id) = documents::usable_with_sha256(tx, sha256)?
+        {
+            documents::set_path(tx, &record.path, id)?;
+            return Ok(Outcome::Duplicate { id });
+        }
+    }
+    let reason = || record.reason.clone().unwrap_or_default();
+    let replaced = existing.is_some();
+    let id = match existing {
+        // A changed file that no longer reads keeps its earlier, good version.
+        Some(e) if record.status == DocStatus::Failed && e.status != DocStatus::Failed => {
+            return Ok(Outcome::Failed {
+                reason: format!("{}; the earlier version stays", reason()),
+            });
+        }
+        // The path's document is this file alone: update it in place, keeping its id.
+        Some(e) if documents::path_count(tx, e.document_id)? == 1 => {
+            documents::replace(tx, e.document_id, record)?;
+            e.document_id
+        }
+        _ => documents::insert(tx, record, None)?,
+    };
+    Ok(match record.status {
+        DocStatus::Ingested => Outcome::Ingested { id, replaced },
+        DocStatus::NeedsOcr => Outcome::NeedsOcr {
+            id,
+            pages: record.pages.len(),
+        },
+        DocStatus::Failed => Outcome::Failed { reason: reason() },
+    })
+}

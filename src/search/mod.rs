@@ -1,0 +1,335 @@
+//! Full-text search: a Tantivy index of chunks, derived from SQLite.
+//!
+//! SQLite is the truth; the index follows it through the `changes` log. Each index commit
+//! carries, as its payload, the last change it reflects. Catching up re-applies every
+//! document changed since: its chunks are deleted from the index by document id, then added
+//! again from SQLite. That is idempotent, so a crash between the SQLite commit and the index
+//! commit neither loses nor duplicates a chunk; the next writer simply catches up.
+
+mod query;
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use tantivy::collector::TopDocs;
+use tantivy::directory::MmapDirectory;
+use tantivy::directory::error::LockError;
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TantivyDocument,
+    TextFieldIndexing, TextOptions, Value,
+};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
+    TextAnalyzer,
+};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyError, Term};
+
+use crate::files;
+use crate::storage::documents::{self, IndexedChunk};
+use crate::storage::{Database, StorageError};
+
+/// The analyser for chunk text and titles: words, lower-cased, accents folded, English
+/// stems (so "terminate" finds "termination").
+const ANALYZER: &str = "kodiak_en";
+/// Memory the writer may buffer before it flushes a segment.
+const WRITER_MEMORY: usize = 64 * 1024 * 1024;
+/// Characters of context in a snippet.
+const SNIPPET_CHARS: usize = 220;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error(
+        "another kodiak is writing to {}; wait for it to finish (a stale lock after a crash \
+         can be removed: {}/.tantivy-writer.lock)",
+        dir.display(),
+        dir.display()
+    )]
+    Locked { dir: PathBuf },
+    #[error("cannot prepare the search index folder {}: {source}", dir.display())]
+    Prepare {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the search index in {} is unusable: {source}; run `kodiak reindex` to rebuild it from the database", dir.display())]
+    Index { dir: PathBuf, source: TantivyError },
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+impl From<rusqlite::Error> for SearchError {
+    fn from(e: rusqlite::Error) -> SearchError {
+        SearchError::Storage(StorageError::Sql(e))
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Fields {
+    chunk_id: Field,
+    doc_id: Field,
+    title: Field,
+    path: Field,
+    page: Field,
+    text: Field,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut builder = Schema::builder();
+    let analysed = TextOptions::default()
+        .set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(ANALYZER)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        )
+        .set_stored();
+    let fields = Fields {
+        chunk_id: builder.add_u64_field("chunk_id", INDEXED | STORED | FAST),
+        doc_id: builder.add_u64_field("doc_id", INDEXED | STORED | FAST),
+        title: builder.add_text_field("title", analysed.clone()),
+        path: builder.add_text_field("path", STRING | STORED),
+        page: builder.add_u64_field("page", STORED),
+        text: builder.add_text_field("text", analysed),
+    };
+    (builder.build(), fields)
+}
+
+/// One search result.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Hit {
+    pub doc_id: i64,
+    pub chunk_id: i64,
+    pub path: String,
+    pub title: String,
+    pub page: usize,
+    pub score: f32,
+    /// A passage around the best match, matched terms wrapped in `**`.
+    pub snippet: String,
+}
+
+/// What catching up did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SyncStats {
+    pub documents: usize,
+    pub chunks: usize,
+}
+
+/// The index on disk, open for searching.
+pub struct SearchIndex {
+    dir: PathBuf,
+    index: Index,
+    reader: IndexReader,
+    fields: Fields,
+}
+
+impl SearchIndex {
+    /// Opens the index in `dir`, creating it when absent.
+    pub fn open(dir: &Path) -> Result<SearchIndex, SearchError> {
+        files::create_private_dir(dir).map_err(|source| SearchError::Prepare {
+            dir: dir.to_owned(),
+            source,
+        })?;
+        let unusable = |source| SearchError::Index {
+            dir: dir.to_owned(),
+            source,
+        };
+        let (schema, fields) = schema();
+        let directory = MmapDirectory::open(dir).map_err(|e| unusable(e.into()))?;
+        let index = Index::open_or_create(directory, schema).map_err(unusable)?;
+        index.tokenizers().register(
+            ANALYZER,
+            TextAnalyzer::builder(SimpleTokenizer::default())
+                .filter(RemoveLongFilter::limit(40))
+                .filter(LowerCaser)
+                .filter(AsciiFoldingFilter)
+                .filter(Stemmer::new(Language::English))
+                .build(),
+        );
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(unusable)?;
+        Ok(SearchIndex {
+            dir: dir.to_owned(),
+            index,
+            reader,
+            fields,
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn unusable(&self, source: TantivyError) -> SearchError {
+        SearchError::Index {
+            dir: self.dir.clone(),
+            source,
+        }
+    }
+
+    /// The last SQLite change the index reflects; None for an index never committed.
+    pub fn applied_change(&self) -> Result<Option<i64>, SearchError> {
+        let metas = self.index.load_metas().map_err(|e| self.unusable(e))?;
+        Ok(metas.payload.and_then(|p| p.trim().parse().ok()))
+    }
+
+    /// Whether SQLite holds changes the index does not reflect yet.
+    pub fn is_behind(&self, db: &Database) -> Result<bool, SearchError> {
+        Ok(match self.applied_change()? {
+            Some(applied) => applied < documents::last_change(&*db.conn()?)?,
+            None => true,
+        })
+    }
+
+    /// Takes the index's single writer. Another process holding it is an error at once,
+    /// not a wait.
+    pub fn writer(&self) -> Result<IndexUpdater<'_>, SearchError> {
+        match self
+            .index
+            .writer_with_num_threads::<TantivyDocument>(1, WRITER_MEMORY)
+        {
+            Ok(writer) => Ok(IndexUpdater {
+                index: self,
+                writer,
+            }),
+            Err(TantivyError::LockFailure(LockError::LockBusy, _)) => Err(SearchError::Locked {
+                dir: self.dir.clone(),
+            }),
+            Err(e) => Err(self.unusable(e)),
+        }
+    }
+
+    /// Chunks in the index (as of the last reload).
+    pub fn chunk_count(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// The best `limit` chunks for `text`, best first. Any text is a valid query: quoted
+    /// parts must appear as phrases, the rest is matched word by word, with a bonus where
+    /// the words appear together in order.
+    pub fn search(&self, text: &str, limit: usize) -> Result<Vec<Hit>, SearchError> {
+        let analyzer = self
+            .index
+            .tokenizers()
+            .get(ANALYZER)
+            .ok_or_else(|| self.unusable(TantivyError::SystemError("no analyser".into())))?;
+        let Some(query) = query::build(text, analyzer, self.fields.text, self.fields.title) else {
+            return Ok(Vec::new());
+        };
+        let searcher = self.reader.searcher();
+        let top = searcher
+            .search(&*query, &TopDocs::with_limit(limit.max(1)).order_by_score())
+            .map_err(|e| self.unusable(e))?;
+        let mut snippets = SnippetGenerator::create(&searcher, &*query, self.fields.text)
+            .map_err(|e| self.unusable(e))?;
+        snippets.set_max_num_chars(SNIPPET_CHARS);
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, address) in top {
+            let doc: TantivyDocument = searcher.doc(address).map_err(|e| self.unusable(e))?;
+            let u64_of = |field| doc.get_first(field).and_then(|v| v.as_u64()).unwrap_or(0);
+            let str_of = |field| {
+                doc.get_first(field)
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default()
+            };
+            let snippet = snippets.snippet_from_doc(&doc);
+            hits.push(Hit {
+                doc_id: u64_of(self.fields.doc_id) as i64,
+                chunk_id: u64_of(self.fields.chunk_id) as i64,
+                path: str_of(self.fields.path),
+                title: str_of(self.fields.title),
+                page: u64_of(self.fields.page) as usize,
+                score,
+                snippet: query::mark(snippet.fragment(), snippet.highlighted()),
+            });
+        }
+        Ok(hits)
+    }
+}
+
+/// The index's one writer, held for as long as this value lives.
+pub struct IndexUpdater<'a> {
+    index: &'a SearchIndex,
+    writer: IndexWriter<TantivyDocument>,
+}
+
+impl IndexUpdater<'_> {
+    /// Re-applies every document changed in SQLite since the index's last commit, then
+    /// commits with the newest change as payload. An index that was never committed (new, or
+    /// deleted by hand) is rebuilt whole.
+    pub fn sync(&mut self, db: &Database) -> Result<SyncStats, SearchError> {
+        let Some(applied) = self.index.applied_change()? else {
+            return self.rebuild(db);
+        };
+        let conn = db.conn()?;
+        let (changed, newest) = documents::changed_since(&conn, applied)?;
+        if changed.is_empty() {
+            return Ok(SyncStats::default());
+        }
+        let mut stats = SyncStats::default();
+        for document_id in changed {
+            self.writer.delete_term(Term::from_field_u64(
+                self.index.fields.doc_id,
+                document_id as u64,
+            ));
+            stats.chunks += self.add(&documents::chunks_for_index(&conn, document_id)?)?;
+            stats.documents += 1;
+        }
+        drop(conn);
+        self.commit(newest)?;
+        // What the index now reflects need not be replayed again.
+        db.write(|tx| {
+            tx.execute("DELETE FROM changes WHERE seq <= ?1", [newest])?;
+            Ok::<_, SearchError>(())
+        })?;
+        Ok(stats)
+    }
+
+    /// Empties the index and fills it again from SQLite.
+    pub fn rebuild(&mut self, db: &Database) -> Result<SyncStats, SearchError> {
+        self.writer
+            .delete_all_documents()
+            .map_err(|e| self.index.unusable(e))?;
+        let conn = db.conn()?;
+        let newest = documents::last_change(&conn)?;
+        let mut stats = SyncStats::default();
+        for document_id in documents::indexed_document_ids(&conn)? {
+            stats.chunks += self.add(&documents::chunks_for_index(&conn, document_id)?)?;
+            stats.documents += 1;
+        }
+        drop(conn);
+        self.commit(newest)?;
+        Ok(stats)
+    }
+
+    fn add(&mut self, chunks: &[IndexedChunk]) -> Result<usize, SearchError> {
+        let f = self.index.fields;
+        for chunk in chunks {
+            let mut doc = TantivyDocument::default();
+            doc.add_u64(f.chunk_id, chunk.chunk_id as u64);
+            doc.add_u64(f.doc_id, chunk.document_id as u64);
+            doc.add_text(f.title, &chunk.title);
+            doc.add_text(f.path, &chunk.path);
+            doc.add_u64(f.page, chunk.page as u64);
+            doc.add_text(f.text, &chunk.text);
+            self.writer
+                .add_document(doc)
+                .map_err(|e| self.index.unusable(e))?;
+        }
+        Ok(chunks.len())
+    }
+
+    fn commit(&mut self, newest_change: i64) -> Result<(), SearchError> {
+        let mut prepared = self
+            .writer
+            .prepare_commit()
+            .map_err(|e| self.index.unusable(e))?;
+        prepared.set_payload(&newest_change.to_string());
+        prepared.commit().map_err(|e| self.index.unusable(e))?;
+        self.index
+            .reader
+            .reload()
+            .map_err(|e| self.index.unusable(e))
+    }
+}
