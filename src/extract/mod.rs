@@ -177,6 +177,11 @@ pub fn detect(bytes: &[u8], name: &Path) -> Result<Format, ExtractError> {
     if bytes.starts_with(b"PK\x03\x04") {
         return if docx::is_docx(bytes) {
             Ok(Format::Docx)
+        } else if has_extension(name, "docx") {
+            Err(ExtractError::Corrupt {
+                format: "docx",
+                reason: "not a readable DOCX package (a damaged or truncated ZIP)".into(),
+            })
         } else {
             Err(ExtractError::Unsupported(
                 "a ZIP archive that is not a DOCX document; unpack it and ingest the folder".into(),
@@ -216,6 +221,11 @@ pub fn detect(bytes: &[u8], name: &Path) -> Result<Format, ExtractError> {
         "eml" => Format::Email,
         _ => Format::Text,
     })
+}
+
+fn has_extension(name: &Path, wanted: &str) -> bool {
+    name.extension()
+        .is_some_and(|e| e.to_string_lossy().eq_ignore_ascii_case(wanted))
 }
 
 /// ", though it is named .pdf": when the extension promised a format the content is not.
@@ -324,4 +334,4 @@ pub fn extract_guarded(
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -405,3 +405,6 @@ fn apply_record(tx: &Transaction<'_>, record: &DocumentRecord) -> Result<Outcome
         DocStatus::Failed => Outcome::Failed { reason: reason() },
     })
 }
+
+#[cfg(test)]
+mod tests;

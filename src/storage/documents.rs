@@ -163,6 +163,18 @@ pub fn set_path(tx: &Transaction<'_>, path: &str, document_id: i64) -> rusqlite:
         )?;
         if remaining == 0 {
             delete(tx, previous.document_id)?;
+        } else {
+            // The document is now known by its other paths: show the oldest one, and let
+            // the index pick the new path up.
+            let renamed = tx.execute(
+                "UPDATE documents SET path = (SELECT path FROM document_paths
+                     WHERE document_id = ?1 ORDER BY seen_at, path LIMIT 1)
+                 WHERE id = ?1 AND path = ?2",
+                params![previous.document_id, path],
+            )?;
+            if renamed > 0 {
+                log_change(tx, previous.document_id)?;
+            }
         }
     }
     Ok(())
