@@ -17,8 +17,11 @@ models:
 build: setup
 	$(CARGO) build --release --locked
 
+# Ingesting again is cheap: unchanged files are recognised by path and checksum.
 run: build
+	$(CARGO) run --release --locked --quiet -- --data-dir "$(KODIAK_DEMO_DIR)" ingest assets/sample-docs
 	$(CARGO) run --release --locked --quiet -- --data-dir "$(KODIAK_DEMO_DIR)" health
+	$(CARGO) run --release --locked --quiet -- --data-dir "$(KODIAK_DEMO_DIR)" search --limit 3 '"security deposit"'
 
 test: setup
 	$(CARGO) fmt --all -- --check

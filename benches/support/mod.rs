@@ -26,6 +26,11 @@ impl Samples {
             op();
             durations.push(started.elapsed());
         }
+        Samples::from_durations(name, durations)
+    }
+
+    /// Samples measured elsewhere, e.g. interleaved with another engine's.
+    pub fn from_durations(name: &'static str, mut durations: Vec<Duration>) -> Samples {
         durations.sort();
         Samples { name, durations }
     }

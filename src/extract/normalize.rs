@@ -2,7 +2,9 @@
 //! trailing spaces, at most one blank line in a row, pages separated by a blank line, and
 //! where each page starts (in characters) so any offset maps back to its page.
 
-use unicode_normalization::UnicodeNormalization;
+use std::borrow::Cow;
+
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
 use super::Extracted;
 
@@ -43,7 +45,12 @@ impl DocumentText {
 /// when it holds a tab (tabs separate table cells); lines trimmed; blank-line runs to one;
 /// no blank lines at the ends.
 pub fn normalize(page: &str) -> String {
-    let nfc: String = page.nfc().collect();
+    // Most text is already NFC (all ASCII text is): check quickly before recomposing.
+    let nfc: Cow<'_, str> = if page.is_ascii() || is_nfc_quick(page.chars()) == IsNormalized::Yes {
+        Cow::Borrowed(page)
+    } else {
+        Cow::Owned(page.nfc().collect())
+    };
     let mut out = String::with_capacity(nfc.len());
     let mut blank_run = false;
     for line in nfc.split(['\n', '\r', '\x0C']) {

@@ -29,8 +29,10 @@ use crate::storage::{Database, StorageError};
 
 /// Documents written per SQLite transaction at most; each stays atomic on its own.
 const BATCH: usize = 64;
-/// Chunks written between two index commits, bounding what a crash leaves to catch up.
-const INDEX_EVERY_CHUNKS: usize = 20_000;
+/// Chunks fed to the index between two index commits. Commits make the new chunks
+/// searchable and bound what a crash leaves to catch up, but each one waits for the
+/// indexing threads to drain, so they are spaced out.
+const COMMIT_EVERY_CHUNKS: usize = 50_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
@@ -290,8 +292,8 @@ fn known(db: &Database, path: &str, sha256: &str) -> Known {
     }
 }
 
-/// The writer loop: drains prepared files in batches, one transaction per batch, and lets
-/// the index catch up every [`INDEX_EVERY_CHUNKS`] chunks.
+/// The writer loop: drains prepared files in batches, one transaction per batch, feeds each
+/// batch to the index, and commits the index every [`COMMIT_EVERY_CHUNKS`] chunks.
 fn write_all(
     db: &Database,
     receiver: &mpsc::Receiver<(u64, Prepared)>,
@@ -299,7 +301,7 @@ fn write_all(
     report: &mut IngestReport,
     progress: &dyn Progress,
 ) -> Result<(), IngestError> {
-    let mut chunks_since_index = 0;
+    let mut chunks_since_commit = 0;
     while let Ok(first) = receiver.recv() {
         let mut batch = vec![first];
         while batch.len() < BATCH {
@@ -316,15 +318,7 @@ fn write_all(
         })?;
         for ((bytes, prepared), outcome) in batch.iter().zip(outcomes) {
             let (path, record) = match prepared {
-                Prepared::Record(record) => {
-                    chunks_since_index += record.chunks.len()
-                        + record
-                            .children
-                            .iter()
-                            .map(|c| c.chunks.len())
-                            .sum::<usize>();
-                    (record.path.as_str(), Some(record.as_ref()))
-                }
+                Prepared::Record(record) => (record.path.as_str(), Some(record.as_ref())),
                 Prepared::KnownContent { path, .. } | Prepared::Unchanged { path } => {
                     (path.as_str(), None)
                 }
@@ -332,9 +326,12 @@ fn write_all(
             progress.file_done(path, *bytes, &outcome);
             report.record(path, record, &outcome);
         }
-        if chunks_since_index >= INDEX_EVERY_CHUNKS {
-            report.chunks_indexed += updater.sync(db)?.chunks;
-            chunks_since_index = 0;
+        let fed = updater.feed(db)?.chunks;
+        report.chunks_indexed += fed;
+        chunks_since_commit += fed;
+        if chunks_since_commit >= COMMIT_EVERY_CHUNKS {
+            updater.sync(db)?;
+            chunks_since_commit = 0;
         }
     }
     Ok(())

@@ -367,27 +367,7 @@ fn a_crash_between_the_sqlite_commit_and_the_index_commit_is_repaired_on_open() 
         let kodiak = f.open();
         ingest(&kodiak, &[&f.docs]);
         // SQLite commits a new document; the process dies before the index commits.
-        let record = documents::DocumentRecord {
-            path: "/elsewhere/late.txt".into(),
-            sha256: Some("ab".repeat(32)),
-            size: 40,
-            format: Some("text"),
-            title: None,
-            status: DocStatus::Ingested,
-            reason: None,
-            metadata: Default::default(),
-            text: "A late note about the vineyard.".into(),
-            pages: vec![(0, 31)],
-            chunks: vec![documents::ChunkRecord {
-                page_start: 1,
-                page_end: 1,
-                char_start: 0,
-                char_end: 31,
-                text: "A late note about the vineyard.".into(),
-            }],
-            pii: Vec::new(),
-            children: Vec::new(),
-        };
+        let record = text_record("/elsewhere/late.txt", "A late note about the vineyard.");
         kodiak
             .database()
             .write(|tx| documents::insert(tx, &record, None).map_err(StorageError::from))
@@ -416,6 +396,77 @@ fn a_crash_between_the_sqlite_commit_and_the_index_commit_is_repaired_on_open() 
     std::fs::remove_dir_all(&f.settings().paths.index_dir).unwrap();
     let kodiak = f.open();
     assert_eq!(kodiak.search("orchard", 5).unwrap().len(), 1);
+    assert_index_matches_database(&kodiak);
+}
+
+/// A one-page, one-chunk text document, as ingest would store it.
+fn text_record(path: &str, text: &str) -> documents::DocumentRecord {
+    let chars = text.chars().count();
+    documents::DocumentRecord {
+        path: path.into(),
+        sha256: Some(sha256_hex(text.as_bytes())),
+        size: text.len() as u64,
+        format: Some("text"),
+        title: None,
+        status: DocStatus::Ingested,
+        reason: None,
+        metadata: Default::default(),
+        text: text.into(),
+        pages: vec![(0, chars)],
+        chunks: vec![documents::ChunkRecord {
+            page_start: 1,
+            page_end: 1,
+            char_start: 0,
+            char_end: chars,
+            text: text.into(),
+        }],
+        pii: Vec::new(),
+        children: Vec::new(),
+    }
+}
+
+#[test]
+fn a_document_fed_to_the_index_twice_is_indexed_once_and_uncommitted_feeds_are_caught_up() {
+    let f = Fixture::new();
+    let path = f.write("lease.txt", b"The tenant keeps the orchard in good order.");
+    let kodiak = f.open();
+    let id = ingest(&kodiak, &[&f.docs]).documents[0].id;
+    let replace = |text: &str| {
+        let record = text_record(&path_str(&path), text);
+        kodiak
+            .database()
+            .write(|tx| documents::replace(tx, id, &record).map_err(StorageError::from))
+            .unwrap();
+    };
+    {
+        let index = kodiak.index().unwrap();
+        let mut updater = index.writer().unwrap();
+        replace("The tenant keeps the vineyard.");
+        assert_eq!(updater.feed(kodiak.database()).unwrap().chunks, 1);
+        replace("The tenant keeps the vineyard and the barn.");
+        assert_eq!(updater.feed(kodiak.database()).unwrap().chunks, 1);
+        assert_eq!(
+            updater.feed(kodiak.database()).unwrap().chunks,
+            0,
+            "nothing new"
+        );
+        updater.sync(kodiak.database()).unwrap();
+    }
+    assert_eq!(kodiak.search("barn", 5).unwrap().len(), 1);
+    assert!(kodiak.search("orchard", 5).unwrap().is_empty());
+    assert_index_matches_database(&kodiak);
+
+    // Fed, never committed: the process dies with the writer.
+    {
+        let index = kodiak.index().unwrap();
+        let mut updater = index.writer().unwrap();
+        replace("The tenant keeps the stables.");
+        updater.feed(kodiak.database()).unwrap();
+    }
+    drop(kodiak);
+    let kodiak = f.open();
+    assert_eq!(kodiak.search("stables", 5).unwrap().len(), 1);
+    assert!(kodiak.search("barn", 5).unwrap().is_empty());
     assert_index_matches_database(&kodiak);
 }
 

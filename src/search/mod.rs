@@ -7,6 +7,7 @@
 //! commit neither loses nor duplicates a chunk; the next writer simply catches up.
 
 mod query;
+mod stem;
 
 use std::path::{Path, PathBuf};
 
@@ -20,8 +21,7 @@ use tantivy::schema::{
 };
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
-    TextAnalyzer,
+    AsciiFoldingFilter, LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer,
 };
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyError, Term};
 
@@ -34,6 +34,9 @@ use crate::storage::{Database, StorageError};
 const ANALYZER: &str = "kodiak_en";
 /// Memory the writer may buffer before it flushes a segment.
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
+/// Indexing threads at most; each gets an equal share of [`WRITER_MEMORY`], which must
+/// stay above Tantivy's minimum of 15 MB per thread.
+const MAX_INDEXING_THREADS: usize = 4;
 /// Characters of context in a snippet.
 const SNIPPET_CHARS: usize = 220;
 
@@ -141,7 +144,7 @@ impl SearchIndex {
                 .filter(RemoveLongFilter::limit(40))
                 .filter(LowerCaser)
                 .filter(AsciiFoldingFilter)
-                .filter(Stemmer::new(Language::English))
+                .filter(stem::RememberingStemmer)
                 .build(),
         );
         let reader = index
@@ -187,11 +190,12 @@ impl SearchIndex {
     pub fn writer(&self) -> Result<IndexUpdater<'_>, SearchError> {
         match self
             .index
-            .writer_with_num_threads::<TantivyDocument>(1, WRITER_MEMORY)
+            .writer_with_num_threads::<TantivyDocument>(indexing_threads(), WRITER_MEMORY)
         {
             Ok(writer) => Ok(IndexUpdater {
                 index: self,
                 writer,
+                fed: None,
             }),
             Err(TantivyError::LockFailure(LockError::LockBusy, _)) => Err(SearchError::Locked {
                 dir: self.dir.clone(),
@@ -248,10 +252,20 @@ impl SearchIndex {
     }
 }
 
+/// One indexing thread per core, up to [`MAX_INDEXING_THREADS`]: indexing is the most
+/// expensive step of ingest, and it overlaps with extraction.
+fn indexing_threads() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, MAX_INDEXING_THREADS)
+}
+
 /// The index's one writer, held for as long as this value lives.
 pub struct IndexUpdater<'a> {
     index: &'a SearchIndex,
     writer: IndexWriter<TantivyDocument>,
+    /// The newest change added to the writer but not committed yet.
+    fed: Option<i64>,
 }
 
 impl IndexUpdater<'_> {
@@ -259,16 +273,29 @@ impl IndexUpdater<'_> {
     /// commits with the newest change as payload. An index that was never committed (new, or
     /// deleted by hand) is rebuilt whole.
     pub fn sync(&mut self, db: &Database) -> Result<SyncStats, SearchError> {
-        let Some(applied) = self.index.applied_change()? else {
+        if self.fed.is_none() && self.index.applied_change()?.is_none() {
             return self.rebuild(db);
+        }
+        let stats = self.feed(db)?;
+        self.commit_fed(db)?;
+        Ok(stats)
+    }
+
+    /// Hands the writer every document changed since what it last saw, without committing:
+    /// indexing proceeds on the writer's own threads while the caller goes on. Nothing fed is
+    /// searchable, or durable, before [`IndexUpdater::sync`] commits it; a crash before then
+    /// is repaired by the next sync, as the change log still holds it.
+    pub fn feed(&mut self, db: &Database) -> Result<SyncStats, SearchError> {
+        let since = match self.fed {
+            Some(fed) => fed,
+            None => self.index.applied_change()?.unwrap_or(0),
         };
         let conn = db.conn()?;
-        let (changed, newest) = documents::changed_since(&conn, applied)?;
-        if changed.is_empty() {
-            return Ok(SyncStats::default());
-        }
+        let (changed, newest) = documents::changed_since(&conn, since)?;
         let mut stats = SyncStats::default();
         for document_id in changed {
+            // A delete only reaches documents added before it, so re-adding is safe even
+            // for a document fed moments ago.
             self.writer.delete_term(Term::from_field_u64(
                 self.index.fields.doc_id,
                 document_id as u64,
@@ -276,14 +303,23 @@ impl IndexUpdater<'_> {
             stats.chunks += self.add(&documents::chunks_for_index(&conn, document_id)?)?;
             stats.documents += 1;
         }
-        drop(conn);
+        if newest > since {
+            self.fed = Some(newest);
+        }
+        Ok(stats)
+    }
+
+    /// Commits what was fed, then forgets the changes the index now reflects.
+    fn commit_fed(&mut self, db: &Database) -> Result<(), SearchError> {
+        let Some(newest) = self.fed else {
+            return Ok(());
+        };
         self.commit(newest)?;
-        // What the index now reflects need not be replayed again.
+        self.fed = None;
         db.write(|tx| {
             tx.execute("DELETE FROM changes WHERE seq <= ?1", [newest])?;
             Ok::<_, SearchError>(())
-        })?;
-        Ok(stats)
+        })
     }
 
     /// Empties the index and fills it again from SQLite.
@@ -299,7 +335,8 @@ impl IndexUpdater<'_> {
             stats.documents += 1;
         }
         drop(conn);
-        self.commit(newest)?;
+        self.fed = Some(newest);
+        self.commit_fed(db)?;
         Ok(stats)
     }
 
