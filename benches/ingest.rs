@@ -378,7 +378,7 @@ const PII: &[&str] = &[
     "Contact Mr Jonah Whitfield at jonah.whitfield@example.org or +1 (503) 555-0142.",
     "Payments go to IBAN GB82 WEST 1234 5698 7654 32 (Harbour Bank).",
     "The card on file is 4111 1111 1111 1111, expiring 09/29.",
-    "Employee SSN 219-09-9999, date of birth 14 March 1981.",
+    "Employee SSN 536-22-8714, date of birth 14 March 1981.",
     "Access was logged from 192.168.40.17 and 2001:db8::8a2e:370:7334.",
     "National Insurance number QQ 12 34 56 C; defendant Ms Carla Ruiz appeared.",
     "Dr Amara Osei (amara.osei@clinic.example) confirmed by phone on 020 7946 0958.",

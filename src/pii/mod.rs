@@ -198,6 +198,7 @@ impl Detector {
         let mut score = match (recognizer.validate)(matched) {
             Verdict::Invalid => return,
             Verdict::Plausible => pattern.score,
+            Verdict::PlausibleAt(score) => score,
             Verdict::Certain => 1.0,
             Verdict::CertainPrefix(len) => {
                 end = start + len;

@@ -58,13 +58,49 @@ const NAME: &str = r"\p{Lu}['’]?\p{Ll}*\p{Lu}?\p{Ll}+(?:-\p{Lu}\p{Ll}+)?";
 
 const MONTHS: &str = "(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)";
 
+/// Roles that introduce a person in legal text.
+const ROLES: [&str; 9] = [
+    "plaintiff",
+    "defendant",
+    "claimant",
+    "respondent",
+    "appellant",
+    "petitioner",
+    "witness",
+    "deponent",
+    "complainant",
+];
+
+/// The roles, singular or plural, as written: lower case, capitalised or upper case. Spelt
+/// out rather than `(?i)`, as case-insensitive alternatives defeat the regex crate's literal
+/// search and cost four times as much time as every other pattern.
+fn roles() -> String {
+    let mut spellings = Vec::new();
+    for role in ROLES {
+        let capitalised = format!("{}{}", role[..1].to_uppercase(), &role[1..]);
+        spellings.push(format!("{role}(?:s|es)?"));
+        spellings.push(format!("{capitalised}(?:s|es)?"));
+        spellings.push(format!("{}(?:S|ES)?", role.to_uppercase()));
+    }
+    format!("(?:{})", spellings.join("|"))
+}
+
+// Patterns of one recognizer that can share a score share one expression: each pattern is
+// a pass over the whole text, and passes are what scanning costs.
+//
 // Word boundaries are ASCII, `(?-u:\b)`: a Unicode `\b` makes the regex crate's fast DFA give
 // up on any non-ASCII text and fall back to a slower engine (10x slower here).
 pub(super) fn built_in() -> Result<Vec<Recognizer>, PiiError> {
-    let date_textual =
-        format!(r"(?-u:\b)\d{{1,2}}(?:st|nd|rd|th)?\.?\s+{MONTHS}\.?,?\s+\d{{4}}(?-u:\b)");
-    let date_us_textual =
-        format!(r"(?-u:\b){MONTHS}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}(?-u:\b)");
+    // Numeric (day first or month first), ISO, "5th March 2026" and "March 5, 2026", as
+    // one expression: one pass over the text instead of four.
+    let dates = [
+        r"(?-u:\b)\d{1,2}[./\-]\d{1,2}[./\-](?:\d{4}|\d{2})(?-u:\b)".to_owned(),
+        r"(?-u:\b)\d{4}-\d{2}-\d{2}(?-u:\b)".to_owned(),
+        format!(r"(?-u:\b)\d{{1,2}}(?:st|nd|rd|th)?\.?\s+{MONTHS}\.?,?\s+\d{{4}}(?-u:\b)"),
+        format!(r"(?-u:\b){MONTHS}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}(?-u:\b)"),
+    ]
+    .join("|");
+    let roles = roles();
     Ok(vec![
         recognizer(
             PiiKind::EmailAddress,
@@ -133,25 +169,24 @@ pub(super) fn built_in() -> Result<Vec<Recognizer>, PiiError> {
         )?,
         recognizer(
             PiiKind::UsSsn,
-            &[
-                (r"(?-u:\b)\d{3}-\d{2}-\d{4}(?-u:\b)", 0.5, 0),
-                (r"(?-u:\b)\d{3} \d{2} \d{4}(?-u:\b)", 0.4, 0),
-                (r"(?-u:\b)\d{9}(?-u:\b)", 0.3, 0),
-            ],
+            // Dashed, spaced or plain; the validator scores each form.
+            &[(
+                r"(?-u:\b)(?:\d{3}-\d{2}-\d{4}|\d{3} \d{2} \d{4}|\d{9})(?-u:\b)",
+                0.5,
+                0,
+            )],
             validate::us_ssn,
             &["ssn", "social security", "social sec", "ss#", "ss #"],
         )?,
         recognizer(
             PiiKind::IpAddress,
-            &[
-                (r"(?-u:\b)(?:\d{1,3}\.){3}\d{1,3}(?-u:\b)", 0.6, 0),
-                // Longest alternatives first: the leftmost-first engine takes the first that fits.
-                (
-                    r"(?:[0-9A-Fa-f]{1,4}:){1,7}(?:(?::[0-9A-Fa-f]{1,4}){1,7}|[0-9A-Fa-f]{1,4}|:)",
-                    0.6,
-                    0,
-                ),
-            ],
+            // IPv4, or IPv6 with the longest alternatives first: the leftmost-first engine
+            // takes the first that fits.
+            &[(
+                r"(?-u:\b)(?:\d{1,3}\.){3}\d{1,3}(?-u:\b)|(?:[0-9A-Fa-f]{1,4}:){1,7}(?:(?::[0-9A-Fa-f]{1,4}){1,7}|[0-9A-Fa-f]{1,4}|:)",
+                0.6,
+                0,
+            )],
             validate::ip_address,
             &["ip", "address", "server", "host", "portal"],
         )?,
@@ -181,9 +216,7 @@ pub(super) fn built_in() -> Result<Vec<Recognizer>, PiiError> {
                     1,
                 ),
                 (
-                    &format!(
-                        r"(?i:(?-u:\b)(?:plaintiff|defendant|claimant|respondent|appellant|petitioner|witness|deponent|complainant)(?:s|es)?)[,:]?[ \t]+({NAME}(?: +{NAME}){{1,2}})"
-                    ),
+                    &format!(r"(?-u:\b){roles}[,:]?[ \t]+({NAME}(?: +{NAME}){{1,2}})"),
                     0.6,
                     1,
                 ),
@@ -193,16 +226,7 @@ pub(super) fn built_in() -> Result<Vec<Recognizer>, PiiError> {
         )?,
         recognizer(
             PiiKind::DateOfBirth,
-            &[
-                (
-                    r"(?-u:\b)\d{1,2}[./\-]\d{1,2}[./\-](?:\d{4}|\d{2})(?-u:\b)",
-                    0.2,
-                    0,
-                ),
-                (r"(?-u:\b)\d{4}-\d{2}-\d{2}(?-u:\b)", 0.2, 0),
-                (&date_textual, 0.2, 0),
-                (&date_us_textual, 0.2, 0),
-            ],
+            &[(&dates, 0.2, 0)],
             validate::date,
             &[
                 "born",

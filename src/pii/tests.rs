@@ -172,6 +172,10 @@ fn people_introduced_by_title_or_role() {
         [pair("PERSON", "John O'Neill")]
     );
     assert!(kinds("the defendant The Company appeared").is_empty());
+    assert_eq!(
+        found("Plaintiffs Mary Jones and others; CLAIMANT: Omar Haddad"),
+        [pair("PERSON", "Mary Jones"), pair("PERSON", "Omar Haddad")]
+    );
     assert!(kinds("Angela Whitfield said").is_empty());
     // A name ends at a table cell; French and German titles count too.
     assert_eq!(

@@ -5,12 +5,15 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use std::str::FromStr;
 
 /// What a validator concluded about a candidate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Verdict {
     /// Not PII of this type: drop it.
     Invalid,
     /// Plausible: keep the pattern's score.
     Plausible,
+    /// Plausible, with this score instead of the pattern's: the form of the match says
+    /// how likely it is.
+    PlausibleAt(f32),
     /// Proven by a checksum or parser: score 1.0.
     Certain,
     /// The first `n` bytes form a proven match (a greedy pattern took too much).
@@ -96,7 +99,14 @@ pub fn us_ssn(text: &str) -> Verdict {
     if PUBLISHED.contains(&plain.as_str()) {
         return Verdict::Invalid;
     }
-    Verdict::Plausible
+    // Dashes are how SSNs are written; spaces less so; nine bare digits could be anything.
+    Verdict::PlausibleAt(if text.contains('-') {
+        0.5
+    } else if text.contains(' ') {
+        0.4
+    } else {
+        0.3
+    })
 }
 
 /// North American numbers: 10 digits (or 11 with a leading 1), area code and exchange not
@@ -220,9 +230,9 @@ mod tests {
 
     #[test]
     fn ssn_rules() {
-        assert_eq!(us_ssn("512-44-3198"), Verdict::Plausible);
-        assert_eq!(us_ssn("512 44 3198"), Verdict::Plausible);
-        assert_eq!(us_ssn("512443198"), Verdict::Plausible);
+        assert_eq!(us_ssn("512-44-3198"), Verdict::PlausibleAt(0.5));
+        assert_eq!(us_ssn("512 44 3198"), Verdict::PlausibleAt(0.4));
+        assert_eq!(us_ssn("512443198"), Verdict::PlausibleAt(0.3));
         for bad in [
             "000-12-3456",
             "666-12-3456",
