@@ -42,6 +42,9 @@ fn main() {
         return;
     }
     let (files, bytes) = write_corpus(&corpus, &vocabulary, &mut rng);
+    // Written back to disk now, so that writeback does not compete with the first ingest.
+    // SAFETY: sync(2) takes no arguments and cannot fail.
+    unsafe { libc::sync() };
     let mb = bytes as f64 / (1024.0 * 1024.0);
     println!(
         "corpus: {files} files, {mb:.1} MB (text, Markdown, HTML, email; fake PII throughout)"

@@ -118,7 +118,7 @@ impl Kodiak {
     }
 
     pub fn search(&self, query: &str, limit: usize) -> Result<Vec<Hit>, ServiceError> {
-        Ok(self.index()?.search(query, limit)?)
+        Ok(self.index()?.search(&self.db, query, limit)?)
     }
 
     /// Rebuilds the search index from SQLite.

@@ -471,6 +471,23 @@ fn a_document_fed_to_the_index_twice_is_indexed_once_and_uncommitted_feeds_are_c
 }
 
 #[test]
+fn an_index_of_another_layout_is_rebuilt_from_sqlite() {
+    let f = Fixture::new();
+    f.write("lease.txt", b"The tenant keeps the orchard in good order.");
+    ingest(&f.open(), &[&f.docs]);
+    let dir = f.settings().paths.index_dir;
+    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut other = tantivy::schema::Schema::builder();
+    other.add_text_field("body", tantivy::schema::TEXT | tantivy::schema::STORED);
+    tantivy::Index::create_in_dir(&dir, other.build()).unwrap();
+
+    let kodiak = f.open();
+    assert_eq!(kodiak.search("orchard", 5).unwrap().len(), 1);
+    assert_index_matches_database(&kodiak);
+}
+
+#[test]
 fn a_held_index_lock_is_a_clear_error_and_nothing_is_written() {
     let f = Fixture::new();
     f.write("a.txt", b"Some text about ferries.");

@@ -23,7 +23,7 @@ use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{
     AsciiFoldingFilter, LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer,
 };
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyError, Term};
+use tantivy::{Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, TantivyError, Term};
 
 use crate::files;
 use crate::storage::documents::{self, IndexedChunk};
@@ -78,19 +78,19 @@ struct Fields {
 
 fn schema() -> (Schema, Fields) {
     let mut builder = Schema::builder();
-    let analysed = TextOptions::default()
-        .set_indexing_options(
-            TextFieldIndexing::default()
-                .set_tokenizer(ANALYZER)
-                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
-        )
-        .set_stored();
+    let analysed = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(ANALYZER)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
     let fields = Fields {
         chunk_id: builder.add_u64_field("chunk_id", INDEXED | STORED | FAST),
         doc_id: builder.add_u64_field("doc_id", INDEXED | STORED | FAST),
-        title: builder.add_text_field("title", analysed.clone()),
+        title: builder.add_text_field("title", analysed.clone().set_stored()),
         path: builder.add_text_field("path", STRING | STORED),
         page: builder.add_u64_field("page", STORED),
+        // Not stored: SQLite holds the text, and snippets are cut from it. Storing it twice
+        // cost a fifth of indexing time in compression and merges.
         text: builder.add_text_field("text", analysed),
     };
     (builder.build(), fields)
@@ -137,7 +137,27 @@ impl SearchIndex {
         };
         let (schema, fields) = schema();
         let directory = MmapDirectory::open(dir).map_err(|e| unusable(e.into()))?;
-        let index = Index::open_or_create(directory, schema).map_err(unusable)?;
+        let create = |directory: MmapDirectory| {
+            Index::create(directory, schema.clone(), IndexSettings::default()).map_err(unusable)
+        };
+        let index = if Index::exists(&directory).map_err(|e| unusable(e.into()))? {
+            let index = Index::open(directory.clone()).map_err(unusable)?;
+            if index.schema() == schema {
+                index
+            } else {
+                // Written by another version of Kodiak. The index is derived from SQLite,
+                // so it starts afresh and the next catch-up rebuilds it.
+                tracing::warn!(dir = %dir.display(), "the search index has another layout; rebuilding it");
+                drop(index);
+                clear_dir(dir).map_err(|source| SearchError::Prepare {
+                    dir: dir.to_owned(),
+                    source,
+                })?;
+                create(directory)?
+            }
+        } else {
+            create(directory)?
+        };
         index.tokenizers().register(
             ANALYZER,
             TextAnalyzer::builder(SimpleTokenizer::default())
@@ -212,7 +232,10 @@ impl SearchIndex {
     /// The best `limit` chunks for `text`, best first. Any text is a valid query: quoted
     /// parts must appear as phrases, the rest is matched word by word, with a bonus where
     /// the words appear together in order.
-    pub fn search(&self, text: &str, limit: usize) -> Result<Vec<Hit>, SearchError> {
+    ///
+    /// Snippets are cut from the chunk text in `db`; a hit whose chunk `db` no longer holds
+    /// (the index has yet to catch up with a change) is left out.
+    pub fn search(&self, db: &Database, text: &str, limit: usize) -> Result<Vec<Hit>, SearchError> {
         let analyzer = self
             .index
             .tokenizers()
@@ -228,6 +251,7 @@ impl SearchIndex {
         let mut snippets = SnippetGenerator::create(&searcher, &*query, self.fields.text)
             .map_err(|e| self.unusable(e))?;
         snippets.set_max_num_chars(SNIPPET_CHARS);
+        let conn = db.conn()?;
         let mut hits = Vec::with_capacity(top.len());
         for (score, address) in top {
             let doc: TantivyDocument = searcher.doc(address).map_err(|e| self.unusable(e))?;
@@ -237,10 +261,14 @@ impl SearchIndex {
                     .and_then(|v| v.as_str().map(str::to_owned))
                     .unwrap_or_default()
             };
-            let snippet = snippets.snippet_from_doc(&doc);
+            let chunk_id = u64_of(self.fields.chunk_id) as i64;
+            let Some(chunk_text) = documents::chunk_text(&conn, chunk_id)? else {
+                continue;
+            };
+            let snippet = snippets.snippet(&chunk_text);
             hits.push(Hit {
                 doc_id: u64_of(self.fields.doc_id) as i64,
-                chunk_id: u64_of(self.fields.chunk_id) as i64,
+                chunk_id,
                 path: str_of(self.fields.path),
                 title: str_of(self.fields.title),
                 page: u64_of(self.fields.page) as usize,
@@ -250,6 +278,19 @@ impl SearchIndex {
         }
         Ok(hits)
     }
+}
+
+/// Removes everything inside `dir`, keeping the folder itself (and its permissions).
+fn clear_dir(dir: &Path) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            std::fs::remove_dir_all(&path)?;
+        } else {
+            std::fs::remove_file(&path)?;
+        }
+    }
+    Ok(())
 }
 
 /// One indexing thread per core, up to [`MAX_INDEXING_THREADS`]: indexing is the most

@@ -15,6 +15,27 @@ const MAX_REMEMBERED: usize = 100_000;
 /// Longer words are rare enough that remembering them does not pay.
 const MAX_REMEMBERED_LEN: usize = 24;
 
+/// A remembered word, in a fixed-size key: comparing two is a few machine words, where
+/// comparing strings calls out to `memcmp` for every lookup.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct Word {
+    len: u8,
+    bytes: [u8; MAX_REMEMBERED_LEN],
+}
+
+impl Word {
+    fn of(text: &str) -> Option<Word> {
+        let mut bytes = [0; MAX_REMEMBERED_LEN];
+        bytes
+            .get_mut(..text.len())?
+            .copy_from_slice(text.as_bytes());
+        Some(Word {
+            len: text.len() as u8,
+            bytes,
+        })
+    }
+}
+
 /// A token filter: English Snowball stems, remembered.
 #[derive(Clone, Copy, Default)]
 pub struct RememberingStemmer;
@@ -34,7 +55,7 @@ impl TokenFilter for RememberingStemmer {
 pub struct RememberingStemmerFilter<T> {
     inner: T,
     /// Word to stem; Fx hashing, as the keys are short words and not adversarial in cost.
-    stems: FxHashMap<String, String>,
+    stems: FxHashMap<Word, String>,
 }
 
 impl<T: Tokenizer> Tokenizer for RememberingStemmerFilter<T> {
@@ -54,7 +75,7 @@ impl<T: Tokenizer> Tokenizer for RememberingStemmerFilter<T> {
 
 pub struct RememberingStemmerStream<'a, T> {
     tail: T,
-    stems: &'a mut FxHashMap<String, String>,
+    stems: &'a mut FxHashMap<Word, String>,
     stemmer: frostem::Stemmer,
 }
 
@@ -64,14 +85,19 @@ impl<T: TokenStream> TokenStream for RememberingStemmerStream<'_, T> {
             return false;
         }
         let token = self.tail.token_mut();
-        if let Some(stem) = self.stems.get(token.text.as_str()) {
+        // Snowball leaves words of one or two letters as they are ("a", "of", "to").
+        if token.text.len() <= 2 && token.text.is_ascii() {
+            return true;
+        }
+        let word = Word::of(&token.text);
+        if let Some(stem) = word.and_then(|w| self.stems.get(&w)) {
             token.text.clear();
             token.text.push_str(stem);
             return true;
         }
         let stem = self.stemmer.stem(&token.text).into_owned();
-        if token.text.len() <= MAX_REMEMBERED_LEN {
-            self.stems.insert(token.text.clone(), stem.clone());
+        if let Some(word) = word {
+            self.stems.insert(word, stem.clone());
         }
         token.text = stem;
         true
@@ -103,7 +129,7 @@ mod tests {
 
     #[test]
     fn gives_the_same_stems_as_tantivys_stemmer_seen_or_not() {
-        let text = "Terminations terminated; the terminating party terminates. \
+        let text = "Terminations terminated; the terminating party terminates. Is as us ös às \
                     Running runners ran; the runner's running costs. Terminations again, \
                     and a remarkablyunusuallylongcompoundedword twice: \
                     remarkablyunusuallylongcompoundedword.";

@@ -477,6 +477,13 @@ pub fn chunks_for_index(
     .collect()
 }
 
+/// The text of one chunk, if it still exists.
+pub fn chunk_text(conn: &Connection, chunk_id: i64) -> rusqlite::Result<Option<String>> {
+    conn.prepare_cached("SELECT text FROM chunks WHERE id = ?1")?
+        .query_row([chunk_id], |row| row.get(0))
+        .optional()
+}
+
 /// The newest entry of the change log (0 when empty).
 pub fn last_change(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |row| {
