@@ -23,6 +23,9 @@ pub(super) struct Recognizer {
     pub validate: fn(&str) -> Verdict,
     /// Lower-case words or phrases that, near a match, raise its score.
     pub context: Vec<String>,
+    /// Every match holds an ASCII digit or a colon, so only the text around those needs
+    /// scanning (see `digit_zones`).
+    pub needs_digit: bool,
 }
 
 fn pattern(kind: &PiiKind, regex: &str, score: f32, group: usize) -> Result<Pattern, PiiError> {
@@ -43,6 +46,7 @@ fn recognizer(
     context: &[&str],
 ) -> Result<Recognizer, PiiError> {
     Ok(Recognizer {
+        needs_digit: !matches!(kind, PiiKind::EmailAddress | PiiKind::Person),
         patterns: patterns
             .iter()
             .map(|(regex, score, group)| pattern(&kind, regex, *score, *group))

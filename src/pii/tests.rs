@@ -375,3 +375,46 @@ proptest! {
         prop_assert!(!detector().scan(&text).iter().any(|f| f.kind == PiiKind::IbanCode), "{text}");
     }
 }
+
+/// Pieces of text that make recognizers fire, half-fire or stop: PII in every format,
+/// digits, colons, words of several scripts, and whitespace of every kind.
+fn mixed_text() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        Just("512-44-3198".to_owned()),
+        Just("512 44 3198".to_owned()),
+        Just("4111 1111 1111 1111".to_owned()),
+        Just("GB82 WEST 1234 5698 7654 32".to_owned()),
+        Just("+44 20 7946 0958".to_owned()),
+        Just("(503) 555-0142".to_owned()),
+        Just("192.168.40.17".to_owned()),
+        Just("dead:beef::cafe".to_owned()),
+        Just("QQ 12 34 56 C".to_owned()),
+        Just("born".to_owned()),
+        Just("September".to_owned()),
+        Just("12th".to_owned()),
+        Just("2020,".to_owned()),
+        Just("14/03/1981".to_owned()),
+        Just("Mr Jonah Whitfield".to_owned()),
+        Just("ann.lee@example.com".to_owned()),
+        Just("Zoë".to_owned()),
+        Just("ссылка".to_owned()),
+        "[a-zA-Z]{1,12}",
+        "[0-9]{1,12}",
+        "[0-9:.\\-/ ]{1,8}",
+        "[ \t\n]{1,20}",
+        // Birth dates spread out by whitespace, within the reach the zones allow.
+        ("[ \t\n]{1,20}", "[ \t\n]{1,20}", "[ \t\n]{1,20}")
+            .prop_map(|(a, b, c)| { format!("born{a}12th{b}September{c}1981") }),
+        ("[ \t\n]{1,20}", "[ \t\n]{1,20}")
+            .prop_map(|(a, b)| format!("DOB: September{a}12,{b}1981")),
+    ];
+    prop::collection::vec(piece, 0..60).prop_map(|pieces| pieces.concat())
+}
+
+proptest! {
+    #[test]
+    fn scanning_only_around_digits_finds_what_scanning_everything_finds(text in mixed_text()) {
+        let everything = detector().scan_in(&text, std::slice::from_ref(&(0..text.len())));
+        prop_assert_eq!(detector().scan(&text), everything, "{:?}", text);
+    }
+}
