@@ -54,13 +54,45 @@ fn main() {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
 
-    let without_pii = ingest(&work.path().join("without-pii"), &corpus, false);
-    report_ingest("ingest without PII", &without_pii, files, mb);
-    let kodiak = ingest(&work.path().join("with-pii"), &corpus, true);
-    report_ingest("ingest with PII", &kodiak, files, mb);
-    drop(without_pii);
-
-    search_side_by_side(&kodiak.0, work.path(), &mut rng);
+    // Best of two rounds, with and without PII detection alternating, so that a noisy
+    // moment on a shared machine does not decide a figure.
+    let mut best: [Option<Duration>; 2] = [None, None];
+    let mut kept = None;
+    for round in 0..2 {
+        for (slot, detect_pii) in [false, true].into_iter().enumerate() {
+            let root = work.path().join(format!("data-{round}-{slot}"));
+            let run = ingest(&root, &corpus, detect_pii);
+            let name = if detect_pii {
+                "ingest with PII"
+            } else {
+                "ingest without PII"
+            };
+            report_ingest(name, &run, files, mb);
+            best[slot] = Some(best[slot].map_or(run.2, |b| b.min(run.2)));
+            if detect_pii {
+                kept = Some(run.0);
+            } else {
+                drop(run);
+                let _ = std::fs::remove_dir_all(&root);
+            }
+        }
+    }
+    let [Some(without_pii), Some(with_pii)] = best else {
+        return;
+    };
+    for (name, elapsed) in [("without PII", without_pii), ("with PII", with_pii)] {
+        let rate = mb / elapsed.as_secs_f64();
+        let verdict = if rate >= 20.0 { "met" } else { "MISSED" };
+        println!("best ingest {name:<12} {rate:>6.1} MB/s; goal >= 20 MB/s: {verdict}");
+    }
+    let Some(kodiak) = kept else { return };
+    let fts_build = search_side_by_side(&kodiak, work.path(), &mut rng);
+    println!(
+        "Kodiak's whole ingest without PII (extract, store, index) took {:.2} s; SQLite FTS5 took {:.2} s only to index the same chunks: ratio {:.2}",
+        without_pii.as_secs_f64(),
+        fts_build.as_secs_f64(),
+        fts_build.as_secs_f64() / without_pii.as_secs_f64()
+    );
 }
 
 /// Ingests `corpus` into a fresh data directory under `root`; returns Kodiak and the time.
@@ -85,10 +117,9 @@ fn report_ingest(
 ) {
     let seconds = elapsed.as_secs_f64();
     let rate = mb / seconds;
-    let verdict = if rate >= 20.0 { "met" } else { "MISSED" };
     let pii: usize = report.documents.iter().map(|d| d.pii).sum();
     println!(
-        "{name:<20} {seconds:>6.2} s  {rate:>6.1} MB/s  {:>6.0} files/s  {} documents, {} chunks, {pii} PII findings; goal >= 20 MB/s: {verdict}",
+        "{name:<20} {seconds:>6.2} s  {rate:>6.1} MB/s  {:>6.0} files/s  {} documents, {} chunks, {pii} PII findings",
         files as f64 / seconds,
         report.ingested,
         report.chunks_indexed,
@@ -97,7 +128,7 @@ fn report_ingest(
 
 /// Kodiak's search and FTS5 over the same chunks and queries, interleaved so that both
 /// see the same machine load.
-fn search_side_by_side(kodiak: &Kodiak, work: &Path, rng: &mut Rng) {
+fn search_side_by_side(kodiak: &Kodiak, work: &Path, rng: &mut Rng) -> Duration {
     let conn = kodiak.database().conn().expect("database");
     let mut statement = conn
         .prepare("SELECT id, text FROM chunks ORDER BY id")
@@ -115,7 +146,7 @@ fn search_side_by_side(kodiak: &Kodiak, work: &Path, rng: &mut Rng) {
         chunks.len()
     );
 
-    let fts = build_fts5(&work.join("fts5.sqlite"), &chunks);
+    let (fts, fts_build) = build_fts5(&work.join("fts5.sqlite"), &chunks);
     let queries = queries(&chunks, rng);
     let kodiak_search = |q: &Query| kodiak.search(&q.kodiak, 10).expect("search").len();
     let fts_search = |q: &Query| fts.search(&q.fts5);
@@ -171,6 +202,7 @@ fn search_side_by_side(kodiak: &Kodiak, work: &Path, rng: &mut Rng) {
     let speedup = ratio(&fts_all, &kodiak_all);
     let verdict = if speedup > 1.0 { "met" } else { "MISSED" };
     println!("FTS5 p50 / Kodiak p50 = {speedup:.2} (goal > 1: {verdict})");
+    fts_build
 }
 
 fn ratio(slow: &Samples, fast: &Samples) -> f64 {
@@ -204,7 +236,8 @@ impl Fts5 {
     }
 }
 
-fn build_fts5(path: &Path, chunks: &[(i64, String)]) -> Fts5 {
+/// Builds the FTS5 index; returns it and the time it took.
+fn build_fts5(path: &Path, chunks: &[(i64, String)]) -> (Fts5, Duration) {
     let mut conn = rusqlite::Connection::open(path).unwrap();
     conn.execute_batch(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;
@@ -224,11 +257,12 @@ fn build_fts5(path: &Path, chunks: &[(i64, String)]) -> Fts5 {
     tx.commit().unwrap();
     conn.execute_batch("INSERT INTO fts (fts) VALUES ('optimize');")
         .unwrap();
+    let elapsed = started.elapsed();
     println!(
         "FTS5 index of the same chunks built in {:.2} s",
-        started.elapsed().as_secs_f64()
+        elapsed.as_secs_f64()
     );
-    Fts5 { conn }
+    (Fts5 { conn }, elapsed)
 }
 
 #[derive(Clone, Copy, PartialEq)]

@@ -63,21 +63,16 @@ pub fn normalize(page: &str) -> String {
             out.push_str(if blank_run { "\n\n" } else { "\n" });
         }
         blank_run = false;
-        let mut gap: Option<char> = None;
-        for c in line.chars() {
-            if c.is_whitespace() {
-                gap = Some(if c == '\t' || gap == Some('\t') {
-                    '\t'
-                } else {
-                    ' '
-                });
-            } else {
-                if let Some(g) = gap.take() {
-                    out.push(g);
-                }
-                out.push(c);
-            }
+        // Copy the words whole; each whitespace run between them becomes one character.
+        let mut rest = line;
+        while let Some(at) = rest.find(char::is_whitespace) {
+            out.push_str(&rest[..at]);
+            let after = rest[at..].trim_start();
+            let run = &rest[at..rest.len() - after.len()];
+            out.push(if run.contains('\t') { '\t' } else { ' ' });
+            rest = after;
         }
+        out.push_str(rest);
     }
     out
 }
