@@ -105,7 +105,7 @@ pub struct NeedsOcrFile {
     pub pages: usize,
 }
 
-/// A document stored by this run.
+/// A file stored by this run as a document; its figures include its attachments'.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StoredDocument {
     pub id: i64,
@@ -113,7 +113,7 @@ pub struct StoredDocument {
     pub sha256: Option<String>,
     pub pages: usize,
     pub chunks: usize,
-    /// PII findings in the document.
+    /// PII findings in the document and its attachments.
     pub pii: usize,
     /// Attachments stored as child documents.
     pub attachments: usize,
@@ -152,13 +152,14 @@ impl IngestReport {
             Outcome::Ingested { id, .. } => {
                 self.ingested += 1;
                 if let Some(r) = record {
+                    let with_children = |count: fn(&DocumentRecord) -> usize| total(r, count);
                     self.documents.push(StoredDocument {
                         id: *id,
                         path: path.to_owned(),
                         sha256: r.sha256.clone(),
-                        pages: r.pages.len(),
-                        chunks: r.chunks.len(),
-                        pii: r.pii.len(),
+                        pages: with_children(|d| d.pages.len()),
+                        chunks: with_children(|d| d.chunks.len()),
+                        pii: with_children(|d| d.pii.len()),
                         attachments: r.children.len(),
                     });
                     // Attachments that failed are reported like files that did.
@@ -189,6 +190,16 @@ impl IngestReport {
             }),
         }
     }
+}
+
+/// `count` of a document and of every attachment in it, however deep.
+fn total(record: &DocumentRecord, count: fn(&DocumentRecord) -> usize) -> usize {
+    count(record)
+        + record
+            .children
+            .iter()
+            .map(|child| total(child, count))
+            .sum::<usize>()
 }
 
 /// Ingests `roots` (files and folders) into `db`, then brings `index` up to date.

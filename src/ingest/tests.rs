@@ -145,6 +145,16 @@ fn every_format_is_ingested_and_every_bad_file_is_recorded_with_its_reason() {
         .find(|d| d.parent_id == Some(email_doc.id))
         .unwrap();
     assert_eq!(child.path, format!("{} ▸ schedule.txt", path_str(&email)));
+    // The report's figures for the email file count its attachment too.
+    let reported = good
+        .documents
+        .iter()
+        .find(|d| d.id == email_doc.id)
+        .unwrap();
+    assert_eq!(
+        (reported.pages, reported.chunks, reported.attachments),
+        (2, 2, 1)
+    );
     assert_eq!(
         kodiak.search("windmill inspection", 1).unwrap()[0].doc_id,
         child.id

@@ -78,20 +78,23 @@ struct Fields {
 
 fn schema() -> (Schema, Fields) {
     let mut builder = Schema::builder();
-    let analysed = TextOptions::default().set_indexing_options(
-        TextFieldIndexing::default()
-            .set_tokenizer(ANALYZER)
-            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
-    );
+    let analysed = |record| {
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(ANALYZER)
+                .set_index_option(record),
+        )
+    };
     let fields = Fields {
         chunk_id: builder.add_u64_field("chunk_id", INDEXED | STORED | FAST),
         doc_id: builder.add_u64_field("doc_id", INDEXED | STORED | FAST),
-        title: builder.add_text_field("title", analysed.clone().set_stored()),
+        // Titles are matched word by word, never as phrases: no positions needed.
+        title: builder.add_text_field("title", analysed(IndexRecordOption::WithFreqs).set_stored()),
         path: builder.add_text_field("path", STRING | STORED),
         page: builder.add_u64_field("page", STORED),
         // Not stored: SQLite holds the text, and snippets are cut from it. Storing it twice
         // cost a fifth of indexing time in compression and merges.
-        text: builder.add_text_field("text", analysed),
+        text: builder.add_text_field("text", analysed(IndexRecordOption::WithFreqsAndPositions)),
     };
     (builder.build(), fields)
 }
