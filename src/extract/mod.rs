@@ -197,7 +197,7 @@ pub fn detect(bytes: &[u8], name: &Path) -> Result<Format, ExtractError> {
             misnamed(name)
         )));
     }
-    let Some(text) = text::decode(bytes) else {
+    let Some(text) = text::decode_head(bytes) else {
         return Err(ExtractError::Unsupported(format!(
             "binary data{}",
             misnamed(name)

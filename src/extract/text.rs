@@ -29,6 +29,22 @@ pub fn decode(bytes: &[u8]) -> Option<String> {
     (!looks_binary(&text)).then(|| text.into_owned())
 }
 
+/// The start of `bytes` decoded as [`decode`] decodes the whole, for telling formats apart
+/// without decoding a large file twice; `None` when that start is binary.
+pub fn decode_head(bytes: &[u8]) -> Option<String> {
+    const HEAD_BYTES: usize = 16 * 1024;
+    let Some(mut head) = bytes.get(..HEAD_BYTES) else {
+        return decode(bytes);
+    };
+    // A UTF-8 character cut in two at the end is left out, not taken for another encoding.
+    if let Err(e) = std::str::from_utf8(head)
+        && e.error_len().is_none()
+    {
+        head = &head[..e.valid_up_to()];
+    }
+    decode(head)
+}
+
 /// UTF-16 text of mostly ASCII characters has a zero in every other byte.
 fn utf16_without_bom(bytes: &[u8]) -> Option<&'static Encoding> {
     let sample = &bytes[..bytes.len().min(4096) & !1];
@@ -79,4 +95,29 @@ pub fn extract(bytes: &[u8], _name: &Path, format: Format) -> Result<Extracted, 
         _ => None,
     };
     Ok(Extracted::single_page(format, title, text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_head_of_a_long_text_decodes_as_the_whole_does() {
+        // "é" is two bytes in UTF-8; place one across the 16 KiB mark.
+        let mut text = "a".repeat(16 * 1024 - 1);
+        text.push_str("é and more text after the cut");
+        let head = decode_head(text.as_bytes()).unwrap();
+        assert!(
+            head.starts_with("aaa") && head.ends_with('a'),
+            "{:?}",
+            &head[head.len() - 3..]
+        );
+        assert_eq!(head.len(), 16 * 1024 - 1);
+        // Binary at the start is binary in the head too; a short text is decoded whole.
+        assert_eq!(decode_head(&[0x00, 0x01, 0x02, 0xFF].repeat(8192)), None);
+        assert_eq!(
+            decode_head("short é".as_bytes()).as_deref(),
+            Some("short é")
+        );
+    }
 }
