@@ -69,7 +69,7 @@ struct Lines;
 
 impl Progress for Lines {
     fn started(&self, files: usize, bytes: u64) {
-        eprintln!("ingesting {files} files ({})", megabytes(bytes));
+        eprintln!("ingesting {files} files ({})", human_bytes(bytes));
     }
 
     fn file_done(&self, path: &str, _: u64, outcome: &Outcome) {
@@ -100,8 +100,8 @@ fn problem_line(path: &str, outcome: &Outcome) -> Option<String> {
     }
 }
 
-fn megabytes(bytes: u64) -> String {
-    format!("{:.1} MB", bytes as f64 / 1e6)
+fn human_bytes(bytes: u64) -> String {
+    indicatif::HumanBytes(bytes).to_string()
 }
 
 fn print_summary(report: &IngestReport) {
@@ -110,10 +110,10 @@ fn print_summary(report: &IngestReport) {
     let chunks: usize = report.documents.iter().map(|d| d.chunks).sum();
     let pii: usize = report.documents.iter().map(|d| d.pii).sum();
     println!(
-        "{} files, {} in {seconds:.1} s ({:.1} MB/s)",
+        "{} files, {} in {seconds:.1} s ({}/s)",
         report.files,
-        megabytes(report.bytes),
-        report.bytes as f64 / 1e6 / seconds.max(1e-9)
+        human_bytes(report.bytes),
+        human_bytes((report.bytes as f64 / seconds.max(1e-3)) as u64)
     );
     println!(
         "ingested {}: {pages} pages, {chunks} chunks, {pii} PII findings",
