@@ -32,7 +32,7 @@ const BATCH: usize = 64;
 /// Chunks fed to the index between two index commits. Commits make the new chunks
 /// searchable and bound what a crash leaves to catch up, but each one waits for the
 /// indexing threads to drain, so they are spaced out.
-const COMMIT_EVERY_CHUNKS: usize = 50_000;
+const COMMIT_EVERY_CHUNKS: usize = 200_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
