@@ -16,8 +16,8 @@ use tantivy::collector::TopDocs;
 use tantivy::directory::MmapDirectory;
 use tantivy::directory::error::LockError;
 use tantivy::schema::{
-    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TantivyDocument,
-    TextFieldIndexing, TextOptions, Value,
+    FAST, Field, INDEXED, IndexRecordOption, STORED, Schema, TantivyDocument, TextFieldIndexing,
+    TextOptions, Value,
 };
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{
@@ -86,11 +86,13 @@ fn schema() -> (Schema, Fields) {
         )
     };
     let fields = Fields {
-        chunk_id: builder.add_u64_field("chunk_id", INDEXED | STORED | FAST),
+        // Only what queries use is indexed: documents are deleted (and will be filtered) by
+        // id; chunk ids and paths are only shown.
+        chunk_id: builder.add_u64_field("chunk_id", STORED),
         doc_id: builder.add_u64_field("doc_id", INDEXED | STORED | FAST),
         // Titles are matched word by word, never as phrases: no positions needed.
         title: builder.add_text_field("title", analysed(IndexRecordOption::WithFreqs).set_stored()),
-        path: builder.add_text_field("path", STRING | STORED),
+        path: builder.add_text_field("path", STORED),
         page: builder.add_u64_field("page", STORED),
         // Not stored: SQLite holds the text, and snippets are cut from it. Storing it twice
         // cost a fifth of indexing time in compression and merges.
