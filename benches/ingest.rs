@@ -44,7 +44,7 @@ fn main() {
     // Written back to disk now, so that writeback does not compete with the first ingest.
     // SAFETY: sync(2) takes no arguments and cannot fail.
     unsafe { libc::sync() };
-    let mb = bytes as f64 / (1024.0 * 1024.0);
+    let mb = support::megabytes(bytes as usize);
     println!(
         "corpus: {files} files, {mb:.1} MB (text, Markdown, HTML, email; fake PII throughout)"
     );

@@ -3,6 +3,7 @@
 //! document-sized pieces as ingest does. Run with `cargo bench --bench pii`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
 use std::path::Path;
 use std::time::Instant;
 
@@ -31,7 +32,7 @@ fn main() {
     let bytes: usize = documents.iter().map(|d| d.len()).sum();
     let detector = Detector::new(&PiiConfig::default()).expect("detector");
 
-    let mb = bytes as f64 / (1024.0 * 1024.0);
+    let mb = support::megabytes(bytes);
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut rates = Vec::new();
     for threads in [1, cores] {
@@ -44,7 +45,7 @@ fn main() {
     }
     let piece = sample.repeat(4);
     for (pattern, cost) in kodiak::pii::pattern_costs(&detector, &piece).iter() {
-        let rate = piece.len() as f64 / (1024.0 * 1024.0) / cost.as_secs_f64();
+        let rate = support::megabytes(piece.len()) / cost.as_secs_f64();
         println!("  {pattern:<16} {rate:>8.1} MB/s alone");
     }
     let rate = rates.last().copied().unwrap_or_default();

@@ -3,6 +3,11 @@
 
 use std::time::{Duration, Instant};
 
+/// Megabytes of 10^6 bytes, the unit the performance goals are stated in.
+pub fn megabytes(bytes: usize) -> f64 {
+    bytes as f64 / 1e6
+}
+
 /// Latency samples of one operation.
 pub struct Samples {
     pub name: &'static str,
