@@ -19,6 +19,8 @@ use std::time::{Duration, Instant};
 
 use kodiak::Kodiak;
 use kodiak::config::{Config, Settings};
+use kodiak::search::Mode;
+use kodiak::service::SearchOptions;
 use kodiak::extract::{self, DocumentText, Limits};
 use support::Samples;
 
@@ -84,7 +86,12 @@ fn main() {
         println!("best ingest {name:<12} {rate:>6.1} MB/s; goal >= 20 MB/s: {verdict}");
     }
     let Some(root) = searched else { return };
-    let kodiak = Kodiak::open(Settings::in_dir(&root, Config::default())).expect("open kodiak");
+    // Text search only: embeddings have a benchmark of their own (`cargo bench --bench
+    // retrieval`).
+    let mut config = Config::default();
+    config.embedder.enabled = false;
+    config.generator.enabled = false;
+    let kodiak = Kodiak::open(Settings::in_dir(&root, config)).expect("open kodiak");
     let fts_build = search_side_by_side(&kodiak, work.path(), &mut rng);
     println!(
         "Kodiak's whole ingest without PII (extract, store, index) took {:.2} s; SQLite FTS5 took {:.2} s only to index the same chunks: ratio {:.2}",
@@ -111,7 +118,8 @@ fn ingest(root: &Path, corpus: &Path, detect_pii: bool) -> IngestRun {
     std::fs::write(
         &config,
         format!(
-            "[logging]\ndirectory = {:?}\n[crash_reports]\ndirectory = {:?}\n[pii]\ndetect = {detect_pii}\n",
+            "[logging]\ndirectory = {:?}\n[crash_reports]\ndirectory = {:?}\n[pii]\ndetect = {detect_pii}\n\
+             [embedder]\nenabled = false\n[generator]\nenabled = false\n",
             root.join("logs"),
             root.join("crash-reports"),
         ),
@@ -184,7 +192,18 @@ fn search_side_by_side(kodiak: &Kodiak, work: &Path, rng: &mut Rng) -> Duration 
 
     let (fts, fts_build) = build_fts5(&work.join("fts5.sqlite"), &chunks);
     let queries = queries(&chunks, rng);
-    let kodiak_search = |q: &Query| kodiak.search(&q.kodiak, 10).expect("search").len();
+    let options = SearchOptions {
+        mode: Some(Mode::Bm25),
+        limit: 10,
+        documents: Vec::new(),
+    };
+    let kodiak_search = |q: &Query| {
+        kodiak
+            .search(&q.kodiak, &options)
+            .expect("search")
+            .hits
+            .len()
+    };
     let fts_search = |q: &Query| fts.search(&q.fts5);
 
     // Warm both: page cache, tantivy's mmaps, SQLite's cache.

@@ -8,6 +8,7 @@ pub mod extract;
 pub mod files;
 pub mod health;
 pub mod ingest;
+pub mod llm;
 pub mod service;
 pub mod storage;
 pub mod telemetry;

@@ -3,12 +3,19 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::{Mutex, OnceLock};
+
+use serde::Serialize;
 
 use crate::config::Settings;
 use crate::health::{self, HealthReport};
 use crate::ingest::{self, IngestError, IngestReport, Progress};
-use crate::search::{Hit, SearchError, SearchIndex, SyncStats};
+use crate::llm::{EmbedderHandle, LlmError};
+use crate::search::{
+    FusionWeights, Hit, Mode, SearchError, SearchIndex, SearchRequest, SyncStats, VectorIndex,
+};
 use crate::storage::documents::{self, DocumentInfo, PiiSpan};
+use crate::storage::vectors::{self, Missing};
 use crate::storage::{Database, StorageError};
 
 #[derive(Debug, thiserror::Error)]
@@ -23,6 +30,8 @@ pub enum ServiceError {
     NoSuchDocument(i64),
     #[error("the search index is unavailable: {0}")]
     IndexUnavailable(String),
+    #[error("{0}")]
+    Embedder(String),
 }
 
 impl From<rusqlite::Error> for ServiceError {
@@ -40,12 +49,60 @@ pub struct DocumentText {
     pub pii: Vec<PiiSpan>,
 }
 
+/// How to search.
+#[derive(Debug, Clone, Default)]
+pub struct SearchOptions {
+    /// None: hybrid when an embedder is configured, else BM25.
+    pub mode: Option<Mode>,
+    pub limit: usize,
+    /// Only these documents, when not empty.
+    pub documents: Vec<i64>,
+}
+
+/// Search results, with the mode actually used and why it differs from the one asked for.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchOutcome {
+    pub mode: Mode,
+    pub hits: Vec<Hit>,
+    /// Why vector search was left out, or what is stale.
+    pub notes: Vec<String>,
+}
+
+/// Which chunks [`Kodiak::embed_missing`] embeds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ToEmbed {
+    /// Chunks with no vector at all: what ingest just stored.
+    New,
+    /// Also chunks whose vector another embedder made: `kodiak reembed`.
+    NotFromCurrent,
+}
+
+/// What filling in missing vectors did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct EmbedReport {
+    pub embedded: usize,
+    /// Chunks still without a vector, because the embedder failed.
+    pub error: Option<String>,
+}
+
+/// The in-memory vectors and what they lack.
+#[derive(Default)]
+struct Vectors {
+    matrix: Option<VectorIndex>,
+    /// Set when chunks have no vector from the current embedder.
+    missing_note: Option<String>,
+}
+
 pub struct Kodiak {
     settings: Settings,
     db: Database,
     /// The index is derived data: when it cannot open, everything else still works and
     /// health says what is wrong.
     index: Result<SearchIndex, SearchError>,
+    /// Started on first use; an error says why it is unavailable.
+    embedder: OnceLock<Result<EmbedderHandle, String>>,
+    /// The embedder's vectors, loaded on the first vector search.
+    vectors: Mutex<Vectors>,
 }
 
 impl Kodiak {
@@ -58,6 +115,8 @@ impl Kodiak {
             settings,
             db,
             index,
+            embedder: OnceLock::new(),
+            vectors: Mutex::new(Vectors::default()),
         };
         kodiak.catch_up_index();
         Ok(kodiak)
@@ -102,23 +161,206 @@ impl Kodiak {
         health::check(&self.settings, Ok(&self.db), Some(self.index.as_ref()))
     }
 
-    /// Ingests files and folders; see [`ingest::run`].
+    /// Ingests files and folders (see [`ingest::run`]), then embeds the new chunks when an
+    /// embedder is configured. An embedder that fails leaves the chunks without vectors and
+    /// says why; the documents are stored and searchable by BM25 either way.
     pub fn ingest(
         &self,
         roots: &[PathBuf],
         progress: &dyn Progress,
     ) -> Result<IngestReport, ServiceError> {
-        Ok(ingest::run(
+        let mut report = ingest::run(
             &self.settings.config,
             &self.db,
             self.index()?,
             roots,
             progress,
-        )?)
+        )?;
+        if self.settings.paths.embedder_model.is_some() {
+            let embedded = self.embed_missing(ToEmbed::New, progress)?;
+            report.chunks_embedded = embedded.embedded;
+            report.embedding_error = embedded.error;
+        }
+        Ok(report)
     }
 
-    pub fn search(&self, query: &str, limit: usize) -> Result<Vec<Hit>, ServiceError> {
-        Ok(self.index()?.search(&self.db, query, limit)?)
+    /// The embedder, started on first use; None when none is configured.
+    pub fn embedder(&self) -> Option<Result<&EmbedderHandle, &str>> {
+        let path = self.settings.paths.embedder_model.as_ref()?;
+        let started = self.embedder.get_or_init(|| {
+            let threads = threads_or_cores(self.settings.config.embedder.threads);
+            EmbedderHandle::start(path, threads).map_err(|e| {
+                tracing::warn!(error = %e, "embedder unavailable");
+                e.to_string()
+            })
+        });
+        Some(started.as_ref().map_err(String::as_str))
+    }
+
+    /// Gives a vector from the configured embedder to the chunks `which` names. Vectors are stored in batches, so an interruption keeps the work
+    /// done and the next run goes on from there.
+    pub fn embed_missing(
+        &self,
+        which: ToEmbed,
+        progress: &dyn Progress,
+    ) -> Result<EmbedReport, ServiceError> {
+        const PAGE: usize = 256;
+        let handle = match self.embedder() {
+            None => {
+                return Err(ServiceError::Embedder(
+                    "no embedder is configured: set [embedder] enabled = true".into(),
+                ));
+            }
+            Some(Err(reason)) => {
+                return Ok(EmbedReport {
+                    embedded: 0,
+                    error: Some(reason.to_owned()),
+                });
+            }
+            Some(Ok(handle)) => handle,
+        };
+        let identity = handle.identity();
+        let embedder_id = self.db.write(|tx| {
+            vectors::embedder_id(
+                tx,
+                &identity.file_name,
+                &identity.sha256,
+                identity.dimensions,
+            )
+            .map_err(ServiceError::from)
+        })?;
+        let which = match which {
+            ToEmbed::New => Missing::Any,
+            ToEmbed::NotFromCurrent => Missing::From(embedder_id),
+        };
+        let total = vectors::count_to_embed(&*self.db.conn()?, which)?;
+        let mut report = EmbedReport::default();
+        if total == 0 {
+            return Ok(report);
+        }
+        progress.embedding(0, total);
+        let mut after = 0;
+        loop {
+            let page = vectors::chunks_to_embed(&*self.db.conn()?, which, after, PAGE)?;
+            let Some(&(last, _)) = page.last() else { break };
+            after = last;
+            let (ids, texts): (Vec<i64>, Vec<String>) = page.into_iter().unzip();
+            let embedded = match handle.embed(texts) {
+                Ok(embedded) => embedded,
+                Err(e) => {
+                    tracing::warn!(error = %e, "embedding failed; chunks left without vectors");
+                    report.error = Some(e.to_string());
+                    break;
+                }
+            };
+            let pairs: Vec<(i64, Vec<f32>)> = ids.into_iter().zip(embedded).collect();
+            self.db
+                .write(|tx| vectors::store(tx, embedder_id, &pairs).map_err(ServiceError::from))?;
+            report.embedded += pairs.len();
+            progress.embedding(report.embedded.min(total), total);
+        }
+        Ok(report)
+    }
+
+    /// Searches by BM25, vector or both (see [`SearchOptions`]). When vector search is
+    /// asked for but unavailable, the search is BM25 alone and a note says why.
+    pub fn search(
+        &self,
+        query: &str,
+        options: &SearchOptions,
+    ) -> Result<SearchOutcome, ServiceError> {
+        let index = self.index()?;
+        let mut notes = Vec::new();
+        let wanted = options
+            .mode
+            .unwrap_or(match self.settings.paths.embedder_model {
+                Some(_) => Mode::Hybrid,
+                None => Mode::Bm25,
+            });
+        let query_vector = match wanted {
+            Mode::Bm25 => None,
+            _ => match self.embed_query(query) {
+                Ok(vector) => Some(vector),
+                Err(reason) => {
+                    notes.push(format!("vector search unavailable ({reason}); BM25 only"));
+                    None
+                }
+            },
+        };
+        let vectors = self.vectors.lock().map_err(|_| poisoned())?;
+        let matrix = match (&query_vector, vectors.matrix.as_ref()) {
+            (Some(query), Some(matrix)) => Some((matrix, query.as_slice())),
+            _ => None,
+        };
+        if query_vector.is_some() {
+            notes.extend(vectors.missing_note.clone());
+        }
+        let retrieval = &self.settings.config.retrieval;
+        let scope = (!options.documents.is_empty()).then_some(options.documents.as_slice());
+        let request = SearchRequest {
+            text: query,
+            limit: options.limit,
+            candidates: retrieval.candidates,
+            scope,
+            weights: FusionWeights {
+                k: retrieval.rrf_k,
+                bm25: retrieval.bm25_weight,
+                vector: retrieval.vector_weight,
+            },
+        };
+        let found = crate::search::retrieve(index, matrix, &self.db, wanted, &request)?;
+        Ok(SearchOutcome {
+            mode: found.mode,
+            hits: found.hits,
+            notes,
+        })
+    }
+
+    /// The query's embedding, with the vector index loaded and caught up.
+    fn embed_query(&self, query: &str) -> Result<Vec<f32>, String> {
+        let handle = match self.embedder() {
+            None => return Err("no embedder is configured".into()),
+            Some(Err(reason)) => return Err(reason.to_owned()),
+            Some(Ok(handle)) => handle,
+        };
+        self.sync_vectors(handle).map_err(|e| e.to_string())?;
+        let mut vectors = handle
+            .embed(vec![query.to_owned()])
+            .map_err(|e: LlmError| e.to_string())?;
+        vectors
+            .pop()
+            .ok_or_else(|| "the embedder returned nothing".into())
+    }
+
+    /// Loads the embedder's vectors on first use, then follows SQLite. Whenever they
+    /// change, counts the chunks still without a vector from this embedder: vector search
+    /// cannot find those until `kodiak reembed` (or the next ingest) gives them one.
+    fn sync_vectors(&self, handle: &EmbedderHandle) -> Result<(), ServiceError> {
+        let mut vectors = self.vectors.lock().map_err(|_| poisoned())?;
+        let conn = self.db.conn()?;
+        let identity = handle.identity();
+        let changed = match vectors.matrix.as_mut() {
+            Some(matrix) => matrix.sync(&conn)?,
+            None => {
+                let found = vectors::find_embedder(&conn, &identity.file_name, &identity.sha256)?;
+                if let Some(id) = found {
+                    vectors.matrix = Some(VectorIndex::load(&conn, id, identity.dimensions)?);
+                }
+                true
+            }
+        };
+        if changed {
+            let current = vectors.matrix.as_ref().map_or(0, VectorIndex::embedder_id);
+            let missing = vectors::count_to_embed(&conn, Missing::From(current))?;
+            vectors.missing_note = (missing > 0).then(|| {
+                format!(
+                    "{missing} chunks have no vector from {}; vector search misses them \
+                     until `kodiak reembed`",
+                    identity.file_name
+                )
+            });
+        }
+        Ok(())
     }
 
     /// Rebuilds the search index from SQLite.
@@ -165,4 +407,16 @@ impl Kodiak {
         updater.sync(&self.db)?;
         Ok(())
     }
+}
+
+fn poisoned() -> ServiceError {
+    ServiceError::Embedder("the vector index was poisoned by an earlier panic".into())
+}
+
+/// `threads` from the config: 0 means one per core.
+pub fn threads_or_cores(threads: usize) -> usize {
+    if threads > 0 {
+        return threads;
+    }
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }

@@ -9,14 +9,11 @@ use indicatif::{ProgressBar, ProgressStyle};
 use kodiak::Kodiak;
 use kodiak::config::Settings;
 use kodiak::ingest::{IngestReport, Outcome, Progress};
+use kodiak::service::ToEmbed;
 
 pub(super) fn run(settings: Settings, paths: &[PathBuf], json: bool) -> Result<ExitCode> {
     let kodiak = Kodiak::open(settings)?;
-    let report = if std::io::stderr().is_terminal() {
-        kodiak.ingest(paths, &Bar::default())?
-    } else {
-        kodiak.ingest(paths, &Lines)?
-    };
+    let report = kodiak.ingest(paths, &*progress())?;
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -25,10 +22,38 @@ pub(super) fn run(settings: Settings, paths: &[PathBuf], json: bool) -> Result<E
     Ok(ExitCode::SUCCESS)
 }
 
+/// A bar on a terminal, plain lines otherwise.
+fn progress() -> Box<dyn Progress> {
+    if std::io::stderr().is_terminal() {
+        Box::new(Bar::default())
+    } else {
+        Box::new(Lines)
+    }
+}
+
+/// `kodiak reembed`: vectors from the configured embedder for every chunk that lacks one.
+pub(super) fn reembed(settings: Settings, json: bool) -> Result<ExitCode> {
+    let kodiak = Kodiak::open(settings)?;
+    let report = kodiak.embed_missing(ToEmbed::NotFromCurrent, &*progress())?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!("embedded {} chunks", report.embedded);
+    }
+    match report.error {
+        Some(error) => {
+            eprintln!("kodiak: error: {error}");
+            Ok(ExitCode::FAILURE)
+        }
+        None => Ok(ExitCode::SUCCESS),
+    }
+}
+
 /// A progress bar on standard error: bytes, rate and ETA, with the file count.
 #[derive(Default)]
 struct Bar {
     bar: std::sync::OnceLock<ProgressBar>,
+    embed_bar: std::sync::OnceLock<ProgressBar>,
     files: Cell<(usize, usize)>,
 }
 
@@ -62,6 +87,22 @@ impl Progress for Bar {
         }
         eprintln!("updating the search index…");
     }
+
+    fn embedding(&self, done: usize, total: usize) {
+        let bar = self.embed_bar.get_or_init(|| {
+            let bar = ProgressBar::new(total as u64);
+            let style = ProgressStyle::with_template(
+                "{bar:30} {pos}/{len} chunks embedded, {per_sec} ETA {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
+            bar.set_style(style);
+            bar
+        });
+        bar.set_position(done as u64);
+        if done >= total {
+            bar.finish_and_clear();
+        }
+    }
 }
 
 /// One line per file on standard error, for logs and pipes.
@@ -87,6 +128,14 @@ impl Progress for Lines {
 
     fn indexing(&self) {
         eprintln!("updating the search index");
+    }
+
+    fn embedding(&self, done: usize, total: usize) {
+        // A line at the start, then about every tenth, and at the end.
+        let step = (total / 10).max(1);
+        if done == 0 || done >= total || done / step != (done - 1) / step {
+            eprintln!("embedded {done}/{total} chunks");
+        }
     }
 }
 
@@ -131,5 +180,14 @@ fn print_summary(report: &IngestReport) {
     }
     for file in &report.failed {
         println!("  failed     {}: {}", file.path, file.reason);
+    }
+    if report.chunks_embedded > 0 {
+        println!("embedded {} chunks", report.chunks_embedded);
+    }
+    if let Some(error) = &report.embedding_error {
+        println!(
+            "no vectors for new chunks: {error}\n  BM25 search works; `kodiak reembed` adds \
+             the vectors once the embedder is fixed"
+        );
     }
 }

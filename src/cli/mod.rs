@@ -16,6 +16,8 @@ use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
 
 use kodiak::config::{self, ConfigError, Overrides, Settings};
+use kodiak::search::Mode;
+use kodiak::service::SearchOptions;
 use kodiak::telemetry::{self, crash};
 
 /// Offline, keyboard-driven document review with a local LLM.
@@ -78,12 +80,25 @@ enum Command {
         /// Answer one query per input line (JSON `{"id", "query"}` or text) as JSON lines
         #[arg(long)]
         stdin: bool,
+        /// Ranking: exact terms, meaning, or both fused [default: hybrid when an embedder
+        /// is configured, else bm25]
+        #[arg(long, value_enum)]
+        mode: Option<Mode>,
+        /// Only this document (repeat for several)
+        #[arg(long = "doc", value_name = "ID")]
+        docs: Vec<i64>,
     },
     /// List, show or remove ingested documents
     #[command(subcommand)]
     Docs(DocsCommand),
     /// Rebuild the search index from the database
     Reindex,
+    /// Give every chunk a vector from the configured embedder (after changing it)
+    Reembed {
+        /// Print the summary as JSON
+        #[arg(long)]
+        json: bool,
+    },
     /// Find personal data without ingesting
     #[command(subcommand)]
     Pii(PiiCommand),
@@ -197,22 +212,36 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::CrashReports(command) => crash_cmd::run(&command, &settings)?,
         Command::Ingest { paths, json } => ingest_cmd::run(settings, &paths, json)?,
         Command::Search {
-            stdin: true, limit, ..
-        } => search_cmd::run_stdin(settings, usize::from(limit))?,
-        Command::Search {
-            query, limit, json, ..
-        } => search_cmd::run(
-            settings,
-            query.as_deref().unwrap_or_default(),
-            usize::from(limit),
+            query,
+            limit,
             json,
-        )?,
+            stdin,
+            mode,
+            docs,
+        } => {
+            let options = SearchOptions {
+                mode,
+                limit: usize::from(limit),
+                documents: docs,
+            };
+            if stdin {
+                search_cmd::run_stdin(settings, &options)?
+            } else {
+                search_cmd::run(
+                    settings,
+                    query.as_deref().unwrap_or_default(),
+                    &options,
+                    json,
+                )?
+            }
+        }
         Command::Docs(DocsCommand::List { json }) => docs_cmd::list(settings, json)?,
         Command::Docs(DocsCommand::Show { id, json, text }) => {
             docs_cmd::show(settings, id, json, text)?
         }
         Command::Docs(DocsCommand::Rm { id }) => docs_cmd::rm(settings, id)?,
         Command::Reindex => docs_cmd::reindex(settings)?,
+        Command::Reembed { json } => ingest_cmd::reembed(settings, json)?,
         Command::Pii(PiiCommand::Scan { jsonl: true, .. }) => pii_cmd::scan_jsonl(&settings)?,
         Command::Pii(PiiCommand::Scan { files, json, .. }) => {
             pii_cmd::scan_files(&settings, &files, json)?

@@ -6,18 +6,27 @@ use serde_json::{Value, json};
 
 use kodiak::Kodiak;
 use kodiak::config::Settings;
-use kodiak::search::Hit;
+use kodiak::service::{SearchOptions, SearchOutcome};
 
-pub(super) fn run(settings: Settings, query: &str, limit: usize, json: bool) -> Result<ExitCode> {
+pub(super) fn run(
+    settings: Settings,
+    query: &str,
+    options: &SearchOptions,
+    json: bool,
+) -> Result<ExitCode> {
     let kodiak = Kodiak::open(settings)?;
-    let hits = kodiak.search(query, limit)?;
+    let outcome = kodiak.search(query, options)?;
     if json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&json!({ "query": query, "hits": hits }))?
+            serde_json::to_string_pretty(&response(None, query, &outcome))?
         );
         return Ok(ExitCode::SUCCESS);
     }
+    for note in &outcome.notes {
+        eprintln!("note: {note}");
+    }
+    let hits = &outcome.hits;
     if hits.is_empty() {
         println!("no matches for {query:?}");
         return Ok(ExitCode::SUCCESS);
@@ -30,10 +39,12 @@ pub(super) fn run(settings: Settings, query: &str, limit: usize, json: bool) -> 
             &hit.title
         };
         println!(
-            "{}. {title} (page {}, score {:.2}, doc {} chunk {})",
+            "{}. {title} (page {}, {} {:.3}{}, doc {} chunk {})",
             rank + 1,
             hit.page,
+            outcome.mode.as_str(),
             hit.score,
+            why(hit.bm25_rank, hit.vector_rank),
             hit.doc_id,
             hit.chunk_id
         );
@@ -41,6 +52,16 @@ pub(super) fn run(settings: Settings, query: &str, limit: usize, json: bool) -> 
         println!("   {}\n", highlight(&hit.snippet, colour));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Which rankings found a hybrid hit, e.g. " = bm25 #2 + vector #5".
+fn why(bm25: Option<usize>, vector: Option<usize>) -> String {
+    match (bm25, vector) {
+        (Some(b), Some(v)) => format!(" = bm25 #{b} + vector #{v}"),
+        (Some(b), None) if vector.is_none() => format!(" = bm25 #{b}"),
+        (None, Some(v)) => format!(" = vector #{v}"),
+        _ => String::new(),
+    }
 }
 
 /// On a colour terminal, `**term**` becomes bold yellow; elsewhere it stays as is.
@@ -63,7 +84,7 @@ fn highlight(snippet: &str, colour: bool) -> String {
 
 /// Answers one query per input line, in order: a JSON object with `query` (and any `id`),
 /// or a bare line of text.
-pub(super) fn run_stdin(settings: Settings, limit: usize) -> Result<ExitCode> {
+pub(super) fn run_stdin(settings: Settings, options: &SearchOptions) -> Result<ExitCode> {
     let kodiak = Kodiak::open(settings)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -86,8 +107,9 @@ pub(super) fn run_stdin(settings: Settings, limit: usize) -> Result<ExitCode> {
             },
             _ => (None, line.clone()),
         };
-        let answer = match kodiak.search(&query, limit) {
-            Ok(hits) => response(id, &query, &hits),
+        let answer = match kodiak.search(&query, options) {
+            // Lines without an id are answered with `"id": null`.
+            Ok(outcome) => response(Some(id.unwrap_or(Value::Null)), &query, &outcome),
             Err(e) => json!({ "id": id, "query": query, "error": e.to_string() }),
         };
         writeln!(out, "{answer}")?;
@@ -96,6 +118,15 @@ pub(super) fn run_stdin(settings: Settings, limit: usize) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn response(id: Option<Value>, query: &str, hits: &[Hit]) -> Value {
-    json!({ "id": id, "query": query, "hits": hits })
+fn response(id: Option<Value>, query: &str, outcome: &SearchOutcome) -> Value {
+    let mut answer = json!({
+        "query": query,
+        "mode": outcome.mode,
+        "notes": outcome.notes,
+        "hits": outcome.hits,
+    });
+    if let (Some(id), Some(object)) = (id, answer.as_object_mut()) {
+        object.insert("id".into(), id);
+    }
+    answer
 }

@@ -25,6 +25,7 @@ impl Settings {
     /// Settings rooted in one directory, for tests and benchmarks: data, logs and crash
     /// reports all live below `root`.
     pub fn in_dir(root: &Path, config: Config) -> Settings {
+        let models = super::default_models_dir();
         Settings {
             paths: Paths {
                 config_file: root.join("config.toml"),
@@ -34,6 +35,8 @@ impl Settings {
                 index_dir: root.join("data").join(INDEX_DIR),
                 log_dir: root.join("logs"),
                 crash_dir: root.join("crash-reports"),
+                generator_model: model_path(&config, Model::Generator, &models),
+                embedder_model: model_path(&config, Model::Embedder, &models),
             },
             config,
         }
@@ -41,6 +44,32 @@ impl Settings {
 }
 
 const DATABASE_FILE: &str = "kodiak.db";
+/// The default models' file names, as `scripts/fetch-models` writes them.
+pub const DEFAULT_GENERATOR_FILE: &str = "gemma-3-270m-q4_k_m.gguf";
+pub const DEFAULT_EMBEDDER_FILE: &str = "all-minilm-l6-v2-f16.gguf";
+
+#[derive(Clone, Copy)]
+enum Model {
+    Generator,
+    Embedder,
+}
+
+/// The configured model file, else the default one in `models_dir`; `None` when disabled.
+fn model_path(config: &Config, which: Model, models_dir: &Path) -> Option<PathBuf> {
+    let (enabled, path, default) = match which {
+        Model::Generator => (
+            config.generator.enabled,
+            &config.generator.model,
+            DEFAULT_GENERATOR_FILE,
+        ),
+        Model::Embedder => (
+            config.embedder.enabled,
+            &config.embedder.model,
+            DEFAULT_EMBEDDER_FILE,
+        ),
+    };
+    enabled.then(|| path.clone().unwrap_or_else(|| models_dir.join(default)))
+}
 const INDEX_DIR: &str = "index";
 
 /// Loads the configuration: built-in defaults, then the config file (`--config`,
@@ -85,6 +114,8 @@ pub fn load(
         &mut config.data_dir,
         &mut config.logging.directory,
         &mut config.crash_reports.directory,
+        &mut config.generator.model,
+        &mut config.embedder.model,
     ]
     .into_iter()
     .flatten()
@@ -128,6 +159,8 @@ pub fn load(
             .directory
             .clone()
             .unwrap_or_else(|| state_dir.join("crash-reports")),
+        generator_model: model_path(&config, Model::Generator, &dirs.models),
+        embedder_model: model_path(&config, Model::Embedder, &dirs.models),
     };
     Ok(Settings { config, paths })
 }

@@ -5,6 +5,7 @@
 //! equal to [`Config::default`].
 
 mod error;
+mod inference;
 mod load;
 mod paths;
 
@@ -13,8 +14,14 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 pub use error::ConfigError;
-pub use load::{Overrides, Settings, load, log_filter, parse};
-pub use paths::Paths;
+pub use inference::{
+    BreakersConfig, CHAT_TEMPLATES, DEFAULT_SYSTEM_PROMPT, EmbedderConfig, GeneratorConfig,
+    LimitsConfig, RetrievalConfig,
+};
+pub use load::{
+    DEFAULT_EMBEDDER_FILE, DEFAULT_GENERATOR_FILE, Overrides, Settings, load, log_filter, parse,
+};
+pub use paths::{Paths, default_models_dir};
 
 /// The whole configuration. Every section has defaults, so an empty file is valid.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -28,6 +35,11 @@ pub struct Config {
     pub crash_reports: CrashReportsConfig,
     pub pii: PiiConfig,
     pub ingest: IngestConfig,
+    pub generator: GeneratorConfig,
+    pub embedder: EmbedderConfig,
+    pub retrieval: RetrievalConfig,
+    pub limits: LimitsConfig,
+    pub breakers: BreakersConfig,
 }
 
 /// `[database]`: the SQLite connection pool.
@@ -340,6 +352,12 @@ impl Config {
             })?;
             check_range(&key("score"), custom.score, 0.0, 1.0)?;
         }
-        Ok(())
+        inference::validate(
+            &self.generator,
+            &self.embedder,
+            &self.retrieval,
+            &self.limits,
+            &self.breakers,
+        )
     }
 }

@@ -15,6 +15,10 @@ pub struct Paths {
     pub index_dir: PathBuf,
     pub log_dir: PathBuf,
     pub crash_dir: PathBuf,
+    /// The generation model's GGUF file; `None` when `[generator] enabled = false`.
+    pub generator_model: Option<PathBuf>,
+    /// The embedding model's GGUF file; `None` when `[embedder] enabled = false`.
+    pub embedder_model: Option<PathBuf>,
 }
 
 /// The XDG base directories Kodiak uses, from the environment with the spec's fallbacks.
@@ -23,6 +27,8 @@ pub(super) struct BaseDirs {
     pub config: PathBuf,
     pub data: PathBuf,
     pub state: PathBuf,
+    /// Where `scripts/fetch-models` puts the default models.
+    pub models: PathBuf,
 }
 
 impl BaseDirs {
@@ -36,7 +42,16 @@ impl BaseDirs {
                 .filter(|p| p.is_absolute())
                 .unwrap_or_else(|| home.join(fallback))
         };
+        let models = env("KODIAK_MODELS_DIR")
+            .filter(|d| !d.is_empty())
+            .map(PathBuf::from)
+            .unwrap_or_else(|| {
+                xdg("XDG_CACHE_HOME", ".cache")
+                    .join("kodiak")
+                    .join("models")
+            });
         Some(BaseDirs {
+            models,
             config: xdg("XDG_CONFIG_HOME", ".config"),
             data: xdg("XDG_DATA_HOME", ".local/share"),
             state: xdg("XDG_STATE_HOME", ".local/state"),
@@ -47,6 +62,14 @@ impl BaseDirs {
     pub fn default_config_file(&self) -> PathBuf {
         self.config.join("kodiak").join("config.toml")
     }
+}
+
+/// Where `scripts/fetch-models` puts the default models: `$KODIAK_MODELS_DIR`, else
+/// `$XDG_CACHE_HOME/kodiak/models` (`~/.cache/kodiak/models`).
+pub fn default_models_dir() -> PathBuf {
+    BaseDirs::from_env(&|var| std::env::var(var).ok())
+        .map(|dirs| dirs.models)
+        .unwrap_or_else(|| PathBuf::from(".cache/kodiak/models"))
 }
 
 /// Expands a leading `~` and makes a relative path absolute against `base`.

@@ -82,6 +82,10 @@ pub trait Progress {
     fn started(&self, files: usize, bytes: u64);
     fn file_done(&self, path: &str, bytes: u64, outcome: &Outcome);
     fn indexing(&self);
+    /// Chunks embedded so far out of `total`; called first with `done` 0.
+    fn embedding(&self, done: usize, total: usize) {
+        let _ = (done, total);
+    }
 }
 
 /// A progress sink that reports nothing.
@@ -131,6 +135,11 @@ pub struct IngestReport {
     pub files: usize,
     pub bytes: u64,
     pub chunks_indexed: usize,
+    /// Chunks given a vector by the embedder.
+    pub chunks_embedded: usize,
+    /// Why chunks were left without vectors (the embedder is missing or broken); search
+    /// still works by BM25, and `kodiak reembed` fills them in later.
+    pub embedding_error: Option<String>,
     #[serde(skip)]
     pub elapsed: Duration,
 }

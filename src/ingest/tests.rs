@@ -31,7 +31,7 @@ impl Fixture {
     }
 
     fn settings(&self) -> Settings {
-        Settings::in_dir(&self.root, Config::default())
+        Settings::in_dir(&self.root, text_only())
     }
 
     fn open(&self) -> Kodiak {
@@ -43,6 +43,24 @@ impl Fixture {
         std::fs::write(&path, bytes).unwrap();
         path.canonicalize().unwrap()
     }
+}
+
+/// The default configuration without models: these tests are about text and BM25 (the
+/// embedding path has tests of its own with the real model).
+fn text_only() -> Config {
+    let mut config = Config::default();
+    config.embedder.enabled = false;
+    config.generator.enabled = false;
+    config
+}
+
+/// BM25 hits for `query`.
+fn bm25(kodiak: &Kodiak, query: &str, limit: usize) -> Vec<crate::search::Hit> {
+    let options = crate::service::SearchOptions {
+        limit,
+        ..Default::default()
+    };
+    kodiak.search(query, &options).unwrap().hits
 }
 
 fn ingest(kodiak: &Kodiak, paths: &[&Path]) -> IngestReport {
@@ -108,38 +126,26 @@ fn every_format_is_ingested_and_every_bad_file_is_recorded_with_its_reason() {
     assert_eq!(before.len(), 6, "five files and one attachment");
 
     // The PDF keeps its pages: each chunk knows its page.
-    let hits = kodiak.search("stocktaking", 5).unwrap();
+    let hits = bm25(&kodiak, "stocktaking", 5);
     assert_eq!(
         (hits[0].path.as_str(), hits[0].page),
         (path_str(&two_pages).as_str(), 2)
     );
-    assert_eq!(kodiak.search("harbour depot", 5).unwrap()[0].page, 1);
+    assert_eq!(bm25(&kodiak, "harbour depot", 5)[0].page, 1);
     // DOCX tables and headers; HTML without its script; UTF-16 text.
     assert_eq!(
-        kodiak.search("Approve budget Carried", 1).unwrap()[0].path,
+        bm25(&kodiak, "Approve budget Carried", 1)[0].path,
         path_str(&minutes)
     );
-    assert_eq!(
-        kodiak.search("CONFIDENTIAL", 1).unwrap()[0].path,
-        path_str(&minutes)
-    );
-    assert_eq!(
-        kodiak.search("ledgers", 1).unwrap()[0].title,
-        "Privacy notice"
-    );
-    assert_eq!(
-        kodiak.search("ledgers", 1).unwrap()[0].path,
-        path_str(&html)
-    );
-    assert!(kodiak.search("scriptword", 5).unwrap().is_empty());
-    assert_eq!(kodiak.search("quarry", 1).unwrap()[0].path, path_str(&memo));
+    assert_eq!(bm25(&kodiak, "CONFIDENTIAL", 1)[0].path, path_str(&minutes));
+    assert_eq!(bm25(&kodiak, "ledgers", 1)[0].title, "Privacy notice");
+    assert_eq!(bm25(&kodiak, "ledgers", 1)[0].path, path_str(&html));
+    assert!(bm25(&kodiak, "scriptword", 5).is_empty());
+    assert_eq!(bm25(&kodiak, "quarry", 1)[0].path, path_str(&memo));
     // The email: headers are searchable, and its attachment is a child document.
     let email_doc = before.iter().find(|d| d.path == path_str(&email)).unwrap();
     assert_eq!(email_doc.metadata["Subject"], "Draft lease");
-    assert_eq!(
-        kodiak.search("Draft lease", 1).unwrap()[0].doc_id,
-        email_doc.id
-    );
+    assert_eq!(bm25(&kodiak, "Draft lease", 1)[0].doc_id, email_doc.id);
     let child = before
         .iter()
         .find(|d| d.parent_id == Some(email_doc.id))
@@ -155,10 +161,7 @@ fn every_format_is_ingested_and_every_bad_file_is_recorded_with_its_reason() {
         (reported.pages, reported.chunks, reported.attachments),
         (2, 2, 1)
     );
-    assert_eq!(
-        kodiak.search("windmill inspection", 1).unwrap()[0].doc_id,
-        child.id
-    );
+    assert_eq!(bm25(&kodiak, "windmill inspection", 1)[0].doc_id, child.id);
     // PII was found and stored with stable placeholders.
     let counts = kodiak.pii_counts(email_doc.id).unwrap();
     assert_eq!(counts["EMAIL_ADDRESS"], 2, "{counts:?}");
@@ -218,7 +221,7 @@ fn every_format_is_ingested_and_every_bad_file_is_recorded_with_its_reason() {
     assert_eq!(report.needs_ocr.len(), 1);
     assert_eq!(report.needs_ocr[0].pages, 3);
     assert_eq!(report.ingested, 1);
-    assert_eq!(kodiak.search("lighthouses", 1).unwrap().len(), 1);
+    assert_eq!(bm25(&kodiak, "lighthouses", 1).len(), 1);
 
     // Failed and image-only files are recorded, never indexed; earlier documents are intact.
     let after = kodiak.documents().unwrap();
@@ -270,16 +273,16 @@ fn the_same_content_twice_is_one_document_and_a_changed_file_is_replaced_atomica
     let changed = ingest(&kodiak, &[&a]);
     assert_eq!(changed.ingested, 1);
     assert_eq!(kodiak.documents().unwrap().len(), 2);
-    assert_eq!(kodiak.search("drainage", 5).unwrap()[0].path, path_str(&a));
-    assert_eq!(kodiak.search("pipeline", 5).unwrap()[0].path, path_str(&b));
+    assert_eq!(bm25(&kodiak, "drainage", 5)[0].path, path_str(&a));
+    assert_eq!(bm25(&kodiak, "pipeline", 5)[0].path, path_str(&b));
 
     // `a` changes again: its document is updated in place, old chunks gone.
-    let id = kodiak.search("drainage", 1).unwrap()[0].doc_id;
+    let id = bm25(&kodiak, "drainage", 1)[0].doc_id;
     std::fs::write(&a, "Revised: the culvert easement is cancelled.").unwrap();
     let replaced = ingest(&kodiak, &[&a]);
     assert_eq!(replaced.documents[0].id, id);
-    assert!(kodiak.search("drainage", 5).unwrap().is_empty());
-    assert_eq!(kodiak.search("culvert", 5).unwrap()[0].doc_id, id);
+    assert!(bm25(&kodiak, "drainage", 5).is_empty());
+    assert_eq!(bm25(&kodiak, "culvert", 5)[0].doc_id, id);
     assert_index_matches_database(&kodiak);
 
     // A changed file that no longer reads keeps its earlier version.
@@ -290,7 +293,7 @@ fn the_same_content_twice_is_one_document_and_a_changed_file_is_replaced_atomica
             .reason
             .contains("the earlier version stays")
     );
-    assert_eq!(kodiak.search("culvert", 5).unwrap()[0].doc_id, id);
+    assert_eq!(bm25(&kodiak, "culvert", 5)[0].doc_id, id);
 }
 
 #[test]
@@ -300,7 +303,7 @@ fn docs_rm_removes_a_document_and_its_attachments_from_database_and_index() {
     f.write("other.txt", b"Unrelated note on the windmill budget.");
     let kodiak = f.open();
     ingest(&kodiak, &[&f.docs]);
-    assert_eq!(kodiak.search("windmill", 5).unwrap().len(), 2);
+    assert_eq!(bm25(&kodiak, "windmill", 5).len(), 2);
     let id = kodiak
         .documents()
         .unwrap()
@@ -311,7 +314,7 @@ fn docs_rm_removes_a_document_and_its_attachments_from_database_and_index() {
     kodiak.remove_document(id).unwrap();
     let left = kodiak.documents().unwrap();
     assert_eq!(left.len(), 1, "the attachment went with its email");
-    let hits = kodiak.search("windmill", 5).unwrap();
+    let hits = bm25(&kodiak, "windmill", 5);
     assert_eq!(hits.len(), 1);
     assert_eq!(hits[0].doc_id, left[0].id);
     assert_index_matches_database(&kodiak);
@@ -348,7 +351,7 @@ fn an_exact_clause_ranks_its_chunk_first() {
             continue;
         }
         let clause = words[15..27].join(" ");
-        let hits = kodiak.search(&clause, 3).unwrap();
+        let hits = bm25(&kodiak, &clause, 3);
         let top = conn
             .query_row(
                 "SELECT text FROM chunks WHERE id = ?1",
@@ -394,18 +397,18 @@ fn a_crash_between_the_sqlite_commit_and_the_index_commit_is_repaired_on_open() 
                 .map_err(StorageError::from)
             })
             .unwrap();
-        assert!(kodiak.search("vineyard", 5).unwrap().is_empty());
+        assert!(bm25(&kodiak, "vineyard", 5).is_empty());
     }
     let kodiak = f.open();
-    assert_eq!(kodiak.search("vineyard", 5).unwrap().len(), 1);
-    assert_eq!(kodiak.search("orchard", 5).unwrap().len(), 1);
+    assert_eq!(bm25(&kodiak, "vineyard", 5).len(), 1);
+    assert_eq!(bm25(&kodiak, "orchard", 5).len(), 1);
     assert_index_matches_database(&kodiak);
 
     // A deleted index folder is rebuilt whole from SQLite.
     drop(kodiak);
     std::fs::remove_dir_all(&f.settings().paths.index_dir).unwrap();
     let kodiak = f.open();
-    assert_eq!(kodiak.search("orchard", 5).unwrap().len(), 1);
+    assert_eq!(bm25(&kodiak, "orchard", 5).len(), 1);
     assert_index_matches_database(&kodiak);
 }
 
@@ -462,8 +465,8 @@ fn a_document_fed_to_the_index_twice_is_indexed_once_and_uncommitted_feeds_are_c
         );
         updater.sync(kodiak.database()).unwrap();
     }
-    assert_eq!(kodiak.search("barn", 5).unwrap().len(), 1);
-    assert!(kodiak.search("orchard", 5).unwrap().is_empty());
+    assert_eq!(bm25(&kodiak, "barn", 5).len(), 1);
+    assert!(bm25(&kodiak, "orchard", 5).is_empty());
     assert_index_matches_database(&kodiak);
 
     // Fed, never committed: the process dies with the writer.
@@ -475,8 +478,8 @@ fn a_document_fed_to_the_index_twice_is_indexed_once_and_uncommitted_feeds_are_c
     }
     drop(kodiak);
     let kodiak = f.open();
-    assert_eq!(kodiak.search("stables", 5).unwrap().len(), 1);
-    assert!(kodiak.search("barn", 5).unwrap().is_empty());
+    assert_eq!(bm25(&kodiak, "stables", 5).len(), 1);
+    assert!(bm25(&kodiak, "barn", 5).is_empty());
     assert_index_matches_database(&kodiak);
 }
 
@@ -493,7 +496,7 @@ fn an_index_of_another_layout_is_rebuilt_from_sqlite() {
     tantivy::Index::create_in_dir(&dir, other.build()).unwrap();
 
     let kodiak = f.open();
-    assert_eq!(kodiak.search("orchard", 5).unwrap().len(), 1);
+    assert_eq!(bm25(&kodiak, "orchard", 5).len(), 1);
     assert_index_matches_database(&kodiak);
 }
 
@@ -529,7 +532,7 @@ fn excluded_globs_and_pii_detection_switch_are_honoured() {
         b"Call Dr. Alice Moreau on +44 20 7946 0958 about the ferry.",
     );
     f.write("draft.tmp", b"Temporary ferry notes.");
-    let mut config = Config::default();
+    let mut config = text_only();
     config.ingest.exclude = vec!["*.tmp".into()];
     config.pii.detect = false;
     let kodiak = Kodiak::open(Settings::in_dir(&f.root, config)).unwrap();

@@ -6,8 +6,15 @@
 //! again from SQLite. That is idempotent, so a crash between the SQLite commit and the index
 //! commit neither loses nor duplicates a chunk; the next writer simply catches up.
 
+pub mod fusion;
 mod query;
+mod retrieve;
 mod stem;
+pub mod vectors;
+
+pub use fusion::{Fused, FusionWeights};
+pub use retrieve::{Mode, Retrieval, SearchRequest, retrieve};
+pub use vectors::{VectorHit, VectorIndex};
 
 use std::path::{Path, PathBuf};
 
@@ -15,6 +22,7 @@ use serde::Serialize;
 use tantivy::collector::TopDocs;
 use tantivy::directory::MmapDirectory;
 use tantivy::directory::error::LockError;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermSetQuery};
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, Schema, TantivyDocument, TextFieldIndexing,
     TextOptions, Value,
@@ -109,9 +117,60 @@ pub struct Hit {
     pub path: String,
     pub title: String,
     pub page: usize,
+    /// Where the chunk lies in the document's text, in characters.
+    pub char_start: usize,
+    pub char_end: usize,
+    /// The score of the ranking used: BM25, cosine similarity, or the fused score.
     pub score: f32,
+    /// 1-based rank among BM25 candidates; None when BM25 did not find the chunk.
+    pub bm25_rank: Option<usize>,
+    /// 1-based rank among vector candidates; None when vector search did not find it.
+    pub vector_rank: Option<usize>,
+    /// Reciprocal rank fusion of the two ranks (see [`fusion`]).
+    pub fused_score: f32,
     /// A passage around the best match, matched terms wrapped in `**`.
     pub snippet: String,
+}
+
+/// A chunk BM25 ranked, before its snippet is cut.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RankedChunk {
+    pub chunk_id: i64,
+    pub doc_id: i64,
+    pub score: f32,
+}
+
+/// Cuts snippets for one query: the passage of a chunk where its terms are densest.
+pub struct Snippets(Option<SnippetGenerator>);
+
+impl Snippets {
+    /// A snippet of `chunk_text` with matched terms in `**`; its opening words when no
+    /// term matches (a chunk found by meaning alone).
+    pub fn cut(&self, chunk_text: &str) -> String {
+        if let Some(generator) = &self.0 {
+            let snippet = generator.snippet(chunk_text);
+            if !snippet.highlighted().is_empty() {
+                return query::mark(snippet.fragment(), snippet.highlighted());
+            }
+        }
+        opening(chunk_text, SNIPPET_CHARS)
+    }
+}
+
+/// The first words of `text` up to about `chars` characters, on one line.
+fn opening(text: &str, chars: usize) -> String {
+    let mut out = String::new();
+    for word in text.split_whitespace() {
+        if !out.is_empty() && out.chars().count() + word.chars().count() >= chars {
+            out.push('…');
+            break;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
 }
 
 /// What catching up did.
@@ -234,54 +293,76 @@ impl SearchIndex {
         self.reader.searcher().num_docs()
     }
 
-    /// The best `limit` chunks for `text`, best first. Any text is a valid query: quoted
-    /// parts must appear as phrases, the rest is matched word by word, with a bonus where
-    /// the words appear together in order.
-    ///
-    /// Snippets are cut from the chunk text in `db`; a hit whose chunk `db` no longer holds
-    /// (the index has yet to catch up with a change) is left out.
-    pub fn search(&self, db: &Database, text: &str, limit: usize) -> Result<Vec<Hit>, SearchError> {
-        let analyzer = self
-            .index
-            .tokenizers()
-            .get(ANALYZER)
-            .ok_or_else(|| self.unusable(TantivyError::SystemError("no analyser".into())))?;
-        let Some(query) = query::build(text, analyzer, self.fields.text, self.fields.title) else {
+    /// The best `limit` chunks for `text` by BM25, best first; only chunks of the `scope`
+    /// documents when it is given. Any text is a valid query: quoted parts must appear as
+    /// phrases, the rest is matched word by word, with a bonus where the words appear
+    /// together in order.
+    pub fn rank(
+        &self,
+        text: &str,
+        limit: usize,
+        scope: Option<&[i64]>,
+    ) -> Result<Vec<RankedChunk>, SearchError> {
+        let Some(query) = self.query(text)? else {
             return Ok(Vec::new());
+        };
+        let query: Box<dyn Query> = match scope {
+            None => query,
+            Some(documents) => {
+                let terms = documents
+                    .iter()
+                    .map(|id| Term::from_field_u64(self.fields.doc_id, *id as u64));
+                Box::new(BooleanQuery::new(vec![
+                    (Occur::Must, query),
+                    // A zero boost filters without changing the scores.
+                    (
+                        Occur::Must,
+                        Box::new(BoostQuery::new(Box::new(TermSetQuery::new(terms)), 0.0)),
+                    ),
+                ]))
+            }
         };
         let searcher = self.reader.searcher();
         let top = searcher
             .search(&*query, &TopDocs::with_limit(limit.max(1)).order_by_score())
             .map_err(|e| self.unusable(e))?;
-        let mut snippets = SnippetGenerator::create(&searcher, &*query, self.fields.text)
-            .map_err(|e| self.unusable(e))?;
-        snippets.set_max_num_chars(SNIPPET_CHARS);
-        let conn = db.conn()?;
-        let mut hits = Vec::with_capacity(top.len());
+        let mut ranked = Vec::with_capacity(top.len());
         for (score, address) in top {
             let doc: TantivyDocument = searcher.doc(address).map_err(|e| self.unusable(e))?;
-            let u64_of = |field| doc.get_first(field).and_then(|v| v.as_u64()).unwrap_or(0);
-            let str_of = |field| {
-                doc.get_first(field)
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default()
-            };
-            let chunk_id = u64_of(self.fields.chunk_id) as i64;
-            let Some(chunk_text) = documents::chunk_text(&conn, chunk_id)? else {
-                continue;
-            };
-            let snippet = snippets.snippet(&chunk_text);
-            hits.push(Hit {
-                doc_id: u64_of(self.fields.doc_id) as i64,
-                chunk_id,
-                path: str_of(self.fields.path),
-                title: str_of(self.fields.title),
-                page: u64_of(self.fields.page) as usize,
+            let id_of = |field| doc.get_first(field).and_then(|v| v.as_u64()).unwrap_or(0) as i64;
+            ranked.push(RankedChunk {
+                chunk_id: id_of(self.fields.chunk_id),
+                doc_id: id_of(self.fields.doc_id),
                 score,
-                snippet: query::mark(snippet.fragment(), snippet.highlighted()),
             });
         }
-        Ok(hits)
+        Ok(ranked)
+    }
+
+    /// The snippet cutter for `text`'s terms.
+    pub fn snippets(&self, text: &str) -> Result<Snippets, SearchError> {
+        let Some(query) = self.query(text)? else {
+            return Ok(Snippets(None));
+        };
+        let searcher = self.reader.searcher();
+        let mut generator = SnippetGenerator::create(&searcher, &*query, self.fields.text)
+            .map_err(|e| self.unusable(e))?;
+        generator.set_max_num_chars(SNIPPET_CHARS);
+        Ok(Snippets(Some(generator)))
+    }
+
+    fn query(&self, text: &str) -> Result<Option<Box<dyn Query>>, SearchError> {
+        let analyzer = self
+            .index
+            .tokenizers()
+            .get(ANALYZER)
+            .ok_or_else(|| self.unusable(TantivyError::SystemError("no analyser".into())))?;
+        Ok(query::build(
+            text,
+            analyzer,
+            self.fields.text,
+            self.fields.title,
+        ))
     }
 }
 

@@ -477,13 +477,6 @@ pub fn chunks_for_index(
     .collect()
 }
 
-/// The text of one chunk, if it still exists.
-pub fn chunk_text(conn: &Connection, chunk_id: i64) -> rusqlite::Result<Option<String>> {
-    conn.prepare_cached("SELECT text FROM chunks WHERE id = ?1")?
-        .query_row([chunk_id], |row| row.get(0))
-        .optional()
-}
-
 /// The newest entry of the change log (0 when empty).
 pub fn last_change(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |row| {
@@ -514,4 +507,39 @@ pub fn indexed_document_ids(conn: &Connection) -> rusqlite::Result<Vec<i64>> {
     conn.prepare("SELECT DISTINCT document_id FROM chunks ORDER BY document_id")?
         .query_map([], |row| row.get(0))?
         .collect()
+}
+
+/// A chunk with where it sits: its document, page and character range.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChunkDetails {
+    pub chunk_id: i64,
+    pub document_id: i64,
+    pub path: String,
+    pub title: String,
+    pub page: usize,
+    pub char_start: usize,
+    pub char_end: usize,
+    pub text: String,
+}
+
+/// One chunk with its document's path and title, if it still exists.
+pub fn chunk_details(conn: &Connection, chunk_id: i64) -> rusqlite::Result<Option<ChunkDetails>> {
+    conn.prepare_cached(
+        "SELECT c.id, c.document_id, d.path, coalesce(d.title, ''), c.page_start,
+                c.char_start, c.char_end, c.text
+         FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id = ?1",
+    )?
+    .query_row([chunk_id], |row| {
+        Ok(ChunkDetails {
+            chunk_id: row.get(0)?,
+            document_id: row.get(1)?,
+            path: row.get(2)?,
+            title: row.get(3)?,
+            page: row.get::<_, i64>(4)? as usize,
+            char_start: row.get::<_, i64>(5)? as usize,
+            char_end: row.get::<_, i64>(6)? as usize,
+            text: row.get(7)?,
+        })
+    })
+    .optional()
 }

@@ -87,6 +87,47 @@ const MIGRATIONS: &[&str] = &[
          failed       INTEGER NOT NULL DEFAULT 0,
          needs_ocr    INTEGER NOT NULL DEFAULT 0
      ) STRICT;",
+    // 3: embeddings and conversations. A vector belongs to a chunk and names the embedder
+    // that made it (vectors of different models cannot be compared); `vector_batches` orders
+    // vector writes so an in-memory matrix can load only what is new.
+    "CREATE TABLE embedders (
+         id          INTEGER PRIMARY KEY,
+         file_name   TEXT NOT NULL,
+         sha256      TEXT NOT NULL,
+         dimensions  INTEGER NOT NULL,
+         first_used  TEXT NOT NULL,
+         UNIQUE (file_name, sha256)
+     ) STRICT;
+     CREATE TABLE vector_batches (
+         seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+         embedder_id  INTEGER NOT NULL REFERENCES embedders(id)
+     ) STRICT;
+     CREATE TABLE chunk_vectors (
+         chunk_id     INTEGER PRIMARY KEY REFERENCES chunks(id) ON DELETE CASCADE,
+         embedder_id  INTEGER NOT NULL REFERENCES embedders(id),
+         batch        INTEGER NOT NULL,
+         vector       BLOB NOT NULL
+     ) STRICT;
+     CREATE INDEX chunk_vectors_batch ON chunk_vectors (embedder_id, batch);
+     CREATE TABLE conversations (
+         id          INTEGER PRIMARY KEY,
+         title       TEXT NOT NULL,
+         created_at  TEXT NOT NULL,
+         updated_at  TEXT NOT NULL
+     ) STRICT;
+     CREATE TABLE messages (
+         id               INTEGER PRIMARY KEY,
+         conversation_id  INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+         role             TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
+         content          TEXT NOT NULL,
+         status           TEXT NOT NULL
+                          CHECK (status IN ('complete', 'generating', 'cancelled', 'failed')),
+         mode             TEXT,
+         details          TEXT NOT NULL DEFAULT '{}',
+         created_at       TEXT NOT NULL,
+         finished_at      TEXT
+     ) STRICT;
+     CREATE INDEX messages_conversation ON messages (conversation_id, id);",
 ];
 
 /// The schema version this build of Kodiak writes.

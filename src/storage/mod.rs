@@ -4,6 +4,7 @@
 pub mod documents;
 pub mod jobs;
 mod migrations;
+pub mod vectors;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

@@ -1,0 +1,820 @@
+//! The generation engine: one OS thread owns the llama.cpp model and its context (they
+//! must stay on one thread and must never block the UI or tokio). Requests arrive over a
+//! channel; each streams back [`GenerationEvent`]s tagged with its id.
+//!
+//! The context keeps the tokens of the previous prompt and answer. A new prompt that
+//! starts the same way (the next turn of a conversation) decodes only its new suffix.
+
+use std::num::NonZeroU32;
+use std::panic::AssertUnwindSafe;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use llama_cpp_2::context::LlamaContext;
+use llama_cpp_2::context::params::LlamaContextParams;
+use llama_cpp_2::llama_batch::LlamaBatch;
+use llama_cpp_2::model::params::LlamaModelParams;
+use llama_cpp_2::model::{LlamaChatMessage, LlamaChatTemplate, LlamaModel};
+use llama_cpp_2::sampling::LlamaSampler;
+use llama_cpp_2::token::LlamaToken;
+use serde::Serialize;
+
+use super::prompt::{self, ChatMessage, Dropped, PromptParts};
+use super::stream::{StopMatcher, Utf8Stream};
+use super::{LlmError, backend, check_model_file};
+
+/// Template used when neither the model file nor the config names one.
+pub const FALLBACK_TEMPLATE: &str = "chatml";
+
+/// How the engine runs the model: `[generator]` with paths resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EngineSettings {
+    pub model: PathBuf,
+    pub context_size: u32,
+    pub threads: usize,
+    pub batch_size: u32,
+    pub gpu_layers: u32,
+    /// A llama.cpp template name for models without a template of their own.
+    pub chat_template: Option<String>,
+    pub sampling: Sampling,
+    pub max_tokens: u32,
+    pub stop: Vec<String>,
+    pub timeout: Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Sampling {
+    /// 0: always the likeliest token.
+    pub temperature: f32,
+    pub top_k: u32,
+    pub top_p: f32,
+    pub min_p: f32,
+    pub repeat_penalty: f32,
+    pub seed: u32,
+}
+
+impl Sampling {
+    /// Always the likeliest token, no penalty: deterministic, for tests and benchmarks.
+    pub const GREEDY: Sampling = Sampling {
+        temperature: 0.0,
+        top_k: 0,
+        top_p: 1.0,
+        min_p: 0.0,
+        repeat_penalty: 1.0,
+        seed: 0,
+    };
+}
+
+/// What the engine is doing, as health reports it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum EngineState {
+    Loading,
+    Ready(ModelInfo),
+    Failed { reason: String },
+}
+
+/// The loaded model.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelInfo {
+    pub file_name: String,
+    pub context_size: u32,
+    /// `embedded` (from the GGUF), or a llama.cpp template name and where it came from.
+    pub template: String,
+    pub parameters: u64,
+    /// Decode speed of the latest generation.
+    pub last_decode_tokens_per_s: Option<f64>,
+}
+
+/// One generation: the prompt's parts (fitted to the context by the engine), the longest
+/// answer, and a flag that stops it.
+#[derive(Debug, Clone)]
+pub struct GenerationRequest {
+    pub id: u64,
+    pub parts: PromptParts,
+    /// At most the configured `max_tokens`; None for that.
+    pub max_tokens: Option<u32>,
+    pub cancel: Arc<AtomicBool>,
+}
+
+/// Why a generation ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Finish {
+    /// The model ended its answer.
+    Stop,
+    /// A configured stop string appeared (it is not part of the answer).
+    StopString,
+    MaxTokens,
+    Cancelled,
+    Timeout,
+}
+
+/// Figures of one generation.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct GenerationStats {
+    pub prompt_tokens: usize,
+    /// Prompt tokens whose cache was kept from the previous generation.
+    pub reused_tokens: usize,
+    pub completion_tokens: usize,
+    /// From the request to the first answer token.
+    pub ttft_ms: f64,
+    /// Decoding the prompt (the part not reused).
+    pub prefill_ms: f64,
+    pub decode_tokens_per_s: f64,
+}
+
+/// What a generation sends back, in this order: `Prompt`, `Token`s, then `Done` or `Failed`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum GenerationEvent {
+    /// The prompt as the model sees it, after fitting.
+    Prompt {
+        id: u64,
+        /// The full text with the template applied.
+        text: String,
+        /// The final user message (passages and question), for later turns to replay.
+        user_message: String,
+        tokens: usize,
+        /// Passages that made it into the prompt, by number.
+        passages: Vec<usize>,
+        dropped: Dropped,
+    },
+    /// More answer text (whole characters only).
+    Token {
+        id: u64,
+        text: String,
+    },
+    Done {
+        id: u64,
+        finish: Finish,
+        stats: GenerationStats,
+    },
+    Failed {
+        id: u64,
+        error: String,
+    },
+}
+
+enum Command {
+    Generate(GenerationRequest, mpsc::Sender<GenerationEvent>),
+}
+
+/// The handle to the engine thread. Dropping it stops the thread once the current
+/// generation ends (cancel it first to stop at once).
+pub struct Engine {
+    commands: mpsc::Sender<Command>,
+    state: Arc<Mutex<EngineState>>,
+}
+
+impl Engine {
+    /// Starts the engine thread, which checks and loads the model in the background; see
+    /// [`Engine::state`].
+    pub fn start(settings: EngineSettings) -> Engine {
+        let (commands, queue) = mpsc::channel();
+        let state = Arc::new(Mutex::new(EngineState::Loading));
+        let shared = Arc::clone(&state);
+        let spawned = std::thread::Builder::new()
+            .name("kodiak-generator".into())
+            .spawn(move || run(settings, queue, shared));
+        if let Err(e) = spawned {
+            set_state(
+                &state,
+                EngineState::Failed {
+                    reason: format!("cannot start the generator thread: {e}"),
+                },
+            );
+        }
+        Engine { commands, state }
+    }
+
+    pub fn state(&self) -> EngineState {
+        self.state
+            .lock()
+            .map(|s| s.clone())
+            .unwrap_or_else(|_| EngineState::Failed {
+                reason: "the generator's state was poisoned".into(),
+            })
+    }
+
+    /// Waits until the model is loaded or failed, at most `timeout`.
+    pub fn wait_loaded(&self, timeout: Duration) -> EngineState {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let state = self.state();
+            if state != EngineState::Loading || Instant::now() >= deadline {
+                return state;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Queues a generation; its events arrive on `events`.
+    pub fn generate(&self, request: GenerationRequest, events: mpsc::Sender<GenerationEvent>) {
+        let id = request.id;
+        if self
+            .commands
+            .send(Command::Generate(request, events.clone()))
+            .is_err()
+        {
+            let _ = events.send(GenerationEvent::Failed {
+                id,
+                error: "the generator has stopped".into(),
+            });
+        }
+    }
+}
+
+fn set_state(state: &Mutex<EngineState>, value: EngineState) {
+    if let Ok(mut s) = state.lock() {
+        *s = value;
+    }
+}
+
+/// The engine thread: load, then serve requests until the handle is dropped.
+fn run(settings: EngineSettings, queue: mpsc::Receiver<Command>, state: Arc<Mutex<EngineState>>) {
+    let loaded = load(&settings);
+    let (model, template, template_name) = match loaded {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            tracing::warn!(error = %e, "generator unavailable");
+            let reason = e.to_string();
+            set_state(
+                &state,
+                EngineState::Failed {
+                    reason: reason.clone(),
+                },
+            );
+            for Command::Generate(request, events) in queue {
+                let _ = events.send(GenerationEvent::Failed {
+                    id: request.id,
+                    error: reason.clone(),
+                });
+            }
+            return;
+        }
+    };
+    let mut session = match Session::new(&model, &settings, template) {
+        Ok(session) => session,
+        Err(e) => {
+            set_state(
+                &state,
+                EngineState::Failed {
+                    reason: e.to_string(),
+                },
+            );
+            return;
+        }
+    };
+    let mut info = ModelInfo {
+        file_name: file_name(&settings.model),
+        context_size: session.context.n_ctx(),
+        template: template_name,
+        parameters: model.n_params(),
+        last_decode_tokens_per_s: None,
+    };
+    tracing::info!(model = %info.file_name, template = %info.template, "generator ready");
+    set_state(&state, EngineState::Ready(info.clone()));
+    for Command::Generate(request, events) in queue {
+        let id = request.id;
+        let outcome =
+            std::panic::catch_unwind(AssertUnwindSafe(|| session.generate(&request, &events)));
+        match outcome {
+            Ok(Ok(stats)) => {
+                if stats.completion_tokens > 1 {
+                    info.last_decode_tokens_per_s = Some(stats.decode_tokens_per_s);
+                    set_state(&state, EngineState::Ready(info.clone()));
+                }
+            }
+            Ok(Err(e)) => {
+                session.forget();
+                let _ = events.send(GenerationEvent::Failed {
+                    id,
+                    error: e.to_string(),
+                });
+            }
+            Err(_) => {
+                session.forget();
+                let _ = events.send(GenerationEvent::Failed {
+                    id,
+                    error: "the generator panicked; see the crash report".into(),
+                });
+            }
+        }
+    }
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Checks and loads the model; picks its chat template.
+fn load(settings: &EngineSettings) -> Result<(LlamaModel, LlamaChatTemplate, String), LlmError> {
+    check_model_file(&settings.model)?;
+    let params = LlamaModelParams::default().with_n_gpu_layers(settings.gpu_layers);
+    let model = LlamaModel::load_from_file(backend()?, &settings.model, &params).map_err(|e| {
+        LlmError::Load {
+            path: settings.model.clone(),
+            reason: e.to_string(),
+        }
+    })?;
+    let (template, name) = match model.chat_template(None) {
+        Ok(embedded) => (embedded, "embedded".to_owned()),
+        Err(_) => {
+            let (name, origin) = match &settings.chat_template {
+                Some(name) => (name.as_str(), "configured"),
+                None => (FALLBACK_TEMPLATE, "fallback"),
+            };
+            let template = LlamaChatTemplate::new(name).map_err(|e| LlmError::Load {
+                path: settings.model.clone(),
+                reason: format!("bad template name {name:?}: {e}"),
+            })?;
+            (template, format!("{name} ({origin})"))
+        }
+    };
+    Ok((model, template, name))
+}
+
+/// The model's context and what it holds.
+struct Session<'m> {
+    model: &'m LlamaModel,
+    context: LlamaContext<'m>,
+    template: LlamaChatTemplate,
+    batch: LlamaBatch<'static>,
+    batch_size: usize,
+    settings: EngineSettings,
+    /// Tokens whose keys and values the context holds, in order.
+    cached: Vec<LlamaToken>,
+}
+
+impl<'m> Session<'m> {
+    fn new(
+        model: &'m LlamaModel,
+        settings: &EngineSettings,
+        template: LlamaChatTemplate,
+    ) -> Result<Session<'m>, LlmError> {
+        let threads =
+            i32::try_from(crate::service::threads_or_cores(settings.threads)).unwrap_or(1);
+        let params = LlamaContextParams::default()
+            .with_n_ctx(NonZeroU32::new(settings.context_size))
+            .with_n_batch(settings.batch_size)
+            .with_n_ubatch(settings.batch_size)
+            .with_n_threads(threads)
+            .with_n_threads_batch(threads);
+        let context = model
+            .new_context(backend()?, params)
+            .map_err(|e| LlmError::Context {
+                path: settings.model.clone(),
+                reason: e.to_string(),
+            })?;
+        let batch_size = settings.batch_size as usize;
+        Ok(Session {
+            model,
+            context,
+            template,
+            batch: LlamaBatch::new(batch_size, 1),
+            batch_size,
+            settings: settings.clone(),
+            cached: Vec::new(),
+        })
+    }
+
+    /// Drops the cache: after a failure its content is unknown.
+    fn forget(&mut self) {
+        self.context.clear_kv_cache();
+        self.cached.clear();
+    }
+
+    fn render(&self, messages: &[ChatMessage]) -> Result<String, LlmError> {
+        let chat = messages
+            .iter()
+            .map(|m| LlamaChatMessage::new(m.role.to_owned(), m.content.clone()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| LlmError::Generate(format!("bad message: {e}")))?;
+        self.model
+            .apply_chat_template(&self.template, &chat, true)
+            .map_err(|e| LlmError::Generate(format!("cannot apply the chat template: {e}")))
+    }
+
+    fn tokenize(&self, text: &str) -> Vec<LlamaToken> {
+        // The template writes the special tokens (BOS, turn markers) as text.
+        self.model.vocab().tokenize(text.as_bytes(), false, true)
+    }
+
+    fn generate(
+        &mut self,
+        request: &GenerationRequest,
+        events: &mpsc::Sender<GenerationEvent>,
+    ) -> Result<GenerationStats, LlmError> {
+        let started = Instant::now();
+        let deadline = started + self.settings.timeout;
+        let id = request.id;
+        let max_tokens = request
+            .max_tokens
+            .unwrap_or(self.settings.max_tokens)
+            .min(self.settings.max_tokens) as usize;
+        let n_ctx = self.context.n_ctx() as usize;
+        let budget = n_ctx.saturating_sub(max_tokens);
+        let fitted = prompt::fit(&request.parts, budget, |messages| {
+            self.render(messages).map(|text| self.tokenize(&text).len())
+        })?
+        .map_err(|tokens| {
+            LlmError::Generate(format!(
+                "the system prompt alone takes {tokens} tokens, more than the {budget} the \
+                 context leaves beside max_tokens; raise generator.context_size"
+            ))
+        })?;
+        let text = self.render(&fitted.messages)?;
+        let tokens = self.tokenize(&text);
+        if tokens.is_empty() {
+            return Err(LlmError::Generate("the prompt is empty".into()));
+        }
+        let _ = events.send(GenerationEvent::Prompt {
+            id,
+            text,
+            user_message: fitted.user_message.clone(),
+            tokens: tokens.len(),
+            passages: fitted.passages.iter().map(|p| p.number).collect(),
+            dropped: fitted.dropped.clone(),
+        });
+
+        let mut stats = GenerationStats {
+            prompt_tokens: tokens.len(),
+            ..GenerationStats::default()
+        };
+        let prefill_started = Instant::now();
+        stats.reused_tokens = self.prefill(&tokens, &request.cancel, deadline)?;
+        stats.prefill_ms = prefill_started.elapsed().as_secs_f64() * 1e3;
+
+        let mut sampler = sampler(self.model, &self.settings.sampling);
+        let mut utf8 = Utf8Stream::default();
+        let mut stops = StopMatcher::new(&self.settings.stop);
+        let mut piece = Vec::new();
+        let mut finish = Finish::MaxTokens;
+        let mut decode_started = None;
+        let mut logits_index = self.batch.n_tokens() - 1;
+        while stats.completion_tokens < max_tokens {
+            if request.cancel.load(Ordering::Relaxed) {
+                finish = Finish::Cancelled;
+                break;
+            }
+            if Instant::now() >= deadline {
+                finish = Finish::Timeout;
+                break;
+            }
+            let token = sampler.sample(&self.context, logits_index);
+            if self.model.vocab().is_eog(token) {
+                finish = Finish::Stop;
+                break;
+            }
+            stats.completion_tokens += 1;
+            if stats.completion_tokens == 1 {
+                stats.ttft_ms = started.elapsed().as_secs_f64() * 1e3;
+                decode_started = Some(Instant::now());
+            }
+            piece.clear();
+            self.model
+                .vocab()
+                .token_to_piece_into(token, &mut piece, false, None);
+            let (text, stopped) = stops.push(&utf8.push(&piece));
+            if !text.is_empty() {
+                let _ = events.send(GenerationEvent::Token { id, text });
+            }
+            if stopped {
+                finish = Finish::StopString;
+                break;
+            }
+            // The next token needs this one decoded.
+            self.decode_one(token)?;
+            logits_index = 0;
+        }
+        // What the stop matcher held back was not a stop string after all.
+        let rest = stops.finish(&utf8.finish());
+        if !rest.is_empty() && finish != Finish::StopString {
+            let _ = events.send(GenerationEvent::Token { id, text: rest });
+        }
+        if let Some(decode_started) = decode_started {
+            let seconds = decode_started.elapsed().as_secs_f64();
+            // The first token came from the prefill; the rest were decoded one by one.
+            let decoded = stats.completion_tokens.saturating_sub(1);
+            if decoded > 0 && seconds > 0.0 {
+                stats.decode_tokens_per_s = decoded as f64 / seconds;
+            }
+        }
+        let _ = events.send(GenerationEvent::Done { id, finish, stats });
+        Ok(stats)
+    }
+
+    /// Brings the cache to `tokens`: keeps the longest prefix it already holds and decodes
+    /// the rest in batches. The last token is always decoded, for its logits. Returns how
+    /// many tokens were reused.
+    fn prefill(
+        &mut self,
+        tokens: &[LlamaToken],
+        cancel: &AtomicBool,
+        deadline: Instant,
+    ) -> Result<usize, LlmError> {
+        let common = self
+            .cached
+            .iter()
+            .zip(tokens)
+            .take_while(|(a, b)| a == b)
+            .count()
+            .min(tokens.len().saturating_sub(1));
+        if common < self.cached.len() {
+            let cleared = self
+                .context
+                .clear_kv_cache_seq(Some(0), u32::try_from(common).ok(), None)
+                .unwrap_or(false);
+            if !cleared {
+                // Some caches cannot drop a tail; start over.
+                self.forget();
+                return self.prefill_from(0, tokens, cancel, deadline).map(|()| 0);
+            }
+            self.cached.truncate(common);
+        }
+        self.prefill_from(common, tokens, cancel, deadline)?;
+        Ok(common)
+    }
+
+    fn prefill_from(
+        &mut self,
+        start: usize,
+        tokens: &[LlamaToken],
+        cancel: &AtomicBool,
+        deadline: Instant,
+    ) -> Result<(), LlmError> {
+        let mut position = start;
+        while position < tokens.len() {
+            if cancel.load(Ordering::Relaxed) || Instant::now() >= deadline {
+                // Stopped before the answer began: generate() reports why.
+                break;
+            }
+            let end = (position + self.batch_size).min(tokens.len());
+            self.batch.clear();
+            for (offset, token) in tokens[position..end].iter().enumerate() {
+                let at = position + offset;
+                let last = at + 1 == tokens.len();
+                self.batch
+                    .add(*token, at as i32, &[0], last)
+                    .map_err(|e| LlmError::Generate(e.to_string()))?;
+            }
+            self.context
+                .decode(&mut self.batch)
+                .map_err(|e| LlmError::Generate(format!("prompt decode failed: {e}")))?;
+            self.cached.extend_from_slice(&tokens[position..end]);
+            position = end;
+        }
+        Ok(())
+    }
+
+    fn decode_one(&mut self, token: LlamaToken) -> Result<(), LlmError> {
+        if self.cached.len() >= self.context.n_ctx() as usize {
+            return Err(LlmError::Generate("the context is full".into()));
+        }
+        self.batch.clear();
+        self.batch
+            .add(token, self.cached.len() as i32, &[0], true)
+            .map_err(|e| LlmError::Generate(e.to_string()))?;
+        self.context
+            .decode(&mut self.batch)
+            .map_err(|e| LlmError::Generate(format!("decode failed: {e}")))?;
+        self.cached.push(token);
+        Ok(())
+    }
+}
+
+/// llama.cpp's usual order: penalties, then the filters, then temperature and the draw.
+pub fn sampler(model: &LlamaModel, s: &Sampling) -> LlamaSampler {
+    let mut chain = Vec::new();
+    if s.repeat_penalty != 1.0 {
+        chain.push(LlamaSampler::penalties(
+            model.n_vocab(),
+            64,
+            s.repeat_penalty,
+            0.0,
+            0.0,
+        ));
+    }
+    if s.temperature <= 0.0 {
+        chain.push(LlamaSampler::greedy());
+        return LlamaSampler::chain_simple(chain);
+    }
+    if s.top_k > 0 {
+        chain.push(LlamaSampler::top_k(s.top_k as i32));
+    }
+    if s.top_p < 1.0 {
+        chain.push(LlamaSampler::top_p(s.top_p, 1));
+    }
+    if s.min_p > 0.0 {
+        chain.push(LlamaSampler::min_p(s.min_p, 1));
+    }
+    chain.push(LlamaSampler::temp(s.temperature));
+    chain.push(LlamaSampler::dist(s.seed));
+    LlamaSampler::chain_simple(chain)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::llm::DefaultModel;
+    use crate::llm::prompt::{Exchange, Passage};
+
+    fn settings(context_size: u32, max_tokens: u32) -> EngineSettings {
+        EngineSettings {
+            model: DefaultModel::Gemma.path(),
+            context_size,
+            threads: 2,
+            batch_size: 256,
+            gpu_layers: 0,
+            chat_template: None,
+            sampling: Sampling::GREEDY,
+            max_tokens,
+            stop: Vec::new(),
+            timeout: Duration::from_secs(120),
+        }
+    }
+
+    /// The engine on the default generation model, loaded, or a failure saying how to get it.
+    fn engine(settings: EngineSettings) -> Engine {
+        let engine = Engine::start(settings);
+        match engine.wait_loaded(Duration::from_secs(120)) {
+            EngineState::Ready(_) => engine,
+            other => panic!(
+                "{other:?}\nthe generation tests need the default models: run scripts/fetch-models"
+            ),
+        }
+    }
+
+    fn parts(question: &str) -> PromptParts {
+        PromptParts {
+            system: "Answer from the passages and cite them as [n].".into(),
+            passages: vec![Passage {
+                number: 1,
+                title: "Lease".into(),
+                page: 2,
+                text: "The tenant must give ninety days written notice before leaving.".into(),
+            }],
+            history: Vec::new(),
+            question: question.into(),
+        }
+    }
+
+    fn request(id: u64, parts: PromptParts, cancel: Arc<AtomicBool>) -> GenerationRequest {
+        GenerationRequest {
+            id,
+            parts,
+            max_tokens: None,
+            cancel,
+        }
+    }
+
+    /// Runs one request to its end; returns the events.
+    fn run(engine: &Engine, request: GenerationRequest) -> Vec<GenerationEvent> {
+        let (tx, rx) = mpsc::channel();
+        engine.generate(request, tx);
+        let mut events = Vec::new();
+        for event in rx.iter() {
+            let last = matches!(
+                event,
+                GenerationEvent::Done { .. } | GenerationEvent::Failed { .. }
+            );
+            events.push(event);
+            if last {
+                break;
+            }
+        }
+        events
+    }
+
+    fn done(events: &[GenerationEvent]) -> (Finish, GenerationStats) {
+        match events.last() {
+            Some(GenerationEvent::Done { finish, stats, .. }) => (*finish, *stats),
+            other => panic!("no Done event: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn generation_streams_tokens_and_stops_at_max_tokens_then_reuses_the_prefix() {
+        let engine = engine(settings(2048, 12));
+        let EngineState::Ready(info) = engine.state() else {
+            unreachable!()
+        };
+        // Gemma 3 270M (the base model) carries no template: the fallback is used.
+        assert_eq!(info.template, "chatml (fallback)");
+        let never = Arc::new(AtomicBool::new(false));
+        let events = run(
+            &engine,
+            request(1, parts("How much notice?"), never.clone()),
+        );
+        let GenerationEvent::Prompt { text, tokens, .. } = &events[0] else {
+            panic!("{:?}", events[0])
+        };
+        assert!(text.contains("<|im_start|>user") && text.contains("ninety days"));
+        let streamed: String = events
+            .iter()
+            .filter_map(|e| match e {
+                GenerationEvent::Token { id: 1, text } => Some(text.as_str()),
+                _ => None,
+            })
+            .collect();
+        let (finish, stats) = done(&events);
+        assert!(
+            matches!(finish, Finish::MaxTokens | Finish::Stop),
+            "{finish:?}"
+        );
+        if finish == Finish::MaxTokens {
+            assert_eq!(stats.completion_tokens, 12);
+        }
+        assert!(stats.completion_tokens > 0 && !streamed.is_empty());
+        assert_eq!(stats.prompt_tokens, *tokens);
+        assert_eq!(stats.reused_tokens, 0);
+        assert!(stats.ttft_ms > 0.0);
+
+        // The next turn replays this one: only the new part is decoded.
+        let mut next = parts("And who receives it?");
+        next.history.push(Exchange {
+            user: crate::llm::prompt::user_message(
+                &parts("How much notice?").passages,
+                "How much notice?",
+            ),
+            assistant: streamed,
+        });
+        let events = run(&engine, request(2, next, never));
+        let (_, second) = done(&events);
+        assert!(
+            second.reused_tokens > stats.prompt_tokens / 2,
+            "reused {} of {}",
+            second.reused_tokens,
+            second.prompt_tokens
+        );
+    }
+
+    #[test]
+    fn a_cancel_stops_within_two_tokens() {
+        let engine = engine(settings(1024, 200));
+        let cancel = Arc::new(AtomicBool::new(false));
+        let (tx, rx) = mpsc::channel();
+        engine.generate(request(7, parts("Write a long story."), cancel.clone()), tx);
+        let mut after_cancel = 0;
+        for event in rx.iter() {
+            match event {
+                GenerationEvent::Token { .. } if cancel.load(Ordering::Relaxed) => {
+                    after_cancel += 1
+                }
+                GenerationEvent::Token { .. } => cancel.store(true, Ordering::Relaxed),
+                GenerationEvent::Done { finish, stats, .. } => {
+                    if finish == Finish::Stop {
+                        // The model ended on its own first: nothing to check.
+                        assert!(stats.completion_tokens < 3);
+                        return;
+                    }
+                    assert_eq!(finish, Finish::Cancelled);
+                    assert!(stats.completion_tokens <= 3, "{}", stats.completion_tokens);
+                    break;
+                }
+                GenerationEvent::Failed { error, .. } => panic!("{error}"),
+                GenerationEvent::Prompt { .. } => {}
+            }
+        }
+        assert!(after_cancel <= 2, "{after_cancel} tokens after the cancel");
+    }
+
+    #[test]
+    fn a_prompt_larger_than_the_context_is_trimmed_not_failed() {
+        let engine = engine(settings(512, 64));
+        let mut big = parts("What notice is needed?");
+        big.passages = (1..=12)
+            .map(|n| Passage {
+                number: n,
+                title: format!("Exhibit {n}"),
+                page: n,
+                text: "The landlord may inspect the premises with notice. ".repeat(12),
+            })
+            .collect();
+        big.history = (0..4)
+            .map(|i| Exchange {
+                user: format!("Earlier question {i}: {}", "detail ".repeat(80)),
+                assistant: "An earlier answer.".into(),
+            })
+            .collect();
+        let events = run(&engine, request(3, big, Arc::new(AtomicBool::new(false))));
+        let GenerationEvent::Prompt {
+            tokens,
+            dropped,
+            passages,
+            ..
+        } = &events[0]
+        else {
+            panic!("{:?}", events[0])
+        };
+        assert_eq!(dropped.history_exchanges, 4);
+        assert!(!dropped.passages.is_empty() && !passages.is_empty());
+        assert!(*tokens + 64 <= 512, "{tokens}");
+        done(&events);
+    }
+}

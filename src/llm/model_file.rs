@@ -1,0 +1,183 @@
+//! Checks on a model file before llama.cpp sees it: llama.cpp aborts the process on some
+//! malformed files, so what can be checked cheaply is checked first, with a message that
+//! says what to do.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use super::LlmError;
+
+/// A GGUF file starts with these four bytes.
+const GGUF_MAGIC: &[u8; 4] = b"GGUF";
+/// Smaller than any usable model: header, vocabulary and at least some weights.
+const MIN_MODEL_BYTES: u64 = 1024 * 1024;
+
+/// The default models `scripts/fetch-models` fetches, with the checksums it pins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DefaultModel {
+    /// Gemma 3 270M, Q4_K_M: generation.
+    Gemma,
+    /// all-MiniLM-L6-v2, F16: embeddings.
+    MiniLm,
+}
+
+impl DefaultModel {
+    pub const ALL: [DefaultModel; 2] = [DefaultModel::Gemma, DefaultModel::MiniLm];
+
+    pub fn file_name(self) -> &'static str {
+        match self {
+            DefaultModel::Gemma => crate::config::DEFAULT_GENERATOR_FILE,
+            DefaultModel::MiniLm => crate::config::DEFAULT_EMBEDDER_FILE,
+        }
+    }
+
+    pub fn sha256(self) -> &'static str {
+        match self {
+            DefaultModel::Gemma => {
+                "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818"
+            }
+            DefaultModel::MiniLm => {
+                "867847944cf5c62f54fc45adcd050a93d94d612568664311fdcad8ddd7fbd406"
+            }
+        }
+    }
+
+    /// Where `scripts/fetch-models` puts it.
+    pub fn path(self) -> PathBuf {
+        crate::config::default_models_dir().join(self.file_name())
+    }
+
+    fn named(path: &Path) -> Option<DefaultModel> {
+        let name = path.file_name()?.to_str()?;
+        DefaultModel::ALL
+            .into_iter()
+            .find(|m| m.file_name() == name)
+    }
+}
+
+/// What was checked about a model file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelFile {
+    pub path: PathBuf,
+    pub size: u64,
+    /// Computed for the default models only, whose checksums are known.
+    pub sha256: Option<String>,
+}
+
+/// Checks that `path` is a readable GGUF file of a plausible size and, for a default
+/// model, that it has the published checksum.
+pub fn check_model_file(path: &Path) -> Result<ModelFile, LlmError> {
+    let fail = |reason: String| LlmError::ModelFile {
+        path: path.to_owned(),
+        reason,
+    };
+    let fetch_hint = || match DefaultModel::named(path) {
+        Some(_) => "; run scripts/fetch-models to fetch the default models".to_owned(),
+        None => String::new(),
+    };
+    let metadata = std::fs::metadata(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => fail(format!("no such file{}", fetch_hint())),
+        _ => fail(format!("cannot read it: {e}")),
+    })?;
+    if !metadata.is_file() {
+        return Err(fail("not a file".into()));
+    }
+    let mut file = std::fs::File::open(path).map_err(|e| fail(format!("cannot read it: {e}")))?;
+    let mut magic = [0u8; 4];
+    if file.read_exact(&mut magic).is_err() || &magic != GGUF_MAGIC {
+        return Err(fail(
+            "not a GGUF model (llama.cpp reads GGUF files only)".into(),
+        ));
+    }
+    if metadata.len() < MIN_MODEL_BYTES {
+        return Err(fail(format!(
+            "only {} bytes: too small to be a model; the file may be truncated{}",
+            metadata.len(),
+            fetch_hint()
+        )));
+    }
+    let sha256 = match DefaultModel::named(path) {
+        Some(default) => {
+            let sum = sha256_of(path).map_err(|e| fail(format!("cannot read it: {e}")))?;
+            if sum != default.sha256() {
+                return Err(fail(format!(
+                    "checksum {sum} is not the published {}; the file is damaged{}",
+                    default.sha256(),
+                    fetch_hint()
+                )));
+            }
+            Some(sum)
+        }
+        None => None,
+    };
+    Ok(ModelFile {
+        path: path.to_owned(),
+        size: metadata.len(),
+        sha256,
+    })
+}
+
+/// The SHA-256 of a file, in lower-case hex.
+pub fn sha256_of(path: &Path) -> std::io::Result<String> {
+    use std::fmt::Write;
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 1 << 20];
+    loop {
+        let read = file.read(&mut buffer)?;
+        if read == 0 {
+            break;
+        }
+        hasher.update(&buffer[..read]);
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .fold(String::with_capacity(64), |mut hex, byte| {
+            let _ = write!(hex, "{byte:02x}");
+            hex
+        }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_model_files_are_named_with_what_to_do() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join(DefaultModel::MiniLm.file_name());
+        let error = check_model_file(&missing).unwrap_err().to_string();
+        assert!(
+            error.contains("no such file") && error.contains("scripts/fetch-models"),
+            "{error}"
+        );
+
+        let text = dir.path().join("notes.gguf");
+        std::fs::write(&text, "these are not weights").unwrap();
+        let error = check_model_file(&text).unwrap_err().to_string();
+        assert!(error.contains("not a GGUF model"), "{error}");
+
+        let truncated = dir.path().join("tiny.gguf");
+        std::fs::write(&truncated, b"GGUF\x03\x00\x00\x00").unwrap();
+        let error = check_model_file(&truncated).unwrap_err().to_string();
+        assert!(error.contains("too small"), "{error}");
+
+        // A default model's name with other content fails its checksum.
+        let fake = dir.path().join(DefaultModel::Gemma.file_name());
+        let mut bytes = b"GGUF".to_vec();
+        bytes.resize(2 * 1024 * 1024, 7);
+        std::fs::write(&fake, bytes).unwrap();
+        let error = check_model_file(&fake).unwrap_err().to_string();
+        assert!(error.contains("is not the published"), "{error}");
+
+        assert!(
+            check_model_file(dir.path())
+                .unwrap_err()
+                .to_string()
+                .contains("not a file")
+        );
+    }
+}

@@ -1,0 +1,245 @@
+//! The prompt for a grounded answer, fitted to the model's context: system prompt, the
+//! numbered passages, the conversation so far and the question. When it does not fit with
+//! room for the answer, the oldest history goes first, then the lowest-ranked passages,
+//! and as a last resort the question is cut; what was dropped is reported.
+
+use serde::Serialize;
+
+/// One message for the chat template.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChatMessage {
+    /// `system`, `user` or `assistant`.
+    pub role: &'static str,
+    pub content: String,
+}
+
+impl ChatMessage {
+    pub fn system(content: impl Into<String>) -> ChatMessage {
+        ChatMessage {
+            role: "system",
+            content: content.into(),
+        }
+    }
+    pub fn user(content: impl Into<String>) -> ChatMessage {
+        ChatMessage {
+            role: "user",
+            content: content.into(),
+        }
+    }
+    pub fn assistant(content: impl Into<String>) -> ChatMessage {
+        ChatMessage {
+            role: "assistant",
+            content: content.into(),
+        }
+    }
+}
+
+/// A retrieved passage as the model sees it, numbered by rank from 1.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Passage {
+    pub number: usize,
+    pub title: String,
+    pub page: usize,
+    pub text: String,
+}
+
+/// An earlier exchange of the conversation, as it was sent and answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exchange {
+    pub user: String,
+    pub assistant: String,
+}
+
+/// Everything a prompt is made of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PromptParts {
+    pub system: String,
+    pub passages: Vec<Passage>,
+    /// Oldest first.
+    pub history: Vec<Exchange>,
+    pub question: String,
+}
+
+/// What had to go for the prompt to fit.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Dropped {
+    /// Earlier exchanges left out, oldest first.
+    pub history_exchanges: usize,
+    /// Numbers of the passages left out.
+    pub passages: Vec<usize>,
+    /// Whether the question itself had to be cut.
+    pub question_truncated: bool,
+}
+
+impl Dropped {
+    pub fn is_empty(&self) -> bool {
+        self.history_exchanges == 0 && self.passages.is_empty() && !self.question_truncated
+    }
+}
+
+/// The prompt that fits: its messages, its size in tokens, and what was dropped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FittedPrompt {
+    pub messages: Vec<ChatMessage>,
+    /// The final user message as sent (passages and question): later turns replay it, so
+    /// the model's cache of this turn can be reused.
+    pub user_message: String,
+    pub tokens: usize,
+    pub passages: Vec<Passage>,
+    pub dropped: Dropped,
+}
+
+/// The user message: the passages, each headed by its number, title and page, then the
+/// question.
+pub fn user_message(passages: &[Passage], question: &str) -> String {
+    let mut out = String::new();
+    if passages.is_empty() {
+        out.push_str("No passages were found.\n\n");
+    } else {
+        out.push_str("Passages:\n\n");
+        for p in passages {
+            out.push_str(&format!(
+                "[{}] {}, page {}\n{}\n\n",
+                p.number,
+                p.title,
+                p.page,
+                p.text.trim()
+            ));
+        }
+    }
+    out.push_str("Question: ");
+    out.push_str(question.trim());
+    out
+}
+
+/// Fits `parts` into `budget` tokens. `count` gives the token count of a list of messages
+/// as the model will see them (template applied). Fails only when `count` fails or when
+/// even the system prompt with an empty question is over budget.
+pub fn fit<E>(
+    parts: &PromptParts,
+    budget: usize,
+    mut count: impl FnMut(&[ChatMessage]) -> Result<usize, E>,
+) -> Result<Result<FittedPrompt, usize>, E> {
+    let mut history = parts.history.as_slice();
+    let mut passages = parts.passages.clone();
+    let mut question = parts.question.clone();
+    let mut dropped = Dropped::default();
+    loop {
+        let user = user_message(&passages, &question);
+        let messages = assemble(&parts.system, history, &user);
+        let tokens = count(&messages)?;
+        if tokens <= budget {
+            return Ok(Ok(FittedPrompt {
+                messages,
+                user_message: user,
+                tokens,
+                passages,
+                dropped,
+            }));
+        }
+        if let Some((_, rest)) = history.split_first() {
+            history = rest;
+            dropped.history_exchanges += 1;
+        } else if let Some(last) = passages.pop() {
+            dropped.passages.insert(0, last.number);
+        } else if !question.is_empty() {
+            // Cut the question in proportion to the excess, at a character boundary.
+            let over = tokens - budget;
+            let chars = question.chars().count();
+            let keep = chars.saturating_sub((over * 4).max(chars / 8).max(1));
+            question = question.chars().take(keep).collect();
+            dropped.question_truncated = true;
+        } else {
+            return Ok(Err(tokens));
+        }
+    }
+}
+
+fn assemble(system: &str, history: &[Exchange], user: &str) -> Vec<ChatMessage> {
+    let mut messages = Vec::with_capacity(2 + history.len() * 2);
+    if !system.trim().is_empty() {
+        messages.push(ChatMessage::system(system));
+    }
+    for exchange in history {
+        messages.push(ChatMessage::user(exchange.user.clone()));
+        messages.push(ChatMessage::assistant(exchange.assistant.clone()));
+    }
+    messages.push(ChatMessage::user(user));
+    messages
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One token per four bytes, roughly what a BPE tokenizer gives English.
+    fn count(messages: &[ChatMessage]) -> Result<usize, ()> {
+        Ok(messages
+            .iter()
+            .map(|m| m.content.len().div_ceil(4) + 4)
+            .sum())
+    }
+
+    fn parts(history: usize, passages: usize) -> PromptParts {
+        PromptParts {
+            system: "Answer from the passages.".into(),
+            passages: (1..=passages)
+                .map(|n| Passage {
+                    number: n,
+                    title: format!("Doc {n}"),
+                    page: n,
+                    text: "word ".repeat(100),
+                })
+                .collect(),
+            history: (0..history)
+                .map(|i| Exchange {
+                    user: format!("question {i} {}", "x".repeat(400)),
+                    assistant: format!("answer {i} {}", "y".repeat(400)),
+                })
+                .collect(),
+            question: "What is the notice period?".into(),
+        }
+    }
+
+    #[test]
+    fn everything_fits_in_a_large_budget() {
+        let fitted = fit(&parts(2, 3), 10_000, count).unwrap().unwrap();
+        assert!(fitted.dropped.is_empty());
+        assert_eq!(fitted.messages.len(), 1 + 4 + 1);
+        assert!(fitted.user_message.contains("[3] Doc 3, page 3"));
+        assert!(
+            fitted
+                .user_message
+                .ends_with("Question: What is the notice period?")
+        );
+    }
+
+    #[test]
+    fn oldest_history_goes_first_then_the_lowest_passages() {
+        let all = count(&fit(&parts(3, 3), 100_000, count).unwrap().unwrap().messages).unwrap();
+        // Room for everything but about one exchange.
+        let fitted = fit(&parts(3, 3), all - 100, count).unwrap().unwrap();
+        assert_eq!(fitted.dropped.history_exchanges, 1);
+        assert!(fitted.dropped.passages.is_empty());
+        assert!(fitted.messages[1].content.starts_with("question 1"));
+
+        // Room for the system prompt, one passage and the question only.
+        let fitted = fit(&parts(3, 3), 220, count).unwrap().unwrap();
+        assert_eq!(fitted.dropped.history_exchanges, 3);
+        assert_eq!(fitted.dropped.passages, vec![2, 3]);
+        assert_eq!(fitted.passages.len(), 1);
+        assert!(fitted.tokens <= 220);
+    }
+
+    #[test]
+    fn a_huge_question_is_cut_rather_than_failing() {
+        let mut p = parts(0, 1);
+        p.question = "why ".repeat(5_000);
+        let fitted = fit(&p, 300, count).unwrap().unwrap();
+        assert!(fitted.dropped.question_truncated);
+        assert_eq!(fitted.dropped.passages, vec![1]);
+        assert!(fitted.tokens <= 300);
+        // A budget below the bare system prompt cannot be met.
+        assert!(fit(&p, 5, count).unwrap().is_err());
+    }
+}

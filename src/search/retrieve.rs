@@ -1,0 +1,119 @@
+//! One search, by BM25, by vector, or both fused: ranking, then the hits with their
+//! passages from SQLite.
+
+use std::collections::HashSet;
+
+use serde::Serialize;
+
+use super::fusion::{self, FusionWeights};
+use super::{Hit, SearchError, SearchIndex, VectorIndex};
+use crate::storage::Database;
+use crate::storage::documents;
+
+/// How chunks are ranked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Exact terms (Tantivy BM25).
+    Bm25,
+    /// Meaning (embedding similarity).
+    Vector,
+    /// Both, fused by reciprocal rank.
+    Hybrid,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Bm25 => "bm25",
+            Mode::Vector => "vector",
+            Mode::Hybrid => "hybrid",
+        }
+    }
+}
+
+/// What to look for.
+#[derive(Debug, Clone, Copy)]
+pub struct SearchRequest<'a> {
+    pub text: &'a str,
+    pub limit: usize,
+    /// Candidates each ranking contributes before fusion.
+    pub candidates: usize,
+    /// Only chunks of these documents, when given.
+    pub scope: Option<&'a [i64]>,
+    pub weights: FusionWeights,
+}
+
+/// The outcome: the mode actually used and the hits, best first.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Retrieval {
+    pub mode: Mode,
+    pub hits: Vec<Hit>,
+}
+
+/// Ranks chunks for `request` by `mode`. Vector and hybrid modes need `vectors`: the
+/// matrix and the query's embedding; without them the search is BM25 alone. A ranked chunk
+/// that SQLite no longer holds (the index has yet to catch up) is left out.
+pub fn retrieve(
+    index: &SearchIndex,
+    vectors: Option<(&VectorIndex, &[f32])>,
+    db: &Database,
+    mode: Mode,
+    request: &SearchRequest<'_>,
+) -> Result<Retrieval, SearchError> {
+    let mode = match (mode, vectors) {
+        (Mode::Vector | Mode::Hybrid, None) => Mode::Bm25,
+        (mode, _) => mode,
+    };
+    let candidates = match mode {
+        Mode::Hybrid => request.candidates.max(request.limit),
+        _ => request.limit,
+    };
+    let bm25 = match mode {
+        Mode::Vector => Vec::new(),
+        _ => index.rank(request.text, candidates, request.scope)?,
+    };
+    let nearest = match (mode, vectors) {
+        (Mode::Bm25, _) | (_, None) => Vec::new(),
+        (_, Some((matrix, query))) => {
+            let scope: Option<HashSet<i64>> = request.scope.map(|s| s.iter().copied().collect());
+            matrix.search(query, candidates, scope.as_ref())
+        }
+    };
+    let bm25_ids: Vec<i64> = bm25.iter().map(|r| r.chunk_id).collect();
+    let vector_ids: Vec<i64> = nearest.iter().map(|v| v.chunk_id).collect();
+    // Ranking a few more than asked leaves room for chunks deleted meanwhile.
+    let fused = fusion::fuse(&bm25_ids, &vector_ids, request.weights, candidates);
+
+    let snippets = index.snippets(request.text)?;
+    let conn = db.conn()?;
+    let mut hits = Vec::with_capacity(request.limit);
+    for f in fused {
+        if hits.len() == request.limit {
+            break;
+        }
+        let Some(chunk) = documents::chunk_details(&conn, f.chunk_id)? else {
+            continue;
+        };
+        let score = match mode {
+            Mode::Bm25 => f.bm25_rank.map_or(0.0, |r| bm25[r - 1].score),
+            Mode::Vector => f.vector_rank.map_or(0.0, |r| nearest[r - 1].score),
+            Mode::Hybrid => f.fused_score,
+        };
+        hits.push(Hit {
+            doc_id: chunk.document_id,
+            chunk_id: chunk.chunk_id,
+            snippet: snippets.cut(&chunk.text),
+            path: chunk.path,
+            title: chunk.title,
+            page: chunk.page,
+            char_start: chunk.char_start,
+            char_end: chunk.char_end,
+            score,
+            bm25_rank: f.bm25_rank,
+            vector_rank: f.vector_rank,
+            fused_score: f.fused_score,
+        });
+    }
+    Ok(Retrieval { mode, hits })
+}

@@ -1,0 +1,203 @@
+//! Chunk embeddings: one vector per chunk, tagged with the embedder that made it.
+//!
+//! Vectors are little-endian `f32` blobs. Every write transaction opens a `vector_batches`
+//! row and tags its vectors with it, so a reader holding vectors up to batch `n` loads only
+//! newer ones. Vectors disappear with their chunk (foreign-key cascade).
+
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+
+use crate::telemetry;
+
+/// An embedder as the database knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEmbedder {
+    pub id: i64,
+    pub file_name: String,
+    pub sha256: String,
+    pub dimensions: usize,
+    /// Vectors stored from this embedder.
+    pub vectors: usize,
+}
+
+/// The id of the embedder with this file name and checksum, registered on first use.
+pub fn embedder_id(
+    tx: &Transaction<'_>,
+    file_name: &str,
+    sha256: &str,
+    dimensions: usize,
+) -> rusqlite::Result<i64> {
+    tx.execute(
+        "INSERT INTO embedders (file_name, sha256, dimensions, first_used) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (file_name, sha256) DO NOTHING",
+        params![
+            file_name,
+            sha256,
+            dimensions as i64,
+            telemetry::now_rfc3339()
+        ],
+    )?;
+    tx.query_row(
+        "SELECT id FROM embedders WHERE file_name = ?1 AND sha256 = ?2",
+        params![file_name, sha256],
+        |row| row.get(0),
+    )
+}
+
+/// The id of an already registered embedder.
+pub fn find_embedder(
+    conn: &Connection,
+    file_name: &str,
+    sha256: &str,
+) -> rusqlite::Result<Option<i64>> {
+    conn.query_row(
+        "SELECT id FROM embedders WHERE file_name = ?1 AND sha256 = ?2",
+        params![file_name, sha256],
+        |row| row.get(0),
+    )
+    .optional()
+}
+
+/// Every embedder that has stored vectors, with how many.
+pub fn embedders_in_use(conn: &Connection) -> rusqlite::Result<Vec<StoredEmbedder>> {
+    conn.prepare(
+        "SELECT e.id, e.file_name, e.sha256, e.dimensions, COUNT(*)
+         FROM chunk_vectors v JOIN embedders e ON e.id = v.embedder_id
+         GROUP BY e.id ORDER BY e.id",
+    )?
+    .query_map([], |row| {
+        Ok(StoredEmbedder {
+            id: row.get(0)?,
+            file_name: row.get(1)?,
+            sha256: row.get(2)?,
+            dimensions: row.get::<_, i64>(3)? as usize,
+            vectors: row.get::<_, i64>(4)? as usize,
+        })
+    })?
+    .collect()
+}
+
+/// Which chunks need a vector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Missing {
+    /// Chunks with no vector at all (new chunks).
+    Any,
+    /// Chunks without a vector from this embedder (new ones, and those another embedder made).
+    From(i64),
+}
+
+impl Missing {
+    /// The SQL parameters (embedder id, whether any embedder counts).
+    fn params(self) -> (i64, bool) {
+        match self {
+            Missing::Any => (0, true),
+            Missing::From(id) => (id, false),
+        }
+    }
+}
+
+/// Chunks that need a vector, after chunk id `after`, in id order, at most `limit`.
+pub fn chunks_to_embed(
+    conn: &Connection,
+    missing: Missing,
+    after: i64,
+    limit: usize,
+) -> rusqlite::Result<Vec<(i64, String)>> {
+    let (embedder_id, any) = missing.params();
+    conn.prepare_cached(
+        "SELECT c.id, c.text FROM chunks c
+         WHERE c.id > ?1 AND NOT EXISTS (SELECT 1 FROM chunk_vectors v
+                                         WHERE v.chunk_id = c.id AND (?3 OR v.embedder_id = ?2))
+         ORDER BY c.id LIMIT ?4",
+    )?
+    .query_map(params![after, embedder_id, any, limit as i64], |row| {
+        Ok((row.get(0)?, row.get(1)?))
+    })?
+    .collect()
+}
+
+/// How many chunks [`chunks_to_embed`] would give in all.
+pub fn count_to_embed(conn: &Connection, missing: Missing) -> rusqlite::Result<usize> {
+    let (embedder_id, any) = missing.params();
+    let count: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM chunks c
+         WHERE NOT EXISTS (SELECT 1 FROM chunk_vectors v
+                           WHERE v.chunk_id = c.id AND (?2 OR v.embedder_id = ?1))",
+        params![embedder_id, any],
+        |row| row.get(0),
+    )?;
+    Ok(count as usize)
+}
+
+/// Stores vectors from `embedder_id`, replacing any earlier vector of the same chunks. A
+/// chunk deleted since it was read is skipped. Returns the batch number.
+pub fn store(
+    tx: &Transaction<'_>,
+    embedder_id: i64,
+    vectors: &[(i64, Vec<f32>)],
+) -> rusqlite::Result<i64> {
+    tx.execute(
+        "INSERT INTO vector_batches (embedder_id) VALUES (?1)",
+        [embedder_id],
+    )?;
+    let batch = tx.last_insert_rowid();
+    let mut insert = tx.prepare_cached(
+        "INSERT OR REPLACE INTO chunk_vectors (chunk_id, embedder_id, batch, vector)
+         SELECT id, ?2, ?3, ?4 FROM chunks WHERE id = ?1",
+    )?;
+    let mut blob = Vec::new();
+    for (chunk_id, vector) in vectors {
+        blob.clear();
+        blob.extend(vector.iter().flat_map(|x| x.to_le_bytes()));
+        insert.execute(params![chunk_id, embedder_id, batch, blob])?;
+    }
+    Ok(batch)
+}
+
+/// The newest vector batch written, 0 when none.
+pub fn last_batch(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row(
+        "SELECT COALESCE(MAX(seq), 0) FROM vector_batches",
+        [],
+        |row| row.get(0),
+    )
+}
+
+/// A stored vector with where it belongs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredVector {
+    pub chunk_id: i64,
+    pub document_id: i64,
+    pub vector: Vec<f32>,
+}
+
+/// Vectors of `embedder_id` written after batch `after`, or belonging to one of
+/// `documents`, in chunk order; `visit` sees each one.
+pub fn load(
+    conn: &Connection,
+    embedder_id: i64,
+    after: i64,
+    documents: &[i64],
+    mut visit: impl FnMut(StoredVector),
+) -> rusqlite::Result<()> {
+    let documents = serde_json::to_string(documents).unwrap_or_else(|_| "[]".into());
+    let mut statement = conn.prepare_cached(
+        "SELECT v.chunk_id, c.document_id, v.vector FROM chunk_vectors v
+         JOIN chunks c ON c.id = v.chunk_id
+         WHERE v.embedder_id = ?1
+           AND (v.batch > ?2 OR c.document_id IN (SELECT value FROM json_each(?3)))
+         ORDER BY v.chunk_id",
+    )?;
+    let mut rows = statement.query(params![embedder_id, after, documents])?;
+    while let Some(row) = rows.next()? {
+        let blob = row.get_ref(2)?.as_blob()?;
+        visit(StoredVector {
+            chunk_id: row.get(0)?,
+            document_id: row.get(1)?,
+            vector: blob
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect(),
+        });
+    }
+    Ok(())
+}
