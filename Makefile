@@ -22,6 +22,7 @@ run: build
 	$(CARGO) run --release --locked --quiet -- --data-dir "$(KODIAK_DEMO_DIR)" ingest assets/sample-docs
 	$(CARGO) run --release --locked --quiet -- --data-dir "$(KODIAK_DEMO_DIR)" health
 	$(CARGO) run --release --locked --quiet -- --data-dir "$(KODIAK_DEMO_DIR)" search --limit 3 '"security deposit"'
+	$(CARGO) run --release --locked --quiet -- --data-dir "$(KODIAK_DEMO_DIR)" ask --k 3 'When is the security deposit returned?'
 
 test: setup
 	$(CARGO) fmt --all -- --check

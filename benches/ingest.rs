@@ -19,9 +19,9 @@ use std::time::{Duration, Instant};
 
 use kodiak::Kodiak;
 use kodiak::config::{Config, Settings};
+use kodiak::extract::{self, DocumentText, Limits};
 use kodiak::search::Mode;
 use kodiak::service::SearchOptions;
-use kodiak::extract::{self, DocumentText, Limits};
 use support::Samples;
 
 const FILES: usize = 2_400;

@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::config::Settings;
 use crate::files;
+use crate::guard::{BreakerState, BreakerStatus, RateUsage};
 use crate::search::{SearchError, SearchIndex};
 use crate::storage::{Database, PoolStatus, StorageError};
 use crate::telemetry::{self, crash};
@@ -57,6 +58,37 @@ pub struct Components {
     pub search_index: IndexHealth,
     pub logs: LogsHealth,
     pub crash_reports: CrashReportsHealth,
+    /// The generation model; None when health was checked without the service.
+    pub llm: Option<ModelHealth>,
+    pub embedder: Option<ModelHealth>,
+    pub breakers: Vec<BreakerStatus>,
+    pub rate_limit: Option<RateUsage>,
+}
+
+/// A local model: generator or embedder.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ModelHealth {
+    /// False only when a configured model failed; answers and search then degrade.
+    pub ok: bool,
+    /// `not_configured`, `not_started`, `loading`, `ready` or `failed`.
+    pub state: String,
+    pub model: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context_size: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_decode_tokens_per_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dimensions: Option<usize>,
+    /// Stored vectors from this embedder.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vectors: Option<usize>,
+    /// Chunks without a vector from this embedder (`kodiak reembed` fills them in).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub missing_vectors: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -79,6 +111,11 @@ pub struct IndexHealth {
     pub chunks: Option<u64>,
     /// The last database change the index reflects.
     pub applied_change: Option<i64>,
+    /// Documents with searchable chunks.
+    pub documents: Option<usize>,
+    pub size_bytes: Option<u64>,
+    /// When the index last committed.
+    pub last_commit: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
@@ -103,10 +140,23 @@ pub struct CrashReportsHealth {
 }
 
 impl Components {
-    fn status(&self) -> Status {
+    pub fn status(&self) -> Status {
+        let model_failed = [&self.llm, &self.embedder]
+            .into_iter()
+            .flatten()
+            .any(|m| !m.ok);
+        let breaker_open = self
+            .breakers
+            .iter()
+            .any(|b| b.state != BreakerState::Closed);
         if !self.database.ok {
             Status::Unhealthy
-        } else if !self.search_index.ok || !self.logs.ok || !self.crash_reports.ok {
+        } else if !self.search_index.ok
+            || !self.logs.ok
+            || !self.crash_reports.ok
+            || model_failed
+            || breaker_open
+        {
             Status::Degraded
         } else {
             Status::Healthy
@@ -126,6 +176,10 @@ pub fn check(
         search_index: check_index(settings, index),
         logs: check_logs(settings),
         crash_reports: check_crash_reports(settings),
+        llm: None,
+        embedder: None,
+        breakers: Vec::new(),
+        rate_limit: None,
     };
     HealthReport {
         status: components.status(),
@@ -181,6 +235,9 @@ fn check_index(
         directory: settings.paths.index_dir.clone(),
         chunks: None,
         applied_change: None,
+        documents: None,
+        size_bytes: None,
+        last_commit: None,
         error: None,
     };
     match index {
@@ -191,11 +248,34 @@ fn check_index(
                 health.ok = true;
                 health.chunks = Some(index.chunk_count());
                 health.applied_change = applied;
+                health.documents = Some(index.document_count());
+                let (size, last_commit) = index_files(&settings.paths.index_dir);
+                health.size_bytes = Some(size);
+                health.last_commit = last_commit;
             }
             Err(e) => health.error = Some(e.to_string()),
         },
     }
     health
+}
+
+/// The index's size on disk, and when its metadata (rewritten by every commit) last changed.
+fn index_files(dir: &std::path::Path) -> (u64, Option<String>) {
+    let size = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter_map(|e| e.metadata().ok())
+                .filter(|m| m.is_file())
+                .map(|m| m.len())
+                .sum()
+        })
+        .unwrap_or(0);
+    let last_commit = std::fs::metadata(dir.join("meta.json"))
+        .and_then(|m| m.modified())
+        .ok()
+        .map(|t| telemetry::format_rfc3339(time::OffsetDateTime::from(t)));
+    (size, last_commit)
 }
 
 fn check_logs(settings: &Settings) -> LogsHealth {

@@ -3,9 +3,11 @@
 //! This library is the core: it knows nothing about terminals. The command line (`src/cli`)
 //! and the terminal UI are thin shells over [`Kodiak`].
 
+pub mod answer;
 pub mod config;
 pub mod extract;
 pub mod files;
+pub mod guard;
 pub mod health;
 pub mod ingest;
 pub mod llm;

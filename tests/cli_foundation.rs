@@ -168,7 +168,7 @@ fn health_json_is_healthy_on_a_fresh_data_dir() {
         .assert()
         .success()
         .stdout(predicate::str::contains("healthy"))
-        .stdout(predicate::str::contains("database        ok"));
+        .stdout(predicate::str::is_match(r"database\s+ok\s").unwrap());
 }
 
 #[test]
@@ -200,7 +200,7 @@ fn unreadable_database_is_unhealthy_with_exit_code_2_and_left_intact() {
         .arg("health")
         .assert()
         .code(2)
-        .stdout(predicate::str::contains("database        FAIL"));
+        .stdout(predicate::str::is_match(r"database\s+FAIL\s").unwrap());
 }
 
 #[test]

@@ -84,10 +84,10 @@ fn ingest_the_samples_then_search_show_and_remove() {
     assert!(text.contains("**security** **deposit**"), "{text}");
     assert!(!text.contains('\x1b'));
 
-    // Many queries on stdin, answered in order with their ids.
+    // Many queries on stdin, answered in order with their ids (exact terms only).
     let output = sandbox
         .kodiak()
-        .args(["search", "--stdin", "--limit", "2"])
+        .args(["search", "--stdin", "--limit", "2", "--mode", "bm25"])
         .write_stdin("{\"id\": 7, \"query\": \"rent\"}\nnon-competition\n{\"id\": \"x\"}\n{\"id\": 9, \"query\": \"((( AND\"}\n")
         .output()
         .unwrap();

@@ -1,6 +1,7 @@
 //! The command line: a thin shell over the Kodiak core. Parsing is clap's; each command
 //! handler turns core results into text or JSON and an exit code.
 
+mod ask_cmd;
 mod config_cmd;
 mod crash_cmd;
 mod docs_cmd;
@@ -17,7 +18,7 @@ use clap::{Args, Parser, Subcommand};
 
 use kodiak::config::{self, ConfigError, Overrides, Settings};
 use kodiak::search::Mode;
-use kodiak::service::SearchOptions;
+use kodiak::service::{AskOptions, SearchOptions};
 use kodiak::telemetry::{self, crash};
 
 /// Offline, keyboard-driven document review with a local LLM.
@@ -88,6 +89,28 @@ enum Command {
         #[arg(long = "doc", value_name = "ID")]
         docs: Vec<i64>,
     },
+    /// Ask a question; the local model answers from the documents, with citations
+    Ask {
+        question: String,
+        /// Only passages of this document (repeat for several)
+        #[arg(long = "doc", value_name = "ID")]
+        docs: Vec<i64>,
+        /// Passages to retrieve [default: [retrieval] passages]
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=100))]
+        k: Option<u16>,
+        /// Print one JSON object at the end instead of streaming text
+        #[arg(long)]
+        json: bool,
+        /// Answer with the best passages, without a model
+        #[arg(long)]
+        no_llm: bool,
+        /// Continue this conversation
+        #[arg(long, value_name = "ID")]
+        conversation: Option<i64>,
+    },
+    /// List, show or export conversations
+    #[command(subcommand)]
+    Conversations(ConversationsCommand),
     /// List, show or remove ingested documents
     #[command(subcommand)]
     Docs(DocsCommand),
@@ -167,6 +190,23 @@ enum DocsCommand {
 }
 
 #[derive(Debug, Subcommand)]
+enum ConversationsCommand {
+    /// Every conversation, most recent first
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a conversation
+    Show { id: i64 },
+    /// Write a conversation as Markdown or JSON to standard output
+    Export {
+        id: i64,
+        #[arg(long, value_enum, default_value = "md")]
+        format: ask_cmd::ExportFormat,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum DebugCommand {
     /// Panic on purpose, to exercise the crash-report path
     Panic {
@@ -240,6 +280,33 @@ fn run(cli: Cli) -> Result<ExitCode> {
             docs_cmd::show(settings, id, json, text)?
         }
         Command::Docs(DocsCommand::Rm { id }) => docs_cmd::rm(settings, id)?,
+        Command::Ask {
+            question,
+            docs,
+            k,
+            json,
+            no_llm,
+            conversation,
+        } => {
+            let options = AskOptions {
+                question,
+                documents: docs,
+                passages: k.map(usize::from),
+                no_llm,
+                conversation,
+                ..AskOptions::default()
+            };
+            ask_cmd::ask(settings, options, json)?
+        }
+        Command::Conversations(ConversationsCommand::List { json }) => {
+            ask_cmd::list(settings, json)?
+        }
+        Command::Conversations(ConversationsCommand::Show { id }) => {
+            ask_cmd::show(settings, id, ask_cmd::ExportFormat::Md)?
+        }
+        Command::Conversations(ConversationsCommand::Export { id, format }) => {
+            ask_cmd::show(settings, id, format)?
+        }
         Command::Reindex => docs_cmd::reindex(settings)?,
         Command::Reembed { json } => ingest_cmd::reembed(settings, json)?,
         Command::Pii(PiiCommand::Scan { jsonl: true, .. }) => pii_cmd::scan_jsonl(&settings)?,

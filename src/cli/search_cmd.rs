@@ -58,7 +58,7 @@ pub(super) fn run(
 fn why(bm25: Option<usize>, vector: Option<usize>) -> String {
     match (bm25, vector) {
         (Some(b), Some(v)) => format!(" = bm25 #{b} + vector #{v}"),
-        (Some(b), None) if vector.is_none() => format!(" = bm25 #{b}"),
+        (Some(b), None) => format!(" = bm25 #{b}"),
         (None, Some(v)) => format!(" = vector #{v}"),
         _ => String::new(),
     }

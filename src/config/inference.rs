@@ -25,7 +25,8 @@ pub struct GeneratorConfig {
     /// Layers offloaded to a GPU (builds with the `cuda`, `vulkan` or `metal` feature).
     pub gpu_layers: u32,
     /// A llama.cpp template name (`chatml`, `gemma`, `llama3`…) used when the model file
-    /// carries no template of its own. Empty: `chatml`.
+    /// carries no template of its own. Empty: the model family's (`gemma`, `phi3`), else
+    /// `chatml`.
     pub chat_template: String,
     /// What the model is told before the passages.
     pub system_prompt: String,

@@ -169,6 +169,9 @@ pub struct PiiConfig {
     pub detect: bool,
     /// Findings scoring below this (0.0-1.0) are dropped.
     pub threshold: f32,
+    /// Whether passages and questions are masked with placeholders before they reach a
+    /// model (the answer shown gets the original values back).
+    pub redact_for_llm: bool,
     /// Extra recognizers: `[[pii.custom]]` tables.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub custom: Vec<CustomRecognizer>,
@@ -192,6 +195,7 @@ impl Default for PiiConfig {
         PiiConfig {
             detect: true,
             threshold: 0.5,
+            redact_for_llm: true,
             custom: Vec::new(),
         }
     }

@@ -26,8 +26,22 @@ use super::prompt::{self, ChatMessage, Dropped, PromptParts};
 use super::stream::{StopMatcher, Utf8Stream};
 use super::{LlmError, backend, check_model_file};
 
-/// Template used when neither the model file nor the config names one.
+/// Template used when neither the model file nor the config names one, and the model's
+/// architecture has no template of its own family.
 pub const FALLBACK_TEMPLATE: &str = "chatml";
+
+/// The template for a model without one, by its architecture: a family's own turn markers
+/// are tokens its vocabulary knows (Gemma's `<start_of_turn>`), so even a base model of the
+/// family follows them; anything else gets [`FALLBACK_TEMPLATE`].
+pub fn fallback_template(architecture: &str) -> &'static str {
+    if architecture.starts_with("gemma") {
+        "gemma"
+    } else if architecture == "phi3" {
+        "phi3"
+    } else {
+        FALLBACK_TEMPLATE
+    }
+}
 
 /// How the engine runs the model: `[generator]` with paths resolved.
 #[derive(Debug, Clone, PartialEq)]
@@ -236,7 +250,7 @@ fn set_state(state: &Mutex<EngineState>, value: EngineState) {
 /// The engine thread: load, then serve requests until the handle is dropped.
 fn run(settings: EngineSettings, queue: mpsc::Receiver<Command>, state: Arc<Mutex<EngineState>>) {
     let loaded = load(&settings);
-    let (model, template, template_name) = match loaded {
+    let (model, template, template_name, template_stops) = match loaded {
         Ok(loaded) => loaded,
         Err(e) => {
             tracing::warn!(error = %e, "generator unavailable");
@@ -256,6 +270,8 @@ fn run(settings: EngineSettings, queue: mpsc::Receiver<Command>, state: Arc<Mute
             return;
         }
     };
+    let mut settings = settings;
+    settings.stop.extend(template_stops);
     let mut session = match Session::new(&model, &settings, template) {
         Ok(session) => session,
         Err(e) => {
@@ -312,8 +328,21 @@ fn file_name(path: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// Checks and loads the model; picks its chat template.
-fn load(settings: &EngineSettings) -> Result<(LlamaModel, LlamaChatTemplate, String), LlmError> {
+/// Turn markers of a template that a model without that template in its vocabulary
+/// writes as plain text: the answer ends there. (With its own template, a model ends its
+/// turn with an end-of-generation token instead.)
+fn template_stops(name: &str) -> &'static [&'static str] {
+    match name {
+        "chatml" => &["<|im_end|>", "<|im_start|>"],
+        _ => &[],
+    }
+}
+
+/// Checks and loads the model; picks its chat template, and the stop strings that template
+/// needs when it is not the model's own.
+fn load(
+    settings: &EngineSettings,
+) -> Result<(LlamaModel, LlamaChatTemplate, String, Vec<String>), LlmError> {
     check_model_file(&settings.model)?;
     let params = LlamaModelParams::default().with_n_gpu_layers(settings.gpu_layers);
     let model = LlamaModel::load_from_file(backend()?, &settings.model, &params).map_err(|e| {
@@ -322,21 +351,29 @@ fn load(settings: &EngineSettings) -> Result<(LlamaModel, LlamaChatTemplate, Str
             reason: e.to_string(),
         }
     })?;
+    let mut stops = Vec::new();
     let (template, name) = match model.chat_template(None) {
         Ok(embedded) => (embedded, "embedded".to_owned()),
         Err(_) => {
+            let architecture = model
+                .meta_val_str("general.architecture")
+                .unwrap_or_default();
             let (name, origin) = match &settings.chat_template {
-                Some(name) => (name.as_str(), "configured"),
-                None => (FALLBACK_TEMPLATE, "fallback"),
+                Some(name) => (name.as_str(), "configured".to_owned()),
+                None => (
+                    fallback_template(&architecture),
+                    format!("fallback for {architecture}"),
+                ),
             };
             let template = LlamaChatTemplate::new(name).map_err(|e| LlmError::Load {
                 path: settings.model.clone(),
                 reason: format!("bad template name {name:?}: {e}"),
             })?;
+            stops.extend(template_stops(name).iter().map(|s| (*s).to_owned()));
             (template, format!("{name} ({origin})"))
         }
     };
-    Ok((model, template, name))
+    Ok((model, template, name, stops))
 }
 
 /// The model's context and what it holds.
@@ -624,6 +661,7 @@ mod tests {
     use crate::llm::DefaultModel;
     use crate::llm::prompt::{Exchange, Passage};
 
+    /// Greedy settings for the default model, with the template Kodiak picks for it.
     fn settings(context_size: u32, max_tokens: u32) -> EngineSettings {
         EngineSettings {
             model: DefaultModel::Gemma.path(),
@@ -704,8 +742,8 @@ mod tests {
         let EngineState::Ready(info) = engine.state() else {
             unreachable!()
         };
-        // Gemma 3 270M (the base model) carries no template: the fallback is used.
-        assert_eq!(info.template, "chatml (fallback)");
+        // Gemma 3 270M (the base model) carries no template: its family's is used.
+        assert_eq!(info.template, "gemma (fallback for gemma3)");
         let never = Arc::new(AtomicBool::new(false));
         let events = run(
             &engine,
@@ -714,7 +752,7 @@ mod tests {
         let GenerationEvent::Prompt { text, tokens, .. } = &events[0] else {
             panic!("{:?}", events[0])
         };
-        assert!(text.contains("<|im_start|>user") && text.contains("ninety days"));
+        assert!(text.contains("<start_of_turn>user") && text.contains("ninety days"));
         let streamed: String = events
             .iter()
             .filter_map(|e| match e {
@@ -786,7 +824,13 @@ mod tests {
 
     #[test]
     fn a_prompt_larger_than_the_context_is_trimmed_not_failed() {
-        let engine = engine(settings(512, 64));
+        let mut chatml = settings(512, 64);
+        chatml.chat_template = Some("chatml".into());
+        let engine = engine(chatml);
+        let EngineState::Ready(info) = engine.state() else {
+            unreachable!()
+        };
+        assert_eq!(info.template, "chatml (configured)");
         let mut big = parts("What notice is needed?");
         big.passages = (1..=12)
             .map(|n| Passage {
@@ -815,6 +859,14 @@ mod tests {
         assert_eq!(dropped.history_exchanges, 4);
         assert!(!dropped.passages.is_empty() && !passages.is_empty());
         assert!(*tokens + 64 <= 512, "{tokens}");
-        done(&events);
+        let (finish, _) = done(&events);
+        // The chatml turn markers stop a model that does not know them.
+        assert!(
+            matches!(
+                finish,
+                Finish::StopString | Finish::MaxTokens | Finish::Stop
+            ),
+            "{finish:?}"
+        );
     }
 }

@@ -2,6 +2,7 @@
 //! `regex` crate, validators and context words), overlap resolution, and redaction with
 //! placeholders that stay stable within a document.
 
+pub mod mask;
 mod recognizers;
 mod redact;
 mod validate;

@@ -289,6 +289,24 @@ impl SearchIndex {
     }
 
     /// Chunks in the index (as of the last reload).
+    /// Documents with chunks in the index.
+    pub fn document_count(&self) -> usize {
+        let searcher = self.reader.searcher();
+        let mut documents = std::collections::HashSet::new();
+        for segment in searcher.segment_readers() {
+            let Ok(ids) = segment.fast_fields().u64("doc_id") else {
+                continue;
+            };
+            let alive = segment.alive_bitset();
+            for doc in 0..segment.max_doc() {
+                if alive.is_none_or(|a| a.is_alive(doc)) {
+                    documents.extend(ids.first(doc));
+                }
+            }
+        }
+        documents.len()
+    }
+
     pub fn chunk_count(&self) -> u64 {
         self.reader.searcher().num_docs()
     }

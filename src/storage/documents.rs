@@ -543,3 +543,39 @@ pub fn chunk_details(conn: &Connection, chunk_id: i64) -> rusqlite::Result<Optio
     })
     .optional()
 }
+
+/// A span of personal data with its original value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PiiValue {
+    pub span: PiiSpan,
+    pub value: String,
+}
+
+/// The PII spans of a document that overlap characters `start..end`, with their values.
+pub fn pii_in_range(
+    conn: &Connection,
+    id: i64,
+    start: usize,
+    end: usize,
+) -> rusqlite::Result<Vec<PiiValue>> {
+    conn.prepare_cached(
+        "SELECT p.kind, p.char_start, p.char_end, p.score, p.placeholder,
+                substr(t.text, p.char_start + 1, p.char_end - p.char_start)
+         FROM pii_spans p JOIN document_texts t ON t.document_id = p.document_id
+         WHERE p.document_id = ?1 AND p.char_start < ?3 AND p.char_end > ?2
+         ORDER BY p.char_start",
+    )?
+    .query_map(params![id, start as i64, end as i64], |row| {
+        Ok(PiiValue {
+            span: PiiSpan {
+                kind: row.get(0)?,
+                start: row.get::<_, i64>(1)? as usize,
+                end: row.get::<_, i64>(2)? as usize,
+                score: row.get::<_, f64>(3)? as f32,
+                placeholder: row.get(4)?,
+            },
+            value: row.get(5)?,
+        })
+    })?
+    .collect()
+}

@@ -87,7 +87,7 @@ const MIGRATIONS: &[&str] = &[
          failed       INTEGER NOT NULL DEFAULT 0,
          needs_ocr    INTEGER NOT NULL DEFAULT 0
      ) STRICT;",
-    // 3: embeddings and conversations. A vector belongs to a chunk and names the embedder
+    // 3: embeddings, conversations and the request log the rate limiter counts. A vector belongs to a chunk and names the embedder
     // that made it (vectors of different models cannot be compared); `vector_batches` orders
     // vector writes so an in-memory matrix can load only what is new.
     "CREATE TABLE embedders (
@@ -127,7 +127,12 @@ const MIGRATIONS: &[&str] = &[
          created_at       TEXT NOT NULL,
          finished_at      TEXT
      ) STRICT;
-     CREATE INDEX messages_conversation ON messages (conversation_id, id);",
+     CREATE INDEX messages_conversation ON messages (conversation_id, id);
+     CREATE TABLE rate_events (
+         identity  TEXT NOT NULL,
+         at_ms     INTEGER NOT NULL
+     ) STRICT;
+     CREATE INDEX rate_events_identity ON rate_events (identity, at_ms);",
 ];
 
 /// The schema version this build of Kodiak writes.

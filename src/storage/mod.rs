@@ -1,6 +1,7 @@
 //! SQLite, the source of truth: a pool of connections with Kodiak's pragmas, versioned
 //! migrations, and a write helper that always takes the write lock up front.
 
+pub mod conversations;
 pub mod documents;
 pub mod jobs;
 mod migrations;
@@ -181,7 +182,23 @@ impl Database {
         E: From<StorageError> + From<rusqlite::Error>,
     {
         let mut conn = self.conn()?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // SQLite itself waits `busy_timeout` for the write lock; when another process still
+        // holds it after that, back off and try again a few times before giving up. Only
+        // taking the lock is retried: `f` runs once.
+        let mut backoff = BUSY_BACKOFF;
+        let mut attempts = 0;
+        let tx = loop {
+            match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+                Ok(tx) => break tx,
+                Err(e) if is_busy(&e) && attempts < BUSY_RETRIES => {
+                    attempts += 1;
+                    tracing::warn!(attempt = attempts, "database busy; retrying");
+                    std::thread::sleep(backoff);
+                    backoff *= 4;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        };
         let value = f(&tx)?;
         tx.commit()?;
         Ok(value)
@@ -191,6 +208,18 @@ impl Database {
     pub fn schema_version(conn: &Connection) -> Result<i64, StorageError> {
         Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
     }
+}
+
+/// Retries after SQLite's own busy wait, and the first pause between them (each is four
+/// times the one before: 0.05, 0.2, 0.8 s).
+const BUSY_RETRIES: u32 = 3;
+const BUSY_BACKOFF: Duration = Duration::from_millis(50);
+
+fn is_busy(error: &rusqlite::Error) -> bool {
+    matches!(
+        error.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
 }
 
 #[cfg(test)]

@@ -223,3 +223,38 @@ fn failed_write_rolls_back() {
         .unwrap();
     assert_eq!(count, 0);
 }
+
+#[test]
+fn a_write_lock_held_past_busy_timeout_is_waited_out_with_backoff() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut short = config(3, 5);
+    short.busy_timeout_ms = 20;
+    let path = dir.path().join("data/kodiak.db");
+    let db = Database::open(&path, &short).unwrap();
+    // Another process holds the write lock for longer than SQLite's own wait.
+    let holder = rusqlite::Connection::open(&path).unwrap();
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(150));
+        holder.execute_batch("COMMIT").unwrap();
+    });
+    let started = Instant::now();
+    let written: Result<(), StorageError> = db.write(|tx| {
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('retried', 'yes')",
+            [],
+        )?;
+        Ok(())
+    });
+    release.join().unwrap();
+    written.unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(100));
+    let value: String = db
+        .conn()
+        .unwrap()
+        .query_row("SELECT value FROM meta WHERE key = 'retried'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(value, "yes");
+}

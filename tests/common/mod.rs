@@ -52,6 +52,8 @@ impl Sandbox {
             .env("XDG_CONFIG_HOME", self.path().join("config"))
             .env("XDG_DATA_HOME", self.path().join("data"))
             .env("XDG_STATE_HOME", self.path().join("state"))
+            // The default models, fetched once by the setup, not into every sandbox.
+            .env("KODIAK_MODELS_DIR", kodiak::config::default_models_dir())
             .env("RUST_BACKTRACE", "0");
         cmd
     }

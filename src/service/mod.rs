@@ -1,16 +1,22 @@
 //! The Kodiak service: the one object front ends talk to. It owns the parts and exposes
 //! what a reviewer can do; it knows nothing about terminals.
 
+mod ask;
+
+pub use ask::{AskOptions, GeneratorStatus};
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
 
 use serde::Serialize;
 
 use crate::config::Settings;
-use crate::health::{self, HealthReport};
+use crate::guard::{Breaker, RateLimited, RateLimiter};
+use crate::health::{self, HealthReport, ModelHealth};
 use crate::ingest::{self, IngestError, IngestReport, Progress};
-use crate::llm::{EmbedderHandle, LlmError};
+use crate::llm::{EmbedderHandle, Engine, LlmError};
 use crate::search::{
     FusionWeights, Hit, Mode, SearchError, SearchIndex, SearchRequest, SyncStats, VectorIndex,
 };
@@ -32,6 +38,17 @@ pub enum ServiceError {
     IndexUnavailable(String),
     #[error("{0}")]
     Embedder(String),
+    #[error(transparent)]
+    RateLimited(#[from] RateLimited),
+    #[error("no conversation with id {0}; `kodiak conversations list` shows the ids")]
+    NoSuchConversation(i64),
+    #[error(
+        "search is paused after {failures} failures in a row; it is tried again in \
+         {retry_in_secs:.0} s"
+    )]
+    SearchPaused { failures: u32, retry_in_secs: f64 },
+    #[error("the question is empty")]
+    EmptyQuestion,
 }
 
 impl From<rusqlite::Error> for ServiceError {
@@ -103,6 +120,17 @@ pub struct Kodiak {
     embedder: OnceLock<Result<EmbedderHandle, String>>,
     /// The embedder's vectors, loaded on the first vector search.
     vectors: Mutex<Vectors>,
+    /// Started on first use (or by [`Kodiak::start_generator`]); loads in the background.
+    generator: OnceLock<Engine>,
+    breakers: Breakers,
+    limiter: RateLimiter,
+}
+
+/// One breaker per component that can fail over and over.
+struct Breakers {
+    generator: Breaker,
+    embedder: Breaker,
+    search: Breaker,
 }
 
 impl Kodiak {
@@ -111,12 +139,28 @@ impl Kodiak {
     pub fn open(settings: Settings) -> Result<Kodiak, StorageError> {
         let db = Database::open(&settings.paths.database, &settings.config.database)?;
         let index = SearchIndex::open(&settings.paths.index_dir);
+        let breakers = &settings.config.breakers;
+        let (threshold, reset) = (
+            breakers.failure_threshold,
+            Duration::from_secs(breakers.reset_timeout_secs),
+        );
+        let limiter = RateLimiter {
+            limit: settings.config.limits.requests,
+            window: Duration::from_secs(settings.config.limits.window_secs),
+        };
         let kodiak = Kodiak {
             settings,
             db,
             index,
             embedder: OnceLock::new(),
             vectors: Mutex::new(Vectors::default()),
+            generator: OnceLock::new(),
+            breakers: Breakers {
+                generator: Breaker::new("generator", threshold, reset),
+                embedder: Breaker::new("embedder", threshold, reset),
+                search: Breaker::new("search", threshold, reset),
+            },
+            limiter,
         };
         kodiak.catch_up_index();
         Ok(kodiak)
@@ -157,8 +201,93 @@ impl Kodiak {
             .map_err(|e| ServiceError::IndexUnavailable(e.to_string()))
     }
 
+    /// Every component's health. Models are reported as they are in this process; call
+    /// [`Kodiak::start_generator`] and [`Kodiak::embedder`] first to have them loaded.
     pub fn health(&self) -> HealthReport {
-        health::check(&self.settings, Ok(&self.db), Some(self.index.as_ref()))
+        let mut report = health::check(&self.settings, Ok(&self.db), Some(self.index.as_ref()));
+        let c = &mut report.components;
+        c.llm = Some(self.generator_health());
+        c.embedder = Some(self.embedder_health());
+        c.breakers = vec![
+            self.breakers.generator.status(),
+            self.breakers.embedder.status(),
+            self.breakers.search.status(),
+        ];
+        c.rate_limit = self
+            .limiter
+            .usage(&self.db, &crate::guard::user_identity())
+            .ok();
+        report.status = report.components.status();
+        report
+    }
+
+    fn generator_health(&self) -> ModelHealth {
+        let mut health = ModelHealth {
+            ok: true,
+            model: self.settings.paths.generator_model.clone(),
+            ..ModelHealth::default()
+        };
+        health.state = match self.generator_status() {
+            GeneratorStatus::NotConfigured => "not_configured".into(),
+            GeneratorStatus::NotStarted => "not_started".into(),
+            GeneratorStatus::Loading => "loading".into(),
+            GeneratorStatus::Ready(info) => {
+                health.context_size = Some(info.context_size);
+                health.template = Some(info.template);
+                health.last_decode_tokens_per_s = info.last_decode_tokens_per_s;
+                "ready".into()
+            }
+            GeneratorStatus::Failed { reason } => {
+                health.ok = false;
+                health.error = Some(format!("{reason}; answers are extractive until fixed"));
+                "failed".into()
+            }
+        };
+        health
+    }
+
+    fn embedder_health(&self) -> ModelHealth {
+        let mut health = ModelHealth {
+            ok: true,
+            model: self.settings.paths.embedder_model.clone(),
+            ..ModelHealth::default()
+        };
+        if health.model.is_none() {
+            health.state = "not_configured".into();
+            return health;
+        }
+        let Some(started) = self.embedder.get() else {
+            health.state = "not_started".into();
+            return health;
+        };
+        match started {
+            Ok(handle) => {
+                let identity = handle.identity();
+                health.state = "ready".into();
+                health.dimensions = Some(identity.dimensions);
+                if let Ok(conn) = self.db.conn() {
+                    let id = vectors::find_embedder(&conn, &identity.file_name, &identity.sha256)
+                        .ok()
+                        .flatten();
+                    let in_use = vectors::embedders_in_use(&conn).unwrap_or_default();
+                    health.vectors = Some(
+                        in_use
+                            .iter()
+                            .filter(|e| Some(e.id) == id)
+                            .map(|e| e.vectors)
+                            .sum(),
+                    );
+                    health.missing_vectors =
+                        vectors::count_to_embed(&conn, Missing::From(id.unwrap_or(0))).ok();
+                }
+            }
+            Err(reason) => {
+                health.ok = false;
+                health.state = "failed".into();
+                health.error = Some(format!("{reason}; search is BM25 only until fixed"));
+            }
+        }
+        health
     }
 
     /// Ingests files and folders (see [`ingest::run`]), then embeds the new chunks when an
@@ -169,6 +298,7 @@ impl Kodiak {
         roots: &[PathBuf],
         progress: &dyn Progress,
     ) -> Result<IngestReport, ServiceError> {
+        self.count_request()?;
         let mut report = ingest::run(
             &self.settings.config,
             &self.db,
@@ -182,6 +312,14 @@ impl Kodiak {
             report.embedding_error = embedded.error;
         }
         Ok(report)
+    }
+
+    /// Counts a request (`ask`, `ingest`) against the user's rate limit.
+    fn count_request(&self) -> Result<(), ServiceError> {
+        self.limiter
+            .acquire(&self.db, &crate::guard::user_identity())?
+            .map(|_| ())
+            .map_err(ServiceError::from)
     }
 
     /// The embedder, started on first use; None when none is configured.
@@ -308,7 +446,17 @@ impl Kodiak {
                 vector: retrieval.vector_weight,
             },
         };
-        let found = crate::search::retrieve(index, matrix, &self.db, wanted, &request)?;
+        let found = self
+            .breakers
+            .search
+            .call(|| crate::search::retrieve(index, matrix, &self.db, wanted, &request))
+            .ok_or_else(|| {
+                let status = self.breakers.search.status();
+                ServiceError::SearchPaused {
+                    failures: status.failures,
+                    retry_in_secs: status.retry_in_secs.unwrap_or(0.0),
+                }
+            })??;
         Ok(SearchOutcome {
             mode: found.mode,
             hits: found.hits,
@@ -324,9 +472,18 @@ impl Kodiak {
             Some(Ok(handle)) => handle,
         };
         self.sync_vectors(handle).map_err(|e| e.to_string())?;
-        let mut vectors = handle
-            .embed(vec![query.to_owned()])
-            .map_err(|e: LlmError| e.to_string())?;
+        let embedded = self
+            .breakers
+            .embedder
+            .call(|| handle.embed(vec![query.to_owned()]))
+            .ok_or_else(|| {
+                let status = self.breakers.embedder.status();
+                format!(
+                    "the embedder failed {} times in a row and is paused",
+                    status.failures
+                )
+            })?;
+        let mut vectors = embedded.map_err(|e: LlmError| e.to_string())?;
         vectors
             .pop()
             .ok_or_else(|| "the embedder returned nothing".into())
@@ -420,3 +577,6 @@ pub fn threads_or_cores(threads: usize) -> usize {
     }
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,466 @@
+//! Embedding and hybrid retrieval benchmarks with the default embedder (all-MiniLM-L6-v2),
+//! side by side in one run:
+//!
+//! - embedding throughput during `kodiak ingest` (SQLite reads and writes, the embedder
+//!   thread) over a bare llama.cpp embedding loop on the same chunks, model and threads;
+//!   and batched embedding over one text at a time;
+//! - hybrid query latency (BM25 + exact vector search + fusion + snippets) at 10,000 and
+//!   100,000 chunks, with the query's embedding and without it (vector given).
+//!   Goal: p50 under 20 ms including the query embedding at 100,000 chunks.
+//!
+//! For the latency corpora the chunk vectors are random unit vectors: exact search costs
+//! the same whatever the vectors hold, and embedding 100,000 real chunks would take half an
+//! hour. The query embedding is real.
+//!
+//! Run with `cargo bench --bench retrieval` after `scripts/fetch-models`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::cell::Cell;
+use std::collections::HashSet;
+use std::fmt::Write as _;
+use std::num::NonZeroU32;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use llama_cpp_2::context::params::LlamaContextParams;
+use llama_cpp_2::llama_batch::LlamaBatch;
+use llama_cpp_2::model::LlamaModel;
+use llama_cpp_2::model::params::LlamaModelParams;
+
+use kodiak::Kodiak;
+use kodiak::config::{Config, Settings};
+use kodiak::ingest::{Outcome, Progress, Silent};
+use kodiak::llm::{DefaultModel, Embedder};
+use kodiak::search::{FusionWeights, Mode, SearchRequest, VectorIndex};
+use kodiak::service::SearchOptions;
+use kodiak::storage::vectors;
+use support::Samples;
+
+const THREADS: usize = 2;
+const EMBED_CHUNKS: usize = 1_200;
+const QUERIES: usize = 200;
+
+fn main() {
+    let model = DefaultModel::MiniLm.path();
+    assert!(
+        model.is_file(),
+        "{} is missing: run scripts/fetch-models",
+        model.display()
+    );
+    let mut rng = Rng(0x5eed_cafe);
+    embedding_throughput(&mut rng);
+    for chunks in [10_000, 100_000] {
+        hybrid_latency(chunks, &mut rng);
+    }
+}
+
+/// Records when embedding started and ended.
+#[derive(Default)]
+struct EmbedTimer {
+    started: Cell<Option<Instant>>,
+    finished: Cell<Option<Instant>>,
+}
+
+impl Progress for EmbedTimer {
+    fn started(&self, _: usize, _: u64) {}
+    fn file_done(&self, _: &str, _: u64, _: &Outcome) {}
+    fn indexing(&self) {}
+    fn embedding(&self, done: usize, total: usize) {
+        if done == 0 {
+            self.started.set(Some(Instant::now()));
+        }
+        if done >= total {
+            self.finished.set(Some(Instant::now()));
+        }
+    }
+}
+
+fn config(embedder: bool) -> Config {
+    let mut config = Config::default();
+    config.pii.detect = false;
+    config.generator.enabled = false;
+    config.embedder.enabled = embedder;
+    config.embedder.threads = THREADS;
+    config
+}
+
+fn embedding_throughput(rng: &mut Rng) {
+    let work = tempfile::tempdir().expect("temp dir");
+    let docs = work.path().join("docs");
+    write_corpus(&docs, EMBED_CHUNKS, rng);
+    let kodiak = Kodiak::open(Settings::in_dir(work.path(), config(true))).expect("open");
+    let timer = EmbedTimer::default();
+    let report = kodiak.ingest(&[docs], &timer).expect("ingest");
+    let during_ingest = timer.finished.get().unwrap() - timer.started.get().unwrap();
+    let texts: Vec<String> = {
+        let conn = kodiak.database().conn().unwrap();
+        let mut statement = conn.prepare("SELECT text FROM chunks ORDER BY id").unwrap();
+        statement
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    drop(kodiak);
+
+    let path = DefaultModel::MiniLm.path();
+    let backend = kodiak::llm::backend().unwrap();
+    let model = LlamaModel::load_from_file(backend, &path, &LlamaModelParams::default()).unwrap();
+    let tokens: usize = texts
+        .iter()
+        .map(|t| {
+            model
+                .vocab()
+                .tokenize(t.as_bytes(), true, false)
+                .len()
+                .min(512)
+        })
+        .sum();
+    let bare = bare_embedding_loop(&model, &texts);
+
+    let embedder = Embedder::load(&path).unwrap();
+    let mut session = embedder.session(THREADS).unwrap();
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let started = Instant::now();
+    session.embed(&refs).unwrap();
+    let batched = started.elapsed();
+    let sample = &refs[..200.min(refs.len())];
+    let sample_tokens: usize = sample
+        .iter()
+        .map(|t| {
+            model
+                .vocab()
+                .tokenize(t.as_bytes(), true, false)
+                .len()
+                .min(512)
+        })
+        .sum();
+    let started = Instant::now();
+    for text in sample {
+        session.embed(&[text]).unwrap();
+    }
+    let single = started.elapsed();
+    let started = Instant::now();
+    session.embed(sample).unwrap();
+    let sample_batched = started.elapsed();
+
+    let rate = |tokens: usize, d: Duration| tokens as f64 / d.as_secs_f64();
+    println!(
+        "embedding {} chunks ({} tokens), all-MiniLM-L6-v2 F16, {THREADS} threads:",
+        report.chunks_embedded, tokens
+    );
+    println!(
+        "  during kodiak ingest   {:>7.0} tokens/s  {:>6.1} chunks/s",
+        rate(tokens, during_ingest),
+        texts.len() as f64 / during_ingest.as_secs_f64()
+    );
+    println!(
+        "  bare llama.cpp loop    {:>7.0} tokens/s  {:>6.1} chunks/s",
+        rate(tokens, bare),
+        texts.len() as f64 / bare.as_secs_f64()
+    );
+    println!(
+        "  Kodiak's session alone {:>7.0} tokens/s",
+        rate(tokens, batched)
+    );
+    println!(
+        "  ratio during ingest / bare loop: {:.3}",
+        bare.as_secs_f64() / during_ingest.as_secs_f64()
+    );
+    println!(
+        "  {} chunks one at a time {:.0} tokens/s, batched {:.0} tokens/s: batched / one at a time {:.2}",
+        sample.len(),
+        rate(sample_tokens, single),
+        rate(sample_tokens, sample_batched),
+        single.as_secs_f64() / sample_batched.as_secs_f64()
+    );
+}
+
+/// The plainest batched embedding loop llama-cpp-2 allows: texts packed into batches of at
+/// most 512 tokens and 32 sequences, mean-pooled by the model.
+fn bare_embedding_loop(model: &LlamaModel, texts: &[String]) -> Duration {
+    let backend = kodiak::llm::backend().unwrap();
+    let params = LlamaContextParams::default()
+        .with_embeddings(true)
+        .with_n_ctx(NonZeroU32::new(512))
+        .with_n_batch(512)
+        .with_n_ubatch(512)
+        .with_n_seq_max(32)
+        .with_n_threads(THREADS as i32)
+        .with_n_threads_batch(THREADS as i32);
+    let mut ctx = model.new_context(backend, params).unwrap();
+    let tokenized: Vec<_> = texts
+        .iter()
+        .map(|t| {
+            let mut tokens = model.vocab().tokenize(t.as_bytes(), true, false);
+            tokens.truncate(512);
+            tokens
+        })
+        .collect();
+    let mut batch = LlamaBatch::new(512, 32);
+    let started = Instant::now();
+    let mut i = 0;
+    while i < tokenized.len() {
+        batch.clear();
+        ctx.clear_kv_cache();
+        let mut seqs = 0;
+        let mut used = 0;
+        while i < tokenized.len() && seqs < 32 && (seqs == 0 || used + tokenized[i].len() <= 512) {
+            batch.add_sequence(&tokenized[i], seqs, false).unwrap();
+            used += tokenized[i].len();
+            seqs += 1;
+            i += 1;
+        }
+        ctx.decode(&mut batch).unwrap();
+        for seq in 0..seqs {
+            std::hint::black_box(ctx.embeddings_seq_ith(seq).unwrap());
+        }
+    }
+    started.elapsed()
+}
+
+fn hybrid_latency(target_chunks: usize, rng: &mut Rng) {
+    let work = tempfile::tempdir().expect("temp dir");
+    let docs = work.path().join("docs");
+    write_corpus(&docs, target_chunks, rng);
+    let settings = Settings::in_dir(work.path(), config(false));
+    let kodiak = Kodiak::open(settings).expect("open");
+    kodiak.ingest(&[docs], &Silent).expect("ingest");
+    drop(kodiak);
+
+    // Random unit vectors for every chunk, stored as the default embedder's.
+    let kodiak = Kodiak::open(Settings::in_dir(work.path(), config(true))).expect("open");
+    let identity = kodiak.embedder().unwrap().unwrap().identity().clone();
+    let ids: Vec<i64> = {
+        let conn = kodiak.database().conn().unwrap();
+        let mut statement = conn.prepare("SELECT id FROM chunks ORDER BY id").unwrap();
+        statement
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    let embedder_id = kodiak
+        .database()
+        .write(|tx| {
+            let id = vectors::embedder_id(tx, &identity.file_name, &identity.sha256, 384)?;
+            for page in ids.chunks(5_000) {
+                let batch: Vec<(i64, Vec<f32>)> =
+                    page.iter().map(|&c| (c, rng.unit_vector(384))).collect();
+                vectors::store(tx, id, &batch)?;
+            }
+            Ok::<_, kodiak::storage::StorageError>(id)
+        })
+        .unwrap();
+
+    let queries: Vec<String> = (0..QUERIES).map(|_| rng.query()).collect();
+    let hybrid = SearchOptions {
+        mode: Some(Mode::Hybrid),
+        limit: 10,
+        documents: Vec::new(),
+    };
+    // Loads the matrix and warms the caches.
+    for q in queries.iter().take(20) {
+        let outcome = kodiak.search(q, &hybrid).unwrap();
+        assert_eq!(outcome.mode, Mode::Hybrid, "{:?}", outcome.notes);
+    }
+    let conn = kodiak.database().conn().unwrap();
+    let matrix = VectorIndex::load(&conn, embedder_id, 384).unwrap();
+    drop(conn);
+    let embedder = kodiak.embedder().unwrap().unwrap();
+    let query_vectors: Vec<Vec<f32>> = queries
+        .iter()
+        .map(|q| embedder.embed(vec![q.clone()]).unwrap().remove(0))
+        .collect();
+    let config = &kodiak.settings().config.retrieval;
+    let weights = FusionWeights {
+        k: config.rrf_k,
+        bm25: config.bm25_weight,
+        vector: config.vector_weight,
+    };
+
+    let mut with_embedding = Vec::new();
+    let mut without_embedding = Vec::new();
+    let mut vector_only = Vec::new();
+    for (q, v) in queries.iter().zip(&query_vectors) {
+        let started = Instant::now();
+        std::hint::black_box(kodiak.search(q, &hybrid).unwrap());
+        with_embedding.push(started.elapsed());
+        let request = SearchRequest {
+            text: q,
+            limit: 10,
+            candidates: config.candidates,
+            scope: None,
+            weights,
+        };
+        let started = Instant::now();
+        std::hint::black_box(
+            kodiak::search::retrieve(
+                kodiak.index().unwrap(),
+                Some((&matrix, v)),
+                kodiak.database(),
+                Mode::Hybrid,
+                &request,
+            )
+            .unwrap(),
+        );
+        without_embedding.push(started.elapsed());
+        let started = Instant::now();
+        std::hint::black_box(matrix.search(v, config.candidates, None::<&HashSet<i64>>));
+        vector_only.push(started.elapsed());
+    }
+    println!(
+        "\nhybrid search over {} chunks ({} queries, top 10):",
+        ids.len(),
+        QUERIES
+    );
+    let goal = (ids.len() >= 100_000).then_some(Duration::from_millis(20));
+    Samples::from_durations("with query embedding", with_embedding).report(goal);
+    Samples::from_durations("query vector given", without_embedding).report(None);
+    let exact = Samples::from_durations("exact vector top-50 alone", vector_only);
+    exact.report(None);
+    println!(
+        "  exact vector search: {:.2} us per 1,000 chunks (p50)",
+        exact.percentile(50.0).as_secs_f64() * 1e6 / (ids.len() as f64 / 1e3)
+    );
+}
+
+/// Writes text files that chunk into about `chunks` chunks of about 1,000 characters.
+fn write_corpus(dir: &Path, chunks: usize, rng: &mut Rng) {
+    std::fs::create_dir_all(dir).unwrap();
+    const CHUNKS_PER_FILE: usize = 25;
+    for file in 0..chunks.div_ceil(CHUNKS_PER_FILE) {
+        let mut text = String::new();
+        for _ in 0..CHUNKS_PER_FILE {
+            // A paragraph of about 900 characters; chunks break between paragraphs.
+            let mut paragraph = String::new();
+            while paragraph.len() < 900 {
+                paragraph.push_str(&rng.sentence());
+                paragraph.push(' ');
+            }
+            text.push_str(paragraph.trim_end());
+            text.push_str("\n\n");
+        }
+        std::fs::write(dir.join(format!("doc-{file:05}.txt")), text).unwrap();
+    }
+}
+
+/// A small deterministic generator (xorshift), so every run sees the same corpus.
+struct Rng(u64);
+
+const WORDS: &[&str] = &[
+    "tenant",
+    "landlord",
+    "lease",
+    "notice",
+    "deposit",
+    "payment",
+    "invoice",
+    "contract",
+    "termination",
+    "liability",
+    "indemnity",
+    "warranty",
+    "audit",
+    "compliance",
+    "policy",
+    "employee",
+    "employer",
+    "salary",
+    "bonus",
+    "holiday",
+    "confidential",
+    "information",
+    "processor",
+    "controller",
+    "data",
+    "breach",
+    "report",
+    "meeting",
+    "board",
+    "approval",
+    "budget",
+    "quarter",
+    "revenue",
+    "expense",
+    "supplier",
+    "customer",
+    "delivery",
+    "schedule",
+    "premises",
+    "insurance",
+    "claim",
+    "dispute",
+    "court",
+    "arbitration",
+    "clause",
+    "schedule",
+    "amendment",
+    "renewal",
+    "period",
+    "days",
+    "months",
+    "written",
+    "consent",
+    "party",
+    "parties",
+    "shall",
+    "must",
+    "may",
+    "within",
+    "after",
+    "before",
+    "under",
+    "pursuant",
+    "agreement",
+];
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn word(&mut self) -> &'static str {
+        WORDS[(self.next() % WORDS.len() as u64) as usize]
+    }
+
+    fn sentence(&mut self) -> String {
+        let mut s = String::new();
+        let words = 8 + self.next() % 12;
+        for i in 0..words {
+            let w = self.word();
+            if i == 0 {
+                let mut c = w.chars();
+                if let Some(first) = c.next() {
+                    s.extend(first.to_uppercase());
+                    s.push_str(c.as_str());
+                }
+            } else {
+                let _ = write!(s, " {w}");
+            }
+        }
+        s.push('.');
+        s
+    }
+
+    fn query(&mut self) -> String {
+        let words = 2 + self.next() % 4;
+        (0..words)
+            .map(|_| self.word())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    fn unit_vector(&mut self, dimensions: usize) -> Vec<f32> {
+        let v: Vec<f32> = (0..dimensions)
+            .map(|_| (self.next() % 2_000) as f32 / 1_000.0 - 1.0)
+            .collect();
+        let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        v.into_iter().map(|x| x / norm).collect()
+    }
+}

@@ -1,0 +1,202 @@
+//! A circuit breaker: after `threshold` failures in a row a component is left alone
+//! (open) for `reset`; then one trial request is let through (half-open), whose outcome
+//! closes the breaker again or reopens it.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BreakerState {
+    Closed,
+    Open,
+    HalfOpen,
+}
+
+/// A breaker as health shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BreakerStatus {
+    pub name: &'static str,
+    pub state: BreakerState,
+    /// Failures in a row.
+    pub failures: u32,
+    /// Seconds until an open breaker lets a trial through.
+    pub retry_in_secs: Option<f64>,
+}
+
+#[derive(Debug)]
+enum Inner {
+    Closed { failures: u32 },
+    Open { since: Instant, failures: u32 },
+    HalfOpen { failures: u32, trial_running: bool },
+}
+
+#[derive(Debug)]
+pub struct Breaker {
+    name: &'static str,
+    threshold: u32,
+    reset: Duration,
+    inner: Mutex<Inner>,
+}
+
+impl Breaker {
+    pub fn new(name: &'static str, threshold: u32, reset: Duration) -> Breaker {
+        Breaker {
+            name,
+            threshold: threshold.max(1),
+            reset,
+            inner: Mutex::new(Inner::Closed { failures: 0 }),
+        }
+    }
+
+    /// Whether a request may go ahead now. An open breaker whose timeout has passed turns
+    /// half-open and lets exactly one trial through.
+    pub fn allow(&self) -> bool {
+        let Ok(mut inner) = self.inner.lock() else {
+            return true;
+        };
+        match *inner {
+            Inner::Closed { .. } => true,
+            Inner::Open { since, failures } => {
+                if since.elapsed() >= self.reset {
+                    *inner = Inner::HalfOpen {
+                        failures,
+                        trial_running: true,
+                    };
+                    true
+                } else {
+                    false
+                }
+            }
+            Inner::HalfOpen {
+                failures,
+                trial_running,
+            } => {
+                if trial_running {
+                    false
+                } else {
+                    *inner = Inner::HalfOpen {
+                        failures,
+                        trial_running: true,
+                    };
+                    true
+                }
+            }
+        }
+    }
+
+    pub fn success(&self) {
+        if let Ok(mut inner) = self.inner.lock() {
+            *inner = Inner::Closed { failures: 0 };
+        }
+    }
+
+    pub fn failure(&self) {
+        let Ok(mut inner) = self.inner.lock() else {
+            return;
+        };
+        let failures = match *inner {
+            Inner::Closed { failures } | Inner::Open { failures, .. } => failures + 1,
+            Inner::HalfOpen { failures, .. } => failures + 1,
+        };
+        let trial_failed = matches!(*inner, Inner::HalfOpen { .. });
+        *inner = if trial_failed || failures >= self.threshold {
+            if !matches!(*inner, Inner::Open { .. }) {
+                tracing::warn!(breaker = self.name, failures, "circuit breaker opened");
+            }
+            Inner::Open {
+                since: Instant::now(),
+                failures,
+            }
+        } else {
+            Inner::Closed { failures }
+        };
+    }
+
+    /// Runs `call` when allowed and records its outcome; None when the breaker is open.
+    pub fn call<T, E>(&self, call: impl FnOnce() -> Result<T, E>) -> Option<Result<T, E>> {
+        if !self.allow() {
+            return None;
+        }
+        let outcome = call();
+        match &outcome {
+            Ok(_) => self.success(),
+            Err(_) => self.failure(),
+        }
+        Some(outcome)
+    }
+
+    pub fn status(&self) -> BreakerStatus {
+        let (state, failures, retry_in) = match self.inner.lock().as_deref() {
+            Ok(Inner::Closed { failures }) => (BreakerState::Closed, *failures, None),
+            Ok(Inner::Open { since, failures }) => (
+                BreakerState::Open,
+                *failures,
+                Some(self.reset.saturating_sub(since.elapsed()).as_secs_f64()),
+            ),
+            Ok(Inner::HalfOpen { failures, .. }) => (BreakerState::HalfOpen, *failures, None),
+            Err(_) => (BreakerState::Closed, 0, None),
+        };
+        BreakerStatus {
+            name: self.name,
+            state,
+            failures,
+            retry_in_secs: retry_in,
+        }
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.status().state == BreakerState::Open
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A generator that fails while `broken` says so.
+    fn generate(broken: bool) -> Result<&'static str, &'static str> {
+        if broken {
+            Err("model crashed")
+        } else {
+            Ok("answer")
+        }
+    }
+
+    #[test]
+    fn opens_after_the_threshold_then_half_opens_after_the_timeout() {
+        let breaker = Breaker::new("generator", 3, Duration::from_millis(80));
+        for _ in 0..2 {
+            assert_eq!(breaker.call(|| generate(true)), Some(Err("model crashed")));
+            assert_eq!(breaker.status().state, BreakerState::Closed);
+        }
+        assert_eq!(breaker.call(|| generate(true)), Some(Err("model crashed")));
+        let status = breaker.status();
+        assert_eq!((status.state, status.failures), (BreakerState::Open, 3));
+        // Open: requests are refused without calling the generator.
+        let mut called = false;
+        assert_eq!(
+            breaker.call(|| {
+                called = true;
+                generate(false)
+            }),
+            None
+        );
+        assert!(!called);
+
+        std::thread::sleep(Duration::from_millis(120));
+        // Half-open: one trial; a failed trial reopens at once.
+        assert!(breaker.allow());
+        assert_eq!(breaker.status().state, BreakerState::HalfOpen);
+        assert!(!breaker.allow(), "only one trial at a time");
+        breaker.failure();
+        assert_eq!(breaker.status().state, BreakerState::Open);
+
+        std::thread::sleep(Duration::from_millis(120));
+        assert_eq!(breaker.call(|| generate(false)), Some(Ok("answer")));
+        let status = breaker.status();
+        assert_eq!((status.state, status.failures), (BreakerState::Closed, 0));
+    }
+}

@@ -1,0 +1,8 @@
+//! Guards around the expensive parts: a rate limiter per user and circuit breakers around
+//! generation, embedding and search.
+
+mod breaker;
+mod rate;
+
+pub use breaker::{Breaker, BreakerState, BreakerStatus};
+pub use rate::{RateLimited, RateLimiter, RateUsage, user_identity};

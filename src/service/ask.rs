@@ -1,0 +1,538 @@
+//! Asking: retrieve passages, have the local model answer from them (with personal data
+//! masked on the way in and restored on the way out), or answer extractively when no model
+//! can; every question and answer is stored in its conversation.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde::Serialize;
+use serde_json::json;
+
+use super::{Kodiak, SearchOptions, ServiceError};
+use crate::answer::{self, Answer, AnswerMode, Source};
+use crate::llm::prompt::{Dropped, Exchange, Passage, PromptParts};
+use crate::llm::{
+    Engine, EngineSettings, EngineState, Finish, GenerationEvent, GenerationRequest,
+    GenerationStats, ModelInfo, Sampling,
+};
+use crate::pii::Detector;
+use crate::pii::mask::{MaskSpan, PromptMask, StreamRestorer};
+use crate::storage::conversations::{self, Message, MessageStatus};
+use crate::storage::documents;
+
+/// How long `ask` waits for a model still loading before answering extractively.
+const LOAD_WAIT: Duration = Duration::from_secs(120);
+/// Characters of a question kept as a new conversation's title.
+const TITLE_CHARS: usize = 80;
+
+/// A question and its scope.
+#[derive(Debug, Clone, Default)]
+pub struct AskOptions {
+    pub question: String,
+    /// Only passages of these documents, when not empty.
+    pub documents: Vec<i64>,
+    /// Passages to retrieve; None: `[retrieval] passages`.
+    pub passages: Option<usize>,
+    /// Answer extractively without loading a model.
+    pub no_llm: bool,
+    /// Continue this conversation; None starts a new one.
+    pub conversation: Option<i64>,
+    /// Set to stop the answer (it is kept, marked cancelled).
+    pub cancel: Arc<AtomicBool>,
+}
+
+/// The generator as health shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum GeneratorStatus {
+    NotConfigured,
+    /// Configured, but nothing asked for it yet in this process.
+    NotStarted,
+    Loading,
+    Ready(ModelInfo),
+    Failed {
+        reason: String,
+    },
+}
+
+impl Kodiak {
+    fn engine_settings(&self) -> Option<EngineSettings> {
+        let model = self.settings.paths.generator_model.clone()?;
+        let g = &self.settings.config.generator;
+        Some(EngineSettings {
+            model,
+            context_size: g.context_size,
+            threads: g.threads,
+            batch_size: g.batch_size,
+            gpu_layers: g.gpu_layers,
+            chat_template: (!g.chat_template.is_empty()).then(|| g.chat_template.clone()),
+            sampling: Sampling {
+                temperature: g.temperature,
+                top_k: g.top_k,
+                top_p: g.top_p,
+                min_p: g.min_p,
+                repeat_penalty: g.repeat_penalty,
+                seed: g.seed,
+            },
+            max_tokens: g.max_tokens,
+            stop: g.stop.clone(),
+            timeout: Duration::from_secs(g.timeout_secs),
+        })
+    }
+
+    /// Starts loading the generation model in the background (once); None when no
+    /// generator is configured.
+    pub fn start_generator(&self) -> Option<&Engine> {
+        let settings = self.engine_settings()?;
+        Some(self.generator.get_or_init(|| Engine::start(settings)))
+    }
+
+    pub fn generator_status(&self) -> GeneratorStatus {
+        if self.settings.paths.generator_model.is_none() {
+            return GeneratorStatus::NotConfigured;
+        }
+        match self.generator.get().map(Engine::state) {
+            None => GeneratorStatus::NotStarted,
+            Some(EngineState::Loading) => GeneratorStatus::Loading,
+            Some(EngineState::Ready(info)) => GeneratorStatus::Ready(info),
+            Some(EngineState::Failed { reason }) => GeneratorStatus::Failed { reason },
+        }
+    }
+
+    /// Answers `options.question`. Text is passed to `on_text` as it is written (the
+    /// whole extractive answer at once); the returned [`Answer`] has everything.
+    pub fn ask(
+        &self,
+        options: &AskOptions,
+        on_text: &mut dyn FnMut(&str),
+    ) -> Result<Answer, ServiceError> {
+        let question = options.question.trim();
+        if question.is_empty() {
+            return Err(ServiceError::EmptyQuestion);
+        }
+        self.count_request()?;
+        let (conversation, history) = self.open_conversation(options.conversation, question)?;
+        // The question is stored before anything can fail; the answer starts as
+        // `generating` and is finished whatever happens.
+        let answer_id = self.db.write(|tx| {
+            conversations::add_message(
+                tx,
+                conversation,
+                "user",
+                question,
+                MessageStatus::Complete,
+            )?;
+            conversations::add_message(tx, conversation, "assistant", "", MessageStatus::Generating)
+                .map_err(ServiceError::from)
+        })?;
+        let outcome = self.answer(options, question, conversation, &history, on_text);
+        if let Err(error) = &outcome {
+            let details = json!({ "error": error.to_string() });
+            self.db.write(|tx| {
+                conversations::finish(tx, answer_id, "", MessageStatus::Failed, "none", &details)
+                    .map_err(ServiceError::from)
+            })?;
+            return outcome.map(|(answer, _)| answer);
+        }
+        let (answer, record) = outcome?;
+        let status = match answer.finish {
+            Some(Finish::Cancelled) => MessageStatus::Cancelled,
+            Some(Finish::Timeout) => MessageStatus::Failed,
+            _ if record.failed => MessageStatus::Failed,
+            _ => MessageStatus::Complete,
+        };
+        let details = json!({
+            "citations": answer.citations,
+            "invalid_citations": answer.invalid_citations,
+            "sources": answer.sources,
+            "dropped": answer.dropped,
+            "stats": answer.stats,
+            "finish": answer.finish,
+            "notes": answer.notes,
+            // What the model saw and wrote, masked: later turns replay it.
+            "prompt_user": record.prompt_user,
+            "model_text": record.model_text,
+            "placeholders": record.placeholders,
+        });
+        self.db.write(|tx| {
+            conversations::finish(
+                tx,
+                answer_id,
+                &answer.answer,
+                status,
+                answer.mode.as_str(),
+                &details,
+            )
+            .map_err(ServiceError::from)
+        })?;
+        Ok(answer)
+    }
+
+    /// The conversation to continue (or a new one) and its messages so far.
+    fn open_conversation(
+        &self,
+        id: Option<i64>,
+        question: &str,
+    ) -> Result<(i64, Vec<Message>), ServiceError> {
+        let conn = self.db.conn()?;
+        match id {
+            Some(id) => {
+                if !conversations::exists(&conn, id)? {
+                    return Err(ServiceError::NoSuchConversation(id));
+                }
+                Ok((id, conversations::messages(&conn, id)?))
+            }
+            None => {
+                drop(conn);
+                let title: String = question.chars().take(TITLE_CHARS).collect();
+                let id = self
+                    .db
+                    .write(|tx| conversations::create(tx, &title).map_err(ServiceError::from))?;
+                Ok((id, Vec::new()))
+            }
+        }
+    }
+
+    fn answer(
+        &self,
+        options: &AskOptions,
+        question: &str,
+        conversation: i64,
+        history: &[Message],
+        on_text: &mut dyn FnMut(&str),
+    ) -> Result<(Answer, Record), ServiceError> {
+        let passages = options
+            .passages
+            .unwrap_or(self.settings.config.retrieval.passages);
+        let found = self.search(
+            question,
+            &SearchOptions {
+                mode: None,
+                limit: passages,
+                documents: options.documents.clone(),
+            },
+        )?;
+        let sources = self.sources(&found.hits)?;
+        let mut notes = found.notes;
+        let mut answer = Answer {
+            answer: String::new(),
+            mode: AnswerMode::Extractive,
+            citations: Vec::new(),
+            invalid_citations: Vec::new(),
+            sources,
+            dropped: Dropped::default(),
+            stats: GenerationStats::default(),
+            finish: None,
+            conversation_id: conversation,
+            notes: Vec::new(),
+        };
+        let engine = match self.why_extractive(options.no_llm) {
+            Ok(engine) => engine,
+            Err(reason) => {
+                notes.push(format!("extractive answer: {reason}"));
+                answer.notes = notes;
+                return Ok((
+                    extractive(answer, question, &reason, on_text),
+                    Record::default(),
+                ));
+            }
+        };
+        let (generated, record) =
+            self.generate(engine, options, question, answer.clone(), history, on_text)?;
+        if record.failed && generated.answer.is_empty() {
+            // Nothing was written: the passages themselves are still an answer.
+            let reason = format!("generation failed: {}", record.error);
+            notes.push(format!("extractive answer: {reason}"));
+            answer.notes = notes;
+            return Ok((extractive(answer, question, &reason, on_text), record));
+        }
+        let mut generated = generated;
+        notes.append(&mut generated.notes);
+        generated.notes = notes;
+        Ok((generated, record))
+    }
+
+    /// The engine to generate with, or why the answer must be extractive.
+    fn why_extractive(&self, no_llm: bool) -> Result<&Engine, String> {
+        if no_llm {
+            return Err("--no-llm was given".into());
+        }
+        let Some(engine) = self.start_generator() else {
+            return Err("no generator is configured ([generator] enabled = false)".into());
+        };
+        match engine.wait_loaded(LOAD_WAIT) {
+            EngineState::Ready(_) => {}
+            EngineState::Loading => return Err("the model is still loading".into()),
+            EngineState::Failed { reason } => return Err(format!("the model failed: {reason}")),
+        }
+        if !self.breakers.generator.allow() {
+            let status = self.breakers.generator.status();
+            return Err(format!(
+                "generation failed {} times in a row and is paused for {:.0} s",
+                status.failures,
+                status.retry_in_secs.unwrap_or(0.0)
+            ));
+        }
+        Ok(engine)
+    }
+
+    /// The hits with their chunk text, numbered from 1.
+    fn sources(&self, hits: &[crate::search::Hit]) -> Result<Vec<Source>, ServiceError> {
+        let conn = self.db.conn()?;
+        let mut sources = Vec::with_capacity(hits.len());
+        for hit in hits {
+            let Some(chunk) = documents::chunk_details(&conn, hit.chunk_id)? else {
+                continue;
+            };
+            sources.push(Source {
+                n: sources.len() + 1,
+                doc_id: hit.doc_id,
+                chunk_id: hit.chunk_id,
+                path: hit.path.clone(),
+                title: hit.title.clone(),
+                page: hit.page,
+                char_start: hit.char_start,
+                char_end: hit.char_end,
+                snippet: hit.snippet.clone(),
+                bm25_rank: hit.bm25_rank,
+                vector_rank: hit.vector_rank,
+                fused_score: hit.fused_score,
+                text: chunk.text,
+            });
+        }
+        Ok(sources)
+    }
+
+    fn generate(
+        &self,
+        engine: &Engine,
+        options: &AskOptions,
+        question: &str,
+        mut answer: Answer,
+        history: &[Message],
+        on_text: &mut dyn FnMut(&str),
+    ) -> Result<(Answer, Record), ServiceError> {
+        let redact = self.settings.config.pii.redact_for_llm;
+        let (exchanges, earlier) = replay(history);
+        let mut mask = PromptMask::with_originals(earlier);
+        let detector = Detector::new(&self.settings.config.pii)
+            .map_err(|e| ServiceError::Embedder(e.to_string()))?;
+        let conn = self.db.conn()?;
+        let mut passages = Vec::with_capacity(answer.sources.len());
+        for source in &answer.sources {
+            let text = if redact {
+                let pii = documents::pii_in_range(
+                    &conn,
+                    source.doc_id,
+                    source.char_start,
+                    source.char_end,
+                )?;
+                mask.mask(
+                    &source.text,
+                    &chunk_spans(&source.text, source.char_start, &pii),
+                )
+            } else {
+                source.text.clone()
+            };
+            passages.push(Passage {
+                number: source.n,
+                title: if source.title.is_empty() {
+                    source.path.clone()
+                } else {
+                    source.title.clone()
+                },
+                page: source.page,
+                text,
+            });
+        }
+        drop(conn);
+        let masked_question = if redact {
+            let spans: Vec<MaskSpan> = detector
+                .scan(question)
+                .into_iter()
+                .map(|f| MaskSpan {
+                    start: f.start,
+                    end: f.end,
+                    kind: f.kind.as_str().to_owned(),
+                    placeholder: None,
+                    value: question[f.start..f.end].to_owned(),
+                })
+                .collect();
+            mask.mask(question, &spans)
+        } else {
+            question.to_owned()
+        };
+        let request = GenerationRequest {
+            id: 1,
+            parts: PromptParts {
+                system: self.settings.config.generator.system_prompt.clone(),
+                passages,
+                history: exchanges,
+                question: masked_question,
+            },
+            max_tokens: None,
+            cancel: Arc::clone(&options.cancel),
+        };
+        let (events, replies) = mpsc::channel();
+        engine.generate(request, events);
+
+        let mut record = Record::default();
+        let mut restorer = StreamRestorer::new(&mask);
+        let mut kept = Vec::new();
+        for event in replies {
+            match event {
+                GenerationEvent::Prompt {
+                    user_message,
+                    passages,
+                    dropped,
+                    ..
+                } => {
+                    record.prompt_user = user_message;
+                    kept = passages;
+                    answer.dropped = dropped;
+                }
+                GenerationEvent::Token { text, .. } => {
+                    record.model_text.push_str(&text);
+                    let shown = restorer.push(&text);
+                    if !shown.is_empty() {
+                        on_text(&shown);
+                    }
+                }
+                GenerationEvent::Done { finish, stats, .. } => {
+                    answer.finish = Some(finish);
+                    answer.stats = stats;
+                    break;
+                }
+                GenerationEvent::Failed { error, .. } => {
+                    record.failed = true;
+                    record.error = error;
+                    break;
+                }
+            }
+        }
+        let rest = restorer.finish();
+        if !rest.is_empty() {
+            on_text(&rest);
+        }
+        match (record.failed, answer.finish) {
+            (true, _) | (_, Some(Finish::Timeout)) => self.breakers.generator.failure(),
+            _ => self.breakers.generator.success(),
+        }
+        if record.failed {
+            tracing::warn!(error = %record.error, "generation failed");
+            answer
+                .notes
+                .push(format!("generation failed: {}", record.error));
+        }
+        if answer.finish == Some(Finish::Timeout) {
+            answer
+                .notes
+                .push("the answer was cut off by generator.timeout_secs".into());
+        }
+        // Sources the prompt had no room for were never seen by the model.
+        answer.sources.retain(|s| kept.contains(&s.n));
+        answer.answer = mask.restore(&record.model_text);
+        answer.mode = AnswerMode::Generated;
+        let (citations, invalid) = answer::cite(&answer.answer, &answer.sources);
+        answer.citations = citations;
+        answer.invalid_citations = invalid;
+        record.placeholders = mask.originals().clone();
+        Ok((answer, record))
+    }
+}
+
+/// What is stored beside an answer for later turns.
+#[derive(Debug, Default)]
+struct Record {
+    /// The final user message as the model saw it (masked).
+    prompt_user: String,
+    /// The model's own text (masked).
+    model_text: String,
+    placeholders: BTreeMap<String, String>,
+    failed: bool,
+    error: String,
+}
+
+/// An extractive answer: the passages' best sentences for the question, all cited.
+fn extractive(
+    mut answer: Answer,
+    question: &str,
+    reason: &str,
+    on_text: &mut dyn FnMut(&str),
+) -> Answer {
+    answer.answer = answer::extractive_text(question, &answer.sources, reason);
+    answer.mode = AnswerMode::Extractive;
+    answer.citations = answer
+        .sources
+        .iter()
+        .map(|s| answer::citation(s, question))
+        .collect();
+    answer.invalid_citations = Vec::new();
+    on_text(&answer.answer);
+    answer
+}
+
+/// Earlier generated exchanges as the model saw them, and the placeholders they used.
+fn replay(history: &[Message]) -> (Vec<Exchange>, BTreeMap<String, String>) {
+    let mut exchanges = Vec::new();
+    let mut placeholders = BTreeMap::new();
+    for message in history {
+        if message.role != "assistant"
+            || message.status != MessageStatus::Complete
+            || message.mode.as_deref() != Some("generated")
+        {
+            continue;
+        }
+        let field = |name: &str| {
+            message
+                .details
+                .get(name)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let (user, assistant) = (field("prompt_user"), field("model_text"));
+        if user.is_empty() {
+            continue;
+        }
+        if let Some(map) = message
+            .details
+            .get("placeholders")
+            .and_then(|v| v.as_object())
+        {
+            for (placeholder, value) in map {
+                if let Some(value) = value.as_str() {
+                    placeholders.insert(placeholder.clone(), value.to_owned());
+                }
+            }
+        }
+        exchanges.push(Exchange { user, assistant });
+    }
+    (exchanges, placeholders)
+}
+
+/// The stored spans overlapping a chunk, as byte ranges of the chunk's text. A span cut
+/// by the chunk's edge is masked as far as it reaches.
+fn chunk_spans(chunk_text: &str, chunk_start: usize, pii: &[documents::PiiValue]) -> Vec<MaskSpan> {
+    // Byte offset of each character, and of the end.
+    let mut offsets: Vec<usize> = chunk_text.char_indices().map(|(i, _)| i).collect();
+    offsets.push(chunk_text.len());
+    let chars = offsets.len() - 1;
+    pii.iter()
+        .map(|p| {
+            let start = p.span.start.saturating_sub(chunk_start).min(chars);
+            let end = (p.span.end.saturating_sub(chunk_start)).min(chars);
+            MaskSpan {
+                start: offsets[start],
+                end: offsets[end],
+                kind: p.span.kind.clone(),
+                placeholder: Some(p.span.placeholder.clone()),
+                value: p.value.clone(),
+            }
+        })
+        .filter(|s| s.end > s.start)
+        .collect()
+}

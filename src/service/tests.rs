@@ -1,0 +1,233 @@
+//! The service with the real default models: hybrid retrieval, masking on the way to the
+//! model, reembedding.
+
+use std::path::PathBuf;
+
+use super::*;
+use crate::config::Config;
+use crate::ingest::Silent;
+use crate::storage::conversations;
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+    docs: PathBuf,
+}
+
+fn fixture(files: &[(&str, &str)]) -> Fixture {
+    let models = crate::config::default_models_dir();
+    assert!(
+        models.join(crate::config::DEFAULT_EMBEDDER_FILE).is_file(),
+        "these tests need the default models in {}: run scripts/fetch-models",
+        models.display()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_owned();
+    let docs = root.join("docs");
+    std::fs::create_dir_all(&docs).unwrap();
+    for (name, text) in files {
+        std::fs::write(docs.join(name), text).unwrap();
+    }
+    Fixture {
+        _dir: dir,
+        root,
+        docs,
+    }
+}
+
+fn open(f: &Fixture, config: Config) -> Kodiak {
+    Kodiak::open(Settings::in_dir(&f.root, config)).unwrap()
+}
+
+fn rank_of(outcome: &SearchOutcome, path_end: &str) -> Option<usize> {
+    outcome
+        .hits
+        .iter()
+        .position(|h| h.path.ends_with(path_end))
+        .map(|i| i + 1)
+}
+
+#[test]
+fn hybrid_finds_a_paraphrase_that_bm25_ranks_low() {
+    // The question's words are all over the distractors, which are about other things; the
+    // passage that answers it uses none of them.
+    let mut files = vec![(
+        "payment-terms.txt",
+        "Payment of each monthly lease amount is expected on day one of every calendar month.",
+    )];
+    let distractors = [
+        "When the fire alarm sounds, the tenant must leave the building by the stairs.",
+        "The tenant list at reception does not have phone numbers.",
+        "Pay slips are sent when the month closes; the payroll team does the rest.",
+        "The car rent desk at the airport does not have to open on Sundays.",
+        "When does the tenant choir rehearse? They have to book the hall.",
+        "The tenant magazine has to go to print when the editor says so.",
+    ];
+    let names: Vec<String> = (0..distractors.len())
+        .map(|i| format!("note-{i}.txt"))
+        .collect();
+    for (name, text) in names.iter().zip(distractors) {
+        files.push((name, text));
+    }
+    // Fillers about other things entirely, so the corpus is larger than each ranking's
+    // candidate list, as in any real collection.
+    let fillers = [
+        "The quarterly board meeting approved the audit committee charter.",
+        "Server backups run nightly and are kept for ninety days.",
+        "The marketing budget for the spring campaign was reduced.",
+        "Safety goggles are required in the laboratory at all times.",
+        "The software licence covers fifty named users.",
+        "Minutes of the annual general meeting were circulated to members.",
+    ];
+    let filler_names: Vec<String> = (0..fillers.len())
+        .map(|i| format!("filler-{i}.txt"))
+        .collect();
+    for (name, text) in filler_names.iter().zip(fillers) {
+        files.push((name, text));
+    }
+    let f = fixture(&files);
+    let mut config = Config::default();
+    config.retrieval.candidates = 5;
+    let kodiak = open(&f, config);
+    let report = kodiak.ingest(&[f.docs.clone()], &Silent).unwrap();
+    assert_eq!(report.chunks_embedded, files.len());
+    let question = "When does the tenant have to pay the rent?";
+    let search = |mode| {
+        kodiak
+            .search(
+                question,
+                &SearchOptions {
+                    mode: Some(mode),
+                    limit: 5,
+                    documents: Vec::new(),
+                },
+            )
+            .unwrap()
+    };
+    let bm25 = search(Mode::Bm25);
+    assert_eq!(bm25.mode, Mode::Bm25);
+    assert_eq!(bm25.hits.len(), 5);
+    assert_eq!(rank_of(&bm25, "payment-terms.txt"), None, "{bm25:#?}");
+    let hybrid = search(Mode::Hybrid);
+    assert_eq!(hybrid.mode, Mode::Hybrid);
+    let rank = rank_of(&hybrid, "payment-terms.txt");
+    assert!(rank.is_some(), "{hybrid:#?}");
+    let hit = &hybrid.hits[rank.unwrap() - 1];
+    assert_eq!(hit.bm25_rank, None, "no word of the question is in it");
+    assert!(hit.vector_rank.is_some_and(|r| r <= 2), "{hit:?}");
+    // Scoping to other documents leaves it out.
+    let scoped = kodiak
+        .search(
+            question,
+            &SearchOptions {
+                mode: Some(Mode::Hybrid),
+                limit: 3,
+                documents: vec![
+                    hybrid
+                        .hits
+                        .iter()
+                        .find(|h| h.doc_id != hit.doc_id)
+                        .unwrap()
+                        .doc_id,
+                ],
+            },
+        )
+        .unwrap();
+    assert!(scoped.hits.iter().all(|h| h.doc_id != hit.doc_id));
+    assert!(!scoped.hits.is_empty());
+}
+
+#[test]
+fn vectors_follow_removal_and_a_new_embedder_is_detected_and_reembedded() {
+    let f = fixture(&[
+        ("a.txt", "The deposit is returned within thirty days."),
+        (
+            "b.txt",
+            "Smoking is not permitted anywhere in the building.",
+        ),
+    ]);
+    let kodiak = open(&f, Config::default());
+    kodiak.ingest(&[f.docs.clone()], &Silent).unwrap();
+    let vector = |k: &Kodiak| {
+        k.search(
+            "Is smoking allowed?",
+            &SearchOptions {
+                mode: Some(Mode::Vector),
+                limit: 5,
+                documents: Vec::new(),
+            },
+        )
+        .unwrap()
+    };
+    let before = vector(&kodiak);
+    assert_eq!(before.hits.len(), 2);
+    assert!(before.hits[0].path.ends_with("b.txt"));
+    kodiak.remove_document(before.hits[0].doc_id).unwrap();
+    let after = vector(&kodiak);
+    assert_eq!(after.hits.len(), 1, "the removed document's vector is gone");
+    assert!(after.hits[0].path.ends_with("a.txt"));
+
+    // Another embedder's vectors: the same model under another name stands in for it.
+    let copy = f.root.join("renamed-embedder.gguf");
+    std::fs::copy(crate::llm::DefaultModel::MiniLm.path(), &copy).unwrap();
+    let mut config = Config::default();
+    config.embedder.model = Some(copy);
+    drop(kodiak);
+    let kodiak = open(&f, config);
+    let stale = vector(&kodiak);
+    assert!(
+        stale.notes.iter().any(|n| n.contains("kodiak reembed")),
+        "{stale:?}"
+    );
+    assert_eq!(stale.mode, Mode::Bm25, "no vector of this embedder yet");
+    let report = kodiak
+        .embed_missing(ToEmbed::NotFromCurrent, &Silent)
+        .unwrap();
+    assert_eq!((report.embedded, report.error), (1, None));
+    let fresh = vector(&kodiak);
+    assert!(fresh.notes.is_empty(), "{:?}", fresh.notes);
+    assert_eq!(fresh.hits.len(), 1);
+}
+
+#[test]
+fn the_model_sees_placeholders_and_the_reviewer_sees_the_values() {
+    let f = fixture(&[(
+        "contact.txt",
+        "Billing questions go to jane.roe@example.com. Jane Roe answers within two days.",
+    )]);
+    let mut config = Config::default();
+    config.generator.temperature = 0.0;
+    config.generator.max_tokens = 24;
+    // The greedy base model copies the question back, placeholder and all.
+    config.generator.system_prompt = "Repeat the passage word for word.".into();
+    let kodiak = open(&f, config);
+    kodiak.ingest(&[f.docs.clone()], &Silent).unwrap();
+    let mut shown = String::new();
+    let options = AskOptions {
+        question: "Where do billing questions go? Copy jane.roe@example.com if it is the address."
+            .into(),
+        ..AskOptions::default()
+    };
+    let answer = kodiak.ask(&options, &mut |t| shown.push_str(t)).unwrap();
+    assert_eq!(answer.mode, crate::answer::AnswerMode::Generated);
+    assert_eq!(shown, answer.answer);
+
+    let conn = kodiak.database().conn().unwrap();
+    let messages = conversations::messages(&conn, answer.conversation_id).unwrap();
+    let details = &messages[1].details;
+    let prompt = details["prompt_user"].as_str().unwrap();
+    assert!(prompt.contains("[EMAIL_ADDRESS_1]"), "{prompt}");
+    assert!(!prompt.contains("jane.roe@example.com"), "{prompt}");
+    let model_text = details["model_text"].as_str().unwrap();
+    assert!(!model_text.contains("@example.com"), "{model_text}");
+    assert!(
+        model_text.contains("[EMAIL_ADDRESS_1]"),
+        "the model was expected to copy the placeholder: {model_text}"
+    );
+    assert!(
+        answer.answer.contains("jane.roe@example.com"),
+        "{}",
+        answer.answer
+    );
+    assert_eq!(messages[0].content, options.question);
+}

@@ -1,0 +1,186 @@
+//! Conversations with the model: every question is stored before it is answered, and every
+//! answer when it ends, complete or not.
+
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use serde::Serialize;
+
+use crate::telemetry;
+
+/// How an answer ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MessageStatus {
+    Complete,
+    /// Still being written (or the process died while writing it).
+    Generating,
+    Cancelled,
+    Failed,
+}
+
+impl MessageStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageStatus::Complete => "complete",
+            MessageStatus::Generating => "generating",
+            MessageStatus::Cancelled => "cancelled",
+            MessageStatus::Failed => "failed",
+        }
+    }
+
+    fn parse(text: &str) -> MessageStatus {
+        match text {
+            "complete" => MessageStatus::Complete,
+            "generating" => MessageStatus::Generating,
+            "cancelled" => MessageStatus::Cancelled,
+            _ => MessageStatus::Failed,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Conversation {
+    pub id: i64,
+    pub title: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub messages: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Message {
+    pub id: i64,
+    /// `user` or `assistant`.
+    pub role: String,
+    pub content: String,
+    pub status: MessageStatus,
+    /// `generated` or `extractive` for answers.
+    pub mode: Option<String>,
+    /// Citations, sources, statistics and what was sent to the model (redacted).
+    pub details: serde_json::Value,
+    pub created_at: String,
+    pub finished_at: Option<String>,
+}
+
+pub fn create(tx: &Transaction<'_>, title: &str) -> rusqlite::Result<i64> {
+    let now = telemetry::now_rfc3339();
+    tx.execute(
+        "INSERT INTO conversations (title, created_at, updated_at) VALUES (?1, ?2, ?2)",
+        params![title, now],
+    )?;
+    Ok(tx.last_insert_rowid())
+}
+
+pub fn exists(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT 1 FROM conversations WHERE id = ?1",
+        [id],
+        |_| Ok(()),
+    )
+    .optional()
+    .map(|found| found.is_some())
+}
+
+/// Adds a message; an answer starts as `generating` and is finished by [`finish`].
+pub fn add_message(
+    tx: &Transaction<'_>,
+    conversation: i64,
+    role: &str,
+    content: &str,
+    status: MessageStatus,
+) -> rusqlite::Result<i64> {
+    let now = telemetry::now_rfc3339();
+    let finished = (status != MessageStatus::Generating).then_some(now.as_str());
+    tx.execute(
+        "INSERT INTO messages (conversation_id, role, content, status, created_at, finished_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![conversation, role, content, status.as_str(), now, finished],
+    )?;
+    let id = tx.last_insert_rowid();
+    tx.execute(
+        "UPDATE conversations SET updated_at = ?2 WHERE id = ?1",
+        params![conversation, now],
+    )?;
+    Ok(id)
+}
+
+/// Records how an answer ended, with what was produced.
+pub fn finish(
+    tx: &Transaction<'_>,
+    message: i64,
+    content: &str,
+    status: MessageStatus,
+    mode: &str,
+    details: &serde_json::Value,
+) -> rusqlite::Result<()> {
+    tx.execute(
+        "UPDATE messages SET content = ?2, status = ?3, mode = ?4, details = ?5, finished_at = ?6
+         WHERE id = ?1",
+        params![
+            message,
+            content,
+            status.as_str(),
+            mode,
+            details.to_string(),
+            telemetry::now_rfc3339()
+        ],
+    )?;
+    Ok(())
+}
+
+/// Updates a message's details (such as what was sent to the model) without finishing it.
+pub fn set_details(
+    tx: &Transaction<'_>,
+    message: i64,
+    details: &serde_json::Value,
+) -> rusqlite::Result<()> {
+    tx.execute(
+        "UPDATE messages SET details = ?2 WHERE id = ?1",
+        params![message, details.to_string()],
+    )?;
+    Ok(())
+}
+
+/// Every conversation, most recently active first.
+pub fn list(conn: &Connection) -> rusqlite::Result<Vec<Conversation>> {
+    conn.prepare(
+        "SELECT c.id, c.title, c.created_at, c.updated_at,
+                (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id)
+         FROM conversations c ORDER BY c.updated_at DESC, c.id DESC",
+    )?
+    .query_map([], |row| {
+        Ok(Conversation {
+            id: row.get(0)?,
+            title: row.get(1)?,
+            created_at: row.get(2)?,
+            updated_at: row.get(3)?,
+            messages: row.get::<_, i64>(4)? as usize,
+        })
+    })?
+    .collect()
+}
+
+pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<Conversation>> {
+    Ok(list(conn)?.into_iter().find(|c| c.id == id))
+}
+
+/// A conversation's messages, oldest first.
+pub fn messages(conn: &Connection, conversation: i64) -> rusqlite::Result<Vec<Message>> {
+    conn.prepare(
+        "SELECT id, role, content, status, mode, details, created_at, finished_at
+         FROM messages WHERE conversation_id = ?1 ORDER BY id",
+    )?
+    .query_map([conversation], |row| {
+        let details: String = row.get(5)?;
+        Ok(Message {
+            id: row.get(0)?,
+            role: row.get(1)?,
+            content: row.get(2)?,
+            status: MessageStatus::parse(&row.get::<_, String>(3)?),
+            mode: row.get(4)?,
+            details: serde_json::from_str(&details).unwrap_or(serde_json::Value::Null),
+            created_at: row.get(6)?,
+            finished_at: row.get(7)?,
+        })
+    })?
+    .collect()
+}
