@@ -19,10 +19,10 @@ use std::time::{Duration, Instant};
 
 use kodiak::Kodiak;
 use kodiak::config::{Config, Settings};
-use kodiak::extract::{self, DocumentText, Limits};
 use kodiak::search::Mode;
 use kodiak::service::SearchOptions;
 use support::Samples;
+use support::corpus::{Rng, Vocabulary};
 
 const FILES: usize = 2_400;
 const MEAN_FILE_BYTES: usize = 46 * 1024;
@@ -398,73 +398,6 @@ fn queries(chunks: &[(i64, String)], rng: &mut Rng) -> Vec<Query> {
 }
 
 /// A small deterministic generator (xorshift64*): the corpus is the same on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-
-    fn chance(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
-    }
-}
-
-/// Words ranked by frequency: the sample documents' words first (real legal English), then
-/// made-up words, drawn with a Zipf-like law so that a few words are everywhere and most
-/// are rare, as in real text.
-struct Vocabulary {
-    words: Vec<String>,
-}
-
-impl Vocabulary {
-    fn new(rng: &mut Rng) -> Vocabulary {
-        let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/sample-docs");
-        let mut counts = std::collections::HashMap::<String, usize>::new();
-        for entry in std::fs::read_dir(&samples).expect("sample docs").flatten() {
-            let bytes = std::fs::read(entry.path()).expect("read sample");
-            if let Ok(extracted) = extract::extract(&bytes, &entry.path(), &Limits::default()) {
-                for word in DocumentText::new(&extracted)
-                    .text
-                    .split(|c: char| !c.is_alphabetic())
-                    .filter(|w| w.len() > 1)
-                {
-                    *counts.entry(word.to_lowercase()).or_default() += 1;
-                }
-            }
-        }
-        let mut words: Vec<(String, usize)> = counts.into_iter().collect();
-        words.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        let mut words: Vec<String> = words.into_iter().map(|(w, _)| w).collect();
-        const SYLLABLES: &[&str] = &[
-            "ar", "bel", "cor", "dan", "en", "fel", "gra", "hol", "in", "jor", "kan", "lum", "mar",
-            "nor", "ol", "pen", "quo", "ras", "sel", "tor", "ul", "ven", "wes", "yar",
-        ];
-        while words.len() < 60_000 {
-            let mut word = String::new();
-            for _ in 0..2 + rng.below(3) {
-                word.push_str(SYLLABLES[rng.below(SYLLABLES.len())]);
-            }
-            words.push(word);
-        }
-        Vocabulary { words }
-    }
-
-    /// A word of Zipf-like rank: log-uniform over the vocabulary.
-    fn word(&self, rng: &mut Rng) -> &str {
-        let u = rng.below(1 << 20) as f64 / (1 << 20) as f64;
-        let rank = (self.words.len() as f64).powf(u) as usize - 1;
-        &self.words[rank.min(self.words.len() - 1)]
-    }
-}
-
 /// Fake PII of every kind Kodiak detects, valid where validation applies.
 const PII: &[&str] = &[
     "Contact Mr Jonah Whitfield at jonah.whitfield@example.org or +1 (503) 555-0142.",

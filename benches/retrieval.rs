@@ -8,7 +8,9 @@
 //!   100,000 chunks, with the query's embedding and without it (vector given).
 //!   Goal: p50 under 20 ms including the query embedding at 100,000 chunks.
 //!
-//! For the latency corpora the chunk vectors are random unit vectors: exact search costs
+//! The text is generated with a Zipf-like vocabulary (`support::corpus`), and queries are
+//! 2-4 consecutive words of a stored chunk. For the latency corpora the chunk vectors are
+//! random unit vectors: exact search costs
 //! the same whatever the vectors hold, and embedding 100,000 real chunks would take half an
 //! hour. The query embedding is real.
 //!
@@ -37,9 +39,10 @@ use kodiak::search::{FusionWeights, Mode, SearchRequest, VectorIndex};
 use kodiak::service::SearchOptions;
 use kodiak::storage::vectors;
 use support::Samples;
+use support::corpus::{Rng, Vocabulary};
 
 const THREADS: usize = 2;
-const EMBED_CHUNKS: usize = 1_200;
+const EMBED_CHUNKS: usize = 600;
 const QUERIES: usize = 200;
 
 fn main() {
@@ -50,9 +53,10 @@ fn main() {
         model.display()
     );
     let mut rng = Rng(0x5eed_cafe);
-    embedding_throughput(&mut rng);
+    let vocabulary = Vocabulary::new(&mut rng);
+    embedding_throughput(&vocabulary, &mut rng);
     for chunks in [10_000, 100_000] {
-        hybrid_latency(chunks, &mut rng);
+        hybrid_latency(chunks, &vocabulary, &mut rng);
     }
 }
 
@@ -86,10 +90,10 @@ fn config(embedder: bool) -> Config {
     config
 }
 
-fn embedding_throughput(rng: &mut Rng) {
+fn embedding_throughput(vocabulary: &Vocabulary, rng: &mut Rng) {
     let work = tempfile::tempdir().expect("temp dir");
     let docs = work.path().join("docs");
-    write_corpus(&docs, EMBED_CHUNKS, rng);
+    write_corpus(&docs, EMBED_CHUNKS, vocabulary, rng);
     let kodiak = Kodiak::open(Settings::in_dir(work.path(), config(true))).expect("open");
     let timer = EmbedTimer::default();
     let report = kodiak.ingest(&[docs], &timer).expect("ingest");
@@ -221,10 +225,10 @@ fn bare_embedding_loop(model: &LlamaModel, texts: &[String]) -> Duration {
     started.elapsed()
 }
 
-fn hybrid_latency(target_chunks: usize, rng: &mut Rng) {
+fn hybrid_latency(target_chunks: usize, vocabulary: &Vocabulary, rng: &mut Rng) {
     let work = tempfile::tempdir().expect("temp dir");
     let docs = work.path().join("docs");
-    write_corpus(&docs, target_chunks, rng);
+    write_corpus(&docs, target_chunks, vocabulary, rng);
     let settings = Settings::in_dir(work.path(), config(false));
     let kodiak = Kodiak::open(settings).expect("open");
     kodiak.ingest(&[docs], &Silent).expect("ingest");
@@ -233,14 +237,18 @@ fn hybrid_latency(target_chunks: usize, rng: &mut Rng) {
     // Random unit vectors for every chunk, stored as the default embedder's.
     let kodiak = Kodiak::open(Settings::in_dir(work.path(), config(true))).expect("open");
     let identity = kodiak.embedder().unwrap().unwrap().identity().clone();
-    let ids: Vec<i64> = {
+    let (ids, texts): (Vec<i64>, Vec<String>) = {
         let conn = kodiak.database().conn().unwrap();
-        let mut statement = conn.prepare("SELECT id FROM chunks ORDER BY id").unwrap();
+        let mut statement = conn
+            .prepare("SELECT id, text FROM chunks ORDER BY id")
+            .unwrap();
         statement
-            .query_map([], |r| r.get(0))
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
             .unwrap()
-            .collect::<Result<_, _>>()
+            .collect::<Result<Vec<(i64, String)>, _>>()
             .unwrap()
+            .into_iter()
+            .unzip()
     };
     let embedder_id = kodiak
         .database()
@@ -248,14 +256,16 @@ fn hybrid_latency(target_chunks: usize, rng: &mut Rng) {
             let id = vectors::embedder_id(tx, &identity.file_name, &identity.sha256, 384)?;
             for page in ids.chunks(5_000) {
                 let batch: Vec<(i64, Vec<f32>)> =
-                    page.iter().map(|&c| (c, rng.unit_vector(384))).collect();
+                    page.iter().map(|&c| (c, unit_vector(rng, 384))).collect();
                 vectors::store(tx, id, &batch)?;
             }
             Ok::<_, kodiak::storage::StorageError>(id)
         })
         .unwrap();
 
-    let queries: Vec<String> = (0..QUERIES).map(|_| rng.query()).collect();
+    let queries: Vec<String> = (0..QUERIES)
+        .map(|_| query(&texts[rng.below(texts.len())], rng))
+        .collect();
     let hybrid = SearchOptions {
         mode: Some(Mode::Hybrid),
         limit: 10,
@@ -328,7 +338,7 @@ fn hybrid_latency(target_chunks: usize, rng: &mut Rng) {
 }
 
 /// Writes text files that chunk into about `chunks` chunks of about 1,000 characters.
-fn write_corpus(dir: &Path, chunks: usize, rng: &mut Rng) {
+fn write_corpus(dir: &Path, chunks: usize, vocabulary: &Vocabulary, rng: &mut Rng) {
     std::fs::create_dir_all(dir).unwrap();
     const CHUNKS_PER_FILE: usize = 25;
     for file in 0..chunks.div_ceil(CHUNKS_PER_FILE) {
@@ -337,7 +347,7 @@ fn write_corpus(dir: &Path, chunks: usize, rng: &mut Rng) {
             // A paragraph of about 900 characters; chunks break between paragraphs.
             let mut paragraph = String::new();
             while paragraph.len() < 900 {
-                paragraph.push_str(&rng.sentence());
+                paragraph.push_str(&sentence(vocabulary, rng));
                 paragraph.push(' ');
             }
             text.push_str(paragraph.trim_end());
@@ -347,120 +357,42 @@ fn write_corpus(dir: &Path, chunks: usize, rng: &mut Rng) {
     }
 }
 
-/// A small deterministic generator (xorshift), so every run sees the same corpus.
-struct Rng(u64);
-
-const WORDS: &[&str] = &[
-    "tenant",
-    "landlord",
-    "lease",
-    "notice",
-    "deposit",
-    "payment",
-    "invoice",
-    "contract",
-    "termination",
-    "liability",
-    "indemnity",
-    "warranty",
-    "audit",
-    "compliance",
-    "policy",
-    "employee",
-    "employer",
-    "salary",
-    "bonus",
-    "holiday",
-    "confidential",
-    "information",
-    "processor",
-    "controller",
-    "data",
-    "breach",
-    "report",
-    "meeting",
-    "board",
-    "approval",
-    "budget",
-    "quarter",
-    "revenue",
-    "expense",
-    "supplier",
-    "customer",
-    "delivery",
-    "schedule",
-    "premises",
-    "insurance",
-    "claim",
-    "dispute",
-    "court",
-    "arbitration",
-    "clause",
-    "schedule",
-    "amendment",
-    "renewal",
-    "period",
-    "days",
-    "months",
-    "written",
-    "consent",
-    "party",
-    "parties",
-    "shall",
-    "must",
-    "may",
-    "within",
-    "after",
-    "before",
-    "under",
-    "pursuant",
-    "agreement",
-];
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn word(&mut self) -> &'static str {
-        WORDS[(self.next() % WORDS.len() as u64) as usize]
-    }
-
-    fn sentence(&mut self) -> String {
-        let mut s = String::new();
-        let words = 8 + self.next() % 12;
-        for i in 0..words {
-            let w = self.word();
-            if i == 0 {
-                let mut c = w.chars();
-                if let Some(first) = c.next() {
-                    s.extend(first.to_uppercase());
-                    s.push_str(c.as_str());
-                }
-            } else {
-                let _ = write!(s, " {w}");
+/// A sentence of 8 to 20 words of Zipf-like rank.
+fn sentence(vocabulary: &Vocabulary, rng: &mut Rng) -> String {
+    let words = 8 + rng.below(13);
+    let mut s = String::new();
+    for i in 0..words {
+        let word = vocabulary.word(rng);
+        if i == 0 {
+            let mut chars = word.chars();
+            if let Some(first) = chars.next() {
+                s.extend(first.to_uppercase());
+                s.push_str(chars.as_str());
             }
+        } else {
+            let _ = write!(s, " {word}");
         }
-        s.push('.');
-        s
     }
+    s.push('.');
+    s
+}
 
-    fn query(&mut self) -> String {
-        let words = 2 + self.next() % 4;
-        (0..words)
-            .map(|_| self.word())
-            .collect::<Vec<_>>()
-            .join(" ")
-    }
+/// A query of 2 to 4 words taken in order from a stored chunk, as a reviewer recalls a
+/// passage.
+fn query(chunk: &str, rng: &mut Rng) -> String {
+    let words: Vec<&str> = chunk
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let length = 2 + rng.below(3);
+    let start = rng.below(words.len().saturating_sub(length).max(1));
+    words[start..(start + length).min(words.len())].join(" ")
+}
 
-    fn unit_vector(&mut self, dimensions: usize) -> Vec<f32> {
-        let v: Vec<f32> = (0..dimensions)
-            .map(|_| (self.next() % 2_000) as f32 / 1_000.0 - 1.0)
-            .collect();
-        let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
-        v.into_iter().map(|x| x / norm).collect()
-    }
+fn unit_vector(rng: &mut Rng, dimensions: usize) -> Vec<f32> {
+    let v: Vec<f32> = (0..dimensions)
+        .map(|_| rng.below(2_000) as f32 / 1_000.0 - 1.0)
+        .collect();
+    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    v.into_iter().map(|x| x / norm).collect()
 }

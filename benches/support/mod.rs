@@ -1,6 +1,8 @@
 //! Timing helpers shared by Kodiak's benchmarks: they print figures, they never assert.
 #![allow(dead_code)]
 
+pub mod corpus;
+
 use std::time::{Duration, Instant};
 
 /// Megabytes of 10^6 bytes, the unit the performance goals are stated in.

@@ -150,7 +150,7 @@ impl VectorIndex {
     }
 
     /// The `limit` chunks most similar to `query`, best first; only chunks of `scope`'s
-    /// documents when it is given.
+    /// documents when it is given. A panic in a scanning thread loses its part only.
     pub fn search(
         &self,
         query: &[f32],
@@ -160,21 +160,33 @@ impl VectorIndex {
         if query.len() != self.dimensions || limit == 0 {
             return Vec::new();
         }
-        let mut scored: Vec<(f32, usize)> = self
-            .matrix
-            .chunks_exact(self.dimensions)
-            .enumerate()
-            .filter(|(row, _)| scope.is_none_or(|s| s.contains(&self.document_ids[*row])))
-            .map(|(row, vector)| (dot(query, vector), row))
-            .collect();
-        let by_score = |a: &(f32, usize), b: &(f32, usize)| b.0.total_cmp(&a.0);
-        if scored.len() > limit {
-            scored.select_nth_unstable_by(limit - 1, by_score);
-            scored.truncate(limit);
-        }
-        scored.sort_unstable_by(by_score);
-        scored
-            .into_iter()
+        // Scanning is bound by memory bandwidth: large matrices are split across cores.
+        let rows = self.chunk_ids.len();
+        let parts = if rows >= PARALLEL_ROWS {
+            std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_SCAN_THREADS))
+        } else {
+            1
+        };
+        let per_part = rows.div_ceil(parts.max(1)).max(1);
+        let mut best: Vec<(f32, usize)> = if parts > 1 {
+            std::thread::scope(|threads| {
+                let handles: Vec<_> = (0..rows)
+                    .step_by(per_part)
+                    .map(|start| {
+                        let end = (start + per_part).min(rows);
+                        threads.spawn(move || self.top_in(query, start..end, limit, scope))
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .flat_map(|h| h.join().unwrap_or_default())
+                    .collect()
+            })
+        } else {
+            self.top_in(query, 0..rows, limit, scope)
+        };
+        top(&mut best, limit);
+        best.into_iter()
             .map(|(score, row)| VectorHit {
                 chunk_id: self.chunk_ids[row],
                 document_id: self.document_ids[row],
@@ -182,6 +194,46 @@ impl VectorIndex {
             })
             .collect()
     }
+
+    /// The best `limit` rows of `range`, unsorted.
+    fn top_in(
+        &self,
+        query: &[f32],
+        range: std::ops::Range<usize>,
+        limit: usize,
+        scope: Option<&HashSet<i64>>,
+    ) -> Vec<(f32, usize)> {
+        let d = self.dimensions;
+        let mut scored: Vec<(f32, usize)> = self.matrix[range.start * d..range.end * d]
+            .chunks_exact(d)
+            .zip(range)
+            .filter(|(_, row)| scope.is_none_or(|s| s.contains(&self.document_ids[*row])))
+            .map(|(vector, row)| (dot(query, vector), row))
+            .collect();
+        if scored.len() > limit {
+            scored.select_nth_unstable_by(limit - 1, by_score);
+            scored.truncate(limit);
+        }
+        scored
+    }
+}
+
+/// Rows at which a search is split across cores; below, threads cost more than they save.
+const PARALLEL_ROWS: usize = 32_768;
+const MAX_SCAN_THREADS: usize = 4;
+
+/// Best score first; equal scores in row order, so a split scan ranks as a whole one.
+fn by_score(a: &(f32, usize), b: &(f32, usize)) -> std::cmp::Ordering {
+    b.0.total_cmp(&a.0).then(a.1.cmp(&b.1))
+}
+
+/// Keeps the best `limit` of `scored`, best first.
+fn top(scored: &mut Vec<(f32, usize)>, limit: usize) {
+    if scored.len() > limit {
+        scored.select_nth_unstable_by(limit - 1, by_score);
+        scored.truncate(limit);
+    }
+    scored.sort_unstable_by(by_score);
 }
 
 /// Dot product in eight independent lanes, so the compiler can use SIMD registers (a plain
@@ -206,6 +258,48 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn index(rows: usize, dimensions: usize) -> VectorIndex {
+        let mut index = VectorIndex {
+            embedder_id: 1,
+            dimensions,
+            chunk_ids: Vec::new(),
+            document_ids: Vec::new(),
+            matrix: Vec::new(),
+            row_of_chunk: HashMap::new(),
+            batch: 0,
+            change: 0,
+        };
+        for row in 0..rows {
+            let vector: Vec<f32> = (0..dimensions)
+                .map(|i| ((row * 31 + i * 7) % 97) as f32 / 97.0 - 0.5)
+                .collect();
+            index.put(StoredVector {
+                chunk_id: row as i64 + 100,
+                document_id: row as i64 % 50,
+                vector,
+            });
+        }
+        index
+    }
+
+    #[test]
+    fn a_split_scan_finds_what_a_whole_scan_finds() {
+        let index = index(PARALLEL_ROWS + 1_001, 16);
+        let query: Vec<f32> = (0..16).map(|i| (i as f32 * 0.3).sin()).collect();
+        let split = index.search(&query, 25, None);
+        let whole = index.top_in(&query, 0..index.len(), 25, None);
+        let mut whole = whole;
+        top(&mut whole, 25);
+        let whole: Vec<i64> = whole.iter().map(|(_, row)| index.chunk_ids[*row]).collect();
+        assert_eq!(split.iter().map(|h| h.chunk_id).collect::<Vec<_>>(), whole);
+        assert!(split.windows(2).all(|w| w[0].score >= w[1].score));
+        // Scoped to some documents, only their chunks come back.
+        let docs: HashSet<i64> = [3, 7].into();
+        let scoped = index.search(&query, 10, Some(&docs));
+        assert_eq!(scoped.len(), 10);
+        assert!(scoped.iter().all(|h| docs.contains(&h.document_id)));
+    }
 
     #[test]
     fn dot_matches_the_plain_sum() {
