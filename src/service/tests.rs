@@ -89,7 +89,9 @@ fn hybrid_finds_a_paraphrase_that_bm25_ranks_low() {
     let mut config = Config::default();
     config.retrieval.candidates = 5;
     let kodiak = open(&f, config);
-    let report = kodiak.ingest(&[f.docs.clone()], &Silent).unwrap();
+    let report = kodiak
+        .ingest(std::slice::from_ref(&f.docs), &Silent)
+        .unwrap();
     assert_eq!(report.chunks_embedded, files.len());
     let question = "When does the tenant have to pay the rent?";
     let search = |mode| {
@@ -147,7 +149,9 @@ fn vectors_follow_removal_and_a_new_embedder_is_detected_and_reembedded() {
         ),
     ]);
     let kodiak = open(&f, Config::default());
-    kodiak.ingest(&[f.docs.clone()], &Silent).unwrap();
+    kodiak
+        .ingest(std::slice::from_ref(&f.docs), &Silent)
+        .unwrap();
     let vector = |k: &Kodiak| {
         k.search(
             "Is smoking allowed?",
@@ -201,7 +205,9 @@ fn the_model_sees_placeholders_and_the_reviewer_sees_the_values() {
     // The greedy base model copies the question back, placeholder and all.
     config.generator.system_prompt = "Repeat the passage word for word.".into();
     let kodiak = open(&f, config);
-    kodiak.ingest(&[f.docs.clone()], &Silent).unwrap();
+    kodiak
+        .ingest(std::slice::from_ref(&f.docs), &Silent)
+        .unwrap();
     let mut shown = String::new();
     let options = AskOptions {
         question: "Where do billing questions go? Copy jane.roe@example.com if it is the address."
