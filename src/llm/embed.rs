@@ -55,10 +55,12 @@ impl Embedder {
         // are small enough to hash at start).
         let sha256 = match file.sha256 {
             Some(sum) => sum,
-            None => super::model_file::sha256_of(path).map_err(|e| LlmError::ModelFile {
-                path: path.to_owned(),
-                reason: format!("cannot read it: {e}"),
-            })?,
+            None => {
+                super::model_file::sha256_remembered(path).map_err(|e| LlmError::ModelFile {
+                    path: path.to_owned(),
+                    reason: format!("cannot read it: {e}"),
+                })?
+            }
         };
         let file_name = path
             .file_name()

@@ -100,7 +100,7 @@ pub fn check_model_file(path: &Path) -> Result<ModelFile, LlmError> {
     }
     let sha256 = match DefaultModel::named(path) {
         Some(default) => {
-            let sum = sha256_of(path).map_err(|e| fail(format!("cannot read it: {e}")))?;
+            let sum = sha256_remembered(path).map_err(|e| fail(format!("cannot read it: {e}")))?;
             if sum != default.sha256() {
                 return Err(fail(format!(
                     "checksum {sum} is not the published {}; the file is damaged{}",
@@ -117,6 +117,35 @@ pub fn check_model_file(path: &Path) -> Result<ModelFile, LlmError> {
         size: metadata.len(),
         sha256,
     })
+}
+
+/// The file's SHA-256, remembered beside it in `NAME.sha256` with the size and modification
+/// time it was computed for: hashing a model takes seconds, and every command that loads it
+/// would pay them. A file changed since (new size or time) is hashed again. The note is
+/// best effort: a folder that cannot be written only means hashing every time.
+pub fn sha256_remembered(path: &Path) -> std::io::Result<String> {
+    let metadata = std::fs::metadata(path)?;
+    let modified = metadata
+        .modified()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let stamp = format!("{} {modified}", metadata.len());
+    let mut note = path.as_os_str().to_owned();
+    note.push(".sha256");
+    let note = PathBuf::from(note);
+    if let Ok(text) = std::fs::read_to_string(&note)
+        && let Some((noted, sum)) = text.trim().rsplit_once(' ')
+        && noted == stamp
+        && sum.len() == 64
+        && sum.bytes().all(|b| b.is_ascii_hexdigit())
+    {
+        return Ok(sum.to_owned());
+    }
+    let sum = sha256_of(path)?;
+    if let Err(e) = crate::files::write_atomic(&note, format!("{stamp} {sum}\n").as_bytes()) {
+        tracing::debug!(error = %e, "cannot remember the model's checksum");
+    }
+    Ok(sum)
 }
 
 /// The SHA-256 of a file, in lower-case hex.
@@ -144,6 +173,28 @@ pub fn sha256_of(path: &Path) -> std::io::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn checksums_are_remembered_until_the_file_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let model = dir.path().join("m.gguf");
+        std::fs::write(&model, b"GGUF first version").unwrap();
+        let first = sha256_remembered(&model).unwrap();
+        assert_eq!(first, sha256_of(&model).unwrap());
+        let note = dir.path().join("m.gguf.sha256");
+        let text = std::fs::read_to_string(&note).unwrap();
+        assert!(text.trim_end().ends_with(&first));
+        // The note is what is read while the file is unchanged.
+        let (stamp, _) = text.trim().rsplit_once(' ').unwrap();
+        let pretend = "ab".repeat(32);
+        std::fs::write(&note, format!("{stamp} {pretend}\n")).unwrap();
+        assert_eq!(sha256_remembered(&model).unwrap(), pretend);
+        // Changed content (and size) is hashed again.
+        std::fs::write(&model, b"GGUF second, longer version").unwrap();
+        let second = sha256_remembered(&model).unwrap();
+        assert_eq!(second, sha256_of(&model).unwrap());
+        assert_ne!(second, first);
+    }
 
     #[test]
     fn bad_model_files_are_named_with_what_to_do() {
