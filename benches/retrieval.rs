@@ -112,35 +112,17 @@ fn embedding_throughput(vocabulary: &Vocabulary, rng: &mut Rng) {
     let path = DefaultModel::MiniLm.path();
     let backend = kodiak::llm::backend().unwrap();
     let model = LlamaModel::load_from_file(backend, &path, &LlamaModelParams::default()).unwrap();
-    let tokens: usize = texts
-        .iter()
-        .map(|t| {
-            model
-                .vocab()
-                .tokenize(t.as_bytes(), true, false)
-                .len()
-                .min(512)
-        })
-        .sum();
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let tokens = embedded_tokens(&model, &refs);
     let bare = bare_embedding_loop(&model, &texts);
 
     let embedder = Embedder::load(&path).unwrap();
     let mut session = embedder.session(THREADS).unwrap();
-    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let started = Instant::now();
     session.embed(&refs).unwrap();
     let batched = started.elapsed();
     let sample = &refs[..200.min(refs.len())];
-    let sample_tokens: usize = sample
-        .iter()
-        .map(|t| {
-            model
-                .vocab()
-                .tokenize(t.as_bytes(), true, false)
-                .len()
-                .min(512)
-        })
-        .sum();
+    let sample_tokens = embedded_tokens(&model, sample);
     let started = Instant::now();
     for text in sample {
         session.embed(&[text]).unwrap();
@@ -180,6 +162,20 @@ fn embedding_throughput(vocabulary: &Vocabulary, rng: &mut Rng) {
         rate(sample_tokens, sample_batched),
         single.as_secs_f64() / sample_batched.as_secs_f64()
     );
+}
+
+/// Tokens the embedder reads for `texts` (each cut at the model's 512).
+fn embedded_tokens(model: &LlamaModel, texts: &[&str]) -> usize {
+    texts
+        .iter()
+        .map(|t| {
+            model
+                .vocab()
+                .tokenize(t.as_bytes(), true, false)
+                .len()
+                .min(512)
+        })
+        .sum()
 }
 
 /// The plainest batched embedding loop llama-cpp-2 allows: texts packed into batches of at

@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use crate::llm::prompt::Dropped;
 use crate::llm::{Finish, GenerationStats};
+use crate::search::Hit;
 
 /// `[2]`, `[1, 3]`, `[1][2]` (each bracket on its own).
 static MARKER: LazyLock<Option<Regex>> =
@@ -37,22 +38,14 @@ impl AnswerMode {
     }
 }
 
-/// A passage given to the model (or shown, in extractive mode), numbered from 1.
+/// A passage given to the model (or shown, in extractive mode), numbered from 1: the
+/// search hit it came from, with the chunk's text.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Source {
     pub n: usize,
-    pub doc_id: i64,
-    pub chunk_id: i64,
-    pub path: String,
-    pub title: String,
-    pub page: usize,
-    pub char_start: usize,
-    pub char_end: usize,
-    pub snippet: String,
-    pub bm25_rank: Option<usize>,
-    pub vector_rank: Option<usize>,
-    pub fused_score: f32,
-    /// The chunk's text (not serialized: the quote and snippet carry what is needed).
+    #[serde(flatten)]
+    pub hit: Hit,
+    /// Not serialized: the quote and snippet carry what is needed.
     #[serde(skip)]
     pub text: String,
 }
@@ -126,15 +119,16 @@ pub fn cite(answer: &str, sources: &[Source]) -> (Vec<Citation>, Vec<usize>) {
 
 /// A citation of `source` quoting the sentence that shares most words with `claim`.
 pub fn citation(source: &Source, claim: &str) -> Citation {
+    let hit = &source.hit;
     Citation {
         n: source.n,
-        doc_id: source.doc_id,
-        chunk_id: source.chunk_id,
-        path: source.path.clone(),
-        title: source.title.clone(),
-        page: source.page,
-        char_start: source.char_start,
-        char_end: source.char_end,
+        doc_id: hit.doc_id,
+        chunk_id: hit.chunk_id,
+        path: hit.path.clone(),
+        title: hit.title.clone(),
+        page: hit.page,
+        char_start: hit.char_start,
+        char_end: hit.char_end,
         quote: best_quote(&source.text, claim).to_owned(),
     }
 }
@@ -201,15 +195,11 @@ pub fn extractive_text(question: &str, sources: &[Source], reason: &str) -> Stri
         return out;
     }
     for source in sources {
-        let title = if source.title.is_empty() {
-            &source.path
-        } else {
-            &source.title
-        };
         out.push_str(&format!(
-            "\n[{}] {title}, page {}: \"{}\"",
+            "\n[{}] {}, page {}: \"{}\"",
             source.n,
-            source.page,
+            source.hit.label(),
+            source.hit.page,
             best_quote(&source.text, question)
         ));
     }
@@ -223,17 +213,20 @@ mod tests {
     fn source(n: usize, text: &str) -> Source {
         Source {
             n,
-            doc_id: n as i64,
-            chunk_id: 10 + n as i64,
-            path: format!("/docs/{n}.txt"),
-            title: format!("Doc {n}"),
-            page: 1,
-            char_start: 0,
-            char_end: text.chars().count(),
-            snippet: String::new(),
-            bm25_rank: Some(n),
-            vector_rank: None,
-            fused_score: 0.0,
+            hit: Hit {
+                doc_id: n as i64,
+                chunk_id: 10 + n as i64,
+                path: format!("/docs/{n}.txt"),
+                title: format!("Doc {n}"),
+                page: 1,
+                char_start: 0,
+                char_end: text.chars().count(),
+                score: 0.0,
+                bm25_rank: Some(n),
+                vector_rank: None,
+                fused_score: 0.0,
+                snippet: String::new(),
+            },
             text: text.into(),
         }
     }

@@ -59,19 +59,15 @@ fn print_sources(answer: &Answer) {
         println!("\nSources:");
     }
     for source in &answer.sources {
-        let title = if source.title.is_empty() {
-            &source.path
-        } else {
-            &source.title
-        };
         let cited = answer.citations.iter().any(|c| c.n == source.n);
         println!(
-            "[{}] {title}, page {}{}",
+            "[{}] {}, page {}{}",
             source.n,
-            source.page,
+            source.hit.label(),
+            source.hit.page,
             if cited { "" } else { " (not cited)" }
         );
-        println!("    {}", source.snippet.replace("**", ""));
+        println!("    {}", source.hit.snippet.replace("**", ""));
     }
     let stats = &answer.stats;
     if answer.mode == AnswerMode::Generated {

@@ -33,11 +33,7 @@ pub(super) fn run(
     }
     let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     for (rank, hit) in hits.iter().enumerate() {
-        let title = if hit.title.is_empty() {
-            &hit.path
-        } else {
-            &hit.title
-        };
+        let title = hit.label();
         println!(
             "{}. {title} (page {}, {} {:.3}{}, doc {} chunk {})",
             rank + 1,

@@ -132,6 +132,17 @@ pub struct Hit {
     pub snippet: String,
 }
 
+impl Hit {
+    /// What to call the hit's document: its title, else its path.
+    pub fn label(&self) -> &str {
+        if self.title.is_empty() {
+            &self.path
+        } else {
+            &self.title
+        }
+    }
+}
+
 /// A chunk BM25 ranked, before its snippet is cut.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RankedChunk {

@@ -41,7 +41,13 @@ impl VectorIndex {
         embedder_id: i64,
         dimensions: usize,
     ) -> rusqlite::Result<VectorIndex> {
-        let mut index = VectorIndex {
+        let mut index = VectorIndex::empty(embedder_id, dimensions);
+        index.sync(conn)?;
+        Ok(index)
+    }
+
+    fn empty(embedder_id: i64, dimensions: usize) -> VectorIndex {
+        VectorIndex {
             embedder_id,
             dimensions,
             chunk_ids: Vec::new(),
@@ -50,9 +56,7 @@ impl VectorIndex {
             row_of_chunk: HashMap::new(),
             batch: 0,
             change: 0,
-        };
-        index.sync(conn)?;
-        Ok(index)
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -260,16 +264,7 @@ mod tests {
     use super::*;
 
     fn index(rows: usize, dimensions: usize) -> VectorIndex {
-        let mut index = VectorIndex {
-            embedder_id: 1,
-            dimensions,
-            chunk_ids: Vec::new(),
-            document_ids: Vec::new(),
-            matrix: Vec::new(),
-            row_of_chunk: HashMap::new(),
-            batch: 0,
-            change: 0,
-        };
+        let mut index = VectorIndex::empty(1, dimensions);
         for row in 0..rows {
             let vector: Vec<f32> = (0..dimensions)
                 .map(|i| ((row * 31 + i * 7) % 97) as f32 / 97.0 - 0.5)

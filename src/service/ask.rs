@@ -289,17 +289,7 @@ impl Kodiak {
             };
             sources.push(Source {
                 n: sources.len() + 1,
-                doc_id: hit.doc_id,
-                chunk_id: hit.chunk_id,
-                path: hit.path.clone(),
-                title: hit.title.clone(),
-                page: hit.page,
-                char_start: hit.char_start,
-                char_end: hit.char_end,
-                snippet: hit.snippet.clone(),
-                bm25_rank: hit.bm25_rank,
-                vector_rank: hit.vector_rank,
-                fused_score: hit.fused_score,
+                hit: hit.clone(),
                 text: chunk.text,
             });
         }
@@ -318,39 +308,29 @@ impl Kodiak {
         let redact = self.settings.config.pii.redact_for_llm;
         let (exchanges, earlier) = replay(history);
         let mut mask = PromptMask::with_originals(earlier);
-        let detector = Detector::new(&self.settings.config.pii)
-            .map_err(|e| ServiceError::Embedder(e.to_string()))?;
         let conn = self.db.conn()?;
         let mut passages = Vec::with_capacity(answer.sources.len());
         for source in &answer.sources {
             let text = if redact {
-                let pii = documents::pii_in_range(
-                    &conn,
-                    source.doc_id,
-                    source.char_start,
-                    source.char_end,
-                )?;
+                let hit = &source.hit;
+                let pii = documents::pii_in_range(&conn, hit.doc_id, hit.char_start, hit.char_end)?;
                 mask.mask(
                     &source.text,
-                    &chunk_spans(&source.text, source.char_start, &pii),
+                    &chunk_spans(&source.text, hit.char_start, &pii),
                 )
             } else {
                 source.text.clone()
             };
             passages.push(Passage {
                 number: source.n,
-                title: if source.title.is_empty() {
-                    source.path.clone()
-                } else {
-                    source.title.clone()
-                },
-                page: source.page,
+                title: source.hit.label().to_owned(),
+                page: source.hit.page,
                 text,
             });
         }
         drop(conn);
         let masked_question = if redact {
-            let spans: Vec<MaskSpan> = detector
+            let spans: Vec<MaskSpan> = Detector::new(&self.settings.config.pii)?
                 .scan(question)
                 .into_iter()
                 .map(|f| MaskSpan {

@@ -49,6 +49,8 @@ pub enum ServiceError {
     SearchPaused { failures: u32, retry_in_secs: f64 },
     #[error("the question is empty")]
     EmptyQuestion,
+    #[error(transparent)]
+    Pii(#[from] crate::pii::PiiError),
 }
 
 impl From<rusqlite::Error> for ServiceError {

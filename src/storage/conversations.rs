@@ -147,20 +147,29 @@ pub fn list(conn: &Connection) -> rusqlite::Result<Vec<Conversation>> {
                 (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id)
          FROM conversations c ORDER BY c.updated_at DESC, c.id DESC",
     )?
-    .query_map([], |row| {
-        Ok(Conversation {
-            id: row.get(0)?,
-            title: row.get(1)?,
-            created_at: row.get(2)?,
-            updated_at: row.get(3)?,
-            messages: row.get::<_, i64>(4)? as usize,
-        })
-    })?
+    .query_map([], conversation)?
     .collect()
 }
 
 pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<Conversation>> {
-    Ok(list(conn)?.into_iter().find(|c| c.id == id))
+    conn.query_row(
+        "SELECT c.id, c.title, c.created_at, c.updated_at,
+                (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id)
+         FROM conversations c WHERE c.id = ?1",
+        [id],
+        conversation,
+    )
+    .optional()
+}
+
+fn conversation(row: &rusqlite::Row<'_>) -> rusqlite::Result<Conversation> {
+    Ok(Conversation {
+        id: row.get(0)?,
+        title: row.get(1)?,
+        created_at: row.get(2)?,
+        updated_at: row.get(3)?,
+        messages: row.get::<_, i64>(4)? as usize,
+    })
 }
 
 /// A conversation's messages, oldest first.
