@@ -1,5 +1,5 @@
 # Kodiak's two everyday commands, on a fresh Debian/Ubuntu machine with a Rust toolchain:
-#   make run    set up, build, and open Kodiak on the sample documents
+#   make run    set up, build, ingest the sample documents and open the terminal UI
 #   make test   set up, then check formatting and lints and run every test
 SHELL := /bin/bash
 CARGO ?= cargo
@@ -17,12 +17,11 @@ models:
 build: setup
 	$(CARGO) build --release --locked
 
-# Ingesting again is cheap: unchanged files are recognised by path and checksum.
+# Ingesting again is cheap: unchanged files are recognised by path and checksum. Then the
+# terminal UI opens on the demo data (q quits).
 run: build
 	$(CARGO) run --release --locked --quiet -- --data-dir "$(KODIAK_DEMO_DIR)" ingest assets/sample-docs
-	$(CARGO) run --release --locked --quiet -- --data-dir "$(KODIAK_DEMO_DIR)" health
-	$(CARGO) run --release --locked --quiet -- --data-dir "$(KODIAK_DEMO_DIR)" search --limit 3 '"security deposit"'
-	$(CARGO) run --release --locked --quiet -- --data-dir "$(KODIAK_DEMO_DIR)" ask --k 3 'When is the security deposit returned?'
+	$(CARGO) run --release --locked --quiet -- --data-dir "$(KODIAK_DEMO_DIR)"
 
 test: setup
 	$(CARGO) fmt --all -- --check

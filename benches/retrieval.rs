@@ -52,11 +52,21 @@ fn main() {
         "{} is missing: run scripts/fetch-models",
         model.display()
     );
+    // `cargo bench --bench retrieval -- latency` runs only the sections named.
+    let only: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let wanted = |section: &str| only.is_empty() || only.iter().any(|o| section.contains(o));
     let mut rng = Rng(0x5eed_cafe);
     let vocabulary = Vocabulary::new(&mut rng);
-    embedding_throughput(&vocabulary, &mut rng);
-    for chunks in [10_000, 100_000] {
-        hybrid_latency(chunks, &vocabulary, &mut rng);
+    if wanted("embedding") {
+        embedding_throughput(&vocabulary, &mut rng);
+    }
+    if wanted("latency") {
+        for chunks in [10_000, 100_000] {
+            hybrid_latency(chunks, &vocabulary, &mut rng);
+        }
     }
 }
 
@@ -290,7 +300,11 @@ fn hybrid_latency(target_chunks: usize, vocabulary: &Vocabulary, rng: &mut Rng) 
     let mut with_embedding = Vec::new();
     let mut without_embedding = Vec::new();
     let mut vector_only = Vec::new();
+    let mut embedding_only = Vec::new();
     for (q, v) in queries.iter().zip(&query_vectors) {
+        let started = Instant::now();
+        std::hint::black_box(embedder.embed(vec![q.clone()]).unwrap());
+        embedding_only.push(started.elapsed());
         let started = Instant::now();
         std::hint::black_box(kodiak.search(q, &hybrid).unwrap());
         with_embedding.push(started.elapsed());
@@ -325,6 +339,7 @@ fn hybrid_latency(target_chunks: usize, vocabulary: &Vocabulary, rng: &mut Rng) 
     let goal = (ids.len() >= 100_000).then_some(Duration::from_millis(20));
     Samples::from_durations("with query embedding", with_embedding).report(goal);
     Samples::from_durations("query vector given", without_embedding).report(None);
+    Samples::from_durations("query embedding alone", embedding_only).report(None);
     let exact = Samples::from_durations("exact vector top-50 alone", vector_only);
     exact.report(None);
     println!(

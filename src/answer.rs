@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use regex::Regex;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::llm::prompt::Dropped;
 use crate::llm::{Finish, GenerationStats};
@@ -51,7 +51,7 @@ pub struct Source {
 }
 
 /// A passage the answer cites, with the sentence of it that best supports the answer.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Citation {
     pub n: usize,
     pub doc_id: i64,

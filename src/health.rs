@@ -63,7 +63,21 @@ pub struct Components {
     pub embedder: Option<ModelHealth>,
     pub breakers: Vec<BreakerStatus>,
     pub rate_limit: Option<RateUsage>,
+    pub resources: ResourcesHealth,
 }
+
+/// The process's memory and the room left for the data directory.
+#[derive(Debug, Clone, Serialize)]
+pub struct ResourcesHealth {
+    /// False when the data directory's disk is nearly full: ingest and answers then fail.
+    pub ok: bool,
+    /// Resident memory of this process.
+    pub rss_bytes: Option<u64>,
+    pub data_dir_free_bytes: Option<u64>,
+}
+
+/// Below this much free space the data directory's disk counts as nearly full.
+const LOW_DISK_BYTES: u64 = 100 * 1024 * 1024;
 
 /// A local model: generator or embedder.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -154,6 +168,7 @@ impl Components {
         } else if !self.search_index.ok
             || !self.logs.ok
             || !self.crash_reports.ok
+            || !self.resources.ok
             || model_failed
             || breaker_open
         {
@@ -180,6 +195,7 @@ pub fn check(
         embedder: None,
         breakers: Vec::new(),
         rate_limit: None,
+        resources: check_resources(settings),
     };
     HealthReport {
         status: components.status(),
@@ -305,5 +321,218 @@ fn check_crash_reports(settings: &Settings) -> CrashReportsHealth {
             directory,
             error: Some(e.to_string()),
         },
+    }
+}
+
+fn check_resources(settings: &Settings) -> ResourcesHealth {
+    let free = free_bytes(&settings.paths.data_dir);
+    ResourcesHealth {
+        ok: free.is_none_or(|f| f >= LOW_DISK_BYTES),
+        rss_bytes: resident_bytes(),
+        data_dir_free_bytes: free,
+    }
+}
+
+/// Resident set size, from `/proc/self/statm` (Linux); None elsewhere.
+fn resident_bytes() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    // SAFETY: sysconf has no preconditions.
+    let page_size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    Some(pages * u64::try_from(page_size).ok()?)
+}
+
+/// Space available to this user on the disk holding `dir`.
+// The field types differ between platforms (u32 on some, u64 here).
+#[allow(clippy::useless_conversion)]
+fn free_bytes(dir: &std::path::Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+    let mut stats = std::mem::MaybeUninit::<libc::statvfs>::uninit();
+    // SAFETY: `path` is a valid C string and `stats` a writable statvfs.
+    let result = unsafe { libc::statvfs(path.as_ptr(), stats.as_mut_ptr()) };
+    if result != 0 {
+        return None;
+    }
+    // SAFETY: statvfs returned 0, so it filled `stats`.
+    let stats = unsafe { stats.assume_init() };
+    Some(u64::from(stats.f_bavail).saturating_mul(u64::from(stats.f_frsize)))
+}
+
+/// One line of the health table: `kodiak health` prints these, the health pane shows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HealthRow {
+    pub component: &'static str,
+    pub ok: bool,
+    pub detail: String,
+}
+
+/// The report as table rows, in a fixed order.
+pub fn rows(report: &HealthReport) -> Vec<HealthRow> {
+    let c = &report.components;
+    let db = &c.database;
+    let db_detail = match (&db.error, db.pool, db.latency_ms) {
+        (Some(error), _, _) => error.clone(),
+        (None, Some(pool), Some(latency)) => format!(
+            "{latency:.2} ms, pool {}/{} ({} idle), schema v{}, {}",
+            pool.connections,
+            pool.max,
+            pool.idle,
+            db.schema_version.unwrap_or_default(),
+            db.path.display()
+        ),
+        _ => db.path.display().to_string(),
+    };
+    let index = &c.search_index;
+    let index_detail = index.error.clone().unwrap_or_else(|| {
+        let mut parts = vec![format!("{} chunks", index.chunks.unwrap_or_default())];
+        if let Some(documents) = index.documents {
+            parts.push(format!("{documents} documents"));
+        }
+        if let Some(size) = index.size_bytes {
+            parts.push(human_bytes(size));
+        }
+        if let Some(commit) = &index.last_commit {
+            parts.push(format!("committed {commit}"));
+        }
+        parts.push(index.directory.display().to_string());
+        parts.join(", ")
+    });
+    let logs_detail = c
+        .logs
+        .error
+        .clone()
+        .unwrap_or_else(|| c.logs.directory.display().to_string());
+    let crash = &c.crash_reports;
+    let crash_detail = crash.error.clone().unwrap_or_else(|| {
+        let newest = crash
+            .newest
+            .as_deref()
+            .map(|t| format!(", newest {t}"))
+            .unwrap_or_default();
+        format!("{} in {}{newest}", crash.count, crash.directory.display())
+    });
+    let row = |component, ok, detail| HealthRow {
+        component,
+        ok,
+        detail,
+    };
+    let mut rows = vec![
+        row("database", db.ok, db_detail),
+        row("search index", index.ok, index_detail),
+    ];
+    if let Some(llm) = &c.llm {
+        rows.push(row("generator", llm.ok, model_detail(llm)));
+    }
+    if let Some(embedder) = &c.embedder {
+        rows.push(row("embedder", embedder.ok, model_detail(embedder)));
+    }
+    for breaker in &c.breakers {
+        let detail = format!(
+            "{:?}, {} failures in a row{}",
+            breaker.state,
+            breaker.failures,
+            breaker
+                .retry_in_secs
+                .map(|s| format!(", trial in {s:.0} s"))
+                .unwrap_or_default()
+        )
+        .to_lowercase();
+        let component = match breaker.name {
+            "generator" => "breaker generator",
+            "embedder" => "breaker embedder",
+            _ => "breaker search",
+        };
+        rows.push(row(
+            component,
+            breaker.state == BreakerState::Closed,
+            detail,
+        ));
+    }
+    if let Some(rate) = &c.rate_limit {
+        rows.push(row(
+            "rate limit",
+            rate.used < rate.limit,
+            format!(
+                "{} used of {} per {} s by {}",
+                rate.used, rate.limit, rate.window_secs, rate.identity
+            ),
+        ));
+    }
+    let resources = &c.resources;
+    rows.push(row(
+        "memory",
+        true,
+        resources.rss_bytes.map_or_else(
+            || "unknown".to_owned(),
+            |b| format!("{} resident", human_bytes(b)),
+        ),
+    ));
+    rows.push(row(
+        "disk",
+        resources.ok,
+        match resources.data_dir_free_bytes {
+            Some(free) if !resources.ok => {
+                format!("only {} free for the data directory", human_bytes(free))
+            }
+            Some(free) => format!("{} free for the data directory", human_bytes(free)),
+            None => "free space unknown".to_owned(),
+        },
+    ));
+    rows.push(row("logs", c.logs.ok, logs_detail));
+    rows.push(row("crash reports", crash.ok, crash_detail));
+    rows
+}
+
+fn model_detail(model: &ModelHealth) -> String {
+    let path = model
+        .model
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    if let Some(error) = &model.error {
+        return format!("{}: {error}", model.state);
+    }
+    let mut parts = vec![model.state.replace('_', " ")];
+    if let Some(n) = model.context_size {
+        parts.push(format!("context {n}"));
+    }
+    if let Some(t) = &model.template {
+        parts.push(format!("template {t}"));
+    }
+    if let Some(rate) = model.last_decode_tokens_per_s {
+        parts.push(format!("{rate:.1} tokens/s"));
+    }
+    if let Some(d) = model.dimensions {
+        parts.push(format!("{d} dimensions"));
+    }
+    if let Some(v) = model.vectors {
+        parts.push(format!("{v} vectors"));
+    }
+    if let Some(m) = model.missing_vectors.filter(|m| *m > 0) {
+        parts.push(format!("{m} chunks without vectors (kodiak reembed)"));
+    }
+    if !path.is_empty() {
+        parts.push(path);
+    }
+    parts.join(", ")
+}
+
+/// `1.5 GiB`, `320 MiB`, `12 KiB`, `17 B`.
+pub fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if value < 10.0 {
+        format!("{value:.1} {}", UNITS[unit])
+    } else {
+        format!("{value:.0} {}", UNITS[unit])
     }
 }

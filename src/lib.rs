@@ -11,6 +11,7 @@ pub mod guard;
 pub mod health;
 pub mod ingest;
 pub mod llm;
+pub mod report;
 pub mod service;
 pub mod storage;
 pub mod telemetry;

@@ -1,4 +1,5 @@
 mod cli;
+mod tui;
 
 fn main() -> std::process::ExitCode {
     // Like other Unix tools, end quietly when the reader of our output goes away

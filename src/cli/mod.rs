@@ -8,6 +8,7 @@ mod docs_cmd;
 mod health_cmd;
 mod ingest_cmd;
 mod pii_cmd;
+mod review_cmd;
 mod search_cmd;
 
 use std::path::PathBuf;
@@ -17,18 +18,21 @@ use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
 
 use kodiak::config::{self, ConfigError, Overrides, Settings};
+use kodiak::report::ReportFormat;
 use kodiak::search::Mode;
 use kodiak::service::{AskOptions, SearchOptions};
+use kodiak::storage::review::ReviewStatus;
 use kodiak::telemetry::{self, crash};
 
 /// Offline, keyboard-driven document review with a local LLM.
 #[derive(Debug, Parser)]
-#[command(name = "kodiak", version, about, arg_required_else_help = true)]
+#[command(name = "kodiak", version, about)]
 pub struct Cli {
     #[command(flatten)]
     global: GlobalArgs,
+    /// Without a command, the terminal UI opens.
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Debug, Args)]
@@ -46,6 +50,8 @@ struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Open the terminal UI (also what `kodiak` alone does)
+    Tui,
     /// Check every component; exit 0 healthy, 1 degraded, 2 unhealthy
     Health {
         /// Print JSON instead of a table
@@ -125,6 +131,9 @@ enum Command {
     /// Find personal data without ingesting
     #[command(subcommand)]
     Pii(PiiCommand),
+    /// Mark documents reviewed or flagged, tag and annotate them, export the report
+    #[command(subcommand)]
+    Review(ReviewCommand),
     /// Developer aids
     #[command(subcommand, hide = true)]
     Debug(DebugCommand),
@@ -190,6 +199,44 @@ enum DocsCommand {
 }
 
 #[derive(Debug, Subcommand)]
+enum ReviewCommand {
+    /// Show a document's review status, tags and notes
+    Show {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set a document's review status
+    Set {
+        id: i64,
+        #[arg(value_enum)]
+        status: ReviewStatus,
+    },
+    /// Add tags to a document
+    Tag {
+        id: i64,
+        #[arg(required = true)]
+        tags: Vec<String>,
+    },
+    /// Remove tags from a document
+    Untag {
+        id: i64,
+        #[arg(required = true)]
+        tags: Vec<String>,
+    },
+    /// Add a note to a document
+    Note { id: i64, text: String },
+    /// Write the report: per document its status, tags, notes and PII counts by type
+    Export {
+        #[arg(long, value_enum, default_value = "md")]
+        format: ReportFormat,
+        /// Write to this file (replaced atomically) instead of standard output
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum ConversationsCommand {
     /// Every conversation, most recent first
     List {
@@ -242,12 +289,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
     let settings = config::load(&overrides, &|key| std::env::var(key).ok())?;
 
     // Configuration commands only read; everything else logs and may crash.
-    if let Command::Config(command) = &cli.command {
+    if let Some(Command::Config(command)) = &cli.command {
         return config_cmd::run(command, &settings);
     }
     let telemetry = start_telemetry(&settings);
+    let Some(command) = cli.command else {
+        let code = crate::tui::run(settings)?;
+        drop(telemetry);
+        return Ok(code);
+    };
 
-    let code = match cli.command {
+    let code = match command {
+        Command::Tui => crate::tui::run(settings)?,
         Command::Health { json } => health_cmd::run(settings, json)?,
         Command::CrashReports(command) => crash_cmd::run(&command, &settings)?,
         Command::Ingest { paths, json } => ingest_cmd::run(settings, &paths, json)?,
@@ -312,6 +365,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Pii(PiiCommand::Scan { jsonl: true, .. }) => pii_cmd::scan_jsonl(&settings)?,
         Command::Pii(PiiCommand::Scan { files, json, .. }) => {
             pii_cmd::scan_files(&settings, &files, json)?
+        }
+        Command::Review(ReviewCommand::Show { id, json }) => review_cmd::show(settings, id, json)?,
+        Command::Review(ReviewCommand::Set { id, status }) => {
+            review_cmd::set(settings, id, status)?
+        }
+        Command::Review(ReviewCommand::Tag { id, tags }) => {
+            review_cmd::tag(settings, id, &tags, false)?
+        }
+        Command::Review(ReviewCommand::Untag { id, tags }) => {
+            review_cmd::tag(settings, id, &tags, true)?
+        }
+        Command::Review(ReviewCommand::Note { id, text }) => review_cmd::note(settings, id, &text)?,
+        Command::Review(ReviewCommand::Export { format, output }) => {
+            review_cmd::export(settings, format, output.as_deref())?
         }
         Command::Debug(DebugCommand::Panic { message }) => {
             tracing::info!("panicking on request");

@@ -6,6 +6,7 @@
 
 mod error;
 mod inference;
+pub mod keys;
 mod load;
 mod paths;
 
@@ -40,6 +41,39 @@ pub struct Config {
     pub retrieval: RetrievalConfig,
     pub limits: LimitsConfig,
     pub breakers: BreakersConfig,
+    pub tui: TuiConfig,
+    /// The terminal UI's keys by action name (see `keys::ACTIONS`); unnamed actions keep
+    /// their defaults.
+    #[serde(skip_serializing_if = "keys::KeysConfig::is_empty")]
+    pub keys: keys::KeysConfig,
+}
+
+/// `[tui]`: the terminal application.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TuiConfig {
+    /// Colours: `dark` and `light` use the terminal's 16 ANSI colours; `mono` none (as
+    /// does the `NO_COLOR` environment variable).
+    pub theme: Theme,
+    /// How often the health pane checks every component.
+    pub health_refresh_secs: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Theme {
+    Dark,
+    Light,
+    Mono,
+}
+
+impl Default for TuiConfig {
+    fn default() -> Self {
+        TuiConfig {
+            theme: Theme::Dark,
+            health_refresh_secs: 5,
+        }
+    }
 }
 
 /// `[database]`: the SQLite connection pool.
@@ -356,6 +390,13 @@ impl Config {
             })?;
             check_range(&key("score"), custom.score, 0.0, 1.0)?;
         }
+        check_range(
+            "tui.health_refresh_secs",
+            self.tui.health_refresh_secs,
+            1,
+            3_600,
+        )?;
+        keys::resolve(&self.keys)?;
         inference::validate(
             &self.generator,
             &self.embedder,

@@ -2,8 +2,10 @@
 //! what a reviewer can do; it knows nothing about terminals.
 
 mod ask;
+mod review;
 
 pub use ask::{AskOptions, GeneratorStatus};
+pub use review::{ReportRow, ReviewInputError};
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -51,6 +53,8 @@ pub enum ServiceError {
     EmptyQuestion,
     #[error(transparent)]
     Pii(#[from] crate::pii::PiiError),
+    #[error(transparent)]
+    Review(#[from] ReviewInputError),
 }
 
 impl From<rusqlite::Error> for ServiceError {

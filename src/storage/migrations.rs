@@ -133,6 +133,25 @@ const MIGRATIONS: &[&str] = &[
          at_ms     INTEGER NOT NULL
      ) STRICT;
      CREATE INDEX rate_events_identity ON rate_events (identity, at_ms);",
+    // 4: the reviewer's status, tags and notes per document; they go with the document.
+    "CREATE TABLE reviews (
+         document_id  INTEGER PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+         status       TEXT NOT NULL CHECK (status IN ('unreviewed', 'reviewed', 'flagged')),
+         updated_at   TEXT NOT NULL
+     ) STRICT;
+     CREATE TABLE document_tags (
+         document_id  INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+         tag          TEXT NOT NULL,
+         created_at   TEXT NOT NULL,
+         PRIMARY KEY (document_id, tag)
+     ) STRICT;
+     CREATE TABLE document_notes (
+         id           INTEGER PRIMARY KEY,
+         document_id  INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+         text         TEXT NOT NULL,
+         created_at   TEXT NOT NULL
+     ) STRICT;
+     CREATE INDEX document_notes_document ON document_notes (document_id, id);",
 ];
 
 /// The schema version this build of Kodiak writes.

@@ -5,6 +5,7 @@ pub mod conversations;
 pub mod documents;
 pub mod jobs;
 mod migrations;
+pub mod review;
 pub mod vectors;
 
 use std::path::{Path, PathBuf};

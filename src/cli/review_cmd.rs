@@ -1,0 +1,78 @@
+use std::io::Write as _;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+
+use kodiak::Kodiak;
+use kodiak::config::Settings;
+use kodiak::report::{self, ReportFormat};
+use kodiak::storage::review::{Review, ReviewStatus};
+use kodiak::telemetry;
+
+/// Writes the review report to `output`, or to standard output.
+pub(super) fn export(
+    settings: Settings,
+    format: ReportFormat,
+    output: Option<&Path>,
+) -> Result<ExitCode> {
+    let kodiak = Kodiak::open(settings)?;
+    let rows = kodiak.review_report()?;
+    let text = report::render(&rows, format, &telemetry::now_rfc3339())?;
+    match output {
+        Some(path) => {
+            kodiak::files::write_atomic(path, text.as_bytes())
+                .with_context(|| format!("cannot write the report to {}", path.display()))?;
+            eprintln!(
+                "wrote the review report of {} documents to {}",
+                rows.len(),
+                path.display()
+            );
+        }
+        None => std::io::stdout().write_all(text.as_bytes())?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) fn show(settings: Settings, id: i64, json: bool) -> Result<ExitCode> {
+    let kodiak = Kodiak::open(settings)?;
+    print_review(id, &kodiak.review(id)?, json)
+}
+
+pub(super) fn set(settings: Settings, id: i64, status: ReviewStatus) -> Result<ExitCode> {
+    let kodiak = Kodiak::open(settings)?;
+    print_review(id, &kodiak.set_review_status(id, status)?, false)
+}
+
+pub(super) fn tag(settings: Settings, id: i64, tags: &[String], remove: bool) -> Result<ExitCode> {
+    let kodiak = Kodiak::open(settings)?;
+    let mut review = kodiak.review(id)?;
+    for tag in tags {
+        review = if remove {
+            kodiak.remove_tag(id, tag)?
+        } else {
+            kodiak.add_tag(id, tag)?
+        };
+    }
+    print_review(id, &review, false)
+}
+
+pub(super) fn note(settings: Settings, id: i64, text: &str) -> Result<ExitCode> {
+    let kodiak = Kodiak::open(settings)?;
+    print_review(id, &kodiak.add_note(id, text)?, false)
+}
+
+fn print_review(id: i64, review: &Review, json: bool) -> Result<ExitCode> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(review)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("document {id}: {}", review.status.as_str());
+    if !review.tags.is_empty() {
+        println!("tags: {}", review.tags.join(", "));
+    }
+    for note in &review.notes {
+        println!("note ({}): {}", note.created_at, note.text);
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,325 @@
+//! The review report: per document its review status, tags, notes and PII counts by type,
+//! as CSV (for spreadsheets), JSON (for scripts) or Markdown (for people).
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::service::ReportRow;
+use crate::storage::review::ReviewStatus;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    Csv,
+    Json,
+    Md,
+}
+
+impl ReportFormat {
+    pub fn extension(self) -> &'static str {
+        match self {
+            ReportFormat::Csv => "csv",
+            ReportFormat::Json => "json",
+            ReportFormat::Md => "md",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("cannot write the CSV report: {0}")]
+    Csv(#[from] csv::Error),
+    #[error("cannot write the JSON report: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// How many documents stand where.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub documents: usize,
+    pub reviewed: usize,
+    pub flagged: usize,
+    pub unreviewed: usize,
+    pub with_pii: usize,
+}
+
+impl Summary {
+    pub fn of(rows: &[ReportRow]) -> Summary {
+        let mut summary = Summary {
+            documents: rows.len(),
+            ..Summary::default()
+        };
+        for row in rows {
+            match row.review.status {
+                ReviewStatus::Reviewed => summary.reviewed += 1,
+                ReviewStatus::Flagged => summary.flagged += 1,
+                ReviewStatus::Unreviewed => summary.unreviewed += 1,
+            }
+            if !row.pii.is_empty() {
+                summary.with_pii += 1;
+            }
+        }
+        summary
+    }
+}
+
+/// The report of `rows`, generated at `generated_at` (RFC 3339).
+pub fn render(
+    rows: &[ReportRow],
+    format: ReportFormat,
+    generated_at: &str,
+) -> Result<String, ReportError> {
+    match format {
+        ReportFormat::Csv => csv_report(rows),
+        ReportFormat::Json => {
+            #[derive(Serialize)]
+            struct Report<'a> {
+                generated_at: &'a str,
+                summary: Summary,
+                documents: &'a [ReportRow],
+            }
+            let mut text = serde_json::to_string_pretty(&Report {
+                generated_at,
+                summary: Summary::of(rows),
+                documents: rows,
+            })?;
+            text.push('\n');
+            Ok(text)
+        }
+        ReportFormat::Md => Ok(markdown_report(rows, generated_at)),
+    }
+}
+
+/// One row per document; one `pii_TYPE` column per PII type found anywhere.
+fn csv_report(rows: &[ReportRow]) -> Result<String, ReportError> {
+    let kinds: BTreeSet<&str> = rows
+        .iter()
+        .flat_map(|row| row.pii.keys().map(String::as_str))
+        .collect();
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let mut header: Vec<String> = [
+        "doc_id",
+        "parent_id",
+        "title",
+        "path",
+        "format",
+        "pages",
+        "ingest_status",
+        "review_status",
+        "reviewed_at",
+        "tags",
+        "notes",
+        "pii_total",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    header.extend(kinds.iter().map(|kind| format!("pii_{kind}")));
+    writer.write_record(&header)?;
+    for row in rows {
+        let notes: Vec<&str> = row.review.notes.iter().map(|n| n.text.as_str()).collect();
+        let mut record = vec![
+            row.doc_id.to_string(),
+            row.parent_id.map(|id| id.to_string()).unwrap_or_default(),
+            cell(row.title.as_deref().unwrap_or_default()),
+            cell(&row.path),
+            row.format.clone().unwrap_or_default(),
+            row.pages.to_string(),
+            row.ingest_status.clone(),
+            row.review.status.as_str().to_owned(),
+            row.review.updated_at.clone().unwrap_or_default(),
+            cell(&row.review.tags.join(", ")),
+            cell(&notes.join("\n---\n")),
+            row.pii.values().sum::<usize>().to_string(),
+        ];
+        record.extend(
+            kinds
+                .iter()
+                .map(|kind| row.pii.get(*kind).copied().unwrap_or(0).to_string()),
+        );
+        writer.write_record(&record)?;
+    }
+    let bytes = writer
+        .into_inner()
+        .map_err(|e| csv::Error::from(e.into_error()))?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// A text cell that a spreadsheet would read as a formula gets a leading apostrophe, so
+/// opening the report never runs what a document's title or a note contains.
+fn cell(text: &str) -> String {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
+        _ => text.to_owned(),
+    }
+}
+
+fn markdown_report(rows: &[ReportRow], generated_at: &str) -> String {
+    let summary = Summary::of(rows);
+    let mut out = String::new();
+    let _ = writeln!(out, "# Kodiak review report\n");
+    let _ = writeln!(out, "Generated {generated_at}.\n");
+    let _ = writeln!(
+        out,
+        "{} documents: {} reviewed, {} flagged, {} unreviewed; {} with personal data.\n",
+        summary.documents, summary.reviewed, summary.flagged, summary.unreviewed, summary.with_pii
+    );
+    for row in rows {
+        let title = row.title.as_deref().unwrap_or(&row.path);
+        let _ = writeln!(out, "## [{}] {}\n", row.doc_id, inline(title));
+        let _ = writeln!(out, "- Path: `{}`", row.path.replace('`', "'"));
+        if let Some(parent) = row.parent_id {
+            let _ = writeln!(out, "- Attachment of: [{parent}]");
+        }
+        let _ = writeln!(
+            out,
+            "- Format: {}, {} pages, {}",
+            row.format.as_deref().unwrap_or("unknown"),
+            row.pages,
+            row.ingest_status
+        );
+        let _ = writeln!(
+            out,
+            "- Review: **{}**{}",
+            row.review.status.as_str(),
+            row.review
+                .updated_at
+                .as_deref()
+                .map(|at| format!(" ({at})"))
+                .unwrap_or_default()
+        );
+        if !row.review.tags.is_empty() {
+            let tags: Vec<String> = row.review.tags.iter().map(|t| inline(t)).collect();
+            let _ = writeln!(out, "- Tags: {}", tags.join(", "));
+        }
+        if row.pii.is_empty() {
+            let _ = writeln!(out, "- Personal data: none found");
+        } else {
+            let counts: Vec<String> = row
+                .pii
+                .iter()
+                .map(|(kind, count)| format!("{kind} {count}"))
+                .collect();
+            let _ = writeln!(out, "- Personal data: {}", counts.join(", "));
+        }
+        if !row.review.notes.is_empty() {
+            let _ = writeln!(out, "- Notes:");
+            for note in &row.review.notes {
+                let _ = writeln!(out, "  - {}: {}", note.created_at, inline(&note.text));
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Text safe on one Markdown line: line breaks become spaces and markup is escaped.
+fn inline(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' | '\r' => out.push(' '),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::storage::review::{Note, Review};
+
+    fn rows() -> Vec<ReportRow> {
+        vec![
+            ReportRow {
+                doc_id: 1,
+                parent_id: None,
+                title: Some("=HYPERLINK(\"x\")".into()),
+                path: "/docs/lease.pdf".into(),
+                format: Some("pdf".into()),
+                pages: 3,
+                ingest_status: "ingested".into(),
+                review: Review {
+                    status: ReviewStatus::Flagged,
+                    tags: vec!["hot".into(), "lease".into()],
+                    notes: vec![Note {
+                        id: 1,
+                        text: "check clause 4,\n\"late fees\"".into(),
+                        created_at: "2026-11-23T10:00:00Z".into(),
+                    }],
+                    updated_at: Some("2026-11-23T10:00:00Z".into()),
+                },
+                pii: BTreeMap::from([("EMAIL_ADDRESS".into(), 2), ("PERSON".into(), 1)]),
+            },
+            ReportRow {
+                doc_id: 2,
+                parent_id: Some(1),
+                title: None,
+                path: "/docs/memo.txt".into(),
+                format: Some("text".into()),
+                pages: 1,
+                ingest_status: "ingested".into(),
+                review: Review::default(),
+                pii: BTreeMap::new(),
+            },
+        ]
+    }
+
+    #[test]
+    fn csv_has_a_column_per_pii_type_quotes_cells_and_defuses_formulas() {
+        let text = render(&rows(), ReportFormat::Csv, "now").unwrap();
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+        assert_eq!(
+            &header[11..],
+            ["pii_total", "pii_EMAIL_ADDRESS", "pii_PERSON"]
+        );
+        let records: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+        assert_eq!(records.len(), 2);
+        assert_eq!(&records[0][2], "'=HYPERLINK(\"x\")");
+        assert_eq!(&records[0][7], "flagged");
+        assert_eq!(&records[0][9], "hot, lease");
+        assert_eq!(&records[0][10], "check clause 4,\n\"late fees\"");
+        assert_eq!(&records[0][11], "3");
+        assert_eq!(&records[1][1], "1");
+        assert_eq!(&records[1][7], "unreviewed");
+        assert_eq!(&records[1][12], "0");
+    }
+
+    #[test]
+    fn json_carries_summary_and_every_field() {
+        let text = render(&rows(), ReportFormat::Json, "2026-11-23T10:00:00Z").unwrap();
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(value["summary"]["documents"], 2);
+        assert_eq!(value["summary"]["flagged"], 1);
+        assert_eq!(value["summary"]["with_pii"], 1);
+        let first = &value["documents"][0];
+        assert_eq!(first["status"], "flagged");
+        assert_eq!(first["tags"][1], "lease");
+        assert_eq!(first["notes"][0]["text"], "check clause 4,\n\"late fees\"");
+        assert_eq!(first["pii"]["EMAIL_ADDRESS"], 2);
+    }
+
+    #[test]
+    fn markdown_escapes_markup_and_keeps_notes_on_one_line() {
+        let text = render(&rows(), ReportFormat::Md, "now").unwrap();
+        assert!(
+            text.contains(
+                "2 documents: 0 reviewed, 1 flagged, 1 unreviewed; 1 with personal data."
+            )
+        );
+        assert!(text.contains("## [1] =HYPERLINK(\"x\")"));
+        assert!(text.contains("- Personal data: EMAIL_ADDRESS 2, PERSON 1"));
+        assert!(text.contains("check clause 4, \"late fees\""));
+        assert!(text.contains("## [2] /docs/memo.txt"));
+        assert!(text.contains("- Attachment of: [1]"));
+    }
+}

@@ -1,0 +1,146 @@
+//! Review: a status, tags and notes per document, each written at once, and the report
+//! of them all.
+
+use serde::Serialize;
+
+use super::{Kodiak, ServiceError};
+use crate::storage::documents;
+use crate::storage::review::{self, Review, ReviewStatus};
+
+/// Longest tag, in characters.
+const MAX_TAG_CHARS: usize = 64;
+/// Longest note, in characters.
+const MAX_NOTE_CHARS: usize = 10_000;
+
+/// A review entry that cannot be stored as given.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ReviewInputError {
+    #[error("a tag cannot be empty")]
+    EmptyTag,
+    #[error("a tag is at most {MAX_TAG_CHARS} characters; this one has {0}")]
+    LongTag(usize),
+    #[error("a tag cannot contain control characters or commas")]
+    TagCharacters,
+    #[error("a note cannot be empty")]
+    EmptyNote,
+    #[error("a note is at most {MAX_NOTE_CHARS} characters; this one has {0}")]
+    LongNote(usize),
+}
+
+/// One document in the review report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReportRow {
+    pub doc_id: i64,
+    pub parent_id: Option<i64>,
+    pub title: Option<String>,
+    pub path: String,
+    pub format: Option<String>,
+    pub pages: usize,
+    /// Ingest status: ingested, failed or needs_ocr.
+    pub ingest_status: String,
+    #[serde(flatten)]
+    pub review: Review,
+    /// PII spans by type.
+    pub pii: std::collections::BTreeMap<String, usize>,
+}
+
+impl Kodiak {
+    pub fn review(&self, document_id: i64) -> Result<Review, ServiceError> {
+        let conn = self.db.conn()?;
+        if !review::document_exists(&conn, document_id)? {
+            return Err(ServiceError::NoSuchDocument(document_id));
+        }
+        Ok(review::get(&conn, document_id)?)
+    }
+
+    pub fn set_review_status(
+        &self,
+        document_id: i64,
+        status: ReviewStatus,
+    ) -> Result<Review, ServiceError> {
+        self.review_write(document_id, |tx| {
+            review::set_status(tx, document_id, status)
+        })
+    }
+
+    /// Adds a tag (trimmed); adding one the document has is not an error.
+    pub fn add_tag(&self, document_id: i64, tag: &str) -> Result<Review, ServiceError> {
+        let tag = valid_tag(tag)?;
+        self.review_write(document_id, |tx| {
+            review::add_tag(tx, document_id, &tag).map(drop)
+        })
+    }
+
+    pub fn remove_tag(&self, document_id: i64, tag: &str) -> Result<Review, ServiceError> {
+        let tag = tag.trim().to_owned();
+        self.review_write(document_id, |tx| {
+            review::remove_tag(tx, document_id, &tag).map(drop)
+        })
+    }
+
+    pub fn add_note(&self, document_id: i64, text: &str) -> Result<Review, ServiceError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(ReviewInputError::EmptyNote.into());
+        }
+        let chars = text.chars().count();
+        if chars > MAX_NOTE_CHARS {
+            return Err(ReviewInputError::LongNote(chars).into());
+        }
+        self.review_write(document_id, |tx| {
+            review::add_note(tx, document_id, text).map(drop)
+        })
+    }
+
+    /// Every document with its review and PII counts, in the order `docs list` shows.
+    pub fn review_report(&self) -> Result<Vec<ReportRow>, ServiceError> {
+        let conn = self.db.conn()?;
+        let mut reviews = review::all(&conn)?;
+        let mut pii = review::pii_counts_by_document(&conn)?;
+        Ok(documents::list(&conn)?
+            .into_iter()
+            .map(|doc| ReportRow {
+                review: reviews.remove(&doc.id).unwrap_or_default(),
+                pii: pii.remove(&doc.id).unwrap_or_default(),
+                doc_id: doc.id,
+                parent_id: doc.parent_id,
+                title: doc.title,
+                path: doc.path,
+                format: doc.format,
+                pages: doc.pages,
+                ingest_status: doc.status.as_str().to_owned(),
+            })
+            .collect())
+    }
+
+    /// Runs `write` for an existing document and returns its review afterwards.
+    fn review_write(
+        &self,
+        document_id: i64,
+        write: impl Fn(&rusqlite::Transaction<'_>) -> rusqlite::Result<()>,
+    ) -> Result<Review, ServiceError> {
+        self.db.write(|tx| {
+            if !review::document_exists(tx, document_id)? {
+                return Err(ServiceError::NoSuchDocument(document_id));
+            }
+            write(tx)?;
+            Ok(review::get(tx, document_id)?)
+        })
+    }
+}
+
+fn valid_tag(tag: &str) -> Result<String, ReviewInputError> {
+    let tag = tag.trim();
+    if tag.is_empty() {
+        return Err(ReviewInputError::EmptyTag);
+    }
+    let chars = tag.chars().count();
+    if chars > MAX_TAG_CHARS {
+        return Err(ReviewInputError::LongTag(chars));
+    }
+    // Commas separate tags in the CSV report and on the command line.
+    if tag.chars().any(|c| c.is_control() || c == ',') {
+        return Err(ReviewInputError::TagCharacters);
+    }
+    Ok(tag.to_owned())
+}

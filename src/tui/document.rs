@@ -1,0 +1,243 @@
+//! A document prepared for the viewer: its text as stored and as redacted, each with line
+//! starts and PII spans in byte offsets, and the page ranges. Prepared once, off the UI
+//! thread, so scrolling a large document only ever touches the lines on screen.
+
+use kodiak::storage::documents::PiiSpan;
+
+/// A highlighted stretch of one rendition, in bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+    /// The PII type, e.g. `EMAIL_ADDRESS`.
+    pub kind: String,
+}
+
+/// One way of showing the text.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Rendition {
+    pub text: String,
+    /// Byte offset where each line starts; the first is 0.
+    pub line_starts: Vec<usize>,
+    /// PII in text order.
+    pub pii: Vec<Span>,
+}
+
+impl Rendition {
+    fn new(text: String, pii: Vec<Span>) -> Rendition {
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        Rendition {
+            text,
+            line_starts,
+            pii,
+        }
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// Byte range of line `index`, without its line break.
+    pub fn line(&self, index: usize) -> (usize, usize) {
+        let start = self
+            .line_starts
+            .get(index)
+            .copied()
+            .unwrap_or(self.text.len());
+        let end = self
+            .line_starts
+            .get(index + 1)
+            .map_or(self.text.len(), |next| next - 1);
+        (start, end.max(start))
+    }
+
+    /// The line holding byte `offset`.
+    pub fn line_of(&self, offset: usize) -> usize {
+        self.line_starts
+            .partition_point(|&start| start <= offset)
+            .saturating_sub(1)
+    }
+
+    /// Every case-insensitive occurrence of `query`, as byte ranges.
+    pub fn find(&self, query: &str) -> Vec<(usize, usize)> {
+        if query.is_empty() {
+            return Vec::new();
+        }
+        let pattern = regex::RegexBuilder::new(&regex::escape(query))
+            .case_insensitive(true)
+            .build();
+        match pattern {
+            Ok(pattern) => pattern
+                .find_iter(&self.text)
+                .map(|m| (m.start(), m.end()))
+                .collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+}
+
+/// A document as the viewer shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreparedDocument {
+    pub doc_id: i64,
+    pub title: String,
+    pub original: Rendition,
+    pub redacted: Rendition,
+    /// Byte range of each page in the original text.
+    pub pages: Vec<(usize, usize)>,
+}
+
+impl PreparedDocument {
+    /// `pages` and `pii` are in characters, as stored.
+    pub fn new(
+        doc_id: i64,
+        title: String,
+        text: String,
+        pages: &[(usize, usize)],
+        pii: &[PiiSpan],
+    ) -> PreparedDocument {
+        let bytes = CharToByte::new(&text);
+        let pages = pages
+            .iter()
+            .map(|&(start, end)| (bytes.at(start), bytes.at(end)))
+            .collect();
+        // Stored spans do not overlap; keep them in order and skip any that would.
+        let mut original_pii: Vec<(Span, &str)> = Vec::with_capacity(pii.len());
+        for span in pii {
+            let (start, end) = (bytes.at(span.start), bytes.at(span.end));
+            if start >= end
+                || original_pii
+                    .last()
+                    .is_some_and(|(last, _)| last.end > start)
+            {
+                continue;
+            }
+            let kind = span.kind.clone();
+            original_pii.push((Span { start, end, kind }, span.placeholder.as_str()));
+        }
+        let mut redacted_text = String::with_capacity(text.len());
+        let mut redacted_pii = Vec::with_capacity(original_pii.len());
+        let mut at = 0;
+        for (span, placeholder) in &original_pii {
+            redacted_text.push_str(&text[at..span.start]);
+            let start = redacted_text.len();
+            redacted_text.push_str(placeholder);
+            redacted_pii.push(Span {
+                start,
+                end: redacted_text.len(),
+                kind: span.kind.clone(),
+            });
+            at = span.end;
+        }
+        redacted_text.push_str(&text[at..]);
+        let original_pii = original_pii.into_iter().map(|(span, _)| span).collect();
+        PreparedDocument {
+            doc_id,
+            title,
+            original: Rendition::new(text, original_pii),
+            redacted: Rendition::new(redacted_text, redacted_pii),
+            pages,
+        }
+    }
+
+    /// The byte offset in the redacted text of `offset` in the original (or back, with
+    /// `to_redacted` false). An offset inside a span maps to the span's start.
+    pub fn map_offset(&self, offset: usize, to_redacted: bool) -> usize {
+        let (from, to) = if to_redacted {
+            (&self.original.pii, &self.redacted.pii)
+        } else {
+            (&self.redacted.pii, &self.original.pii)
+        };
+        let before = from.partition_point(|span| span.end <= offset);
+        if let Some(span) = from.get(before)
+            && span.start <= offset
+        {
+            return to[before].start;
+        }
+        match before.checked_sub(1) {
+            None => offset,
+            Some(last) => offset - from[last].end + to[last].end,
+        }
+    }
+
+    /// The 1-based page holding byte `offset` of the original text.
+    pub fn page_of(&self, offset: usize) -> usize {
+        self.pages
+            .partition_point(|&(start, _)| start <= offset)
+            .max(1)
+    }
+}
+
+/// Character offsets to byte offsets in one pass over the text.
+struct CharToByte {
+    /// Byte offset of every character, plus the text's length at the end.
+    offsets: Vec<usize>,
+}
+
+impl CharToByte {
+    fn new(text: &str) -> CharToByte {
+        let mut offsets: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
+        offsets.push(text.len());
+        CharToByte { offsets }
+    }
+
+    fn at(&self, char_offset: usize) -> usize {
+        self.offsets
+            .get(char_offset)
+            .or(self.offsets.last())
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn span(kind: &str, start: usize, end: usize, placeholder: &str) -> PiiSpan {
+        PiiSpan {
+            kind: kind.into(),
+            start,
+            end,
+            score: 0.9,
+            placeholder: placeholder.into(),
+        }
+    }
+
+    #[test]
+    fn renditions_keep_spans_lines_and_pages_in_bytes() {
+        // "é" is two bytes: character offsets and byte offsets differ after it.
+        let text = "Café with ann@example.com\nCall Mr Bob Ray.\n\nPage two.".to_owned();
+        let pii = [
+            span("EMAIL_ADDRESS", 10, 25, "[EMAIL_ADDRESS_1]"),
+            span("PERSON", 31, 41, "[PERSON_1]"),
+        ];
+        let doc = PreparedDocument::new(7, "t".into(), text, &[(0, 44), (44, 53)], &pii);
+        let o = &doc.original;
+        assert_eq!(&o.text[o.pii[0].start..o.pii[0].end], "ann@example.com");
+        assert_eq!(&o.text[o.pii[1].start..o.pii[1].end], "Mr Bob Ray");
+        assert_eq!(o.line_count(), 4);
+        assert_eq!(&o.text[o.line(1).0..o.line(1).1], "Call Mr Bob Ray.");
+        let r = &doc.redacted;
+        assert_eq!(
+            r.text,
+            "Café with [EMAIL_ADDRESS_1]\nCall [PERSON_1].\n\nPage two."
+        );
+        assert_eq!(&r.text[r.pii[1].start..r.pii[1].end], "[PERSON_1]");
+        assert_eq!(doc.page_of(o.line(3).0), 2);
+        assert_eq!(doc.page_of(0), 1);
+
+        // Offsets map across the renditions, before, inside and after spans.
+        let after = o.text.find("Page").unwrap();
+        let mapped = doc.map_offset(after, true);
+        assert_eq!(&r.text[mapped..mapped + 4], "Page");
+        assert_eq!(doc.map_offset(mapped, false), after);
+        assert_eq!(doc.map_offset(o.pii[0].start + 3, true), r.pii[0].start);
+        assert_eq!(doc.map_offset(2, true), 2);
+
+        assert_eq!(o.find("CALL").len(), 1);
+        assert_eq!(o.find("a.b").len(), 0, "the query is literal text");
+        assert_eq!(o.line_of(o.find("Page")[0].0), 3);
+    }
+}

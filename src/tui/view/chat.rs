@@ -1,0 +1,179 @@
+//! The chat: the transcript (questions, answers with their citations, sources) above the
+//! input.
+
+use std::sync::LazyLock;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+use regex::Regex;
+
+use kodiak::answer::AnswerMode;
+
+use super::super::app::{App, Turn, TurnStatus};
+use super::super::theme::Theme;
+use super::wrap;
+
+/// A citation marker as the answer shows it: `[2]` or `[1, 3]`.
+static MARKER: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"\[\d{1,3}(?:,\s*\d{1,3})*\]").ok());
+
+pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
+    let input_rows = u16::try_from(app.chat.input.lines().len().clamp(1, 5)).unwrap_or(1) + 2;
+    let [transcript, input] =
+        Layout::vertical([Constraint::Min(1), Constraint::Length(input_rows)]).areas(area);
+    let width = usize::from(transcript.width).max(1);
+    let mut rows = Vec::new();
+    if app.chat.turns.is_empty() {
+        rows.push(Line::styled(
+            "Ask a question about the documents. Answers cite their passages as [n];",
+            theme.dim,
+        ));
+        rows.push(Line::styled(
+            "Esc, then n/N selects a citation and o opens it.",
+            theme.dim,
+        ));
+    }
+    for (t, turn) in app.chat.turns.iter().enumerate() {
+        if t > 0 {
+            rows.push(Line::from(""));
+        }
+        turn_rows(app, theme, t, turn, width, &mut rows);
+    }
+    let height = usize::from(transcript.height);
+    let scroll_back = app.chat.scroll_back.min(rows.len().saturating_sub(height));
+    let first = rows.len().saturating_sub(height + scroll_back);
+    let visible: Vec<Line<'_>> = rows.into_iter().skip(first).take(height).collect();
+    frame.render_widget(Paragraph::new(visible), transcript);
+
+    let scope = if app.chat.scope_document {
+        match &app.viewer {
+            Some(viewer) => format!(" asking: {} only ", wrap::truncate(&viewer.doc.title, 30)),
+            None => " asking: open document (none open) ".to_owned(),
+        }
+    } else {
+        " asking: all documents ".to_owned()
+    };
+    let block = Block::default()
+        .borders(Borders::TOP)
+        .border_style(if app.chat.typing {
+            theme.focused_border
+        } else {
+            theme.border
+        })
+        .title(Span::styled(scope, theme.dim));
+    let inner = block.inner(input);
+    frame.render_widget(block, input);
+    frame.render_widget(&app.chat.input, inner);
+}
+
+fn turn_rows<'a>(
+    app: &App,
+    theme: &Theme,
+    t: usize,
+    turn: &'a Turn,
+    width: usize,
+    rows: &mut Vec<Line<'a>>,
+) {
+    for (i, line) in wrap::wrap(&turn.question, width.saturating_sub(2))
+        .into_iter()
+        .enumerate()
+    {
+        let lead = if i == 0 { "› " } else { "  " };
+        rows.push(Line::styled(format!("{lead}{line}"), theme.title));
+    }
+    let selected_n = app
+        .chat
+        .selected_citation
+        .filter(|(turn_index, _)| *turn_index == t)
+        .and_then(|_| app.chat.selected())
+        .map(|c| c.n);
+    if turn.mode == Some(AnswerMode::Extractive) {
+        rows.push(Line::styled(
+            "extractive answer: the best passages, no model",
+            theme.warn,
+        ));
+    }
+    for line in wrap::wrap(&turn.answer, width) {
+        rows.push(answer_line(line, selected_n, theme));
+    }
+    let status = match &turn.status {
+        TurnStatus::Streaming => Some((
+            format!(
+                "… {:.1} s · {} tokens{}",
+                turn.elapsed.as_secs_f64(),
+                turn.tokens,
+                rate(turn.tokens, turn.elapsed.as_secs_f64())
+            ),
+            theme.dim,
+        )),
+        TurnStatus::Complete => turn.tokens_per_s.map(|r| {
+            (
+                format!(
+                    "{:.1} s · {} tokens · {r:.1} tokens/s",
+                    turn.elapsed.as_secs_f64(),
+                    turn.tokens
+                ),
+                theme.dim,
+            )
+        }),
+        TurnStatus::Cancelled => Some(("cancelled".to_owned(), theme.warn)),
+        TurnStatus::Failed(reason) => Some((format!("failed: {reason}"), theme.bad)),
+    };
+    if let Some((text, style)) = status {
+        rows.push(Line::styled(wrap::truncate(&text, width), style));
+    }
+    for note in &turn.notes {
+        rows.push(Line::styled(
+            wrap::truncate(&format!("note: {note}"), width),
+            theme.dim,
+        ));
+    }
+    for source in &turn.sources {
+        let style = if selected_n == Some(source.n) {
+            theme.selected_citation
+        } else {
+            theme.dim
+        };
+        let text = format!(
+            "[{}] {}, p. {} — {}",
+            source.n, source.label, source.page, source.snippet
+        );
+        rows.push(Line::styled(wrap::truncate(&text, width), style));
+    }
+}
+
+fn rate(tokens: usize, secs: f64) -> String {
+    if secs < 0.5 || tokens == 0 {
+        return String::new();
+    }
+    format!(" · {:.1} tokens/s", tokens as f64 / secs)
+}
+
+/// A row of an answer with its citation markers picked out.
+fn answer_line<'a>(line: String, selected: Option<usize>, theme: &Theme) -> Line<'a> {
+    let Some(marker) = MARKER.as_ref() else {
+        return Line::styled(line, theme.text);
+    };
+    let mut spans = Vec::new();
+    let mut at = 0;
+    for found in marker.find_iter(&line) {
+        spans.push(Span::styled(line[at..found.start()].to_owned(), theme.text));
+        let numbers: Vec<usize> = found
+            .as_str()
+            .trim_matches(['[', ']'])
+            .split(',')
+            .filter_map(|n| n.trim().parse().ok())
+            .collect();
+        let style = if selected.is_some_and(|n| numbers.contains(&n)) {
+            theme.selected_citation
+        } else {
+            theme.citation
+        };
+        spans.push(Span::styled(found.as_str().to_owned(), style));
+        at = found.end();
+    }
+    spans.push(Span::styled(line[at..].to_owned(), theme.text));
+    Line::from(spans)
+}

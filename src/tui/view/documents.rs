@@ -1,0 +1,227 @@
+//! The document list and the document viewer.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
+
+use kodiak::storage::review::ReviewStatus;
+
+use super::super::app::{App, Viewer, pii_total, title_of};
+use super::super::theme::Theme;
+use super::{row_style, wrap};
+
+pub fn draw_list(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
+    let docs = &app.docs;
+    if !docs.loaded {
+        frame.render_widget(Paragraph::new("loading…").style(theme.dim), area);
+        return;
+    }
+    if docs.rows.is_empty() {
+        let text =
+            "No documents yet. Press i to ingest a file or folder, or run\n`kodiak ingest PATH`.";
+        frame.render_widget(
+            Paragraph::new(text)
+                .style(theme.dim)
+                .wrap(Wrap { trim: false }),
+            area,
+        );
+        return;
+    }
+    let [header_area, body] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+    let narrow = area.width < 50;
+    let mut header = format!("{} of {}", docs.visible.len(), docs.rows.len());
+    if let Some(sort) = docs.sort {
+        header.push_str(&format!(" · sorted by {}", sort.label()));
+    }
+    if !docs.filter.is_empty() {
+        header.push_str(&format!(" · filter \"{}\"", docs.filter));
+    }
+    frame.render_widget(Paragraph::new(header).style(theme.dim), header_area);
+
+    let height = usize::from(body.height.saturating_sub(1)).max(1);
+    let offset = docs.selected.saturating_sub(height - 1);
+    let rows = docs
+        .visible
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(height)
+        .map(|(i, &row)| {
+            let doc = &docs.rows[row];
+            let indent = if doc.parent_id.is_some() {
+                "  ▸ "
+            } else {
+                ""
+            };
+            let status = match doc.review.status {
+                ReviewStatus::Reviewed => Span::styled("✓ reviewed", theme.ok),
+                ReviewStatus::Flagged => Span::styled("⚑ flagged", theme.warn),
+                ReviewStatus::Unreviewed => Span::styled("·", theme.dim),
+            };
+            let pii = pii_total(doc);
+            let mut cells = vec![Cell::from(format!("{indent}{}", title_of(doc)))];
+            if !narrow {
+                cells.push(Cell::from(doc.format.clone().unwrap_or_default()));
+                cells.push(Cell::from(format!("{:>5}", doc.pages)));
+            }
+            cells.push(Cell::from(Span::styled(
+                format!("{pii:>4}"),
+                if pii > 0 { theme.warn } else { theme.dim },
+            )));
+            cells.push(Cell::from(status));
+            if !narrow {
+                cells.push(Cell::from(doc.review.tags.join(",")));
+            }
+            Row::new(cells).style(row_style(i == docs.selected, theme))
+        });
+    let (widths, titles): (Vec<Constraint>, Vec<&str>) = if narrow {
+        (
+            vec![
+                Constraint::Min(10),
+                Constraint::Length(4),
+                Constraint::Length(10),
+            ],
+            vec!["TITLE", " PII", "REVIEW"],
+        )
+    } else {
+        (
+            vec![
+                Constraint::Min(16),
+                Constraint::Length(6),
+                Constraint::Length(5),
+                Constraint::Length(4),
+                Constraint::Length(10),
+                Constraint::Max(16),
+            ],
+            vec!["TITLE", "FORMAT", "PAGES", " PII", "REVIEW", "TAGS"],
+        )
+    };
+    let table = Table::new(rows, widths)
+        .header(Row::new(titles).style(theme.title))
+        .column_spacing(1);
+    frame.render_widget(table, body);
+}
+
+pub fn draw_viewer(frame: &mut Frame<'_>, viewer: &Viewer, theme: &Theme, area: Rect) {
+    let [header_area, body] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+    let rendition = viewer.rendition();
+    let mut header = vec![Span::styled(
+        format!("page {}/{}", viewer.page(), viewer.doc.pages.len().max(1)),
+        theme.text,
+    )];
+    header.push(Span::styled(
+        format!(" · line {}/{}", viewer.top + 1, rendition.line_count()),
+        theme.dim,
+    ));
+    header.push(Span::styled(
+        format!(" · {} PII", rendition.pii.len()),
+        theme.dim,
+    ));
+    if viewer.show_redacted {
+        header.push(Span::styled(" · REDACTED", theme.warn));
+    }
+    if !viewer.search.is_empty() {
+        let at = viewer.current_match.map_or(0, |i| i + 1);
+        header.push(Span::styled(
+            format!(" · \"{}\" {at}/{}", viewer.search, viewer.matches.len()),
+            theme.dim,
+        ));
+    }
+    frame.render_widget(Paragraph::new(Line::from(header)), header_area);
+
+    let height = usize::from(body.height);
+    let width = usize::from(body.width).max(1);
+    let mut lines = Vec::with_capacity(height);
+    let mut rows = 0;
+    let mut index = viewer.top;
+    while rows < height && index < rendition.line_count() {
+        let (start, end) = rendition.line(index);
+        let line = styled_line(viewer, theme, start, end);
+        rows += wrap::width(&rendition.text[start..end])
+            .div_ceil(width)
+            .max(1);
+        lines.push(line);
+        index += 1;
+    }
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), body);
+}
+
+/// One line of the current rendition with its highlights: the current match over other
+/// matches over a cited passage over personal data.
+fn styled_line<'a>(viewer: &'a Viewer, theme: &Theme, start: usize, end: usize) -> Line<'a> {
+    let rendition = viewer.rendition();
+    let text = &rendition.text;
+    let mut marks: Vec<(usize, usize, Style, u8)> = Vec::new();
+    let first_pii = rendition.pii.partition_point(|s| s.end <= start);
+    for (i, span) in rendition.pii[first_pii..].iter().enumerate() {
+        if span.start >= end {
+            break;
+        }
+        let mut style = theme.pii(&span.kind);
+        if viewer.pii_cursor == Some(first_pii + i) {
+            style = style.patch(theme.selected);
+        }
+        marks.push((span.start, span.end, style, 1));
+    }
+    if let Some((s, e)) = viewer.highlight {
+        let (s, e) = if viewer.show_redacted {
+            (
+                viewer.doc.map_offset(s, true),
+                viewer.doc.map_offset(e, true),
+            )
+        } else {
+            (s, e)
+        };
+        if s < end && e > start {
+            marks.push((s, e, theme.cited, 2));
+        }
+    }
+    let first_match = viewer.matches.partition_point(|m| m.1 <= start);
+    for (i, &(s, e)) in viewer.matches[first_match..].iter().enumerate() {
+        if s >= end {
+            break;
+        }
+        let current = viewer.current_match == Some(first_match + i);
+        let style = if current {
+            theme.current_match
+        } else {
+            theme.search_match
+        };
+        marks.push((s, e, style, if current { 4 } else { 3 }));
+    }
+    let display = |from: usize, to: usize| -> String {
+        // Tabs and other control characters would upset the cell count.
+        text[from..to]
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect()
+    };
+    if marks.is_empty() {
+        return Line::styled(display(start, end), theme.text);
+    }
+    let mut bounds: Vec<usize> = vec![start, end];
+    for (s, e, _, _) in &marks {
+        bounds.push((*s).clamp(start, end));
+        bounds.push((*e).clamp(start, end));
+    }
+    bounds.sort_unstable();
+    bounds.dedup();
+    let spans = bounds
+        .windows(2)
+        .filter(|w| w[0] < w[1])
+        .filter(|w| text.is_char_boundary(w[0]) && text.is_char_boundary(w[1]))
+        .map(|w| {
+            let style = marks
+                .iter()
+                .filter(|(s, e, _, _)| *s <= w[0] && *e >= w[1])
+                .max_by_key(|(_, _, _, rank)| *rank)
+                .map_or(theme.text, |(_, _, style, _)| *style);
+            Span::styled(display(w[0], w[1]), style)
+        })
+        .collect::<Vec<_>>();
+    Line::from(spans)
+}

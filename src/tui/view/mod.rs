@@ -1,0 +1,341 @@
+//! Drawing: every function here borrows the state and draws it; nothing changes state.
+//! Wide terminals show the three panes side by side; narrower ones one pane under tabs.
+
+mod chat;
+mod documents;
+mod health;
+mod wrap;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use super::app::{App, Overlay, Pane, PromptKind};
+use super::theme::Theme;
+use kodiak::config::keys::KeyContext;
+
+pub use wrap::wrap;
+
+pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
+    let area = frame.area();
+    if area.width < 20 || area.height < 5 {
+        frame.render_widget(Paragraph::new("Kodiak: enlarge the terminal"), area);
+        return;
+    }
+    let [main, status] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
+    if app.wide() {
+        let [docs, chat, health] = Layout::horizontal([
+            Constraint::Percentage(38),
+            Constraint::Percentage(37),
+            Constraint::Percentage(25),
+        ])
+        .areas(main);
+        draw_pane(frame, app, theme, Pane::Documents, docs);
+        draw_pane(frame, app, theme, Pane::Chat, chat);
+        draw_pane(frame, app, theme, Pane::Health, health);
+    } else {
+        let [tabs, body] =
+            Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(main);
+        draw_tabs(frame, app, theme, tabs);
+        draw_pane(frame, app, theme, app.focus, body);
+    }
+    draw_status(frame, app, theme, status);
+    draw_overlay(frame, app, theme, main);
+}
+
+fn draw_pane(frame: &mut Frame<'_>, app: &App, theme: &Theme, pane: Pane, area: Rect) {
+    let focused = app.focus == pane;
+    let title = match (pane, &app.viewer) {
+        (Pane::Documents, Some(viewer)) => format!(" {} ", viewer.doc.title),
+        (Pane::Documents, None) => format!(" Documents ({}) ", app.docs.visible.len()),
+        (Pane::Chat, _) => match app.chat.conversation {
+            Some(id) => format!(" Chat · conversation {id} "),
+            None => " Chat ".to_owned(),
+        },
+        (Pane::Health, _) => " Health ".to_owned(),
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(if focused {
+            theme.focused_border
+        } else {
+            theme.border
+        })
+        .title(Span::styled(
+            title,
+            if focused { theme.title } else { theme.text },
+        ));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    match pane {
+        Pane::Documents => match &app.viewer {
+            Some(viewer) => documents::draw_viewer(frame, viewer, theme, inner),
+            None => documents::draw_list(frame, app, theme, inner),
+        },
+        Pane::Chat => chat::draw(frame, app, theme, inner),
+        Pane::Health => health::draw(frame, app, theme, inner),
+    }
+}
+
+fn draw_tabs(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
+    let mut spans = Vec::new();
+    for (i, pane) in Pane::ALL.iter().enumerate() {
+        let style = if *pane == app.focus {
+            theme.selected
+        } else {
+            theme.dim
+        };
+        spans.push(Span::styled(format!(" {} {} ", i + 1, pane.title()), style));
+        spans.push(Span::raw(" "));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn draw_status(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
+    let mut parts = vec![format!(" {} ", app.focus.title())];
+    parts.push(format!("model: {}", app.health.model));
+    if let Some(ingest) = &app.ingest {
+        parts.push(format!(
+            "ingest {} {}/{}",
+            ingest.phase, ingest.done, ingest.total
+        ));
+    }
+    if let (Some(_), Some(turn)) = (app.chat.streaming, app.chat.turns.last()) {
+        parts.push(format!("answering {:.1} s", turn.elapsed.as_secs_f64()));
+    }
+    let left = parts.join(" │ ");
+    let (right, right_style) = match &app.flash {
+        Some((super::app::FlashLevel::Error, text)) => {
+            (text.clone(), theme.status_bar.patch(theme.bad))
+        }
+        Some((_, text)) => (text.clone(), theme.status_bar),
+        None => (hints(app), theme.status_bar),
+    };
+    let width = usize::from(area.width);
+    let left_width = wrap::width(&left);
+    let room = width.saturating_sub(left_width + 3);
+    let right = wrap::truncate(&right, room);
+    let pad = width.saturating_sub(left_width + wrap::width(&right) + 1);
+    let line = Line::from(vec![
+        Span::styled(left, theme.status_bar),
+        Span::styled(" ".repeat(pad), theme.status_bar),
+        Span::styled(right, right_style),
+        Span::styled(" ", theme.status_bar),
+    ]);
+    frame.render_widget(Paragraph::new(line).style(theme.status_bar), area);
+}
+
+/// The most useful keys for where the keyboard is.
+fn hints(app: &App) -> String {
+    let context = match app.focus {
+        Pane::Documents if app.viewer.is_some() => KeyContext::Viewer,
+        Pane::Documents => KeyContext::Documents,
+        Pane::Chat if app.chat.typing => KeyContext::ChatInput,
+        Pane::Chat => KeyContext::Chat,
+        Pane::Health => KeyContext::Health,
+    };
+    // (action, what the hint calls it)
+    let wanted: &[(&str, &str)] = match context {
+        KeyContext::Documents => &[
+            ("open", "open"),
+            ("filter", "filter"),
+            ("reviewed", "reviewed"),
+            ("flagged", "flag"),
+        ],
+        KeyContext::Viewer => &[
+            ("search", "search"),
+            ("next_pii", "next PII"),
+            ("redacted", "redact"),
+            ("close", "back"),
+        ],
+        KeyContext::ChatInput => &[
+            ("send", "send"),
+            ("leave_input", "transcript"),
+            ("new_conversation", "new"),
+        ],
+        KeyContext::Chat => &[
+            ("next_citation", "citation"),
+            ("open_citation", "open"),
+            ("copy", "copy"),
+            ("type", "type"),
+        ],
+        KeyContext::Health | KeyContext::Global => {
+            &[("refresh", "refresh"), ("show_crash", "crash report")]
+        }
+    };
+    let key_of = |name: &str| {
+        app.keymap
+            .help
+            .iter()
+            .find(|(spec, _)| spec.name == name)
+            .and_then(|(_, keys)| keys.first().cloned())
+    };
+    let mut hints: Vec<String> = wanted
+        .iter()
+        .filter_map(|(name, label)| Some(format!("{} {label}", key_of(name)?)))
+        .collect();
+    if let Some(key) = key_of("help") {
+        hints.push(format!("{key} help"));
+    }
+    if context != KeyContext::ChatInput
+        && let Some(key) = key_of("quit")
+    {
+        hints.push(format!("{key} quit"));
+    }
+    hints.join("  ")
+}
+
+/// A rectangle of at most `width` x `height` centred in `area`.
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let width = width.min(area.width);
+    let height = height.min(area.height);
+    Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    }
+}
+
+fn draw_overlay(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
+    let Some(overlay) = &app.overlay else {
+        return;
+    };
+    let boxed = |title: &str| {
+        Block::default()
+            .borders(Borders::ALL)
+            .border_style(theme.focused_border)
+            .title(Span::styled(format!(" {title} "), theme.title))
+    };
+    match overlay {
+        Overlay::Help { scroll } => {
+            let rect = centered(area, 76, area.height.saturating_sub(2));
+            let lines = help_lines(app, theme);
+            let text = Paragraph::new(lines)
+                .wrap(Wrap { trim: false })
+                .block(boxed("Keys (j/k scroll, any other key closes)"))
+                .scroll((u16::try_from(*scroll).unwrap_or(u16::MAX), 0));
+            frame.render_widget(Clear, rect);
+            frame.render_widget(text, rect);
+        }
+        Overlay::Prompt { kind, text, .. } => {
+            let rect = Rect {
+                x: area.x,
+                y: area.y + area.height.saturating_sub(3),
+                width: area.width,
+                height: 3.min(area.height),
+            };
+            let hint = match kind {
+                PromptKind::Filter => "  (Enter keeps, Esc clears)",
+                _ => "  (Enter, Esc cancels)",
+            };
+            let line = Line::from(vec![
+                Span::styled(format!("{}: ", kind.label()), theme.key),
+                Span::styled(text.clone(), theme.text),
+                Span::styled("█", theme.dim),
+                Span::styled(hint, theme.dim),
+            ]);
+            frame.render_widget(Clear, rect);
+            frame.render_widget(Paragraph::new(line).block(boxed(kind.label())), rect);
+        }
+        Overlay::ExportFormat => {
+            let rect = centered(area, 60, 5);
+            let text = vec![
+                Line::from("Write the review report to the current folder as"),
+                Line::from(vec![
+                    Span::styled("m", theme.key),
+                    Span::raw(" Markdown   "),
+                    Span::styled("c", theme.key),
+                    Span::raw(" CSV   "),
+                    Span::styled("j", theme.key),
+                    Span::raw(" JSON   "),
+                    Span::styled("Esc", theme.key),
+                    Span::raw(" cancel"),
+                ]),
+            ];
+            frame.render_widget(Clear, rect);
+            frame.render_widget(Paragraph::new(text).block(boxed("Export")), rect);
+        }
+        Overlay::Conversations { list, selected } => {
+            let rect = centered(area, 80, area.height.saturating_sub(4));
+            let rows = usize::from(rect.height.saturating_sub(2)).max(1);
+            let offset = selected.saturating_sub(rows - 1);
+            let lines: Vec<Line<'_>> = list
+                .iter()
+                .enumerate()
+                .skip(offset)
+                .take(rows)
+                .map(|(i, c)| {
+                    let style = if i == *selected {
+                        theme.selected
+                    } else {
+                        theme.text
+                    };
+                    let when = c
+                        .updated_at
+                        .get(..16)
+                        .unwrap_or(&c.updated_at)
+                        .replace('T', " ");
+                    Line::styled(
+                        format!("{:>4}  {when}  {:>3} msgs  {}", c.id, c.messages, c.title),
+                        style,
+                    )
+                })
+                .collect();
+            frame.render_widget(Clear, rect);
+            frame.render_widget(
+                Paragraph::new(lines).block(boxed("Conversations (Enter opens, Esc closes)")),
+                rect,
+            );
+        }
+        Overlay::Text {
+            title,
+            text,
+            scroll,
+        } => {
+            let rect = centered(area, 100, area.height.saturating_sub(2));
+            frame.render_widget(Clear, rect);
+            frame.render_widget(
+                Paragraph::new(text.as_str())
+                    .style(theme.text)
+                    .wrap(Wrap { trim: false })
+                    .scroll((u16::try_from(*scroll).unwrap_or(u16::MAX), 0))
+                    .block(boxed(title)),
+                rect,
+            );
+        }
+    }
+}
+
+/// The help, generated from the keymap: every action with its keys, by context.
+pub fn help_lines<'a>(app: &'a App, theme: &Theme) -> Vec<Line<'a>> {
+    let mut lines = Vec::new();
+    let mut context = None;
+    for (spec, keys) in &app.keymap.help {
+        if context != Some(spec.context) {
+            if context.is_some() {
+                lines.push(Line::from(""));
+            }
+            lines.push(Line::styled(spec.context.title(), theme.title));
+            context = Some(spec.context);
+        }
+        let keys = keys.join(", ");
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {keys:<22}"), theme.key),
+            Span::styled(spec.help, theme.text),
+        ]));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::styled(
+        "Ctrl-C cancels a streaming answer, else quits. Keys are set in [keys] of the config.",
+        theme.dim,
+    ));
+    lines
+}
+
+/// A style for a line of `width` that is selected or not.
+fn row_style(selected: bool, theme: &Theme) -> Style {
+    if selected { theme.selected } else { theme.text }
+}

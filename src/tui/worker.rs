@@ -1,0 +1,290 @@
+//! Runs the effects the UI asks for against the Kodiak service, each on tokio's blocking
+//! pool (SQLite, Tantivy and llama.cpp calls block), and sends the outcome back as a
+//! message. Nothing here touches the UI's state.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use tokio::sync::mpsc::UnboundedSender;
+
+use kodiak::Kodiak;
+use kodiak::ingest::{Outcome, Progress};
+use kodiak::report;
+use kodiak::service::AskOptions;
+use kodiak::telemetry::{self, crash};
+
+use super::app::{Effect, Msg};
+use super::document::PreparedDocument;
+
+pub struct Worker {
+    kodiak: Arc<Kodiak>,
+    messages: UnboundedSender<Msg>,
+    /// Cancel flags of answers being written, by request.
+    cancels: HashMap<u64, Arc<AtomicBool>>,
+    /// Where exported reports go.
+    export_dir: PathBuf,
+}
+
+impl Worker {
+    pub fn new(kodiak: Arc<Kodiak>, messages: UnboundedSender<Msg>, export_dir: PathBuf) -> Worker {
+        Worker {
+            kodiak,
+            messages,
+            cancels: HashMap::new(),
+            export_dir,
+        }
+    }
+
+    /// Starts what loads in the background: the generation model and the embedder.
+    pub fn warm_up(&self) {
+        let kodiak = Arc::clone(&self.kodiak);
+        let messages = self.messages.clone();
+        tokio::task::spawn_blocking(move || {
+            kodiak.start_generator();
+            let _ = kodiak.embedder();
+            let _ = messages.send(Msg::Health(Box::new(kodiak.health())));
+        });
+    }
+
+    pub fn run(&mut self, effect: Effect) {
+        // Flags of finished answers are held only here.
+        self.cancels.retain(|_, flag| Arc::strong_count(flag) > 1);
+        match effect {
+            Effect::Cancel { request } => {
+                if let Some(flag) = self.cancels.get(&request) {
+                    flag.store(true, Ordering::Relaxed);
+                }
+            }
+            Effect::Ask {
+                request,
+                question,
+                conversation,
+                documents,
+            } => {
+                let cancel = Arc::new(AtomicBool::new(false));
+                self.cancels.insert(request, Arc::clone(&cancel));
+                let options = AskOptions {
+                    question,
+                    documents,
+                    conversation,
+                    cancel,
+                    ..AskOptions::default()
+                };
+                self.blocking(move |kodiak, messages| {
+                    let mut on_text = |text: &str| {
+                        let _ = messages.send(Msg::AskText {
+                            request,
+                            text: text.to_owned(),
+                        });
+                    };
+                    let result = kodiak
+                        .ask(&options, &mut on_text)
+                        .map(Box::new)
+                        .map_err(|e| e.to_string());
+                    Msg::AskDone { request, result }
+                });
+            }
+            Effect::Export(format) => {
+                let dir = self.export_dir.clone();
+                self.blocking(move |kodiak, _| Msg::Exported(export(kodiak, format, &dir)));
+            }
+            // The event loop writes to the terminal itself.
+            Effect::Copy(_) => {}
+            effect => self.blocking(move |kodiak, messages| {
+                service_call(kodiak, messages, effect).unwrap_or(Msg::Tick)
+            }),
+        }
+    }
+
+    fn blocking(&self, job: impl FnOnce(&Kodiak, &UnboundedSender<Msg>) -> Msg + Send + 'static) {
+        let kodiak = Arc::clone(&self.kodiak);
+        let messages = self.messages.clone();
+        tokio::task::spawn_blocking(move || {
+            let msg = job(&kodiak, &messages);
+            let _ = messages.send(msg);
+        });
+    }
+}
+
+/// The service call behind one effect, and its outcome as a message; None for effects
+/// that are not service calls (asking, cancelling and copying are handled by the caller).
+fn service_call(kodiak: &Kodiak, messages: &UnboundedSender<Msg>, effect: Effect) -> Option<Msg> {
+    let text = |e: kodiak::service::ServiceError| e.to_string();
+    Some(match effect {
+        Effect::LoadDocuments => Msg::Documents(kodiak.review_report().map_err(text)),
+        Effect::OpenDocument {
+            request,
+            doc_id,
+            focus,
+        } => {
+            let result = open_document(kodiak, doc_id).map(Box::new);
+            Msg::Document {
+                request,
+                result,
+                focus,
+            }
+        }
+        Effect::SetStatus { doc_id, status } => Msg::Reviewed {
+            doc_id,
+            result: kodiak.set_review_status(doc_id, status).map_err(text),
+        },
+        Effect::AddTag { doc_id, tag } => Msg::Reviewed {
+            doc_id,
+            result: kodiak.add_tag(doc_id, &tag).map_err(text),
+        },
+        Effect::RemoveTag { doc_id, tag } => Msg::Reviewed {
+            doc_id,
+            result: kodiak.remove_tag(doc_id, &tag).map_err(text),
+        },
+        Effect::AddNote { doc_id, text: note } => Msg::Reviewed {
+            doc_id,
+            result: kodiak.add_note(doc_id, &note).map_err(text),
+        },
+        Effect::Ingest(path) => {
+            let progress = ChannelProgress {
+                messages: messages.clone(),
+                done: std::cell::Cell::new(0),
+                total: std::cell::Cell::new(0),
+            };
+            Msg::IngestDone(
+                kodiak
+                    .ingest(&[path], &progress)
+                    .map(|r| {
+                        format!(
+                            "ingested {} new, {} duplicates, {} unchanged, {} failed, {} need OCR",
+                            r.ingested,
+                            r.duplicates,
+                            r.unchanged,
+                            r.failed.len(),
+                            r.needs_ocr.len()
+                        )
+                    })
+                    .map_err(text),
+            )
+        }
+        Effect::LoadConversations => Msg::Conversations(
+            kodiak
+                .database()
+                .conn()
+                .map_err(|e| e.to_string())
+                .and_then(|conn| {
+                    kodiak::storage::conversations::list(&conn).map_err(|e| e.to_string())
+                }),
+        ),
+        Effect::LoadConversation { id } => Msg::ConversationLoaded {
+            id,
+            result: kodiak
+                .database()
+                .conn()
+                .map_err(|e| e.to_string())
+                .and_then(|conn| {
+                    kodiak::storage::conversations::messages(&conn, id).map_err(|e| e.to_string())
+                }),
+        },
+        Effect::RefreshHealth => Msg::Health(Box::new(kodiak.health())),
+        Effect::ShowCrash => Msg::CrashReport(newest_crash(kodiak)),
+        Effect::Ask { .. } | Effect::Cancel { .. } | Effect::Copy(_) | Effect::Export(_) => {
+            return None;
+        }
+    })
+}
+
+/// Writes the review report to `dir`, named by the time.
+fn export(
+    kodiak: &Kodiak,
+    format: report::ReportFormat,
+    dir: &std::path::Path,
+) -> Result<PathBuf, String> {
+    let rows = kodiak.review_report().map_err(|e| e.to_string())?;
+    let now = telemetry::now_rfc3339();
+    let body = report::render(&rows, format, &now).map_err(|e| e.to_string())?;
+    let stamp: String = now.chars().filter(char::is_ascii_digit).take(14).collect();
+    let path = dir.join(format!("kodiak-review-{stamp}.{}", format.extension()));
+    kodiak::files::write_atomic(&path, body.as_bytes())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(path)
+}
+
+fn open_document(kodiak: &Kodiak, doc_id: i64) -> Result<PreparedDocument, String> {
+    let info = kodiak.document(doc_id).map_err(|e| e.to_string())?;
+    let title = info
+        .title
+        .clone()
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| info.path.clone());
+    let Some(content) = kodiak.document_text(doc_id).map_err(|e| e.to_string())? else {
+        return Err(format!(
+            "document {doc_id} has no text ({}{})",
+            info.status.as_str(),
+            info.reason.map(|r| format!(": {r}")).unwrap_or_default()
+        ));
+    };
+    Ok(PreparedDocument::new(
+        doc_id,
+        title,
+        content.text,
+        &content.pages,
+        &content.pii,
+    ))
+}
+
+fn newest_crash(kodiak: &Kodiak) -> Result<String, String> {
+    let dir = &kodiak.settings().paths.crash_dir;
+    let reports = crash::list(dir).map_err(|e| e.to_string())?;
+    let Some(newest) = reports.first() else {
+        return Err("no crash reports".into());
+    };
+    let report = crash::read(dir, &newest.id).map_err(|e| e.to_string())?;
+    serde_json::to_string_pretty(&report).map_err(|e| e.to_string())
+}
+
+/// Ingest progress as messages to the UI.
+struct ChannelProgress {
+    messages: UnboundedSender<Msg>,
+    done: std::cell::Cell<usize>,
+    total: std::cell::Cell<usize>,
+}
+
+impl Progress for ChannelProgress {
+    fn started(&self, files: usize, _bytes: u64) {
+        self.total.set(files);
+        let _ = self.messages.send(Msg::IngestProgress {
+            done: 0,
+            total: files,
+            phase: "reading",
+        });
+    }
+
+    fn file_done(&self, path: &str, _bytes: u64, outcome: &Outcome) {
+        self.done.set(self.done.get() + 1);
+        if let Outcome::Failed { reason } = outcome {
+            let _ = self.messages.send(Msg::IngestFailed {
+                path: path.to_owned(),
+                reason: reason.clone(),
+            });
+        }
+        let _ = self.messages.send(Msg::IngestProgress {
+            done: self.done.get(),
+            total: self.total.get(),
+            phase: "reading",
+        });
+    }
+
+    fn indexing(&self) {
+        let _ = self.messages.send(Msg::IngestProgress {
+            done: self.done.get(),
+            total: self.total.get(),
+            phase: "indexing",
+        });
+    }
+
+    fn embedding(&self, done: usize, total: usize) {
+        let _ = self.messages.send(Msg::IngestProgress {
+            done,
+            total,
+            phase: "embedding",
+        });
+    }
+}

@@ -1,0 +1,219 @@
+//! The real binary in a real terminal: tmux runs `kodiak` on the sample documents, a
+//! question is typed and answered by the default model, and after quitting (or SIGTERM)
+//! the terminal must be back in its normal mode with the main screen showing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use common::Sandbox;
+
+fn tmux(args: &[&str]) -> Output {
+    Command::new("tmux")
+        .args(args)
+        .output()
+        .expect("tmux is needed for this test: run scripts/setup (or apt-get install tmux)")
+}
+
+/// A tmux session running `script`; killed when dropped.
+struct Session {
+    name: String,
+}
+
+impl Session {
+    fn start(name: &str, script: &Path) -> Session {
+        let session = Session {
+            name: name.to_owned(),
+        };
+        tmux(&["kill-session", "-t", name]);
+        let command = format!("bash {}", script.display());
+        let out = tmux(&[
+            "new-session",
+            "-d",
+            "-s",
+            name,
+            "-x",
+            "120",
+            "-y",
+            "40",
+            &command,
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        session
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", &self.name]).stdout)
+            .into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", &self.name];
+        args.extend_from_slice(keys);
+        assert!(tmux(&args).status.success());
+    }
+
+    /// Waits until the screen shows `text`; fails with the screen after `limit`.
+    fn wait_for(&self, text: &str, limit: Duration) -> String {
+        let started = Instant::now();
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            assert!(
+                started.elapsed() < limit,
+                "`{text}` did not appear within {limit:?}; the screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        tmux(&["kill-session", "-t", &self.name]);
+    }
+}
+
+/// A sandbox with the samples ingested, and a script that runs the UI in it, then prints
+/// its exit code and the terminal's mode, then waits so the pane stays readable.
+fn prepared(sandbox: &Sandbox) -> PathBuf {
+    let models = kodiak::config::default_models_dir();
+    assert!(
+        models
+            .join(kodiak::config::DEFAULT_GENERATOR_FILE)
+            .is_file(),
+        "this test needs the default models in {}: run scripts/fetch-models",
+        models.display()
+    );
+    sandbox.write_config("[generator]\nmax_tokens = 48\ntemperature = 0.0\n");
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/sample-docs");
+    sandbox
+        .kodiak()
+        .args(["ingest", samples.to_str().unwrap()])
+        .assert()
+        .success();
+    let binary = assert_cmd::cargo::cargo_bin("kodiak");
+    let home = sandbox.path();
+    let script = home.join("run-tui.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "cd '{home}'\n\
+             env -i PATH=\"$PATH\" TERM=\"$TERM\" HOME='{home}' \
+             XDG_CONFIG_HOME='{home}/config' XDG_DATA_HOME='{home}/data' \
+             XDG_STATE_HOME='{home}/state' KODIAK_MODELS_DIR='{models}' \
+             '{binary}' --data-dir '{data}'\n\
+             echo \"EXIT=$?\"\n\
+             echo \"MODE $(stty -a | tr '\\n' ' ')\"\n\
+             sleep 120\n",
+            home = home.display(),
+            models = models.display(),
+            binary = binary.display(),
+            data = sandbox.data_dir().display(),
+        ),
+    )
+    .unwrap();
+    script
+}
+
+/// After the UI ends: exit 0, the main screen back, and the terminal out of raw mode.
+fn assert_restored(session: &Session) {
+    let screen = session.wait_for("EXIT=", Duration::from_secs(20));
+    assert!(screen.contains("EXIT=0"), "{screen}");
+    let mode = tmux(&[
+        "display-message",
+        "-p",
+        "-t",
+        &session.name,
+        "#{alternate_on}",
+    ]);
+    assert_eq!(
+        String::from_utf8_lossy(&mode.stdout).trim(),
+        "0",
+        "still on the alternate screen"
+    );
+    let screen = session.wait_for("MODE ", Duration::from_secs(5));
+    let stty = screen
+        .split("MODE ")
+        .nth(1)
+        .unwrap_or_default()
+        .replace('\n', "");
+    for flag in ["-icanon", "-echo ", "-isig"] {
+        assert!(!stty.contains(flag), "terminal left with {flag}: {stty}");
+    }
+    assert!(stty.contains("icanon"), "{stty}");
+}
+
+#[test]
+fn ask_in_the_terminal_ui_then_quit_and_the_terminal_is_restored() {
+    let sandbox = Sandbox::new();
+    let script = prepared(&sandbox);
+    let session = Session::start("kodiak-e2e-quit", &script);
+    session.wait_for("Residential Lease Agreement", Duration::from_secs(30));
+
+    session.keys(&["2"]);
+    session.keys(&["-l", "When is the security deposit returned?"]);
+    session.keys(&["Enter"]);
+    // The answer's sources are listed under it once it is done.
+    let screen = session.wait_for("[1] ", Duration::from_secs(180));
+    assert!(
+        screen.contains("› When is the security deposit returned?"),
+        "{screen}"
+    );
+    assert!(screen.contains("tokens"), "{screen}");
+
+    // q is typed while the input has the keyboard; Esc leaves it, then q quits.
+    session.keys(&["Escape"]);
+    session.keys(&["q"]);
+    assert_restored(&session);
+
+    // The exchange was stored.
+    let output = sandbox
+        .kodiak()
+        .args(["conversations", "list", "--json"])
+        .output()
+        .unwrap();
+    let list: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(list[0]["messages"], 2, "{list}");
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let sandbox = Sandbox::new();
+    let script = prepared(&sandbox);
+    let session = Session::start("kodiak-e2e-term", &script);
+    session.wait_for("Residential Lease Agreement", Duration::from_secs(30));
+    let pattern = format!("--data-dir {}", sandbox.data_dir().display());
+    let pid = Command::new("pgrep")
+        .args(["-f", "--", &pattern])
+        .output()
+        .unwrap();
+    let pid = String::from_utf8_lossy(&pid.stdout)
+        .trim()
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        !pid.is_empty(),
+        "kodiak is not running: {}",
+        session.screen()
+    );
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert_restored(&session);
+}
