@@ -373,8 +373,15 @@ pub fn rows(report: &HealthReport) -> Vec<HealthRow> {
     let db = &c.database;
     let db_detail = match (&db.error, db.pool, db.latency_ms) {
         (Some(error), _, _) => error.clone(),
+        // Whole milliseconds: the table is redrawn when a row changes, and sub-millisecond
+        // jitter is not news (`--json` has the exact figure).
         (None, Some(pool), Some(latency)) => format!(
-            "{latency:.2} ms, pool {}/{} ({} idle), schema v{}, {}",
+            "{}, pool {}/{} ({} idle), schema v{}, {}",
+            if latency < 1.0 {
+                "under 1 ms".to_owned()
+            } else {
+                format!("{latency:.0} ms")
+            },
             pool.connections,
             pool.max,
             pool.idle,

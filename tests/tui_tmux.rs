@@ -160,6 +160,22 @@ fn ask_in_the_terminal_ui_then_quit_and_the_terminal_is_restored() {
     let session = Session::start("kodiak-e2e-quit", &script);
     session.wait_for("Residential Lease Agreement", Duration::from_secs(30));
 
+    // Once the models are loaded, an idle UI writes nothing at all for 10 s, health
+    // checks every 5 s included.
+    session.wait_for("model: ready", Duration::from_secs(60));
+    std::thread::sleep(Duration::from_secs(1));
+    let idle_log = sandbox.path().join("idle-output");
+    let pipe = format!("cat >> '{}'", idle_log.display());
+    assert!(
+        tmux(&["pipe-pane", "-o", "-t", &session.name, &pipe])
+            .status
+            .success()
+    );
+    std::thread::sleep(Duration::from_secs(10));
+    tmux(&["pipe-pane", "-t", &session.name]);
+    let idle_bytes = std::fs::metadata(&idle_log).map_or(0, |m| m.len());
+    assert_eq!(idle_bytes, 0, "bytes written while idle");
+
     session.keys(&["2"]);
     session.keys(&["-l", "When is the security deposit returned?"]);
     session.keys(&["Enter"]);

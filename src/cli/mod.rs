@@ -255,6 +255,8 @@ enum ConversationsCommand {
 
 #[derive(Debug, Subcommand)]
 enum DebugCommand {
+    /// Print how fast the terminal UI draws and how many bytes it writes
+    BenchTui,
     /// Panic on purpose, to exercise the crash-report path
     Panic {
         #[arg(long, default_value = "deliberate panic from `kodiak debug panic`")]
@@ -380,6 +382,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Review(ReviewCommand::Export { format, output }) => {
             review_cmd::export(settings, format, output.as_deref())?
         }
+        Command::Debug(DebugCommand::BenchTui) => crate::tui::bench::run()?,
         Command::Debug(DebugCommand::Panic { message }) => {
             tracing::info!("panicking on request");
             panic!("{message}");

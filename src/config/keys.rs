@@ -73,7 +73,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     spec(
         "quit",
         Global,
-        "quit (Ctrl-C also; it first cancels a streaming answer)",
+        "quit (Ctrl-C too, after cancelling an answer)",
         &["q"],
     ),
     spec("help", Global, "show or hide this help", &["?", "f1"]),

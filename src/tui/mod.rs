@@ -6,6 +6,7 @@
 //! changed, so an idle session writes nothing to the terminal.
 
 pub mod app;
+pub mod bench;
 pub mod document;
 pub mod keymap;
 pub mod theme;

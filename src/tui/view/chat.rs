@@ -35,13 +35,25 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
             theme.dim,
         ));
     }
-    for (t, turn) in app.chat.turns.iter().enumerate() {
-        if t > 0 {
-            rows.push(Line::from(""));
-        }
-        turn_rows(app, theme, t, turn, width, &mut rows);
-    }
+    // Only the turns that reach the screen are wrapped, newest first: a long
+    // conversation costs no more to draw than a short one.
     let height = usize::from(transcript.height);
+    let wanted = height + app.chat.scroll_back;
+    let mut newest_first: Vec<Vec<Line<'_>>> = Vec::new();
+    let mut count = rows.len();
+    for (t, turn) in app.chat.turns.iter().enumerate().rev() {
+        let mut turn_lines = Vec::new();
+        if t > 0 {
+            turn_lines.push(Line::from(""));
+        }
+        turn_rows(app, theme, t, turn, width, &mut turn_lines);
+        count += turn_lines.len();
+        newest_first.push(turn_lines);
+        if count >= wanted {
+            break;
+        }
+    }
+    rows.extend(newest_first.into_iter().rev().flatten());
     let scroll_back = app.chat.scroll_back.min(rows.len().saturating_sub(height));
     let first = rows.len().saturating_sub(height + scroll_back);
     let visible: Vec<Line<'_>> = rows.into_iter().skip(first).take(height).collect();

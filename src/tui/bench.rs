@@ -1,0 +1,383 @@
+//! `kodiak debug bench-tui`: how long each pane takes to draw at 160x48 with a large
+//! document and a long chat, and how many bytes reach the terminal per streamed token.
+//! Frames go through the real crossterm backend into a byte counter, so the figures
+//! include ratatui's diffing and the escape codes a terminal (or SSH) would carry.
+
+use std::cell::Cell;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::process::ExitCode;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+
+use kodiak::config::Theme as ThemeName;
+use kodiak::config::keys::KeysConfig;
+use kodiak::health::HealthRow;
+use kodiak::service::ReportRow;
+use kodiak::storage::documents::PiiSpan;
+use kodiak::storage::review::{Review, ReviewStatus};
+
+use super::app::{App, Effect, Msg, Pane};
+use super::document::PreparedDocument;
+use super::keymap::Keymap;
+use super::theme::Theme;
+use super::view;
+
+const WIDTH: u16 = 160;
+const HEIGHT: u16 = 48;
+const FRAMES: usize = 400;
+/// Goal per frame.
+const FRAME_GOAL: Duration = Duration::from_millis(2);
+
+/// Counts what would be written to the terminal; clones share the count.
+#[derive(Default, Clone)]
+struct Counter(Rc<Cell<usize>>);
+
+impl Counter {
+    fn bytes(&self) -> usize {
+        self.0.get()
+    }
+}
+
+impl Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.set(self.0.get() + buf.len());
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+pub fn run() -> Result<ExitCode> {
+    let theme = Theme::new(ThemeName::Dark, false);
+    println!(
+        "terminal UI at {WIDTH}x{HEIGHT}, {FRAMES} frames per pane, crossterm backend into a byte counter"
+    );
+    println!("{:<34} {:>9} {:>9} {:>9}", "frame", "p50", "p99", "goal");
+
+    let document = large_document();
+    println!(
+        "(large document: {:.1} MB, {} lines, {} PII spans; chat: {} turns)",
+        document.original.text.len() as f64 / 1e6,
+        document.original.line_count(),
+        document.original.pii.len(),
+        CHAT_TURNS
+    );
+    let mut app = base_app();
+    report(
+        "document list (5,000 documents)",
+        &theme,
+        &mut app,
+        |app, i| {
+            let key = if i % 100 < 50 {
+                KeyCode::Down
+            } else {
+                KeyCode::Up
+            };
+            app.update(
+                Msg::Key(KeyEvent::new(key, KeyModifiers::NONE)),
+                Instant::now(),
+            );
+        },
+    )?;
+
+    let mut app = base_app();
+    open(&mut app, document);
+    for c in "/the".chars() {
+        app.update(
+            Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
+            Instant::now(),
+        );
+    }
+    app.update(
+        Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+        Instant::now(),
+    );
+    report(
+        "viewer (search hits and PII shown)",
+        &theme,
+        &mut app,
+        |app, i| {
+            let key = if i % 2 == 0 {
+                KeyCode::PageDown
+            } else {
+                KeyCode::Char('j')
+            };
+            app.update(
+                Msg::Key(KeyEvent::new(key, KeyModifiers::NONE)),
+                Instant::now(),
+            );
+        },
+    )?;
+
+    let mut app = long_chat();
+    report(
+        "chat (long conversation, streaming)",
+        &theme,
+        &mut app,
+        |app, _| {
+            let request = app.chat.streaming.map_or(0, |(id, _)| id);
+            app.update(
+                Msg::AskText {
+                    request,
+                    text: " word".into(),
+                },
+                Instant::now(),
+            );
+        },
+    )?;
+
+    let mut app = base_app();
+    app.health.rows = health_rows();
+    app.focus = Pane::Health;
+    report("health", &theme, &mut app, |app, i| {
+        let key = if i % 20 < 10 {
+            KeyCode::Down
+        } else {
+            KeyCode::Up
+        };
+        app.update(
+            Msg::Key(KeyEvent::new(key, KeyModifiers::NONE)),
+            Instant::now(),
+        );
+    })?;
+
+    streamed_bytes(&theme)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn report(
+    name: &str,
+    theme: &Theme,
+    app: &mut App,
+    mut change: impl FnMut(&mut App, usize),
+) -> Result<()> {
+    let mut terminal = counting_terminal(Counter::default())?;
+    let mut times = Vec::with_capacity(FRAMES);
+    for i in 0..FRAMES {
+        change(app, i);
+        let started = Instant::now();
+        terminal.draw(|frame| view::draw(frame, app, theme))?;
+        times.push(started.elapsed());
+    }
+    times.sort();
+    let p50 = times[times.len() / 2];
+    let p99 = times[times.len() * 99 / 100];
+    let verdict = if p50 < FRAME_GOAL { "met" } else { "MISSED" };
+    println!(
+        "{name:<34} {:>7.3} ms {:>7.3} ms  < 2 ms: {verdict}",
+        p50.as_secs_f64() * 1e3,
+        p99.as_secs_f64() * 1e3
+    );
+    Ok(())
+}
+
+/// Bytes sent per streamed token against a full redraw of the same screen.
+fn streamed_bytes(theme: &Theme) -> Result<()> {
+    let mut app = long_chat();
+    let counter = Counter::default();
+    let mut terminal = counting_terminal(counter.clone())?;
+    terminal.draw(|frame| view::draw(frame, &app, theme))?;
+    let full = counter.bytes();
+    let request = app.chat.streaming.map_or(0, |(id, _)| id);
+    let tokens = 300;
+    let before = counter.bytes();
+    for _ in 0..tokens {
+        app.update(
+            Msg::AskText {
+                request,
+                text: " token".into(),
+            },
+            Instant::now(),
+        );
+        terminal.draw(|frame| view::draw(frame, &app, theme))?;
+    }
+    let per_token = (counter.bytes() - before) as f64 / f64::from(tokens);
+    let before = counter.bytes();
+    terminal.draw(|frame| view::draw(frame, &app, theme))?;
+    let unchanged = counter.bytes() - before;
+    println!("\nbytes to the terminal while an answer streams ({tokens} tokens, one frame each):");
+    println!("  first full frame           {full:>7} bytes");
+    println!(
+        "  per streamed token         {per_token:>7.0} bytes  ({:.1}% of a full frame)",
+        per_token * 100.0 / full as f64
+    );
+    println!("  a frame with nothing new   {unchanged:>7} bytes  (goal: only changed cells)");
+    println!("  (frames are coalesced: tokens arriving within 33 ms share one frame)");
+    Ok(())
+}
+
+/// A terminal of the benchmark's size whose output is only counted.
+fn counting_terminal(counter: Counter) -> Result<Terminal<CrosstermBackend<Counter>>> {
+    let options = ratatui::TerminalOptions {
+        viewport: ratatui::Viewport::Fixed(ratatui::layout::Rect::new(0, 0, WIDTH, HEIGHT)),
+    };
+    Ok(Terminal::with_options(
+        CrosstermBackend::new(counter),
+        options,
+    )?)
+}
+
+const CHAT_TURNS: usize = 200;
+
+fn base_app() -> App {
+    let mut app = match Keymap::new(&KeysConfig::new()) {
+        Ok(keymap) => App::new(keymap, (WIDTH, HEIGHT)),
+        Err(e) => unreachable_keymap(e),
+    };
+    let rows = (1..=5_000).map(document_row).collect();
+    app.update(Msg::Documents(Ok(rows)), Instant::now());
+    app.health.model = "ready".into();
+    app
+}
+
+/// The default keymap is checked by a unit test; it cannot be invalid here.
+fn unreachable_keymap(error: kodiak::config::Invalid) -> ! {
+    eprintln!(
+        "the default keymap is invalid: {}: {}",
+        error.key, error.message
+    );
+    std::process::exit(1)
+}
+
+fn open(app: &mut App, document: PreparedDocument) {
+    let effects = app.update(
+        Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+        Instant::now(),
+    );
+    if let Some(Effect::OpenDocument { request, .. }) = effects.first() {
+        app.update(
+            Msg::Document {
+                request: *request,
+                result: Ok(Box::new(document)),
+                focus: None,
+            },
+            Instant::now(),
+        );
+    }
+}
+
+fn document_row(id: i64) -> ReportRow {
+    ReportRow {
+        doc_id: id,
+        parent_id: None,
+        title: Some(format!("Supplier agreement {id} with Northwind Traders")),
+        path: format!("/cases/2026/agreements/agreement-{id}.pdf"),
+        format: Some("pdf".into()),
+        pages: usize::try_from(id % 40 + 1).unwrap_or(1),
+        ingest_status: "ingested".into(),
+        review: Review {
+            status: match id % 3 {
+                0 => ReviewStatus::Reviewed,
+                1 => ReviewStatus::Unreviewed,
+                _ => ReviewStatus::Flagged,
+            },
+            tags: vec!["contract".into()],
+            notes: Vec::new(),
+            updated_at: None,
+        },
+        pii: BTreeMap::from([("PERSON".to_owned(), usize::try_from(id % 7).unwrap_or(0))]),
+    }
+}
+
+/// About 2 MB of contract text, a name or email every few lines, 200 pages.
+fn large_document() -> PreparedDocument {
+    let mut text = String::new();
+    let mut pii = Vec::new();
+    let mut chars = 0;
+    let mut pages = Vec::new();
+    let mut page_start = 0;
+    for line in 0..20_000 {
+        let body = format!(
+            "{line:>5}. The supplier shall deliver the goods described in schedule {} within thirty days, and the buyer shall pay ",
+            line % 17
+        );
+        text.push_str(&body);
+        chars += body.chars().count();
+        let value = if line % 3 == 0 {
+            format!("Ms Jane Roe{line}")
+        } else {
+            format!("jane.roe{line}@example.com")
+        };
+        let kind = if line % 3 == 0 {
+            "PERSON"
+        } else {
+            "EMAIL_ADDRESS"
+        };
+        pii.push(PiiSpan {
+            kind: kind.into(),
+            start: chars,
+            end: chars + value.chars().count(),
+            score: 0.9,
+            placeholder: format!("[{kind}_{line}]"),
+        });
+        chars += value.chars().count();
+        text.push_str(&value);
+        text.push_str(" on receipt.\n");
+        chars += 13;
+        if line % 100 == 99 {
+            pages.push((page_start, chars));
+            page_start = chars;
+        }
+    }
+    pages.push((page_start, chars));
+    PreparedDocument::new(1, "Master supply agreement".into(), text, &pages, &pii)
+}
+
+/// A conversation of many turns, the last one streaming.
+fn long_chat() -> App {
+    let mut app = base_app();
+    app.focus = Pane::Chat;
+    for turn in 0..CHAT_TURNS {
+        for c in format!("Question {turn}: when must the supplier deliver?").chars() {
+            app.update(
+                Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
+                Instant::now(),
+            );
+        }
+        let effects = app.update(
+            Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+            Instant::now(),
+        );
+        let Some(Effect::Ask { request, .. }) = effects.first().cloned() else {
+            continue;
+        };
+        let answer =
+            "The supplier must deliver within thirty days [1], and the buyer pays on receipt [2]. "
+                .repeat(8);
+        app.update(
+            Msg::AskText {
+                request,
+                text: answer,
+            },
+            Instant::now(),
+        );
+        if turn + 1 < CHAT_TURNS {
+            app.update(
+                Msg::AskDone {
+                    request,
+                    result: Err("kept short for the benchmark".into()),
+                },
+                Instant::now(),
+            );
+        }
+    }
+    app
+}
+
+fn health_rows() -> Vec<HealthRow> {
+    (0..14)
+        .map(|i| HealthRow {
+            component: "component",
+            ok: i % 5 != 0,
+            detail: format!("detail {i}: ready, context 4096, template gemma, 54.2 tokens/s, /var/lib/kodiak/models/model-{i}.gguf"),
+        })
+        .collect()
+}
