@@ -522,6 +522,8 @@ pub struct App {
 
 /// Panes side by side from this width; narrower terminals show one pane with tabs.
 pub const WIDE: u16 = 120;
+/// During an ingest, the document list is read again after this many files.
+const INGEST_RELOAD_FILES: usize = 20;
 
 impl App {
     pub fn new(keymap: Keymap, size: (u16, u16)) -> App {
@@ -649,13 +651,23 @@ impl App {
                 Vec::new()
             }
             Msg::IngestProgress { done, total, phase } => {
-                if let Some(ingest) = &mut self.ingest {
-                    ingest.done = done;
-                    ingest.total = total;
-                    ingest.phase = phase;
-                    self.dirty = true;
+                let Some(ingest) = &mut self.ingest else {
+                    return Vec::new();
+                };
+                let phase_changed = ingest.phase != phase;
+                ingest.done = done;
+                ingest.total = total;
+                ingest.phase = phase;
+                self.dirty = true;
+                // Documents appear as they land: the list is read again every few files
+                // and when indexing starts, not after every file of a large folder.
+                if (phase == "reading" && done > 0 && done % INGEST_RELOAD_FILES == 0)
+                    || (phase_changed && phase == "indexing")
+                {
+                    vec![Effect::LoadDocuments]
+                } else {
+                    Vec::new()
                 }
-                Vec::new()
             }
             Msg::IngestFailed { path, reason } => {
                 if let Some(ingest) = &mut self.ingest {

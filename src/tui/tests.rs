@@ -713,3 +713,49 @@ fn find(buffer: &ratatui::buffer::Buffer, text: &str) -> Option<(u16, u16)> {
     }
     None
 }
+
+#[test]
+fn ingest_shows_progress_reloads_the_list_as_files_land_and_lists_failures() {
+    let mut app = app(80, 24);
+    let effects = press(
+        &mut app,
+        [ch('i')]
+            .into_iter()
+            .chain(typed("/cases"))
+            .chain([key(KeyCode::Enter)]),
+    );
+    assert_eq!(effects, [Effect::Ingest("/cases".into())]);
+    assert!(app.needs_ticks());
+    let progress = |done| Msg::IngestProgress {
+        done,
+        total: 40,
+        phase: "reading",
+    };
+    assert!(press(&mut app, [progress(1)]).is_empty());
+    assert_eq!(press(&mut app, [progress(20)]), [Effect::LoadDocuments]);
+    press(
+        &mut app,
+        [Msg::IngestFailed {
+            path: "/cases/bad.pdf".into(),
+            reason: "encrypted".into(),
+        }],
+    );
+    assert_eq!(
+        press(
+            &mut app,
+            [Msg::IngestProgress {
+                done: 40,
+                total: 40,
+                phase: "indexing"
+            }]
+        ),
+        [Effect::LoadDocuments]
+    );
+    let effects = press(&mut app, [Msg::IngestDone(Ok("ingested 39 new".into()))]);
+    assert_eq!(effects, [Effect::LoadDocuments]);
+    assert!(app.ingest.is_none());
+    let Some(super::app::Overlay::Text { text, .. }) = &app.overlay else {
+        panic!("failures are listed");
+    };
+    assert!(text.contains("/cases/bad.pdf: encrypted"), "{text}");
+}
