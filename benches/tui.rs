@@ -1,6 +1,7 @@
 //! The terminal UI as a user meets it: the release binary in tmux on the sample documents.
 //!
 //! - time to the first frame: from starting `kodiak` to its first screen showing;
+//! - bytes written to the terminal while idle for 10 s (goal: none);
 //! - key-to-frame latency while an answer streams: Tab pressed, until the screen shows the
 //!   next pane (the screen is polled with `tmux capture-pane`, every 2 ms at best, so the
 //!   figures include tmux's own latency and are an upper bound). Goal: under 50 ms.
@@ -117,6 +118,21 @@ fn main() {
     );
     println!("  document list shown        {}", since_start(listed));
     wait_for(Duration::from_secs(60), |s| s.contains("model: ready"));
+
+    // Idle: everything the terminal receives for 10 s, health checks every 5 s included.
+    std::thread::sleep(Duration::from_secs(1));
+    let idle_log = home.join("idle-output");
+    tmux(&[
+        "pipe-pane",
+        "-o",
+        "-t",
+        SESSION,
+        &format!("cat >> '{}'", idle_log.display()),
+    ]);
+    std::thread::sleep(Duration::from_secs(10));
+    tmux(&["pipe-pane", "-t", SESSION]);
+    let idle = std::fs::metadata(&idle_log).map_or(0, |m| m.len());
+    println!("  bytes written while idle for 10 s: {idle} (goal: 0)");
 
     tmux(&["send-keys", "-t", SESSION, "2"]);
     tmux(&[
