@@ -14,13 +14,7 @@ fn samples() -> PathBuf {
 }
 
 fn run_json(sandbox: &Sandbox, args: &[&str]) -> Value {
-    let output = sandbox.kodiak().args(args).output().unwrap();
-    assert!(
-        output.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
+    sandbox.json(args)
 }
 
 /// A sandbox with the samples ingested, answers kept short so the tests stay quick.

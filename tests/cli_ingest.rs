@@ -14,13 +14,7 @@ fn samples() -> PathBuf {
 }
 
 fn json_of(sandbox: &Sandbox, args: &[&str]) -> Value {
-    let output = sandbox.kodiak().args(args).output().unwrap();
-    assert!(
-        output.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
+    sandbox.json(args)
 }
 
 #[test]

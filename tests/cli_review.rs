@@ -40,13 +40,7 @@ fn reviewed_sandbox() -> (Sandbox, String, String) {
 }
 
 fn run(sandbox: &Sandbox, args: &[&str]) -> String {
-    let output = sandbox.kodiak().args(args).output().unwrap();
-    assert!(
-        output.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
+    sandbox.stdout(args)
 }
 
 fn review_json(sandbox: &Sandbox, id: &str) -> Value {

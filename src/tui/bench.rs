@@ -81,25 +81,16 @@ pub fn run() -> Result<ExitCode> {
             } else {
                 KeyCode::Up
             };
-            app.update(
-                Msg::Key(KeyEvent::new(key, KeyModifiers::NONE)),
-                Instant::now(),
-            );
+            press(app, key);
         },
     )?;
 
     let mut app = base_app();
     open(&mut app, document);
     for c in "/the".chars() {
-        app.update(
-            Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
-            Instant::now(),
-        );
+        press(&mut app, KeyCode::Char(c));
     }
-    app.update(
-        Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
-        Instant::now(),
-    );
+    press(&mut app, KeyCode::Enter);
     report(
         "viewer (search hits and PII shown)",
         &theme,
@@ -110,10 +101,7 @@ pub fn run() -> Result<ExitCode> {
             } else {
                 KeyCode::Char('j')
             };
-            app.update(
-                Msg::Key(KeyEvent::new(key, KeyModifiers::NONE)),
-                Instant::now(),
-            );
+            press(app, key);
         },
     )?;
 
@@ -143,10 +131,7 @@ pub fn run() -> Result<ExitCode> {
         } else {
             KeyCode::Up
         };
-        app.update(
-            Msg::Key(KeyEvent::new(key, KeyModifiers::NONE)),
-            Instant::now(),
-        );
+        press(app, key);
     })?;
 
     streamed_bytes(&theme)?;
@@ -214,6 +199,13 @@ fn streamed_bytes(theme: &Theme) -> Result<()> {
     Ok(())
 }
 
+fn press(app: &mut App, key: KeyCode) -> Vec<Effect> {
+    app.update(
+        Msg::Key(KeyEvent::new(key, KeyModifiers::NONE)),
+        Instant::now(),
+    )
+}
+
 /// A terminal of the benchmark's size whose output is only counted.
 fn counting_terminal(counter: Counter) -> Result<Terminal<CrosstermBackend<Counter>>> {
     let options = ratatui::TerminalOptions {
@@ -248,10 +240,7 @@ fn unreachable_keymap(error: kodiak::config::Invalid) -> ! {
 }
 
 fn open(app: &mut App, document: PreparedDocument) {
-    let effects = app.update(
-        Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
-        Instant::now(),
-    );
+    let effects = press(app, KeyCode::Enter);
     if let Some(Effect::OpenDocument { request, .. }) = effects.first() {
         app.update(
             Msg::Document {
@@ -337,15 +326,9 @@ fn long_chat() -> App {
     app.focus = Pane::Chat;
     for turn in 0..CHAT_TURNS {
         for c in format!("Question {turn}: when must the supplier deliver?").chars() {
-            app.update(
-                Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
-                Instant::now(),
-            );
+            press(&mut app, KeyCode::Char(c));
         }
-        let effects = app.update(
-            Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
-            Instant::now(),
-        );
+        let effects = press(&mut app, KeyCode::Enter);
         let Some(Effect::Ask { request, .. }) = effects.first().cloned() else {
             continue;
         };

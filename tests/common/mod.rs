@@ -44,6 +44,22 @@ impl Sandbox {
         self.path().join("state/kodiak/logs")
     }
 
+    /// Runs `kodiak ARGS`, which must succeed, and returns what it printed.
+    pub fn stdout(&self, args: &[&str]) -> String {
+        let output = self.kodiak().args(args).output().unwrap();
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    }
+
+    /// Runs `kodiak ARGS`, which must succeed and print JSON.
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        serde_json::from_str(&self.stdout(args)).unwrap()
+    }
+
     pub fn kodiak(&self) -> Command {
         let mut cmd = Command::cargo_bin("kodiak").unwrap();
         cmd.env_clear()
