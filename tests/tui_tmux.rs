@@ -204,9 +204,19 @@ fn ask_in_the_terminal_ui_then_quit_and_the_terminal_is_restored() {
 
 #[test]
 fn sigterm_restores_the_terminal() {
+    signal_restores_the_terminal("TERM");
+}
+
+/// SIGHUP is what a dropped SSH connection sends.
+#[test]
+fn sighup_restores_the_terminal() {
+    signal_restores_the_terminal("HUP");
+}
+
+fn signal_restores_the_terminal(signal: &str) {
     let sandbox = Sandbox::new();
     let script = prepared(&sandbox);
-    let session = Session::start("kodiak-e2e-term", &script);
+    let session = Session::start(&format!("kodiak-e2e-{signal}"), &script);
     session.wait_for("Residential Lease Agreement", Duration::from_secs(30));
     let pattern = format!("--data-dir {}", sandbox.data_dir().display());
     let pid = Command::new("pgrep")
@@ -226,7 +236,7 @@ fn sigterm_restores_the_terminal() {
     );
     assert!(
         Command::new("kill")
-            .args(["-TERM", &pid])
+            .args([format!("-{signal}").as_str(), &pid])
             .status()
             .unwrap()
             .success()

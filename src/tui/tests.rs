@@ -751,6 +751,7 @@ fn ingest_shows_progress_reloads_the_list_as_files_land_and_lists_failures() {
         ),
         [Effect::LoadDocuments]
     );
+    insta::assert_snapshot!("documents_ingesting_80x24", screen(&app));
     let effects = press(&mut app, [Msg::IngestDone(Ok("ingested 39 new".into()))]);
     assert_eq!(effects, [Effect::LoadDocuments]);
     assert!(app.ingest.is_none());

@@ -4,7 +4,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
+use ratatui::widgets::{Cell, LineGauge, Paragraph, Row, Table, Wrap};
 
 use kodiak::storage::review::ReviewStatus;
 
@@ -13,6 +13,25 @@ use super::super::theme::Theme;
 use super::{row_style, wrap};
 
 pub fn draw_list(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
+    let area = match &app.ingest {
+        Some(ingest) => {
+            let [gauge, rest] =
+                Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+            let ratio = match ingest.total {
+                0 => 0.0,
+                total => (ingest.done as f64 / total as f64).clamp(0.0, 1.0),
+            };
+            let label = format!("ingest {} {}/{}", ingest.phase, ingest.done, ingest.total);
+            let widget = LineGauge::default()
+                .ratio(ratio)
+                .label(label)
+                .filled_style(theme.ok)
+                .unfilled_style(theme.dim);
+            frame.render_widget(widget, gauge);
+            rest
+        }
+        None => area,
+    };
     let docs = &app.docs;
     if !docs.loaded {
         frame.render_widget(Paragraph::new("loading…").style(theme.dim), area);
