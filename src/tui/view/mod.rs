@@ -335,7 +335,7 @@ pub fn help_lines<'a>(app: &'a App, theme: &Theme) -> Vec<Line<'a>> {
     lines
 }
 
-/// A style for a line of `width` that is selected or not.
+/// The style of a list row, selected or not.
 fn row_style(selected: bool, theme: &Theme) -> Style {
     if selected { theme.selected } else { theme.text }
 }
