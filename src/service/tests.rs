@@ -217,7 +217,7 @@ fn the_model_sees_placeholders_and_the_reviewer_sees_the_values() {
     // every attempt is checked on every attempt; the copy-back is needed on one of three.
     let mut copied = None;
     for _ in 0..3 {
-        // A fresh process state each time: nothing is reused from the attempt before.
+        // A fresh service and model each time: no cache is kept from the attempt before.
         let kodiak = open(&f, config.clone());
         let mut shown = String::new();
         let answer = kodiak.ask(&options, &mut |t| shown.push_str(t)).unwrap();
