@@ -40,7 +40,7 @@ impl AnswerMode {
 
 /// A passage given to the model (or shown, in extractive mode), numbered from 1: the
 /// search hit it came from, with the chunk's text.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Source {
     pub n: usize,
     #[serde(flatten)]
@@ -85,19 +85,28 @@ pub struct Answer {
 
 /// The numbers cited in `text`, in order of first appearance.
 pub fn markers(text: &str) -> Vec<usize> {
+    let mut seen = HashSet::new();
+    marker_spans(text)
+        .into_iter()
+        .flat_map(|(_, numbers)| numbers)
+        .filter(|n| seen.insert(*n))
+        .collect()
+}
+
+/// Each citation marker in `text`: where it stands (bytes) and the numbers it cites.
+pub fn marker_spans(text: &str) -> Vec<(std::ops::Range<usize>, Vec<usize>)> {
     let Some(pattern) = MARKER.as_ref() else {
         return Vec::new();
     };
-    let mut seen = HashSet::new();
     pattern
         .captures_iter(text)
-        .flat_map(|caps| {
-            caps[1]
+        .filter_map(|caps| {
+            let numbers = caps[1]
                 .split(',')
                 .filter_map(|n| n.trim().parse::<usize>().ok())
-                .collect::<Vec<_>>()
+                .collect();
+            Some((caps.get(0)?.range(), numbers))
         })
-        .filter(|n| seen.insert(*n))
         .collect()
 }
 

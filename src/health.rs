@@ -525,8 +525,10 @@ fn model_detail(model: &ModelHealth) -> String {
     parts.join(", ")
 }
 
-/// `1.5 GiB`, `320 MiB`, `12 KiB`, `17 B`.
-pub fn human_bytes(bytes: u64) -> String {
+/// `1.5 GiB`, `320 MiB`, `12 KiB`, `17 B`. Coarser than `indicatif::HumanBytes` (two
+/// decimals) on purpose: the health pane redraws when a row changes, and resident memory
+/// moving by a few pages while idle is not a change worth sending over SSH.
+fn human_bytes(bytes: u64) -> String {
     const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
     if bytes < 1024 {
         return format!("{bytes} B");

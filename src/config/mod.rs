@@ -278,6 +278,14 @@ pub struct Invalid {
     pub message: String,
 }
 
+impl std::fmt::Display for Invalid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "key `{}`: {}", self.key, self.message)
+    }
+}
+
+impl std::error::Error for Invalid {}
+
 fn check_range<T>(key: &str, value: T, min: T, max: T) -> Result<(), Invalid>
 where
     T: PartialOrd + std::fmt::Display,

@@ -18,7 +18,7 @@ pub use vectors::{VectorHit, VectorIndex};
 
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tantivy::collector::TopDocs;
 use tantivy::directory::MmapDirectory;
 use tantivy::directory::error::LockError;
@@ -110,7 +110,7 @@ fn schema() -> (Schema, Fields) {
 }
 
 /// One search result.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Hit {
     pub doc_id: i64,
     pub chunk_id: i64,

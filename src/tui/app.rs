@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::TextArea;
 
-use kodiak::answer::{AnswerMode, Citation};
+use kodiak::answer::{AnswerMode, Citation, Source};
 use kodiak::config::keys::{KeyChord, KeyContext};
 use kodiak::health::{HealthReport, HealthRow, Status};
 use kodiak::report::ReportFormat;
@@ -58,8 +58,6 @@ pub enum Msg {
     Document {
         request: u64,
         result: Result<Box<PreparedDocument>, String>,
-        /// A passage to show highlighted, in characters of the original text.
-        focus: Option<(usize, usize)>,
     },
     /// A document's review after a change.
     Reviewed {
@@ -335,6 +333,17 @@ pub struct SourceLine {
     pub label: String,
     pub page: usize,
     pub snippet: String,
+}
+
+impl SourceLine {
+    fn of(source: &Source) -> SourceLine {
+        SourceLine {
+            n: source.n,
+            label: source.hit.label().to_owned(),
+            page: source.hit.page,
+            snippet: source.hit.snippet.replace("**", ""),
+        }
+    }
 }
 
 /// One question and its answer.
@@ -613,18 +622,14 @@ impl App {
                 }
                 Vec::new()
             }
-            Msg::Document {
-                request,
-                result,
-                focus,
-            } => {
+            Msg::Document { request, result } => {
                 if self.open_request != Some(request) {
                     return Vec::new();
                 }
                 self.open_request = None;
                 self.dirty = true;
                 match result {
-                    Ok(doc) => self.show_document(*doc, focus),
+                    Ok(doc) => self.show_document(*doc),
                     Err(e) => self.error(e),
                 }
                 Vec::new()
@@ -816,8 +821,8 @@ impl App {
         }
     }
 
-    fn show_document(&mut self, doc: PreparedDocument, focus: Option<(usize, usize)>) {
-        let from_chat = focus.is_some() && self.focus == Pane::Chat;
+    fn show_document(&mut self, doc: PreparedDocument) {
+        let from_chat = doc.focus.is_some() && self.focus == Pane::Chat;
         let mut viewer = Viewer {
             doc,
             show_redacted: false,
@@ -829,16 +834,16 @@ impl App {
             highlight: None,
             from_chat,
         };
-        if let Some((start, end)) = focus {
-            let bytes = char_range_to_bytes(&viewer.doc.original.text, start, end);
-            viewer.highlight = Some(bytes);
-            viewer.show_offset(bytes.0, self.body_height());
+        if let Some(focus) = viewer.doc.focus {
+            viewer.highlight = Some(focus);
+            viewer.show_offset(focus.0, self.body_height());
         }
         self.viewer = Some(viewer);
         self.focus = Pane::Documents;
     }
 
-    fn context(&self) -> KeyContext {
+    /// Where the keyboard is: which bindings apply.
+    pub fn context(&self) -> KeyContext {
         match self.focus {
             Pane::Documents if self.viewer.is_some() => KeyContext::Viewer,
             Pane::Documents => KeyContext::Documents,
@@ -1406,17 +1411,6 @@ fn expand_home(path: &str) -> PathBuf {
     }
 }
 
-/// Characters to bytes within `text`, clamped to it.
-fn char_range_to_bytes(text: &str, start: usize, end: usize) -> (usize, usize) {
-    let byte = |chars: usize| {
-        text.char_indices()
-            .nth(chars)
-            .map_or(text.len(), |(i, _)| i)
-    };
-    let start = byte(start);
-    (start, byte(end).max(start))
-}
-
 fn finish_turn(turn: &mut Turn, answer: kodiak::answer::Answer) {
     turn.status = match answer.finish {
         Some(kodiak::llm::Finish::Cancelled) => TurnStatus::Cancelled,
@@ -1428,16 +1422,7 @@ fn finish_turn(turn: &mut Turn, answer: kodiak::answer::Answer) {
     turn.mode = Some(answer.mode);
     turn.citations = answer.citations;
     turn.notes = answer.notes;
-    turn.sources = answer
-        .sources
-        .iter()
-        .map(|s| SourceLine {
-            n: s.n,
-            label: s.hit.label().to_owned(),
-            page: s.hit.page,
-            snippet: s.hit.snippet.replace("**", ""),
-        })
-        .collect();
+    turn.sources = answer.sources.iter().map(SourceLine::of).collect();
     if answer.stats.decode_tokens_per_s > 0.0 {
         turn.tokens_per_s = Some(answer.stats.decode_tokens_per_s);
     }
@@ -1478,25 +1463,9 @@ fn turns_of(messages: &[Message]) -> Vec<Turn> {
         };
         turn.citations =
             serde_json::from_value(message.details["citations"].clone()).unwrap_or_default();
-        turn.sources = message.details["sources"]
-            .as_array()
-            .map(|sources| {
-                sources
-                    .iter()
-                    .map(|s| SourceLine {
-                        n: s["n"].as_u64().unwrap_or(0) as usize,
-                        label: s["title"]
-                            .as_str()
-                            .filter(|t| !t.is_empty())
-                            .or(s["path"].as_str())
-                            .unwrap_or_default()
-                            .to_owned(),
-                        page: s["page"].as_u64().unwrap_or(1) as usize,
-                        snippet: s["snippet"].as_str().unwrap_or_default().replace("**", ""),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let sources: Vec<Source> =
+            serde_json::from_value(message.details["sources"].clone()).unwrap_or_default();
+        turn.sources = sources.iter().map(SourceLine::of).collect();
         turn.tokens_per_s = message.details["stats"]["decode_tokens_per_s"]
             .as_f64()
             .filter(|r| *r > 0.0);

@@ -70,7 +70,7 @@ pub fn run() -> Result<ExitCode> {
         document.original.pii.len(),
         CHAT_TURNS
     );
-    let mut app = base_app();
+    let mut app = base_app()?;
     report(
         "document list (5,000 documents)",
         &theme,
@@ -85,7 +85,7 @@ pub fn run() -> Result<ExitCode> {
         },
     )?;
 
-    let mut app = base_app();
+    let mut app = base_app()?;
     open(&mut app, document);
     for c in "/the".chars() {
         press(&mut app, KeyCode::Char(c));
@@ -105,7 +105,7 @@ pub fn run() -> Result<ExitCode> {
         },
     )?;
 
-    let mut app = long_chat();
+    let mut app = long_chat()?;
     report(
         "chat (long conversation, streaming)",
         &theme,
@@ -122,7 +122,7 @@ pub fn run() -> Result<ExitCode> {
         },
     )?;
 
-    let mut app = base_app();
+    let mut app = base_app()?;
     app.health.rows = health_rows();
     app.focus = Pane::Health;
     report("health", &theme, &mut app, |app, i| {
@@ -166,7 +166,7 @@ fn report(
 
 /// Bytes sent per streamed token against a full redraw of the same screen.
 fn streamed_bytes(theme: &Theme) -> Result<()> {
-    let mut app = long_chat();
+    let mut app = long_chat()?;
     let counter = Counter::default();
     let mut terminal = counting_terminal(counter.clone())?;
     terminal.draw(|frame| view::draw(frame, &app, theme))?;
@@ -219,24 +219,13 @@ fn counting_terminal(counter: Counter) -> Result<Terminal<CrosstermBackend<Count
 
 const CHAT_TURNS: usize = 200;
 
-fn base_app() -> App {
-    let mut app = match Keymap::new(&KeysConfig::new()) {
-        Ok(keymap) => App::new(keymap, (WIDTH, HEIGHT)),
-        Err(e) => unreachable_keymap(e),
-    };
+fn base_app() -> Result<App> {
+    let keymap = Keymap::new(&KeysConfig::new())?;
+    let mut app = App::new(keymap, (WIDTH, HEIGHT));
     let rows = (1..=5_000).map(document_row).collect();
     app.update(Msg::Documents(Ok(rows)), Instant::now());
     app.health.model = "ready".into();
-    app
-}
-
-/// The default keymap is checked by a unit test; it cannot be invalid here.
-fn unreachable_keymap(error: kodiak::config::Invalid) -> ! {
-    eprintln!(
-        "the default keymap is invalid: {}: {}",
-        error.key, error.message
-    );
-    std::process::exit(1)
+    Ok(app)
 }
 
 fn open(app: &mut App, document: PreparedDocument) {
@@ -246,7 +235,6 @@ fn open(app: &mut App, document: PreparedDocument) {
             Msg::Document {
                 request: *request,
                 result: Ok(Box::new(document)),
-                focus: None,
             },
             Instant::now(),
         );
@@ -317,12 +305,19 @@ fn large_document() -> PreparedDocument {
         }
     }
     pages.push((page_start, chars));
-    PreparedDocument::new(1, "Master supply agreement".into(), text, &pages, &pii)
+    PreparedDocument::new(
+        1,
+        "Master supply agreement".into(),
+        text,
+        &pages,
+        &pii,
+        None,
+    )
 }
 
 /// A conversation of many turns, the last one streaming.
-fn long_chat() -> App {
-    let mut app = base_app();
+fn long_chat() -> Result<App> {
+    let mut app = base_app()?;
     app.focus = Pane::Chat;
     for turn in 0..CHAT_TURNS {
         for c in format!("Question {turn}: when must the supplier deliver?").chars() {
@@ -352,7 +347,7 @@ fn long_chat() -> App {
             );
         }
     }
-    app
+    Ok(app)
 }
 
 fn health_rows() -> Vec<HealthRow> {

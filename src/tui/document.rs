@@ -86,18 +86,22 @@ pub struct PreparedDocument {
     pub redacted: Rendition,
     /// Byte range of each page in the original text.
     pub pages: Vec<(usize, usize)>,
+    /// A passage to show highlighted (a cited one), in bytes of the original text.
+    pub focus: Option<(usize, usize)>,
 }
 
 impl PreparedDocument {
-    /// `pages` and `pii` are in characters, as stored.
+    /// `pages`, `pii` and `focus` are in characters, as stored.
     pub fn new(
         doc_id: i64,
         title: String,
         text: String,
         pages: &[(usize, usize)],
         pii: &[PiiSpan],
+        focus: Option<(usize, usize)>,
     ) -> PreparedDocument {
         let bytes = CharToByte::new(&text);
+        let focus = focus.map(|(start, end)| (bytes.at(start), bytes.at(end).max(bytes.at(start))));
         let pages = pages
             .iter()
             .map(|&(start, end)| (bytes.at(start), bytes.at(end)))
@@ -138,6 +142,7 @@ impl PreparedDocument {
             original: Rendition::new(text, original_pii),
             redacted: Rendition::new(redacted_text, redacted_pii),
             pages,
+            focus,
         }
     }
 
@@ -213,10 +218,23 @@ mod tests {
             span("EMAIL_ADDRESS", 10, 25, "[EMAIL_ADDRESS_1]"),
             span("PERSON", 31, 41, "[PERSON_1]"),
         ];
-        let doc = PreparedDocument::new(7, "t".into(), text, &[(0, 44), (44, 53)], &pii);
+        let doc = PreparedDocument::new(
+            7,
+            "t".into(),
+            text,
+            &[(0, 44), (44, 53)],
+            &pii,
+            Some((31, 41)),
+        );
         let o = &doc.original;
         assert_eq!(&o.text[o.pii[0].start..o.pii[0].end], "ann@example.com");
         assert_eq!(&o.text[o.pii[1].start..o.pii[1].end], "Mr Bob Ray");
+        let (start, end) = doc.focus.unwrap();
+        assert_eq!(
+            &o.text[start..end],
+            "Mr Bob Ray",
+            "the focus is in bytes too"
+        );
         assert_eq!(o.line_count(), 4);
         assert_eq!(&o.text[o.line(1).0..o.line(1).1], "Call Mr Bob Ray.");
         let r = &doc.redacted;

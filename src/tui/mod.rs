@@ -50,8 +50,7 @@ pub fn run(settings: Settings) -> Result<ExitCode> {
             "the terminal UI needs a terminal; in scripts use the commands (`kodiak --help`)"
         );
     }
-    let keymap = Keymap::new(&settings.config.keys)
-        .map_err(|e| anyhow::anyhow!("keys.{}: {}", e.key, e.message))?;
+    let keymap = Keymap::new(&settings.config.keys)?;
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let theme = Theme::new(settings.config.tui.theme, no_color);
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -103,7 +103,8 @@ fn rows() -> Vec<ReportRow> {
     ]
 }
 
-fn lease() -> PreparedDocument {
+/// The lease as the worker prepares it; `focus` is a cited passage in characters.
+fn lease(focus: Option<(usize, usize)>) -> PreparedDocument {
     let char_of = |needle: &str| LEASE[..LEASE.find(needle).unwrap()].chars().count();
     let span = |kind: &str, value: &str, placeholder: &str| PiiSpan {
         kind: kind.into(),
@@ -128,6 +129,7 @@ fn lease() -> PreparedDocument {
         LEASE.into(),
         &[(0, split), (split, chars)],
         &pii,
+        focus,
     )
 }
 
@@ -148,8 +150,7 @@ fn with_lease_open(width: u16, height: u16) -> App {
         &mut app,
         [Msg::Document {
             request,
-            result: Ok(Box::new(lease())),
-            focus: None,
+            result: Ok(Box::new(lease(None))),
         }],
     );
     app
@@ -435,8 +436,7 @@ fn a_stale_document_reply_is_ignored() {
         &mut app,
         [Msg::Document {
             request: *old,
-            result: Ok(Box::new(lease())),
-            focus: None,
+            result: Ok(Box::new(lease(None))),
         }],
     );
     assert!(app.viewer.is_none(), "the older request's reply is dropped");
@@ -444,8 +444,7 @@ fn a_stale_document_reply_is_ignored() {
         &mut app,
         [Msg::Document {
             request: *new,
-            result: Ok(Box::new(lease())),
-            focus: None,
+            result: Ok(Box::new(lease(None))),
         }],
     );
     assert!(app.viewer.is_some());
@@ -584,8 +583,7 @@ fn a_citation_opens_its_passage_and_esc_returns_to_the_chat() {
         &mut app,
         [Msg::Document {
             request: *request,
-            result: Ok(Box::new(lease())),
-            focus: Some(*focus),
+            result: Ok(Box::new(lease(Some(*focus)))),
         }],
     );
     let viewer = app.viewer.as_ref().unwrap();
@@ -759,4 +757,54 @@ fn ingest_shows_progress_reloads_the_list_as_files_land_and_lists_failures() {
         panic!("failures are listed");
     };
     assert!(text.contains("/cases/bad.pdf: encrypted"), "{text}");
+}
+
+#[test]
+fn a_stored_conversation_loads_with_its_sources_and_citations() {
+    let answer = answer(7);
+    let message =
+        |id, role: &str, content: &str, details| kodiak::storage::conversations::Message {
+            id,
+            role: role.into(),
+            content: content.into(),
+            status: kodiak::storage::conversations::MessageStatus::Complete,
+            mode: (role == "assistant").then(|| "generated".to_owned()),
+            details,
+            created_at: "2026-11-23T10:00:00Z".into(),
+            finished_at: None,
+        };
+    // As `Kodiak::ask` stores them.
+    let details = serde_json::json!({
+        "citations": answer.citations,
+        "sources": answer.sources,
+        "stats": answer.stats,
+    });
+    let messages = vec![
+        message(
+            1,
+            "user",
+            "When is the deposit returned?",
+            serde_json::json!({}),
+        ),
+        message(2, "assistant", &answer.answer, details),
+    ];
+    let mut app = app(80, 24);
+    press(
+        &mut app,
+        [Msg::ConversationLoaded {
+            id: 7,
+            result: Ok(messages),
+        }],
+    );
+    assert_eq!(app.chat.conversation, Some(7));
+    let turn = &app.chat.turns[0];
+    assert_eq!(turn.question, "When is the deposit returned?");
+    assert_eq!(turn.answer, answer.answer);
+    assert_eq!(turn.mode, Some(AnswerMode::Generated));
+    assert_eq!(turn.citations, answer.citations);
+    assert_eq!(turn.sources.len(), 2);
+    assert_eq!(turn.sources[1].label, "Residential lease");
+    assert_eq!(turn.sources[1].page, 2);
+    assert!(!turn.sources[1].snippet.contains("**"));
+    assert_eq!(turn.tokens_per_s, Some(52.3));
 }

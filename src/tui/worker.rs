@@ -83,27 +83,30 @@ impl Worker {
                         .ask(&options, &mut on_text)
                         .map(Box::new)
                         .map_err(|e| e.to_string());
-                    Msg::AskDone { request, result }
+                    Some(Msg::AskDone { request, result })
                 });
             }
             Effect::Export(format) => {
                 let dir = self.export_dir.clone();
-                self.blocking(move |kodiak, _| Msg::Exported(export(kodiak, format, &dir)));
+                self.blocking(move |kodiak, _| Some(Msg::Exported(export(kodiak, format, &dir))));
             }
             // The event loop writes to the terminal itself.
             Effect::Copy(_) => {}
-            effect => self.blocking(move |kodiak, messages| {
-                service_call(kodiak, messages, effect).unwrap_or(Msg::Tick)
-            }),
+            effect => self.blocking(move |kodiak, messages| service_call(kodiak, messages, effect)),
         }
     }
 
-    fn blocking(&self, job: impl FnOnce(&Kodiak, &UnboundedSender<Msg>) -> Msg + Send + 'static) {
+    /// Runs `job` on the blocking pool and sends its message, if it has one.
+    fn blocking(
+        &self,
+        job: impl FnOnce(&Kodiak, &UnboundedSender<Msg>) -> Option<Msg> + Send + 'static,
+    ) {
         let kodiak = Arc::clone(&self.kodiak);
         let messages = self.messages.clone();
         tokio::task::spawn_blocking(move || {
-            let msg = job(&kodiak, &messages);
-            let _ = messages.send(msg);
+            if let Some(msg) = job(&kodiak, &messages) {
+                let _ = messages.send(msg);
+            }
         });
     }
 }
@@ -119,12 +122,8 @@ fn service_call(kodiak: &Kodiak, messages: &UnboundedSender<Msg>, effect: Effect
             doc_id,
             focus,
         } => {
-            let result = open_document(kodiak, doc_id).map(Box::new);
-            Msg::Document {
-                request,
-                result,
-                focus,
-            }
+            let result = open_document(kodiak, doc_id, focus).map(Box::new);
+            Msg::Document { request, result }
         }
         Effect::SetStatus { doc_id, status } => Msg::Reviewed {
             doc_id,
@@ -207,7 +206,12 @@ fn export(
     Ok(path)
 }
 
-fn open_document(kodiak: &Kodiak, doc_id: i64) -> Result<PreparedDocument, String> {
+/// The document prepared for the viewer; `focus` is a passage in characters.
+fn open_document(
+    kodiak: &Kodiak,
+    doc_id: i64,
+    focus: Option<(usize, usize)>,
+) -> Result<PreparedDocument, String> {
     let info = kodiak.document(doc_id).map_err(|e| e.to_string())?;
     let title = info
         .title
@@ -227,6 +231,7 @@ fn open_document(kodiak: &Kodiak, doc_id: i64) -> Result<PreparedDocument, Strin
         content.text,
         &content.pages,
         &content.pii,
+        focus,
     ))
 }
 

@@ -1,23 +1,16 @@
 //! The chat: the transcript (questions, answers with their citations, sources) above the
 //! input.
 
-use std::sync::LazyLock;
-
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
-use regex::Regex;
 
 use kodiak::answer::AnswerMode;
 
 use super::super::app::{App, Turn, TurnStatus};
 use super::super::theme::Theme;
 use super::wrap;
-
-/// A citation marker as the answer shows it: `[2]` or `[1, 3]`.
-static MARKER: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r"\[\d{1,3}(?:,\s*\d{1,3})*\]").ok());
 
 pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
     let input_rows = u16::try_from(app.chat.input.lines().len().clamp(1, 5)).unwrap_or(1) + 2;
@@ -165,26 +158,17 @@ fn rate(tokens: usize, secs: f64) -> String {
 
 /// A row of an answer with its citation markers picked out.
 fn answer_line<'a>(line: String, selected: Option<usize>, theme: &Theme) -> Line<'a> {
-    let Some(marker) = MARKER.as_ref() else {
-        return Line::styled(line, theme.text);
-    };
     let mut spans = Vec::new();
     let mut at = 0;
-    for found in marker.find_iter(&line) {
-        spans.push(Span::styled(line[at..found.start()].to_owned(), theme.text));
-        let numbers: Vec<usize> = found
-            .as_str()
-            .trim_matches(['[', ']'])
-            .split(',')
-            .filter_map(|n| n.trim().parse().ok())
-            .collect();
+    for (range, numbers) in kodiak::answer::marker_spans(&line) {
+        spans.push(Span::styled(line[at..range.start].to_owned(), theme.text));
         let style = if selected.is_some_and(|n| numbers.contains(&n)) {
             theme.selected_citation
         } else {
             theme.citation
         };
-        spans.push(Span::styled(found.as_str().to_owned(), style));
-        at = found.end();
+        spans.push(Span::styled(line[range.clone()].to_owned(), style));
+        at = range.end;
     }
     spans.push(Span::styled(line[at..].to_owned(), theme.text));
     Line::from(spans)

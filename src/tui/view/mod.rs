@@ -129,13 +129,7 @@ fn draw_status(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
 
 /// The most useful keys for where the keyboard is.
 fn hints(app: &App) -> String {
-    let context = match app.focus {
-        Pane::Documents if app.viewer.is_some() => KeyContext::Viewer,
-        Pane::Documents => KeyContext::Documents,
-        Pane::Chat if app.chat.typing => KeyContext::ChatInput,
-        Pane::Chat => KeyContext::Chat,
-        Pane::Health => KeyContext::Health,
-    };
+    let context = app.context();
     // (action, what the hint calls it)
     let wanted: &[(&str, &str)] = match context {
         KeyContext::Documents => &[
