@@ -319,10 +319,10 @@ fn hybrid_latency(target_chunks: usize, vocabulary: &Vocabulary, rng: &mut Rng) 
         std::hint::black_box(
             kodiak::search::retrieve(
                 kodiak.index().unwrap(),
-                Some((&matrix, v)),
                 kodiak.database(),
                 Mode::Hybrid,
                 &request,
+                |candidates, scope| Some(matrix.search(v, candidates, scope)),
             )
             .unwrap(),
         );

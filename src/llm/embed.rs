@@ -19,6 +19,12 @@ use super::{LlmError, backend, check_model_file};
 const BATCH_TOKENS: usize = 512;
 /// Texts in one batch at most (each is a sequence of its own).
 const BATCH_TEXTS: usize = 32;
+/// Batches of at most this many tokens (a search query) are embedded on one thread. Their
+/// work is too small to share: llama.cpp's threads meet at a spinning barrier after every
+/// operation, and when the second core has gone idle waking it costs more than the whole
+/// embedding (measured on 2 cores: 20 ms with two threads after a 5 ms pause, 9 ms with
+/// one).
+const SMALL_BATCH_TOKENS: usize = 64;
 
 /// Which embedder made a vector: vectors from different models cannot be compared.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -82,30 +88,44 @@ impl Embedder {
         &self.identity
     }
 
-    /// A context to embed with, using `threads` threads.
+    /// A context to embed with, using `threads` threads for batches (and one for small
+    /// ones, see [`SMALL_BATCH_TOKENS`]).
     pub fn session(&self, threads: usize) -> Result<EmbeddingSession<'_>, LlmError> {
+        let context = self.context(BATCH_TOKENS, BATCH_TEXTS, threads)?;
+        let small = match threads > 1 {
+            true => Some(self.context(SMALL_BATCH_TOKENS, BATCH_TEXTS, 1)?),
+            false => None,
+        };
+        Ok(EmbeddingSession {
+            embedder: self,
+            context,
+            small,
+            batch: LlamaBatch::new(BATCH_TOKENS, i32::try_from(BATCH_TEXTS).unwrap_or(1)),
+        })
+    }
+
+    fn context(
+        &self,
+        tokens: usize,
+        texts: usize,
+        threads: usize,
+    ) -> Result<LlamaContext<'_>, LlmError> {
         let threads = i32::try_from(threads.max(1)).unwrap_or(1);
-        let tokens = u32::try_from(BATCH_TOKENS).unwrap_or(512);
+        let tokens = u32::try_from(tokens).unwrap_or(512);
         let params = LlamaContextParams::default()
             .with_embeddings(true)
             .with_n_ctx(NonZeroU32::new(tokens))
             .with_n_batch(tokens)
             .with_n_ubatch(tokens)
-            .with_n_seq_max(u32::try_from(BATCH_TEXTS).unwrap_or(1))
+            .with_n_seq_max(u32::try_from(texts).unwrap_or(1))
             .with_n_threads(threads)
             .with_n_threads_batch(threads);
-        let context =
-            self.model
-                .new_context(backend()?, params)
-                .map_err(|e| LlmError::Context {
-                    path: self.path.clone(),
-                    reason: e.to_string(),
-                })?;
-        Ok(EmbeddingSession {
-            embedder: self,
-            context,
-            batch: LlamaBatch::new(BATCH_TOKENS, i32::try_from(BATCH_TEXTS).unwrap_or(1)),
-        })
+        self.model
+            .new_context(backend()?, params)
+            .map_err(|e| LlmError::Context {
+                path: self.path.clone(),
+                reason: e.to_string(),
+            })
     }
 }
 
@@ -113,6 +133,8 @@ impl Embedder {
 pub struct EmbeddingSession<'a> {
     embedder: &'a Embedder,
     context: LlamaContext<'a>,
+    /// A one-thread context for small batches, when `context` has more threads.
+    small: Option<LlamaContext<'a>>,
     batch: LlamaBatch<'static>,
 }
 
@@ -167,8 +189,13 @@ impl EmbeddingSession<'_> {
         out: &mut [Vec<f32>],
     ) -> Result<(), LlmError> {
         let dimensions = self.embedder.identity.dimensions;
+        let tokens: usize = sequences.iter().map(Vec::len).sum();
+        let context = match self.small.as_mut() {
+            Some(small) if tokens <= SMALL_BATCH_TOKENS => small,
+            _ => &mut self.context,
+        };
         self.batch.clear();
-        self.context.clear_kv_cache();
+        context.clear_kv_cache();
         let mut in_batch = Vec::new();
         for (index, tokens) in sequences.iter().enumerate() {
             if tokens.is_empty() {
@@ -184,13 +211,12 @@ impl EmbeddingSession<'_> {
         if in_batch.is_empty() {
             return Ok(());
         }
-        self.context
+        context
             .decode(&mut self.batch)
             .map_err(|e| LlmError::Embed(e.to_string()))?;
         for (seq, index) in in_batch.into_iter().enumerate() {
             let seq = i32::try_from(seq).unwrap_or(0);
-            let raw = self
-                .context
+            let raw = context
                 .embeddings_seq_ith(seq)
                 .map_err(|e| LlmError::Embed(e.to_string()))?;
             out[index] = normalized(raw);
@@ -254,11 +280,29 @@ impl EmbedderHandle {
 
     /// One L2-normalised vector per text, in order (see [`EmbeddingSession::embed`]).
     pub fn embed(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, LlmError> {
+        self.submit(texts)?.wait()
+    }
+
+    /// Queues `texts` and returns at once: the caller can do other work while the
+    /// embedder's thread embeds them.
+    pub fn submit(&self, texts: Vec<String>) -> Result<PendingEmbedding, LlmError> {
         let (reply, answer) = mpsc::channel();
         self.jobs
             .send(EmbedJob { texts, reply })
             .map_err(|_| LlmError::Embed("the embedder thread has stopped".into()))?;
-        answer
+        Ok(PendingEmbedding { answer })
+    }
+}
+
+/// Vectors being made on the embedder's thread.
+pub struct PendingEmbedding {
+    answer: mpsc::Receiver<Result<Vec<Vec<f32>>, LlmError>>,
+}
+
+impl PendingEmbedding {
+    /// Waits for the vectors.
+    pub fn wait(self) -> Result<Vec<Vec<f32>>, LlmError> {
+        self.answer
             .recv()
             .map_err(|_| LlmError::Embed("the embedder thread stopped mid-request".into()))?
     }

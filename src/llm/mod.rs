@@ -12,7 +12,9 @@ use std::sync::OnceLock;
 
 use llama_cpp_2::llama_backend::LlamaBackend;
 
-pub use embed::{Embedder, EmbedderHandle, EmbedderIdentity, EmbeddingSession, cosine};
+pub use embed::{
+    Embedder, EmbedderHandle, EmbedderIdentity, EmbeddingSession, PendingEmbedding, cosine,
+};
 pub use generate::{
     Engine, EngineSettings, EngineState, FALLBACK_TEMPLATE, Finish, GenerationEvent,
     GenerationRequest, GenerationStats, ModelInfo, Sampling, sampler,

@@ -6,7 +6,8 @@ use std::collections::HashSet;
 use serde::Serialize;
 
 use super::fusion::{self, FusionWeights};
-use super::{Hit, SearchError, SearchIndex, VectorIndex};
+use super::vectors::VectorHit;
+use super::{Hit, SearchError, SearchIndex};
 use crate::storage::Database;
 use crate::storage::documents;
 
@@ -51,35 +52,43 @@ pub struct Retrieval {
     pub hits: Vec<Hit>,
 }
 
-/// Ranks chunks for `request` by `mode`. Vector and hybrid modes need `vectors`: the
-/// matrix and the query's embedding; without them the search is BM25 alone. A ranked chunk
-/// that SQLite no longer holds (the index has yet to catch up) is left out.
+/// Ranks chunks for `request` by `mode`. Vector and hybrid modes ask `nearest` for the
+/// vector candidates (how many, and the documents in scope) after the BM25 ranking, so
+/// that the query can be embedded meanwhile; when it has none (no embedder, no vectors)
+/// the search is BM25 alone. A ranked chunk that SQLite no longer holds (the index has yet
+/// to catch up) is left out.
 pub fn retrieve(
     index: &SearchIndex,
-    vectors: Option<(&VectorIndex, &[f32])>,
     db: &Database,
     mode: Mode,
     request: &SearchRequest<'_>,
+    nearest: impl FnOnce(usize, Option<&HashSet<i64>>) -> Option<Vec<VectorHit>>,
 ) -> Result<Retrieval, SearchError> {
-    let mode = match (mode, vectors) {
-        (Mode::Vector | Mode::Hybrid, None) => Mode::Bm25,
-        (mode, _) => mode,
-    };
-    let candidates = match mode {
+    let candidates = |mode| match mode {
         Mode::Hybrid => request.candidates.max(request.limit),
         _ => request.limit,
     };
-    let bm25 = match mode {
+    let mut bm25 = match mode {
         Mode::Vector => Vec::new(),
-        _ => index.rank(request.text, candidates, request.scope)?,
+        _ => index.rank(request.text, candidates(mode), request.scope)?,
     };
-    let nearest = match (mode, vectors) {
-        (Mode::Bm25, _) | (_, None) => Vec::new(),
-        (_, Some((matrix, query))) => {
+    let vector_side = match mode {
+        Mode::Bm25 => None,
+        _ => {
             let scope: Option<HashSet<i64>> = request.scope.map(|s| s.iter().copied().collect());
-            matrix.search(query, candidates, scope.as_ref())
+            nearest(candidates(mode), scope.as_ref())
         }
     };
+    let (mode, nearest) = match (mode, vector_side) {
+        (Mode::Bm25, _) => (Mode::Bm25, Vec::new()),
+        (mode, Some(nearest)) => (mode, nearest),
+        (Mode::Vector, None) => {
+            bm25 = index.rank(request.text, candidates(Mode::Bm25), request.scope)?;
+            (Mode::Bm25, Vec::new())
+        }
+        (Mode::Hybrid, None) => (Mode::Bm25, Vec::new()),
+    };
+    let candidates = candidates(mode);
     let bm25_ids: Vec<i64> = bm25.iter().map(|r| r.chunk_id).collect();
     let vector_ids: Vec<i64> = nearest.iter().map(|v| v.chunk_id).collect();
     // Ranking a few more than asked leaves room for chunks deleted meanwhile.

@@ -1,11 +1,18 @@
 //! Exact nearest-neighbour search over chunk embeddings: one contiguous `f32` matrix in
 //! memory, scored by dot product (the vectors are L2-normalised, so this is the cosine).
 //!
+//! Scanning is bound by memory bandwidth, so a search first reads a copy of the matrix in
+//! 8-bit codes, a quarter of its size. Each row keeps how far its code may be from it, which
+//! bounds how far the code's score may be from the row's: only rows whose bound reaches the
+//! best `limit` are scored again on the `f32` matrix. The result is the exact top `limit`,
+//! the same as scoring every row in `f32`.
+//!
 //! The matrix is loaded from SQLite and follows it: [`VectorIndex::sync`] drops the rows of
 //! documents changed or removed since the last sync (the `changes` log) and loads vectors
 //! written since (the `vector_batches` order).
 
-use std::collections::{HashMap, HashSet};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, HashSet};
 
 use rusqlite::Connection;
 
@@ -28,6 +35,12 @@ pub struct VectorIndex {
     document_ids: Vec<i64>,
     /// Row `i` is `matrix[i * dimensions..(i + 1) * dimensions]`.
     matrix: Vec<f32>,
+    /// The rows in 8-bit codes, laid out like `matrix`: row `i` ≈ `scales[i]` × its codes.
+    codes: Vec<i8>,
+    scales: Vec<f32>,
+    /// Per row, an upper bound of |q·row − scales[i] × q·codes| for a query q of norm 1
+    /// (see [`Quantized`]).
+    bounds: Vec<f32>,
     row_of_chunk: HashMap<i64, usize>,
     /// The newest vector batch and change-log entry reflected.
     batch: i64,
@@ -53,6 +66,9 @@ impl VectorIndex {
             chunk_ids: Vec::new(),
             document_ids: Vec::new(),
             matrix: Vec::new(),
+            codes: Vec::new(),
+            scales: Vec::new(),
+            bounds: Vec::new(),
             row_of_chunk: HashMap::new(),
             batch: 0,
             change: 0,
@@ -111,10 +127,14 @@ impl VectorIndex {
             );
             return;
         }
+        let quantized = Quantized::new(&stored.vector);
         match self.row_of_chunk.get(&stored.chunk_id) {
             Some(&row) => {
                 let d = self.dimensions;
                 self.matrix[row * d..(row + 1) * d].copy_from_slice(&stored.vector);
+                self.codes[row * d..(row + 1) * d].copy_from_slice(&quantized.codes);
+                self.scales[row] = quantized.scale;
+                self.bounds[row] = quantized.bound;
                 self.document_ids[row] = stored.document_id;
             }
             None => {
@@ -123,6 +143,9 @@ impl VectorIndex {
                 self.chunk_ids.push(stored.chunk_id);
                 self.document_ids.push(stored.document_id);
                 self.matrix.extend_from_slice(&stored.vector);
+                self.codes.extend_from_slice(&quantized.codes);
+                self.scales.push(quantized.scale);
+                self.bounds.push(quantized.bound);
             }
         }
     }
@@ -143,13 +166,19 @@ impl VectorIndex {
             self.row_of_chunk.remove(&self.chunk_ids[row]);
             if row != last {
                 self.matrix.copy_within(last * d..(last + 1) * d, row * d);
+                self.codes.copy_within(last * d..(last + 1) * d, row * d);
+                self.scales[row] = self.scales[last];
+                self.bounds[row] = self.bounds[last];
                 self.chunk_ids[row] = self.chunk_ids[last];
                 self.document_ids[row] = self.document_ids[last];
                 self.row_of_chunk.insert(self.chunk_ids[row], row);
             }
             self.chunk_ids.pop();
             self.document_ids.pop();
+            self.scales.pop();
+            self.bounds.pop();
             self.matrix.truncate(last * d);
+            self.codes.truncate(last * d);
         }
     }
 
@@ -164,7 +193,7 @@ impl VectorIndex {
         if query.len() != self.dimensions || limit == 0 {
             return Vec::new();
         }
-        // Scanning is bound by memory bandwidth: large matrices are split across cores.
+        // Large matrices are split across cores.
         let rows = self.chunk_ids.len();
         let parts = if rows >= PARALLEL_ROWS {
             std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_SCAN_THREADS))
@@ -172,23 +201,39 @@ impl VectorIndex {
             1
         };
         let per_part = rows.div_ceil(parts.max(1)).max(1);
-        let mut best: Vec<(f32, usize)> = if parts > 1 {
+        let query_norm = dot(query, query).sqrt();
+        let found: Vec<Candidates> = if parts > 1 {
             std::thread::scope(|threads| {
                 let handles: Vec<_> = (0..rows)
                     .step_by(per_part)
                     .map(|start| {
                         let end = (start + per_part).min(rows);
-                        threads.spawn(move || self.top_in(query, start..end, limit, scope))
+                        threads.spawn(move || {
+                            self.candidates_in(query, query_norm, start..end, limit, scope)
+                        })
                     })
                     .collect();
-                handles
-                    .into_iter()
-                    .flat_map(|h| h.join().unwrap_or_default())
-                    .collect()
+                handles.into_iter().filter_map(|h| h.join().ok()).collect()
             })
         } else {
-            self.top_in(query, 0..rows, limit, scope)
+            vec![self.candidates_in(query, query_norm, 0..rows, limit, scope)]
         };
+        // The `limit`-th best lower bound over all parts: a row whose upper bound is below
+        // it has at least `limit` rows surely better than it.
+        let mut lower: Vec<f32> = found.iter().flat_map(|c| c.lower.iter().copied()).collect();
+        let threshold = if lower.len() >= limit {
+            lower.select_nth_unstable_by(limit - 1, |a, b| b.total_cmp(a));
+            lower[limit - 1]
+        } else {
+            f32::NEG_INFINITY
+        };
+        let d = self.dimensions;
+        let mut best: Vec<(f32, usize)> = found
+            .iter()
+            .flat_map(|c| c.rows.iter())
+            .filter(|(upper, _)| *upper >= threshold)
+            .map(|&(_, row)| (dot(query, &self.matrix[row * d..(row + 1) * d]), row))
+            .collect();
         top(&mut best, limit);
         best.into_iter()
             .map(|(score, row)| VectorHit {
@@ -199,8 +244,52 @@ impl VectorIndex {
             .collect()
     }
 
-    /// The best `limit` rows of `range`, unsorted.
-    fn top_in(
+    /// Scores the rows of `range` by their codes, keeping every row that may be among the
+    /// best `limit` of the range (a superset of those that may be among the best overall).
+    fn candidates_in(
+        &self,
+        query: &[f32],
+        query_norm: f32,
+        range: std::ops::Range<usize>,
+        limit: usize,
+        scope: Option<&HashSet<i64>>,
+    ) -> Candidates {
+        let d = self.dimensions;
+        // The best `limit` lower bounds so far, worst on top.
+        let mut lower: BinaryHeap<Reverse<Score>> = BinaryHeap::with_capacity(limit + 1);
+        let mut rows = Vec::new();
+        let codes = self.codes[range.start * d..range.end * d].chunks_exact(d);
+        for (row_codes, row) in codes.zip(range) {
+            if scope.is_some_and(|s| !s.contains(&self.document_ids[row])) {
+                continue;
+            }
+            let estimate = self.scales[row] * dot_codes(query, row_codes);
+            let slack = query_norm * self.bounds[row];
+            let (low, high) = (estimate - slack, estimate + slack);
+            if lower.len() < limit {
+                lower.push(Reverse(Score(low)));
+            } else if lower.peek().is_some_and(|worst| low > worst.0.0) {
+                lower.pop();
+                lower.push(Reverse(Score(low)));
+            }
+            let threshold = match lower.len() == limit {
+                true => lower.peek().map_or(f32::NEG_INFINITY, |worst| worst.0.0),
+                false => f32::NEG_INFINITY,
+            };
+            if high >= threshold {
+                rows.push((high, row));
+            }
+        }
+        Candidates {
+            lower: lower.into_iter().map(|s| s.0.0).collect(),
+            rows,
+        }
+    }
+
+    /// The best `limit` rows of `range` by their `f32` scores, unsorted: what a search
+    /// must equal.
+    #[cfg(test)]
+    fn exact_top_in(
         &self,
         query: &[f32],
         range: std::ops::Range<usize>,
@@ -214,11 +303,87 @@ impl VectorIndex {
             .filter(|(_, row)| scope.is_none_or(|s| s.contains(&self.document_ids[*row])))
             .map(|(vector, row)| (dot(query, vector), row))
             .collect();
-        if scored.len() > limit {
-            scored.select_nth_unstable_by(limit - 1, by_score);
-            scored.truncate(limit);
-        }
+        top(&mut scored, limit);
         scored
+    }
+}
+
+/// What one part of a scan found: its best `limit` lower bounds, and the rows that may
+/// belong to the best with their upper bounds.
+struct Candidates {
+    lower: Vec<f32>,
+    rows: Vec<(f32, usize)>,
+}
+
+/// A score ordered by `total_cmp`, for the heap.
+#[derive(PartialEq)]
+struct Score(f32);
+
+impl Eq for Score {}
+
+impl PartialOrd for Score {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Score {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
+/// A row in 8-bit codes: `row ≈ scale × codes`, with `scale` the largest magnitude over
+/// 127. For any query q, |q·row − scale × q·codes| ≤ |q| × |row − scale × codes|
+/// (Cauchy–Schwarz); `bound` is that residual norm plus a margin for the rounding of both
+/// dot products in `f32`, so the bound holds for the computed scores too.
+struct Quantized {
+    codes: Vec<i8>,
+    scale: f32,
+    bound: f32,
+}
+
+impl Quantized {
+    fn new(row: &[f32]) -> Quantized {
+        let largest = row.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+        if largest == 0.0 || !largest.is_finite() {
+            // Nothing to scale (a zero vector), or nothing to trust (a non-finite value):
+            // the code scores 0 and the bound lets the row through to exact scoring.
+            let bound = if largest == 0.0 { 0.0 } else { f32::INFINITY };
+            return Quantized {
+                codes: vec![0; row.len()],
+                scale: 0.0,
+                bound,
+            };
+        }
+        let scale = largest / 127.0;
+        let codes: Vec<i8> = row
+            .iter()
+            .map(|x| (x / scale).round().clamp(-127.0, 127.0) as i8)
+            .collect();
+        let residual = row
+            .iter()
+            .zip(&codes)
+            .map(|(x, &c)| {
+                let r = f64::from(*x) - f64::from(scale) * f64::from(c);
+                r * r
+            })
+            .sum::<f64>()
+            .sqrt();
+        let norm = row
+            .iter()
+            .map(|x| f64::from(*x).powi(2))
+            .sum::<f64>()
+            .sqrt();
+        // A sum of n products in f32 is off by at most about n × epsilon of the sum of
+        // their magnitudes (at most |q| × |row|), whatever the order of the additions;
+        // four times that covers both sums.
+        let rounding = 4.0 * (row.len() as f64 + 8.0) * f64::from(f32::EPSILON) * norm;
+        Quantized {
+            codes,
+            scale,
+            bound: (residual + rounding) as f32,
+        }
     }
 }
 
@@ -240,20 +405,33 @@ fn top(scored: &mut Vec<(f32, usize)>, limit: usize) {
     scored.sort_unstable_by(by_score);
 }
 
-/// Dot product in eight independent lanes, so the compiler can use SIMD registers (a plain
-/// sum must be added in order, one lane).
+/// Independent sums in a dot product. One SIMD register of sums would make every
+/// multiply-add wait for the previous one; four registers' worth (of eight `f32`) keep the
+/// multiply-add units busy. (A plain `sum()` must be added in order, one lane.)
+const LANES: usize = 32;
+
+/// The dot product of two vectors, in [`LANES`] lanes.
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut lanes = [0.0f32; 8];
-    let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f32 = a8
+    lanes_dot(a, b, |y| y)
+}
+
+/// The dot product of a query with a row's codes, in [`LANES`] lanes.
+fn dot_codes(query: &[f32], codes: &[i8]) -> f32 {
+    lanes_dot(query, codes, f32::from)
+}
+
+fn lanes_dot<T: Copy>(a: &[f32], b: &[T], value: impl Fn(T) -> f32) -> f32 {
+    let mut lanes = [0.0f32; LANES];
+    let (a_lanes, b_lanes) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+    let tail: f32 = a_lanes
         .remainder()
         .iter()
-        .zip(b8.remainder())
-        .map(|(x, y)| x * y)
+        .zip(b_lanes.remainder())
+        .map(|(x, &y)| x * value(y))
         .sum();
-    for (x, y) in a8.zip(b8) {
-        for i in 0..8 {
-            lanes[i] += x[i] * y[i];
+    for (x, y) in a_lanes.zip(b_lanes) {
+        for i in 0..LANES {
+            lanes[i] += x[i] * value(y[i]);
         }
     }
     lanes.iter().sum::<f32>() + tail
@@ -278,22 +456,133 @@ mod tests {
         index
     }
 
+    /// What a search must return: every row scored in `f32`, the best `limit`.
+    fn exact(
+        index: &VectorIndex,
+        query: &[f32],
+        limit: usize,
+        scope: Option<&HashSet<i64>>,
+    ) -> Vec<VectorHit> {
+        let mut best = index.exact_top_in(query, 0..index.len(), limit, scope);
+        top(&mut best, limit);
+        best.into_iter()
+            .map(|(score, row)| VectorHit {
+                chunk_id: index.chunk_ids[row],
+                document_id: index.document_ids[row],
+                score,
+            })
+            .collect()
+    }
+
+    /// A pseudo-random unit vector (xorshift), as an embedder's are.
+    fn unit(seed: &mut u64, dimensions: usize) -> Vec<f32> {
+        let v: Vec<f32> = (0..dimensions)
+            .map(|_| {
+                *seed ^= *seed << 13;
+                *seed ^= *seed >> 7;
+                *seed ^= *seed << 17;
+                (*seed % 20_001) as f32 / 10_000.0 - 1.0
+            })
+            .collect();
+        let norm = dot(&v, &v).sqrt();
+        v.into_iter().map(|x| x / norm).collect()
+    }
+
     #[test]
     fn a_split_scan_finds_what_a_whole_scan_finds() {
         let index = index(PARALLEL_ROWS + 1_001, 16);
         let query: Vec<f32> = (0..16).map(|i| (i as f32 * 0.3).sin()).collect();
         let split = index.search(&query, 25, None);
-        let whole = index.top_in(&query, 0..index.len(), 25, None);
-        let mut whole = whole;
-        top(&mut whole, 25);
-        let whole: Vec<i64> = whole.iter().map(|(_, row)| index.chunk_ids[*row]).collect();
-        assert_eq!(split.iter().map(|h| h.chunk_id).collect::<Vec<_>>(), whole);
+        assert_eq!(split, exact(&index, &query, 25, None));
         assert!(split.windows(2).all(|w| w[0].score >= w[1].score));
         // Scoped to some documents, only their chunks come back.
         let docs: HashSet<i64> = [3, 7].into();
         let scoped = index.search(&query, 10, Some(&docs));
         assert_eq!(scoped.len(), 10);
         assert!(scoped.iter().all(|h| docs.contains(&h.document_id)));
+        assert_eq!(scoped, exact(&index, &query, 10, Some(&docs)));
+    }
+
+    #[test]
+    fn the_coded_scan_returns_the_exact_top_scores() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15;
+        let mut index = VectorIndex::empty(1, 384);
+        for row in 0..5_000 {
+            index.put(StoredVector {
+                chunk_id: row,
+                document_id: row % 40,
+                vector: unit(&mut seed, 384),
+            });
+        }
+        // Near ties: copies of one row, and copies nudged by less than a code step.
+        let twin = unit(&mut seed, 384);
+        for (i, nudge) in [0.0, 0.0, 1e-6, -1e-6, 1e-4].into_iter().enumerate() {
+            let mut vector = twin.clone();
+            vector[0] += nudge;
+            index.put(StoredVector {
+                chunk_id: 10_000 + i as i64,
+                document_id: 99,
+                vector,
+            });
+        }
+        let scope: HashSet<i64> = [1, 2, 99].into();
+        let mut queries: Vec<Vec<f32>> = (0..30).map(|_| unit(&mut seed, 384)).collect();
+        queries.push(twin.clone());
+        queries.push(twin.iter().map(|x| x * 3.0).collect()); // not normalised
+        for query in &queries {
+            for limit in [1, 3, 10, 50, 6_000] {
+                assert_eq!(
+                    index.search(query, limit, None),
+                    exact(&index, query, limit, None)
+                );
+                assert_eq!(
+                    index.search(query, limit, Some(&scope)),
+                    exact(&index, query, limit, Some(&scope))
+                );
+            }
+        }
+        // The codes do the sifting: few rows are scored again in f32.
+        let sifted = index.candidates_in(&queries[0], 1.0, 0..index.len(), 10, None);
+        assert!(
+            sifted.rows.len() < index.len() / 20,
+            "{} rows",
+            sifted.rows.len()
+        );
+        // Replacing and removing rows keeps the codes in step with the matrix.
+        for row in 0..300 {
+            index.put(StoredVector {
+                chunk_id: row,
+                document_id: row % 40,
+                vector: unit(&mut seed, 384),
+            });
+        }
+        index.remove_documents(&[5, 6, 99].into());
+        assert_eq!(index.codes.len(), index.matrix.len());
+        assert_eq!(index.scales.len(), index.len());
+        for query in &queries {
+            assert_eq!(
+                index.search(query, 20, None),
+                exact(&index, query, 20, None)
+            );
+        }
+    }
+
+    #[test]
+    fn codes_stay_within_their_bound() {
+        let mut seed = 42;
+        for _ in 0..200 {
+            let row = unit(&mut seed, 384);
+            let query = unit(&mut seed, 384);
+            let coded = Quantized::new(&row);
+            let estimate = coded.scale * dot_codes(&query, &coded.codes);
+            assert!((dot(&query, &row) - estimate).abs() <= coded.bound);
+            assert!(
+                coded.bound < 0.02,
+                "a loose bound lets too many rows through"
+            );
+        }
+        let zero = Quantized::new(&[0.0; 8]);
+        assert_eq!((zero.scale, zero.bound), (0.0, 0.0));
     }
 
     #[test]

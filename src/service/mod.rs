@@ -7,7 +7,7 @@ mod review;
 pub use ask::{AskOptions, GeneratorStatus};
 pub use review::{ReportRow, ReviewInputError};
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
@@ -18,9 +18,10 @@ use crate::config::Settings;
 use crate::guard::{Breaker, RateLimited, RateLimiter};
 use crate::health::{self, HealthReport, ModelHealth};
 use crate::ingest::{self, IngestError, IngestReport, Progress};
-use crate::llm::{EmbedderHandle, Engine, LlmError};
+use crate::llm::{EmbedderHandle, Engine, PendingEmbedding};
 use crate::search::{
-    FusionWeights, Hit, Mode, SearchError, SearchIndex, SearchRequest, SyncStats, VectorIndex,
+    FusionWeights, Hit, Mode, SearchError, SearchIndex, SearchRequest, SyncStats, VectorHit,
+    VectorIndex,
 };
 use crate::storage::documents::{self, DocumentInfo, PiiSpan};
 use crate::storage::vectors::{self, Missing};
@@ -421,24 +422,11 @@ impl Kodiak {
                 Some(_) => Mode::Hybrid,
                 None => Mode::Bm25,
             });
-        let query_vector = match wanted {
+        // The query is embedded on the embedder's thread while this one ranks by BM25.
+        let pending = match wanted {
             Mode::Bm25 => None,
-            _ => match self.embed_query(query) {
-                Ok(vector) => Some(vector),
-                Err(reason) => {
-                    notes.push(format!("vector search unavailable ({reason}); BM25 only"));
-                    None
-                }
-            },
+            _ => Some(self.start_query_embedding(query)),
         };
-        let vectors = self.vectors.lock().map_err(|_| poisoned())?;
-        let matrix = match (&query_vector, vectors.matrix.as_ref()) {
-            (Some(query), Some(matrix)) => Some((matrix, query.as_slice())),
-            _ => None,
-        };
-        if query_vector.is_some() {
-            notes.extend(vectors.missing_note.clone());
-        }
         let retrieval = &self.settings.config.retrieval;
         let scope = (!options.documents.is_empty()).then_some(options.documents.as_slice());
         let request = SearchRequest {
@@ -452,10 +440,23 @@ impl Kodiak {
                 vector: retrieval.vector_weight,
             },
         };
+        let nearest = |candidates: usize, scope: Option<&HashSet<i64>>| {
+            let found = pending?.and_then(|pending| self.nearest(pending, candidates, scope));
+            match found {
+                Ok((hits, missing_note)) => {
+                    notes.extend(missing_note);
+                    hits
+                }
+                Err(reason) => {
+                    notes.push(format!("vector search unavailable ({reason}); BM25 only"));
+                    None
+                }
+            }
+        };
         let found = self
             .breakers
             .search
-            .call(|| crate::search::retrieve(index, matrix, &self.db, wanted, &request))
+            .call(|| crate::search::retrieve(index, &self.db, wanted, &request, nearest))
             .ok_or_else(|| {
                 let status = self.breakers.search.status();
                 ServiceError::SearchPaused {
@@ -470,29 +471,58 @@ impl Kodiak {
         })
     }
 
-    /// The query's embedding, with the vector index loaded and caught up.
-    fn embed_query(&self, query: &str) -> Result<Vec<f32>, String> {
+    /// Hands the query to the embedder (unless its breaker is open) without waiting.
+    fn start_query_embedding(&self, query: &str) -> Result<QueryEmbedding<'_>, String> {
         let handle = match self.embedder() {
             None => return Err("no embedder is configured".into()),
             Some(Err(reason)) => return Err(reason.to_owned()),
             Some(Ok(handle)) => handle,
         };
-        self.sync_vectors(handle).map_err(|e| e.to_string())?;
-        let embedded = self
-            .breakers
-            .embedder
-            .call(|| handle.embed(vec![query.to_owned()]))
-            .ok_or_else(|| {
-                let status = self.breakers.embedder.status();
-                format!(
-                    "the embedder failed {} times in a row and is paused",
-                    status.failures
-                )
-            })?;
-        let mut vectors = embedded.map_err(|e: LlmError| e.to_string())?;
-        vectors
-            .pop()
-            .ok_or_else(|| "the embedder returned nothing".into())
+        let breaker = &self.breakers.embedder;
+        if !breaker.allow() {
+            return Err(format!(
+                "the embedder failed {} times in a row and is paused",
+                breaker.status().failures
+            ));
+        }
+        match handle.submit(vec![query.to_owned()]) {
+            Ok(pending) => Ok(QueryEmbedding { handle, pending }),
+            Err(e) => {
+                breaker.failure();
+                Err(e.to_string())
+            }
+        }
+    }
+
+    /// The vector candidates for the query being embedded (None when the embedder has no
+    /// vectors yet), with the note on chunks that have no vector, once the vector index
+    /// has caught up with SQLite.
+    fn nearest(
+        &self,
+        query: QueryEmbedding<'_>,
+        candidates: usize,
+        scope: Option<&HashSet<i64>>,
+    ) -> Result<(Option<Vec<VectorHit>>, Option<String>), String> {
+        self.sync_vectors(query.handle).map_err(|e| e.to_string())?;
+        let breaker = &self.breakers.embedder;
+        let vector = match query.pending.wait() {
+            Ok(mut vectors) => {
+                breaker.success();
+                vectors
+                    .pop()
+                    .ok_or_else(|| "the embedder returned nothing".to_owned())?
+            }
+            Err(e) => {
+                breaker.failure();
+                return Err(e.to_string());
+            }
+        };
+        let vectors = self.vectors.lock().map_err(|_| poisoned().to_string())?;
+        let hits = vectors
+            .matrix
+            .as_ref()
+            .map(|matrix| matrix.search(&vector, candidates, scope));
+        Ok((hits, vectors.missing_note.clone()))
     }
 
     /// Loads the embedder's vectors on first use, then follows SQLite. Whenever they
@@ -570,6 +600,12 @@ impl Kodiak {
         updater.sync(&self.db)?;
         Ok(())
     }
+}
+
+/// A search query on its way through the embedder.
+struct QueryEmbedding<'a> {
+    handle: &'a EmbedderHandle,
+    pending: PendingEmbedding,
 }
 
 fn poisoned() -> ServiceError {
