@@ -18,7 +18,7 @@ use crate::config::Settings;
 use crate::guard::{Breaker, RateLimited, RateLimiter};
 use crate::health::{self, HealthReport, ModelHealth};
 use crate::ingest::{self, IngestError, IngestReport, Progress};
-use crate::llm::{EmbedderHandle, Engine, PendingEmbedding};
+use crate::llm::{EmbedderHandle, Engine, LlmError, PendingEmbedding};
 use crate::search::{
     FusionWeights, Hit, Mode, SearchError, SearchIndex, SearchRequest, SyncStats, VectorHit,
     VectorIndex,
@@ -486,7 +486,11 @@ impl Kodiak {
             ));
         }
         match handle.submit(vec![query.to_owned()]) {
-            Ok(pending) => Ok(QueryEmbedding { handle, pending }),
+            Ok(pending) => Ok(QueryEmbedding {
+                handle,
+                breaker,
+                pending: Some(pending),
+            }),
             Err(e) => {
                 breaker.failure();
                 Err(e.to_string())
@@ -504,19 +508,11 @@ impl Kodiak {
         scope: Option<&HashSet<i64>>,
     ) -> Result<(Option<Vec<VectorHit>>, Option<String>), String> {
         self.sync_vectors(query.handle).map_err(|e| e.to_string())?;
-        let breaker = &self.breakers.embedder;
-        let vector = match query.pending.wait() {
-            Ok(mut vectors) => {
-                breaker.success();
-                vectors
-                    .pop()
-                    .ok_or_else(|| "the embedder returned nothing".to_owned())?
-            }
-            Err(e) => {
-                breaker.failure();
-                return Err(e.to_string());
-            }
-        };
+        let vector = query
+            .wait()
+            .map_err(|e| e.to_string())?
+            .pop()
+            .ok_or_else(|| "the embedder returned nothing".to_owned())?;
         let vectors = self.vectors.lock().map_err(|_| poisoned().to_string())?;
         let hits = vectors
             .matrix
@@ -602,10 +598,35 @@ impl Kodiak {
     }
 }
 
-/// A search query on its way through the embedder.
+/// A search query on its way through the embedder. Its outcome is recorded by the
+/// embedder's breaker when it is waited for, or when it is dropped unused (a search that
+/// failed first): a half-open breaker's trial must end either way.
 struct QueryEmbedding<'a> {
     handle: &'a EmbedderHandle,
-    pending: PendingEmbedding,
+    breaker: &'a Breaker,
+    pending: Option<PendingEmbedding>,
+}
+
+impl QueryEmbedding<'_> {
+    fn wait(mut self) -> Result<Vec<Vec<f32>>, LlmError> {
+        self.outcome()
+            .unwrap_or_else(|| Err(LlmError::Embed("the query was already embedded".into())))
+    }
+
+    fn outcome(&mut self) -> Option<Result<Vec<Vec<f32>>, LlmError>> {
+        let outcome = self.pending.take()?.wait();
+        match &outcome {
+            Ok(_) => self.breaker.success(),
+            Err(_) => self.breaker.failure(),
+        }
+        Some(outcome)
+    }
+}
+
+impl Drop for QueryEmbedding<'_> {
+    fn drop(&mut self) {
+        self.outcome();
+    }
 }
 
 fn poisoned() -> ServiceError {

@@ -245,3 +245,29 @@ fn the_model_sees_placeholders_and_the_reviewer_sees_the_values() {
         answer.answer
     );
 }
+
+#[test]
+fn a_query_embedding_left_unused_still_ends_the_embedder_breakers_trial() {
+    use crate::guard::BreakerState;
+    let f = fixture(&[("a.txt", "The deposit is returned within thirty days.")]);
+    let mut config = Config::default();
+    config.breakers.failure_threshold = 1;
+    config.breakers.reset_timeout_secs = 0;
+    let kodiak = open(&f, config);
+    let breaker = &kodiak.breakers.embedder;
+    breaker.failure();
+    assert_eq!(breaker.status().state, BreakerState::Open);
+
+    // The trial starts when the query is handed over; a search that fails before waiting
+    // for the vector drops it, and its outcome must still be recorded.
+    let query = kodiak.start_query_embedding("deposit").unwrap();
+    assert_eq!(breaker.status().state, BreakerState::HalfOpen);
+    drop(query);
+    assert_eq!(breaker.status().state, BreakerState::Closed);
+    let vector = kodiak
+        .start_query_embedding("deposit")
+        .unwrap()
+        .wait()
+        .unwrap();
+    assert_eq!(vector[0].len(), 384);
+}
