@@ -202,8 +202,6 @@ fn the_model_sees_placeholders_and_the_reviewer_sees_the_values() {
     let mut config = Config::default();
     config.generator.temperature = 0.0;
     config.generator.max_tokens = 24;
-    // The greedy base model copies the question back, placeholder and all.
-    config.generator.system_prompt = "Repeat the passage word for word.".into();
     open(&f, config.clone())
         .ingest(std::slice::from_ref(&f.docs), &Silent)
         .unwrap();
@@ -212,13 +210,23 @@ fn the_model_sees_placeholders_and_the_reviewer_sees_the_values() {
             .into(),
         ..AskOptions::default()
     };
-    // The small base model copies the placeholder back most of the time; once in a CI run
-    // (2 cores, tests in parallel) it wrote citation markers instead. What must hold on
-    // every attempt is checked on every attempt; the copy-back is needed on one of three.
+    // The greedy base model copies the passage back, placeholder and all, most of the
+    // time; in some CI runs (2 cores, tests in parallel) it wrote citation markers instead,
+    // the same on every attempt of the run. So each attempt words the instruction
+    // differently. What must hold on every attempt is checked on every attempt; the
+    // copy-back is needed on one of them.
+    let instructions = [
+        "Repeat the passage word for word.",
+        "Copy the passage exactly as written.",
+        "Quote the passage in full.",
+        "Write out the passage again.",
+    ];
     let mut copied = None;
-    for _ in 0..3 {
+    for instruction in instructions {
         // A fresh service and model each time: no cache is kept from the attempt before.
-        let kodiak = open(&f, config.clone());
+        let mut config = config.clone();
+        config.generator.system_prompt = instruction.into();
+        let kodiak = open(&f, config);
         let mut shown = String::new();
         let answer = kodiak.ask(&options, &mut |t| shown.push_str(t)).unwrap();
         assert_eq!(answer.mode, crate::answer::AnswerMode::Generated);
@@ -236,9 +244,9 @@ fn the_model_sees_placeholders_and_the_reviewer_sees_the_values() {
             copied = Some(answer);
             break;
         }
-        eprintln!("the model did not copy the placeholder this time: {model_text:?}");
+        eprintln!("{instruction:?}: the model did not copy the placeholder: {model_text:?}");
     }
-    let answer = copied.expect("the model never copied the placeholder in three attempts");
+    let answer = copied.expect("the model never copied the placeholder, whatever the wording");
     assert!(
         answer.answer.contains("jane.roe@example.com"),
         "{}",
