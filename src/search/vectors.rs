@@ -235,7 +235,13 @@ impl VectorIndex {
             .map(|&(_, row)| (dot(query, &self.matrix[row * d..(row + 1) * d]), row))
             .collect();
         top(&mut best, limit);
-        best.into_iter()
+        self.hits(best)
+    }
+
+    /// Scored rows as hits, in the same order.
+    fn hits(&self, scored: Vec<(f32, usize)>) -> Vec<VectorHit> {
+        scored
+            .into_iter()
             .map(|(score, row)| VectorHit {
                 chunk_id: self.chunk_ids[row],
                 document_id: self.document_ids[row],
@@ -286,7 +292,7 @@ impl VectorIndex {
         }
     }
 
-    /// The best `limit` rows of `range` by their `f32` scores, unsorted: what a search
+    /// The best `limit` rows of `range` by their `f32` scores, best first: what a search
     /// must equal.
     #[cfg(test)]
     fn exact_top_in(
@@ -464,15 +470,7 @@ mod tests {
         limit: usize,
         scope: Option<&HashSet<i64>>,
     ) -> Vec<VectorHit> {
-        let mut best = index.exact_top_in(query, 0..index.len(), limit, scope);
-        top(&mut best, limit);
-        best.into_iter()
-            .map(|(score, row)| VectorHit {
-                chunk_id: index.chunk_ids[row],
-                document_id: index.document_ids[row],
-                score,
-            })
-            .collect()
+        index.hits(index.exact_top_in(query, 0..index.len(), limit, scope))
     }
 
     /// A pseudo-random unit vector (xorshift), as an embedder's are.

@@ -51,6 +51,14 @@ fn typed(text: &str) -> Vec<Msg> {
     text.chars().map(ch).collect()
 }
 
+/// `opener` opens a prompt, `text` is typed into it, Enter sends it.
+fn prompted(opener: char, text: &str) -> Vec<Msg> {
+    let mut msgs = vec![ch(opener)];
+    msgs.extend(typed(text));
+    msgs.push(key(KeyCode::Enter));
+    msgs
+}
+
 fn row(
     id: i64,
     title: &str,
@@ -375,13 +383,7 @@ fn the_list_filters_as_you_type_sorts_and_marks_review_at_once() {
     );
 
     // Tags and notes go through a prompt; `-tag` removes.
-    let effects = press(
-        &mut app,
-        [ch('t')]
-            .into_iter()
-            .chain(typed("hot"))
-            .chain([key(KeyCode::Enter)]),
-    );
+    let effects = press(&mut app, prompted('t', "hot"));
     assert_eq!(
         effects,
         [Effect::AddTag {
@@ -389,13 +391,7 @@ fn the_list_filters_as_you_type_sorts_and_marks_review_at_once() {
             tag: "hot".into()
         }]
     );
-    let effects = press(
-        &mut app,
-        [ch('t')]
-            .into_iter()
-            .chain(typed("-hot"))
-            .chain([key(KeyCode::Enter)]),
-    );
+    let effects = press(&mut app, prompted('t', "-hot"));
     assert_eq!(
         effects,
         [Effect::RemoveTag {
@@ -403,13 +399,7 @@ fn the_list_filters_as_you_type_sorts_and_marks_review_at_once() {
             tag: "hot".into()
         }]
     );
-    let effects = press(
-        &mut app,
-        [ch('a')]
-            .into_iter()
-            .chain(typed("call back"))
-            .chain([key(KeyCode::Enter)]),
-    );
+    let effects = press(&mut app, prompted('a', "call back"));
     assert_eq!(
         effects,
         [Effect::AddNote {
@@ -715,13 +705,7 @@ fn find(buffer: &ratatui::buffer::Buffer, text: &str) -> Option<(u16, u16)> {
 #[test]
 fn ingest_shows_progress_reloads_the_list_as_files_land_and_lists_failures() {
     let mut app = app(80, 24);
-    let effects = press(
-        &mut app,
-        [ch('i')]
-            .into_iter()
-            .chain(typed("/cases"))
-            .chain([key(KeyCode::Enter)]),
-    );
+    let effects = press(&mut app, prompted('i', "/cases"));
     assert_eq!(effects, [Effect::Ingest("/cases".into())]);
     assert!(app.needs_ticks());
     let progress = |done| Msg::IngestProgress {
