@@ -21,6 +21,7 @@ use kodiak::Kodiak;
 use kodiak::config::{Config, Settings};
 use kodiak::search::Mode;
 use kodiak::service::SearchOptions;
+use kodiak::storage::documents;
 use support::Samples;
 use support::corpus::{Rng, Vocabulary};
 
@@ -174,15 +175,7 @@ fn report_ingest(name: &str, run: &IngestRun, files: usize, mb: f64) {
 /// see the same machine load.
 fn search_side_by_side(kodiak: &Kodiak, work: &Path, rng: &mut Rng) -> Duration {
     let conn = kodiak.database().conn().expect("database");
-    let mut statement = conn
-        .prepare("SELECT id, text FROM chunks ORDER BY id")
-        .unwrap();
-    let chunks: Vec<(i64, String)> = statement
-        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    drop(statement);
+    let chunks = documents::chunk_texts(&conn).expect("chunk texts");
     drop(conn);
     assert!(
         chunks.len() >= MIN_CHUNKS,

@@ -38,7 +38,7 @@ use kodiak::ingest::{Outcome, Progress, Silent};
 use kodiak::llm::{DefaultModel, Embedder};
 use kodiak::search::{FusionWeights, Mode, SearchRequest, VectorIndex};
 use kodiak::service::SearchOptions;
-use kodiak::storage::vectors;
+use kodiak::storage::{documents, vectors};
 use support::Samples;
 use support::corpus::{Rng, Vocabulary};
 
@@ -111,12 +111,8 @@ fn embedding_throughput(vocabulary: &Vocabulary, rng: &mut Rng) {
     let during_ingest = timer.finished.get().unwrap() - timer.started.get().unwrap();
     let texts: Vec<String> = {
         let conn = kodiak.database().conn().unwrap();
-        let mut statement = conn.prepare("SELECT text FROM chunks ORDER BY id").unwrap();
-        statement
-            .query_map([], |r| r.get(0))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap()
+        let chunks = documents::chunk_texts(&conn).unwrap();
+        chunks.into_iter().map(|(_, text)| text).collect()
     };
     drop(kodiak);
 
@@ -267,16 +263,7 @@ fn hybrid_latency(target_chunks: usize, vocabulary: &Vocabulary, rng: &mut Rng) 
     let identity = kodiak.embedder().unwrap().unwrap().identity().clone();
     let (ids, texts): (Vec<i64>, Vec<String>) = {
         let conn = kodiak.database().conn().unwrap();
-        let mut statement = conn
-            .prepare("SELECT id, text FROM chunks ORDER BY id")
-            .unwrap();
-        statement
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .unwrap()
-            .collect::<Result<Vec<(i64, String)>, _>>()
-            .unwrap()
-            .into_iter()
-            .unzip()
+        documents::chunk_texts(&conn).unwrap().into_iter().unzip()
     };
     let embedder_id = kodiak
         .database()

@@ -48,7 +48,11 @@ fn assert_citations_resolve(sandbox: &Sandbox, answer: &Value) {
     for citation in answer["citations"].as_array().unwrap() {
         let (text, doc, start, end): (String, i64, i64, i64) = db
             .query_row(
-                "SELECT text, document_id, char_start, char_end FROM chunks WHERE id = ?1",
+                // A chunk's text is its document's, from char_start to char_end.
+                "SELECT substr(t.text, c.char_start + 1, c.char_end - c.char_start),
+                        c.document_id, c.char_start, c.char_end
+                 FROM chunks c JOIN document_texts t ON t.document_id = c.document_id
+                 WHERE c.id = ?1",
                 [citation["chunk_id"].as_i64().unwrap()],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )

@@ -12,7 +12,7 @@ mod normalize;
 mod pdf;
 mod text;
 
-pub use normalize::{DocumentText, normalize};
+pub use normalize::{DocumentText, char_slices, normalize};
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -77,6 +77,37 @@ pub fn normalize(page: &str) -> String {
     out
 }
 
+/// The parts of `text` at character ranges `start..end` (the offsets pages, chunks and
+/// PII spans are kept in), in one walk over the text
+/// when the ranges come in order of their starts (as a document's chunks do; each may
+/// overlap the one before). A range beyond the text is cut short at its end.
+pub fn char_slices(text: &str, ranges: impl IntoIterator<Item = (usize, usize)>) -> Vec<&str> {
+    // Where the last range started, in characters and bytes.
+    let (mut at_char, mut at_byte) = (0, 0);
+    // In ASCII text (most documents) characters are bytes.
+    let ascii = text.is_ascii();
+    let byte_after = |from_byte: usize, chars: usize| {
+        if ascii {
+            return (from_byte + chars).min(text.len());
+        }
+        text[from_byte..]
+            .char_indices()
+            .nth(chars)
+            .map_or(text.len(), |(offset, _)| from_byte + offset)
+    };
+    ranges
+        .into_iter()
+        .map(|(start, end)| {
+            if start < at_char {
+                (at_char, at_byte) = (0, 0);
+            }
+            at_byte = byte_after(at_byte, start - at_char);
+            at_char = start;
+            &text[at_byte..byte_after(at_byte, end.saturating_sub(start))]
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,5 +139,35 @@ mod tests {
             ),
             (1, 1, 2, 2)
         );
+    }
+
+    /// Characters `start..end` of `text`, the slow and obvious way.
+    fn reference(text: &str, start: usize, end: usize) -> String {
+        text.chars()
+            .skip(start)
+            .take(end.saturating_sub(start))
+            .collect()
+    }
+
+    #[test]
+    fn cutting_counts_characters_in_order_overlapping_out_of_order_and_past_the_end() {
+        let mixed = "Café 🏠 naïve — deposit €950. Plain words follow here.";
+        let ascii = "The tenant shall pay the rent on the first day of each month.";
+        for text in [mixed, ascii, ""] {
+            let n = text.chars().count();
+            let ranges = [
+                (0, 4),
+                (2, 9),                        // overlaps the one before
+                (5, 6),                        // a single character (the house, in the mixed text)
+                (1, 3), // starts before the last one: walked again from the start
+                (n.saturating_sub(3), n + 10), // runs past the end
+                (n + 5, n + 9), // starts past the end
+                (7, 7), // empty
+            ];
+            let cut = char_slices(text, ranges);
+            let expected: Vec<String> =
+                ranges.iter().map(|&(s, e)| reference(text, s, e)).collect();
+            assert_eq!(cut, expected, "{text:?}");
+        }
     }
 }

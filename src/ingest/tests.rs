@@ -337,13 +337,7 @@ fn an_exact_clause_ranks_its_chunk_first() {
     ingest(&kodiak, &[&samples()]);
     let conn = kodiak.database().conn().unwrap();
     // A sentence from the middle of every chunk long enough to have one.
-    let chunks: Vec<(i64, String)> = conn
-        .prepare("SELECT id, text FROM chunks ORDER BY id")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let chunks = documents::chunk_texts(&conn).unwrap();
     let mut tried = 0;
     for (chunk_id, text) in &chunks {
         let words: Vec<&str> = text.split_whitespace().collect();
@@ -352,13 +346,10 @@ fn an_exact_clause_ranks_its_chunk_first() {
         }
         let clause = words[15..27].join(" ");
         let hits = bm25(&kodiak, &clause, 3);
-        let top = conn
-            .query_row(
-                "SELECT text FROM chunks WHERE id = ?1",
-                [hits[0].chunk_id],
-                |r| r.get::<_, String>(0),
-            )
-            .unwrap();
+        let top = documents::chunk_details(&conn, hits[0].chunk_id)
+            .unwrap()
+            .unwrap()
+            .text;
         assert!(
             top.split_whitespace()
                 .collect::<Vec<_>>()
@@ -431,7 +422,6 @@ fn text_record(path: &str, text: &str) -> documents::DocumentRecord {
             page_end: 1,
             char_start: 0,
             char_end: chars,
-            text: text.into(),
         }],
         pii: Vec::new(),
         children: Vec::new(),

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::Serialize;
 
+use crate::extract::char_slices;
 use crate::telemetry;
 
 /// Where a document stands after ingestion.
@@ -46,10 +47,10 @@ pub struct ChunkRecord {
     /// 1-based pages the chunk starts and ends on.
     pub page_start: usize,
     pub page_end: usize,
-    /// Character offsets in the document text, end exclusive.
+    /// Character offsets in the document text, end exclusive: the chunk's text is the
+    /// document's text between them.
     pub char_start: usize,
     pub char_end: usize,
-    pub text: String,
 }
 
 /// One stored span of personal data, in characters of the document text.
@@ -261,8 +262,8 @@ fn write_content(tx: &Transaction<'_>, id: i64, record: &DocumentRecord) -> rusq
         page.execute(params![id, index as i64 + 1, *start as i64, *end as i64])?;
     }
     let mut chunk = tx.prepare_cached(
-        "INSERT INTO chunks (document_id, ordinal, page_start, page_end, char_start, char_end, text)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO chunks (document_id, ordinal, page_start, page_end, char_start, char_end)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
     for (ordinal, c) in record.chunks.iter().enumerate() {
         chunk.execute(params![
@@ -272,7 +273,6 @@ fn write_content(tx: &Transaction<'_>, id: i64, record: &DocumentRecord) -> rusq
             c.page_end as i64,
             c.char_start as i64,
             c.char_end as i64,
-            c.text,
         ])?;
     }
     let mut span = tx.prepare_cached(
@@ -459,22 +459,100 @@ pub fn chunks_for_index(
     conn: &Connection,
     document_id: i64,
 ) -> rusqlite::Result<Vec<IndexedChunk>> {
-    conn.prepare_cached(
-        "SELECT c.id, c.document_id, coalesce(d.title, ''), d.path, c.page_start, c.text
-         FROM chunks c JOIN documents d ON d.id = c.document_id
-         WHERE c.document_id = ?1 ORDER BY c.ordinal",
-    )?
-    .query_map([document_id], |row| {
-        Ok(IndexedChunk {
+    let Some((title, path)) = conn
+        .prepare_cached("SELECT coalesce(title, ''), path FROM documents WHERE id = ?1")?
+        .query_row([document_id], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+        })
+        .optional()?
+    else {
+        return Ok(Vec::new());
+    };
+    let (places, pages): (Vec<ChunkPlace>, Vec<usize>) = conn
+        .prepare_cached(
+            "SELECT id, document_id, char_start, char_end, page_start FROM chunks
+             WHERE document_id = ?1 ORDER BY ordinal",
+        )?
+        .query_map([document_id], |row| {
+            Ok((ChunkPlace::from_row(row)?, row.get::<_, i64>(4)? as usize))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?
+        .into_iter()
+        .unzip();
+    let texts = texts_of(conn, &places)?;
+    Ok(places
+        .iter()
+        .zip(pages)
+        .zip(texts)
+        .map(|((place, page), text)| IndexedChunk {
+            chunk_id: place.chunk_id,
+            document_id,
+            title: title.clone(),
+            path: path.clone(),
+            page,
+            text,
+        })
+        .collect())
+}
+
+/// Where a chunk's text lies: characters `char_start..char_end` of its document's text.
+/// Chunks store no text of their own; it is cut from the document's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChunkPlace {
+    pub chunk_id: i64,
+    pub document_id: i64,
+    pub char_start: usize,
+    pub char_end: usize,
+}
+
+impl ChunkPlace {
+    /// Reads `id, document_id, char_start, char_end` from the first four columns.
+    pub fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ChunkPlace> {
+        Ok(ChunkPlace {
             chunk_id: row.get(0)?,
             document_id: row.get(1)?,
-            title: row.get(2)?,
-            path: row.get(3)?,
-            page: row.get::<_, i64>(4)? as usize,
-            text: row.get(5)?,
+            char_start: row.get::<_, i64>(2)? as usize,
+            char_end: row.get::<_, i64>(3)? as usize,
         })
-    })?
-    .collect()
+    }
+}
+
+/// The text of each chunk, in the order given. Each run of chunks from one document reads
+/// that document's text once.
+pub fn texts_of(conn: &Connection, places: &[ChunkPlace]) -> rusqlite::Result<Vec<String>> {
+    let mut statement =
+        conn.prepare_cached("SELECT text FROM document_texts WHERE document_id = ?1")?;
+    let mut texts = Vec::with_capacity(places.len());
+    for run in places.chunk_by(|a, b| a.document_id == b.document_id) {
+        let ranges = || run.iter().map(|p| (p.char_start, p.char_end));
+        // Cut where SQLite holds the text, without copying all of it first.
+        let cut = statement
+            .query_row([run[0].document_id], |row| {
+                let text = row.get_ref(0)?.as_str()?;
+                let cut: Vec<String> = char_slices(text, ranges())
+                    .into_iter()
+                    .map(str::to_owned)
+                    .collect();
+                Ok(cut)
+            })
+            .optional()?;
+        match cut {
+            Some(cut) => texts.extend(cut),
+            // A document without text has no chunks; one removed meanwhile has none left.
+            None => texts.extend(ranges().map(|_| String::new())),
+        }
+    }
+    Ok(texts)
+}
+
+/// Every chunk's id and text, in id order.
+pub fn chunk_texts(conn: &Connection) -> rusqlite::Result<Vec<(i64, String)>> {
+    let places: Vec<ChunkPlace> = conn
+        .prepare("SELECT id, document_id, char_start, char_end FROM chunks ORDER BY id")?
+        .query_map([], ChunkPlace::from_row)?
+        .collect::<rusqlite::Result<_>>()?;
+    let texts = texts_of(conn, &places)?;
+    Ok(places.iter().map(|p| p.chunk_id).zip(texts).collect())
 }
 
 /// The newest entry of the change log (0 when empty).
@@ -524,24 +602,35 @@ pub struct ChunkDetails {
 
 /// One chunk with its document's path and title, if it still exists.
 pub fn chunk_details(conn: &Connection, chunk_id: i64) -> rusqlite::Result<Option<ChunkDetails>> {
-    conn.prepare_cached(
-        "SELECT c.id, c.document_id, d.path, coalesce(d.title, ''), c.page_start,
-                c.char_start, c.char_end, c.text
-         FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id = ?1",
-    )?
-    .query_row([chunk_id], |row| {
-        Ok(ChunkDetails {
-            chunk_id: row.get(0)?,
-            document_id: row.get(1)?,
-            path: row.get(2)?,
-            title: row.get(3)?,
-            page: row.get::<_, i64>(4)? as usize,
-            char_start: row.get::<_, i64>(5)? as usize,
-            char_end: row.get::<_, i64>(6)? as usize,
-            text: row.get(7)?,
+    let Some((place, path, title, page)) = conn
+        .prepare_cached(
+            "SELECT c.id, c.document_id, c.char_start, c.char_end, d.path,
+                    coalesce(d.title, ''), c.page_start
+             FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id = ?1",
+        )?
+        .query_row([chunk_id], |row| {
+            Ok((
+                ChunkPlace::from_row(row)?,
+                row.get::<_, String>(4)?,
+                row.get::<_, String>(5)?,
+                row.get::<_, i64>(6)? as usize,
+            ))
         })
-    })
-    .optional()
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let text = texts_of(conn, &[place])?.pop().unwrap_or_default();
+    Ok(Some(ChunkDetails {
+        chunk_id,
+        document_id: place.document_id,
+        path,
+        title,
+        page,
+        char_start: place.char_start,
+        char_end: place.char_end,
+        text,
+    }))
 }
 
 /// A span of personal data with its original value.
@@ -578,4 +667,78 @@ pub fn pii_in_range(
         })
     })?
     .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::DatabaseConfig;
+    use crate::storage::Database;
+
+    #[test]
+    fn chunk_texts_come_back_from_the_document_text_wherever_they_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::open(&dir.path().join("k.db"), &DatabaseConfig::default()).unwrap();
+        let text = "Première page: le café 🏠 coûte €3.\n\nSecond page, plain ASCII words.";
+        let n = text.chars().count();
+        let chunks = [(0, 20), (14, 36), (38, n)];
+        let record = DocumentRecord {
+            path: "/docs/bail.txt".into(),
+            sha256: Some("ab".repeat(32)),
+            size: text.len() as u64,
+            format: Some("text"),
+            title: Some("Bail".into()),
+            status: DocStatus::Ingested,
+            reason: None,
+            metadata: Default::default(),
+            text: text.into(),
+            pages: vec![(0, 36), (38, n)],
+            chunks: chunks
+                .iter()
+                .map(|&(char_start, char_end)| ChunkRecord {
+                    page_start: 1 + usize::from(char_start >= 38),
+                    page_end: 1 + usize::from(char_start >= 38),
+                    char_start,
+                    char_end,
+                })
+                .collect(),
+            pii: Vec::new(),
+            children: Vec::new(),
+        };
+        let id = db
+            .write(|tx| insert(tx, &record, None).map_err(crate::storage::StorageError::Sql))
+            .unwrap();
+        let conn = db.conn().unwrap();
+        let expected: Vec<String> = chunks
+            .iter()
+            .map(|&(s, e)| text.chars().skip(s).take(e - s).collect())
+            .collect();
+        assert!(expected[1].contains('🏠'));
+
+        let indexed = chunks_for_index(&conn, id).unwrap();
+        let texts: Vec<String> = indexed.iter().map(|c| c.text.clone()).collect();
+        assert_eq!(texts, expected);
+        assert_eq!(indexed[2].page, 2);
+        let all = chunk_texts(&conn).unwrap();
+        assert_eq!(
+            all.iter().map(|(_, t)| t.clone()).collect::<Vec<_>>(),
+            expected
+        );
+        for ((chunk_id, text), c) in all.iter().zip(&indexed) {
+            assert_eq!(*chunk_id, c.chunk_id);
+            let details = chunk_details(&conn, *chunk_id).unwrap().unwrap();
+            assert_eq!(&details.text, text);
+        }
+        // SQLite's own substr counts characters too, and agrees.
+        let by_sqlite: String = conn
+            .query_row(
+                "SELECT substr(t.text, c.char_start + 1, c.char_end - c.char_start)
+                 FROM chunks c JOIN document_texts t ON t.document_id = c.document_id
+                 WHERE c.id = ?1",
+                [all[1].0],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(by_sqlite, expected[1]);
+    }
 }

@@ -152,6 +152,9 @@ const MIGRATIONS: &[&str] = &[
          created_at   TEXT NOT NULL
      ) STRICT;
      CREATE INDEX document_notes_document ON document_notes (document_id, id);",
+    // 5: a chunk's text is its document's text from `char_start` to `char_end`, cut from
+    // there when read. Storing it a second time doubled the database and what ingest writes.
+    "ALTER TABLE chunks DROP COLUMN text;",
 ];
 
 /// The schema version this build of Kodiak writes.
@@ -199,4 +202,47 @@ pub fn apply(conn: &mut Connection) -> Result<(), MigrationError> {
     }
     tx.commit()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_stored_with_their_own_text_keep_it_once_the_copy_is_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = Connection::open(dir.path().join("old.db")).unwrap();
+        // A database as schema version 4 left it: chunks held a copy of their text.
+        for sql in &MIGRATIONS[..4] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 4).unwrap();
+        conn.execute_batch(
+            "INSERT INTO documents (id, path, size, status, created_at, updated_at)
+                 VALUES (1, '/docs/a.txt', 20, 'ingested', 'now', 'now');
+             INSERT INTO document_texts VALUES (1, 'Café rent is due. Pay it.');
+             INSERT INTO chunks (document_id, ordinal, page_start, page_end, char_start,
+                                 char_end, text)
+                 VALUES (1, 0, 1, 1, 0, 17, 'Café rent is due.'),
+                        (1, 1, 1, 1, 18, 25, 'Pay it.');",
+        )
+        .unwrap();
+
+        apply(&mut conn).unwrap();
+        assert_eq!(version(&conn).unwrap(), SCHEMA_VERSION);
+        let columns: Vec<String> = conn
+            .prepare("SELECT name FROM pragma_table_info('chunks')")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(!columns.contains(&"text".to_owned()), "{columns:?}");
+        let texts: Vec<String> = crate::storage::documents::chunk_texts(&conn)
+            .unwrap()
+            .into_iter()
+            .map(|(_, text)| text)
+            .collect();
+        assert_eq!(texts, ["Café rent is due.", "Pay it."]);
+    }
 }

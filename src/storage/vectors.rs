@@ -6,6 +6,7 @@
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
+use crate::storage::documents::{self, ChunkPlace};
 use crate::telemetry;
 
 /// An embedder as the database knows it.
@@ -103,16 +104,20 @@ pub fn chunks_to_embed(
     limit: usize,
 ) -> rusqlite::Result<Vec<(i64, String)>> {
     let (embedder_id, any) = missing.params();
-    conn.prepare_cached(
-        "SELECT c.id, c.text FROM chunks c
-         WHERE c.id > ?1 AND NOT EXISTS (SELECT 1 FROM chunk_vectors v
-                                         WHERE v.chunk_id = c.id AND (?3 OR v.embedder_id = ?2))
-         ORDER BY c.id LIMIT ?4",
-    )?
-    .query_map(params![after, embedder_id, any, limit as i64], |row| {
-        Ok((row.get(0)?, row.get(1)?))
-    })?
-    .collect()
+    let places: Vec<ChunkPlace> = conn
+        .prepare_cached(
+            "SELECT c.id, c.document_id, c.char_start, c.char_end FROM chunks c
+             WHERE c.id > ?1 AND NOT EXISTS (SELECT 1 FROM chunk_vectors v
+                                             WHERE v.chunk_id = c.id AND (?3 OR v.embedder_id = ?2))
+             ORDER BY c.id LIMIT ?4",
+        )?
+        .query_map(
+            params![after, embedder_id, any, limit as i64],
+            ChunkPlace::from_row,
+        )?
+        .collect::<rusqlite::Result<_>>()?;
+    let texts = documents::texts_of(conn, &places)?;
+    Ok(places.iter().map(|p| p.chunk_id).zip(texts).collect())
 }
 
 /// How many chunks [`chunks_to_embed`] would give in all.
