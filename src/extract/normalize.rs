@@ -13,6 +13,8 @@ pub struct DocumentText {
     pub text: String,
     /// Character offset at which each page starts; the first is 0.
     pub page_starts: Vec<usize>,
+    /// Characters in `text`.
+    pub chars: usize,
 }
 
 impl DocumentText {
@@ -30,7 +32,11 @@ impl DocumentText {
             chars += normalized.chars().count();
             text.push_str(&normalized);
         }
-        DocumentText { text, page_starts }
+        DocumentText {
+            text,
+            page_starts,
+            chars,
+        }
     }
 
     /// The 1-based page holding the character at `offset`.
@@ -236,6 +242,7 @@ mod tests {
         let doc = DocumentText::new(&extracted);
         assert_eq!(doc.text, "Café corner\n\nsecond line\n\nPage two");
         assert_eq!(doc.page_starts, [0, 26]);
+        assert_eq!(doc.chars, doc.text.chars().count());
         let page_two = doc.text.chars().skip(26).collect::<String>();
         assert_eq!(page_two, "Page two");
         assert_eq!(

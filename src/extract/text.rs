@@ -17,8 +17,11 @@ pub fn decode(bytes: &[u8]) -> Option<String> {
         None => match utf16_without_bom(bytes) {
             Some(encoding) => encoding,
             None if bytes.contains(&0) => return None,
-            None if std::str::from_utf8(bytes).is_ok() => encoding_rs::UTF_8,
             None => {
+                // Most text is UTF-8: validated once, and taken as it is.
+                if let Ok(text) = std::str::from_utf8(bytes) {
+                    return (!looks_binary(text)).then(|| text.to_owned());
+                }
                 let mut detector = EncodingDetector::new(Iso2022JpDetection::Allow);
                 detector.feed(bytes, true);
                 detector.guess(None, Utf8Detection::Allow)

@@ -22,7 +22,7 @@ impl Chunker {
     /// Chunks page by page, so that a citation always points at one page.
     pub fn chunks(&self, document: &DocumentText) -> Vec<ChunkRecord> {
         let text = &document.text;
-        let total_chars = text.chars().count();
+        let total_chars = document.chars;
         let starts = &document.page_starts;
         let page_ranges = (0..starts.len()).map(|i| {
             let end = starts.get(i + 1).copied().unwrap_or(total_chars);

@@ -116,7 +116,7 @@ impl Preparer<'_> {
         extracted: Extracted,
     ) -> DocumentRecord {
         let document = DocumentText::new(&extracted);
-        let total = document.text.chars().count();
+        let total = document.chars;
         let pages = document
             .page_starts
             .iter()
