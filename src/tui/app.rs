@@ -569,6 +569,12 @@ impl App {
         self.size.0 >= WIDE
     }
 
+    /// Whether `pane` is on screen: every pane is when the terminal is wide, else only the
+    /// focused one.
+    pub fn shows(&self, pane: Pane) -> bool {
+        self.wide() || self.focus == pane
+    }
+
     /// Rows of text a pane's body has, for paging and for keeping the cursor in view.
     pub fn body_height(&self) -> usize {
         // Borders, tab or status bars, headers.
@@ -806,10 +812,9 @@ impl App {
             .llm
             .as_ref()
             .map_or_else(|| "no generator".to_owned(), |m| m.state.replace('_', " "));
-        if rows != self.health.rows
-            || self.health.status != Some(report.status)
-            || model != self.health.model
-        {
+        let pane_changed = rows != self.health.rows || self.health.status != Some(report.status);
+        let model_changed = model != self.health.model;
+        if pane_changed || model_changed {
             self.health.rows = rows;
             self.health.status = Some(report.status);
             self.health.model = model;
@@ -817,7 +822,9 @@ impl App {
                 .health
                 .selected
                 .min(self.health.rows.len().saturating_sub(1));
-            self.dirty = true;
+            // The model's state is in the status bar; the rest only in the health pane, so
+            // a change there draws nothing while the pane is out of sight.
+            self.dirty |= model_changed || (pane_changed && self.shows(Pane::Health));
         }
     }
 

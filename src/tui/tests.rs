@@ -792,3 +792,106 @@ fn a_stored_conversation_loads_with_its_sources_and_citations() {
     assert!(!turn.sources[1].snippet.contains("**"));
     assert_eq!(turn.tokens_per_s, Some(52.3));
 }
+
+/// A health report whose index holds `chunks` chunks, with the generator in `model_state`.
+fn health_report(chunks: u64, model_state: &str) -> kodiak::health::HealthReport {
+    use kodiak::health::*;
+    HealthReport {
+        status: Status::Healthy,
+        version: "test",
+        timestamp: "2026-11-23T10:00:00Z".into(),
+        components: Components {
+            database: DatabaseHealth {
+                ok: true,
+                latency_ms: Some(0.2),
+                pool: None,
+                path: "/data/kodiak.db".into(),
+                schema_version: Some(5),
+                error: None,
+            },
+            search_index: IndexHealth {
+                ok: true,
+                directory: "/data/index".into(),
+                chunks: Some(chunks),
+                applied_change: Some(9),
+                documents: Some(8),
+                size_bytes: None,
+                last_commit: None,
+                error: None,
+            },
+            logs: LogsHealth {
+                ok: true,
+                directory: "/data/logs".into(),
+                error: None,
+            },
+            crash_reports: CrashReportsHealth {
+                ok: true,
+                directory: "/data/crashes".into(),
+                count: 0,
+                newest: None,
+                error: None,
+            },
+            llm: Some(ModelHealth {
+                ok: true,
+                state: model_state.into(),
+                ..Default::default()
+            }),
+            embedder: None,
+            breakers: Vec::new(),
+            rate_limit: None,
+            resources: ResourcesHealth {
+                ok: true,
+                rss_bytes: None,
+                data_dir_free_bytes: None,
+            },
+        },
+    }
+}
+
+#[test]
+fn a_health_change_out_of_sight_draws_nothing() {
+    // 80 columns: one pane at a time, the documents showing.
+    let mut app = app(80, 24);
+    press(
+        &mut app,
+        [Msg::Health(Box::new(health_report(24, "ready")))],
+    );
+    assert!(app.dirty, "the first report shows the model's state");
+    app.dirty = false;
+    press(
+        &mut app,
+        [Msg::Health(Box::new(health_report(25, "ready")))],
+    );
+    assert!(!app.dirty, "the health pane is not on screen");
+    assert!(
+        app.health
+            .rows
+            .iter()
+            .any(|r| r.detail.contains("25 chunks"))
+    );
+    press(
+        &mut app,
+        [Msg::Health(Box::new(health_report(25, "loading")))],
+    );
+    assert!(app.dirty, "the model's state is in the status bar");
+
+    // With the health pane on screen, the same change is drawn.
+    app.focus = Pane::Health;
+    app.dirty = false;
+    press(
+        &mut app,
+        [Msg::Health(Box::new(health_report(26, "loading")))],
+    );
+    assert!(app.dirty);
+    let mut wide = app_wide();
+    press(
+        &mut wide,
+        [Msg::Health(Box::new(health_report(24, "ready")))],
+    );
+    wide.dirty = false;
+    press(
+        &mut wide,
+        [Msg::Health(Box::new(health_report(25, "ready")))],
+    );
+    assert!(wide.dirty, "a wide terminal shows every pane");
+}
