@@ -507,6 +507,35 @@ pub struct HealthView {
     pub selected: usize,
     /// The generator's state, for the status bar.
     pub model: String,
+    /// Resident memory and free disk as the shown rows give them.
+    pub gauges: Gauges,
+}
+
+/// Figures that drift a little at every health check (the allocator returns a page, a log
+/// line takes some disk). Their rows are redrawn when a figure moves by a tenth, so that an
+/// idle session writes nothing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Gauges {
+    pub resident_bytes: Option<u64>,
+    pub free_disk_bytes: Option<u64>,
+}
+
+impl Gauges {
+    fn of(report: &HealthReport) -> Gauges {
+        let resources = &report.components.resources;
+        Gauges {
+            resident_bytes: resources.rss_bytes,
+            free_disk_bytes: resources.data_dir_free_bytes,
+        }
+    }
+}
+
+/// Whether two readings of a gauge differ by less than a tenth.
+fn barely_moved(shown: Option<u64>, now: Option<u64>) -> bool {
+    match (shown, now) {
+        (Some(shown), Some(now)) => shown.abs_diff(now) * 10 < shown.max(now),
+        (shown, now) => shown == now,
+    }
 }
 
 pub struct App {
@@ -548,6 +577,7 @@ impl App {
                 status: None,
                 selected: 0,
                 model: "starting".into(),
+                gauges: Gauges::default(),
             },
             overlay: None,
             flash: None,
@@ -806,7 +836,22 @@ impl App {
     }
 
     fn health(&mut self, report: &HealthReport) {
-        let rows = kodiak::health::rows(report);
+        let mut rows = kodiak::health::rows(report);
+        let mut gauges = Gauges::of(report);
+        let shown = self.health.gauges;
+        for (component, shown, now) in [
+            ("memory", shown.resident_bytes, &mut gauges.resident_bytes),
+            ("disk", shown.free_disk_bytes, &mut gauges.free_disk_bytes),
+        ] {
+            let find = |rows: &[HealthRow]| rows.iter().position(|r| r.component == component);
+            if let (Some(new), Some(old)) = (find(&rows), find(&self.health.rows))
+                && rows[new].ok == self.health.rows[old].ok
+                && barely_moved(shown, *now)
+            {
+                rows[new] = self.health.rows[old].clone();
+                *now = shown;
+            }
+        }
         let model = report
             .components
             .llm
@@ -818,6 +863,7 @@ impl App {
             self.health.rows = rows;
             self.health.status = Some(report.status);
             self.health.model = model;
+            self.health.gauges = gauges;
             self.health.selected = self
                 .health
                 .selected
