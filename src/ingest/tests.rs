@@ -346,10 +346,9 @@ fn an_exact_clause_ranks_its_chunk_first() {
         }
         let clause = words[15..27].join(" ");
         let hits = bm25(&kodiak, &clause, 3);
-        let top = documents::chunk_details(&conn, hits[0].chunk_id)
-            .unwrap()
-            .unwrap()
-            .text;
+        let top = documents::chunk_details(&conn, &[hits[0].chunk_id], 1).unwrap()[0]
+            .text
+            .clone();
         assert!(
             top.split_whitespace()
                 .collect::<Vec<_>>()

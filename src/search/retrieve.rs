@@ -95,13 +95,13 @@ pub fn retrieve(
     let fused = fusion::fuse(&bm25_ids, &vector_ids, request.weights, candidates);
 
     let snippets = index.snippets(request.text)?;
-    let conn = db.conn()?;
-    let mut hits = Vec::with_capacity(request.limit);
-    for f in fused {
-        if hits.len() == request.limit {
-            break;
-        }
-        let Some(chunk) = documents::chunk_details(&conn, f.chunk_id)? else {
+    let ids: Vec<i64> = fused.iter().map(|f| f.chunk_id).collect();
+    let chunks = documents::chunk_details(&*db.conn()?, &ids, request.limit)?;
+    let mut hits = Vec::with_capacity(chunks.len());
+    // The chunks come in fused order, less those deleted meanwhile.
+    let mut ranked = fused.iter();
+    for chunk in chunks {
+        let Some(f) = ranked.find(|f| f.chunk_id == chunk.chunk_id) else {
             continue;
         };
         let score = match mode {

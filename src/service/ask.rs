@@ -281,10 +281,13 @@ impl Kodiak {
 
     /// The hits with their chunk text, numbered from 1.
     fn sources(&self, hits: &[crate::search::Hit]) -> Result<Vec<Source>, ServiceError> {
-        let conn = self.db.conn()?;
-        let mut sources = Vec::with_capacity(hits.len());
-        for hit in hits {
-            let Some(chunk) = documents::chunk_details(&conn, hit.chunk_id)? else {
+        let ids: Vec<i64> = hits.iter().map(|h| h.chunk_id).collect();
+        let chunks = documents::chunk_details(&*self.db.conn()?, &ids, ids.len())?;
+        let mut sources = Vec::with_capacity(chunks.len());
+        // The chunks come in the hits' order, less those deleted meanwhile.
+        let mut ranked = hits.iter();
+        for chunk in chunks {
+            let Some(hit) = ranked.find(|h| h.chunk_id == chunk.chunk_id) else {
                 continue;
             };
             sources.push(Source {

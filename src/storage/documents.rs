@@ -545,14 +545,22 @@ pub fn texts_of(conn: &Connection, places: &[ChunkPlace]) -> rusqlite::Result<Ve
     Ok(texts)
 }
 
+/// Each chunk's id with its text, in the order given.
+pub fn ids_and_texts(
+    conn: &Connection,
+    places: &[ChunkPlace],
+) -> rusqlite::Result<Vec<(i64, String)>> {
+    let texts = texts_of(conn, places)?;
+    Ok(places.iter().map(|p| p.chunk_id).zip(texts).collect())
+}
+
 /// Every chunk's id and text, in id order.
 pub fn chunk_texts(conn: &Connection) -> rusqlite::Result<Vec<(i64, String)>> {
     let places: Vec<ChunkPlace> = conn
         .prepare("SELECT id, document_id, char_start, char_end FROM chunks ORDER BY id")?
         .query_map([], ChunkPlace::from_row)?
         .collect::<rusqlite::Result<_>>()?;
-    let texts = texts_of(conn, &places)?;
-    Ok(places.iter().map(|p| p.chunk_id).zip(texts).collect())
+    ids_and_texts(conn, &places)
 }
 
 /// The newest entry of the change log (0 when empty).
@@ -600,37 +608,58 @@ pub struct ChunkDetails {
     pub text: String,
 }
 
-/// One chunk with its document's path and title, if it still exists.
-pub fn chunk_details(conn: &Connection, chunk_id: i64) -> rusqlite::Result<Option<ChunkDetails>> {
-    let Some((place, path, title, page)) = conn
-        .prepare_cached(
-            "SELECT c.id, c.document_id, c.char_start, c.char_end, d.path,
-                    coalesce(d.title, ''), c.page_start
-             FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id = ?1",
-        )?
-        .query_row([chunk_id], |row| {
-            Ok((
-                ChunkPlace::from_row(row)?,
-                row.get::<_, String>(4)?,
-                row.get::<_, String>(5)?,
-                row.get::<_, i64>(6)? as usize,
-            ))
+/// The first `limit` of `chunk_ids` that still exist, in the order given, with their
+/// documents' paths and titles. Each document's text is read once, however many of its
+/// chunks are asked for and in whatever order (search hits often share a document).
+pub fn chunk_details(
+    conn: &Connection,
+    chunk_ids: &[i64],
+    limit: usize,
+) -> rusqlite::Result<Vec<ChunkDetails>> {
+    let mut statement = conn.prepare_cached(
+        "SELECT c.id, c.document_id, c.char_start, c.char_end, d.path,
+                coalesce(d.title, ''), c.page_start
+         FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id = ?1",
+    )?;
+    let mut found = Vec::new();
+    for &chunk_id in chunk_ids {
+        if found.len() == limit {
+            break;
+        }
+        let row = statement
+            .query_row([chunk_id], |row| {
+                Ok((
+                    ChunkPlace::from_row(row)?,
+                    row.get::<_, String>(4)?,
+                    row.get::<_, String>(5)?,
+                    row.get::<_, i64>(6)? as usize,
+                ))
+            })
+            .optional()?;
+        found.extend(row);
+    }
+    // Texts are cut in document and text order, then put back in the order asked.
+    let mut order: Vec<usize> = (0..found.len()).collect();
+    order.sort_by_key(|&i| (found[i].0.document_id, found[i].0.char_start));
+    let places: Vec<ChunkPlace> = order.iter().map(|&i| found[i].0).collect();
+    let mut texts = vec![String::new(); found.len()];
+    for (i, text) in order.into_iter().zip(texts_of(conn, &places)?) {
+        texts[i] = text;
+    }
+    Ok(found
+        .into_iter()
+        .zip(texts)
+        .map(|((place, path, title, page), text)| ChunkDetails {
+            chunk_id: place.chunk_id,
+            document_id: place.document_id,
+            path,
+            title,
+            page,
+            char_start: place.char_start,
+            char_end: place.char_end,
+            text,
         })
-        .optional()?
-    else {
-        return Ok(None);
-    };
-    let text = texts_of(conn, &[place])?.pop().unwrap_or_default();
-    Ok(Some(ChunkDetails {
-        chunk_id,
-        document_id: place.document_id,
-        path,
-        title,
-        page,
-        char_start: place.char_start,
-        char_end: place.char_end,
-        text,
-    }))
+        .collect())
 }
 
 /// A span of personal data with its original value.
@@ -724,11 +753,27 @@ mod tests {
             all.iter().map(|(_, t)| t.clone()).collect::<Vec<_>>(),
             expected
         );
-        for ((chunk_id, text), c) in all.iter().zip(&indexed) {
+        for ((chunk_id, _), c) in all.iter().zip(&indexed) {
             assert_eq!(*chunk_id, c.chunk_id);
-            let details = chunk_details(&conn, *chunk_id).unwrap().unwrap();
-            assert_eq!(&details.text, text);
         }
+        // Asked out of order, with a chunk that does not exist: each text comes back in
+        // the order asked, and `limit` counts only the chunks found.
+        let ids = [all[2].0, 999, all[0].0, all[1].0];
+        let details = chunk_details(&conn, &ids, 2).unwrap();
+        let got: Vec<(i64, &str)> = details
+            .iter()
+            .map(|d| (d.chunk_id, d.text.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (all[2].0, expected[2].as_str()),
+                (all[0].0, expected[0].as_str())
+            ]
+        );
+        let details = chunk_details(&conn, &ids, 10).unwrap();
+        let texts: Vec<&str> = details.iter().map(|d| d.text.as_str()).collect();
+        assert_eq!(texts, [&expected[2], &expected[0], &expected[1]]);
         // SQLite's own substr counts characters too, and agrees.
         let by_sqlite: String = conn
             .query_row(

@@ -116,8 +116,7 @@ pub fn chunks_to_embed(
             ChunkPlace::from_row,
         )?
         .collect::<rusqlite::Result<_>>()?;
-    let texts = documents::texts_of(conn, &places)?;
-    Ok(places.iter().map(|p| p.chunk_id).zip(texts).collect())
+    documents::ids_and_texts(conn, &places)
 }
 
 /// How many chunks [`chunks_to_embed`] would give in all.
