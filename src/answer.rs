@@ -81,6 +81,9 @@ pub struct Answer {
     pub conversation_id: i64,
     /// Why the answer is extractive, what search left out, and the like.
     pub notes: Vec<String>,
+    /// Why generation failed (a crash of the model process, say): the answer is stored as
+    /// failed, with what was written before the failure.
+    pub failure: Option<String>,
 }
 
 /// The numbers cited in `text`, in order of first appearance.

@@ -11,6 +11,7 @@ use serde::Serialize;
 use crate::config::Settings;
 use crate::files;
 use crate::guard::{BreakerState, BreakerStatus, RateUsage};
+use crate::llm::WorkerStatus;
 use crate::search::{SearchError, SearchIndex};
 use crate::storage::{Database, PoolStatus, StorageError};
 use crate::telemetry::{self, crash};
@@ -103,6 +104,9 @@ pub struct ModelHealth {
     pub missing_vectors: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The model's worker process: pid, restarts, last crash and llama.cpp's build.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub worker: Option<WorkerStatus>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -497,10 +501,11 @@ fn model_detail(model: &ModelHealth) -> String {
         .as_ref()
         .map(|p| p.display().to_string())
         .unwrap_or_default();
+    let worker = model.worker.as_ref().map(worker_detail).unwrap_or_default();
     if let Some(error) = &model.error {
-        return format!("{}: {error}", model.state);
+        return format!("{}: {error}{worker}", model.state);
     }
-    let mut parts = vec![model.state.replace('_', " ")];
+    let mut parts = vec![format!("{}{worker}", model.state.replace('_', " "))];
     if let Some(n) = model.context_size {
         parts.push(format!("context {n}"));
     }
@@ -523,6 +528,26 @@ fn model_detail(model: &ModelHealth) -> String {
         parts.push(path);
     }
     parts.join(", ")
+}
+
+/// `, pid 4242, 1 restart, last crash 2026-11-26T10:02:11Z: …`; empty for a worker that
+/// has not started.
+fn worker_detail(worker: &WorkerStatus) -> String {
+    let mut parts = Vec::new();
+    if let Some(pid) = worker.pid {
+        parts.push(format!("pid {pid}"));
+    }
+    match worker.restarts {
+        0 => {}
+        1 => parts.push("1 restart".to_owned()),
+        n => parts.push(format!("{n} restarts")),
+    }
+    if let Some(crash) = &worker.last_crash {
+        // To the second: the row is read, not parsed.
+        let at = crash.at.get(..19).unwrap_or(&crash.at);
+        parts.push(format!("last crash {at}Z: {}", crash.reason));
+    }
+    parts.iter().map(|part| format!(", {part}")).collect()
 }
 
 /// `1.5 GiB`, `320 MiB`, `12 KiB`, `17 B`. Coarser than `indicatif::HumanBytes` (two

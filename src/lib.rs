@@ -5,6 +5,7 @@
 
 pub mod answer;
 pub mod config;
+pub mod cpu;
 pub mod extract;
 pub mod files;
 pub mod guard;

@@ -252,3 +252,65 @@ fn the_rate_limit_refuses_the_request_over_it() {
         "{log}"
     );
 }
+
+/// The model process dies mid-answer (the hidden debug switch makes it): the answer is
+/// stored as failed with what was written, `ask` says why and exits 1, a crash report
+/// holds no document text, and the next `ask` works.
+#[test]
+fn a_model_process_crash_stores_the_answer_as_failed_and_the_next_ask_works() {
+    let sandbox = ingested("");
+    let question = "When is the security deposit returned?";
+    let output = sandbox
+        .kodiak()
+        .env("KODIAK_DEBUG_ENGINE_CRASH", "generator,after=3")
+        .args(["ask", "--json", question])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let answer: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        answer["failure"],
+        "the model process crashed (signal 11, SIGSEGV)"
+    );
+    let written = answer["answer"].as_str().unwrap();
+    assert!(!written.is_empty(), "{answer}");
+
+    let db = rusqlite::Connection::open(sandbox.data_dir().join("kodiak.db")).unwrap();
+    let (status, content): (String, String) = db
+        .query_row(
+            "SELECT status, content FROM messages WHERE role = 'assistant'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((status.as_str(), content.as_str()), ("failed", written));
+
+    let reports = run_json(&sandbox, &["crash-reports", "list", "--json"]);
+    let id = reports[0]["id"].as_str().unwrap().to_owned();
+    assert!(
+        reports[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("signal 11, SIGSEGV) while generating"),
+        "{reports}"
+    );
+    let report = std::fs::read_to_string(sandbox.crash_dir().join(format!("{id}.json"))).unwrap();
+    for text in [
+        "Security Deposit",
+        "3,225",
+        "daniel.okafor",
+        "512-44-3198",
+        written,
+    ] {
+        assert!(!report.contains(text), "{text:?} is in the crash report");
+    }
+
+    let next = run_json(&sandbox, &["ask", "--json", question]);
+    assert_eq!(next["failure"], Value::Null);
+    assert_eq!(next["mode"], "generated");
+}

@@ -11,8 +11,11 @@ use std::time::{Duration, Instant};
 
 use common::Sandbox;
 
+/// tmux on a server of this test binary's own (`tmux -L`), apart from any the user runs.
 fn tmux(args: &[&str]) -> Output {
+    let socket = format!("kodiak-tests-{}", std::process::id());
     Command::new("tmux")
+        .args(["-L", &socket])
         .args(args)
         .output()
         .expect("tmux is needed for this test: run scripts/setup (or apt-get install tmux)")
@@ -62,15 +65,21 @@ impl Session {
 
     /// Waits until the screen shows `text`; fails with the screen after `limit`.
     fn wait_for(&self, text: &str, limit: Duration) -> String {
+        self.wait_until(&format!("`{text}`"), limit, |screen| screen.contains(text))
+    }
+
+    /// Waits until `done` holds for the screen; fails with `what` and the screen after
+    /// `limit`.
+    fn wait_until(&self, what: &str, limit: Duration, done: impl Fn(&str) -> bool) -> String {
         let started = Instant::now();
         loop {
             let screen = self.screen();
-            if screen.contains(text) {
+            if done(&screen) {
                 return screen;
             }
             assert!(
                 started.elapsed() < limit,
-                "`{text}` did not appear within {limit:?}; the screen:\n{screen}"
+                "{what} did not appear within {limit:?}; the screen:\n{screen}"
             );
             std::thread::sleep(Duration::from_millis(200));
         }
@@ -83,9 +92,10 @@ impl Drop for Session {
     }
 }
 
-/// A sandbox with the samples ingested, and a script that runs the UI in it, then prints
-/// its exit code and the terminal's mode, then waits so the pane stays readable.
-fn prepared(sandbox: &Sandbox) -> PathBuf {
+/// A sandbox with the samples ingested, and a script that runs the UI in it (with `env`
+/// added to its environment), then prints its exit code and the terminal's mode, then waits
+/// so the pane stays readable.
+fn prepared(sandbox: &Sandbox, env: &str) -> PathBuf {
     let models = kodiak::config::default_models_dir();
     assert!(
         models
@@ -110,13 +120,14 @@ fn prepared(sandbox: &Sandbox) -> PathBuf {
             "cd '{home}'\n\
              env -i PATH=\"$PATH\" TERM=\"$TERM\" HOME='{home}' \
              XDG_CONFIG_HOME='{home}/config' XDG_DATA_HOME='{home}/data' \
-             XDG_STATE_HOME='{home}/state' KODIAK_MODELS_DIR='{models}' \
+             XDG_STATE_HOME='{home}/state' KODIAK_MODELS_DIR='{models}' {env} \
              '{binary}' --data-dir '{data}'\n\
              echo \"EXIT=$?\"\n\
              echo \"MODE $(stty -a | tr '\\n' ' ')\"\n\
              sleep 120\n",
             home = home.display(),
             models = models.display(),
+            env = env,
             binary = binary.display(),
             data = sandbox.data_dir().display(),
         ),
@@ -156,7 +167,7 @@ fn assert_restored(session: &Session) {
 #[test]
 fn ask_in_the_terminal_ui_then_quit_and_the_terminal_is_restored() {
     let sandbox = Sandbox::new();
-    let script = prepared(&sandbox);
+    let script = prepared(&sandbox, "");
     let session = Session::start("kodiak-e2e-quit", &script);
     session.wait_for("Residential Lease Agreement", Duration::from_secs(30));
 
@@ -202,6 +213,69 @@ fn ask_in_the_terminal_ui_then_quit_and_the_terminal_is_restored() {
     assert_eq!(list[0]["messages"], 2, "{list}");
 }
 
+/// The model process dies while an answer streams: the answer ends as failed with the
+/// reason and what was written, the UI keeps running, the next question starts a new model
+/// process, health shows the restart, and `q` still restores the terminal.
+#[test]
+fn a_model_crash_while_streaming_fails_the_answer_and_the_ui_stays_up() {
+    let sandbox = Sandbox::new();
+    let script = prepared(
+        &sandbox,
+        "KODIAK_DEBUG_ENGINE_CRASH=generator,after=4,times=1",
+    );
+    let session = Session::start("kodiak-e2e-crash", &script);
+    session.wait_for("model: ready", Duration::from_secs(60));
+    session.keys(&["2"]);
+    session.keys(&["-l", "When is the security deposit returned?"]);
+    session.keys(&["Enter"]);
+    session.wait_for(
+        "failed: the model process crashed",
+        Duration::from_secs(120),
+    );
+
+    // The UI is up and answers the next question with a new model process.
+    session.keys(&["-l", "Who holds the deposit?"]);
+    session.keys(&["Enter"]);
+    session.wait_for("› Who holds the deposit?", Duration::from_secs(10));
+    // Each answer lists its sources under it once it has ended.
+    let screen = session.wait_until(
+        "the second answer's sources",
+        Duration::from_secs(180),
+        |s| s.matches("[1] ").count() == 2,
+    );
+    assert_eq!(
+        screen.matches("│failed: ").count(),
+        1,
+        "only the first answer failed: {screen}"
+    );
+    assert!(!screen.contains("cancelled"), "{screen}");
+
+    session.keys(&["Escape"]);
+    session.keys(&["3"]);
+    session.wait_for("last crash", Duration::from_secs(20));
+    session.keys(&["q"]);
+    assert_restored(&session);
+
+    // Both exchanges were stored: the first as failed, with what was written.
+    let output = sandbox
+        .kodiak()
+        .args(["conversations", "show", "1"])
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        shown.contains("the model process crashed (signal 11, SIGSEGV)"),
+        "{shown}"
+    );
+    let reports = sandbox
+        .kodiak()
+        .args(["crash-reports", "list", "--json"])
+        .output()
+        .unwrap();
+    let reports: serde_json::Value = serde_json::from_slice(&reports.stdout).unwrap();
+    assert_eq!(reports.as_array().map(Vec::len), Some(1), "{reports}");
+}
+
 #[test]
 fn sigterm_restores_the_terminal() {
     signal_restores_the_terminal("TERM");
@@ -215,7 +289,7 @@ fn sighup_restores_the_terminal() {
 
 fn signal_restores_the_terminal(signal: &str) {
     let sandbox = Sandbox::new();
-    let script = prepared(&sandbox);
+    let script = prepared(&sandbox, "");
     let session = Session::start(&format!("kodiak-e2e-{signal}"), &script);
     session.wait_for("Residential Lease Agreement", Duration::from_secs(30));
     let pattern = format!("--data-dir {}", sandbox.data_dir().display());

@@ -39,7 +39,11 @@ pub(super) fn ask(settings: Settings, mut options: AskOptions, json: bool) -> Re
     } else {
         print_sources(&answer);
     }
-    Ok(ExitCode::SUCCESS)
+    // A failed answer is stored, with what was written; the exit code says it failed.
+    Ok(match answer.failure {
+        Some(_) => ExitCode::FAILURE,
+        None => ExitCode::SUCCESS,
+    })
 }
 
 fn print_sources(answer: &Answer) {
@@ -70,7 +74,8 @@ fn print_sources(answer: &Answer) {
         println!("    {}", source.hit.snippet.replace("**", ""));
     }
     let stats = &answer.stats;
-    if answer.mode == AnswerMode::Generated {
+    // Figures exist only for a generation that ended (done, cancelled, timed out).
+    if answer.mode == AnswerMode::Generated && answer.finish.is_some() {
         eprintln!(
             "\n{} prompt tokens ({} reused), {} answer tokens, first token after {:.0} ms, \
              {:.1} tokens/s",
@@ -170,6 +175,7 @@ fn public_message(message: &Message) -> serde_json::Value {
         "sources": details.get("sources"),
         "stats": details.get("stats"),
         "notes": details.get("notes"),
+        "error": details.get("error"),
     })
 }
 
@@ -179,11 +185,14 @@ fn print_markdown(message: &Message) {
         return;
     }
     let label = match (message.mode.as_deref(), message.status) {
-        (_, conversations::MessageStatus::Cancelled) => "Answer (cancelled)",
-        (_, conversations::MessageStatus::Failed) => "Answer (failed)",
-        (_, conversations::MessageStatus::Generating) => "Answer (interrupted)",
-        (Some("extractive"), _) => "Answer (extractive)",
-        _ => "Answer",
+        (_, conversations::MessageStatus::Cancelled) => "Answer (cancelled)".to_owned(),
+        (_, conversations::MessageStatus::Failed) => match message.details["error"].as_str() {
+            Some(error) => format!("Answer (failed: {error})"),
+            None => "Answer (failed)".to_owned(),
+        },
+        (_, conversations::MessageStatus::Generating) => "Answer (interrupted)".to_owned(),
+        (Some("extractive"), _) => "Answer (extractive)".to_owned(),
+        _ => "Answer".to_owned(),
     };
     println!("## {label}\n\n{}\n", message.content);
     if let Some(sources) = message.details.get("sources").and_then(|s| s.as_array()) {

@@ -16,8 +16,8 @@ pub(super) fn run(settings: Settings, json: bool) -> Result<ExitCode> {
         Ok(kodiak) => {
             // Load the models, so their health is what `ask` and `search` would meet.
             let _ = kodiak.embedder();
-            if let Some(engine) = kodiak.start_generator() {
-                engine.wait_loaded(MODEL_LOAD_WAIT);
+            if let Some(generator) = kodiak.start_generator() {
+                generator.wait_loaded(MODEL_LOAD_WAIT);
             }
             kodiak.health()
         }

@@ -137,6 +137,10 @@ enum Command {
     /// Developer aids
     #[command(subcommand, hide = true)]
     Debug(DebugCommand),
+    /// Kodiak's model worker, which Kodiak starts itself (speaks a framed protocol on
+    /// standard input and output)
+    #[command(hide = true)]
+    Engine,
 }
 
 #[derive(Debug, Subcommand)]
@@ -283,6 +287,11 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
+    // The model worker gets everything it needs from the process that started it: no
+    // configuration, log files or panic hook of its own.
+    if let Some(Command::Engine) = cli.command {
+        return Ok(ExitCode::from(kodiak::llm::worker::serve::serve()));
+    }
     let overrides = Overrides {
         config_file: cli.global.config,
         data_dir: cli.global.data_dir,
@@ -387,7 +396,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             tracing::info!("panicking on request");
             panic!("{message}");
         }
-        Command::Config(_) => ExitCode::SUCCESS,
+        Command::Config(_) | Command::Engine => ExitCode::SUCCESS,
     };
     drop(telemetry);
     Ok(code)

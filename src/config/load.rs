@@ -37,6 +37,7 @@ impl Settings {
                 crash_dir: root.join("crash-reports"),
                 generator_model: model_path(&config, Model::Generator, &models),
                 embedder_model: model_path(&config, Model::Embedder, &models),
+                engine_program: super::paths::engine_program(),
             },
             config,
         }
@@ -161,6 +162,7 @@ pub fn load(
             .unwrap_or_else(|| state_dir.join("crash-reports")),
         generator_model: model_path(&config, Model::Generator, &dirs.models),
         embedder_model: model_path(&config, Model::Embedder, &dirs.models),
+        engine_program: super::paths::engine_program(),
     };
     Ok(Settings { config, paths })
 }

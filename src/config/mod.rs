@@ -175,6 +175,9 @@ pub struct IngestConfig {
     pub chunk_overlap: usize,
     /// Files extracted at once; 0 means one per CPU core.
     pub workers: usize,
+    /// How much extraction and bulk embedding defer to other work, such as an answer
+    /// being written.
+    pub priority: crate::cpu::BulkPriority,
 }
 
 impl Default for IngestConfig {
@@ -191,6 +194,7 @@ impl Default for IngestConfig {
             chunk_chars: 1_000,
             chunk_overlap: 100,
             workers: 0,
+            priority: crate::cpu::BulkPriority::Idle,
         }
     }
 }

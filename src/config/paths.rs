@@ -19,6 +19,28 @@ pub struct Paths {
     pub generator_model: Option<PathBuf>,
     /// The embedding model's GGUF file; `None` when `[embedder] enabled = false`.
     pub embedder_model: Option<PathBuf>,
+    /// The program started as the model worker (`PROGRAM engine`): this very executable.
+    pub engine_program: PathBuf,
+}
+
+/// The running executable, which is also Kodiak's model worker. On Linux that is
+/// `/proc/self/exe`: the very binary running, even after a rebuild replaced the file, so a
+/// worker is never a different version. In Cargo's test and benchmark binaries
+/// (`target/*/deps/NAME-HASH`) it is the `kodiak` binary beside them, which Cargo builds
+/// for the integration tests and benchmarks.
+pub fn engine_program() -> PathBuf {
+    let current = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("kodiak"));
+    if let Some(deps) = current.parent()
+        && deps.file_name().is_some_and(|n| n == "deps")
+        && let Some(profile) = deps.parent()
+    {
+        return profile.join(format!("kodiak{}", std::env::consts::EXE_SUFFIX));
+    }
+    let this = Path::new("/proc/self/exe");
+    match this.exists() {
+        true => this.to_owned(),
+        false => current,
+    }
 }
 
 /// The XDG base directories Kodiak uses, from the environment with the spec's fallbacks.

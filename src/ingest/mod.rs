@@ -270,6 +270,7 @@ pub fn run(
             let sender = sender.clone();
             let (next, files, preparer) = (&next, &found.files, &preparer);
             scope.spawn(move || {
+                config.ingest.priority.apply_to_this_thread();
                 while let Some(file) = files.get(next.fetch_add(1, Ordering::Relaxed)) {
                     let prepared = preparer
                         .prepare_file(&file.path, file.size, |path, sha| known(db, path, sha));

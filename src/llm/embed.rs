@@ -1,15 +1,15 @@
 //! Sentence embeddings from a GGUF embedding model (the default is all-MiniLM-L6-v2): the
-//! model's own pooling, several texts per batch, L2-normalised vectors.
+//! model's own pooling, several texts per batch, L2-normalised vectors. This runs inside
+//! the model worker process (see [`super::worker`]); Kodiak itself embeds through
+//! [`super::EmbedderHandle`].
 
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
 
 use llama_cpp_2::context::LlamaContext;
 use llama_cpp_2::context::params::LlamaContextParams;
 use llama_cpp_2::llama_batch::LlamaBatch;
 use llama_cpp_2::model::LlamaModel;
-use llama_cpp_2::model::params::LlamaModelParams;
 use llama_cpp_2::token::LlamaToken;
 
 use super::{LlmError, backend, check_model_file};
@@ -31,7 +31,7 @@ const BATCH_TEXTS: usize = 32;
 const SMALL_BATCH_TOKENS: usize = 64;
 
 /// Which embedder made a vector: vectors from different models cannot be compared.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct EmbedderIdentity {
     pub file_name: String,
     pub sha256: String,
@@ -52,8 +52,9 @@ impl Embedder {
     /// Checks and loads the model at `path`.
     pub fn load(path: &Path) -> Result<Embedder, LlmError> {
         let file = check_model_file(path)?;
-        let model = LlamaModel::load_from_file(backend()?, path, &LlamaModelParams::default())
-            .map_err(|e| LlmError::Load {
+        let params = super::model_params(&super::system_info(), 0);
+        let model =
+            LlamaModel::load_from_file(backend()?, path, &params).map_err(|e| LlmError::Load {
                 path: path.to_owned(),
                 reason: e.to_string(),
             })?;
@@ -92,18 +93,20 @@ impl Embedder {
         &self.identity
     }
 
-    /// A context to embed with, using `threads` threads for batches (and one for small
-    /// ones, see [`SMALL_BATCH_TOKENS`]).
+    /// A context to embed with, using `threads` threads for batches; small batches, and
+    /// every batch while the cores are crowded (see [`EmbeddingSession::set_crowded`]), use
+    /// one.
     pub fn session(&self, threads: usize) -> Result<EmbeddingSession<'_>, LlmError> {
-        let context = self.context(BATCH_TOKENS, BATCH_TEXTS, threads)?;
-        let small = match threads > 1 {
-            true => Some(self.context(SMALL_BATCH_TOKENS, BATCH_TEXTS, 1)?),
+        let wide = self.context(BATCH_TOKENS, BATCH_TEXTS, threads)?;
+        let narrow = match threads > 1 {
+            true => Some(self.context(BATCH_TOKENS, BATCH_TEXTS, 1)?),
             false => None,
         };
         Ok(EmbeddingSession {
             embedder: self,
-            context,
-            small,
+            wide,
+            narrow,
+            crowded: false,
             batch: LlamaBatch::new(BATCH_TOKENS, i32::try_from(BATCH_TEXTS).unwrap_or(1)),
         })
     }
@@ -136,9 +139,14 @@ impl Embedder {
 /// An embedding context: reuse it for many texts.
 pub struct EmbeddingSession<'a> {
     embedder: &'a Embedder,
-    context: LlamaContext<'a>,
-    /// A one-thread context for small batches, when `context` has more threads.
-    small: Option<LlamaContext<'a>>,
+    /// Batches on the configured threads.
+    wide: LlamaContext<'a>,
+    /// Batches on one thread, when `wide` has more.
+    narrow: Option<LlamaContext<'a>>,
+    /// Whether other work holds the cores: then every batch runs on one thread, because
+    /// llama.cpp's threads spin at a barrier after every operation, and a thread that
+    /// waits there for one that lost its core burns the time the others need.
+    crowded: bool,
     batch: LlamaBatch<'static>,
 }
 
@@ -146,7 +154,23 @@ impl EmbeddingSession<'_> {
     /// One L2-normalised vector per text, in order. Texts longer than the model takes are
     /// cut to its limit; an empty text gives a zero vector.
     pub fn embed(&mut self, texts: &[&str]) -> Result<Vec<Vec<f32>>, LlmError> {
-        let vocab = self.embedder.model.vocab();
+        self.embed_yielding(texts, &mut |_| {})
+    }
+
+    /// Embeds with one thread while `crowded`, with the configured threads otherwise.
+    pub fn set_crowded(&mut self, crowded: bool) {
+        self.crowded = crowded;
+    }
+
+    /// As [`EmbeddingSession::embed`], calling `between` with the session before each
+    /// batch: a long job lets a short one (a search query) go first, and adapts its threads.
+    pub fn embed_yielding(
+        &mut self,
+        texts: &[&str],
+        between: &mut dyn FnMut(&mut Self),
+    ) -> Result<Vec<Vec<f32>>, LlmError> {
+        let embedder = self.embedder;
+        let vocab = embedder.model.vocab();
         let tokenized: Vec<Vec<LlamaToken>> = texts
             .iter()
             .map(|text| {
@@ -155,7 +179,7 @@ impl EmbeddingSession<'_> {
                     return Vec::new();
                 }
                 let mut tokens = vocab.tokenize(text.as_bytes(), true, false);
-                let max = self.embedder.max_tokens;
+                let max = embedder.max_tokens;
                 if let Some(&last) = tokens.last()
                     && tokens.len() > max
                 {
@@ -181,6 +205,7 @@ impl EmbeddingSession<'_> {
                 tokens += tokenized[end].len();
                 end += 1;
             }
+            between(self);
             self.embed_batch(&tokenized[start..end], &mut vectors[start..end])?;
             start = end;
         }
@@ -194,9 +219,10 @@ impl EmbeddingSession<'_> {
     ) -> Result<(), LlmError> {
         let dimensions = self.embedder.identity.dimensions;
         let tokens: usize = sequences.iter().map(Vec::len).sum();
-        let context = match self.small.as_mut() {
-            Some(small) if tokens <= SMALL_BATCH_TOKENS => small,
-            _ => &mut self.context,
+        let one_thread = self.crowded || tokens <= SMALL_BATCH_TOKENS;
+        let context = match self.narrow.as_mut() {
+            Some(narrow) if one_thread => narrow,
+            _ => &mut self.wide,
         };
         self.batch.clear();
         context.clear_kv_cache();
@@ -229,89 +255,6 @@ impl EmbeddingSession<'_> {
     }
 }
 
-/// An embedder on a thread of its own, which owns the model and its context (llama.cpp
-/// contexts must stay on one thread). Requests queue in order; dropping the handle stops
-/// the thread.
-pub struct EmbedderHandle {
-    jobs: mpsc::Sender<EmbedJob>,
-    identity: EmbedderIdentity,
-}
-
-struct EmbedJob {
-    texts: Vec<String>,
-    reply: mpsc::Sender<Result<Vec<Vec<f32>>, LlmError>>,
-}
-
-impl EmbedderHandle {
-    /// Checks and loads the model at `path` on a new thread; returns once it is ready.
-    pub fn start(path: &Path, threads: usize) -> Result<EmbedderHandle, LlmError> {
-        let (jobs, queue) = mpsc::channel::<EmbedJob>();
-        let (ready, loaded) = mpsc::channel();
-        let path = path.to_owned();
-        std::thread::Builder::new()
-            .name("kodiak-embedder".into())
-            .spawn(move || {
-                let embedder = match Embedder::load(&path) {
-                    Ok(embedder) => embedder,
-                    Err(e) => {
-                        let _ = ready.send(Err(e));
-                        return;
-                    }
-                };
-                let mut session = match embedder.session(threads) {
-                    Ok(session) => session,
-                    Err(e) => {
-                        let _ = ready.send(Err(e));
-                        return;
-                    }
-                };
-                let _ = ready.send(Ok(embedder.identity().clone()));
-                for job in queue {
-                    let texts: Vec<&str> = job.texts.iter().map(String::as_str).collect();
-                    let _ = job.reply.send(session.embed(&texts));
-                }
-            })
-            .map_err(|e| LlmError::Backend(format!("cannot start the embedder thread: {e}")))?;
-        let identity = loaded
-            .recv()
-            .map_err(|_| LlmError::Embed("the embedder thread stopped while loading".into()))??;
-        Ok(EmbedderHandle { jobs, identity })
-    }
-
-    pub fn identity(&self) -> &EmbedderIdentity {
-        &self.identity
-    }
-
-    /// One L2-normalised vector per text, in order (see [`EmbeddingSession::embed`]).
-    pub fn embed(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, LlmError> {
-        self.submit(texts)?.wait()
-    }
-
-    /// Queues `texts` and returns at once: the caller can do other work while the
-    /// embedder's thread embeds them.
-    pub fn submit(&self, texts: Vec<String>) -> Result<PendingEmbedding, LlmError> {
-        let (reply, answer) = mpsc::channel();
-        self.jobs
-            .send(EmbedJob { texts, reply })
-            .map_err(|_| LlmError::Embed("the embedder thread has stopped".into()))?;
-        Ok(PendingEmbedding { answer })
-    }
-}
-
-/// Vectors being made on the embedder's thread.
-pub struct PendingEmbedding {
-    answer: mpsc::Receiver<Result<Vec<Vec<f32>>, LlmError>>,
-}
-
-impl PendingEmbedding {
-    /// Waits for the vectors.
-    pub fn wait(self) -> Result<Vec<Vec<f32>>, LlmError> {
-        self.answer
-            .recv()
-            .map_err(|_| LlmError::Embed("the embedder thread stopped mid-request".into()))?
-    }
-}
-
 fn normalized(vector: &[f32]) -> Vec<f32> {
     let norm = vector.iter().map(|x| x * x).sum::<f32>().sqrt();
     if norm == 0.0 {
@@ -339,7 +282,7 @@ mod tests {
     }
 
     #[test]
-    fn minilm_gives_the_reference_cosines_one_by_one_and_batched() {
+    fn minilm_gives_the_reference_cosines_one_by_one_batched_and_on_one_thread() {
         let embedder = minilm();
         assert_eq!(embedder.identity().dimensions, 384);
         assert_eq!(embedder.identity().sha256, DefaultModel::MiniLm.sha256());
@@ -367,5 +310,10 @@ mod tests {
         let odd = session.embed(&["", &long]).unwrap();
         assert!(odd[0].iter().all(|x| *x == 0.0));
         assert_eq!(odd[1].len(), 384);
+        // On one thread while the cores are crowded (a long text is otherwise embedded on
+        // all of them): the same vector.
+        session.set_crowded(true);
+        let narrow = session.embed(&[&long]).unwrap();
+        assert!(cosine(&narrow[0], &odd[1]) > 0.9999);
     }
 }

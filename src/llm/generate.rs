@@ -1,6 +1,8 @@
 //! The generation engine: one OS thread owns the llama.cpp model and its context (they
-//! must stay on one thread and must never block the UI or tokio). Requests arrive over a
-//! channel; each streams back [`GenerationEvent`]s tagged with its id.
+//! must stay on one thread). It runs inside the model worker process (see
+//! [`super::worker`]), never in the process that holds the terminal and the database.
+//! Requests arrive over a channel; each streams back [`GenerationEvent`]s tagged with its
+//! id, ending with exactly one `Done` or `Failed`.
 //!
 //! The context keeps the tokens of the previous prompt and answer. A new prompt that
 //! starts the same way (the next turn of a conversation) decodes only its new suffix.
@@ -8,19 +10,18 @@
 use std::num::NonZeroU32;
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use llama_cpp_2::context::LlamaContext;
 use llama_cpp_2::context::params::LlamaContextParams;
 use llama_cpp_2::llama_batch::LlamaBatch;
-use llama_cpp_2::model::params::LlamaModelParams;
 use llama_cpp_2::model::{LlamaChatMessage, LlamaChatTemplate, LlamaModel};
 use llama_cpp_2::sampling::LlamaSampler;
 use llama_cpp_2::token::LlamaToken;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::prompt::{self, ChatMessage, Dropped, PromptParts};
 use super::stream::{StopMatcher, Utf8Stream};
@@ -44,7 +45,7 @@ pub fn fallback_template(architecture: &str) -> &'static str {
 }
 
 /// How the engine runs the model: `[generator]` with paths resolved.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EngineSettings {
     pub model: PathBuf,
     pub context_size: u32,
@@ -59,7 +60,7 @@ pub struct EngineSettings {
     pub timeout: Duration,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Sampling {
     /// 0: always the likeliest token.
     pub temperature: f32,
@@ -82,17 +83,8 @@ impl Sampling {
     };
 }
 
-/// What the engine is doing, as health reports it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
-pub enum EngineState {
-    Loading,
-    Ready(ModelInfo),
-    Failed { reason: String },
-}
-
 /// The loaded model.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelInfo {
     pub file_name: String,
     pub context_size: u32,
@@ -115,7 +107,7 @@ pub struct GenerationRequest {
 }
 
 /// Why a generation ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Finish {
     /// The model ended its answer.
@@ -128,7 +120,7 @@ pub enum Finish {
 }
 
 /// Figures of one generation.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct GenerationStats {
     pub prompt_tokens: usize,
     /// Prompt tokens whose cache was kept from the previous generation.
@@ -142,7 +134,7 @@ pub struct GenerationStats {
 }
 
 /// What a generation sends back, in this order: `Prompt`, `Token`s, then `Done` or `Failed`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum GenerationEvent {
     /// The prompt as the model sees it, after fitting.
     Prompt {
@@ -172,101 +164,75 @@ pub enum GenerationEvent {
     },
 }
 
-enum Command {
-    Generate(GenerationRequest, mpsc::Sender<GenerationEvent>),
+/// Where a generation's events go, in order. The worker process frames them onto its
+/// output; tests collect them.
+pub type EventSink = Box<dyn FnMut(GenerationEvent) + Send>;
+
+/// Every request gets exactly one end event: `Done` or `Failed`.
+pub fn is_end(event: &GenerationEvent) -> bool {
+    matches!(
+        event,
+        GenerationEvent::Done { .. } | GenerationEvent::Failed { .. }
+    )
 }
 
-/// The handle to the engine thread. Dropping it stops the thread once the current
-/// generation ends (cancel it first to stop at once).
+struct Command {
+    request: GenerationRequest,
+    events: EventSink,
+}
+
+/// The handle to the engine thread, which owns the loaded model and its context. Dropping
+/// it stops the thread once the current generation ends (cancel it first to stop at once).
 pub struct Engine {
     commands: mpsc::Sender<Command>,
-    state: Arc<Mutex<EngineState>>,
+    info: ModelInfo,
 }
 
 impl Engine {
-    /// Starts the engine thread, which checks and loads the model in the background; see
-    /// [`Engine::state`].
-    pub fn start(settings: EngineSettings) -> Engine {
+    /// Checks and loads the model on a new thread; returns once it is ready.
+    pub fn load(settings: EngineSettings) -> Result<Engine, LlmError> {
         let (commands, queue) = mpsc::channel();
-        let state = Arc::new(Mutex::new(EngineState::Loading));
-        let shared = Arc::clone(&state);
-        let spawned = std::thread::Builder::new()
+        let (ready, loaded) = mpsc::channel();
+        std::thread::Builder::new()
             .name("kodiak-generator".into())
-            .spawn(move || run(settings, queue, shared));
-        if let Err(e) = spawned {
-            set_state(
-                &state,
-                EngineState::Failed {
-                    reason: format!("cannot start the generator thread: {e}"),
-                },
-            );
-        }
-        Engine { commands, state }
+            .spawn(move || run(settings, queue, ready))
+            .map_err(|e| LlmError::Backend(format!("cannot start the generator thread: {e}")))?;
+        let info = loaded.recv().map_err(|_| {
+            LlmError::Generate("the generator thread stopped while loading".into())
+        })??;
+        Ok(Engine { commands, info })
     }
 
-    pub fn state(&self) -> EngineState {
-        self.state
-            .lock()
-            .map(|s| s.clone())
-            .unwrap_or_else(|_| EngineState::Failed {
-                reason: "the generator's state was poisoned".into(),
-            })
+    pub fn info(&self) -> &ModelInfo {
+        &self.info
     }
 
-    /// Waits until the model is loaded or failed, at most `timeout`.
-    pub fn wait_loaded(&self, timeout: Duration) -> EngineState {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let state = self.state();
-            if state != EngineState::Loading || Instant::now() >= deadline {
-                return state;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-
-    /// Queues a generation; its events arrive on `events`.
-    pub fn generate(&self, request: GenerationRequest, events: mpsc::Sender<GenerationEvent>) {
-        let id = request.id;
-        if self
-            .commands
-            .send(Command::Generate(request, events.clone()))
-            .is_err()
+    /// Queues a generation; its events go to `events`, ending with `Done` or `Failed`.
+    pub fn generate(&self, request: GenerationRequest, events: EventSink) {
+        if let Err(mpsc::SendError(Command {
+            request,
+            mut events,
+        })) = self.commands.send(Command { request, events })
         {
-            let _ = events.send(GenerationEvent::Failed {
-                id,
+            events(GenerationEvent::Failed {
+                id: request.id,
                 error: "the generator has stopped".into(),
             });
         }
     }
 }
 
-fn set_state(state: &Mutex<EngineState>, value: EngineState) {
-    if let Ok(mut s) = state.lock() {
-        *s = value;
-    }
-}
-
-/// The engine thread: load, then serve requests until the handle is dropped.
-fn run(settings: EngineSettings, queue: mpsc::Receiver<Command>, state: Arc<Mutex<EngineState>>) {
-    let loaded = load(&settings);
-    let (model, template, template_name, template_stops) = match loaded {
+/// The engine thread: load, then serve requests until the handle is dropped. A request
+/// that cannot be served (the context could not be made) still gets its end event.
+fn run(
+    settings: EngineSettings,
+    queue: mpsc::Receiver<Command>,
+    ready: mpsc::Sender<Result<ModelInfo, LlmError>>,
+) {
+    let (model, template, template_name, template_stops) = match load(&settings) {
         Ok(loaded) => loaded,
         Err(e) => {
-            tracing::warn!(error = %e, "generator unavailable");
-            let reason = e.to_string();
-            set_state(
-                &state,
-                EngineState::Failed {
-                    reason: reason.clone(),
-                },
-            );
-            for Command::Generate(request, events) in queue {
-                let _ = events.send(GenerationEvent::Failed {
-                    id: request.id,
-                    error: reason.clone(),
-                });
-            }
+            let _ = ready.send(Err(e));
             return;
         }
     };
@@ -275,16 +241,11 @@ fn run(settings: EngineSettings, queue: mpsc::Receiver<Command>, state: Arc<Mute
     let mut session = match Session::new(&model, &settings, template) {
         Ok(session) => session,
         Err(e) => {
-            set_state(
-                &state,
-                EngineState::Failed {
-                    reason: e.to_string(),
-                },
-            );
+            let _ = ready.send(Err(e));
             return;
         }
     };
-    let mut info = ModelInfo {
+    let info = ModelInfo {
         file_name: file_name(&settings.model),
         context_size: session.context.n_ctx(),
         template: template_name,
@@ -292,33 +253,24 @@ fn run(settings: EngineSettings, queue: mpsc::Receiver<Command>, state: Arc<Mute
         last_decode_tokens_per_s: None,
     };
     tracing::info!(model = %info.file_name, template = %info.template, "generator ready");
-    set_state(&state, EngineState::Ready(info.clone()));
-    for Command::Generate(request, events) in queue {
+    if ready.send(Ok(info)).is_err() {
+        return;
+    }
+    for Command {
+        request,
+        mut events,
+    } in queue
+    {
         let id = request.id;
         let outcome =
-            std::panic::catch_unwind(AssertUnwindSafe(|| session.generate(&request, &events)));
-        match outcome {
-            Ok(Ok(stats)) => {
-                if stats.completion_tokens > 1 {
-                    info.last_decode_tokens_per_s = Some(stats.decode_tokens_per_s);
-                    set_state(&state, EngineState::Ready(info.clone()));
-                }
-            }
-            Ok(Err(e)) => {
-                session.forget();
-                let _ = events.send(GenerationEvent::Failed {
-                    id,
-                    error: e.to_string(),
-                });
-            }
-            Err(_) => {
-                session.forget();
-                let _ = events.send(GenerationEvent::Failed {
-                    id,
-                    error: "the generator panicked; see the crash report".into(),
-                });
-            }
-        }
+            std::panic::catch_unwind(AssertUnwindSafe(|| session.generate(&request, &mut events)));
+        let error = match outcome {
+            Ok(Ok(())) => continue,
+            Ok(Err(e)) => e.to_string(),
+            Err(_) => "the generator panicked".to_owned(),
+        };
+        session.forget();
+        events(GenerationEvent::Failed { id, error });
     }
 }
 
@@ -344,7 +296,7 @@ fn load(
     settings: &EngineSettings,
 ) -> Result<(LlamaModel, LlamaChatTemplate, String, Vec<String>), LlmError> {
     check_model_file(&settings.model)?;
-    let params = LlamaModelParams::default().with_n_gpu_layers(settings.gpu_layers);
+    let params = super::model_params(&super::system_info(), settings.gpu_layers);
     let model = LlamaModel::load_from_file(backend()?, &settings.model, &params).map_err(|e| {
         LlmError::Load {
             path: settings.model.clone(),
@@ -445,8 +397,8 @@ impl<'m> Session<'m> {
     fn generate(
         &mut self,
         request: &GenerationRequest,
-        events: &mpsc::Sender<GenerationEvent>,
-    ) -> Result<GenerationStats, LlmError> {
+        events: &mut EventSink,
+    ) -> Result<(), LlmError> {
         let started = Instant::now();
         let deadline = started + self.settings.timeout;
         let id = request.id;
@@ -470,7 +422,7 @@ impl<'m> Session<'m> {
         if tokens.is_empty() {
             return Err(LlmError::Generate("the prompt is empty".into()));
         }
-        let _ = events.send(GenerationEvent::Prompt {
+        events(GenerationEvent::Prompt {
             id,
             text,
             user_message: fitted.user_message.clone(),
@@ -519,7 +471,7 @@ impl<'m> Session<'m> {
                 .token_to_piece_into(token, &mut piece, false, None);
             let (text, stopped) = stops.push(&utf8.push(&piece));
             if !text.is_empty() {
-                let _ = events.send(GenerationEvent::Token { id, text });
+                events(GenerationEvent::Token { id, text });
             }
             if stopped {
                 finish = Finish::StopString;
@@ -532,7 +484,7 @@ impl<'m> Session<'m> {
         // What the stop matcher held back was not a stop string after all.
         let rest = stops.finish(&utf8.finish());
         if !rest.is_empty() && finish != Finish::StopString {
-            let _ = events.send(GenerationEvent::Token { id, text: rest });
+            events(GenerationEvent::Token { id, text: rest });
         }
         if let Some(decode_started) = decode_started {
             let seconds = decode_started.elapsed().as_secs_f64();
@@ -542,8 +494,8 @@ impl<'m> Session<'m> {
                 stats.decode_tokens_per_s = decoded as f64 / seconds;
             }
         }
-        let _ = events.send(GenerationEvent::Done { id, finish, stats });
-        Ok(stats)
+        events(GenerationEvent::Done { id, finish, stats });
+        Ok(())
     }
 
     /// Brings the cache to `tokens`: keeps the longest prefix it already holds and decodes
@@ -679,13 +631,18 @@ mod tests {
 
     /// The engine on the default generation model, loaded, or a failure saying how to get it.
     fn engine(settings: EngineSettings) -> Engine {
-        let engine = Engine::start(settings);
-        match engine.wait_loaded(Duration::from_secs(120)) {
-            EngineState::Ready(_) => engine,
-            other => panic!(
-                "{other:?}\nthe generation tests need the default models: run scripts/fetch-models"
-            ),
-        }
+        Engine::load(settings).unwrap_or_else(|e| {
+            panic!("{e}\nthe generation tests need the default models: run scripts/fetch-models")
+        })
+    }
+
+    /// A sink that sends every event to a channel.
+    fn channel() -> (EventSink, mpsc::Receiver<GenerationEvent>) {
+        let (tx, rx) = mpsc::channel();
+        let sink: EventSink = Box::new(move |event| {
+            let _ = tx.send(event);
+        });
+        (sink, rx)
     }
 
     fn parts(question: &str) -> PromptParts {
@@ -713,14 +670,11 @@ mod tests {
 
     /// Runs one request to its end; returns the events.
     fn run(engine: &Engine, request: GenerationRequest) -> Vec<GenerationEvent> {
-        let (tx, rx) = mpsc::channel();
-        engine.generate(request, tx);
+        let (sink, rx) = channel();
+        engine.generate(request, sink);
         let mut events = Vec::new();
         for event in rx.iter() {
-            let last = matches!(
-                event,
-                GenerationEvent::Done { .. } | GenerationEvent::Failed { .. }
-            );
+            let last = is_end(&event);
             events.push(event);
             if last {
                 break;
@@ -739,9 +693,7 @@ mod tests {
     #[test]
     fn generation_streams_tokens_and_stops_at_max_tokens_then_reuses_the_prefix() {
         let engine = engine(settings(2048, 12));
-        let EngineState::Ready(info) = engine.state() else {
-            unreachable!()
-        };
+        let info = engine.info();
         // Gemma 3 270M (the base model) carries no template: its family's is used.
         assert_eq!(info.template, "gemma (fallback for gemma3)");
         let never = Arc::new(AtomicBool::new(false));
@@ -796,8 +748,11 @@ mod tests {
     fn a_cancel_stops_within_two_tokens() {
         let engine = engine(settings(1024, 200));
         let cancel = Arc::new(AtomicBool::new(false));
-        let (tx, rx) = mpsc::channel();
-        engine.generate(request(7, parts("Write a long story."), cancel.clone()), tx);
+        let (sink, rx) = channel();
+        engine.generate(
+            request(7, parts("Write a long story."), cancel.clone()),
+            sink,
+        );
         let mut after_cancel = 0;
         for event in rx.iter() {
             match event {
@@ -827,9 +782,7 @@ mod tests {
         let mut chatml = settings(512, 64);
         chatml.chat_template = Some("chatml".into());
         let engine = engine(chatml);
-        let EngineState::Ready(info) = engine.state() else {
-            unreachable!()
-        };
+        let info = engine.info();
         assert_eq!(info.template, "chatml (configured)");
         let mut big = parts("What notice is needed?");
         big.passages = (1..=12)

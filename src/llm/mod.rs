@@ -1,25 +1,31 @@
 //! Local models through llama.cpp (`llama-cpp-2`): the process-wide backend, checks on model
-//! files before they are loaded, and embeddings.
+//! files before they are loaded, generation and embeddings, and the worker processes they
+//! run in (see [`worker`]).
 
 mod embed;
 mod generate;
 mod model_file;
 pub mod prompt;
 mod stream;
+pub mod worker;
 
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::sync::OnceLock;
 
 use llama_cpp_2::llama_backend::LlamaBackend;
+use llama_cpp_2::model::params::LlamaModelParams;
 
-pub use embed::{
-    Embedder, EmbedderHandle, EmbedderIdentity, EmbeddingSession, PendingEmbedding, cosine,
-};
+pub use embed::{Embedder, EmbedderIdentity, EmbeddingSession, cosine};
 pub use generate::{
-    Engine, EngineSettings, EngineState, FALLBACK_TEMPLATE, Finish, GenerationEvent,
-    GenerationRequest, GenerationStats, ModelInfo, Sampling, sampler,
+    Engine, EngineSettings, EventSink, FALLBACK_TEMPLATE, Finish, GenerationEvent,
+    GenerationRequest, GenerationStats, ModelInfo, Sampling, is_end, sampler,
 };
 pub use model_file::{DefaultModel, ModelFile, check_model_file, sha256_of};
+pub use worker::{
+    EmbedderWorker, GeneratorState, GeneratorWorker, Launch, PendingEmbedding, Urgency,
+    WorkerCrash, WorkerStatus,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LlmError {
@@ -49,3 +55,51 @@ pub fn backend() -> Result<&'static LlamaBackend, LlmError> {
         .as_ref()
         .map_err(|e| LlmError::Backend(e.clone()))
 }
+
+/// What llama.cpp reports it was built with, as `llama_print_system_info` prints it:
+/// `CPU : SSE3 = 1 | AVX = 1 | AVX2 = 1 | … |`. Only features compiled in are listed.
+pub fn system_info() -> String {
+    // SAFETY: llama_print_system_info returns a NUL-terminated string in static storage,
+    // which stays valid until the next call; it is copied at once.
+    unsafe {
+        let text = llama_cpp_sys_2::llama_print_system_info();
+        if text.is_null() {
+            return String::new();
+        }
+        std::ffi::CStr::from_ptr(text)
+            .to_string_lossy()
+            .into_owned()
+    }
+}
+
+/// Model parameters for a llama.cpp whose [`system_info`] is `system_info`. The build
+/// keeps AMX out (see `.cargo/config.toml`); should a build have it after all, every weight
+/// is kept in plain CPU buffers, which the AMX kernels never touch, at the cost of the
+/// repacked layouts of the fast kernels.
+pub fn model_params(system_info: &str, gpu_layers: u32) -> Pin<Box<LlamaModelParams>> {
+    let mut params = Box::pin(LlamaModelParams::default().with_n_gpu_layers(gpu_layers));
+    if features_on(system_info)
+        .iter()
+        .any(|f| f.starts_with("AMX"))
+    {
+        tracing::warn!("llama.cpp was built with AMX, whose kernels crash on Q4_K; not using them");
+        params.as_mut().add_cpu_buft_override(c".*");
+    }
+    params
+}
+
+/// The features a [`system_info`] report says are on, e.g. `["SSE3", "AVX2", …]`.
+pub fn features_on(system_info: &str) -> Vec<&str> {
+    system_info
+        .split('|')
+        .filter_map(|part| {
+            // The first feature of a backend follows its name: `CPU : SSE3 = 1`.
+            let part = part.rsplit(" : ").next().unwrap_or(part);
+            let (name, value) = part.split_once('=')?;
+            (value.trim() == "1").then_some(name.trim())
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

@@ -3,7 +3,7 @@
 //! room for the answer, the oldest history goes first, then the lowest-ranked passages,
 //! and as a last resort the question is cut; what was dropped is reported.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One message for the chat template.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -35,7 +35,7 @@ impl ChatMessage {
 }
 
 /// A retrieved passage as the model sees it, numbered by rank from 1.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Passage {
     pub number: usize,
     pub title: String,
@@ -44,14 +44,14 @@ pub struct Passage {
 }
 
 /// An earlier exchange of the conversation, as it was sent and answered.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Exchange {
     pub user: String,
     pub assistant: String,
 }
 
 /// Everything a prompt is made of.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PromptParts {
     pub system: String,
     pub passages: Vec<Passage>,
@@ -61,7 +61,7 @@ pub struct PromptParts {
 }
 
 /// What had to go for the prompt to fit.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Dropped {
     /// Earlier exchanges left out, oldest first.
     pub history_exchanges: usize,

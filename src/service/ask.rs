@@ -15,16 +15,14 @@ use super::{Kodiak, SearchOptions, ServiceError};
 use crate::answer::{self, Answer, AnswerMode, Source};
 use crate::llm::prompt::{Dropped, Exchange, Passage, PromptParts};
 use crate::llm::{
-    Engine, EngineSettings, EngineState, Finish, GenerationEvent, GenerationRequest,
-    GenerationStats, ModelInfo, Sampling,
+    EngineSettings, Finish, GenerationEvent, GenerationRequest, GenerationStats, GeneratorState,
+    GeneratorWorker, ModelInfo, Sampling,
 };
 use crate::pii::Detector;
 use crate::pii::mask::{MaskSpan, PromptMask, StreamRestorer};
 use crate::storage::conversations::{self, Message, MessageStatus};
 use crate::storage::documents;
 
-/// How long `ask` waits for a model still loading before answering extractively.
-const LOAD_WAIT: Duration = Duration::from_secs(120);
 /// Characters of a question kept as a new conversation's title.
 const TITLE_CHARS: usize = 80;
 
@@ -56,6 +54,10 @@ pub enum GeneratorStatus {
     Failed {
         reason: String,
     },
+    /// Its process died; the next question starts another.
+    Crashed {
+        reason: String,
+    },
 }
 
 impl Kodiak {
@@ -83,22 +85,27 @@ impl Kodiak {
         })
     }
 
-    /// Starts loading the generation model in the background (once); None when no
-    /// generator is configured.
-    pub fn start_generator(&self) -> Option<&Engine> {
+    /// Starts the generation worker, which loads the model in the background (once);
+    /// None when no generator is configured.
+    pub fn start_generator(&self) -> Option<&GeneratorWorker> {
         let settings = self.engine_settings()?;
-        Some(self.generator.get_or_init(|| Engine::start(settings)))
+        let generator = self
+            .generator
+            .get_or_init(|| GeneratorWorker::new(self.launch(), settings));
+        generator.start();
+        Some(generator)
     }
 
     pub fn generator_status(&self) -> GeneratorStatus {
         if self.settings.paths.generator_model.is_none() {
             return GeneratorStatus::NotConfigured;
         }
-        match self.generator.get().map(Engine::state) {
-            None => GeneratorStatus::NotStarted,
-            Some(EngineState::Loading) => GeneratorStatus::Loading,
-            Some(EngineState::Ready(info)) => GeneratorStatus::Ready(info),
-            Some(EngineState::Failed { reason }) => GeneratorStatus::Failed { reason },
+        match self.generator.get().map(GeneratorWorker::state) {
+            None | Some(GeneratorState::NotStarted) => GeneratorStatus::NotStarted,
+            Some(GeneratorState::Loading) => GeneratorStatus::Loading,
+            Some(GeneratorState::Ready(info)) => GeneratorStatus::Ready(info),
+            Some(GeneratorState::Failed { reason }) => GeneratorStatus::Failed { reason },
+            Some(GeneratorState::Crashed { reason }) => GeneratorStatus::Crashed { reason },
         }
     }
 
@@ -137,7 +144,10 @@ impl Kodiak {
             })?;
             return outcome.map(|(answer, _)| answer);
         }
-        let (answer, record) = outcome?;
+        let (mut answer, record) = outcome?;
+        if record.failed {
+            answer.failure = Some(record.error.clone());
+        }
         let status = match answer.finish {
             Some(Finish::Cancelled) => MessageStatus::Cancelled,
             Some(Finish::Timeout) => MessageStatus::Failed,
@@ -152,6 +162,8 @@ impl Kodiak {
             "stats": answer.stats,
             "finish": answer.finish,
             "notes": answer.notes,
+            // Why the answer failed, as for a failure before generation.
+            "error": answer.failure,
             // What the model saw and wrote, masked: later turns replay it.
             "prompt_user": record.prompt_user,
             "model_text": record.model_text,
@@ -228,6 +240,7 @@ impl Kodiak {
             finish: None,
             conversation_id: conversation,
             notes: Vec::new(),
+            failure: None,
         };
         let engine = match self.why_extractive(options.no_llm) {
             Ok(engine) => engine,
@@ -255,28 +268,54 @@ impl Kodiak {
         Ok((generated, record))
     }
 
-    /// The engine to generate with, or why the answer must be extractive.
-    fn why_extractive(&self, no_llm: bool) -> Result<&Engine, String> {
+    /// The generator to answer with, or why the answer must be extractive. A generator
+    /// whose breaker is open is not even started again: repeated crashes give extractive
+    /// answers with the reason, not a crash loop.
+    fn why_extractive(&self, no_llm: bool) -> Result<&GeneratorWorker, String> {
         if no_llm {
             return Err("--no-llm was given".into());
         }
-        let Some(engine) = self.start_generator() else {
+        let Some(settings) = self.engine_settings() else {
             return Err("no generator is configured ([generator] enabled = false)".into());
         };
-        match engine.wait_loaded(LOAD_WAIT) {
-            EngineState::Ready(_) => {}
-            EngineState::Loading => return Err("the model is still loading".into()),
-            EngineState::Failed { reason } => return Err(format!("the model failed: {reason}")),
-        }
         if !self.breakers.generator.allow() {
             let status = self.breakers.generator.status();
+            let last = self
+                .last_generation_failure
+                .lock()
+                .ok()
+                .and_then(|last| last.clone())
+                .map(|reason| format!(" (last: {reason})"))
+                .unwrap_or_default();
             return Err(format!(
-                "generation failed {} times in a row and is paused for {:.0} s",
+                "generation failed {} times in a row{last} and is paused for {:.0} s",
                 status.failures,
                 status.retry_in_secs.unwrap_or(0.0)
             ));
         }
-        Ok(engine)
+        let generator = self
+            .generator
+            .get_or_init(|| GeneratorWorker::new(self.launch(), settings));
+        match generator.wait_loaded(crate::llm::worker::LOAD_WAIT) {
+            GeneratorState::Ready(_) => Ok(generator),
+            GeneratorState::NotStarted | GeneratorState::Loading => {
+                Err("the model is still loading".into())
+            }
+            GeneratorState::Failed { reason } => Err(format!("the model failed: {reason}")),
+            GeneratorState::Crashed { reason } => {
+                self.generation_failed(&reason);
+                Err(format!("the model process failed to start: {reason}"))
+            }
+        }
+    }
+
+    /// Counts a failed generation in the breaker and remembers why, for the note given
+    /// while the breaker is open.
+    fn generation_failed(&self, reason: &str) {
+        self.breakers.generator.failure();
+        if let Ok(mut last) = self.last_generation_failure.lock() {
+            *last = Some(reason.to_owned());
+        }
     }
 
     /// The hits with their chunk text, numbered from 1.
@@ -301,7 +340,7 @@ impl Kodiak {
 
     fn generate(
         &self,
-        engine: &Engine,
+        engine: &GeneratorWorker,
         options: &AskOptions,
         question: &str,
         mut answer: Answer,
@@ -362,46 +401,21 @@ impl Kodiak {
         let (events, replies) = mpsc::channel();
         engine.generate(request, events);
 
-        let mut record = Record::default();
         let mut restorer = StreamRestorer::new(&mask);
-        let mut kept = Vec::new();
-        for event in replies {
-            match event {
-                GenerationEvent::Prompt {
-                    user_message,
-                    passages,
-                    dropped,
-                    ..
-                } => {
-                    record.prompt_user = user_message;
-                    kept = passages;
-                    answer.dropped = dropped;
-                }
-                GenerationEvent::Token { text, .. } => {
-                    record.model_text.push_str(&text);
-                    let shown = restorer.push(&text);
-                    if !shown.is_empty() {
-                        on_text(&shown);
-                    }
-                }
-                GenerationEvent::Done { finish, stats, .. } => {
-                    answer.finish = Some(finish);
-                    answer.stats = stats;
-                    break;
-                }
-                GenerationEvent::Failed { error, .. } => {
-                    record.failed = true;
-                    record.error = error;
-                    break;
-                }
+        let (record, kept) = read_stream(replies, &mut answer, &mut |text| {
+            let shown = restorer.push(text);
+            if !shown.is_empty() {
+                on_text(&shown);
             }
-        }
+        });
+        let mut record = record;
         let rest = restorer.finish();
         if !rest.is_empty() {
             on_text(&rest);
         }
         match (record.failed, answer.finish) {
-            (true, _) | (_, Some(Finish::Timeout)) => self.breakers.generator.failure(),
+            (true, _) => self.generation_failed(&record.error),
+            (_, Some(Finish::Timeout)) => self.generation_failed("the answer timed out"),
             _ => self.breakers.generator.success(),
         }
         if record.failed {
@@ -425,6 +439,50 @@ impl Kodiak {
         record.placeholders = mask.originals().clone();
         Ok((answer, record))
     }
+}
+
+/// Reads one generation's events into `answer` and the record, passing the model's text
+/// to `on_model_text` as it comes; returns the record and the numbers of the passages the
+/// prompt kept. A stream that closes without its end event is a failure, never a finished
+/// answer.
+fn read_stream(
+    events: impl IntoIterator<Item = GenerationEvent>,
+    answer: &mut Answer,
+    on_model_text: &mut dyn FnMut(&str),
+) -> (Record, Vec<usize>) {
+    let mut record = Record::default();
+    let mut kept = Vec::new();
+    for event in events {
+        match event {
+            GenerationEvent::Prompt {
+                user_message,
+                passages,
+                dropped,
+                ..
+            } => {
+                record.prompt_user = user_message;
+                kept = passages;
+                answer.dropped = dropped;
+            }
+            GenerationEvent::Token { text, .. } => {
+                record.model_text.push_str(&text);
+                on_model_text(&text);
+            }
+            GenerationEvent::Done { finish, stats, .. } => {
+                answer.finish = Some(finish);
+                answer.stats = stats;
+                return (record, kept);
+            }
+            GenerationEvent::Failed { error, .. } => {
+                record.failed = true;
+                record.error = error;
+                return (record, kept);
+            }
+        }
+    }
+    record.failed = true;
+    record.error = "the model stopped without finishing the answer".into();
+    (record, kept)
 }
 
 /// What is stored beside an answer for later turns.
@@ -518,4 +576,66 @@ fn chunk_spans(chunk_text: &str, chunk_start: usize, pii: &[documents::PiiValue]
         })
         .filter(|s| s.end > s.start)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn empty_answer() -> Answer {
+        Answer {
+            answer: String::new(),
+            mode: AnswerMode::Generated,
+            citations: Vec::new(),
+            invalid_citations: Vec::new(),
+            sources: Vec::new(),
+            dropped: Dropped::default(),
+            stats: GenerationStats::default(),
+            finish: None,
+            conversation_id: 1,
+            notes: Vec::new(),
+            failure: None,
+        }
+    }
+
+    fn token(text: &str) -> GenerationEvent {
+        GenerationEvent::Token {
+            id: 1,
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn a_stream_that_closes_without_its_end_event_is_a_failure_that_keeps_the_text() {
+        let mut answer = empty_answer();
+        let mut shown = String::new();
+        let events = vec![token("The deposit "), token("is returned")];
+        let (record, _) = read_stream(events, &mut answer, &mut |t| shown.push_str(t));
+        assert!(record.failed);
+        assert_eq!(
+            record.error,
+            "the model stopped without finishing the answer"
+        );
+        assert_eq!(record.model_text, "The deposit is returned");
+        assert_eq!(shown, record.model_text);
+        assert_eq!(answer.finish, None);
+    }
+
+    #[test]
+    fn a_stream_ends_at_its_end_event() {
+        let mut answer = empty_answer();
+        let events = vec![
+            token("Ninety days."),
+            GenerationEvent::Done {
+                id: 1,
+                finish: Finish::Stop,
+                stats: GenerationStats::default(),
+            },
+            token(" Never read."),
+        ];
+        let (record, _) = read_stream(events, &mut answer, &mut |_| {});
+        assert!(!record.failed);
+        assert_eq!(record.model_text, "Ninety days.");
+        assert_eq!(answer.finish, Some(Finish::Stop));
+    }
 }

@@ -9,7 +9,7 @@ pub use review::{ReportRow, ReviewInputError};
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -18,7 +18,9 @@ use crate::config::Settings;
 use crate::guard::{Breaker, RateLimited, RateLimiter};
 use crate::health::{self, HealthReport, ModelHealth};
 use crate::ingest::{self, IngestError, IngestReport, Progress};
-use crate::llm::{EmbedderHandle, Engine, LlmError, PendingEmbedding};
+use crate::llm::{
+    EmbedderWorker, GeneratorWorker, Launch, LlmError, PendingEmbedding, Urgency, WorkerCrash,
+};
 use crate::search::{
     FusionWeights, Hit, Mode, SearchError, SearchIndex, SearchRequest, SyncStats, VectorHit,
     VectorIndex,
@@ -26,6 +28,7 @@ use crate::search::{
 use crate::storage::documents::{self, DocumentInfo, PiiSpan};
 use crate::storage::vectors::{self, Missing};
 use crate::storage::{Database, StorageError};
+use crate::telemetry::crash::{self, CrashReport, CrashSettings};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
@@ -124,12 +127,14 @@ pub struct Kodiak {
     /// health says what is wrong.
     index: Result<SearchIndex, SearchError>,
     /// Started on first use; an error says why it is unavailable.
-    embedder: OnceLock<Result<EmbedderHandle, String>>,
+    embedder: OnceLock<Result<EmbedderWorker, String>>,
     /// The embedder's vectors, loaded on the first vector search.
     vectors: Mutex<Vectors>,
     /// Started on first use (or by [`Kodiak::start_generator`]); loads in the background.
-    generator: OnceLock<Engine>,
+    generator: OnceLock<GeneratorWorker>,
     breakers: Breakers,
+    /// Why the latest generation failed, for the note while the breaker is open.
+    last_generation_failure: Mutex<Option<String>>,
     limiter: RateLimiter,
 }
 
@@ -167,6 +172,7 @@ impl Kodiak {
                 embedder: Breaker::new("embedder", threshold, reset),
                 search: Breaker::new("search", threshold, reset),
             },
+            last_generation_failure: Mutex::new(None),
             limiter,
         };
         kodiak.catch_up_index();
@@ -232,6 +238,7 @@ impl Kodiak {
         let mut health = ModelHealth {
             ok: true,
             model: self.settings.paths.generator_model.clone(),
+            worker: self.generator.get().map(GeneratorWorker::status),
             ..ModelHealth::default()
         };
         health.state = match self.generator_status() {
@@ -248,6 +255,11 @@ impl Kodiak {
                 health.ok = false;
                 health.error = Some(format!("{reason}; answers are extractive until fixed"));
                 "failed".into()
+            }
+            GeneratorStatus::Crashed { reason } => {
+                health.ok = false;
+                health.error = Some(format!("{reason}; it starts again with the next question"));
+                "crashed".into()
             }
         };
         health
@@ -270,7 +282,12 @@ impl Kodiak {
         match started {
             Ok(handle) => {
                 let identity = handle.identity();
-                health.state = "ready".into();
+                let worker = handle.status();
+                health.state = match worker.pid {
+                    Some(_) => "ready".into(),
+                    None => "restarts_on_next_use".into(),
+                };
+                health.worker = Some(worker);
                 health.dimensions = Some(identity.dimensions);
                 if let Ok(conn) = self.db.conn() {
                     let id = vectors::find_embedder(&conn, &identity.file_name, &identity.sha256)
@@ -329,12 +346,33 @@ impl Kodiak {
             .map_err(ServiceError::from)
     }
 
+    /// How model workers are started: this executable, Kodiak's log level, and a crash
+    /// report for every worker that dies.
+    fn launch(&self) -> Launch {
+        let crash_settings = CrashSettings::from_settings(&self.settings);
+        Launch {
+            program: self.settings.paths.engine_program.clone(),
+            log_filter: self.settings.config.logging.level.clone(),
+            on_crash: Arc::new(move |crash: &WorkerCrash| {
+                match crash::write_report(&crash_settings, &worker_crash_report(crash)) {
+                    Ok(path) => tracing::error!(
+                        report = %path.display(),
+                        "{}; a crash report was written",
+                        crash.reason
+                    ),
+                    Err(e) => tracing::error!(error = %e, "cannot write the crash report"),
+                }
+            }),
+        }
+    }
+
     /// The embedder, started on first use; None when none is configured.
-    pub fn embedder(&self) -> Option<Result<&EmbedderHandle, &str>> {
+    pub fn embedder(&self) -> Option<Result<&EmbedderWorker, &str>> {
         let path = self.settings.paths.embedder_model.as_ref()?;
         let started = self.embedder.get_or_init(|| {
             let threads = threads_or_cores(self.settings.config.embedder.threads);
-            EmbedderHandle::start(path, threads).map_err(|e| {
+            let priority = self.settings.config.ingest.priority;
+            EmbedderWorker::start(self.launch(), path, threads, priority).map_err(|e| {
                 tracing::warn!(error = %e, "embedder unavailable");
                 e.to_string()
             })
@@ -485,17 +523,11 @@ impl Kodiak {
                 breaker.status().failures
             ));
         }
-        match handle.submit(vec![query.to_owned()]) {
-            Ok(pending) => Ok(QueryEmbedding {
-                handle,
-                breaker,
-                pending: Some(pending),
-            }),
-            Err(e) => {
-                breaker.failure();
-                Err(e.to_string())
-            }
-        }
+        Ok(QueryEmbedding {
+            handle,
+            breaker,
+            pending: Some(handle.submit(vec![query.to_owned()], Urgency::Query)),
+        })
     }
 
     /// The vector candidates for the query being embedded (None when the embedder has no
@@ -524,7 +556,7 @@ impl Kodiak {
     /// Loads the embedder's vectors on first use, then follows SQLite. Whenever they
     /// change, counts the chunks still without a vector from this embedder: vector search
     /// cannot find those until `kodiak reembed` (or the next ingest) gives them one.
-    fn sync_vectors(&self, handle: &EmbedderHandle) -> Result<(), ServiceError> {
+    fn sync_vectors(&self, handle: &EmbedderWorker) -> Result<(), ServiceError> {
         let mut vectors = self.vectors.lock().map_err(|_| poisoned())?;
         let conn = self.db.conn()?;
         let identity = handle.identity();
@@ -602,7 +634,7 @@ impl Kodiak {
 /// embedder's breaker when it is waited for, or when it is dropped unused (a search that
 /// failed first): a half-open breaker's trial must end either way.
 struct QueryEmbedding<'a> {
-    handle: &'a EmbedderHandle,
+    handle: &'a EmbedderWorker,
     breaker: &'a Breaker,
     pending: Option<PendingEmbedding>,
 }
@@ -627,6 +659,27 @@ impl Drop for QueryEmbedding<'_> {
     fn drop(&mut self) {
         self.outcome();
     }
+}
+
+/// A crash report for a model worker that died: what it ran, how and when it ended, and
+/// its last log lines (scrubbed by the supervisor; never document text).
+fn worker_crash_report(crash: &WorkerCrash) -> CrashReport {
+    let model = crash
+        .model
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let message = format!(
+        "{} while {} (the {} model process, pid {}, model {model})",
+        crash.reason, crash.during, crash.role, crash.pid
+    );
+    let mut report = CrashReport::of_another(
+        &format!("model worker ({})", crash.role),
+        &message,
+        crash.log_tail.clone(),
+    );
+    report.location = Some(crash.model.display().to_string());
+    report
 }
 
 fn poisoned() -> ServiceError {

@@ -131,6 +131,21 @@ impl CrashReport {
     /// Builds a report for a panic happening now on this thread. The message and events
     /// are scrubbed here, so nothing unscrubbed is ever written.
     pub fn capture(message: &str, location: Option<String>, events: Vec<LogEvent>) -> CrashReport {
+        let backtrace = std::backtrace::Backtrace::force_capture().to_string();
+        let thread = std::thread::current()
+            .name()
+            .unwrap_or("<unnamed>")
+            .to_owned();
+        let mut report = CrashReport::of_another(&thread, message, events);
+        report.location = location;
+        report.backtrace = backtrace.lines().map(str::to_owned).collect();
+        report
+    }
+
+    /// A report of a crash Kodiak saw happen elsewhere (a model worker process): no
+    /// location or backtrace of this process, which did not crash. `events` must already
+    /// be scrubbed; the message is scrubbed here.
+    pub fn of_another(thread: &str, message: &str, events: Vec<LogEvent>) -> CrashReport {
         static SEQUENCE: AtomicU32 = AtomicU32::new(0);
         let now = time::OffsetDateTime::now_utc();
         let stamp = now
@@ -143,20 +158,16 @@ impl CrashReport {
             std::process::id(),
             SEQUENCE.fetch_add(1, Ordering::Relaxed)
         );
-        let backtrace = std::backtrace::Backtrace::force_capture().to_string();
         CrashReport {
             id,
             timestamp: super::format_rfc3339(now),
             version: env!("CARGO_PKG_VERSION").to_owned(),
             os: std::env::consts::OS.to_owned(),
             arch: std::env::consts::ARCH.to_owned(),
-            thread: std::thread::current()
-                .name()
-                .unwrap_or("<unnamed>")
-                .to_owned(),
+            thread: thread.to_owned(),
             message: scrub::mask(message).into_owned(),
-            location,
-            backtrace: backtrace.lines().map(str::to_owned).collect(),
+            location: None,
+            backtrace: Vec::new(),
             recent_log_events: events,
         }
     }

@@ -1466,6 +1466,9 @@ fn expand_home(path: &str) -> PathBuf {
 
 fn finish_turn(turn: &mut Turn, answer: kodiak::answer::Answer) {
     turn.status = match answer.finish {
+        _ if answer.failure.is_some() => {
+            TurnStatus::Failed(answer.failure.clone().unwrap_or_default())
+        }
         Some(kodiak::llm::Finish::Cancelled) => TurnStatus::Cancelled,
         Some(kodiak::llm::Finish::Timeout) => TurnStatus::Failed("timed out".into()),
         _ => TurnStatus::Complete,

@@ -235,6 +235,7 @@ fn answer(conversation: i64) -> Answer {
         finish: Some(kodiak::llm::Finish::Stop),
         conversation_id: conversation,
         notes: Vec::new(),
+        failure: None,
     }
 }
 
