@@ -8,7 +8,6 @@ use std::sync::atomic::AtomicBool;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use serde::Serialize;
 use serde_json::json;
 
 use super::{Kodiak, SearchOptions, ServiceError};
@@ -16,7 +15,7 @@ use crate::answer::{self, Answer, AnswerMode, Source};
 use crate::llm::prompt::{Dropped, Exchange, Passage, PromptParts};
 use crate::llm::{
     EngineSettings, Finish, GenerationEvent, GenerationRequest, GenerationStats, GeneratorState,
-    GeneratorWorker, ModelInfo, Sampling,
+    GeneratorWorker, Sampling,
 };
 use crate::pii::Detector;
 use crate::pii::mask::{MaskSpan, PromptMask, StreamRestorer};
@@ -40,24 +39,6 @@ pub struct AskOptions {
     pub conversation: Option<i64>,
     /// Set to stop the answer (it is kept, marked cancelled).
     pub cancel: Arc<AtomicBool>,
-}
-
-/// The generator as health shows it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
-pub enum GeneratorStatus {
-    NotConfigured,
-    /// Configured, but nothing asked for it yet in this process.
-    NotStarted,
-    Loading,
-    Ready(ModelInfo),
-    Failed {
-        reason: String,
-    },
-    /// Its process died; the next question starts another.
-    Crashed {
-        reason: String,
-    },
 }
 
 impl Kodiak {
@@ -96,17 +77,14 @@ impl Kodiak {
         Some(generator)
     }
 
-    pub fn generator_status(&self) -> GeneratorStatus {
-        if self.settings.paths.generator_model.is_none() {
-            return GeneratorStatus::NotConfigured;
-        }
-        match self.generator.get().map(GeneratorWorker::state) {
-            None | Some(GeneratorState::NotStarted) => GeneratorStatus::NotStarted,
-            Some(GeneratorState::Loading) => GeneratorStatus::Loading,
-            Some(GeneratorState::Ready(info)) => GeneratorStatus::Ready(info),
-            Some(GeneratorState::Failed { reason }) => GeneratorStatus::Failed { reason },
-            Some(GeneratorState::Crashed { reason }) => GeneratorStatus::Crashed { reason },
-        }
+    /// The generation worker's state; None when no generator is configured.
+    pub fn generator_status(&self) -> Option<GeneratorState> {
+        self.settings.paths.generator_model.as_ref()?;
+        Some(
+            self.generator
+                .get()
+                .map_or(GeneratorState::NotStarted, GeneratorWorker::state),
+        )
     }
 
     /// Answers `options.question`. Text is passed to `on_text` as it is written (the
@@ -278,6 +256,13 @@ impl Kodiak {
         let Some(settings) = self.engine_settings() else {
             return Err("no generator is configured ([generator] enabled = false)".into());
         };
+        let generator = self
+            .generator
+            .get_or_init(|| GeneratorWorker::new(self.launch(), settings));
+        // A model that cannot load says so every time, whatever the breaker.
+        if let GeneratorState::Failed { reason } = generator.state() {
+            return Err(format!("the model failed: {reason}"));
+        }
         if !self.breakers.generator.allow() {
             let status = self.breakers.generator.status();
             let last = self
@@ -293,15 +278,18 @@ impl Kodiak {
                 status.retry_in_secs.unwrap_or(0.0)
             ));
         }
-        let generator = self
-            .generator
-            .get_or_init(|| GeneratorWorker::new(self.launch(), settings));
+        // Past the breaker, every outcome is recorded: a half-open breaker's one trial
+        // must end.
         match generator.wait_loaded(crate::llm::worker::LOAD_WAIT) {
             GeneratorState::Ready(_) => Ok(generator),
             GeneratorState::NotStarted | GeneratorState::Loading => {
+                self.generation_failed("the model did not load in time");
                 Err("the model is still loading".into())
             }
-            GeneratorState::Failed { reason } => Err(format!("the model failed: {reason}")),
+            GeneratorState::Failed { reason } => {
+                self.generation_failed(&reason);
+                Err(format!("the model failed: {reason}"))
+            }
             GeneratorState::Crashed { reason } => {
                 self.generation_failed(&reason);
                 Err(format!("the model process failed to start: {reason}"))

@@ -4,7 +4,7 @@
 mod ask;
 mod review;
 
-pub use ask::{AskOptions, GeneratorStatus};
+pub use ask::AskOptions;
 pub use review::{ReportRow, ReviewInputError};
 
 use std::collections::{BTreeMap, HashSet};
@@ -19,7 +19,8 @@ use crate::guard::{Breaker, RateLimited, RateLimiter};
 use crate::health::{self, HealthReport, ModelHealth};
 use crate::ingest::{self, IngestError, IngestReport, Progress};
 use crate::llm::{
-    EmbedderWorker, GeneratorWorker, Launch, LlmError, PendingEmbedding, Urgency, WorkerCrash,
+    EmbedderWorker, GeneratorState, GeneratorWorker, Launch, LlmError, PendingEmbedding, Urgency,
+    WorkerCrash,
 };
 use crate::search::{
     FusionWeights, Hit, Mode, SearchError, SearchIndex, SearchRequest, SyncStats, VectorHit,
@@ -242,21 +243,21 @@ impl Kodiak {
             ..ModelHealth::default()
         };
         health.state = match self.generator_status() {
-            GeneratorStatus::NotConfigured => "not_configured".into(),
-            GeneratorStatus::NotStarted => "not_started".into(),
-            GeneratorStatus::Loading => "loading".into(),
-            GeneratorStatus::Ready(info) => {
+            None => "not_configured".into(),
+            Some(GeneratorState::NotStarted) => "not_started".into(),
+            Some(GeneratorState::Loading) => "loading".into(),
+            Some(GeneratorState::Ready(info)) => {
                 health.context_size = Some(info.context_size);
                 health.template = Some(info.template);
                 health.last_decode_tokens_per_s = info.last_decode_tokens_per_s;
                 "ready".into()
             }
-            GeneratorStatus::Failed { reason } => {
+            Some(GeneratorState::Failed { reason }) => {
                 health.ok = false;
                 health.error = Some(format!("{reason}; answers are extractive until fixed"));
                 "failed".into()
             }
-            GeneratorStatus::Crashed { reason } => {
+            Some(GeneratorState::Crashed { reason }) => {
                 health.ok = false;
                 health.error = Some(format!("{reason}; it starts again with the next question"));
                 "crashed".into()
@@ -460,7 +461,7 @@ impl Kodiak {
                 Some(_) => Mode::Hybrid,
                 None => Mode::Bm25,
             });
-        // The query is embedded on the embedder's thread while this one ranks by BM25.
+        // The query is embedded by the embedding worker while this thread ranks by BM25.
         let pending = match wanted {
             Mode::Bm25 => None,
             _ => Some(self.start_query_embedding(query)),
