@@ -50,7 +50,8 @@ fn missing_cpu_features() -> Vec<&'static str> {
             "avx512dq",
             "avx512vl",
             "avx512vnni",
-            "avx512vbmi"
+            "avx512vbmi",
+            "avx512bf16"
         );
     }
     missing

@@ -27,6 +27,7 @@ fn llama_cpp_is_built_without_amx_and_with_the_vector_features_of_this_cpu() {
             (std::is_x86_feature_detected!("avx512f"), "AVX512"),
             (std::is_x86_feature_detected!("avx512vnni"), "AVX512_VNNI"),
             (std::is_x86_feature_detected!("avx512vbmi"), "AVX512_VBMI"),
+            (std::is_x86_feature_detected!("avx512bf16"), "AVX512_BF16"),
         ];
         for (cpu_has, feature) in wanted {
             assert!(
