@@ -7,8 +7,12 @@
 //!   side by side in one run with SQLite FTS5 over the very same chunks, on the same queries.
 //!   Goal: p50 under 5 ms and faster than FTS5.
 //!
-//! Run with `cargo bench --bench ingest`. The corpus is deterministic (fixed seed); with
-//! `KODIAK_BENCH_CORPUS=DIR` it is only written to DIR, to profile `kodiak ingest DIR`.
+//! - Chunking: 50 MB of text cut into passages, with paragraph breaks and on one line.
+//!   Goal: linear, so both in seconds.
+//!
+//! Run with `cargo bench --bench ingest` (`-- chunking` for that section alone). The corpus
+//! is deterministic (fixed seed); with `KODIAK_BENCH_CORPUS=DIR` it is only written to DIR,
+//! to profile `kodiak ingest DIR`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
@@ -31,6 +35,10 @@ const MIN_CHUNKS: usize = 100_000;
 const QUERIES_PER_KIND: usize = 200;
 
 fn main() {
+    chunking();
+    if std::env::args().skip(1).any(|a| a == "chunking") {
+        return;
+    }
     let work = tempfile::tempdir().expect("temporary folder");
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let vocabulary = Vocabulary::new(&mut rng);
@@ -100,6 +108,48 @@ fn main() {
         fts_build.as_secs_f64(),
         fts_build.as_secs_f64() / without_pii.as_secs_f64()
     );
+}
+
+/// Chunking speed on 50 MB of text, with blank lines between paragraphs and without any.
+fn chunking() {
+    const MB: usize = 50;
+    let mut rng = Rng(0x0c4a_11e7);
+    let vocabulary = Vocabulary::new(&mut rng);
+    let mut sentences = String::new();
+    while sentences.len() < MB * 1_000_000 {
+        for i in 0..(8 + rng.below(12)) {
+            if i > 0 {
+                sentences.push(' ');
+            }
+            sentences.push_str(vocabulary.word(&mut rng));
+        }
+        sentences.push_str(". ");
+        if rng.chance(15) {
+            sentences.push_str("\n\n");
+        }
+    }
+    let one_line = sentences.replace("\n\n", "");
+    let chunker = kodiak::ingest::Chunker::new(1000, 100).expect("chunker");
+    println!("chunking {MB} MB into passages of at most 1,000 characters:");
+    for (name, text) in [("with paragraph breaks", sentences), ("on one line", one_line)] {
+        let document = kodiak::extract::DocumentText::new(&kodiak::extract::Extracted {
+            format: kodiak::extract::Format::Text,
+            title: None,
+            pages: vec![text],
+            metadata: Default::default(),
+            attachments: Vec::new(),
+        });
+        let far = Instant::now() + Duration::from_secs(3600);
+        let started = Instant::now();
+        let chunks = chunker.chunks(&document, far).expect("chunks");
+        let seconds = started.elapsed().as_secs_f64();
+        println!(
+            "  {name:<22} {:>6.1} s  {:>6.1} MB/s  {} chunks",
+            seconds,
+            document.text.len() as f64 / 1e6 / seconds,
+            chunks.len()
+        );
+    }
 }
 
 /// What one `kodiak ingest` run did.

@@ -1,7 +1,10 @@
-//! Small filesystem rules every part follows: private directories and atomic writes.
+//! Small filesystem rules every part follows: private directories, atomic writes, and
+//! paths as text without loss.
 
 use std::fs::{self, DirBuilder, File, OpenOptions};
 use std::io::{self, Write};
+use std::fmt::Write as _;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 
@@ -19,6 +22,27 @@ pub fn ensure_private_file(path: &Path) -> io::Result<()> {
         .mode(0o600)
         .open(path)?;
     fs::set_permissions(path, fs::Permissions::from_mode(0o600))
+}
+
+/// A path as text, without loss: UTF-8 as it is, but `\` written `\\` and each byte that is
+/// not UTF-8 written `\xHH`. Two names that differ only in such bytes (`x\xff.txt`,
+/// `x\xfe.txt`) stay two names, where a lossy conversion made them one. Ordinary paths,
+/// without backslashes, read exactly as they are.
+pub fn path_text(path: &Path) -> String {
+    let bytes = path.as_os_str().as_bytes();
+    let mut text = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\\' => text.push_str("\\\\"),
+                c => text.push(c),
+            }
+        }
+        for byte in chunk.invalid() {
+            let _ = write!(text, "\\x{byte:02X}");
+        }
+    }
+    text
 }
 
 /// Writes `bytes` to `path` so that readers see either the old file or the whole new one:
@@ -50,6 +74,18 @@ pub fn dir_is_writable(dir: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_become_text_without_loss() {
+        use std::ffi::OsStr;
+        let text = |bytes: &[u8]| path_text(Path::new(OsStr::from_bytes(bytes)));
+        assert_eq!(text(b"/docs/caf\xc3\xa9.txt"), "/docs/café.txt");
+        assert_eq!(text(b"/docs/x\xff.txt"), "/docs/x\\xFF.txt");
+        assert_ne!(text(b"/docs/x\xff.txt"), text(b"/docs/x\xfe.txt"));
+        // A literal backslash cannot pass for an escaped byte.
+        assert_eq!(text(b"/docs/x\\xFF.txt"), "/docs/x\\\\xFF.txt");
+        assert_ne!(text(b"/docs/x\\xFF.txt"), text(b"/docs/x\xff.txt"));
+    }
 
     #[test]
     fn atomic_write_replaces_whole_file_with_private_mode() {

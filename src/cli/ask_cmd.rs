@@ -14,6 +14,8 @@ use kodiak::config::Settings;
 use kodiak::service::AskOptions;
 use kodiak::storage::conversations::{self, Message};
 
+use super::sanitize::{block, line};
+
 pub(super) fn ask(settings: Settings, mut options: AskOptions, json: bool) -> Result<ExitCode> {
     let kodiak = Kodiak::open(settings)?;
     // The first Ctrl-C stops the answer (it is kept, marked cancelled); a second one
@@ -30,7 +32,7 @@ pub(super) fn ask(settings: Settings, mut options: AskOptions, json: bool) -> Re
     } else {
         let mut out = stdout.lock();
         kodiak.ask(&options, &mut |text| {
-            let _ = out.write_all(text.as_bytes());
+            let _ = out.write_all(block(text).as_bytes());
             let _ = out.flush();
         })?
     };
@@ -67,11 +69,11 @@ fn print_sources(answer: &Answer) {
         println!(
             "[{}] {}, page {}{}",
             source.n,
-            source.hit.label(),
+            line(source.hit.label()),
             source.hit.page,
             if cited { "" } else { " (not cited)" }
         );
-        println!("    {}", source.hit.snippet.replace("**", ""));
+        println!("    {}", line(&source.hit.snippet.replace("**", "")));
     }
     let stats = &answer.stats;
     // Figures exist only for a generation that ended (done, cancelled, timed out).
@@ -100,7 +102,7 @@ fn print_sources(answer: &Answer) {
         );
     }
     for note in &answer.notes {
-        eprintln!("note: {note}");
+        eprintln!("note: {}", line(note));
     }
     eprintln!(
         "conversation {} (continue it with --conversation {})",
@@ -121,7 +123,10 @@ pub(super) fn list(settings: Settings, json: bool) -> Result<ExitCode> {
     for c in &all {
         println!(
             "{:>5}  {}  {:>3} messages  {}",
-            c.id, c.updated_at, c.messages, c.title
+            c.id,
+            c.updated_at,
+            c.messages,
+            line(&c.title)
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -144,7 +149,7 @@ pub(super) fn show(settings: Settings, id: i64, format: ExportFormat) -> Result<
             println!("{}", serde_json::to_string_pretty(&value)?);
         }
         ExportFormat::Md => {
-            println!("# {}\n", conversation.title);
+            println!("# {}\n", line(&conversation.title));
             println!("Conversation {id}, started {}.\n", conversation.created_at);
             for message in &messages {
                 print_markdown(message);
@@ -181,20 +186,20 @@ fn public_message(message: &Message) -> serde_json::Value {
 
 fn print_markdown(message: &Message) {
     if message.role == "user" {
-        println!("## Question\n\n{}\n", message.content);
+        println!("## Question\n\n{}\n", block(&message.content));
         return;
     }
     let label = match (message.mode.as_deref(), message.status) {
         (_, conversations::MessageStatus::Cancelled) => "Answer (cancelled)".to_owned(),
         (_, conversations::MessageStatus::Failed) => match message.details["error"].as_str() {
-            Some(error) => format!("Answer (failed: {error})"),
+            Some(error) => format!("Answer (failed: {})", line(error)),
             None => "Answer (failed)".to_owned(),
         },
         (_, conversations::MessageStatus::Generating) => "Answer (interrupted)".to_owned(),
         (Some("extractive"), _) => "Answer (extractive)".to_owned(),
         _ => "Answer".to_owned(),
     };
-    println!("## {label}\n\n{}\n", message.content);
+    println!("## {label}\n\n{}\n", block(&message.content));
     if let Some(sources) = message.details.get("sources").and_then(|s| s.as_array()) {
         if !sources.is_empty() {
             println!("Sources:\n");
@@ -203,9 +208,9 @@ fn print_markdown(message: &Message) {
             println!(
                 "- [{}] {}, page {} ({})",
                 s["n"],
-                s["title"].as_str().unwrap_or_default(),
+                line(s["title"].as_str().unwrap_or_default()),
                 s["page"],
-                s["path"].as_str().unwrap_or_default()
+                line(s["path"].as_str().unwrap_or_default())
             );
         }
         println!();

@@ -6,6 +6,7 @@ use kodiak::config::Settings;
 use kodiak::telemetry::crash::{self, CrashReport};
 
 use super::CrashCommand;
+use super::sanitize::line;
 
 pub(super) fn run(command: &CrashCommand, settings: &Settings) -> Result<ExitCode> {
     let dir = &settings.paths.crash_dir;
@@ -18,7 +19,12 @@ pub(super) fn run(command: &CrashCommand, settings: &Settings) -> Result<ExitCod
                 println!("no crash reports in {}", dir.display());
             } else {
                 for report in &reports {
-                    println!("{}  {}  {}", report.id, report.timestamp, report.message);
+                    println!(
+                        "{}  {}  {}",
+                        line(&report.id),
+                        report.timestamp,
+                        line(&report.message)
+                    );
                 }
             }
         }
@@ -38,10 +44,10 @@ fn print_report(report: &CrashReport) {
         "version    {} ({}/{})",
         report.version, report.os, report.arch
     );
-    println!("thread     {}", report.thread);
-    println!("message    {}", report.message);
+    println!("thread     {}", line(&report.thread));
+    println!("message    {}", line(&report.message));
     if let Some(location) = &report.location {
-        println!("location   {location}");
+        println!("location   {}", line(location));
     }
     println!("\nRecent log events ({}):", report.recent_log_events.len());
     for event in &report.recent_log_events {
@@ -52,15 +58,15 @@ fn print_report(report: &CrashReport) {
             .collect();
         println!(
             "  {} {:5} {}: {} {}",
-            event.timestamp,
-            event.level,
-            event.target,
-            event.message,
-            fields.join(" ")
+            line(&event.timestamp),
+            line(&event.level),
+            line(&event.target),
+            line(&event.message),
+            line(&fields.join(" "))
         );
     }
     println!("\nBacktrace:");
-    for line in &report.backtrace {
-        println!("  {line}");
+    for frame in &report.backtrace {
+        println!("  {}", line(frame));
     }
 }

@@ -6,6 +6,8 @@ use serde_json::json;
 use kodiak::Kodiak;
 use kodiak::config::Settings;
 
+use super::sanitize::{block, line};
+
 pub(super) fn list(settings: Settings, json: bool) -> Result<ExitCode> {
     let kodiak = Kodiak::open(settings)?;
     let documents = kodiak.documents()?;
@@ -34,7 +36,7 @@ pub(super) fn list(settings: Settings, json: bool) -> Result<ExitCode> {
             doc.format.as_deref().unwrap_or("-"),
             doc.pages,
             doc.chunks,
-            doc.path
+            line(&doc.path)
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -48,14 +50,16 @@ pub(super) fn show(settings: Settings, id: i64, json: bool, text: bool) -> Resul
             anyhow::bail!(
                 "document {id} has no text ({}{})",
                 doc.status.as_str(),
-                doc.reason.map(|r| format!(": {r}")).unwrap_or_default()
+                doc.reason
+                    .map(|r| format!(": {}", line(&r)))
+                    .unwrap_or_default()
             );
         };
         let chars: Vec<char> = content.text.chars().collect();
         for (number, (start, end)) in content.pages.iter().enumerate() {
             println!("──── page {} ────", number + 1);
             let page: String = chars.get(*start..*end).unwrap_or_default().iter().collect();
-            println!("{page}");
+            println!("{}", block(&page));
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -66,7 +70,7 @@ pub(super) fn show(settings: Settings, id: i64, json: bool, text: bool) -> Resul
         println!("{}", serde_json::to_string_pretty(&value)?);
         return Ok(ExitCode::SUCCESS);
     }
-    let field = |name: &str, value: &str| println!("{name:<10} {value}");
+    let field = |name: &str, value: &str| println!("{:<10} {}", line(name), line(value));
     field("id", &doc.id.to_string());
     field("title", doc.title.as_deref().unwrap_or("-"));
     field("status", doc.status.as_str());
@@ -102,7 +106,7 @@ pub(super) fn rm(settings: Settings, id: i64) -> Result<ExitCode> {
     let kodiak = Kodiak::open(settings)?;
     let doc = kodiak.document(id)?;
     kodiak.remove_document(id)?;
-    println!("removed document {id}: {}", doc.path);
+    println!("removed document {id}: {}", line(&doc.path));
     Ok(ExitCode::SUCCESS)
 }
 

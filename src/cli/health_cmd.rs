@@ -7,6 +7,8 @@ use kodiak::Kodiak;
 use kodiak::config::Settings;
 use kodiak::health::{self, HealthReport};
 
+use super::sanitize::line;
+
 /// How long health waits for the generation model to load before reporting `loading`.
 const MODEL_LOAD_WAIT: Duration = Duration::from_secs(60);
 
@@ -39,6 +41,6 @@ fn print_table(report: &HealthReport) {
     println!("{:<18} {:<6} DETAILS", "COMPONENT", "STATE");
     for row in health::rows(report) {
         let state = if row.ok { "ok" } else { "FAIL" };
-        println!("{:<18} {state:<6} {}", row.component, row.detail);
+        println!("{:<18} {state:<6} {}", row.component, line(&row.detail));
     }
 }

@@ -11,6 +11,8 @@ use kodiak::config::Settings;
 use kodiak::ingest::{IngestReport, Outcome, Progress};
 use kodiak::service::ToEmbed;
 
+use super::sanitize::line;
+
 pub(super) fn run(settings: Settings, paths: &[PathBuf], json: bool) -> Result<ExitCode> {
     let kodiak = Kodiak::open(settings)?;
     let report = kodiak.ingest(paths, &*progress())?;
@@ -42,7 +44,7 @@ pub(super) fn reembed(settings: Settings, json: bool) -> Result<ExitCode> {
     }
     match report.error {
         Some(error) => {
-            eprintln!("kodiak: error: {error}");
+            eprintln!("kodiak: error: {}", line(&error));
             Ok(ExitCode::FAILURE)
         }
         None => Ok(ExitCode::SUCCESS),
@@ -76,8 +78,8 @@ impl Progress for Bar {
         self.files.set((done + 1, total));
         bar.inc(bytes);
         bar.set_message(format!("{}/{total} files", done + 1));
-        if let Some(line) = problem_line(path, outcome) {
-            bar.println(line);
+        if let Some(problem) = problem_line(path, outcome) {
+            bar.println(problem);
         }
     }
 
@@ -114,16 +116,16 @@ impl Progress for Lines {
     }
 
     fn file_done(&self, path: &str, _: u64, outcome: &Outcome) {
-        let line = problem_line(path, outcome).unwrap_or_else(|| {
+        let shown = problem_line(path, outcome).unwrap_or_else(|| {
             let what = match outcome {
                 Outcome::Ingested { replaced: true, .. } => "updated",
                 Outcome::Ingested { .. } => "ingested",
                 Outcome::Duplicate { .. } => "duplicate",
                 _ => "unchanged",
             };
-            format!("{what} {path}")
+            format!("{what} {}", line(path))
         });
-        eprintln!("{line}");
+        eprintln!("{shown}");
     }
 
     fn indexing(&self) {
@@ -140,8 +142,9 @@ impl Progress for Lines {
 }
 
 fn problem_line(path: &str, outcome: &Outcome) -> Option<String> {
+    let path = line(path);
     match outcome {
-        Outcome::Failed { reason } => Some(format!("failed {path}: {reason}")),
+        Outcome::Failed { reason } => Some(format!("failed {path}: {}", line(reason))),
         Outcome::NeedsOcr { pages, .. } => Some(format!(
             "needs OCR {path}: {pages} page(s) without a text layer"
         )),
@@ -176,18 +179,23 @@ fn print_summary(report: &IngestReport) {
         report.failed.len()
     );
     for file in &report.needs_ocr {
-        println!("  needs OCR  {} ({} pages)", file.path, file.pages);
+        println!("  needs OCR  {} ({} pages)", line(&file.path), file.pages);
     }
     for file in &report.failed {
-        println!("  failed     {}: {}", file.path, file.reason);
+        println!(
+            "  failed     {}: {}",
+            line(&file.path),
+            line(&file.reason)
+        );
     }
     if report.chunks_embedded > 0 {
         println!("embedded {} chunks", report.chunks_embedded);
     }
     if let Some(error) = &report.embedding_error {
         println!(
-            "no vectors for new chunks: {error}\n  BM25 search works; `kodiak reembed` adds \
-             the vectors once the embedder is fixed"
+            "no vectors for new chunks: {}\n  BM25 search works; `kodiak reembed` adds \
+             the vectors once the embedder is fixed",
+            line(error)
         );
     }
 }

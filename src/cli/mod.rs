@@ -9,6 +9,7 @@ mod health_cmd;
 mod ingest_cmd;
 mod pii_cmd;
 mod review_cmd;
+mod sanitize;
 mod search_cmd;
 
 use std::path::PathBuf;
@@ -276,7 +277,8 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("kodiak: error: {error:#}");
+            // Errors quote file names and document text.
+            eprintln!("kodiak: error: {}", sanitize::block(&format!("{error:#}")));
             if error.downcast_ref::<ConfigError>().is_some() {
                 ExitCode::from(EXIT_CONFIG)
             } else {

@@ -10,6 +10,8 @@ use kodiak::config::Settings;
 use kodiak::extract::{self, DocumentText, Limits};
 use kodiak::pii::{Detector, Finding, char_offsets};
 
+use super::sanitize::line;
+
 /// A finding as users see it: offsets in characters, end exclusive.
 #[derive(Serialize)]
 struct Shown {
@@ -120,12 +122,12 @@ fn scan_bytes(
 
 fn print_report(report: &FileReport) {
     if let Some(error) = &report.error {
-        println!("{}: not scanned: {error}", report.path);
+        println!("{}: not scanned: {}", line(&report.path), line(error));
         return;
     }
     println!(
         "{} ({}): {} finding(s)",
-        report.path,
+        line(&report.path),
         report.format.unwrap_or("?"),
         report.findings.len()
     );
@@ -136,7 +138,7 @@ fn print_report(report: &FileReport) {
             f.score,
             f.start,
             f.end,
-            f.text.as_deref().unwrap_or_default()
+            line(f.text.as_deref().unwrap_or_default())
         );
     }
 }

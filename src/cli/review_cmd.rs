@@ -10,6 +10,8 @@ use kodiak::report::{self, ReportFormat};
 use kodiak::storage::review::{Review, ReviewStatus};
 use kodiak::telemetry;
 
+use super::sanitize::{block, line};
+
 /// Writes the review report to `output`, or to standard output.
 pub(super) fn export(
     settings: Settings,
@@ -29,7 +31,9 @@ pub(super) fn export(
                 path.display()
             );
         }
-        None => std::io::stdout().write_all(text.as_bytes())?,
+        // Notes and paths come from documents and people: escaped like everything else
+        // printed, except in the JSON, whose strings escape them already.
+        None => std::io::stdout().write_all(block(&text).as_bytes())?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -69,10 +73,10 @@ fn print_review(id: i64, review: &Review, json: bool) -> Result<ExitCode> {
     }
     println!("document {id}: {}", review.status.as_str());
     if !review.tags.is_empty() {
-        println!("tags: {}", review.tags.join(", "));
+        println!("tags: {}", line(&review.tags.join(", ")));
     }
     for note in &review.notes {
-        println!("note ({}): {}", note.created_at, note.text);
+        println!("note ({}): {}", note.created_at, line(&note.text));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -8,6 +8,8 @@ use kodiak::Kodiak;
 use kodiak::config::Settings;
 use kodiak::service::{SearchOptions, SearchOutcome};
 
+use super::sanitize::line;
+
 pub(super) fn run(
     settings: Settings,
     query: &str,
@@ -24,16 +26,16 @@ pub(super) fn run(
         return Ok(ExitCode::SUCCESS);
     }
     for note in &outcome.notes {
-        eprintln!("note: {note}");
+        eprintln!("note: {}", line(note));
     }
     let hits = &outcome.hits;
     if hits.is_empty() {
-        println!("no matches for {query:?}");
+        println!("no matches for \"{}\"", line(query));
         return Ok(ExitCode::SUCCESS);
     }
     let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     for (rank, hit) in hits.iter().enumerate() {
-        let title = hit.label();
+        let title = line(hit.label());
         println!(
             "{}. {title} (page {}, {} {:.3}{}, doc {} chunk {})",
             rank + 1,
@@ -44,8 +46,8 @@ pub(super) fn run(
             hit.doc_id,
             hit.chunk_id
         );
-        println!("   {}", hit.path);
-        println!("   {}\n", highlight(&hit.snippet, colour));
+        println!("   {}", line(&hit.path));
+        println!("   {}\n", highlight(&line(&hit.snippet), colour));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use rusqlite::{TransactionBehavior, params};
+use rusqlite::params;
 use serde::Serialize;
 
 use crate::storage::{Database, StorageError};
@@ -58,19 +58,28 @@ impl RateLimiter {
         now: i64,
     ) -> Result<Result<RateUsage, RateLimited>, StorageError> {
         let window_ms = self.window.as_millis() as i64;
-        let mut conn = db.conn()?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute(
-            "DELETE FROM rate_events WHERE identity = ?1 AND at_ms <= ?2",
-            params![identity, now - window_ms],
-        )?;
-        let (count, oldest): (i64, Option<i64>) = tx.query_row(
-            "SELECT COUNT(*), MIN(at_ms) FROM rate_events WHERE identity = ?1",
-            [identity],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )?;
+        // Through the write path every other write takes: a database busy with another
+        // process's write is waited for and retried, not an error at once.
+        let counted = db.write(|tx| {
+            tx.execute(
+                "DELETE FROM rate_events WHERE identity = ?1 AND at_ms <= ?2",
+                params![identity, now - window_ms],
+            )?;
+            let (count, oldest): (i64, Option<i64>) = tx.query_row(
+                "SELECT COUNT(*), MIN(at_ms) FROM rate_events WHERE identity = ?1",
+                [identity],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )?;
+            if count < i64::from(self.limit) {
+                tx.execute(
+                    "INSERT INTO rate_events (identity, at_ms) VALUES (?1, ?2)",
+                    params![identity, now],
+                )?;
+            }
+            Ok::<_, StorageError>((count, oldest))
+        })?;
+        let (count, oldest) = counted;
         if count >= i64::from(self.limit) {
-            tx.commit()?;
             let retry_in_ms = oldest.map_or(window_ms, |o| o + window_ms - now).max(0);
             tracing::warn!(
                 identity,
@@ -85,11 +94,6 @@ impl RateLimiter {
                 retry_in_secs: (retry_in_ms as f64 / 1e3).ceil(),
             }));
         }
-        tx.execute(
-            "INSERT INTO rate_events (identity, at_ms) VALUES (?1, ?2)",
-            params![identity, now],
-        )?;
-        tx.commit()?;
         Ok(Ok(RateUsage {
             identity: identity.to_owned(),
             used: count as u32 + 1,
@@ -115,13 +119,35 @@ impl RateLimiter {
     }
 }
 
-/// The OS user name: the identity requests are counted by.
+/// The identity requests are counted by: the OS user id, with the account's name when the
+/// system has one (`uid 1000 (alice)`). It comes from the kernel, not the environment:
+/// `USER=mallory kodiak ask` is still the same user.
 pub fn user_identity() -> String {
-    ["USER", "LOGNAME"]
-        .iter()
-        .find_map(|var| std::env::var(var).ok().filter(|v| !v.is_empty()))
-        // SAFETY: getuid has no preconditions and cannot fail.
-        .unwrap_or_else(|| format!("uid {}", unsafe { libc::getuid() }))
+    // SAFETY: getuid has no preconditions and cannot fail.
+    let uid = unsafe { libc::getuid() };
+    match account_name(uid) {
+        Some(name) => format!("uid {uid} ({name})"),
+        None => format!("uid {uid}"),
+    }
+}
+
+/// The account name of `uid` from the password database, if it has one.
+fn account_name(uid: libc::uid_t) -> Option<String> {
+    // SAFETY: passwd is a plain C struct of integers and pointers: all zeroes is valid.
+    let mut entry: libc::passwd = unsafe { std::mem::zeroed() };
+    let mut buffer = vec![0 as libc::c_char; 4096];
+    let mut found: *mut libc::passwd = std::ptr::null_mut();
+    // SAFETY: getpwuid_r writes into `entry` and `buffer`, both ours and large enough (it
+    // reports ERANGE otherwise), and sets `found` to `&mut entry` or null.
+    let status = unsafe {
+        libc::getpwuid_r(uid, &mut entry, buffer.as_mut_ptr(), buffer.len(), &mut found)
+    };
+    if status != 0 || found.is_null() || entry.pw_name.is_null() {
+        return None;
+    }
+    // SAFETY: on success pw_name points at a NUL-terminated string inside `buffer`.
+    let name = unsafe { std::ffi::CStr::from_ptr(entry.pw_name) };
+    Some(name.to_string_lossy().into_owned()).filter(|n| !n.is_empty())
 }
 
 #[cfg(test)]

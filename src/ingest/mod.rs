@@ -50,7 +50,7 @@ pub enum IngestError {
 
 impl From<rusqlite::Error> for IngestError {
     fn from(e: rusqlite::Error) -> IngestError {
-        IngestError::Storage(StorageError::Sql(e))
+        IngestError::Storage(StorageError::from(e))
     }
 }
 
@@ -241,7 +241,7 @@ pub fn run(
         exclude_set(&config.ingest.exclude).map_err(|e| IngestError::Exclude(e.to_string()))?;
     let found = walk(roots, &exclude);
 
-    let root_names: Vec<String> = roots.iter().map(|r| r.display().to_string()).collect();
+    let root_names: Vec<String> = roots.iter().map(|r| crate::files::path_text(r)).collect();
     let job = db.write(|tx| jobs::start(tx, &root_names).map_err(IngestError::from))?;
 
     let mut report = IngestReport {
@@ -281,7 +281,9 @@ pub fn run(
             });
         }
         drop(sender);
-        write_all(db, &receiver, &mut updater, &mut report, progress)
+        // The writer owns the receiving end: when it stops, on an error too, the workers'
+        // next send fails and they end, so the scope never waits on a full channel.
+        write_all(db, receiver, &mut updater, &mut report, progress)
     });
     write_result?;
 
@@ -317,7 +319,7 @@ fn known(db: &Database, path: &str, sha256: &str) -> Known {
 /// batch to the index, and commits the index every [`COMMIT_EVERY_CHUNKS`] chunks.
 fn write_all(
     db: &Database,
-    receiver: &mpsc::Receiver<(u64, Prepared)>,
+    receiver: mpsc::Receiver<(u64, Prepared)>,
     updater: &mut crate::search::IndexUpdater<'_>,
     report: &mut IngestReport,
     progress: &dyn Progress,

@@ -2,6 +2,7 @@
 //! normalise, chunk and find PII. Nothing here writes; the writer decides what to store.
 
 use std::path::Path;
+use std::time::Instant;
 
 use sha2::{Digest, Sha256};
 
@@ -76,7 +77,7 @@ impl Preparer<'_> {
         size_hint: u64,
         known: impl FnOnce(&str, &str) -> Known,
     ) -> Prepared {
-        let display = path.display().to_string();
+        let display = crate::files::path_text(path);
         let bytes = match extract::read_file(path, self.limits) {
             Ok(bytes) => bytes,
             Err(e) => return Prepared::Record(Box::new(failed(display, None, size_hint, &e))),
@@ -102,8 +103,10 @@ impl Preparer<'_> {
         name: &Path,
     ) -> DocumentRecord {
         let size = bytes.len() as u64;
+        // Extraction and chunking share the file's time limit.
+        let deadline = Instant::now() + self.limits.timeout;
         match extract::extract_guarded(bytes, name, self.limits) {
-            Ok(extracted) => self.build_record(display, sha256, size, extracted),
+            Ok(extracted) => self.build_record(display, sha256, size, extracted, deadline),
             Err(e) => failed(display, Some(sha256), size, &e),
         }
     }
@@ -114,6 +117,7 @@ impl Preparer<'_> {
         sha256: String,
         size: u64,
         extracted: Extracted,
+        deadline: Instant,
     ) -> DocumentRecord {
         let document = DocumentText::new(&extracted);
         let total = document.chars;
@@ -134,7 +138,10 @@ impl Preparer<'_> {
             Some(detector) => spans(detector, &document.text),
             None => Vec::new(),
         };
-        let chunks = self.chunker.chunks(&document);
+        let Ok(chunks) = self.chunker.chunks(&document, deadline) else {
+            let timed_out = ExtractError::TimedOut(self.limits.timeout.as_secs());
+            return failed(display, Some(sha256), size, &timed_out);
+        };
         let children = extracted
             .attachments
             .into_iter()

@@ -56,7 +56,7 @@ pub fn walk(roots: &[PathBuf], exclude: &GlobSet) -> Walk {
             Ok(path) => path,
             Err(e) => {
                 walk.unwalkable.push(Unwalkable {
-                    path: root.display().to_string(),
+                    path: crate::files::path_text(root),
                     reason: match e.kind() {
                         std::io::ErrorKind::NotFound => "no such file or folder".to_owned(),
                         _ => format!("cannot open: {e}"),
@@ -96,7 +96,7 @@ pub fn walk(roots: &[PathBuf], exclude: &GlobSet) -> Walk {
                 }
                 Ok(_) => {}
                 Err(e) => walk.unwalkable.push(Unwalkable {
-                    path: e.path().unwrap_or(&canonical_root).display().to_string(),
+                    path: crate::files::path_text(e.path().unwrap_or(&canonical_root)),
                     reason: if e.loop_ancestor().is_some() {
                         "a symlink loop".to_owned()
                     } else {

@@ -16,6 +16,7 @@ pub use fusion::{Fused, FusionWeights};
 pub use retrieve::{Mode, Retrieval, SearchRequest, retrieve};
 pub use vectors::{VectorHit, VectorIndex};
 
+use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -70,7 +71,7 @@ pub enum SearchError {
 
 impl From<rusqlite::Error> for SearchError {
     fn from(e: rusqlite::Error) -> SearchError {
-        SearchError::Storage(StorageError::Sql(e))
+        SearchError::Storage(StorageError::from(e))
     }
 }
 
@@ -255,6 +256,38 @@ impl SearchIndex {
         })
     }
 
+    /// Starts the index afresh in `dir`, whatever the folder holds (a removed or truncated
+    /// segment, a garbled `meta.json`, another layout): `kodiak reindex` then rebuilds it
+    /// from SQLite. Refused while another process writes to it, as Tantivy's own writer
+    /// lock says.
+    pub fn recreate(dir: &Path) -> Result<SearchIndex, SearchError> {
+        let prepare = |source| SearchError::Prepare {
+            dir: dir.to_owned(),
+            source,
+        };
+        files::create_private_dir(dir).map_err(prepare)?;
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(dir.join(WRITER_LOCK_FILE))
+            .map_err(prepare)?;
+        // SAFETY: flock only takes an advisory lock on our own open file; Tantivy takes
+        // the same kind of lock on this file for its writer.
+        let locked =
+            unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0;
+        if !locked {
+            return Err(SearchError::Locked {
+                dir: dir.to_owned(),
+            });
+        }
+        tracing::warn!(dir = %dir.display(), "starting the search index afresh");
+        clear_dir_except(dir, WRITER_LOCK_FILE).map_err(prepare)?;
+        // Closing the file releases the lock, for the writer the rebuild takes.
+        drop(lock);
+        SearchIndex::open(dir)
+    }
+
     pub fn dir(&self) -> &Path {
         &self.dir
     }
@@ -395,10 +428,22 @@ impl SearchIndex {
     }
 }
 
+/// Tantivy's writer lock, which must outlive a clearing of the folder.
+const WRITER_LOCK_FILE: &str = ".tantivy-writer.lock";
+
 /// Removes everything inside `dir`, keeping the folder itself (and its permissions).
 fn clear_dir(dir: &Path) -> std::io::Result<()> {
+    clear_dir_except(dir, "")
+}
+
+/// Removes everything inside `dir` but the file named `keep`.
+fn clear_dir_except(dir: &Path, keep: &str) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
+        let entry = entry?;
+        if !keep.is_empty() && entry.file_name() == keep {
+            continue;
+        }
+        let path = entry.path();
         if path.is_dir() {
             std::fs::remove_dir_all(&path)?;
         } else {

@@ -64,7 +64,7 @@ pub enum ServiceError {
 
 impl From<rusqlite::Error> for ServiceError {
     fn from(e: rusqlite::Error) -> ServiceError {
-        ServiceError::Storage(StorageError::Sql(e))
+        ServiceError::Storage(StorageError::from(e))
     }
 }
 
@@ -586,8 +586,19 @@ impl Kodiak {
     }
 
     /// Rebuilds the search index from SQLite.
+    /// Rebuilds the search index from SQLite. An index that cannot even be opened or read
+    /// (damaged files) is started afresh first, so the advised repair always repairs.
     pub fn reindex(&self) -> Result<SyncStats, ServiceError> {
-        Ok(self.index()?.writer()?.rebuild(&self.db)?)
+        match &self.index {
+            Ok(index) => match index.writer().and_then(|mut writer| writer.rebuild(&self.db)) {
+                Err(SearchError::Index { .. }) => {}
+                other => return Ok(other?),
+            },
+            Err(SearchError::Index { .. }) => {}
+            Err(other) => return Err(ServiceError::IndexUnavailable(other.to_string())),
+        }
+        let fresh = SearchIndex::recreate(&self.settings.paths.index_dir)?;
+        Ok(fresh.writer()?.rebuild(&self.db)?)
     }
 
     pub fn documents(&self) -> Result<Vec<DocumentInfo>, ServiceError> {

@@ -155,6 +155,10 @@ const MIGRATIONS: &[&str] = &[
     // 5: a chunk's text is its document's text from `char_start` to `char_end`, cut from
     // there when read. Storing it a second time doubled the database and what ingest writes.
     "ALTER TABLE chunks DROP COLUMN text;",
+    // 6: paths are stored without loss (`files::path_text`): a backslash is written twice,
+    // so that it cannot pass for the escape of a byte that is not UTF-8.
+    r"UPDATE document_paths SET path = replace(path, '', '\') WHERE instr(path, '') > 0;
+      UPDATE documents SET path = replace(path, '', '\') WHERE instr(path, '') > 0;",
 ];
 
 /// The schema version this build of Kodiak writes.

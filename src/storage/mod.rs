@@ -55,8 +55,34 @@ pub enum StorageError {
         max: u32,
     },
 
+    #[error(
+        "the disk is full: the database could not grow ({0}); free space where it lives, then \
+         try again (nothing stored before was lost)"
+    )]
+    DiskFull(rusqlite::Error),
+
+    #[error(
+        "the database is locked by another process, still after retrying ({0}); try again when \
+         it has finished"
+    )]
+    Busy(rusqlite::Error),
+
     #[error("database error: {0}")]
-    Sql(#[from] rusqlite::Error),
+    Sql(rusqlite::Error),
+}
+
+/// SQLite's errors, with the two a user can act on (a full disk, a lock held elsewhere)
+/// named as such.
+impl From<rusqlite::Error> for StorageError {
+    fn from(error: rusqlite::Error) -> StorageError {
+        match error.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DiskFull) => StorageError::DiskFull(error),
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+                StorageError::Busy(error)
+            }
+            _ => StorageError::Sql(error),
+        }
+    }
 }
 
 /// How busy the pool is: shown in health and in every exhaustion warning.
