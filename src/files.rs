@@ -1,17 +1,36 @@
 //! Small filesystem rules every part follows: private directories, atomic writes, and
 //! paths as text without loss.
 
+use std::fmt::Write as _;
 use std::fs::{self, DirBuilder, File, OpenOptions};
 use std::io::{self, Write};
-use std::fmt::Write as _;
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 
 /// Creates `dir` and any missing parents with mode 0700: documents, logs and crash reports
-/// are private to the reviewer. An existing directory keeps its mode.
+/// are private to the reviewer. An existing `dir` (one of Kodiak's own folders: data,
+/// index, logs, crash reports) is made private too, if its owner is this user and others
+/// could read it; its parents are left as they are.
 pub fn create_private_dir(dir: &Path) -> io::Result<()> {
-    DirBuilder::new().recursive(true).mode(0o700).create(dir)
+    DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+    let metadata = fs::metadata(dir)?;
+    // SAFETY: getuid has no preconditions and cannot fail.
+    let mine = metadata.uid() == unsafe { libc::getuid() };
+    if mine && metadata.permissions().mode() & 0o077 != 0 {
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}
+
+/// Files and folders Kodiak creates are its user's alone (0600 and 0700), whatever
+/// library creates them: SQLite's database and journals, Tantivy's segments, the log files.
+/// Called once at start, before anything is written.
+pub fn make_new_files_private() {
+    // SAFETY: umask only sets the process's file creation mask.
+    unsafe {
+        libc::umask(0o077);
+    }
 }
 
 /// Creates `path` if missing and makes sure only its owner can read or write it.
@@ -74,6 +93,21 @@ pub fn dir_is_writable(dir: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_open_folder_of_kodiak_is_made_private_and_its_parent_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let parent = dir.path().join("shared");
+        let own = parent.join("index");
+        fs::create_dir_all(&own).unwrap();
+        for folder in [&parent, &own] {
+            fs::set_permissions(folder, fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        create_private_dir(&own).unwrap();
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&own), 0o700);
+        assert_eq!(mode(&parent), 0o755);
+    }
 
     #[test]
     fn paths_become_text_without_loss() {

@@ -12,6 +12,7 @@ pub mod guard;
 pub mod health;
 pub mod ingest;
 pub mod llm;
+pub mod process;
 pub mod report;
 pub mod service;
 pub mod storage;

@@ -9,6 +9,7 @@ fn main() -> std::process::ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+    kodiak::files::make_new_files_private();
     let missing = missing_cpu_features();
     if !missing.is_empty() {
         eprintln!(

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use anyhow::{Context, Result};
-use signal_hook::consts::SIGINT;
+use signal_hook::consts::{SIGINT, SIGTERM};
 
 use kodiak::Kodiak;
 use kodiak::answer::{Answer, AnswerMode};
@@ -18,12 +18,14 @@ use super::sanitize::{block, line};
 
 pub(super) fn ask(settings: Settings, mut options: AskOptions, json: bool) -> Result<ExitCode> {
     let kodiak = Kodiak::open(settings)?;
-    // The first Ctrl-C stops the answer (it is kept, marked cancelled); a second one
-    // ends the process at once.
+    // The first Ctrl-C (or SIGTERM, as from `kill` or a closing session) stops the answer:
+    // it is kept, marked cancelled. A second one ends the process at once.
     let cancel = Arc::new(AtomicBool::new(false));
-    signal_hook::flag::register_conditional_shutdown(SIGINT, 130, Arc::clone(&cancel))
-        .context("cannot handle Ctrl-C")?;
-    signal_hook::flag::register(SIGINT, Arc::clone(&cancel)).context("cannot handle Ctrl-C")?;
+    for (signal, code) in [(SIGINT, 130), (SIGTERM, 143)] {
+        signal_hook::flag::register_conditional_shutdown(signal, code, Arc::clone(&cancel))
+            .context("cannot handle Ctrl-C")?;
+        signal_hook::flag::register(signal, Arc::clone(&cancel)).context("cannot handle Ctrl-C")?;
+    }
     options.cancel = cancel;
 
     let stdout = std::io::stdout();

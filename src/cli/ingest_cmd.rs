@@ -182,11 +182,7 @@ fn print_summary(report: &IngestReport) {
         println!("  needs OCR  {} ({} pages)", line(&file.path), file.pages);
     }
     for file in &report.failed {
-        println!(
-            "  failed     {}: {}",
-            line(&file.path),
-            line(&file.reason)
-        );
+        println!("  failed     {}: {}", line(&file.path), line(&file.reason));
     }
     if report.chunks_embedded > 0 {
         println!("embedded {} chunks", report.chunks_embedded);

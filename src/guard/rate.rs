@@ -140,7 +140,13 @@ fn account_name(uid: libc::uid_t) -> Option<String> {
     // SAFETY: getpwuid_r writes into `entry` and `buffer`, both ours and large enough (it
     // reports ERANGE otherwise), and sets `found` to `&mut entry` or null.
     let status = unsafe {
-        libc::getpwuid_r(uid, &mut entry, buffer.as_mut_ptr(), buffer.len(), &mut found)
+        libc::getpwuid_r(
+            uid,
+            &mut entry,
+            buffer.as_mut_ptr(),
+            buffer.len(),
+            &mut found,
+        )
     };
     if status != 0 || found.is_null() || entry.pw_name.is_null() {
         return None;

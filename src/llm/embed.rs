@@ -58,6 +58,7 @@ impl Embedder {
                 path: path.to_owned(),
                 reason: e.to_string(),
             })?;
+        super::check_kind(&model, path, super::ModelKind::Embedding)?;
         let dimensions = usize::try_from(model.n_embd()).unwrap_or(0);
         let max_tokens = usize::try_from(model.n_ctx_train())
             .unwrap_or(BATCH_TOKENS)

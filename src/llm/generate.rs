@@ -303,6 +303,7 @@ fn load(
             reason: e.to_string(),
         }
     })?;
+    super::check_kind(&model, &settings.model, super::ModelKind::Generation)?;
     let mut stops = Vec::new();
     let (template, name) = match model.chat_template(None) {
         Ok(embedded) => (embedded, "embedded".to_owned()),

@@ -88,6 +88,61 @@ pub fn model_params(system_info: &str, gpu_layers: u32) -> Pin<Box<LlamaModelPar
     params
 }
 
+/// What a loaded model is for, from its GGUF metadata: an embedding model declares how it
+/// pools token vectors (`ARCH.pooling_type`) or that its attention is not causal (BERT);
+/// any other model generates. llama.cpp aborts the process when asked to generate with an
+/// embedding model, so each role checks the kind before use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModelKind {
+    Generation,
+    Embedding,
+}
+
+impl ModelKind {
+    pub fn of(model: &llama_cpp_2::model::LlamaModel) -> (ModelKind, String) {
+        let architecture = model
+            .meta_val_str("general.architecture")
+            .unwrap_or_default();
+        let pools = model
+            .meta_val_str(&format!("{architecture}.pooling_type"))
+            .is_ok();
+        let not_causal = model
+            .meta_val_str(&format!("{architecture}.attention.causal"))
+            .is_ok_and(|causal| causal == "false");
+        let kind = match pools || not_causal {
+            true => ModelKind::Embedding,
+            false => ModelKind::Generation,
+        };
+        (kind, architecture)
+    }
+}
+
+/// An error for a model of the wrong kind for `wanted`, saying which setting to change.
+pub fn check_kind(
+    model: &llama_cpp_2::model::LlamaModel,
+    path: &std::path::Path,
+    wanted: ModelKind,
+) -> Result<(), LlmError> {
+    let (kind, architecture) = ModelKind::of(model);
+    if kind == wanted {
+        return Ok(());
+    }
+    let reason = match wanted {
+        ModelKind::Generation => format!(
+            "an embedding model ({architecture}) cannot write answers; set [generator] model \
+             to a generation model"
+        ),
+        ModelKind::Embedding => format!(
+            "a generation model ({architecture}) cannot embed; set [embedder] model to an \
+             embedding model such as all-MiniLM-L6-v2"
+        ),
+    };
+    Err(LlmError::Load {
+        path: path.to_owned(),
+        reason,
+    })
+}
+
 /// The features a [`system_info`] report says are on, e.g. `["SSE3", "AVX2", …]`.
 pub fn features_on(system_info: &str) -> Vec<&str> {
     system_info

@@ -119,17 +119,27 @@ pub fn check_model_file(path: &Path) -> Result<ModelFile, LlmError> {
     })
 }
 
-/// The file's SHA-256, remembered beside it in `NAME.sha256` with the size and modification
-/// time it was computed for: hashing a model takes seconds, and every command that loads it
-/// would pay them. A file changed since (new size or time) is hashed again. The note is
-/// best effort: a folder that cannot be written only means hashing every time.
+/// The file's SHA-256, remembered beside it in `NAME.sha256` with what identifies the
+/// version it was computed for: hashing a model takes seconds, and every command that loads
+/// it would pay them. The stamp is the file's size, modification time, inode and status
+/// change time: a write in place that keeps the size and sets the modification time back
+/// (`touch -d`) still moves the change time, which no user tool can set, so the file is
+/// hashed again. The note is best effort: a folder that cannot be written only means
+/// hashing every time.
 pub fn sha256_remembered(path: &Path) -> std::io::Result<String> {
+    use std::os::unix::fs::MetadataExt;
     let metadata = std::fs::metadata(path)?;
     let modified = metadata
         .modified()?
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
-    let stamp = format!("{} {modified}", metadata.len());
+    let stamp = format!(
+        "{} {modified} {} {}.{:09}",
+        metadata.len(),
+        metadata.ino(),
+        metadata.ctime(),
+        metadata.ctime_nsec()
+    );
     let mut note = path.as_os_str().to_owned();
     note.push(".sha256");
     let note = PathBuf::from(note);
@@ -189,6 +199,23 @@ mod tests {
         let pretend = "ab".repeat(32);
         std::fs::write(&note, format!("{stamp} {pretend}\n")).unwrap();
         assert_eq!(sha256_remembered(&model).unwrap(), pretend);
+        // Content changed in place, with the same size and the modification time put back
+        // (as `touch -d` does): the change time moved, so it is hashed again.
+        let modified = std::fs::metadata(&model).unwrap().modified().unwrap();
+        // The kernel stamps change times with a coarse clock (a few ms): the rewrite must
+        // come at least a tick later to be a different moment, as it is in real use.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(&model, b"GGUF FIRST version").unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&model)
+            .unwrap()
+            .set_modified(modified)
+            .unwrap();
+        assert_eq!(
+            sha256_remembered(&model).unwrap(),
+            sha256_of(&model).unwrap()
+        );
         // Changed content (and size) is hashed again.
         std::fs::write(&model, b"GGUF second, longer version").unwrap();
         let second = sha256_remembered(&model).unwrap();

@@ -274,8 +274,7 @@ impl SearchIndex {
             .map_err(prepare)?;
         // SAFETY: flock only takes an advisory lock on our own open file; Tantivy takes
         // the same kind of lock on this file for its writer.
-        let locked =
-            unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0;
+        let locked = unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0;
         if !locked {
             return Err(SearchError::Locked {
                 dir: dir.to_owned(),
@@ -307,9 +306,12 @@ impl SearchIndex {
 
     /// Whether SQLite holds changes the index does not reflect yet.
     pub fn is_behind(&self, db: &Database) -> Result<bool, SearchError> {
+        let conn = db.conn()?;
         Ok(match self.applied_change()? {
-            Some(applied) => applied < documents::last_change(&*db.conn()?)?,
-            None => true,
+            Some(applied) => applied < documents::last_change(&conn)?,
+            // Never committed (new, or started afresh): behind if there is anything to
+            // index. (The change log is trimmed once applied, so it may be empty.)
+            None => documents::any(&conn)?,
         })
     }
 

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::json;
 
@@ -19,11 +19,15 @@ use crate::llm::{
 };
 use crate::pii::Detector;
 use crate::pii::mask::{MaskSpan, PromptMask, StreamRestorer};
+use crate::process::ProcessId;
 use crate::storage::conversations::{self, Message, MessageStatus};
 use crate::storage::documents;
 
 /// Characters of a question kept as a new conversation's title.
 const TITLE_CHARS: usize = 80;
+/// How often the answer written so far is saved while it streams: a process killed
+/// mid-answer loses at most this much of it.
+const SAVE_EVERY: Duration = Duration::from_secs(1);
 
 /// A question and its scope.
 #[derive(Debug, Clone, Default)]
@@ -110,10 +114,27 @@ impl Kodiak {
                 question,
                 MessageStatus::Complete,
             )?;
-            conversations::add_message(tx, conversation, "assistant", "", MessageStatus::Generating)
-                .map_err(ServiceError::from)
+            let id = conversations::add_message(
+                tx,
+                conversation,
+                "assistant",
+                "",
+                MessageStatus::Generating,
+            )?;
+            // Who writes it: should this process end before finishing, the next Kodiak
+            // to open sees it gone and marks the answer interrupted.
+            let writer = json!({ "writer": ProcessId::current() });
+            conversations::set_details(tx, id, &writer).map_err(ServiceError::from)?;
+            Ok::<_, ServiceError>(id)
         })?;
-        let outcome = self.answer(options, question, conversation, &history, on_text);
+        let outcome = self.answer(
+            options,
+            question,
+            conversation,
+            answer_id,
+            &history,
+            on_text,
+        );
         if let Err(error) = &outcome {
             let details = json!({ "error": error.to_string() });
             self.db.write(|tx| {
@@ -125,6 +146,12 @@ impl Kodiak {
         let (mut answer, record) = outcome?;
         if record.failed {
             answer.failure = Some(record.error.clone());
+        } else if answer.finish == Some(Finish::Timeout) {
+            // Stored as failed, so reported as failed: the two must agree.
+            answer.failure = Some(format!(
+                "the answer was cut off after {} s ([generator] timeout_secs)",
+                self.settings.config.generator.timeout_secs
+            ));
         }
         let status = match answer.finish {
             Some(Finish::Cancelled) => MessageStatus::Cancelled,
@@ -191,6 +218,7 @@ impl Kodiak {
         options: &AskOptions,
         question: &str,
         conversation: i64,
+        answer_id: i64,
         history: &[Message],
         on_text: &mut dyn FnMut(&str),
     ) -> Result<(Answer, Record), ServiceError> {
@@ -231,8 +259,14 @@ impl Kodiak {
                 ));
             }
         };
-        let (generated, record) =
-            self.generate(engine, options, question, answer.clone(), history, on_text)?;
+        let (generated, record) = self.generate(
+            engine,
+            options,
+            question,
+            answer.clone(),
+            (answer_id, history),
+            on_text,
+        )?;
         if record.failed && generated.answer.is_empty() {
             // Nothing was written: the passages themselves are still an answer.
             let reason = format!("generation failed: {}", record.error);
@@ -332,7 +366,7 @@ impl Kodiak {
         options: &AskOptions,
         question: &str,
         mut answer: Answer,
-        history: &[Message],
+        (answer_id, history): (i64, &[Message]),
         on_text: &mut dyn FnMut(&str),
     ) -> Result<(Answer, Record), ServiceError> {
         let redact = self.settings.config.pii.redact_for_llm;
@@ -390,10 +424,21 @@ impl Kodiak {
         engine.generate(request, events);
 
         let mut restorer = StreamRestorer::new(&mask);
-        let (record, kept) = read_stream(replies, &mut answer, &mut |text| {
+        let mut saved = Instant::now();
+        let (record, kept) = read_stream(replies, &mut answer, &mut |text, so_far| {
             let shown = restorer.push(text);
             if !shown.is_empty() {
                 on_text(&shown);
+            }
+            if saved.elapsed() >= SAVE_EVERY {
+                saved = Instant::now();
+                let partial = mask.restore(so_far);
+                let stored = self.db.write(|tx| {
+                    conversations::save_partial(tx, answer_id, &partial).map_err(ServiceError::from)
+                });
+                if let Err(e) = stored {
+                    tracing::warn!(error = %e, "cannot save the answer written so far");
+                }
             }
         });
         let mut record = record;
@@ -430,13 +475,13 @@ impl Kodiak {
 }
 
 /// Reads one generation's events into `answer` and the record, passing the model's text
-/// to `on_model_text` as it comes; returns the record and the numbers of the passages the
+/// to `on_model_text` as it comes (each piece, and all of it so far); returns the record and the numbers of the passages the
 /// prompt kept. A stream that closes without its end event is a failure, never a finished
 /// answer.
 fn read_stream(
     events: impl IntoIterator<Item = GenerationEvent>,
     answer: &mut Answer,
-    on_model_text: &mut dyn FnMut(&str),
+    on_model_text: &mut dyn FnMut(&str, &str),
 ) -> (Record, Vec<usize>) {
     let mut record = Record::default();
     let mut kept = Vec::new();
@@ -454,7 +499,7 @@ fn read_stream(
             }
             GenerationEvent::Token { text, .. } => {
                 record.model_text.push_str(&text);
-                on_model_text(&text);
+                on_model_text(&text, &record.model_text);
             }
             GenerationEvent::Done { finish, stats, .. } => {
                 answer.finish = Some(finish);
@@ -598,7 +643,7 @@ mod tests {
         let mut answer = empty_answer();
         let mut shown = String::new();
         let events = vec![token("The deposit "), token("is returned")];
-        let (record, _) = read_stream(events, &mut answer, &mut |t| shown.push_str(t));
+        let (record, _) = read_stream(events, &mut answer, &mut |t, _| shown.push_str(t));
         assert!(record.failed);
         assert_eq!(
             record.error,
@@ -621,7 +666,7 @@ mod tests {
             },
             token(" Never read."),
         ];
-        let (record, _) = read_stream(events, &mut answer, &mut |_| {});
+        let (record, _) = read_stream(events, &mut answer, &mut |_, _| {});
         assert!(!record.failed);
         assert_eq!(record.model_text, "Ninety days.");
         assert_eq!(answer.finish, Some(Finish::Stop));

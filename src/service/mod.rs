@@ -22,10 +22,12 @@ use crate::llm::{
     EmbedderWorker, GeneratorState, GeneratorWorker, Launch, LlmError, PendingEmbedding, Urgency,
     WorkerCrash,
 };
+use crate::process::ProcessId;
 use crate::search::{
     FusionWeights, Hit, Mode, SearchError, SearchIndex, SearchRequest, SyncStats, VectorHit,
     VectorIndex,
 };
+use crate::storage::conversations;
 use crate::storage::documents::{self, DocumentInfo, PiiSpan};
 use crate::storage::vectors::{self, Missing};
 use crate::storage::{Database, StorageError};
@@ -177,7 +179,42 @@ impl Kodiak {
             limiter,
         };
         kodiak.catch_up_index();
+        kodiak.interrupt_abandoned_answers();
         Ok(kodiak)
+    }
+
+    /// Answers left `generating` by a process that has ended (killed mid-answer, or the
+    /// machine lost power) are marked failed as interrupted, with what they had written:
+    /// no answer stays "being written" forever.
+    fn interrupt_abandoned_answers(&self) {
+        let abandoned = self.db.conn().map_err(ServiceError::from).and_then(|conn| {
+            Ok(conversations::generating(&conn)?
+                .into_iter()
+                .filter(|(_, details)| {
+                    serde_json::from_value::<ProcessId>(details["writer"].clone())
+                        .map_or(true, |writer| !writer.is_alive())
+                })
+                .map(|(id, _)| id)
+                .collect::<Vec<_>>())
+        });
+        let outcome = abandoned.and_then(|ids| {
+            for &id in &ids {
+                self.db.write(|tx| {
+                    conversations::interrupt(
+                        tx,
+                        id,
+                        "interrupted: the process writing it ended before it finished",
+                    )
+                    .map_err(ServiceError::from)
+                })?;
+            }
+            Ok(ids.len())
+        });
+        match outcome {
+            Ok(0) => {}
+            Ok(count) => tracing::warn!(count, "answers left unfinished were marked interrupted"),
+            Err(e) => tracing::warn!(error = %e, "cannot look for unfinished answers"),
+        }
     }
 
     /// Recovery after a crash between an SQLite commit and the index commit. A writer
@@ -503,6 +540,15 @@ impl Kodiak {
                     retry_in_secs: status.retry_in_secs.unwrap_or(0.0),
                 }
             })??;
+        // A full disk can leave the index behind the database; say so rather than let
+        // "no matches" pass for the truth. (During an ingest it lags until its next commit.)
+        if index.is_behind(&self.db).unwrap_or(false) {
+            notes.push(
+                "the search index is behind the database: documents stored since its last \
+                 commit are not found yet; `kodiak reindex` brings it up to date"
+                    .into(),
+            );
+        }
         Ok(SearchOutcome {
             mode: found.mode,
             hits: found.hits,
@@ -590,7 +636,10 @@ impl Kodiak {
     /// (damaged files) is started afresh first, so the advised repair always repairs.
     pub fn reindex(&self) -> Result<SyncStats, ServiceError> {
         match &self.index {
-            Ok(index) => match index.writer().and_then(|mut writer| writer.rebuild(&self.db)) {
+            Ok(index) => match index
+                .writer()
+                .and_then(|mut writer| writer.rebuild(&self.db))
+            {
                 Err(SearchError::Index { .. }) => {}
                 other => return Ok(other?),
             },

@@ -140,6 +140,42 @@ pub fn set_details(
     Ok(())
 }
 
+/// Saves what an answer still being written holds so far, so that a process killed
+/// mid-answer loses at most the last moments of it.
+pub fn save_partial(tx: &Transaction<'_>, message: i64, content: &str) -> rusqlite::Result<()> {
+    tx.execute(
+        "UPDATE messages SET content = ?2 WHERE id = ?1 AND status = 'generating'",
+        params![message, content],
+    )?;
+    Ok(())
+}
+
+/// Answers still marked `generating`, with their details (which say who writes them).
+pub fn generating(conn: &Connection) -> rusqlite::Result<Vec<(i64, serde_json::Value)>> {
+    conn.prepare(
+        "SELECT id, details FROM messages WHERE status = 'generating' AND role = 'assistant'",
+    )?
+    .query_map([], |row| {
+        let details: String = row.get(1)?;
+        Ok((
+            row.get(0)?,
+            serde_json::from_str(&details).unwrap_or(serde_json::Value::Null),
+        ))
+    })?
+    .collect()
+}
+
+/// Ends an answer whose writer is gone: failed, with what it had written and why.
+pub fn interrupt(tx: &Transaction<'_>, message: i64, reason: &str) -> rusqlite::Result<()> {
+    let details = serde_json::json!({ "error": reason });
+    tx.execute(
+        "UPDATE messages SET status = 'failed', details = ?2, finished_at = ?3
+         WHERE id = ?1 AND status = 'generating'",
+        params![message, details.to_string(), telemetry::now_rfc3339()],
+    )?;
+    Ok(())
+}
+
 /// Every conversation, most recently active first.
 pub fn list(conn: &Connection) -> rusqlite::Result<Vec<Conversation>> {
     conn.prepare(

@@ -564,6 +564,13 @@ pub fn chunk_texts(conn: &Connection) -> rusqlite::Result<Vec<(i64, String)>> {
 }
 
 /// The newest entry of the change log (0 when empty).
+/// Whether any document is stored.
+pub fn any(conn: &Connection) -> rusqlite::Result<bool> {
+    conn.query_row("SELECT EXISTS (SELECT 1 FROM documents)", [], |row| {
+        row.get(0)
+    })
+}
+
 pub fn last_change(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |row| {
         row.get(0)

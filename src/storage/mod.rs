@@ -9,6 +9,7 @@ pub mod review;
 pub mod vectors;
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use r2d2::{ManageConnection, Pool, PooledConnection};
@@ -99,6 +100,18 @@ pub struct Database {
     pool: Pool<SqliteConnectionManager>,
     path: PathBuf,
     slow_checkout: Duration,
+    /// The latest integrity check and when it ran, shared by the clones.
+    integrity: Arc<Mutex<Option<(Instant, Integrity)>>>,
+}
+
+/// What SQLite's `PRAGMA quick_check` found: `ok`, or the damage it names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Integrity {
+    pub ok: bool,
+    /// `ok`, or the first problems `quick_check` reports.
+    pub result: String,
+    /// Seconds since the check ran.
+    pub age_secs: u64,
 }
 
 impl Database {
@@ -153,7 +166,40 @@ impl Database {
             pool,
             path: path.to_path_buf(),
             slow_checkout: Duration::from_millis(config.slow_checkout_ms),
+            integrity: Arc::default(),
         })
+    }
+
+    /// The database's integrity, by SQLite's `quick_check` (pages, records and indexes,
+    /// without cross-checking every index entry: seconds on a large file). The result is
+    /// kept and the check runs again only once it is older than `max_age`: health asks
+    /// every few seconds.
+    pub fn integrity(&self, max_age: Duration) -> Result<Integrity, StorageError> {
+        let mut cached = self.integrity.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((at, integrity)) = cached.as_ref()
+            && at.elapsed() < max_age
+        {
+            return Ok(Integrity {
+                age_secs: at.elapsed().as_secs(),
+                ..integrity.clone()
+            });
+        }
+        let conn = self.conn()?;
+        let mut statement = conn.prepare("PRAGMA quick_check(5)")?;
+        let lines: Vec<String> = statement
+            .query_map([], |row| row.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let result = lines.join("; ");
+        let integrity = Integrity {
+            ok: result == "ok",
+            result,
+            age_secs: 0,
+        };
+        if !integrity.ok {
+            tracing::error!(problems = %integrity.result, "the database failed its integrity check");
+        }
+        *cached = Some((Instant::now(), integrity.clone()));
+        Ok(integrity)
     }
 
     pub fn path(&self) -> &Path {

@@ -808,6 +808,7 @@ fn health_report(chunks: u64, model_state: &str) -> kodiak::health::HealthReport
                 pool: None,
                 path: "/data/kodiak.db".into(),
                 schema_version: Some(5),
+                integrity: None,
                 error: None,
             },
             search_index: IndexHealth {
