@@ -111,6 +111,13 @@ thread_local! {
     static EXPECTING_PANICS: Cell<bool> = const { Cell::new(false) };
 }
 
+/// Whether a panic now on this thread is caught and handled (inside [`expecting_panics`]):
+/// such a panic ends nothing, so hooks that prepare for the process to end (restoring the
+/// terminal) leave it alone.
+pub fn panic_is_expected() -> bool {
+    EXPECTING_PANICS.get()
+}
+
 /// Runs `f`, turning a panic into `Err(message)` (scrubbed) instead of a crash report: for
 /// parsers of untrusted files, whose panics fail one file, not Kodiak.
 pub fn expecting_panics<T>(f: impl FnOnce() -> T) -> Result<T, String> {

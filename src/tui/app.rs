@@ -52,8 +52,12 @@ pub enum Msg {
     Tick,
     /// Time to check health again.
     HealthDue,
-    /// The document list, with reviews and PII counts.
-    Documents(Result<Vec<ReportRow>, String>),
+    /// The document list, with reviews and PII counts (`request` is the load it answers:
+    /// several can be in flight during an ingest, and an older one must not replace a newer).
+    Documents {
+        request: u64,
+        result: Result<Vec<ReportRow>, String>,
+    },
     /// A document for the viewer (`request` is the open request it answers).
     Document {
         request: u64,
@@ -99,7 +103,9 @@ pub enum Msg {
 /// Work for the event loop to do; each result comes back as a [`Msg`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
-    LoadDocuments,
+    LoadDocuments {
+        request: u64,
+    },
     OpenDocument {
         request: u64,
         doc_id: i64,
@@ -555,6 +561,10 @@ pub struct App {
     next_request: u64,
     /// The latest document open request: older replies are dropped.
     open_request: Option<u64>,
+    /// The newest document list request sent, and the newest whose reply is shown (or
+    /// that a review written since has made stale): a reply no newer is dropped.
+    docs_requested: u64,
+    docs_current: u64,
     pending_keys: Vec<KeyChord>,
 }
 
@@ -586,13 +596,22 @@ impl App {
             quit: false,
             next_request: 0,
             open_request: None,
+            docs_requested: 0,
+            docs_current: 0,
             pending_keys: Vec::new(),
         }
     }
 
     /// The effects to run when the UI starts.
-    pub fn start(&self) -> Vec<Effect> {
-        vec![Effect::LoadDocuments, Effect::RefreshHealth]
+    pub fn start(&mut self) -> Vec<Effect> {
+        vec![self.load_documents(), Effect::RefreshHealth]
+    }
+
+    /// A request for the document list, newer than every one before.
+    fn load_documents(&mut self) -> Effect {
+        let request = self.request_id();
+        self.docs_requested = request;
+        Effect::LoadDocuments { request }
     }
 
     pub fn wide(&self) -> bool {
@@ -646,7 +665,11 @@ impl App {
                 self.health(&report);
                 Vec::new()
             }
-            Msg::Documents(result) => {
+            Msg::Documents { request, result } => {
+                if request <= self.docs_current {
+                    return Vec::new();
+                }
+                self.docs_current = request;
                 self.dirty = true;
                 match result {
                     Ok(rows) => {
@@ -678,6 +701,12 @@ impl App {
                             row.review = review;
                         }
                         self.docs.refresh();
+                        // A list already on its way may have been read before this review
+                        // was written: it must not undo it. It is dropped, and read again.
+                        if self.docs_requested > self.docs_current {
+                            self.docs_current = self.docs_requested;
+                            return vec![self.load_documents()];
+                        }
                     }
                     Err(e) => self.error(e),
                 }
@@ -705,7 +734,7 @@ impl App {
                 if (phase == "reading" && done > 0 && done % INGEST_RELOAD_FILES == 0)
                     || (phase_changed && phase == "indexing")
                 {
-                    vec![Effect::LoadDocuments]
+                    vec![self.load_documents()]
                 } else {
                     Vec::new()
                 }
@@ -735,7 +764,7 @@ impl App {
                     }
                     Err(e) => self.error(format!("ingest failed: {e}")),
                 }
-                vec![Effect::LoadDocuments]
+                vec![self.load_documents()]
             }
             Msg::AskText { request, text } => {
                 if !self.is_streaming(request) {

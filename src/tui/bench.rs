@@ -223,7 +223,13 @@ fn base_app() -> Result<App> {
     let keymap = Keymap::new(&KeysConfig::new())?;
     let mut app = App::new(keymap, (WIDTH, HEIGHT));
     let rows = (1..=5_000).map(document_row).collect();
-    app.update(Msg::Documents(Ok(rows)), Instant::now());
+    app.update(
+        Msg::Documents {
+            request: 1,
+            result: Ok(rows),
+        },
+        Instant::now(),
+    );
     app.health.model = "ready".into();
     Ok(app)
 }

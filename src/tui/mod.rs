@@ -14,6 +14,8 @@ pub mod view;
 pub mod worker;
 
 #[cfg(test)]
+mod replies_tests;
+#[cfg(test)]
 mod tests;
 
 use std::io::{IsTerminal, Write};
@@ -33,6 +35,7 @@ use tokio::sync::mpsc;
 
 use kodiak::Kodiak;
 use kodiak::config::Settings;
+use kodiak::telemetry::crash;
 
 use app::{App, Effect, Msg};
 use keymap::Keymap;
@@ -107,13 +110,22 @@ fn restore_terminal() {
 }
 
 /// The terminal is restored first, so the crash hook's message is readable and the shell
-/// usable, then the crash report is written by the hook installed at start.
+/// usable, then the crash report is written by the hook installed at start. Only for a
+/// panic that ends the process: one caught and handled (a parser's during an ingest, a
+/// background job's) leaves the UI drawing, and must leave the terminal as the UI needs it.
 fn install_restoring_panic_hook() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        restore_terminal();
+        if restores_terminal() {
+            restore_terminal();
+        }
         previous(info);
     }));
+}
+
+/// Whether a panic now on this thread ends the process, so the terminal is restored first.
+fn restores_terminal() -> bool {
+    !crash::panic_is_expected()
 }
 
 async fn run_loop(settings: Settings, keymap: Keymap, theme: Theme) -> Result<()> {

@@ -51,6 +51,7 @@ impl Worker {
     pub fn run(&mut self, effect: Effect) {
         // Flags of finished answers are held only here.
         self.cancels.retain(|_, flag| Arc::strong_count(flag) > 1);
+        let on_panic = failure_reply(&effect);
         match effect {
             Effect::Cancel { request } => {
                 if let Some(flag) = self.cancels.get(&request) {
@@ -72,7 +73,7 @@ impl Worker {
                     cancel,
                     ..AskOptions::default()
                 };
-                self.blocking(move |kodiak, messages| {
+                self.blocking(on_panic, move |kodiak, messages| {
                     let mut on_text = |text: &str| {
                         let _ = messages.send(Msg::AskText {
                             request,
@@ -88,26 +89,89 @@ impl Worker {
             }
             Effect::Export(format) => {
                 let dir = self.export_dir.clone();
-                self.blocking(move |kodiak, _| Some(Msg::Exported(export(kodiak, format, &dir))));
+                self.blocking(on_panic, move |kodiak, _| {
+                    Some(Msg::Exported(export(kodiak, format, &dir)))
+                });
             }
             // The event loop writes to the terminal itself.
             Effect::Copy(_) => {}
-            effect => self.blocking(move |kodiak, messages| service_call(kodiak, messages, effect)),
+            effect => self.blocking(on_panic, move |kodiak, messages| {
+                service_call(kodiak, messages, effect)
+            }),
         }
     }
 
-    /// Runs `job` on the blocking pool and sends its message, if it has one.
+    /// Runs the job of `effect` as if a bug made it panic.
+    #[cfg(test)]
+    pub fn run_panicking(&self, effect: Effect) {
+        self.blocking(failure_reply(&effect), |_, _| {
+            panic!("a job panics, as a bug would make it")
+        });
+    }
+
+    /// Runs `job` on the blocking pool and sends its message, if it has one. A job that
+    /// panics still replies: `on_panic` makes its failure message from the panic's, so
+    /// that nothing waits for it forever (an answer that never ends, a list that never
+    /// comes). Such a panic is caught and handled, not a crash: the terminal stays as it is.
     fn blocking(
         &self,
+        on_panic: impl FnOnce(String) -> Option<Msg> + Send + 'static,
         job: impl FnOnce(&Kodiak, &UnboundedSender<Msg>) -> Option<Msg> + Send + 'static,
     ) {
         let kodiak = Arc::clone(&self.kodiak);
         let messages = self.messages.clone();
         tokio::task::spawn_blocking(move || {
-            if let Some(msg) = job(&kodiak, &messages) {
+            let reply = match crash::expecting_panics(|| job(&kodiak, &messages)) {
+                Ok(reply) => reply,
+                Err(panic) => {
+                    tracing::error!(panic = %panic, "a background job panicked");
+                    on_panic(panic)
+                }
+            };
+            if let Some(msg) = reply {
                 let _ = messages.send(msg);
             }
         });
+    }
+}
+
+/// How the job behind `effect` reports a failure it could not report itself (it panicked):
+/// the message it would have sent, with the error.
+fn failure_reply(effect: &Effect) -> impl FnOnce(String) -> Option<Msg> + Send + 'static {
+    let effect = effect.clone();
+    move |panic| {
+        let error = format!("an internal error stopped it: {panic}");
+        Some(match effect {
+            Effect::LoadDocuments { request } => Msg::Documents {
+                request,
+                result: Err(error),
+            },
+            Effect::OpenDocument { request, .. } => Msg::Document {
+                request,
+                result: Err(error),
+            },
+            Effect::SetStatus { doc_id, .. }
+            | Effect::AddTag { doc_id, .. }
+            | Effect::RemoveTag { doc_id, .. }
+            | Effect::AddNote { doc_id, .. } => Msg::Reviewed {
+                doc_id,
+                result: Err(error),
+            },
+            Effect::Ingest(_) => Msg::IngestDone(Err(error)),
+            Effect::Ask { request, .. } => Msg::AskDone {
+                request,
+                result: Err(error),
+            },
+            Effect::Export(_) => Msg::Exported(Err(error)),
+            Effect::LoadConversations => Msg::Conversations(Err(error)),
+            Effect::LoadConversation { id } => Msg::ConversationLoaded {
+                id,
+                result: Err(error),
+            },
+            Effect::ShowCrash => Msg::CrashReport(Err(error)),
+            // The next health check comes anyway; these have no reply.
+            Effect::RefreshHealth | Effect::Cancel { .. } | Effect::Copy(_) => return None,
+        })
     }
 }
 
@@ -116,7 +180,10 @@ impl Worker {
 fn service_call(kodiak: &Kodiak, messages: &UnboundedSender<Msg>, effect: Effect) -> Option<Msg> {
     let text = |e: kodiak::service::ServiceError| e.to_string();
     Some(match effect {
-        Effect::LoadDocuments => Msg::Documents(kodiak.review_report().map_err(text)),
+        Effect::LoadDocuments { request } => Msg::Documents {
+            request,
+            result: kodiak.review_report().map_err(text),
+        },
         Effect::OpenDocument {
             request,
             doc_id,

@@ -1,0 +1,144 @@
+//! Replies that come late, out of order, or never: each test reproduces a way the UI was
+//! left wrong by its background jobs.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use kodiak::Kodiak;
+use kodiak::config::{Config, Settings};
+use kodiak::storage::review::{Review, ReviewStatus};
+use kodiak::telemetry::crash;
+
+use super::app::{Effect, Msg};
+use super::tests::{app, press, prompted, rows};
+use super::worker::Worker;
+
+/// The request of the one `LoadDocuments` in `effects`.
+fn load_request(effects: &[Effect]) -> u64 {
+    match effects {
+        [Effect::LoadDocuments { request }] => *request,
+        other => panic!("{other:?}"),
+    }
+}
+
+fn documents(request: u64, titles: &[&str]) -> Msg {
+    let mut rows = rows();
+    rows.truncate(titles.len());
+    for (row, title) in rows.iter_mut().zip(titles) {
+        row.title = Some((*title).to_owned());
+    }
+    Msg::Documents {
+        request,
+        result: Ok(rows),
+    }
+}
+
+fn titles(app: &super::app::App) -> Vec<String> {
+    app.docs
+        .rows
+        .iter()
+        .filter_map(|r| r.title.clone())
+        .collect()
+}
+
+/// Shows the first list, starts an ingest and reads as far as its first list reload.
+fn ingesting(app: &mut super::app::App) -> u64 {
+    let first = load_request(&app.start()[..1]);
+    press(
+        app,
+        [Msg::Documents {
+            request: first,
+            result: Ok(rows()),
+        }],
+    );
+    press(app, prompted('i', "/cases"));
+    let progress = |done| Msg::IngestProgress {
+        done,
+        total: 40,
+        phase: "reading",
+    };
+    load_request(&press(app, [progress(20)]))
+}
+
+#[test]
+fn an_older_document_list_arriving_last_never_replaces_a_newer_one() {
+    let mut app = app(120, 40);
+    let older = ingesting(&mut app);
+    let newer = load_request(&press(
+        &mut app,
+        [Msg::IngestProgress {
+            done: 40,
+            total: 40,
+            phase: "indexing",
+        }],
+    ));
+    assert!(newer > older);
+    press(&mut app, [documents(newer, &["one", "two", "three"])]);
+    press(&mut app, [documents(older, &["one"])]);
+    assert_eq!(titles(&app), ["one", "two", "three"]);
+}
+
+#[test]
+fn a_list_read_before_a_review_was_written_cannot_undo_the_review() {
+    let mut app = app(120, 40);
+    let before_review = ingesting(&mut app);
+    let flagged = Review {
+        status: ReviewStatus::Reviewed,
+        ..rows()[0].review.clone()
+    };
+    let effects = press(
+        &mut app,
+        [Msg::Reviewed {
+            doc_id: 1,
+            result: Ok(flagged),
+        }],
+    );
+    // The list on its way is stale now: it is read again.
+    let again = load_request(&effects);
+    assert!(again > before_review);
+    press(&mut app, [documents(before_review, &["stale"])]);
+    assert_eq!(app.docs.rows[0].review.status, ReviewStatus::Reviewed);
+    press(&mut app, [documents(again, &["fresh"])]);
+    assert_eq!(titles(&app), ["fresh"]);
+}
+
+#[test]
+fn only_a_panic_that_ends_the_process_restores_the_terminal() {
+    assert!(super::restores_terminal());
+    let caught = crash::expecting_panics(super::restores_terminal).unwrap();
+    assert!(!caught, "a caught panic leaves the terminal to the UI");
+}
+
+#[test]
+fn a_background_job_that_panics_still_replies_with_its_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::default();
+    config.generator.enabled = false;
+    config.embedder.enabled = false;
+    let kodiak = Arc::new(Kodiak::open(Settings::in_dir(dir.path(), config)).unwrap());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let (messages, mut inbox) = tokio::sync::mpsc::unbounded_channel();
+        let worker = Worker::new(kodiak, messages, dir.path().to_owned());
+        // A job of the kind the answer's is, made to panic.
+        worker.run_panicking(Effect::Ask {
+            request: 7,
+            question: "q".into(),
+            conversation: None,
+            documents: Vec::new(),
+        });
+        let reply = tokio::time::timeout(Duration::from_secs(30), inbox.recv())
+            .await
+            .expect("the job never replied")
+            .unwrap();
+        let Msg::AskDone { request, result } = reply else {
+            panic!("{reply:?}")
+        };
+        assert_eq!(request, 7);
+        let error = result.unwrap_err();
+        assert!(error.contains("an internal error stopped it"), "{error}");
+    });
+}
