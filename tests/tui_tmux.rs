@@ -11,29 +11,21 @@ use std::time::{Duration, Instant};
 
 use common::Sandbox;
 
-/// tmux on a server of this test binary's own (`tmux -L`), apart from any the user runs.
-fn tmux(args: &[&str]) -> Output {
-    let socket = format!("kodiak-tests-{}", std::process::id());
-    Command::new("tmux")
-        .args(["-L", &socket])
-        .args(args)
-        .output()
-        .expect("tmux is needed for this test: run scripts/setup (or apt-get install tmux)")
-}
-
-/// A tmux session running `script`; killed when dropped.
+/// A tmux session running `script` on a tmux server of its own (`tmux -L`, one socket per
+/// test), apart from any the user or another test runs; killed when dropped.
 struct Session {
     name: String,
+    socket: String,
 }
 
 impl Session {
     fn start(name: &str, script: &Path) -> Session {
         let session = Session {
             name: name.to_owned(),
+            socket: format!("kodiak-{}-{name}", std::process::id()),
         };
-        tmux(&["kill-session", "-t", name]);
         let command = format!("bash {}", script.display());
-        let out = tmux(&[
+        let out = session.tmux(&[
             "new-session",
             "-d",
             "-s",
@@ -52,15 +44,29 @@ impl Session {
         session
     }
 
+    fn tmux(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .args(["-L", &self.socket])
+            .args(args)
+            .output()
+            .expect("tmux is needed for this test: run scripts/setup (or apt-get install tmux)")
+    }
+
+    /// The pid of the program the pane runs (the script's shell).
+    fn pane_pid(&self) -> u32 {
+        let out = self.tmux(&["display-message", "-p", "-t", &self.name, "#{pane_pid}"]);
+        String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+    }
+
     fn screen(&self) -> String {
-        String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", &self.name]).stdout)
+        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", &self.name]).stdout)
             .into_owned()
     }
 
     fn keys(&self, keys: &[&str]) {
         let mut args = vec!["send-keys", "-t", &self.name];
         args.extend_from_slice(keys);
-        assert!(tmux(&args).status.success());
+        assert!(self.tmux(&args).status.success());
     }
 
     /// Waits until the screen shows `text`; fails with the screen after `limit`.
@@ -88,7 +94,7 @@ impl Session {
 
 impl Drop for Session {
     fn drop(&mut self) {
-        tmux(&["kill-session", "-t", &self.name]);
+        self.tmux(&["kill-server"]);
     }
 }
 
@@ -140,7 +146,7 @@ fn prepared(sandbox: &Sandbox, env: &str) -> PathBuf {
 fn assert_restored(session: &Session) {
     let screen = session.wait_for("EXIT=", Duration::from_secs(20));
     assert!(screen.contains("EXIT=0"), "{screen}");
-    let mode = tmux(&[
+    let mode = session.tmux(&[
         "display-message",
         "-p",
         "-t",
@@ -178,12 +184,13 @@ fn ask_in_the_terminal_ui_then_quit_and_the_terminal_is_restored() {
     let idle_log = sandbox.path().join("idle-output");
     let pipe = format!("cat >> '{}'", idle_log.display());
     assert!(
-        tmux(&["pipe-pane", "-o", "-t", &session.name, &pipe])
+        session
+            .tmux(&["pipe-pane", "-o", "-t", &session.name, &pipe])
             .status
             .success()
     );
     std::thread::sleep(Duration::from_secs(10));
-    tmux(&["pipe-pane", "-t", &session.name]);
+    session.tmux(&["pipe-pane", "-t", &session.name]);
     let idle_bytes = std::fs::metadata(&idle_log).map_or(0, |m| m.len());
     assert_eq!(idle_bytes, 0, "bytes written while idle");
 
@@ -282,12 +289,12 @@ fn signal_restores_the_terminal(signal: &str) {
     let script = prepared(&sandbox, "");
     let session = Session::start(&format!("kodiak-e2e-{signal}"), &script);
     session.wait_for("Residential Lease Agreement", Duration::from_secs(30));
-    let pattern = format!("--data-dir {}", sandbox.data_dir().display());
-    let pid = Command::new("pgrep")
-        .args(["-f", "--", &pattern])
+    // The script's shell runs kodiak as its child.
+    let children = Command::new("pgrep")
+        .args(["-P", &session.pane_pid().to_string()])
         .output()
         .unwrap();
-    let pid = String::from_utf8_lossy(&pid.stdout)
+    let pid = String::from_utf8_lossy(&children.stdout)
         .trim()
         .lines()
         .next()

@@ -2,7 +2,7 @@
 //! (open) for `reset`; then one trial request is let through (half-open), whose outcome
 //! closes the breaker again or reopens it.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -33,21 +33,39 @@ enum Inner {
     HalfOpen { failures: u32, trial_running: bool },
 }
 
-#[derive(Debug)]
+/// Where a breaker reads the time: the real clock, or a test's.
+pub type Clock = Arc<dyn Fn() -> Instant + Send + Sync>;
+
 pub struct Breaker {
     name: &'static str,
     threshold: u32,
     reset: Duration,
     inner: Mutex<Inner>,
+    now: Clock,
+}
+
+impl std::fmt::Debug for Breaker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Breaker")
+            .field("name", &self.name)
+            .field("inner", &self.inner)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Breaker {
     pub fn new(name: &'static str, threshold: u32, reset: Duration) -> Breaker {
+        Breaker::with_clock(name, threshold, reset, Arc::new(Instant::now))
+    }
+
+    /// A breaker that reads the time from `now` (tests move it on by hand).
+    pub fn with_clock(name: &'static str, threshold: u32, reset: Duration, now: Clock) -> Breaker {
         Breaker {
             name,
             threshold: threshold.max(1),
             reset,
             inner: Mutex::new(Inner::Closed { failures: 0 }),
+            now,
         }
     }
 
@@ -60,7 +78,7 @@ impl Breaker {
         match *inner {
             Inner::Closed { .. } => true,
             Inner::Open { since, failures } => {
-                if since.elapsed() >= self.reset {
+                if (self.now)().saturating_duration_since(since) >= self.reset {
                     *inner = Inner::HalfOpen {
                         failures,
                         trial_running: true,
@@ -107,7 +125,7 @@ impl Breaker {
                 tracing::warn!(breaker = self.name, failures, "circuit breaker opened");
             }
             Inner::Open {
-                since: Instant::now(),
+                since: (self.now)(),
                 failures,
             }
         } else {
@@ -134,7 +152,11 @@ impl Breaker {
             Ok(Inner::Open { since, failures }) => (
                 BreakerState::Open,
                 *failures,
-                Some(self.reset.saturating_sub(since.elapsed()).as_secs_f64()),
+                Some(
+                    self.reset
+                        .saturating_sub((self.now)().saturating_duration_since(*since))
+                        .as_secs_f64(),
+                ),
             ),
             Ok(Inner::HalfOpen { failures, .. }) => (BreakerState::HalfOpen, *failures, None),
             Err(_) => (BreakerState::Closed, 0, None),
@@ -167,7 +189,12 @@ mod tests {
 
     #[test]
     fn opens_after_the_threshold_then_half_opens_after_the_timeout() {
-        let breaker = Breaker::new("generator", 3, Duration::from_millis(80));
+        let start = Instant::now();
+        let elapsed = Arc::new(Mutex::new(Duration::ZERO));
+        let clock = Arc::clone(&elapsed);
+        let now: Clock = Arc::new(move || start + *clock.lock().unwrap());
+        let wait = |d: u64| *elapsed.lock().unwrap() += Duration::from_millis(d);
+        let breaker = Breaker::with_clock("generator", 3, Duration::from_millis(80), now);
         for _ in 0..2 {
             assert_eq!(breaker.call(|| generate(true)), Some(Err("model crashed")));
             assert_eq!(breaker.status().state, BreakerState::Closed);
@@ -186,7 +213,10 @@ mod tests {
         );
         assert!(!called);
 
-        std::thread::sleep(Duration::from_millis(120));
+        wait(79);
+        assert_eq!(breaker.status().retry_in_secs, Some(0.001));
+        assert!(!breaker.allow(), "still open 1 ms before the timeout");
+        wait(1);
         // Half-open: one trial; a failed trial reopens at once.
         assert!(breaker.allow());
         assert_eq!(breaker.status().state, BreakerState::HalfOpen);
@@ -194,7 +224,7 @@ mod tests {
         breaker.failure();
         assert_eq!(breaker.status().state, BreakerState::Open);
 
-        std::thread::sleep(Duration::from_millis(120));
+        wait(80);
         assert_eq!(breaker.call(|| generate(false)), Some(Ok("answer")));
         let status = breaker.status();
         assert_eq!((status.state, status.failures), (BreakerState::Closed, 0));

@@ -347,8 +347,7 @@ impl<'m> Session<'m> {
         settings: &EngineSettings,
         template: LlamaChatTemplate,
     ) -> Result<Session<'m>, LlmError> {
-        let threads =
-            i32::try_from(crate::service::threads_or_cores(settings.threads)).unwrap_or(1);
+        let threads = i32::try_from(crate::cpu::threads_or_cores(settings.threads)).unwrap_or(1);
         let params = LlamaContextParams::default()
             .with_n_ctx(NonZeroU32::new(settings.context_size))
             .with_n_batch(settings.batch_size)

@@ -408,7 +408,7 @@ impl Kodiak {
     pub fn embedder(&self) -> Option<Result<&EmbedderWorker, &str>> {
         let path = self.settings.paths.embedder_model.as_ref()?;
         let started = self.embedder.get_or_init(|| {
-            let threads = threads_or_cores(self.settings.config.embedder.threads);
+            let threads = crate::cpu::threads_or_cores(self.settings.config.embedder.threads);
             let priority = self.settings.config.ingest.priority;
             EmbedderWorker::start(self.launch(), path, threads, priority).map_err(|e| {
                 tracing::warn!(error = %e, "embedder unavailable");
@@ -745,14 +745,6 @@ fn worker_crash_report(crash: &WorkerCrash) -> CrashReport {
 
 fn poisoned() -> ServiceError {
     ServiceError::Embedder("the vector index was poisoned by an earlier panic".into())
-}
-
-/// `threads` from the config: 0 means one per core.
-pub fn threads_or_cores(threads: usize) -> usize {
-    if threads > 0 {
-        return threads;
-    }
-    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 #[cfg(test)]

@@ -194,7 +194,7 @@ fn vectors_follow_removal_and_a_new_embedder_is_detected_and_reembedded() {
 }
 
 #[test]
-fn the_model_sees_placeholders_and_the_reviewer_sees_the_values() {
+fn the_model_sees_placeholders_and_the_answer_restores_each_one_it_writes() {
     let f = fixture(&[(
         "contact.txt",
         "Billing questions go to jane.roe@example.com. Jane Roe answers within two days.",
@@ -202,7 +202,9 @@ fn the_model_sees_placeholders_and_the_reviewer_sees_the_values() {
     let mut config = Config::default();
     config.generator.temperature = 0.0;
     config.generator.max_tokens = 24;
-    open(&f, config.clone())
+    config.generator.system_prompt = "Repeat the passage word for word.".into();
+    let kodiak = open(&f, config);
+    kodiak
         .ingest(std::slice::from_ref(&f.docs), &Silent)
         .unwrap();
     let options = AskOptions {
@@ -210,48 +212,28 @@ fn the_model_sees_placeholders_and_the_reviewer_sees_the_values() {
             .into(),
         ..AskOptions::default()
     };
-    // The greedy base model copies the passage back, placeholder and all, most of the
-    // time; in some CI runs (2 cores, tests in parallel) it wrote citation markers instead,
-    // the same on every attempt of the run. So each attempt words the instruction
-    // differently. What must hold on every attempt is checked on every attempt; the
-    // copy-back is needed on one of them.
-    let instructions = [
-        "Repeat the passage word for word.",
-        "Copy the passage exactly as written.",
-        "Quote the passage in full.",
-        "Write out the passage again.",
-    ];
-    let mut copied = None;
-    for instruction in instructions {
-        // A fresh service and model each time: no cache is kept from the attempt before.
-        let mut config = config.clone();
-        config.generator.system_prompt = instruction.into();
-        let kodiak = open(&f, config);
-        let mut shown = String::new();
-        let answer = kodiak.ask(&options, &mut |t| shown.push_str(t)).unwrap();
-        assert_eq!(answer.mode, crate::answer::AnswerMode::Generated);
-        assert_eq!(shown, answer.answer);
-        let conn = kodiak.database().conn().unwrap();
-        let messages = conversations::messages(&conn, answer.conversation_id).unwrap();
-        assert_eq!(messages[0].content, options.question);
-        let details = &messages[1].details;
-        let prompt = details["prompt_user"].as_str().unwrap();
-        assert!(prompt.contains("[EMAIL_ADDRESS_1]"), "{prompt}");
-        assert!(!prompt.contains("jane.roe@example.com"), "{prompt}");
-        let model_text = details["model_text"].as_str().unwrap().to_owned();
-        assert!(!model_text.contains("@example.com"), "{model_text}");
-        if model_text.contains("[EMAIL_ADDRESS_1]") {
-            copied = Some(answer);
-            break;
-        }
-        eprintln!("{instruction:?}: the model did not copy the placeholder: {model_text:?}");
+    let mut shown = String::new();
+    let answer = kodiak.ask(&options, &mut |t| shown.push_str(t)).unwrap();
+    assert_eq!(answer.mode, crate::answer::AnswerMode::Generated);
+    assert_eq!(shown, answer.answer);
+    let conn = kodiak.database().conn().unwrap();
+    let messages = conversations::messages(&conn, answer.conversation_id).unwrap();
+    assert_eq!(messages[0].content, options.question);
+    let details = &messages[1].details;
+    // The model saw placeholders, in the passages and in the question, never the address.
+    let prompt = details["prompt_user"].as_str().unwrap();
+    assert!(prompt.contains("[EMAIL_ADDRESS_1]"), "{prompt}");
+    assert!(!prompt.contains("jane.roe@example.com"), "{prompt}");
+    let model_text = details["model_text"].as_str().unwrap();
+    assert!(!model_text.contains("@example.com"), "{model_text}");
+    // Whatever the model wrote, the reviewer reads it with every placeholder it used
+    // replaced by the value (the greedy model's wording varies with the machine).
+    let mut restored = model_text.to_owned();
+    for (placeholder, value) in details["placeholders"].as_object().unwrap() {
+        restored = restored.replace(placeholder.as_str(), value.as_str().unwrap());
     }
-    let answer = copied.expect("the model never copied the placeholder, whatever the wording");
-    assert!(
-        answer.answer.contains("jane.roe@example.com"),
-        "{}",
-        answer.answer
-    );
+    assert_eq!(answer.answer, restored);
+    assert!(!answer.answer.contains("[EMAIL_ADDRESS_1]"));
 }
 
 #[test]
