@@ -92,24 +92,57 @@ pub struct FittedPrompt {
 /// The user message: the passages, each headed by its number, title and page, then the
 /// question.
 pub fn user_message(passages: &[Passage], question: &str) -> String {
+    user_message_after(&[], passages, question)
+}
+
+/// The user message of a turn that follows `history`. A passage already given word for word
+/// in an earlier user message still in the prompt is named, not repeated: the model has read
+/// it there, and a follow-up question that retrieves the same passages then costs the tokens
+/// of its question rather than a second copy of every passage.
+pub fn user_message_after(history: &[Exchange], passages: &[Passage], question: &str) -> String {
     let mut out = String::new();
     if passages.is_empty() {
         out.push_str("No passages were found.\n\n");
     } else {
         out.push_str("Passages:\n\n");
         for p in passages {
-            out.push_str(&format!(
-                "[{}] {}, page {}\n{}\n\n",
-                p.number,
-                p.title,
-                p.page,
-                p.text.trim()
-            ));
+            let body = passage_body(p);
+            let earlier = history
+                .iter()
+                .rev()
+                .find_map(|exchange| number_given_in(&exchange.user, &body));
+            match earlier {
+                Some(n) => out.push_str(&format!(
+                    "[{}] {}, page {}: the text of passage [{n}] of the earlier question.\n\n",
+                    p.number, p.title, p.page
+                )),
+                None => out.push_str(&format!("[{}] {body}\n\n", p.number)),
+            }
         }
     }
     out.push_str("Question: ");
     out.push_str(question.trim());
     out
+}
+
+/// A passage as written after its number: title, page and text.
+fn passage_body(p: &Passage) -> String {
+    format!("{}, page {}\n{}", p.title, p.page, p.text.trim())
+}
+
+/// The number under which an earlier user message gave a passage in full, if it did.
+fn number_given_in(earlier: &str, body: &str) -> Option<usize> {
+    earlier.match_indices(body).find_map(|(at, _)| {
+        let before = earlier[..at].strip_suffix("] ")?;
+        let open = before.rfind('[')?;
+        // The block must start a line and end at a blank line, as `user_message_after`
+        // writes it, or the match is a quotation inside some other text.
+        let starts_line = open == 0 || before[..open].ends_with('\n');
+        let ends_block = earlier[at + body.len()..].starts_with("\n\n");
+        (starts_line && ends_block)
+            .then(|| before[open + 1..].parse().ok())
+            .flatten()
+    })
 }
 
 /// Fits `parts` into `budget` tokens. `count` gives the token count of a list of messages
@@ -125,7 +158,7 @@ pub fn fit<E>(
     let mut question = parts.question.clone();
     let mut dropped = Dropped::default();
     loop {
-        let user = user_message(&passages, &question);
+        let user = user_message_after(history, &passages, &question);
         let messages = assemble(&parts.system, history, &user);
         let tokens = count(&messages)?;
         if tokens <= budget {
@@ -241,5 +274,72 @@ mod tests {
         assert!(fitted.tokens <= 300);
         // A budget below the bare system prompt cannot be met.
         assert!(fit(&p, 5, count).unwrap().is_err());
+    }
+
+    #[test]
+    fn a_passage_given_in_an_earlier_turn_is_named_not_repeated() {
+        let mut p = parts(0, 3);
+        let first = fit(&p, 100_000, count).unwrap().unwrap();
+        p.history = vec![Exchange {
+            user: first.user_message.clone(),
+            assistant: "Sixty days [1].".into(),
+        }];
+        // The second turn retrieves passage 2 of the first at rank 1, and a new passage.
+        let earlier_two = p.passages[1].clone();
+        p.passages = vec![
+            Passage {
+                number: 1,
+                ..earlier_two
+            },
+            Passage {
+                number: 2,
+                title: "Doc 9".into(),
+                page: 9,
+                text: "fresh text".into(),
+            },
+        ];
+        let second = fit(&p, 100_000, count).unwrap().unwrap();
+        assert!(
+            second
+                .user_message
+                .contains("[1] Doc 2, page 2: the text of passage [2] of the earlier question.\n")
+        );
+        assert!(!second.user_message.contains("word word"));
+        assert!(
+            second
+                .user_message
+                .contains("[2] Doc 9, page 9\nfresh text\n")
+        );
+    }
+
+    #[test]
+    fn a_passage_whose_earlier_turn_was_dropped_is_given_in_full() {
+        let mut p = parts(0, 1);
+        let first = fit(&p, 100_000, count).unwrap().unwrap();
+        p.history = vec![Exchange {
+            user: first.user_message.clone(),
+            assistant: "y".repeat(4_000),
+        }];
+        let full = fit(&parts(0, 1), 100_000, count).unwrap().unwrap();
+        // Room for the passage in full, but not beside the earlier exchange.
+        let fitted = fit(&p, full.tokens + 10, count).unwrap().unwrap();
+        assert_eq!(fitted.dropped.history_exchanges, 1);
+        assert_eq!(fitted.user_message, full.user_message);
+    }
+
+    #[test]
+    fn text_quoted_inside_an_earlier_answer_or_question_is_not_taken_for_a_passage() {
+        let passage = Passage {
+            number: 1,
+            title: "Doc".into(),
+            page: 1,
+            text: "the deposit".into(),
+        };
+        let quoted = Exchange {
+            user: "Question: what does it say about Doc, page 1\nthe deposit\n\n?".into(),
+            assistant: String::new(),
+        };
+        let message = user_message_after(&[quoted], &[passage], "And now?");
+        assert!(message.contains("[1] Doc, page 1\nthe deposit\n"));
     }
 }
