@@ -40,7 +40,6 @@ use kodiak::llm::{
     DefaultModel, GenerationEvent, GenerationRequest, GenerationStats, GeneratorWorker,
 };
 use kodiak::service::AskOptions;
-use kodiak::storage::conversations;
 use support::corpus::{Rng, Vocabulary};
 
 const ROUNDS: usize = 6;
@@ -136,12 +135,17 @@ fn decode(kodiak: &Kodiak, config: &Config, model_path: &Path) {
         .iter()
         .map(|question| {
             let asked = ask(kodiak, question);
-            let conn = kodiak.database().conn().expect("conn");
-            let messages = conversations::messages(&conn, asked.conversation).expect("messages");
-            let user = messages[1].details["prompt_user"]
-                .as_str()
-                .unwrap()
-                .to_owned();
+            let stored = kodiak
+                .conversation(asked.conversation)
+                .expect("conversation")
+                .expect("stored");
+            let user = stored.turns[0]
+                .answer
+                .as_ref()
+                .expect("answer")
+                .record
+                .prompt_user
+                .clone();
             bare.render(&config.generator.system_prompt, &user)
         })
         .collect();

@@ -3,7 +3,7 @@
 //! points to a passage and carries a quote from it, and a marker pointing to no passage is
 //! flagged.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::llm::prompt::Dropped;
 use crate::llm::{Finish, GenerationStats};
+use crate::process::ProcessId;
 use crate::search::Hit;
 
 /// `[2]`, `[1, 3]`, `[1][2]` (each bracket on its own).
@@ -20,23 +21,7 @@ static MARKER: LazyLock<Option<Regex>> =
 /// Longest quote, in characters.
 const MAX_QUOTE_CHARS: usize = 300;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum AnswerMode {
-    /// Written by the local model from the passages.
-    Generated,
-    /// The best passages themselves, without a model.
-    Extractive,
-}
-
-impl AnswerMode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AnswerMode::Generated => "generated",
-            AnswerMode::Extractive => "extractive",
-        }
-    }
-}
+pub use crate::storage::conversations::AnswerMode;
 
 /// A passage given to the model (or shown, in extractive mode), numbered from 1: the
 /// search hit it came from, with the chunk's text.
@@ -84,6 +69,60 @@ pub struct Answer {
     /// Why generation failed (a crash of the model process, say): the answer is stored as
     /// failed, with what was written before the failure.
     pub failure: Option<String>,
+}
+
+/// What is stored beside an answer's text: all that `kodiak ask` reported about it, and
+/// what the model saw and wrote (masked), which later turns replay. Written and read only
+/// here, so no front end parses stored JSON.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AnswerRecord {
+    pub citations: Vec<Citation>,
+    pub invalid_citations: Vec<usize>,
+    pub sources: Vec<Source>,
+    pub dropped: Dropped,
+    pub stats: GenerationStats,
+    pub finish: Option<Finish>,
+    pub notes: Vec<String>,
+    /// Why the answer failed.
+    pub error: Option<String>,
+    /// The final user message as the model saw it (masked).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub prompt_user: String,
+    /// The model's own text (masked).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub model_text: String,
+    /// The placeholders of the prompt and the values they stand for.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub placeholders: BTreeMap<String, String>,
+    /// The process writing the answer while it is `generating`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub writer: Option<ProcessId>,
+}
+
+impl AnswerRecord {
+    /// The record as stored.
+    pub fn to_stored(&self) -> Result<String, serde_json::Error> {
+        serde_json::to_string(self)
+    }
+
+    /// A stored record; a record that is not valid JSON is an error naming its message.
+    pub fn from_stored(message: i64, stored: &str) -> Result<AnswerRecord, String> {
+        serde_json::from_str(stored)
+            .map_err(|e| format!("the stored details of message {message} are damaged: {e}"))
+    }
+
+    /// The record a front end may show or export: without what the model saw and wrote
+    /// (masked) and the placeholder table, which exist for later turns only.
+    pub fn public(&self) -> AnswerRecord {
+        AnswerRecord {
+            prompt_user: String::new(),
+            model_text: String::new(),
+            placeholders: BTreeMap::new(),
+            writer: None,
+            ..self.clone()
+        }
+    }
 }
 
 /// The numbers cited in `text`, in order of first appearance.

@@ -9,7 +9,8 @@ use serde::Serialize;
 use crate::service::ReportRow;
 use crate::storage::review::ReviewStatus;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// How a report is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReportFormat {
     Csv,
     Json,
@@ -17,6 +18,15 @@ pub enum ReportFormat {
 }
 
 impl ReportFormat {
+    /// Every format, for front ends to offer.
+    pub const ALL: [ReportFormat; 3] = [ReportFormat::Csv, ReportFormat::Json, ReportFormat::Md];
+
+    /// The format's name, as the user writes it.
+    pub fn as_str(self) -> &'static str {
+        self.extension()
+    }
+
+    /// The file name extension of a report in this format.
     pub fn extension(self) -> &'static str {
         match self {
             ReportFormat::Csv => "csv",
@@ -25,6 +35,8 @@ impl ReportFormat {
         }
     }
 }
+
+crate::storage::parse_by_name!(ReportFormat, "report format");
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {

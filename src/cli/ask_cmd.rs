@@ -9,10 +9,13 @@ use anyhow::{Context, Result};
 use signal_hook::consts::{SIGINT, SIGTERM};
 
 use kodiak::Kodiak;
+use kodiak::answer::AnswerRecord;
 use kodiak::answer::{Answer, AnswerMode};
 use kodiak::config::Settings;
 use kodiak::service::AskOptions;
-use kodiak::storage::conversations::{self, Message};
+use kodiak::service::{ConversationTurns, Turn};
+use kodiak::storage::conversations::{MessageStatus, Role};
+use serde::Serialize;
 
 use super::sanitize::{block, line};
 
@@ -114,7 +117,7 @@ fn print_sources(answer: &Answer) {
 
 pub(super) fn list(settings: Settings, json: bool) -> Result<ExitCode> {
     let kodiak = Kodiak::open(settings)?;
-    let all = conversations::list(&*kodiak.database().conn()?)?;
+    let all = kodiak.conversations()?;
     if json {
         println!("{}", serde_json::to_string_pretty(&all)?);
         return Ok(ExitCode::SUCCESS);
@@ -137,24 +140,27 @@ pub(super) fn list(settings: Settings, json: bool) -> Result<ExitCode> {
 /// `show` prints a conversation for reading; `export` writes it as Markdown or JSON.
 pub(super) fn show(settings: Settings, id: i64, format: ExportFormat) -> Result<ExitCode> {
     let kodiak = Kodiak::open(settings)?;
-    let conn = kodiak.database().conn()?;
-    let Some(conversation) = conversations::get(&conn, id)? else {
+    let Some(ConversationTurns {
+        conversation,
+        turns,
+    }) = kodiak.conversation(id)?
+    else {
         anyhow::bail!("no conversation with id {id}; `kodiak conversations list` shows the ids");
     };
-    let messages = conversations::messages(&conn, id)?;
     match format {
         ExportFormat::Json => {
+            let messages: Vec<ExportedMessage> = turns.iter().flat_map(exported).collect();
             let value = serde_json::json!({
                 "conversation": conversation,
-                "messages": messages.iter().map(public_message).collect::<Vec<_>>(),
+                "messages": messages,
             });
             println!("{}", serde_json::to_string_pretty(&value)?);
         }
         ExportFormat::Md => {
             println!("# {}\n", line(&conversation.title));
             println!("Conversation {id}, started {}.\n", conversation.created_at);
-            for message in &messages {
-                print_markdown(message);
+            for turn in &turns {
+                print_markdown(turn);
             }
         }
     }
@@ -163,58 +169,78 @@ pub(super) fn show(settings: Settings, id: i64, format: ExportFormat) -> Result<
 
 /// A message as exported: what the reviewer saw, without the masked prompt text and the
 /// placeholder table kept for later turns.
-fn public_message(message: &Message) -> serde_json::Value {
-    let mut details = message.details.clone();
-    if let Some(object) = details.as_object_mut() {
-        for internal in ["prompt_user", "model_text", "placeholders"] {
-            object.remove(internal);
-        }
-    }
-    serde_json::json!({
-        "id": message.id,
-        "role": message.role,
-        "content": message.content,
-        "status": message.status,
-        "mode": message.mode,
-        "created_at": message.created_at,
-        "finished_at": message.finished_at,
-        "citations": details.get("citations"),
-        "sources": details.get("sources"),
-        "stats": details.get("stats"),
-        "notes": details.get("notes"),
-        "error": details.get("error"),
-    })
+#[derive(Serialize)]
+struct ExportedMessage<'a> {
+    id: i64,
+    role: Role,
+    content: &'a str,
+    status: MessageStatus,
+    mode: Option<AnswerMode>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    created_at: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    finished_at: Option<&'a str>,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    record: Option<AnswerRecord>,
 }
 
-fn print_markdown(message: &Message) {
-    if message.role == "user" {
-        println!("## Question\n\n{}\n", block(&message.content));
-        return;
+/// A turn's question and answer as exported messages.
+fn exported(turn: &Turn) -> Vec<ExportedMessage<'_>> {
+    let mut messages = vec![ExportedMessage {
+        id: turn.question_id,
+        role: Role::User,
+        content: &turn.question,
+        status: MessageStatus::Complete,
+        mode: None,
+        created_at: Some(&turn.asked_at),
+        finished_at: None,
+        record: None,
+    }];
+    if let Some(answer) = &turn.answer {
+        messages.push(ExportedMessage {
+            id: answer.id,
+            role: Role::Assistant,
+            content: &answer.text,
+            status: answer.status,
+            mode: answer.mode,
+            created_at: None,
+            finished_at: answer.finished_at.as_deref(),
+            record: Some(answer.record.public()),
+        });
     }
-    let label = match (message.mode.as_deref(), message.status) {
-        (_, conversations::MessageStatus::Cancelled) => "Answer (cancelled)".to_owned(),
-        (_, conversations::MessageStatus::Failed) => match message.details["error"].as_str() {
+    messages
+}
+
+fn print_markdown(turn: &Turn) {
+    println!("## Question\n\n{}\n", block(&turn.question));
+    let Some(answer) = &turn.answer else {
+        return;
+    };
+    let label = match (answer.status, answer.mode) {
+        (MessageStatus::Cancelled, _) => "Answer (cancelled)".to_owned(),
+        (MessageStatus::Failed, _) => match &answer.record.error {
             Some(error) => format!("Answer (failed: {})", line(error)),
             None => "Answer (failed)".to_owned(),
         },
-        (_, conversations::MessageStatus::Generating) => "Answer (interrupted)".to_owned(),
-        (Some("extractive"), _) => "Answer (extractive)".to_owned(),
+        (MessageStatus::Generating, _) => "Answer (interrupted)".to_owned(),
+        (_, Some(AnswerMode::Extractive)) => "Answer (extractive)".to_owned(),
         _ => "Answer".to_owned(),
     };
-    println!("## {label}\n\n{}\n", block(&message.content));
-    if let Some(sources) = message.details.get("sources").and_then(|s| s.as_array()) {
-        if !sources.is_empty() {
-            println!("Sources:\n");
-        }
-        for s in sources {
-            println!(
-                "- [{}] {}, page {} ({})",
-                s["n"],
-                line(s["title"].as_str().unwrap_or_default()),
-                s["page"],
-                line(s["path"].as_str().unwrap_or_default())
-            );
-        }
+    println!("## {label}\n\n{}\n", block(&answer.text));
+    let sources = &answer.record.sources;
+    if !sources.is_empty() {
+        println!("Sources:\n");
+    }
+    for s in sources {
+        println!(
+            "- [{}] {}, page {} ({})",
+            s.n,
+            line(&s.hit.title),
+            s.hit.page,
+            line(&s.hit.path)
+        );
+    }
+    if !sources.is_empty() {
         println!();
     }
 }

@@ -90,7 +90,7 @@ enum Command {
         stdin: bool,
         /// Ranking: exact terms, meaning, or both fused [default: hybrid when an embedder
         /// is configured, else bm25]
-        #[arg(long, value_enum)]
+        #[arg(long, value_parser = one_of::<Mode>(Mode::ALL.map(Mode::as_str)))]
         mode: Option<Mode>,
         /// Only this document (repeat for several)
         #[arg(long = "doc", value_name = "ID")]
@@ -214,7 +214,7 @@ enum ReviewCommand {
     /// Set a document's review status
     Set {
         id: i64,
-        #[arg(value_enum)]
+        #[arg(value_parser = one_of::<ReviewStatus>(ReviewStatus::ALL.map(ReviewStatus::as_str)))]
         status: ReviewStatus,
     },
     /// Add tags to a document
@@ -233,7 +233,11 @@ enum ReviewCommand {
     Note { id: i64, text: String },
     /// Write the report: per document its status, tags, notes and PII counts by type
     Export {
-        #[arg(long, value_enum, default_value = "md")]
+        #[arg(
+            long,
+            default_value = "md",
+            value_parser = one_of::<ReportFormat>(ReportFormat::ALL.map(ReportFormat::as_str))
+        )]
         format: ReportFormat,
         /// Write to this file (replaced atomically) instead of standard output
         #[arg(long, short, value_name = "FILE")]
@@ -271,6 +275,16 @@ enum DebugCommand {
 
 /// Exit code for a configuration error, as for a usage error.
 const EXIT_CONFIG: u8 = 2;
+
+/// A value parser for one of the core's named enums: its names are the possible values
+/// (listed in help and in errors), parsed by the enum's own `FromStr`.
+fn one_of<T>(names: [&'static str; 3]) -> impl clap::builder::TypedValueParser<Value = T>
+where
+    T: std::str::FromStr<Err = String> + Clone + Send + Sync + 'static,
+{
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(names).try_map(|name| name.parse::<T>())
+}
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();

@@ -77,6 +77,35 @@ pub enum Outcome {
     },
 }
 
+/// The stage an ingest is in, in the order they come.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IngestPhase {
+    /// Files are read, extracted, scanned for personal data and stored.
+    Reading,
+    /// The search index takes in what was stored.
+    Indexing,
+    /// Chunks are embedded for semantic search.
+    Embedding,
+}
+
+impl IngestPhase {
+    /// The phase's name as shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IngestPhase::Reading => "reading",
+            IngestPhase::Indexing => "indexing",
+            IngestPhase::Embedding => "embedding",
+        }
+    }
+}
+
+impl std::fmt::Display for IngestPhase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Receives progress as files are handled (on the writer thread).
 pub trait Progress {
     fn started(&self, files: usize, bytes: u64);

@@ -199,7 +199,7 @@ fn spans(detector: &Detector, text: &str) -> Vec<PiiSpan> {
         .zip(names)
         .zip(offsets)
         .map(|((finding, placeholder), (start, end))| PiiSpan {
-            kind: finding.kind.as_str().to_owned(),
+            kind: finding.kind.clone(),
             start,
             end,
             score: finding.score,

@@ -12,6 +12,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::PiiKind;
+
 /// Placeholders look like `[EMAIL_ADDRESS_1]`.
 static PLACEHOLDER: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r"\[[A-Z][A-Z0-9_]*_[0-9]+\]").ok());
@@ -24,7 +26,7 @@ const MAX_PLACEHOLDER: usize = 64;
 pub struct MaskSpan {
     pub start: usize,
     pub end: usize,
-    pub kind: String,
+    pub kind: PiiKind,
     /// The document's own placeholder for this value, when it has one.
     pub placeholder: Option<String>,
     /// The whole original value (a span cut by a chunk boundary still maps to it).
@@ -90,7 +92,7 @@ impl PromptMask {
             }
             out.push_str(&text[copied..span.start]);
             out.push_str(&self.placeholder_for(
-                &span.kind,
+                span.kind.as_str(),
                 &span.value,
                 span.placeholder.as_deref(),
             ));
@@ -174,7 +176,7 @@ mod tests {
         MaskSpan {
             start,
             end: start + value.len(),
-            kind: kind.into(),
+            kind: PiiKind::from_name(kind),
             placeholder: Some(placeholder.into()),
             value: value.into(),
         }

@@ -70,6 +70,16 @@ impl PiiKind {
     }
 }
 
+impl PiiKind {
+    /// A kind as stored: any name Kodiak wrote (a custom recognizer's too), never an
+    /// empty one.
+    fn from_stored(name: &str) -> Option<PiiKind> {
+        (!name.is_empty()).then(|| PiiKind::from_name(name))
+    }
+}
+
+crate::storage::stored_by_name!(PiiKind);
+
 impl fmt::Display for PiiKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

@@ -12,7 +12,7 @@ use crate::storage::Database;
 use crate::storage::documents;
 
 /// How chunks are ranked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// Exact terms (Tantivy BM25).
@@ -24,6 +24,10 @@ pub enum Mode {
 }
 
 impl Mode {
+    /// Every mode, for front ends to offer.
+    pub const ALL: [Mode; 3] = [Mode::Bm25, Mode::Vector, Mode::Hybrid];
+
+    /// The mode's name, as the user writes it.
     pub fn as_str(self) -> &'static str {
         match self {
             Mode::Bm25 => "bm25",
@@ -32,6 +36,8 @@ impl Mode {
         }
     }
 }
+
+crate::storage::parse_by_name!(Mode, "search mode");
 
 /// What to look for.
 #[derive(Debug, Clone, Copy)]

@@ -8,10 +8,9 @@ use std::sync::atomic::AtomicBool;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use serde_json::json;
-
+use super::conversation::{Turn, turns_of};
 use super::{Kodiak, SearchOptions, ServiceError};
-use crate::answer::{self, Answer, AnswerMode, Source};
+use crate::answer::{self, Answer, AnswerMode, AnswerRecord, Source};
 use crate::llm::prompt::{Dropped, Exchange, Passage, PromptParts};
 use crate::llm::{
     EngineSettings, Finish, GenerationEvent, GenerationRequest, GenerationStats, GeneratorState,
@@ -20,7 +19,7 @@ use crate::llm::{
 use crate::pii::Detector;
 use crate::pii::mask::{MaskSpan, PromptMask, StreamRestorer};
 use crate::process::ProcessId;
-use crate::storage::conversations::{self, Message, MessageStatus};
+use crate::storage::conversations::{self, MessageStatus, Role};
 use crate::storage::documents;
 
 /// Characters of a question kept as a new conversation's title.
@@ -110,21 +109,25 @@ impl Kodiak {
             conversations::add_message(
                 tx,
                 conversation,
-                "user",
+                Role::User,
                 question,
                 MessageStatus::Complete,
             )?;
             let id = conversations::add_message(
                 tx,
                 conversation,
-                "assistant",
+                Role::Assistant,
                 "",
                 MessageStatus::Generating,
             )?;
             // Who writes it: should this process end before finishing, the next Kodiak
             // to open sees it gone and marks the answer interrupted.
-            let writer = json!({ "writer": ProcessId::current() });
-            conversations::set_details(tx, id, &writer).map_err(ServiceError::from)?;
+            let writer = AnswerRecord {
+                writer: Some(ProcessId::current()),
+                ..AnswerRecord::default()
+            };
+            let details = writer.to_stored().map_err(super::record_error)?;
+            conversations::set_details(tx, id, &details).map_err(ServiceError::from)?;
             Ok::<_, ServiceError>(id)
         })?;
         let outcome = self.answer(
@@ -136,9 +139,13 @@ impl Kodiak {
             on_text,
         );
         if let Err(error) = &outcome {
-            let details = json!({ "error": error.to_string() });
+            let record = AnswerRecord {
+                error: Some(error.to_string()),
+                ..AnswerRecord::default()
+            };
+            let details = record.to_stored().map_err(super::record_error)?;
             self.db.write(|tx| {
-                conversations::finish(tx, answer_id, "", MessageStatus::Failed, "none", &details)
+                conversations::finish(tx, answer_id, "", MessageStatus::Failed, None, &details)
                     .map_err(ServiceError::from)
             })?;
             return outcome.map(|(answer, _)| answer);
@@ -159,28 +166,30 @@ impl Kodiak {
             _ if record.failed => MessageStatus::Failed,
             _ => MessageStatus::Complete,
         };
-        let details = json!({
-            "citations": answer.citations,
-            "invalid_citations": answer.invalid_citations,
-            "sources": answer.sources,
-            "dropped": answer.dropped,
-            "stats": answer.stats,
-            "finish": answer.finish,
-            "notes": answer.notes,
+        let stored = AnswerRecord {
+            citations: answer.citations.clone(),
+            invalid_citations: answer.invalid_citations.clone(),
+            sources: answer.sources.clone(),
+            dropped: answer.dropped.clone(),
+            stats: answer.stats,
+            finish: answer.finish,
+            notes: answer.notes.clone(),
             // Why the answer failed, as for a failure before generation.
-            "error": answer.failure,
+            error: answer.failure.clone(),
             // What the model saw and wrote, masked: later turns replay it.
-            "prompt_user": record.prompt_user,
-            "model_text": record.model_text,
-            "placeholders": record.placeholders,
-        });
+            prompt_user: record.prompt_user,
+            model_text: record.model_text,
+            placeholders: record.placeholders,
+            writer: None,
+        };
+        let details = stored.to_stored().map_err(super::record_error)?;
         self.db.write(|tx| {
             conversations::finish(
                 tx,
                 answer_id,
                 &answer.answer,
                 status,
-                answer.mode.as_str(),
+                Some(answer.mode),
                 &details,
             )
             .map_err(ServiceError::from)
@@ -193,14 +202,14 @@ impl Kodiak {
         &self,
         id: Option<i64>,
         question: &str,
-    ) -> Result<(i64, Vec<Message>), ServiceError> {
+    ) -> Result<(i64, Vec<Turn>), ServiceError> {
         let conn = self.db.conn()?;
         match id {
             Some(id) => {
                 if !conversations::exists(&conn, id)? {
                     return Err(ServiceError::NoSuchConversation(id));
                 }
-                Ok((id, conversations::messages(&conn, id)?))
+                Ok((id, turns_of(&conversations::messages(&conn, id)?)?))
             }
             None => {
                 drop(conn);
@@ -219,7 +228,7 @@ impl Kodiak {
         question: &str,
         conversation: i64,
         answer_id: i64,
-        history: &[Message],
+        history: &[Turn],
         on_text: &mut dyn FnMut(&str),
     ) -> Result<(Answer, Record), ServiceError> {
         let passages = options
@@ -366,7 +375,7 @@ impl Kodiak {
         options: &AskOptions,
         question: &str,
         mut answer: Answer,
-        (answer_id, history): (i64, &[Message]),
+        (answer_id, history): (i64, &[Turn]),
         on_text: &mut dyn FnMut(&str),
     ) -> Result<(Answer, Record), ServiceError> {
         let redact = self.settings.config.pii.redact_for_llm;
@@ -400,7 +409,7 @@ impl Kodiak {
                 .map(|f| MaskSpan {
                     start: f.start,
                     end: f.end,
-                    kind: f.kind.as_str().to_owned(),
+                    kind: f.kind.clone(),
                     placeholder: None,
                     value: question[f.start..f.end].to_owned(),
                 })
@@ -550,40 +559,21 @@ fn extractive(
 }
 
 /// Earlier generated exchanges as the model saw them, and the placeholders they used.
-fn replay(history: &[Message]) -> (Vec<Exchange>, BTreeMap<String, String>) {
+fn replay(history: &[Turn]) -> (Vec<Exchange>, BTreeMap<String, String>) {
     let mut exchanges = Vec::new();
     let mut placeholders = BTreeMap::new();
-    for message in history {
-        if message.role != "assistant"
-            || message.status != MessageStatus::Complete
-            || message.mode.as_deref() != Some("generated")
-        {
+    for answer in history.iter().filter_map(|turn| turn.answer.as_ref()) {
+        let replayable = answer.status == MessageStatus::Complete
+            && answer.mode == Some(AnswerMode::Generated)
+            && !answer.record.prompt_user.is_empty();
+        if !replayable {
             continue;
         }
-        let field = |name: &str| {
-            message
-                .details
-                .get(name)
-                .and_then(|v| v.as_str())
-                .unwrap_or_default()
-                .to_owned()
-        };
-        let (user, assistant) = (field("prompt_user"), field("model_text"));
-        if user.is_empty() {
-            continue;
-        }
-        if let Some(map) = message
-            .details
-            .get("placeholders")
-            .and_then(|v| v.as_object())
-        {
-            for (placeholder, value) in map {
-                if let Some(value) = value.as_str() {
-                    placeholders.insert(placeholder.clone(), value.to_owned());
-                }
-            }
-        }
-        exchanges.push(Exchange { user, assistant });
+        placeholders.extend(answer.record.placeholders.clone());
+        exchanges.push(Exchange {
+            user: answer.record.prompt_user.clone(),
+            assistant: answer.record.model_text.clone(),
+        });
     }
     (exchanges, placeholders)
 }

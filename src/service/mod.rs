@@ -2,9 +2,11 @@
 //! what a reviewer can do; it knows nothing about terminals.
 
 mod ask;
+mod conversation;
 mod review;
 
 pub use ask::AskOptions;
+pub use conversation::{ConversationTurns, StoredAnswer, Turn};
 pub use review::{ReportRow, ReviewInputError};
 
 use std::collections::{BTreeMap, HashSet};
@@ -14,6 +16,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::answer::AnswerRecord;
 use crate::config::Settings;
 use crate::guard::{Breaker, RateLimited, RateLimiter};
 use crate::health::{self, HealthReport, ModelHealth};
@@ -22,7 +25,6 @@ use crate::llm::{
     EmbedderWorker, GeneratorState, GeneratorWorker, Launch, LlmError, PendingEmbedding, Urgency,
     WorkerCrash,
 };
-use crate::process::ProcessId;
 use crate::search::{
     FusionWeights, Hit, Mode, SearchError, SearchIndex, SearchRequest, SyncStats, VectorHit,
     VectorIndex,
@@ -62,6 +64,13 @@ pub enum ServiceError {
     Pii(#[from] crate::pii::PiiError),
     #[error(transparent)]
     Review(#[from] ReviewInputError),
+    #[error("{0}")]
+    Record(String),
+}
+
+/// An answer's record that could not be written.
+fn record_error(e: serde_json::Error) -> ServiceError {
+    ServiceError::Record(format!("cannot store an answer's details: {e}"))
 }
 
 impl From<rusqlite::Error> for ServiceError {
@@ -190,9 +199,11 @@ impl Kodiak {
         let abandoned = self.db.conn().map_err(ServiceError::from).and_then(|conn| {
             Ok(conversations::generating(&conn)?
                 .into_iter()
-                .filter(|(_, details)| {
-                    serde_json::from_value::<ProcessId>(details["writer"].clone())
-                        .map_or(true, |writer| !writer.is_alive())
+                .filter(|(id, details)| {
+                    AnswerRecord::from_stored(*id, details)
+                        .ok()
+                        .and_then(|record| record.writer)
+                        .is_none_or(|writer| !writer.is_alive())
                 })
                 .map(|(id, _)| id)
                 .collect::<Vec<_>>())
@@ -200,12 +211,14 @@ impl Kodiak {
         let outcome = abandoned.and_then(|ids| {
             for &id in &ids {
                 self.db.write(|tx| {
-                    conversations::interrupt(
-                        tx,
-                        id,
-                        "interrupted: the process writing it ended before it finished",
-                    )
-                    .map_err(ServiceError::from)
+                    let record = AnswerRecord {
+                        error: Some(
+                            "interrupted: the process writing it ended before it finished".into(),
+                        ),
+                        ..AnswerRecord::default()
+                    };
+                    let details = record.to_stored().map_err(record_error)?;
+                    conversations::interrupt(tx, id, &details).map_err(ServiceError::from)
                 })?;
             }
             Ok(ids.len())

@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use super::*;
 use crate::config::Config;
 use crate::ingest::Silent;
-use crate::storage::conversations;
 
 struct Fixture {
     _dir: tempfile::TempDir,
@@ -216,21 +215,23 @@ fn the_model_sees_placeholders_and_the_answer_restores_each_one_it_writes() {
     let answer = kodiak.ask(&options, &mut |t| shown.push_str(t)).unwrap();
     assert_eq!(answer.mode, crate::answer::AnswerMode::Generated);
     assert_eq!(shown, answer.answer);
-    let conn = kodiak.database().conn().unwrap();
-    let messages = conversations::messages(&conn, answer.conversation_id).unwrap();
-    assert_eq!(messages[0].content, options.question);
-    let details = &messages[1].details;
+    let stored = kodiak
+        .conversation(answer.conversation_id)
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.turns[0].question, options.question);
+    let record = &stored.turns[0].answer.as_ref().unwrap().record;
     // The model saw placeholders, in the passages and in the question, never the address.
-    let prompt = details["prompt_user"].as_str().unwrap();
+    let prompt = &record.prompt_user;
     assert!(prompt.contains("[EMAIL_ADDRESS_1]"), "{prompt}");
     assert!(!prompt.contains("jane.roe@example.com"), "{prompt}");
-    let model_text = details["model_text"].as_str().unwrap();
+    let model_text = &record.model_text;
     assert!(!model_text.contains("@example.com"), "{model_text}");
     // Whatever the model wrote, the reviewer reads it with every placeholder it used
     // replaced by the value (the greedy model's wording varies with the machine).
     let mut restored = model_text.to_owned();
-    for (placeholder, value) in details["placeholders"].as_object().unwrap() {
-        restored = restored.replace(placeholder.as_str(), value.as_str().unwrap());
+    for (placeholder, value) in &record.placeholders {
+        restored = restored.replace(placeholder, value);
     }
     assert_eq!(answer.answer, restored);
     assert!(!answer.answer.contains("[EMAIL_ADDRESS_1]"));

@@ -2,9 +2,37 @@
 //! answer when it ends, complete or not.
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::telemetry;
+
+/// Who wrote a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// The reviewer's question.
+    User,
+    /// Kodiak's answer.
+    Assistant,
+}
+
+impl Role {
+    /// The name stored and exported.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::User => "user",
+            Role::Assistant => "assistant",
+        }
+    }
+
+    fn from_stored(text: &str) -> Option<Role> {
+        [Role::User, Role::Assistant]
+            .into_iter()
+            .find(|r| r.as_str() == text)
+    }
+}
+
+super::stored_by_name!(Role);
 
 /// How an answer ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -18,6 +46,7 @@ pub enum MessageStatus {
 }
 
 impl MessageStatus {
+    /// The name stored and exported.
     pub fn as_str(self) -> &'static str {
         match self {
             MessageStatus::Complete => "complete",
@@ -27,36 +56,71 @@ impl MessageStatus {
         }
     }
 
-    fn parse(text: &str) -> MessageStatus {
-        match text {
-            "complete" => MessageStatus::Complete,
-            "generating" => MessageStatus::Generating,
-            "cancelled" => MessageStatus::Cancelled,
-            _ => MessageStatus::Failed,
-        }
+    fn from_stored(text: &str) -> Option<MessageStatus> {
+        [
+            MessageStatus::Complete,
+            MessageStatus::Generating,
+            MessageStatus::Cancelled,
+            MessageStatus::Failed,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
     }
 }
 
+super::stored_by_name!(MessageStatus);
+
+/// How an answer was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AnswerMode {
+    /// Written by the local model from the passages.
+    Generated,
+    /// The best passages themselves, without a model.
+    Extractive,
+}
+
+impl AnswerMode {
+    /// The name stored and exported.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AnswerMode::Generated => "generated",
+            AnswerMode::Extractive => "extractive",
+        }
+    }
+
+    fn from_stored(text: &str) -> Option<AnswerMode> {
+        [AnswerMode::Generated, AnswerMode::Extractive]
+            .into_iter()
+            .find(|m| m.as_str() == text)
+    }
+}
+
+super::stored_by_name!(AnswerMode);
+
+/// A conversation's summary line.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Conversation {
     pub id: i64,
+    /// The start of its first question.
     pub title: String,
     pub created_at: String,
     pub updated_at: String,
+    /// Questions and answers stored.
     pub messages: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One stored message. Its details are the service's record of an answer, as JSON that
+/// only the service reads (`AnswerRecord`).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Message {
     pub id: i64,
-    /// `user` or `assistant`.
-    pub role: String,
+    pub role: Role,
     pub content: String,
     pub status: MessageStatus,
-    /// `generated` or `extractive` for answers.
-    pub mode: Option<String>,
-    /// Citations, sources, statistics and what was sent to the model (redacted).
-    pub details: serde_json::Value,
+    /// How an answer was made; None for questions and for answers that failed before.
+    pub mode: Option<AnswerMode>,
+    pub details: String,
     pub created_at: String,
     pub finished_at: Option<String>,
 }
@@ -84,7 +148,7 @@ pub fn exists(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
 pub fn add_message(
     tx: &Transaction<'_>,
     conversation: i64,
-    role: &str,
+    role: Role,
     content: &str,
     status: MessageStatus,
 ) -> rusqlite::Result<i64> {
@@ -93,7 +157,7 @@ pub fn add_message(
     tx.execute(
         "INSERT INTO messages (conversation_id, role, content, status, created_at, finished_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![conversation, role, content, status.as_str(), now, finished],
+        params![conversation, role, content, status, now, finished],
     )?;
     let id = tx.last_insert_rowid();
     tx.execute(
@@ -109,8 +173,8 @@ pub fn finish(
     message: i64,
     content: &str,
     status: MessageStatus,
-    mode: &str,
-    details: &serde_json::Value,
+    mode: Option<AnswerMode>,
+    details: &str,
 ) -> rusqlite::Result<()> {
     tx.execute(
         "UPDATE messages SET content = ?2, status = ?3, mode = ?4, details = ?5, finished_at = ?6
@@ -118,9 +182,9 @@ pub fn finish(
         params![
             message,
             content,
-            status.as_str(),
+            status,
             mode,
-            details.to_string(),
+            details,
             telemetry::now_rfc3339()
         ],
     )?;
@@ -128,14 +192,10 @@ pub fn finish(
 }
 
 /// Updates a message's details (such as what was sent to the model) without finishing it.
-pub fn set_details(
-    tx: &Transaction<'_>,
-    message: i64,
-    details: &serde_json::Value,
-) -> rusqlite::Result<()> {
+pub fn set_details(tx: &Transaction<'_>, message: i64, details: &str) -> rusqlite::Result<()> {
     tx.execute(
         "UPDATE messages SET details = ?2 WHERE id = ?1",
-        params![message, details.to_string()],
+        params![message, details],
     )?;
     Ok(())
 }
@@ -151,27 +211,21 @@ pub fn save_partial(tx: &Transaction<'_>, message: i64, content: &str) -> rusqli
 }
 
 /// Answers still marked `generating`, with their details (which say who writes them).
-pub fn generating(conn: &Connection) -> rusqlite::Result<Vec<(i64, serde_json::Value)>> {
+pub fn generating(conn: &Connection) -> rusqlite::Result<Vec<(i64, String)>> {
     conn.prepare(
         "SELECT id, details FROM messages WHERE status = 'generating' AND role = 'assistant'",
     )?
-    .query_map([], |row| {
-        let details: String = row.get(1)?;
-        Ok((
-            row.get(0)?,
-            serde_json::from_str(&details).unwrap_or(serde_json::Value::Null),
-        ))
-    })?
+    .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
     .collect()
 }
 
-/// Ends an answer whose writer is gone: failed, with what it had written and why.
-pub fn interrupt(tx: &Transaction<'_>, message: i64, reason: &str) -> rusqlite::Result<()> {
-    let details = serde_json::json!({ "error": reason });
+/// Ends an answer whose writer is gone: failed, with what it had written and the details
+/// that say why.
+pub fn interrupt(tx: &Transaction<'_>, message: i64, details: &str) -> rusqlite::Result<()> {
     tx.execute(
         "UPDATE messages SET status = 'failed', details = ?2, finished_at = ?3
          WHERE id = ?1 AND status = 'generating'",
-        params![message, details.to_string(), telemetry::now_rfc3339()],
+        params![message, details, telemetry::now_rfc3339()],
     )?;
     Ok(())
 }
@@ -215,14 +269,13 @@ pub fn messages(conn: &Connection, conversation: i64) -> rusqlite::Result<Vec<Me
          FROM messages WHERE conversation_id = ?1 ORDER BY id",
     )?
     .query_map([conversation], |row| {
-        let details: String = row.get(5)?;
         Ok(Message {
             id: row.get(0)?,
             role: row.get(1)?,
             content: row.get(2)?,
-            status: MessageStatus::parse(&row.get::<_, String>(3)?),
+            status: row.get(3)?,
             mode: row.get(4)?,
-            details: serde_json::from_str(&details).unwrap_or(serde_json::Value::Null),
+            details: row.get(5)?,
             created_at: row.get(6)?,
             finished_at: row.get(7)?,
         })

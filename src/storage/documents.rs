@@ -10,6 +10,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::Serialize;
 
 use crate::extract::char_slices;
+use crate::pii::PiiKind;
 use crate::telemetry;
 
 /// Where a document stands after ingestion.
@@ -24,6 +25,7 @@ pub enum DocStatus {
 }
 
 impl DocStatus {
+    /// The name stored and shown.
     pub fn as_str(self) -> &'static str {
         match self {
             DocStatus::Ingested => "ingested",
@@ -32,14 +34,14 @@ impl DocStatus {
         }
     }
 
-    fn parse(text: &str) -> DocStatus {
-        match text {
-            "ingested" => DocStatus::Ingested,
-            "needs_ocr" => DocStatus::NeedsOcr,
-            _ => DocStatus::Failed,
-        }
+    fn from_stored(text: &str) -> Option<DocStatus> {
+        [DocStatus::Ingested, DocStatus::Failed, DocStatus::NeedsOcr]
+            .into_iter()
+            .find(|s| s.as_str() == text)
     }
 }
+
+super::stored_by_name!(DocStatus);
 
 /// A passage of a document, the unit of search and of a model's context.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,7 +59,7 @@ pub struct ChunkRecord {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PiiSpan {
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: PiiKind,
     pub start: usize,
     pub end: usize,
     pub score: f32,
@@ -125,7 +127,7 @@ pub fn path_entry(conn: &Connection, path: &str) -> rusqlite::Result<Option<Path
             Ok(PathEntry {
                 document_id: row.get(0)?,
                 sha256: row.get(1)?,
-                status: DocStatus::parse(&row.get::<_, String>(2)?),
+                status: row.get(2)?,
             })
         },
     )
@@ -231,7 +233,8 @@ pub fn replace(tx: &Transaction<'_>, id: i64, record: &DocumentRecord) -> rusqli
 }
 
 fn write_content(tx: &Transaction<'_>, id: i64, record: &DocumentRecord) -> rusqlite::Result<()> {
-    let metadata = serde_json::to_string(&record.metadata).unwrap_or_else(|_| "{}".into());
+    let metadata = serde_json::to_string(&record.metadata)
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
     tx.execute(
         "UPDATE documents SET sha256 = ?2, size = ?3, format = ?4, title = ?5, pages = ?6,
                 status = ?7, reason = ?8, metadata = ?9, updated_at = ?10
@@ -243,7 +246,7 @@ fn write_content(tx: &Transaction<'_>, id: i64, record: &DocumentRecord) -> rusq
             record.format,
             record.title,
             record.pages.len() as i64,
-            record.status.as_str(),
+            record.status,
             record.reason,
             metadata,
             telemetry::now_rfc3339(),
@@ -347,9 +350,11 @@ fn info_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<DocumentInfo> {
         format: row.get(5)?,
         title: row.get(6)?,
         pages: row.get::<_, i64>(7)? as usize,
-        status: DocStatus::parse(&row.get::<_, String>(8)?),
+        status: row.get(8)?,
         reason: row.get(9)?,
-        metadata: serde_json::from_str(&metadata).unwrap_or_default(),
+        metadata: serde_json::from_str(&metadata).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(10, rusqlite::types::Type::Text, Box::new(e))
+        })?,
         created_at: row.get(11)?,
         updated_at: row.get(12)?,
         chunks: row.get::<_, i64>(13)? as usize,

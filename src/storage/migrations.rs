@@ -159,6 +159,9 @@ const MIGRATIONS: &[&str] = &[
     // so that it cannot pass for the escape of a byte that is not UTF-8.
     r"UPDATE document_paths SET path = replace(path, '', '\') WHERE instr(path, '') > 0;
       UPDATE documents SET path = replace(path, '', '\') WHERE instr(path, '') > 0;",
+    // 7: an answer that failed before it had a mode has none (it was stored as 'none'), so
+    // that every stored mode is one that `AnswerMode` knows.
+    "UPDATE messages SET mode = NULL WHERE mode = 'none';",
 ];
 
 /// The schema version this build of Kodiak writes.
@@ -211,6 +214,33 @@ pub fn apply(conn: &mut Connection) -> Result<(), MigrationError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_answer_stored_with_mode_none_by_schema_6_has_no_mode_after_migrating() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = Connection::open(dir.path().join("old.db")).unwrap();
+        for sql in &MIGRATIONS[..6] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 6).unwrap();
+        conn.execute_batch(
+            "INSERT INTO conversations (id, title, created_at, updated_at)
+                 VALUES (1, 't', 'x', 'x');
+             INSERT INTO messages (conversation_id, role, content, status, mode, created_at)
+                 VALUES (1, 'assistant', '', 'failed', 'none', 'x'),
+                        (1, 'assistant', 'a', 'complete', 'extractive', 'x');",
+        )
+        .unwrap();
+        apply(&mut conn).unwrap();
+        let modes: Vec<Option<String>> = conn
+            .prepare("SELECT mode FROM messages ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(modes, [None, Some("extractive".to_owned())]);
+    }
 
     #[test]
     fn chunks_stored_with_their_own_text_keep_it_once_the_copy_is_dropped() {

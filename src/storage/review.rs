@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::telemetry;
 
 /// Where a document stands in review.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ReviewStatus {
     #[default]
@@ -20,6 +20,14 @@ pub enum ReviewStatus {
 }
 
 impl ReviewStatus {
+    /// Every status, for front ends to offer.
+    pub const ALL: [ReviewStatus; 3] = [
+        ReviewStatus::Unreviewed,
+        ReviewStatus::Reviewed,
+        ReviewStatus::Flagged,
+    ];
+
+    /// The status's name, stored and shown.
     pub fn as_str(self) -> &'static str {
         match self {
             ReviewStatus::Unreviewed => "unreviewed",
@@ -28,14 +36,13 @@ impl ReviewStatus {
         }
     }
 
-    fn parse(text: &str) -> ReviewStatus {
-        match text {
-            "reviewed" => ReviewStatus::Reviewed,
-            "flagged" => ReviewStatus::Flagged,
-            _ => ReviewStatus::Unreviewed,
-        }
+    fn from_stored(text: &str) -> Option<ReviewStatus> {
+        text.parse().ok()
     }
 }
+
+super::stored_by_name!(ReviewStatus);
+super::parse_by_name!(ReviewStatus, "review status");
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Note {
@@ -64,7 +71,7 @@ pub fn set_status(
     tx.execute(
         "INSERT INTO reviews (document_id, status, updated_at) VALUES (?1, ?2, ?3)
          ON CONFLICT (document_id) DO UPDATE SET status = ?2, updated_at = ?3",
-        params![document_id, status.as_str(), telemetry::now_rfc3339()],
+        params![document_id, status, telemetry::now_rfc3339()],
     )?;
     Ok(())
 }
@@ -114,12 +121,16 @@ fn load(conn: &Connection, only: Option<i64>) -> rusqlite::Result<HashMap<i64, R
          WHERE ?1 IS NULL OR document_id = ?1",
     )?;
     let rows = statement.query_map([only], |row| {
-        Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?, row.get(2)?))
+        Ok((
+            row.get::<_, i64>(0)?,
+            row.get::<_, ReviewStatus>(1)?,
+            row.get(2)?,
+        ))
     })?;
     for row in rows {
         let (id, status, updated_at) = row?;
         let review = reviews.entry(id).or_default();
-        review.status = ReviewStatus::parse(&status);
+        review.status = status;
         review.updated_at = Some(updated_at);
     }
     let mut statement = conn.prepare(

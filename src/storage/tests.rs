@@ -258,3 +258,39 @@ fn a_write_lock_held_past_busy_timeout_is_waited_out_with_backoff() {
         .unwrap();
     assert_eq!(value, "yes");
 }
+
+#[test]
+fn a_stored_status_role_or_mode_that_no_enum_knows_is_an_error_naming_it() {
+    use conversations::{MessageStatus, Role};
+    let dir = tempfile::tempdir().unwrap();
+    let db = open(&dir, 2, 5);
+    let id = db
+        .write(|tx| {
+            let id = conversations::create(tx, "t")?;
+            conversations::add_message(tx, id, Role::User, "q", MessageStatus::Complete)?;
+            Ok::<_, StorageError>(id)
+        })
+        .unwrap();
+    let read = |db: &Database| conversations::messages(&db.conn().unwrap(), id);
+    assert_eq!(read(&db).unwrap()[0].role, Role::User);
+    for (column, value, named) in [
+        ("status", "archived", "unknown MessageStatus \"archived\""),
+        ("role", "system", "unknown Role \"system\""),
+        ("mode", "none", "unknown AnswerMode \"none\""),
+    ] {
+        let conn = db.conn().unwrap();
+        // As a later schema might allow.
+        conn.pragma_update(None, "ignore_check_constraints", true)
+            .unwrap();
+        let original: rusqlite::types::Value = conn
+            .query_row(&format!("SELECT {column} FROM messages"), [], |r| r.get(0))
+            .unwrap();
+        conn.execute(&format!("UPDATE messages SET {column} = ?1"), [value])
+            .unwrap();
+        let error = read(&db).unwrap_err().to_string();
+        assert!(error.contains(named), "{column}: {error}");
+        conn.execute(&format!("UPDATE messages SET {column} = ?1"), [original])
+            .unwrap();
+    }
+    assert!(read(&db).is_ok());
+}

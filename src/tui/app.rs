@@ -11,9 +11,11 @@ use ratatui_textarea::TextArea;
 use kodiak::answer::{AnswerMode, Citation, Source};
 use kodiak::config::keys::{KeyChord, KeyContext};
 use kodiak::health::{HealthReport, HealthRow, Status};
+use kodiak::ingest::IngestPhase;
 use kodiak::report::ReportFormat;
 use kodiak::service::ReportRow;
-use kodiak::storage::conversations::{Conversation, Message, MessageStatus};
+use kodiak::service::Turn as StoredTurn;
+use kodiak::storage::conversations::{Conversation, MessageStatus};
 use kodiak::storage::review::{Review, ReviewStatus};
 
 use super::document::PreparedDocument;
@@ -74,7 +76,7 @@ pub enum Msg {
     IngestProgress {
         done: usize,
         total: usize,
-        phase: &'static str,
+        phase: IngestPhase,
     },
     /// A file that could not be ingested, with the reason.
     IngestFailed { path: String, reason: String },
@@ -89,10 +91,10 @@ pub enum Msg {
     },
     /// The conversations, most recent first.
     Conversations(Result<Vec<Conversation>, String>),
-    /// A stored conversation's messages.
+    /// A stored conversation's turns.
     ConversationLoaded {
         id: i64,
-        result: Result<Vec<Message>, String>,
+        result: Result<Vec<StoredTurn>, String>,
     },
     /// A fresh health report.
     Health(Box<HealthReport>),
@@ -503,7 +505,7 @@ pub struct IngestState {
     pub path: PathBuf,
     pub done: usize,
     pub total: usize,
-    pub phase: &'static str,
+    pub phase: IngestPhase,
     pub failed: Vec<(String, String)>,
 }
 
@@ -731,8 +733,8 @@ impl App {
                 self.dirty = true;
                 // Documents appear as they land: the list is read again every few files
                 // and when indexing starts, not after every file of a large folder.
-                if (phase == "reading" && done > 0 && done % INGEST_RELOAD_FILES == 0)
-                    || (phase_changed && phase == "indexing")
+                if (phase == IngestPhase::Reading && done > 0 && done % INGEST_RELOAD_FILES == 0)
+                    || (phase_changed && phase == IngestPhase::Indexing)
                 {
                     vec![self.load_documents()]
                 } else {
@@ -1465,7 +1467,7 @@ impl App {
                     path: path.clone(),
                     done: 0,
                     total: 0,
-                    phase: "reading",
+                    phase: IngestPhase::Reading,
                     failed: Vec::new(),
                 });
                 vec![Effect::Ingest(path)]
@@ -1516,44 +1518,30 @@ fn finish_turn(turn: &mut Turn, answer: kodiak::answer::Answer) {
     }
 }
 
-/// A stored conversation as turns.
-fn turns_of(messages: &[Message]) -> Vec<Turn> {
-    let mut turns: Vec<Turn> = Vec::new();
-    for message in messages {
-        if message.role == "user" {
-            let mut turn = Turn::asked(message.content.clone());
+/// A stored conversation as the chat pane's turns.
+fn turns_of(stored: &[StoredTurn]) -> Vec<Turn> {
+    stored
+        .iter()
+        .map(|stored| {
+            let mut turn = Turn::asked(stored.question.clone());
             turn.status = TurnStatus::Complete;
-            turns.push(turn);
-            continue;
-        }
-        let Some(turn) = turns.last_mut() else {
-            continue;
-        };
-        turn.answer = message.content.clone();
-        turn.status = match message.status {
-            MessageStatus::Complete => TurnStatus::Complete,
-            MessageStatus::Cancelled => TurnStatus::Cancelled,
-            MessageStatus::Generating => TurnStatus::Failed("interrupted".into()),
-            MessageStatus::Failed => TurnStatus::Failed(
-                message.details["error"]
-                    .as_str()
-                    .unwrap_or("failed")
-                    .to_owned(),
-            ),
-        };
-        turn.mode = match message.mode.as_deref() {
-            Some("generated") => Some(AnswerMode::Generated),
-            Some("extractive") => Some(AnswerMode::Extractive),
-            _ => None,
-        };
-        turn.citations =
-            serde_json::from_value(message.details["citations"].clone()).unwrap_or_default();
-        let sources: Vec<Source> =
-            serde_json::from_value(message.details["sources"].clone()).unwrap_or_default();
-        turn.sources = sources.iter().map(SourceLine::of).collect();
-        turn.tokens_per_s = message.details["stats"]["decode_tokens_per_s"]
-            .as_f64()
-            .filter(|r| *r > 0.0);
-    }
-    turns
+            let Some(answer) = &stored.answer else {
+                return turn;
+            };
+            turn.answer = answer.text.clone();
+            turn.status = match answer.status {
+                MessageStatus::Complete => TurnStatus::Complete,
+                MessageStatus::Cancelled => TurnStatus::Cancelled,
+                MessageStatus::Generating | MessageStatus::Failed => {
+                    TurnStatus::Failed(answer.failure().unwrap_or_default())
+                }
+            };
+            turn.mode = answer.mode;
+            turn.citations = answer.record.citations.clone();
+            turn.notes = answer.record.notes.clone();
+            turn.sources = answer.record.sources.iter().map(SourceLine::of).collect();
+            turn.tokens_per_s = Some(answer.record.stats.decode_tokens_per_s).filter(|r| *r > 0.0);
+            turn
+        })
+        .collect()
 }

@@ -3,6 +3,7 @@
 //! Frames go through the real crossterm backend into a byte counter, so the figures
 //! include ratatui's diffing and the escape codes a terminal (or SSH) would carry.
 
+use kodiak::pii::PiiKind;
 use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -290,16 +291,16 @@ fn large_document() -> PreparedDocument {
             format!("jane.roe{line}@example.com")
         };
         let kind = if line % 3 == 0 {
-            "PERSON"
+            PiiKind::Person
         } else {
-            "EMAIL_ADDRESS"
+            PiiKind::EmailAddress
         };
         pii.push(PiiSpan {
-            kind: kind.into(),
+            placeholder: format!("[{kind}_{line}]"),
+            kind,
             start: chars,
             end: chars + value.chars().count(),
             score: 0.9,
-            placeholder: format!("[{kind}_{line}]"),
         });
         chars += value.chars().count();
         text.push_str(&value);

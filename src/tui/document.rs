@@ -2,6 +2,7 @@
 //! starts and PII spans in byte offsets, and the page ranges. Prepared once, off the UI
 //! thread, so scrolling a large document only ever touches the lines on screen.
 
+use kodiak::pii::PiiKind;
 use kodiak::storage::documents::PiiSpan;
 
 /// A highlighted stretch of one rendition, in bytes.
@@ -10,7 +11,7 @@ pub struct Span {
     pub start: usize,
     pub end: usize,
     /// The PII type, e.g. `EMAIL_ADDRESS`.
-    pub kind: String,
+    pub kind: PiiKind,
 }
 
 /// One way of showing the text.
@@ -202,7 +203,7 @@ mod tests {
 
     fn span(kind: &str, start: usize, end: usize, placeholder: &str) -> PiiSpan {
         PiiSpan {
-            kind: kind.into(),
+            kind: PiiKind::from_name(kind),
             start,
             end,
             score: 0.9,

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use kodiak::Kodiak;
 use kodiak::config::{Config, Settings};
+use kodiak::ingest::IngestPhase;
 use kodiak::storage::review::{Review, ReviewStatus};
 use kodiak::telemetry::crash;
 
@@ -55,7 +56,7 @@ fn ingesting(app: &mut super::app::App) -> u64 {
     let progress = |done| Msg::IngestProgress {
         done,
         total: 40,
-        phase: "reading",
+        phase: IngestPhase::Reading,
     };
     load_request(&press(app, [progress(20)]))
 }
@@ -69,7 +70,7 @@ fn an_older_document_list_arriving_last_never_replaces_a_newer_one() {
         [Msg::IngestProgress {
             done: 40,
             total: 40,
-            phase: "indexing",
+            phase: IngestPhase::Indexing,
         }],
     ));
     assert!(newer > older);

@@ -13,6 +13,8 @@ use kodiak::answer::{Answer, AnswerMode, Citation, Source};
 use kodiak::config::Theme as ThemeName;
 use kodiak::config::keys::KeysConfig;
 use kodiak::health::HealthRow;
+use kodiak::ingest::IngestPhase;
+use kodiak::pii::PiiKind;
 use kodiak::search::Hit;
 use kodiak::service::ReportRow;
 use kodiak::storage::documents::PiiSpan;
@@ -124,7 +126,7 @@ pub(super) fn rows() -> Vec<ReportRow> {
 fn lease(focus: Option<(usize, usize)>) -> PreparedDocument {
     let char_of = |needle: &str| LEASE[..LEASE.find(needle).unwrap()].chars().count();
     let span = |kind: &str, value: &str, placeholder: &str| PiiSpan {
-        kind: kind.into(),
+        kind: PiiKind::from_name(kind),
         start: char_of(value),
         end: char_of(value) + value.chars().count(),
         score: 0.9,
@@ -640,7 +642,7 @@ fn viewer_snapshots_with_pii_highlighted() {
     let theme = Theme::new(ThemeName::Dark, false);
     let buffer = buffer(&app);
     let (x, y) = find(&buffer, "John").unwrap();
-    assert_eq!(buffer[(x, y)].fg, theme.pii("PERSON").fg.unwrap());
+    assert_eq!(buffer[(x, y)].fg, theme.pii(&PiiKind::Person).fg.unwrap());
     let mut app = with_lease_open(160, 48);
     press(&mut app, [ch('R')]);
     insta::assert_snapshot!("viewer_redacted_160x48", screen(&app));
@@ -724,7 +726,7 @@ fn ingest_shows_progress_reloads_the_list_as_files_land_and_lists_failures() {
     let progress = |done| Msg::IngestProgress {
         done,
         total: 40,
-        phase: "reading",
+        phase: IngestPhase::Reading,
     };
     assert!(press(&mut app, [progress(1)]).is_empty());
     assert!(matches!(
@@ -744,7 +746,7 @@ fn ingest_shows_progress_reloads_the_list_as_files_land_and_lists_failures() {
             [Msg::IngestProgress {
                 done: 40,
                 total: 40,
-                phase: "indexing"
+                phase: IngestPhase::Indexing
             }]
         )[..],
         [Effect::LoadDocuments { .. }]
@@ -762,38 +764,31 @@ fn ingest_shows_progress_reloads_the_list_as_files_land_and_lists_failures() {
 #[test]
 fn a_stored_conversation_loads_with_its_sources_and_citations() {
     let answer = answer(7);
-    let message =
-        |id, role: &str, content: &str, details| kodiak::storage::conversations::Message {
-            id,
-            role: role.into(),
-            content: content.into(),
+    // As `Kodiak::conversation` returns it.
+    let turns = vec![kodiak::service::Turn {
+        question_id: 1,
+        question: "When is the deposit returned?".into(),
+        asked_at: "2026-11-23T10:00:00Z".into(),
+        answer: Some(kodiak::service::StoredAnswer {
+            id: 2,
+            text: answer.answer.clone(),
             status: kodiak::storage::conversations::MessageStatus::Complete,
-            mode: (role == "assistant").then(|| "generated".to_owned()),
-            details,
-            created_at: "2026-11-23T10:00:00Z".into(),
+            mode: Some(AnswerMode::Generated),
+            record: kodiak::answer::AnswerRecord {
+                citations: answer.citations.clone(),
+                sources: answer.sources.clone(),
+                stats: answer.stats,
+                ..Default::default()
+            },
             finished_at: None,
-        };
-    // As `Kodiak::ask` stores them.
-    let details = serde_json::json!({
-        "citations": answer.citations,
-        "sources": answer.sources,
-        "stats": answer.stats,
-    });
-    let messages = vec![
-        message(
-            1,
-            "user",
-            "When is the deposit returned?",
-            serde_json::json!({}),
-        ),
-        message(2, "assistant", &answer.answer, details),
-    ];
+        }),
+    }];
     let mut app = app(80, 24);
     press(
         &mut app,
         [Msg::ConversationLoaded {
             id: 7,
-            result: Ok(messages),
+            result: Ok(turns),
         }],
     );
     assert_eq!(app.chat.conversation, Some(7));

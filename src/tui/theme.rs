@@ -2,6 +2,7 @@
 //! look), or none at all for `mono` and `NO_COLOR`, where reverse, bold and underline
 //! still tell things apart.
 
+use kodiak::pii::PiiKind;
 use ratatui::style::{Color, Modifier, Style};
 
 use kodiak::config::Theme as ThemeName;
@@ -89,18 +90,20 @@ impl Theme {
     }
 
     /// Personal data, coloured by type so a glance tells emails from names.
-    pub fn pii(&self, kind: &str) -> Style {
+    pub fn pii(&self, kind: &PiiKind) -> Style {
         if !self.colour {
             return Style::new().add_modifier(Modifier::UNDERLINED);
         }
         let colour = match kind {
-            "PERSON" => Color::Magenta,
-            "EMAIL_ADDRESS" => Color::LightBlue,
-            "PHONE_NUMBER" => Color::LightGreen,
-            "CREDIT_CARD" | "IBAN_CODE" | "US_SSN" | "UK_NINO" => Color::LightRed,
-            "DATE_OF_BIRTH" => Color::LightMagenta,
-            "IP_ADDRESS" => Color::LightCyan,
-            _ => Color::Yellow,
+            PiiKind::Person => Color::Magenta,
+            PiiKind::EmailAddress => Color::LightBlue,
+            PiiKind::PhoneNumber => Color::LightGreen,
+            PiiKind::CreditCard | PiiKind::IbanCode | PiiKind::UsSsn | PiiKind::UkNino => {
+                Color::LightRed
+            }
+            PiiKind::DateOfBirth => Color::LightMagenta,
+            PiiKind::IpAddress => Color::LightCyan,
+            PiiKind::Custom(_) => Color::Yellow,
         };
         Style::new().fg(colour).add_modifier(Modifier::UNDERLINED)
     }

@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::mpsc::UnboundedSender;
 
 use kodiak::Kodiak;
+use kodiak::ingest::IngestPhase;
 use kodiak::ingest::{Outcome, Progress};
 use kodiak::report;
 use kodiak::service::AskOptions;
@@ -230,24 +231,14 @@ fn service_call(kodiak: &Kodiak, messages: &UnboundedSender<Msg>, effect: Effect
                     .map_err(text),
             )
         }
-        Effect::LoadConversations => Msg::Conversations(
-            kodiak
-                .database()
-                .conn()
-                .map_err(|e| e.to_string())
-                .and_then(|conn| {
-                    kodiak::storage::conversations::list(&conn).map_err(|e| e.to_string())
-                }),
-        ),
+        Effect::LoadConversations => Msg::Conversations(kodiak.conversations().map_err(text)),
         Effect::LoadConversation { id } => Msg::ConversationLoaded {
             id,
-            result: kodiak
-                .database()
-                .conn()
-                .map_err(|e| e.to_string())
-                .and_then(|conn| {
-                    kodiak::storage::conversations::messages(&conn, id).map_err(|e| e.to_string())
-                }),
+            result: match kodiak.conversation(id) {
+                Ok(Some(found)) => Ok(found.turns),
+                Ok(None) => Err(format!("conversation {id} is gone")),
+                Err(e) => Err(text(e)),
+            },
         },
         Effect::RefreshHealth => Msg::Health(Box::new(kodiak.health())),
         Effect::ShowCrash => Msg::CrashReport(newest_crash(kodiak)),
@@ -325,7 +316,7 @@ impl Progress for ChannelProgress {
         let _ = self.messages.send(Msg::IngestProgress {
             done: 0,
             total: files,
-            phase: "reading",
+            phase: IngestPhase::Reading,
         });
     }
 
@@ -340,7 +331,7 @@ impl Progress for ChannelProgress {
         let _ = self.messages.send(Msg::IngestProgress {
             done: self.done.get(),
             total: self.total.get(),
-            phase: "reading",
+            phase: IngestPhase::Reading,
         });
     }
 
@@ -348,7 +339,7 @@ impl Progress for ChannelProgress {
         let _ = self.messages.send(Msg::IngestProgress {
             done: self.done.get(),
             total: self.total.get(),
-            phase: "indexing",
+            phase: IngestPhase::Indexing,
         });
     }
 
@@ -356,7 +347,7 @@ impl Progress for ChannelProgress {
         let _ = self.messages.send(Msg::IngestProgress {
             done,
             total,
-            phase: "embedding",
+            phase: IngestPhase::Embedding,
         });
     }
 }
