@@ -230,7 +230,7 @@ fn report_ingest(name: &str, run: &IngestRun, files: usize, mb: f64) {
 /// Kodiak's search and FTS5 over the same chunks and queries, interleaved so that both
 /// see the same machine load.
 fn search_side_by_side(kodiak: &Kodiak, work: &Path, rng: &mut Rng) -> Duration {
-    let conn = kodiak.database().conn().expect("database");
+    let conn = support::database_of(kodiak).conn().expect("database");
     let chunks = documents::chunk_texts(&conn).expect("chunk texts");
     drop(conn);
     assert!(

@@ -113,7 +113,7 @@ fn embedding_throughput(vocabulary: &Vocabulary, rng: &mut Rng) {
     let report = kodiak.ingest(&[docs], &timer).expect("ingest");
     let during_ingest = timer.finished.get().unwrap() - timer.started.get().unwrap();
     let texts: Vec<String> = {
-        let conn = kodiak.database().conn().unwrap();
+        let conn = support::database_of(&kodiak).conn().unwrap();
         let chunks = documents::chunk_texts(&conn).unwrap();
         chunks.into_iter().map(|(_, text)| text).collect()
     };
@@ -265,11 +265,10 @@ fn hybrid_latency(target_chunks: usize, vocabulary: &Vocabulary, rng: &mut Rng) 
     let kodiak = Kodiak::open(Settings::in_dir(work.path(), config(true))).expect("open");
     let identity = kodiak.embedder().unwrap().unwrap().identity().clone();
     let (ids, texts): (Vec<i64>, Vec<String>) = {
-        let conn = kodiak.database().conn().unwrap();
+        let conn = support::database_of(&kodiak).conn().unwrap();
         documents::chunk_texts(&conn).unwrap().into_iter().unzip()
     };
-    let embedder_id = kodiak
-        .database()
+    let embedder_id = support::database_of(&kodiak)
         .write(|tx| {
             let id = vectors::embedder_id(tx, &identity.file_name, &identity.sha256, 384)?;
             for page in ids.chunks(5_000) {
@@ -294,7 +293,8 @@ fn hybrid_latency(target_chunks: usize, vocabulary: &Vocabulary, rng: &mut Rng) 
         let outcome = kodiak.search(q, &hybrid).unwrap();
         assert_eq!(outcome.mode, Mode::Hybrid, "{:?}", outcome.notes);
     }
-    let conn = kodiak.database().conn().unwrap();
+    let database = support::database_of(&kodiak);
+    let conn = database.conn().unwrap();
     let matrix = VectorIndex::load(&conn, embedder_id, 384).unwrap();
     drop(conn);
     let embedder = kodiak.embedder().unwrap().unwrap();
@@ -346,7 +346,7 @@ fn hybrid_latency(target_chunks: usize, vocabulary: &Vocabulary, rng: &mut Rng) 
         std::hint::black_box(
             kodiak::search::retrieve(
                 kodiak.index().unwrap(),
-                kodiak.database(),
+                &database,
                 Mode::Hybrid,
                 &request,
                 |candidates, scope| Some(matrix.search(v, candidates, scope)),

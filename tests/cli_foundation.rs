@@ -61,6 +61,11 @@ fn config_errors_name_file_line_and_key_with_exit_code_2() {
             "[database]\nbusy_timeout_ms = 10\n\nconnection_timeout_secs = 0\n",
             "line 4: key `database.connection_timeout_secs`: must be between 1 and 600, got 0",
         ),
+        // `[keys]` is the terminal UI's to check, and still named with its line.
+        (
+            "[tui]\ntheme = \"dark\"\n\n[keys]\nexplode = \"x\"\n",
+            "line 5: key `keys.explode`: no such action; the actions are: quit,",
+        ),
     ];
     for (text, expected) in cases {
         let sandbox = Sandbox::new();

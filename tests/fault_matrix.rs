@@ -144,7 +144,7 @@ fn a_database_locked_mid_ingest_ends_it_promptly_naming_the_lock_and_the_next_in
     let report = kodiak.ingest(&[docs], &kodiak::ingest::Silent).unwrap();
     assert_eq!(report.ingested + report.unchanged, 300);
     assert_eq!(kodiak.documents().unwrap().len(), 300);
-    let conn = kodiak.database().conn().unwrap();
+    let conn = common::database_of(&kodiak).conn().unwrap();
     let chunks: i64 = conn
         .query_row("SELECT count(*) FROM chunks", [], |r| r.get(0))
         .unwrap();
@@ -469,8 +469,7 @@ fn search_says_when_the_index_is_behind_the_database() {
             .is_empty()
     );
     // A document stored while the index could not follow (a full disk, say).
-    kodiak
-        .database()
+    common::database_of(&kodiak)
         .write(|tx| {
             tx.execute("INSERT INTO changes (document_id) VALUES (1)", [])
                 .map(|_| ())

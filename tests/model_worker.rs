@@ -21,7 +21,7 @@ use kodiak::llm::{
 };
 use kodiak::search::Mode;
 use kodiak::service::{AskOptions, SearchOptions};
-use kodiak::storage::conversations::{self, MessageStatus};
+use kodiak::storage::conversations::MessageStatus;
 
 /// Sets the crash switch for the workers this test starts, and holds the other tests of
 /// this file off until the test ends (the environment is the process's).
@@ -308,10 +308,13 @@ fn repeated_generator_crashes_open_the_breaker_and_answers_turn_extractive_with_
         );
         // What was streamed before the crash is the stored answer.
         assert!(!streamed.is_empty());
-        let conn = kodiak.database().conn().unwrap();
-        let messages = conversations::messages(&conn, answer.conversation_id).unwrap();
-        assert_eq!(messages[1].status, MessageStatus::Failed);
-        assert_eq!(messages[1].content, answer.answer);
+        let stored = kodiak
+            .conversation(answer.conversation_id)
+            .unwrap()
+            .unwrap();
+        let stored = stored.turns[0].answer.as_ref().unwrap();
+        assert_eq!(stored.status, MessageStatus::Failed);
+        assert_eq!(stored.text, answer.answer);
     }
 
     let (third, _) = ask("How much notice must the tenant give?");

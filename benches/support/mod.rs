@@ -76,3 +76,11 @@ impl Samples {
         );
     }
 }
+
+/// A second connection pool on Kodiak's database, for checks the service does not offer:
+/// the service keeps its own to itself.
+pub fn database_of(kodiak: &kodiak::Kodiak) -> kodiak::storage::Database {
+    let settings = kodiak.settings();
+    kodiak::storage::Database::open(&settings.paths.database, &settings.config.database)
+        .expect("open the database")
+}

@@ -313,7 +313,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
         data_dir: cli.global.data_dir,
         log_level: cli.global.log_level,
     };
-    let settings = config::load(&overrides, &|key| std::env::var(key).ok())?;
+    let settings = config::load(
+        &overrides,
+        &|key| std::env::var(key).ok(),
+        crate::tui::keys::check,
+    )?;
 
     // Configuration commands only read; everything else logs and may crash.
     if let Some(Command::Config(command)) = &cli.command {

@@ -4,7 +4,7 @@ use tracing_subscriber::EnvFilter;
 
 use super::error::Source;
 use super::paths::{BaseDirs, resolve};
-use super::{Config, ConfigError, Invalid, Paths};
+use super::{Config, ConfigError, FrontEndCheck, Invalid, Paths};
 
 /// Values given on the command line; they win over the environment and the file.
 #[derive(Debug, Clone, Default)]
@@ -75,10 +75,12 @@ const INDEX_DIR: &str = "index";
 
 /// Loads the configuration: built-in defaults, then the config file (`--config`,
 /// `KODIAK_CONFIG`, or `$XDG_CONFIG_HOME/kodiak/config.toml`), then `KODIAK_DATA_DIR` and
-/// `KODIAK_LOG`, then the command-line flags. `env` looks up environment variables.
+/// `KODIAK_LOG`, then the command-line flags. `env` looks up environment variables;
+/// `check` is the front end's check of the sections it alone reads.
 pub fn load(
     overrides: &Overrides,
     env: &dyn Fn(&str) -> Option<String>,
+    check: FrontEndCheck,
 ) -> Result<Settings, ConfigError> {
     let dirs =
         BaseDirs::from_env(env).ok_or_else(|| ConfigError::NoHome("HOME is not set".into()))?;
@@ -95,7 +97,7 @@ pub fn load(
     };
 
     let (mut config, config_file_read) = match std::fs::read_to_string(&config_file) {
-        Ok(text) => (parse(&text, &config_file)?, true),
+        Ok(text) => (parse(&text, &config_file, check)?, true),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             if explicit_file.is_some() {
                 return Err(ConfigError::NotFound { path: config_file });
@@ -167,8 +169,9 @@ pub fn load(
     Ok(Settings { config, paths })
 }
 
-/// Parses and validates the text of a config file; errors name `path`, the key and the line.
-pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+/// Parses and validates the text of a config file, with the core's checks and then the
+/// front end's `check`; errors name `path`, the key and the line.
+pub fn parse(text: &str, path: &Path, check: FrontEndCheck) -> Result<Config, ConfigError> {
     let invalid =
         |key: Option<String>, line: Option<usize>, message: String| ConfigError::Invalid {
             origin: Source::File(path.to_path_buf()),
@@ -195,10 +198,13 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
             inner.message().trim().to_owned(),
         )
     })?;
-    config.validate().map_err(|Invalid { key, message }| {
-        let line = line_of_key(text, &key).map(line_of);
-        invalid(Some(key), line, message)
-    })?;
+    config
+        .validate()
+        .and_then(|()| check(&config))
+        .map_err(|Invalid { key, message }| {
+            let line = line_of_key(text, &key).map(line_of);
+            invalid(Some(key), line, message)
+        })?;
     Ok(config)
 }
 
@@ -259,7 +265,7 @@ mod tests {
     use crate::config::{LogFormat, Synchronous};
 
     fn err(text: &str) -> String {
-        parse(text, Path::new("/etc/kodiak/config.toml"))
+        parse(text, Path::new("/etc/kodiak/config.toml"), |_| Ok(()))
             .unwrap_err()
             .to_string()
     }
@@ -269,6 +275,7 @@ mod tests {
         let config = parse(
             "[database]\npool_max_size = 8\nsynchronous = \"full\"\n[logging]\nformat = \"json\"\n",
             Path::new("c.toml"),
+            |_| Ok(()),
         )
         .unwrap();
         assert_eq!(config.database.pool_max_size, 8);
@@ -343,7 +350,7 @@ mod tests {
             config_file: Some(file.clone()),
             ..Overrides::default()
         };
-        let settings = load(&overrides, &env_of(&[("HOME", "/home/r")])).unwrap();
+        let settings = load(&overrides, &env_of(&[("HOME", "/home/r")]), |_| Ok(())).unwrap();
         assert!(settings.paths.config_file_read);
         // Relative paths in the file are relative to the file.
         assert_eq!(settings.paths.data_dir, dir.path().join("relative-data"));
@@ -358,7 +365,7 @@ mod tests {
             ("KODIAK_DATA_DIR", "/srv/k"),
             ("KODIAK_LOG", "debug"),
         ]);
-        let settings = load(&overrides, &env).unwrap();
+        let settings = load(&overrides, &env, |_| Ok(())).unwrap();
         assert_eq!(settings.paths.database, PathBuf::from("/srv/k/kodiak.db"));
         assert_eq!(settings.config.logging.level, "debug");
 
@@ -367,7 +374,7 @@ mod tests {
             log_level: Some("trace".into()),
             ..overrides
         };
-        let settings = load(&flags, &env).unwrap();
+        let settings = load(&flags, &env, |_| Ok(())).unwrap();
         assert_eq!(settings.paths.data_dir, PathBuf::from("/flag/dir"));
         assert_eq!(settings.config.logging.level, "trace");
     }
@@ -379,14 +386,16 @@ mod tests {
             ("KODIAK_LOG", "chatty"),
             ("XDG_CONFIG_HOME", "/nonexistent"),
         ]);
-        let e = load(&Overrides::default(), &env).unwrap_err().to_string();
+        let e = load(&Overrides::default(), &env, |_| Ok(()))
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("invalid configuration in environment variable KODIAK_LOG: unknown log level `chatty`"), "{e}");
     }
 
     #[test]
     fn missing_explicit_file_is_an_error_but_missing_default_is_not() {
         let env = env_of(&[("HOME", "/nonexistent-home")]);
-        let settings = load(&Overrides::default(), &env).unwrap();
+        let settings = load(&Overrides::default(), &env, |_| Ok(())).unwrap();
         assert!(!settings.paths.config_file_read);
         assert_eq!(settings.config, Config::default());
         assert_eq!(
@@ -395,7 +404,9 @@ mod tests {
         );
 
         let env = env_of(&[("HOME", "/h"), ("KODIAK_CONFIG", "/nope/kodiak.toml")]);
-        let e = load(&Overrides::default(), &env).unwrap_err().to_string();
+        let e = load(&Overrides::default(), &env, |_| Ok(()))
+            .unwrap_err()
+            .to_string();
         assert!(
             e.starts_with("config file /nope/kodiak.toml not found"),
             "{e}"

@@ -6,10 +6,10 @@
 
 mod error;
 mod inference;
-pub mod keys;
 mod load;
 mod paths;
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
@@ -42,10 +42,10 @@ pub struct Config {
     pub limits: LimitsConfig,
     pub breakers: BreakersConfig,
     pub tui: TuiConfig,
-    /// The terminal UI's keys by action name (see `keys::ACTIONS`); unnamed actions keep
+    /// The terminal UI's keys by action name (the UI's action table); unnamed actions keep
     /// their defaults.
-    #[serde(skip_serializing_if = "keys::KeysConfig::is_empty")]
-    pub keys: keys::KeysConfig,
+    #[serde(skip_serializing_if = "KeysConfig::is_empty")]
+    pub keys: KeysConfig,
 }
 
 /// `[tui]`: the terminal application.
@@ -275,6 +275,32 @@ impl Default for CrashReportsConfig {
     }
 }
 
+/// `[keys]`: action name → keys (one string or a list), as written. The terminal UI, which
+/// alone knows its actions, checks it (see [`FrontEndCheck`]).
+pub type KeysConfig = BTreeMap<String, KeyList>;
+
+/// One key or several.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum KeyList {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl KeyList {
+    /// The keys, one or several.
+    pub fn keys(&self) -> Vec<&str> {
+        match self {
+            KeyList::One(key) => vec![key.as_str()],
+            KeyList::Many(keys) => keys.iter().map(String::as_str).collect(),
+        }
+    }
+}
+
+/// A front end's check of the sections only it reads (the terminal UI's `[keys]`). It runs
+/// after the core's own checks, so its errors name the file, key and line like any other.
+pub type FrontEndCheck = fn(&Config) -> Result<(), Invalid>;
+
 /// A value outside its allowed range: the dotted key and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invalid {
@@ -408,7 +434,6 @@ impl Config {
             1,
             3_600,
         )?;
-        keys::resolve(&self.keys)?;
         inference::validate(
             &self.generator,
             &self.embedder,

@@ -255,7 +255,10 @@ impl Kodiak {
         &self.settings
     }
 
-    pub fn database(&self) -> &Database {
+    /// The service's database, for the core's own tests; front ends go through the
+    /// service's methods.
+    #[cfg(test)]
+    pub(crate) fn database(&self) -> &Database {
         &self.db
     }
 

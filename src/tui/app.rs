@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::TextArea;
 
+use super::keys::{KeyChord, KeyContext};
 use kodiak::answer::{AnswerMode, Citation, Source};
-use kodiak::config::keys::{KeyChord, KeyContext};
 use kodiak::health::{HealthReport, HealthRow, Status};
 use kodiak::ingest::IngestPhase;
 use kodiak::report::ReportFormat;

@@ -16,8 +16,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 
+use kodiak::config::KeysConfig;
 use kodiak::config::Theme as ThemeName;
-use kodiak::config::keys::KeysConfig;
 use kodiak::health::HealthRow;
 use kodiak::service::ReportRow;
 use kodiak::storage::documents::PiiSpan;

@@ -1,15 +1,16 @@
 //! Keys to actions, per context, from the `[keys]` configuration (defaults in
-//! `kodiak::config::keys::ACTIONS`). Sequences such as `] p` wait for their second key.
+//! `keys::ACTIONS`). Sequences such as `] p` wait for their second key.
 
 use std::collections::HashMap;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use super::keys::{self, ActionSpec, KeyChord, KeyContext, KeyName, KeySequence};
 use kodiak::config::Invalid;
-use kodiak::config::keys::{self, ActionSpec, KeyChord, KeyContext, KeyName, KeySequence};
+use kodiak::config::KeysConfig;
 
 /// Everything a key can ask for. The names are the `[keys]` names in
-/// `kodiak::config::keys::ACTIONS`; see there for what each does.
+/// `keys::ACTIONS`; see there for what each does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
     Quit,
@@ -130,7 +131,7 @@ pub struct Keymap {
 }
 
 impl Keymap {
-    pub fn new(user: &keys::KeysConfig) -> Result<Keymap, Invalid> {
+    pub fn new(user: &KeysConfig) -> Result<Keymap, Invalid> {
         let resolved = keys::resolve(user)?;
         let mut bindings = HashMap::new();
         let mut help = Vec::new();
@@ -237,7 +238,7 @@ mod tests {
 
     #[test]
     fn sequences_wait_and_typing_keeps_printable_keys() {
-        let keymap = Keymap::new(&keys::KeysConfig::new()).unwrap();
+        let keymap = Keymap::new(&KeysConfig::new()).unwrap();
         let key = |c| KeyChord::plain(KeyName::Char(c));
         assert_eq!(
             keymap.resolve(KeyContext::Viewer, &[], key(']')),

@@ -9,6 +9,7 @@ pub mod app;
 pub mod bench;
 pub mod document;
 pub mod keymap;
+pub mod keys;
 pub mod theme;
 pub mod view;
 pub mod worker;

@@ -10,8 +10,8 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use kodiak::answer::{Answer, AnswerMode, Citation, Source};
+use kodiak::config::KeysConfig;
 use kodiak::config::Theme as ThemeName;
-use kodiak::config::keys::KeysConfig;
 use kodiak::health::HealthRow;
 use kodiak::ingest::IngestPhase;
 use kodiak::pii::PiiKind;
@@ -679,7 +679,7 @@ fn help_lists_every_action_of_the_keymap() {
         .iter()
         .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
         .collect();
-    for spec in kodiak::config::keys::ACTIONS {
+    for spec in super::keys::ACTIONS {
         assert!(
             text.iter().any(|l| l.contains(spec.help)),
             "{} missing",

@@ -14,7 +14,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::app::{App, Overlay, Pane, PromptKind};
 use super::theme::Theme;
-use kodiak::config::keys::KeyContext;
+use crate::tui::keys::KeyContext;
 
 pub use wrap::wrap;
 

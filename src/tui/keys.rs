@@ -1,4 +1,5 @@
-//! `[keys]`: the terminal UI's keymap as configuration. Every action has a name, a line of
+//! `[keys]`: the terminal UI's keymap as configuration, checked by the terminal UI, which
+//! alone knows its actions (the core keeps the table as written). Every action has a name, a line of
 //! help and default keys; a user's `[keys]` table replaces the keys of the actions it
 //! names. The help overlay is generated from this table, so it never drifts.
 //!
@@ -7,11 +8,7 @@
 //! `backspace`, `delete`, `f1`…`f12`), optionally after `ctrl-`, `alt-` or `shift-`.
 //! Two keys separated by a space are a sequence: `] p`.
 
-use std::collections::BTreeMap;
-
-use serde::{Deserialize, Serialize};
-
-use super::Invalid;
+use kodiak::config::{Invalid, KeysConfig};
 
 /// Where an action applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -191,26 +188,6 @@ pub const ACTIONS: &[ActionSpec] = &[
     ),
 ];
 
-/// `[keys]`: action name → keys (one string or a list).
-pub type KeysConfig = BTreeMap<String, KeyList>;
-
-/// One key or several.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum KeyList {
-    One(String),
-    Many(Vec<String>),
-}
-
-impl KeyList {
-    pub fn keys(&self) -> Vec<&str> {
-        match self {
-            KeyList::One(key) => vec![key.as_str()],
-            KeyList::Many(keys) => keys.iter().map(String::as_str).collect(),
-        }
-    }
-}
-
 /// A key without modifiers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum KeyName {
@@ -349,6 +326,12 @@ pub fn parse_sequence(text: &str) -> Result<KeySequence, String> {
     }
 }
 
+/// The check of `[keys]` that every command runs when it loads the configuration, so a
+/// wrong key is reported with its file and line before the terminal UI is ever started.
+pub fn check(config: &kodiak::config::Config) -> Result<(), Invalid> {
+    resolve(&config.keys).map(|_| ())
+}
+
 /// Each action's keys after the user's `[keys]`, in [`ACTIONS`] order.
 pub fn resolve(user: &KeysConfig) -> Result<Vec<(ActionSpec, Vec<KeySequence>)>, Invalid> {
     for name in user.keys() {
@@ -417,6 +400,7 @@ pub fn resolve(user: &KeysConfig) -> Result<Vec<(ActionSpec, Vec<KeySequence>)>,
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kodiak::config::KeyList;
 
     #[test]
     fn the_default_keymap_is_valid_and_has_no_clashes() {
@@ -467,5 +451,24 @@ mod tests {
             "{}",
             error.message
         );
+    }
+
+    /// The README's key table lists every action of the terminal UI's keymap, with its help.
+    #[test]
+    fn readme_lists_every_key_action() {
+        let readme =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+        for action in ACTIONS {
+            let row = readme
+                .lines()
+                .find(|line| line.ends_with(&format!("| `{}` |", action.name)))
+                .unwrap_or_else(|| panic!("README's key table has no row for `{}`", action.name));
+            assert!(
+                row.contains(action.help),
+                "README row for `{}` does not say: {}",
+                action.name,
+                action.help
+            );
+        }
     }
 }
