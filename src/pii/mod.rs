@@ -70,11 +70,15 @@ impl PiiKind {
     }
 }
 
-impl PiiKind {
-    /// A kind as stored: any name Kodiak wrote (a custom recognizer's too), never an
-    /// empty one.
-    fn from_stored(name: &str) -> Option<PiiKind> {
-        (!name.is_empty()).then(|| PiiKind::from_name(name))
+/// A kind by name: any name Kodiak writes (a custom recognizer's too), never an empty one.
+impl std::str::FromStr for PiiKind {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<PiiKind, String> {
+        if name.is_empty() {
+            return Err("an empty PII kind".into());
+        }
+        Ok(PiiKind::from_name(name))
     }
 }
 

@@ -17,6 +17,9 @@ pub enum Role {
 }
 
 impl Role {
+    /// Every role.
+    pub const ALL: [Role; 2] = [Role::User, Role::Assistant];
+
     /// The name stored and exported.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -24,15 +27,10 @@ impl Role {
             Role::Assistant => "assistant",
         }
     }
-
-    fn from_stored(text: &str) -> Option<Role> {
-        [Role::User, Role::Assistant]
-            .into_iter()
-            .find(|r| r.as_str() == text)
-    }
 }
 
 super::stored_by_name!(Role);
+super::parse_by_name!(Role, "role");
 
 /// How an answer ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -46,6 +44,14 @@ pub enum MessageStatus {
 }
 
 impl MessageStatus {
+    /// Every message status.
+    pub const ALL: [MessageStatus; 4] = [
+        MessageStatus::Complete,
+        MessageStatus::Generating,
+        MessageStatus::Cancelled,
+        MessageStatus::Failed,
+    ];
+
     /// The name stored and exported.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -55,20 +61,10 @@ impl MessageStatus {
             MessageStatus::Failed => "failed",
         }
     }
-
-    fn from_stored(text: &str) -> Option<MessageStatus> {
-        [
-            MessageStatus::Complete,
-            MessageStatus::Generating,
-            MessageStatus::Cancelled,
-            MessageStatus::Failed,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == text)
-    }
 }
 
 super::stored_by_name!(MessageStatus);
+super::parse_by_name!(MessageStatus, "message status");
 
 /// How an answer was made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,6 +77,9 @@ pub enum AnswerMode {
 }
 
 impl AnswerMode {
+    /// Every answer mode.
+    pub const ALL: [AnswerMode; 2] = [AnswerMode::Generated, AnswerMode::Extractive];
+
     /// The name stored and exported.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -88,15 +87,10 @@ impl AnswerMode {
             AnswerMode::Extractive => "extractive",
         }
     }
-
-    fn from_stored(text: &str) -> Option<AnswerMode> {
-        [AnswerMode::Generated, AnswerMode::Extractive]
-            .into_iter()
-            .find(|m| m.as_str() == text)
-    }
 }
 
 super::stored_by_name!(AnswerMode);
+super::parse_by_name!(AnswerMode, "answer mode");
 
 /// A conversation's summary line.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -25,6 +25,9 @@ pub enum DocStatus {
 }
 
 impl DocStatus {
+    /// Every status.
+    pub const ALL: [DocStatus; 3] = [DocStatus::Ingested, DocStatus::Failed, DocStatus::NeedsOcr];
+
     /// The name stored and shown.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -33,15 +36,10 @@ impl DocStatus {
             DocStatus::NeedsOcr => "needs_ocr",
         }
     }
-
-    fn from_stored(text: &str) -> Option<DocStatus> {
-        [DocStatus::Ingested, DocStatus::Failed, DocStatus::NeedsOcr]
-            .into_iter()
-            .find(|s| s.as_str() == text)
-    }
 }
 
 super::stored_by_name!(DocStatus);
+super::parse_by_name!(DocStatus, "document status");
 
 /// A passage of a document, the unit of search and of a model's context.
 #[derive(Debug, Clone, PartialEq, Eq)]

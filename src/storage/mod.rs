@@ -24,8 +24,8 @@ pub use migrations::SCHEMA_VERSION;
 
 pub type Conn = PooledConnection<SqliteConnectionManager>;
 
-/// Stores an enum as its name (`as_str`) and reads it back strictly (`from_stored`): a name
-/// the enum does not know is an error naming the value, never a silent default, so a newer
+/// Stores an enum as its name (`as_str`) and reads it back strictly (`FromStr`): a name the
+/// enum does not know is an error naming the value, never a silent default, so a newer
 /// database opened by an older Kodiak fails loudly instead of misreporting.
 macro_rules! stored_by_name {
     ($type:ty) => {
@@ -40,7 +40,7 @@ macro_rules! stored_by_name {
                 value: rusqlite::types::ValueRef<'_>,
             ) -> rusqlite::types::FromSqlResult<Self> {
                 let text = value.as_str()?;
-                <$type>::from_stored(text).ok_or_else(|| {
+                text.parse::<$type>().map_err(|_| {
                     rusqlite::types::FromSqlError::Other(
                         format!("unknown {} {text:?} in the database", stringify!($type)).into(),
                     )

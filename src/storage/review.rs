@@ -35,10 +35,6 @@ impl ReviewStatus {
             ReviewStatus::Flagged => "flagged",
         }
     }
-
-    fn from_stored(text: &str) -> Option<ReviewStatus> {
-        text.parse().ok()
-    }
 }
 
 super::stored_by_name!(ReviewStatus);
