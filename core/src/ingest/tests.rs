@@ -327,7 +327,7 @@ fn docs_rm_removes_a_document_and_its_attachments_from_database_and_index() {
 }
 
 fn samples() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/sample-docs")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/sample-docs")
 }
 
 #[test]
