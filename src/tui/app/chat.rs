@@ -1,0 +1,242 @@
+//! The chat pane: the input, the turns of the conversation, and asking.
+
+use super::*;
+
+/// How an answer stands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TurnStatus {
+    Streaming,
+    Complete,
+    Cancelled,
+    Failed(String),
+}
+
+/// A source line under an answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceLine {
+    pub n: usize,
+    pub label: String,
+    pub page: usize,
+    pub snippet: String,
+}
+
+impl SourceLine {
+    pub(super) fn of(source: &Source) -> SourceLine {
+        SourceLine {
+            n: source.n,
+            label: source.hit.label().to_owned(),
+            page: source.hit.page,
+            snippet: source.hit.snippet.replace("**", ""),
+        }
+    }
+}
+
+/// One question and its answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Turn {
+    pub question: String,
+    pub answer: String,
+    pub status: TurnStatus,
+    pub mode: Option<AnswerMode>,
+    pub citations: Vec<Citation>,
+    pub sources: Vec<SourceLine>,
+    pub notes: Vec<String>,
+    pub elapsed: Duration,
+    /// Text pieces received, one per generated token.
+    pub tokens: usize,
+    pub tokens_per_s: Option<f64>,
+}
+
+impl Turn {
+    pub(super) fn asked(question: String) -> Turn {
+        Turn {
+            question,
+            answer: String::new(),
+            status: TurnStatus::Streaming,
+            mode: None,
+            citations: Vec::new(),
+            sources: Vec::new(),
+            notes: Vec::new(),
+            elapsed: Duration::ZERO,
+            tokens: 0,
+            tokens_per_s: None,
+        }
+    }
+}
+
+pub struct Chat {
+    pub input: TextArea<'static>,
+    /// Whether the input has the keyboard (else the transcript does).
+    pub typing: bool,
+    /// Questions asked in this session, oldest first.
+    pub history: Vec<String>,
+    pub(super) recall: Option<usize>,
+    pub turns: Vec<Turn>,
+    pub conversation: Option<i64>,
+    /// The request streaming now, and when it started.
+    pub streaming: Option<(u64, Instant)>,
+    /// Ask about the open document only.
+    pub scope_document: bool,
+    /// The selected citation: (turn, index in its citations).
+    pub selected_citation: Option<(usize, usize)>,
+    /// Transcript lines scrolled up from the bottom.
+    pub scroll_back: usize,
+}
+
+impl Chat {
+    pub(super) fn new() -> Chat {
+        let mut input = TextArea::default();
+        input.set_placeholder_text("Ask about the documents (Enter sends, Alt-Enter new line)");
+        Chat {
+            input,
+            typing: true,
+            history: Vec::new(),
+            recall: None,
+            turns: Vec::new(),
+            conversation: None,
+            streaming: None,
+            scope_document: false,
+            selected_citation: None,
+            scroll_back: 0,
+        }
+    }
+
+    pub(super) fn set_input(&mut self, text: &str) {
+        let mut input = TextArea::from(text.lines().map(str::to_owned).collect::<Vec<_>>());
+        input.set_placeholder_text("Ask about the documents (Enter sends, Alt-Enter new line)");
+        input.move_cursor(ratatui_textarea::CursorMove::Bottom);
+        input.move_cursor(ratatui_textarea::CursorMove::End);
+        self.input = input;
+    }
+
+    /// Every citation of every turn, in order.
+    pub(super) fn citations(&self) -> Vec<(usize, usize)> {
+        self.turns
+            .iter()
+            .enumerate()
+            .flat_map(|(t, turn)| (0..turn.citations.len()).map(move |c| (t, c)))
+            .collect()
+    }
+
+    pub fn selected(&self) -> Option<&Citation> {
+        let (t, c) = self.selected_citation?;
+        self.turns.get(t)?.citations.get(c)
+    }
+}
+
+pub(super) fn finish_turn(turn: &mut Turn, answer: kodiak::answer::Answer) {
+    turn.status = match answer.finish {
+        _ if answer.failure.is_some() => {
+            TurnStatus::Failed(answer.failure.clone().unwrap_or_default())
+        }
+        Some(kodiak::llm::Finish::Cancelled) => TurnStatus::Cancelled,
+        Some(kodiak::llm::Finish::Timeout) => TurnStatus::Failed("timed out".into()),
+        _ => TurnStatus::Complete,
+    };
+    // The final text has personal data restored and stop strings cut.
+    turn.answer = answer.answer;
+    turn.mode = Some(answer.mode);
+    turn.citations = answer.citations;
+    turn.notes = answer.notes;
+    turn.sources = answer.sources.iter().map(SourceLine::of).collect();
+    if answer.stats.decode_tokens_per_s > 0.0 {
+        turn.tokens_per_s = Some(answer.stats.decode_tokens_per_s);
+    }
+    if answer.stats.completion_tokens > 0 {
+        turn.tokens = answer.stats.completion_tokens;
+    }
+}
+
+/// A stored conversation as the chat pane's turns.
+pub(super) fn turns_of(stored: &[StoredTurn]) -> Vec<Turn> {
+    stored
+        .iter()
+        .map(|stored| {
+            let mut turn = Turn::asked(stored.question.clone());
+            turn.status = TurnStatus::Complete;
+            let Some(answer) = &stored.answer else {
+                return turn;
+            };
+            turn.answer = answer.text.clone();
+            turn.status = match answer.status {
+                MessageStatus::Complete => TurnStatus::Complete,
+                MessageStatus::Cancelled => TurnStatus::Cancelled,
+                MessageStatus::Generating | MessageStatus::Failed => {
+                    TurnStatus::Failed(answer.failure().unwrap_or_default())
+                }
+            };
+            turn.mode = answer.mode;
+            turn.citations = answer.record.citations.clone();
+            turn.notes = answer.record.notes.clone();
+            turn.sources = answer.record.sources.iter().map(SourceLine::of).collect();
+            turn.tokens_per_s = Some(answer.record.stats.decode_tokens_per_s).filter(|r| *r > 0.0);
+            turn
+        })
+        .collect()
+}
+
+impl App {
+    pub(super) fn is_streaming(&self, request: u64) -> bool {
+        self.chat.streaming.is_some_and(|(id, _)| id == request)
+    }
+
+    pub(super) fn send(&mut self, now: Instant) -> Vec<Effect> {
+        let question = self.chat.input.lines().join("\n").trim().to_owned();
+        if question.is_empty() {
+            return Vec::new();
+        }
+        if self.chat.streaming.is_some() {
+            self.info("an answer is still being written; Esc cancels it".into());
+            return Vec::new();
+        }
+        let documents = match (&self.viewer, self.chat.scope_document) {
+            (Some(viewer), true) => vec![viewer.doc.doc_id],
+            _ => Vec::new(),
+        };
+        let request = self.request_id();
+        self.chat.history.push(question.clone());
+        self.chat.recall = None;
+        self.chat.set_input("");
+        self.chat.turns.push(Turn::asked(question.clone()));
+        self.chat.streaming = Some((request, now));
+        self.chat.scroll_back = 0;
+        vec![Effect::Ask {
+            request,
+            question,
+            conversation: self.chat.conversation,
+            documents,
+        }]
+    }
+
+    /// Up on the input's first line (or Down on its last) walks through earlier questions;
+    /// elsewhere it moves the cursor.
+    pub(super) fn recall(&mut self, back: bool) {
+        let row = self.chat.input.cursor().0;
+        let last_row = self.chat.input.lines().len().saturating_sub(1);
+        if (back && row > 0) || (!back && row < last_row) {
+            let movement = if back {
+                ratatui_textarea::CursorMove::Up
+            } else {
+                ratatui_textarea::CursorMove::Down
+            };
+            self.chat.input.move_cursor(movement);
+            return;
+        }
+        let n = self.chat.history.len();
+        if n == 0 {
+            return;
+        }
+        let next = match (self.chat.recall, back) {
+            (None, true) => Some(n - 1),
+            (None, false) => None,
+            (Some(i), true) => Some(i.saturating_sub(1)),
+            (Some(i), false) if i + 1 < n => Some(i + 1),
+            (Some(_), false) => None,
+        };
+        self.chat.recall = next;
+        let text = next
+            .map(|i| self.chat.history[i].clone())
+            .unwrap_or_default();
+        self.chat.set_input(&text);
+    }
+}

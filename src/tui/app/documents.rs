@@ -1,0 +1,167 @@
+//! The document list: its rows, filter and order, and the actions on the selected document.
+
+use super::*;
+
+/// How documents are ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    Id,
+    Title,
+    Format,
+    Pages,
+    Pii,
+    Status,
+}
+
+impl SortKey {
+    pub(super) fn next(self) -> SortKey {
+        match self {
+            SortKey::Id => SortKey::Title,
+            SortKey::Title => SortKey::Format,
+            SortKey::Format => SortKey::Pages,
+            SortKey::Pages => SortKey::Pii,
+            SortKey::Pii => SortKey::Status,
+            SortKey::Status => SortKey::Id,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SortKey::Id => "id",
+            SortKey::Title => "title",
+            SortKey::Format => "format",
+            SortKey::Pages => "pages",
+            SortKey::Pii => "PII",
+            SortKey::Status => "review",
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct DocList {
+    pub rows: Vec<ReportRow>,
+    pub loaded: bool,
+    pub filter: String,
+    pub sort: Option<SortKey>,
+    /// Indexes into `rows` that pass the filter, in display order.
+    pub visible: Vec<usize>,
+    /// Index into `visible`.
+    pub selected: usize,
+}
+
+impl DocList {
+    pub fn selected_row(&self) -> Option<&ReportRow> {
+        self.visible
+            .get(self.selected)
+            .and_then(|&i| self.rows.get(i))
+    }
+
+    /// Recomputes `visible` after the rows, filter or order changed, keeping the selected
+    /// document selected when it is still shown.
+    pub(super) fn refresh(&mut self) {
+        let keep = self.selected_row().map(|r| r.doc_id);
+        let needle = self.filter.to_lowercase();
+        self.visible = (0..self.rows.len())
+            .filter(|&i| needle.is_empty() || matches_filter(&self.rows[i], &needle))
+            .collect();
+        if let Some(key) = self.sort {
+            let rows = &self.rows;
+            self.visible.sort_by(|&a, &b| {
+                let (a, b) = (&rows[a], &rows[b]);
+                match key {
+                    SortKey::Id => a.doc_id.cmp(&b.doc_id),
+                    SortKey::Title => title_of(a).to_lowercase().cmp(&title_of(b).to_lowercase()),
+                    SortKey::Format => a.format.cmp(&b.format),
+                    SortKey::Pages => b.pages.cmp(&a.pages),
+                    SortKey::Pii => pii_total(b).cmp(&pii_total(a)),
+                    SortKey::Status => status_rank(a).cmp(&status_rank(b)),
+                }
+                .then(a.doc_id.cmp(&b.doc_id))
+            });
+        }
+        self.selected = keep
+            .and_then(|id| self.visible.iter().position(|&i| self.rows[i].doc_id == id))
+            .unwrap_or(0)
+            .min(self.visible.len().saturating_sub(1));
+    }
+}
+
+pub fn title_of(row: &ReportRow) -> &str {
+    row.title
+        .as_deref()
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| row.path.rsplit('/').next().unwrap_or(&row.path))
+}
+
+pub fn pii_total(row: &ReportRow) -> usize {
+    row.pii.values().sum()
+}
+
+pub(super) fn status_rank(row: &ReportRow) -> u8 {
+    match row.review.status {
+        ReviewStatus::Flagged => 0,
+        ReviewStatus::Unreviewed => 1,
+        ReviewStatus::Reviewed => 2,
+    }
+}
+
+pub(super) fn matches_filter(row: &ReportRow, needle: &str) -> bool {
+    title_of(row).to_lowercase().contains(needle)
+        || row.path.to_lowercase().contains(needle)
+        || row.format.as_deref().unwrap_or("").contains(needle)
+        || row.review.status.as_str().contains(needle)
+        || row
+            .review
+            .tags
+            .iter()
+            .any(|t| t.to_lowercase().contains(needle))
+}
+
+impl App {
+    /// The document review keys apply to: the open one, else the selected one.
+    pub(super) fn current_doc(&self) -> Option<i64> {
+        match &self.viewer {
+            Some(viewer) => Some(viewer.doc.doc_id),
+            None => self.docs.selected_row().map(|r| r.doc_id),
+        }
+    }
+
+    pub(super) fn toggle_status(&mut self, status: ReviewStatus) -> Vec<Effect> {
+        let Some(doc_id) = self.current_doc() else {
+            return Vec::new();
+        };
+        let current = self
+            .docs
+            .rows
+            .iter()
+            .find(|r| r.doc_id == doc_id)
+            .map(|r| r.review.status)
+            .unwrap_or_default();
+        let status = if current == status {
+            ReviewStatus::Unreviewed
+        } else {
+            status
+        };
+        vec![Effect::SetStatus { doc_id, status }]
+    }
+
+    pub(super) fn move_by(&mut self, delta: isize) {
+        match self.focus {
+            Pane::Documents => match &mut self.viewer {
+                Some(viewer) => viewer.scroll(delta),
+                None => {
+                    let last = self.docs.visible.len().saturating_sub(1);
+                    self.docs.selected = self.docs.selected.saturating_add_signed(delta).min(last);
+                }
+            },
+            Pane::Chat => {
+                // Up scrolls back through the transcript.
+                self.chat.scroll_back = self.chat.scroll_back.saturating_add_signed(-delta);
+            }
+            Pane::Health => {
+                let last = self.health.rows.len().saturating_sub(1);
+                self.health.selected = self.health.selected.saturating_add_signed(delta).min(last);
+            }
+        }
+    }
+}

@@ -1,0 +1,217 @@
+//! How the app changes with each message: keys, the worker's replies, ticks.
+
+use super::*;
+
+impl App {
+    pub fn update(&mut self, msg: Msg, now: Instant) -> Vec<Effect> {
+        match msg {
+            Msg::Key(key) => {
+                self.dirty = true;
+                self.key(key, now)
+            }
+            Msg::Paste(text) => {
+                self.dirty = true;
+                self.paste(&text);
+                Vec::new()
+            }
+            Msg::Resize(w, h) => {
+                self.size = (w, h);
+                self.dirty = true;
+                Vec::new()
+            }
+            Msg::Tick => {
+                if let Some((_, started)) = self.chat.streaming
+                    && let Some(turn) = self.chat.turns.last_mut()
+                {
+                    turn.elapsed = now.saturating_duration_since(started);
+                    self.dirty = true;
+                }
+                Vec::new()
+            }
+            Msg::HealthDue => vec![Effect::RefreshHealth],
+            Msg::Health(report) => {
+                self.health(&report);
+                Vec::new()
+            }
+            Msg::Documents { request, result } => {
+                if request <= self.docs_current {
+                    return Vec::new();
+                }
+                self.docs_current = request;
+                self.dirty = true;
+                match result {
+                    Ok(rows) => {
+                        self.docs.rows = rows;
+                        self.docs.loaded = true;
+                        self.docs.refresh();
+                    }
+                    Err(e) => self.error(format!("cannot list the documents: {e}")),
+                }
+                Vec::new()
+            }
+            Msg::Document { request, result } => {
+                if self.open_request != Some(request) {
+                    return Vec::new();
+                }
+                self.open_request = None;
+                self.dirty = true;
+                match result {
+                    Ok(doc) => self.show_document(*doc),
+                    Err(e) => self.error(e),
+                }
+                Vec::new()
+            }
+            Msg::Reviewed { doc_id, result } => {
+                self.dirty = true;
+                match result {
+                    Ok(review) => {
+                        if let Some(row) = self.docs.rows.iter_mut().find(|r| r.doc_id == doc_id) {
+                            row.review = review;
+                        }
+                        self.docs.refresh();
+                        // A list already on its way may have been read before this review
+                        // was written: it must not undo it. It is dropped, and read again.
+                        if self.docs_requested > self.docs_current {
+                            self.docs_current = self.docs_requested;
+                            return vec![self.load_documents()];
+                        }
+                    }
+                    Err(e) => self.error(e),
+                }
+                Vec::new()
+            }
+            Msg::Exported(result) => {
+                self.dirty = true;
+                match result {
+                    Ok(path) => self.info(format!("review report written to {}", path.display())),
+                    Err(e) => self.error(e),
+                }
+                Vec::new()
+            }
+            Msg::IngestProgress { done, total, phase } => {
+                let Some(ingest) = &mut self.ingest else {
+                    return Vec::new();
+                };
+                let phase_changed = ingest.phase != phase;
+                ingest.done = done;
+                ingest.total = total;
+                ingest.phase = phase;
+                self.dirty = true;
+                // Documents appear as they land: the list is read again every few files
+                // and when indexing starts, not after every file of a large folder.
+                if (phase == IngestPhase::Reading && done > 0 && done % INGEST_RELOAD_FILES == 0)
+                    || (phase_changed && phase == IngestPhase::Indexing)
+                {
+                    vec![self.load_documents()]
+                } else {
+                    Vec::new()
+                }
+            }
+            Msg::IngestFailed { path, reason } => {
+                if let Some(ingest) = &mut self.ingest {
+                    ingest.failed.push((path, reason));
+                    self.dirty = true;
+                }
+                Vec::new()
+            }
+            Msg::IngestDone(result) => {
+                self.dirty = true;
+                let failed = self.ingest.take().map(|i| i.failed).unwrap_or_default();
+                match result {
+                    Ok(summary) if failed.is_empty() => self.info(summary),
+                    Ok(summary) => {
+                        let mut text = format!("{summary}\n\nNot ingested:\n");
+                        for (path, reason) in &failed {
+                            text.push_str(&format!("  {path}: {reason}\n"));
+                        }
+                        self.overlay = Some(Overlay::Text {
+                            title: "Ingest".into(),
+                            text,
+                            scroll: 0,
+                        });
+                    }
+                    Err(e) => self.error(format!("ingest failed: {e}")),
+                }
+                vec![self.load_documents()]
+            }
+            Msg::AskText { request, text } => {
+                if !self.is_streaming(request) {
+                    return Vec::new();
+                }
+                if let (Some(turn), Some((_, started))) =
+                    (self.chat.turns.last_mut(), self.chat.streaming)
+                {
+                    turn.answer.push_str(&text);
+                    turn.tokens += 1;
+                    turn.elapsed = now.saturating_duration_since(started);
+                    self.dirty = true;
+                }
+                Vec::new()
+            }
+            Msg::AskDone { request, result } => {
+                if !self.is_streaming(request) {
+                    return Vec::new();
+                }
+                let started = self.chat.streaming.take().map(|(_, at)| at);
+                self.dirty = true;
+                let Some(turn) = self.chat.turns.last_mut() else {
+                    return Vec::new();
+                };
+                if let Some(started) = started {
+                    turn.elapsed = now.saturating_duration_since(started);
+                }
+                match result {
+                    Ok(answer) => {
+                        self.chat.conversation = Some(answer.conversation_id);
+                        finish_turn(turn, *answer);
+                    }
+                    Err(e) => turn.status = TurnStatus::Failed(e),
+                }
+                Vec::new()
+            }
+            Msg::Conversations(result) => {
+                self.dirty = true;
+                match result {
+                    Ok(list) if list.is_empty() => self.info("no conversations yet".into()),
+                    Ok(list) => {
+                        let selected = self
+                            .chat
+                            .conversation
+                            .and_then(|id| list.iter().position(|c| c.id == id))
+                            .unwrap_or(0);
+                        self.overlay = Some(Overlay::Conversations { list, selected });
+                    }
+                    Err(e) => self.error(e),
+                }
+                Vec::new()
+            }
+            Msg::ConversationLoaded { id, result } => {
+                self.dirty = true;
+                match result {
+                    Ok(messages) => {
+                        self.chat.conversation = Some(id);
+                        self.chat.turns = turns_of(&messages);
+                        self.chat.selected_citation = None;
+                        self.chat.scroll_back = 0;
+                    }
+                    Err(e) => self.error(e),
+                }
+                Vec::new()
+            }
+            Msg::CrashReport(result) => {
+                self.dirty = true;
+                match result {
+                    Ok(text) => {
+                        self.overlay = Some(Overlay::Text {
+                            title: "Newest crash report".into(),
+                            text,
+                            scroll: 0,
+                        });
+                    }
+                    Err(e) => self.info(e),
+                }
+                Vec::new()
+            }
+        }
+    }
+}
