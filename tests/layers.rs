@@ -13,7 +13,10 @@ fn the_core_crate_depends_on_no_command_line_terminal_or_async_crate() {
             names.extend(table.keys().cloned());
         }
     }
-    assert!(names.iter().any(|n| n == "rusqlite"), "read {manifest}: {names:?}");
+    assert!(
+        names.iter().any(|n| n == "rusqlite"),
+        "read {manifest}: {names:?}"
+    );
     for front_end in [
         "clap",
         "ratatui",
