@@ -4,7 +4,7 @@
 //! change together or not at all. Each change to a document's chunks also appends its id to
 //! `changes`, the log the search index replays to catch up with SQLite.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::Serialize;
@@ -375,14 +375,25 @@ pub fn list(conn: &Connection) -> rusqlite::Result<Vec<DocumentInfo>> {
         "SELECT {INFO_COLUMNS} FROM documents d
          ORDER BY coalesce(d.parent_id, d.id), d.parent_id IS NOT NULL, d.id"
     );
-    let infos: Vec<DocumentInfo> = conn
+    let mut infos: Vec<DocumentInfo> = conn
         .prepare(&sql)?
         .query_map([], info_from_row)?
         .collect::<rusqlite::Result<_>>()?;
-    infos
-        .into_iter()
-        .map(|info| with_paths(conn, info))
-        .collect()
+    // Every document's paths in one query, not one per document: the terminal UI lists
+    // the documents after every review and every 20 files of an ingest.
+    let mut paths: HashMap<i64, Vec<String>> = HashMap::new();
+    let mut statement = conn.prepare(
+        "SELECT document_id, path FROM document_paths ORDER BY document_id, seen_at, path",
+    )?;
+    let rows = statement.query_map([], |row| Ok((row.get::<_, i64>(0)?, row.get(1)?)))?;
+    for row in rows {
+        let (id, path) = row?;
+        paths.entry(id).or_default().push(path);
+    }
+    for info in &mut infos {
+        info.paths = paths.remove(&info.id).unwrap_or_default();
+    }
+    Ok(infos)
 }
 
 pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<DocumentInfo>> {
@@ -626,28 +637,35 @@ pub fn chunk_details(
     chunk_ids: &[i64],
     limit: usize,
 ) -> rusqlite::Result<Vec<ChunkDetails>> {
+    // One query for all the ids (a JSON array read by `json_each`), then the rows in the
+    // order asked, skipping ids that are gone, up to `limit`.
+    let ids = serde_json::to_string(chunk_ids)
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
     let mut statement = conn.prepare_cached(
         "SELECT c.id, c.document_id, c.char_start, c.char_end, d.path,
                 coalesce(d.title, ''), c.page_start
-         FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id = ?1",
+         FROM chunks c JOIN documents d ON d.id = c.document_id
+         WHERE c.id IN (SELECT value FROM json_each(?1))",
     )?;
-    let mut found = Vec::new();
-    for &chunk_id in chunk_ids {
-        if found.len() == limit {
-            break;
-        }
-        let row = statement
-            .query_row([chunk_id], |row| {
-                Ok((
-                    ChunkPlace::from_row(row)?,
+    let mut by_id: HashMap<i64, (ChunkPlace, String, String, usize)> = statement
+        .query_map([ids], |row| {
+            let place = ChunkPlace::from_row(row)?;
+            Ok((
+                place.chunk_id,
+                (
+                    place,
                     row.get::<_, String>(4)?,
                     row.get::<_, String>(5)?,
                     row.get::<_, i64>(6)? as usize,
-                ))
-            })
-            .optional()?;
-        found.extend(row);
-    }
+                ),
+            ))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let found: Vec<(ChunkPlace, String, String, usize)> = chunk_ids
+        .iter()
+        .filter_map(|id| by_id.remove(id))
+        .take(limit)
+        .collect();
     // Texts are cut in document and text order, then put back in the order asked.
     let mut order: Vec<usize> = (0..found.len()).collect();
     order.sort_by_key(|&i| (found[i].0.document_id, found[i].0.char_start));
