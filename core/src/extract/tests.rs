@@ -363,7 +363,7 @@ fn limits_on_size_pages_and_characters() {
 }
 
 #[test]
-fn a_panicking_parser_fails_one_file_without_a_crash_report() {
+fn a_caught_panic_comes_back_as_its_message_with_the_email_scrubbed() {
     let outcome =
         crash::expecting_panics(|| -> usize { panic!("parser bug at offset 42 for x@y.example") });
     assert_eq!(outcome.unwrap_err(), "parser bug at offset 42 for [email]");

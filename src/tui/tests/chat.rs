@@ -1,0 +1,164 @@
+//! The chat pane: asking, streaming, citations, stored conversations.
+
+use super::*;
+
+#[test]
+fn asking_streams_the_answer_ignores_stale_replies_and_esc_cancels() {
+    let mut app = app(80, 24);
+    press(&mut app, [ch('2')]);
+    assert_eq!(app.focus, Pane::Chat);
+    press(&mut app, typed("q and 1 are typed, not keys"));
+    assert!(!app.quit);
+    assert_eq!(app.focus, Pane::Chat);
+    let effects = press(&mut app, [key(KeyCode::Enter)]);
+    let [
+        Effect::Ask {
+            request,
+            question,
+            conversation: None,
+            documents,
+        },
+    ] = effects.as_slice()
+    else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(question, "q and 1 are typed, not keys");
+    assert!(documents.is_empty());
+    assert!(
+        app.chat.input.lines().join("").is_empty(),
+        "the input is cleared"
+    );
+
+    press(
+        &mut app,
+        [Msg::AskText {
+            request: request + 100,
+            text: "stale".into(),
+        }],
+    );
+    press(
+        &mut app,
+        [Msg::AskText {
+            request: *request,
+            text: "Partial".into(),
+        }],
+    );
+    assert_eq!(app.chat.turns[0].answer, "Partial");
+    assert_eq!(
+        press(&mut app, [key(KeyCode::Esc)]),
+        [Effect::Cancel { request: *request }]
+    );
+    assert_eq!(
+        press(&mut app, [ctrl('c')]),
+        [Effect::Cancel { request: *request }]
+    );
+    assert!(!app.quit, "Ctrl-C first cancels the answer");
+
+    let mut cancelled = answer(4);
+    cancelled.answer = "Partial".into();
+    cancelled.finish = Some(kodiak::llm::Finish::Cancelled);
+    press(
+        &mut app,
+        [Msg::AskDone {
+            request: *request,
+            result: Ok(Box::new(cancelled)),
+        }],
+    );
+    assert_eq!(app.chat.turns[0].status, TurnStatus::Cancelled);
+    assert_eq!(
+        app.chat.conversation,
+        Some(4),
+        "the next question continues the conversation"
+    );
+
+    // Up recalls the question; Ctrl-N starts afresh.
+    press(&mut app, [key(KeyCode::Up)]);
+    assert_eq!(
+        app.chat.input.lines().join("\n"),
+        "q and 1 are typed, not keys"
+    );
+    press(&mut app, [ctrl('n')]);
+    assert_eq!(app.chat.conversation, None);
+    press(&mut app, [ctrl('c')]);
+    assert!(app.quit, "with nothing streaming Ctrl-C quits");
+}
+
+#[test]
+fn a_citation_opens_its_passage_and_esc_returns_to_the_chat() {
+    let mut app = with_answer(80, 24);
+    assert_eq!(app.chat.turns[0].status, TurnStatus::Complete);
+    assert_eq!(app.chat.turns[0].sources.len(), 2);
+    press(&mut app, [key(KeyCode::Esc), ch('n')]);
+    assert_eq!(app.chat.selected().unwrap().n, 2);
+    let effects = press(&mut app, [ch('o')]);
+    let [
+        Effect::OpenDocument {
+            request,
+            doc_id: 1,
+            focus: Some(focus),
+        },
+    ] = effects.as_slice()
+    else {
+        panic!("{effects:?}");
+    };
+    press(
+        &mut app,
+        [Msg::Document {
+            request: *request,
+            result: Ok(Box::new(lease(Some(*focus)))),
+        }],
+    );
+    let viewer = app.viewer.as_ref().unwrap();
+    let (start, end) = viewer.highlight.unwrap();
+    assert!(viewer.doc.original.text[start..end].starts_with("The security deposit"));
+    assert_eq!(app.focus, Pane::Documents);
+    press(&mut app, [key(KeyCode::Esc)]);
+    assert_eq!(app.focus, Pane::Chat, "back where the citation was opened");
+
+    assert_eq!(press(&mut app, [ch('y')]), [Effect::Copy(answer(7).answer)]);
+    press(&mut app, [ch('q')]);
+    assert!(app.quit);
+}
+
+#[test]
+fn a_stored_conversation_loads_with_its_sources_and_citations() {
+    let answer = answer(7);
+    // As `Kodiak::conversation` returns it.
+    let turns = vec![kodiak::service::Turn {
+        question_id: 1,
+        question: "When is the deposit returned?".into(),
+        asked_at: "2026-11-23T10:00:00Z".into(),
+        answer: Some(kodiak::service::StoredAnswer {
+            id: 2,
+            text: answer.answer.clone(),
+            status: kodiak::storage::conversations::MessageStatus::Complete,
+            mode: Some(AnswerMode::Generated),
+            record: kodiak::answer::AnswerRecord {
+                citations: answer.citations.clone(),
+                sources: answer.sources.clone(),
+                stats: answer.stats,
+                ..Default::default()
+            },
+            finished_at: None,
+        }),
+    }];
+    let mut app = app(80, 24);
+    press(
+        &mut app,
+        [Msg::ConversationLoaded {
+            id: 7,
+            result: Ok(turns),
+        }],
+    );
+    assert_eq!(app.chat.conversation, Some(7));
+    let turn = &app.chat.turns[0];
+    assert_eq!(turn.question, "When is the deposit returned?");
+    assert_eq!(turn.answer, answer.answer);
+    assert_eq!(turn.mode, Some(AnswerMode::Generated));
+    assert_eq!(turn.citations, answer.citations);
+    assert_eq!(turn.sources.len(), 2);
+    assert_eq!(turn.sources[1].label, "Residential lease");
+    assert_eq!(turn.sources[1].page, 2);
+    assert!(!turn.sources[1].snippet.contains("**"));
+    assert_eq!(turn.tokens_per_s, Some(52.3));
+}

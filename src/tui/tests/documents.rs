@@ -1,0 +1,164 @@
+//! The document list: filtering, sorting, review marks, replies and ingest progress.
+
+use super::*;
+
+#[test]
+fn the_list_filters_as_you_type_sorts_and_marks_review_at_once() {
+    let mut app = app(80, 24);
+    assert!(matches!(
+        app.start()[..],
+        [Effect::LoadDocuments { .. }, Effect::RefreshHealth]
+    ));
+    press(&mut app, [listed(rows())]);
+    assert_eq!(app.docs.visible.len(), 3);
+
+    press(&mut app, [ch('/')]);
+    press(&mut app, typed("memo"));
+    assert_eq!(app.docs.visible.len(), 1, "filtered while typing");
+    press(&mut app, [key(KeyCode::Esc)]);
+    assert_eq!(app.docs.visible.len(), 3, "Esc clears the filter");
+
+    press(&mut app, [ch('s')]);
+    let titles: Vec<&str> = app
+        .docs
+        .visible
+        .iter()
+        .map(|&i| app.docs.rows[i].title.as_deref().unwrap())
+        .collect();
+    assert_eq!(titles, ["Audit memo", "Board minutes", "Residential lease"]);
+
+    // r on the selected document (Audit memo): stored first, then shown.
+    let effects = press(&mut app, [ch('r')]);
+    assert_eq!(
+        effects,
+        [Effect::SetStatus {
+            doc_id: 3,
+            status: ReviewStatus::Reviewed
+        }]
+    );
+    let review = Review {
+        status: ReviewStatus::Reviewed,
+        ..Review::default()
+    };
+    press(
+        &mut app,
+        [Msg::Reviewed {
+            doc_id: 3,
+            result: Ok(review),
+        }],
+    );
+    assert_eq!(
+        app.docs.selected_row().unwrap().review.status,
+        ReviewStatus::Reviewed
+    );
+    // Again: back to unreviewed.
+    let effects = press(&mut app, [ch('r')]);
+    assert_eq!(
+        effects,
+        [Effect::SetStatus {
+            doc_id: 3,
+            status: ReviewStatus::Unreviewed
+        }]
+    );
+
+    // Tags and notes go through a prompt; `-tag` removes.
+    let effects = press(&mut app, prompted('t', "hot"));
+    assert_eq!(
+        effects,
+        [Effect::AddTag {
+            doc_id: 3,
+            tag: "hot".into()
+        }]
+    );
+    let effects = press(&mut app, prompted('t', "-hot"));
+    assert_eq!(
+        effects,
+        [Effect::RemoveTag {
+            doc_id: 3,
+            tag: "hot".into()
+        }]
+    );
+    let effects = press(&mut app, prompted('a', "call back"));
+    assert_eq!(
+        effects,
+        [Effect::AddNote {
+            doc_id: 3,
+            text: "call back".into()
+        }]
+    );
+    let effects = press(&mut app, [ch('E'), ch('c')]);
+    assert_eq!(effects, [Effect::Export(kodiak::report::ReportFormat::Csv)]);
+}
+
+#[test]
+fn a_stale_document_reply_is_ignored() {
+    let mut app = app(80, 24);
+    press(&mut app, [listed(rows())]);
+    let first = press(&mut app, [key(KeyCode::Enter)]);
+    let second = press(&mut app, [key(KeyCode::Enter)]);
+    let (Effect::OpenDocument { request: old, .. }, Effect::OpenDocument { request: new, .. }) =
+        (&first[0], &second[0])
+    else {
+        panic!()
+    };
+    press(
+        &mut app,
+        [Msg::Document {
+            request: *old,
+            result: Ok(Box::new(lease(None))),
+        }],
+    );
+    assert!(app.viewer.is_none(), "the older request's reply is dropped");
+    press(
+        &mut app,
+        [Msg::Document {
+            request: *new,
+            result: Ok(Box::new(lease(None))),
+        }],
+    );
+    assert!(app.viewer.is_some());
+}
+
+#[test]
+fn ingest_shows_progress_reloads_the_list_as_files_land_and_lists_failures() {
+    let mut app = app(80, 24);
+    let effects = press(&mut app, prompted('i', "/cases"));
+    assert_eq!(effects, [Effect::Ingest("/cases".into())]);
+    assert!(app.needs_ticks());
+    let progress = |done| Msg::IngestProgress {
+        done,
+        total: 40,
+        phase: IngestPhase::Reading,
+    };
+    assert!(press(&mut app, [progress(1)]).is_empty());
+    assert!(matches!(
+        press(&mut app, [progress(20)])[..],
+        [Effect::LoadDocuments { .. }]
+    ));
+    press(
+        &mut app,
+        [Msg::IngestFailed {
+            path: "/cases/bad.pdf".into(),
+            reason: "encrypted".into(),
+        }],
+    );
+    assert!(matches!(
+        press(
+            &mut app,
+            [Msg::IngestProgress {
+                done: 40,
+                total: 40,
+                phase: IngestPhase::Indexing
+            }]
+        )[..],
+        [Effect::LoadDocuments { .. }]
+    ));
+    insta::assert_snapshot!("documents_ingesting_80x24", screen(&app));
+    let effects = press(&mut app, [Msg::IngestDone(Ok("ingested 39 new".into()))]);
+    assert!(matches!(effects[..], [Effect::LoadDocuments { .. }]));
+    assert!(app.ingest.is_none());
+    let Some(crate::tui::app::Overlay::Text { text, .. }) = &app.overlay else {
+        panic!("failures are listed");
+    };
+    assert!(text.contains("/cases/bad.pdf: encrypted"), "{text}");
+}
