@@ -1,0 +1,105 @@
+//! The health report, with the model workers' state.
+
+use super::*;
+
+impl Kodiak {
+    /// Every component's health. Models are reported as they are in this process; call
+    /// [`Kodiak::start_generator`] and [`Kodiak::embedder`] first to have them loaded.
+    pub fn health(&self) -> HealthReport {
+        let mut report = health::check(&self.settings, Ok(&self.db), Some(self.index.as_ref()));
+        let c = &mut report.components;
+        c.llm = Some(self.generator_health());
+        c.embedder = Some(self.embedder_health());
+        c.breakers = vec![
+            self.breakers.generator.status(),
+            self.breakers.embedder.status(),
+            self.breakers.search.status(),
+        ];
+        c.rate_limit = self
+            .limiter
+            .usage(&self.db, &crate::guard::user_identity())
+            .ok();
+        report.status = report.components.status();
+        report
+    }
+
+    pub(super) fn generator_health(&self) -> ModelHealth {
+        let mut health = ModelHealth {
+            ok: true,
+            model: self.settings.paths.generator_model.clone(),
+            worker: self.generator.get().map(GeneratorWorker::status),
+            ..ModelHealth::default()
+        };
+        health.state = match self.generator_status() {
+            None => "not_configured".into(),
+            Some(GeneratorState::NotStarted) => "not_started".into(),
+            Some(GeneratorState::Loading) => "loading".into(),
+            Some(GeneratorState::Ready(info)) => {
+                health.context_size = Some(info.context_size);
+                health.template = Some(info.template);
+                health.last_decode_tokens_per_s = info.last_decode_tokens_per_s;
+                "ready".into()
+            }
+            Some(GeneratorState::Failed { reason }) => {
+                health.ok = false;
+                health.error = Some(format!("{reason}; answers are extractive until fixed"));
+                "failed".into()
+            }
+            Some(GeneratorState::Crashed { reason }) => {
+                health.ok = false;
+                health.error = Some(format!("{reason}; it starts again with the next question"));
+                "crashed".into()
+            }
+        };
+        health
+    }
+
+    pub(super) fn embedder_health(&self) -> ModelHealth {
+        let mut health = ModelHealth {
+            ok: true,
+            model: self.settings.paths.embedder_model.clone(),
+            ..ModelHealth::default()
+        };
+        if health.model.is_none() {
+            health.state = "not_configured".into();
+            return health;
+        }
+        let Some(started) = self.embedder.get() else {
+            health.state = "not_started".into();
+            return health;
+        };
+        match started {
+            Ok(handle) => {
+                let identity = handle.identity();
+                let worker = handle.status();
+                health.state = match worker.pid {
+                    Some(_) => "ready".into(),
+                    None => "restarts_on_next_use".into(),
+                };
+                health.worker = Some(worker);
+                health.dimensions = Some(identity.dimensions);
+                if let Ok(conn) = self.db.conn() {
+                    let id = vectors::find_embedder(&conn, &identity.file_name, &identity.sha256)
+                        .ok()
+                        .flatten();
+                    let in_use = vectors::embedders_in_use(&conn).unwrap_or_default();
+                    health.vectors = Some(
+                        in_use
+                            .iter()
+                            .filter(|e| Some(e.id) == id)
+                            .map(|e| e.vectors)
+                            .sum(),
+                    );
+                    health.missing_vectors =
+                        vectors::count_to_embed(&conn, Missing::From(id.unwrap_or(0))).ok();
+                }
+            }
+            Err(reason) => {
+                health.ok = false;
+                health.state = "failed".into();
+                health.error = Some(format!("{reason}; search is BM25 only until fixed"));
+            }
+        }
+        health
+    }
+}

@@ -1,0 +1,54 @@
+//! The documents as front ends read and remove them.
+
+use super::*;
+
+/// A document's text with its page ranges and PII spans.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DocumentText {
+    pub text: String,
+    /// Character range of each page.
+    pub pages: Vec<(usize, usize)>,
+    pub pii: Vec<PiiSpan>,
+}
+
+impl Kodiak {
+    pub fn documents(&self) -> Result<Vec<DocumentInfo>, ServiceError> {
+        Ok(documents::list(&*self.db.conn()?)?)
+    }
+
+    pub fn document(&self, id: i64) -> Result<DocumentInfo, ServiceError> {
+        documents::get(&*self.db.conn()?, id)?.ok_or(ServiceError::NoSuchDocument(id))
+    }
+
+    pub fn pii_counts(&self, id: i64) -> Result<BTreeMap<String, usize>, ServiceError> {
+        Ok(documents::pii_counts(&*self.db.conn()?, id)?)
+    }
+
+    /// The extracted text; None for a document that has none (failed, needs OCR).
+    pub fn document_text(&self, id: i64) -> Result<Option<DocumentText>, ServiceError> {
+        let conn = self.db.conn()?;
+        if documents::get(&conn, id)?.is_none() {
+            return Err(ServiceError::NoSuchDocument(id));
+        }
+        let Some((text, pages)) = documents::text(&conn, id)? else {
+            return Ok(None);
+        };
+        let pii = documents::pii_spans(&conn, id)?;
+        Ok(Some(DocumentText { text, pages, pii }))
+    }
+
+    /// Removes a document (and its attachments) from SQLite, then from the index.
+    pub fn remove_document(&self, id: i64) -> Result<(), ServiceError> {
+        let index = self.index()?;
+        // Take the writer first, so a busy index fails the command before anything changes.
+        let mut updater = index.writer()?;
+        let removed = self
+            .db
+            .write(|tx| documents::delete(tx, id).map_err(ServiceError::from))?;
+        if !removed {
+            return Err(ServiceError::NoSuchDocument(id));
+        }
+        updater.sync(&self.db)?;
+        Ok(())
+    }
+}
