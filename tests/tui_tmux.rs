@@ -171,7 +171,7 @@ fn assert_restored(session: &Session) {
 }
 
 #[test]
-fn ask_in_the_terminal_ui_then_quit_and_the_terminal_is_restored() {
+fn ask_in_the_terminal_ui_copy_the_answer_then_quit_and_the_terminal_is_restored() {
     let sandbox = Sandbox::new();
     let script = prepared(&sandbox, "");
     let session = Session::start("kodiak-e2e-quit", &script);
@@ -205,12 +205,20 @@ fn ask_in_the_terminal_ui_then_quit_and_the_terminal_is_restored() {
     );
     assert!(screen.contains("tokens"), "{screen}");
 
-    // q is typed while the input has the keyboard; Esc leaves it, then q quits.
+    // Esc leaves the input for the transcript; y copies the answer through OSC 52, which
+    // this tmux server takes into its paste buffer.
+    session.tmux(&["set", "-g", "set-clipboard", "on"]);
     session.keys(&["Escape"]);
+    session.keys(&["y"]);
+    session.wait_for("answer copied to the clipboard", Duration::from_secs(10));
+    let copied = session.tmux(&["show-buffer"]);
+    let copied = String::from_utf8_lossy(&copied.stdout).into_owned();
+
+    // q is typed while the input has the keyboard; in the transcript it quits.
     session.keys(&["q"]);
     assert_restored(&session);
 
-    // The exchange was stored.
+    // The exchange was stored, and what was copied is the stored answer.
     let output = sandbox
         .kodiak()
         .args(["conversations", "list", "--json"])
@@ -218,6 +226,15 @@ fn ask_in_the_terminal_ui_then_quit_and_the_terminal_is_restored() {
         .unwrap();
     let list: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(list[0]["messages"], 2, "{list}");
+    let output = sandbox
+        .kodiak()
+        .args(["conversations", "export", "1", "--format", "json"])
+        .output()
+        .unwrap();
+    let export: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let answer = export["messages"][1]["content"].as_str().unwrap();
+    assert!(!answer.is_empty());
+    assert_eq!(copied, answer);
 }
 
 /// The model process dies while an answer streams: the answer ends as failed with the

@@ -19,13 +19,12 @@ mod replies_tests;
 #[cfg(test)]
 mod tests;
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use base64::Engine as _;
 use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste, Event, EventStream};
 use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen};
 use futures_util::StreamExt;
@@ -247,11 +246,10 @@ fn apply(app: &mut App, worker: &mut Worker, terminal: &mut Terminal<Backend>, m
     }
 }
 
-/// OSC 52: the terminal puts the text on the clipboard, also over SSH and in tmux (with
-/// `set -g set-clipboard on`).
+/// OSC 52 (crossterm's `CopyToClipboard`): the terminal puts the text on the clipboard,
+/// also over SSH and in tmux (with `set -g set-clipboard on`). A terminal without it
+/// ignores the sequence.
 fn copy_to_clipboard(terminal: &mut Terminal<Backend>, text: &str) {
-    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
-    let backend = terminal.backend_mut();
-    let _ = write!(backend, "\x1b]52;c;{encoded}\x07");
-    let _ = backend.flush();
+    let copy = crossterm::clipboard::CopyToClipboard::to_clipboard_from(text);
+    let _ = crossterm::execute!(terminal.backend_mut(), copy);
 }
