@@ -10,6 +10,7 @@ pub mod bench;
 pub mod document;
 pub mod keymap;
 pub mod keys;
+pub mod service;
 pub mod theme;
 pub mod view;
 pub mod worker;
@@ -18,6 +19,8 @@ pub mod worker;
 mod replies_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod worker_tests;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;

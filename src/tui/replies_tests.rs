@@ -1,18 +1,12 @@
 //! Replies that come late, out of order, or never: each test reproduces a way the UI was
 //! left wrong by its background jobs.
 
-use std::sync::Arc;
-use std::time::Duration;
-
-use kodiak::Kodiak;
-use kodiak::config::{Config, Settings};
 use kodiak::ingest::IngestPhase;
 use kodiak::storage::review::{Review, ReviewStatus};
 use kodiak::telemetry::crash;
 
 use super::app::{Effect, Msg};
 use super::tests::{app, press, prompted, rows};
-use super::worker::Worker;
 
 /// The request of the one `LoadDocuments` in `effects`.
 fn load_request(effects: &[Effect]) -> u64 {
@@ -108,38 +102,4 @@ fn only_a_panic_that_ends_the_process_restores_the_terminal() {
     assert!(super::restores_terminal());
     let caught = crash::expecting_panics(super::restores_terminal).unwrap();
     assert!(!caught, "a caught panic leaves the terminal to the UI");
-}
-
-#[test]
-fn a_background_job_that_panics_still_replies_with_its_failure() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::default();
-    config.generator.enabled = false;
-    config.embedder.enabled = false;
-    let kodiak = Arc::new(Kodiak::open(Settings::in_dir(dir.path(), config)).unwrap());
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let (messages, mut inbox) = tokio::sync::mpsc::unbounded_channel();
-        let worker = Worker::new(kodiak, messages, dir.path().to_owned());
-        // A job of the kind the answer's is, made to panic.
-        worker.run_panicking(Effect::Ask {
-            request: 7,
-            question: "q".into(),
-            conversation: None,
-            documents: Vec::new(),
-        });
-        let reply = tokio::time::timeout(Duration::from_secs(30), inbox.recv())
-            .await
-            .expect("the job never replied")
-            .unwrap();
-        let Msg::AskDone { request, result } = reply else {
-            panic!("{reply:?}")
-        };
-        assert_eq!(request, 7);
-        let error = result.unwrap_err();
-        assert!(error.contains("an internal error stopped it"), "{error}");
-    });
 }

@@ -1,6 +1,6 @@
-//! Runs the effects the UI asks for against the Kodiak service, each on tokio's blocking
-//! pool (SQLite, Tantivy and llama.cpp calls block), and sends the outcome back as a
-//! message. Nothing here touches the UI's state.
+//! Runs the effects the UI asks for against the service ([`ReviewService`]: Kodiak, or a
+//! fake in tests), each on tokio's blocking pool (SQLite, Tantivy and llama.cpp calls
+//! block), and sends the outcome back as a message. Nothing here touches the UI's state.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -9,7 +9,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use tokio::sync::mpsc::UnboundedSender;
 
-use kodiak::Kodiak;
 use kodiak::ingest::IngestPhase;
 use kodiak::ingest::{Outcome, Progress};
 use kodiak::report;
@@ -18,9 +17,10 @@ use kodiak::telemetry::{self, crash};
 
 use super::app::{Effect, Msg};
 use super::document::PreparedDocument;
+use super::service::ReviewService;
 
 pub struct Worker {
-    kodiak: Arc<Kodiak>,
+    kodiak: Arc<dyn ReviewService>,
     messages: UnboundedSender<Msg>,
     /// Cancel flags of answers being written, by request.
     cancels: HashMap<u64, Arc<AtomicBool>>,
@@ -29,7 +29,11 @@ pub struct Worker {
 }
 
 impl Worker {
-    pub fn new(kodiak: Arc<Kodiak>, messages: UnboundedSender<Msg>, export_dir: PathBuf) -> Worker {
+    pub fn new(
+        kodiak: Arc<dyn ReviewService>,
+        messages: UnboundedSender<Msg>,
+        export_dir: PathBuf,
+    ) -> Worker {
         Worker {
             kodiak,
             messages,
@@ -43,9 +47,7 @@ impl Worker {
         let kodiak = Arc::clone(&self.kodiak);
         let messages = self.messages.clone();
         tokio::task::spawn_blocking(move || {
-            kodiak.start_generator();
-            let _ = kodiak.embedder();
-            let _ = messages.send(Msg::Health(Box::new(kodiak.health())));
+            let _ = messages.send(Msg::Health(Box::new(kodiak.warm_up())));
         });
     }
 
@@ -102,14 +104,6 @@ impl Worker {
         }
     }
 
-    /// Runs the job of `effect` as if a bug made it panic.
-    #[cfg(test)]
-    pub fn run_panicking(&self, effect: Effect) {
-        self.blocking(failure_reply(&effect), |_, _| {
-            panic!("a job panics, as a bug would make it")
-        });
-    }
-
     /// Runs `job` on the blocking pool and sends its message, if it has one. A job that
     /// panics still replies: `on_panic` makes its failure message from the panic's, so
     /// that nothing waits for it forever (an answer that never ends, a list that never
@@ -117,12 +111,12 @@ impl Worker {
     fn blocking(
         &self,
         on_panic: impl FnOnce(String) -> Option<Msg> + Send + 'static,
-        job: impl FnOnce(&Kodiak, &UnboundedSender<Msg>) -> Option<Msg> + Send + 'static,
+        job: impl FnOnce(&dyn ReviewService, &UnboundedSender<Msg>) -> Option<Msg> + Send + 'static,
     ) {
         let kodiak = Arc::clone(&self.kodiak);
         let messages = self.messages.clone();
         tokio::task::spawn_blocking(move || {
-            let reply = match crash::expecting_panics(|| job(&kodiak, &messages)) {
+            let reply = match crash::expecting_panics(|| job(kodiak.as_ref(), &messages)) {
                 Ok(reply) => reply,
                 Err(panic) => {
                     tracing::error!(panic = %panic, "a background job panicked");
@@ -178,7 +172,11 @@ fn failure_reply(effect: &Effect) -> impl FnOnce(String) -> Option<Msg> + Send +
 
 /// The service call behind one effect, and its outcome as a message; None for effects
 /// that are not service calls (asking, cancelling and copying are handled by the caller).
-fn service_call(kodiak: &Kodiak, messages: &UnboundedSender<Msg>, effect: Effect) -> Option<Msg> {
+fn service_call(
+    kodiak: &dyn ReviewService,
+    messages: &UnboundedSender<Msg>,
+    effect: Effect,
+) -> Option<Msg> {
     let text = |e: kodiak::service::ServiceError| e.to_string();
     Some(match effect {
         Effect::LoadDocuments { request } => Msg::Documents {
@@ -250,7 +248,7 @@ fn service_call(kodiak: &Kodiak, messages: &UnboundedSender<Msg>, effect: Effect
 
 /// Writes the review report to `dir`, named by the time.
 fn export(
-    kodiak: &Kodiak,
+    kodiak: &dyn ReviewService,
     format: report::ReportFormat,
     dir: &std::path::Path,
 ) -> Result<PathBuf, String> {
@@ -266,7 +264,7 @@ fn export(
 
 /// The document prepared for the viewer; `focus` is a passage in characters.
 fn open_document(
-    kodiak: &Kodiak,
+    kodiak: &dyn ReviewService,
     doc_id: i64,
     focus: Option<(usize, usize)>,
 ) -> Result<PreparedDocument, String> {
@@ -293,8 +291,8 @@ fn open_document(
     ))
 }
 
-fn newest_crash(kodiak: &Kodiak) -> Result<String, String> {
-    let dir = &kodiak.settings().paths.crash_dir;
+fn newest_crash(kodiak: &dyn ReviewService) -> Result<String, String> {
+    let dir = kodiak.crash_dir();
     let reports = crash::list(dir).map_err(|e| e.to_string())?;
     let Some(newest) = reports.first() else {
         return Err("no crash reports".into());

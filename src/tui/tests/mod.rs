@@ -443,7 +443,7 @@ fn find(buffer: &ratatui::buffer::Buffer, text: &str) -> Option<(u16, u16)> {
 }
 
 /// A health report whose index holds `chunks` chunks, with the generator in `model_state`.
-fn health_report(chunks: u64, model_state: &str) -> kodiak::health::HealthReport {
+pub(super) fn health_report(chunks: u64, model_state: &str) -> kodiak::health::HealthReport {
     use kodiak::health::*;
     HealthReport {
         status: Status::Healthy,

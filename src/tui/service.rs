@@ -1,0 +1,110 @@
+//! What the terminal UI asks of Kodiak, as a trait: the real service in the product, a fake
+//! in the worker's tests, which can then stream, fail, panic and wait for a cancel on cue
+//! without models or files.
+
+use std::path::{Path, PathBuf};
+
+use kodiak::Kodiak;
+use kodiak::answer::Answer;
+use kodiak::health::HealthReport;
+use kodiak::ingest::{IngestReport, Progress};
+use kodiak::service::{AskOptions, ConversationTurns, DocumentText, ReportRow, ServiceError};
+use kodiak::storage::conversations::Conversation;
+use kodiak::storage::documents::DocumentInfo;
+use kodiak::storage::review::{Review, ReviewStatus};
+
+/// The service calls the UI's background jobs make; each is one of [`Kodiak`]'s methods.
+pub trait ReviewService: Send + Sync + 'static {
+    /// Starts loading the models in the background, then reports health.
+    fn warm_up(&self) -> HealthReport;
+    fn health(&self) -> HealthReport;
+    fn review_report(&self) -> Result<Vec<ReportRow>, ServiceError>;
+    fn set_review_status(&self, doc_id: i64, status: ReviewStatus) -> Result<Review, ServiceError>;
+    fn add_tag(&self, doc_id: i64, tag: &str) -> Result<Review, ServiceError>;
+    fn remove_tag(&self, doc_id: i64, tag: &str) -> Result<Review, ServiceError>;
+    fn add_note(&self, doc_id: i64, text: &str) -> Result<Review, ServiceError>;
+    fn ingest(
+        &self,
+        roots: &[PathBuf],
+        progress: &dyn Progress,
+    ) -> Result<IngestReport, ServiceError>;
+    fn ask(
+        &self,
+        options: &AskOptions,
+        on_text: &mut dyn FnMut(&str),
+    ) -> Result<Answer, ServiceError>;
+    fn conversations(&self) -> Result<Vec<Conversation>, ServiceError>;
+    fn conversation(&self, id: i64) -> Result<Option<ConversationTurns>, ServiceError>;
+    fn document(&self, id: i64) -> Result<DocumentInfo, ServiceError>;
+    fn document_text(&self, id: i64) -> Result<Option<DocumentText>, ServiceError>;
+    /// Where crash reports are kept.
+    fn crash_dir(&self) -> &Path;
+}
+
+impl ReviewService for Kodiak {
+    fn warm_up(&self) -> HealthReport {
+        self.start_generator();
+        let _ = self.embedder();
+        Kodiak::health(self)
+    }
+
+    fn health(&self) -> HealthReport {
+        Kodiak::health(self)
+    }
+
+    fn review_report(&self) -> Result<Vec<ReportRow>, ServiceError> {
+        Kodiak::review_report(self)
+    }
+
+    fn set_review_status(&self, doc_id: i64, status: ReviewStatus) -> Result<Review, ServiceError> {
+        Kodiak::set_review_status(self, doc_id, status)
+    }
+
+    fn add_tag(&self, doc_id: i64, tag: &str) -> Result<Review, ServiceError> {
+        Kodiak::add_tag(self, doc_id, tag)
+    }
+
+    fn remove_tag(&self, doc_id: i64, tag: &str) -> Result<Review, ServiceError> {
+        Kodiak::remove_tag(self, doc_id, tag)
+    }
+
+    fn add_note(&self, doc_id: i64, text: &str) -> Result<Review, ServiceError> {
+        Kodiak::add_note(self, doc_id, text)
+    }
+
+    fn ingest(
+        &self,
+        roots: &[PathBuf],
+        progress: &dyn Progress,
+    ) -> Result<IngestReport, ServiceError> {
+        Kodiak::ingest(self, roots, progress)
+    }
+
+    fn ask(
+        &self,
+        options: &AskOptions,
+        on_text: &mut dyn FnMut(&str),
+    ) -> Result<Answer, ServiceError> {
+        Kodiak::ask(self, options, on_text)
+    }
+
+    fn conversations(&self) -> Result<Vec<Conversation>, ServiceError> {
+        Kodiak::conversations(self)
+    }
+
+    fn conversation(&self, id: i64) -> Result<Option<ConversationTurns>, ServiceError> {
+        Kodiak::conversation(self, id)
+    }
+
+    fn document(&self, id: i64) -> Result<DocumentInfo, ServiceError> {
+        Kodiak::document(self, id)
+    }
+
+    fn document_text(&self, id: i64) -> Result<Option<DocumentText>, ServiceError> {
+        Kodiak::document_text(self, id)
+    }
+
+    fn crash_dir(&self) -> &Path {
+        &self.settings().paths.crash_dir
+    }
+}
