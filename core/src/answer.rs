@@ -50,6 +50,7 @@ pub struct Citation {
     pub quote: String,
 }
 
+/// An answer to one question, with everything the front ends show beside it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Answer {
     /// What the reviewer reads, with personal data restored.

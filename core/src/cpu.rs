@@ -128,6 +128,7 @@ pub struct Crowding {
 }
 
 impl Crowding {
+    /// A gauge for a machine with `cores` cores, of which this process uses `threads`.
     pub fn new(cores: usize, threads: usize) -> Crowding {
         // SAFETY: sysconf only reads a system constant.
         let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };

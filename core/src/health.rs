@@ -16,6 +16,7 @@ use crate::search::{SearchError, SearchIndex};
 use crate::storage::{Database, Integrity, PoolStatus, StorageError};
 use crate::telemetry::{self, crash};
 
+/// How a part, or the whole, stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
@@ -45,6 +46,7 @@ impl Status {
     }
 }
 
+/// What `kodiak health` reports: the overall status, each component, and when it was made.
 #[derive(Debug, Clone, Serialize)]
 pub struct HealthReport {
     pub status: Status,
@@ -53,6 +55,7 @@ pub struct HealthReport {
     pub components: Components,
 }
 
+/// Each part's health.
 #[derive(Debug, Clone, Serialize)]
 pub struct Components {
     pub database: DatabaseHealth,
@@ -109,6 +112,7 @@ pub struct ModelHealth {
     pub worker: Option<WorkerStatus>,
 }
 
+/// The database: its file, schema, pool and integrity.
 #[derive(Debug, Clone, Serialize)]
 pub struct DatabaseHealth {
     pub ok: bool,
@@ -127,6 +131,7 @@ pub struct DatabaseHealth {
 /// How often health checks the database's integrity: a check reads the whole file.
 pub const INTEGRITY_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
 
+/// The full-text index: its folder, size and how far it lags the database.
 #[derive(Debug, Clone, Serialize)]
 pub struct IndexHealth {
     pub ok: bool,
@@ -144,6 +149,7 @@ pub struct IndexHealth {
     pub error: Option<String>,
 }
 
+/// The log folder and its size.
 #[derive(Debug, Clone, Serialize)]
 pub struct LogsHealth {
     pub ok: bool,
@@ -152,6 +158,7 @@ pub struct LogsHealth {
     pub error: Option<String>,
 }
 
+/// The crash report folder: how many reports, and the newest.
 #[derive(Debug, Clone, Serialize)]
 pub struct CrashReportsHealth {
     pub ok: bool,
@@ -164,6 +171,8 @@ pub struct CrashReportsHealth {
 }
 
 impl Components {
+    /// Unhealthy when the database is not usable; degraded when another part failed or a
+    /// breaker is not closed; healthy otherwise.
     pub fn status(&self) -> Status {
         let model_failed = [&self.llm, &self.embedder]
             .into_iter()

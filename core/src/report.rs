@@ -38,6 +38,7 @@ impl ReportFormat {
 
 crate::storage::parse_by_name!(ReportFormat, "report format");
 
+/// Why a report could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
     #[error("cannot write the CSV report: {0}")]
@@ -57,6 +58,7 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// The counts of `rows` by review status.
     pub fn of(rows: &[ReportRow]) -> Summary {
         let mut summary = Summary {
             documents: rows.len(),

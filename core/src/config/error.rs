@@ -21,6 +21,7 @@ impl fmt::Display for Source {
     }
 }
 
+/// Why the configuration could not be loaded; each names the file, key or variable to fix.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("config file {} not found; create it (see config.example.toml) or point --config / KODIAK_CONFIG elsewhere", path.display())]

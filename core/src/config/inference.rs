@@ -47,6 +47,7 @@ pub struct GeneratorConfig {
     pub timeout_secs: u64,
 }
 
+/// The system prompt when `[generator] system_prompt` is not set.
 pub const DEFAULT_SYSTEM_PROMPT: &str = "You are Kodiak, an assistant for reviewing documents. \
 Answer the question using only the numbered passages below. After each statement, cite the \
 passage it comes from as [n]. If the passages do not contain the answer, say so. Placeholders \

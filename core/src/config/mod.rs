@@ -59,6 +59,7 @@ pub struct TuiConfig {
     pub health_refresh_secs: u64,
 }
 
+/// The terminal UI's colours.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Theme {
@@ -99,6 +100,7 @@ pub enum Synchronous {
 }
 
 impl Synchronous {
+    /// The value of SQLite's `PRAGMA synchronous` for this setting.
     pub fn as_sql(self) -> &'static str {
         match self {
             Synchronous::Normal => "NORMAL",
@@ -121,6 +123,7 @@ pub struct LoggingConfig {
     pub max_log_files: usize,
 }
 
+/// How log lines are written: text for people, JSON for tools.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
@@ -128,6 +131,7 @@ pub enum LogFormat {
     Json,
 }
 
+/// When the log file is rotated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Rotation {

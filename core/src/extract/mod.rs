@@ -37,6 +37,7 @@ pub enum Format {
 }
 
 impl Format {
+    /// The format's name, as stored and shown.
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Text => "text",

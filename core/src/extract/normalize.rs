@@ -8,6 +8,7 @@ use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
 use super::Extracted;
 
+/// A document's normalised text with its pages, ready to be chunked and scanned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DocumentText {
     pub text: String,
@@ -18,6 +19,7 @@ pub struct DocumentText {
 }
 
 impl DocumentText {
+    /// The extracted pages, each normalised, joined by a blank line, with where each starts.
     pub fn new(extracted: &Extracted) -> DocumentText {
         let mut text = String::new();
         let mut page_starts = Vec::with_capacity(extracted.pages.len());

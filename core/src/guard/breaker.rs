@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+/// Where a circuit breaker stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BreakerState {
@@ -36,6 +37,8 @@ enum Inner {
 /// Where a breaker reads the time: the real clock, or a test's.
 pub type Clock = Arc<dyn Fn() -> Instant + Send + Sync>;
 
+/// A circuit breaker: after `threshold` failures in a row a part is paused for `reset`, then tried
+/// once.
 pub struct Breaker {
     name: &'static str,
     threshold: u32,
@@ -54,6 +57,7 @@ impl std::fmt::Debug for Breaker {
 }
 
 impl Breaker {
+    /// A closed breaker that opens after `threshold` failures in a row and retries after `reset`.
     pub fn new(name: &'static str, threshold: u32, reset: Duration) -> Breaker {
         Breaker::with_clock(name, threshold, reset, Arc::new(Instant::now))
     }
@@ -105,12 +109,14 @@ impl Breaker {
         }
     }
 
+    /// Records a success: the breaker closes and the count of failures starts again.
     pub fn success(&self) {
         if let Ok(mut inner) = self.inner.lock() {
             *inner = Inner::Closed { failures: 0 };
         }
     }
 
+    /// Records a failure; the threshold'th in a row opens the breaker.
     pub fn failure(&self) {
         let Ok(mut inner) = self.inner.lock() else {
             return;
@@ -146,6 +152,7 @@ impl Breaker {
         Some(outcome)
     }
 
+    /// The breaker's state and counts, for health.
     pub fn status(&self) -> BreakerStatus {
         let (state, failures, retry_in) = match self.inner.lock().as_deref() {
             Ok(Inner::Closed { failures }) => (BreakerState::Closed, *failures, None),
@@ -169,6 +176,7 @@ impl Breaker {
         }
     }
 
+    /// Whether the breaker is open: calls are refused until its reset time has passed.
     pub fn is_open(&self) -> bool {
         self.status().state == BreakerState::Open
     }

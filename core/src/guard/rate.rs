@@ -29,6 +29,8 @@ pub struct RateUsage {
     pub window_secs: u64,
 }
 
+/// A sliding-window limit on requests per OS user, stored in SQLite so that it holds across
+/// processes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimiter {
     pub limit: u32,

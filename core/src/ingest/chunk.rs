@@ -9,6 +9,8 @@ use std::time::Instant;
 use crate::extract::{DocumentText, char_slices};
 use crate::storage::documents::ChunkRecord;
 
+/// Cuts a document's text into overlapping chunks of about `chunk_chars` characters, at sentence
+/// and section boundaries where it can.
 pub struct Chunker {
     splitter: TextSplitter<text_splitter::Characters>,
     /// The longest section (in characters) the splitter is given at once.
@@ -29,6 +31,8 @@ const SECTION_CHUNKS: usize = 8;
 pub struct OutOfTime;
 
 impl Chunker {
+    /// A chunker for chunks of `chunk_chars` characters overlapping by `overlap`; fails when the
+    /// overlap is not smaller.
     pub fn new(chunk_chars: usize, overlap: usize) -> Result<Chunker, ChunkConfigError> {
         let config = ChunkConfig::new(chunk_chars).with_overlap(overlap)?;
         Ok(Chunker {

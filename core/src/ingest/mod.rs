@@ -34,6 +34,7 @@ const BATCH: usize = 64;
 /// indexing threads to drain, so they are spaced out.
 const COMMIT_EVERY_CHUNKS: usize = 200_000;
 
+/// Why an ingest stopped as a whole (a single bad file fails alone and is reported).
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
     #[error(transparent)]
@@ -108,8 +109,11 @@ impl std::fmt::Display for IngestPhase {
 
 /// Receives progress as files are handled (on the writer thread).
 pub trait Progress {
+    /// The walk found `files` files of `bytes` bytes in all.
     fn started(&self, files: usize, bytes: u64);
+    /// One file was handled, with its outcome.
     fn file_done(&self, path: &str, bytes: u64, outcome: &Outcome);
+    /// Every file is stored; the search index is being brought up to date.
     fn indexing(&self);
     /// Chunks embedded so far out of `total`; called first with `done` 0.
     fn embedding(&self, done: usize, total: usize) {
@@ -126,12 +130,14 @@ impl Progress for Silent {
     fn indexing(&self) {}
 }
 
+/// A file that could not be ingested, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FailedFile {
     pub path: String,
     pub reason: String,
 }
 
+/// A PDF without a text layer, kept as `needs_ocr`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NeedsOcrFile {
     pub path: String,

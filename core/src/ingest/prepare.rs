@@ -35,6 +35,7 @@ pub struct Preparer<'a> {
     pub detector: Option<&'a Detector>,
 }
 
+/// The SHA-256 of `bytes` as lowercase hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
     Sha256::digest(bytes)

@@ -22,6 +22,7 @@ pub struct Unwalkable {
     pub reason: String,
 }
 
+/// The files found under the roots, in order, with their total size.
 #[derive(Debug, Default)]
 pub struct Walk {
     pub files: Vec<FoundFile>,
@@ -29,6 +30,7 @@ pub struct Walk {
 }
 
 impl Walk {
+    /// The files' total size.
     pub fn bytes(&self) -> u64 {
         self.files.iter().map(|f| f.size).sum()
     }

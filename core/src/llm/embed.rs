@@ -90,6 +90,7 @@ impl Embedder {
         })
     }
 
+    /// Which model made the vectors: its file name, checksum and dimensions.
     pub fn identity(&self) -> &EmbedderIdentity {
         &self.identity
     }

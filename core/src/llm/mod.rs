@@ -27,6 +27,7 @@ pub use worker::{
     WorkerCrash, WorkerStatus,
 };
 
+/// Why a model could not be loaded or used; each names the file or setting to fix.
 #[derive(Debug, thiserror::Error)]
 pub enum LlmError {
     #[error("model file {path}: {reason}")]
@@ -99,6 +100,7 @@ pub enum ModelKind {
 }
 
 impl ModelKind {
+    /// The model's kind (generator or embedder) and its architecture, from its metadata.
     pub fn of(model: &llama_cpp_2::model::LlamaModel) -> (ModelKind, String) {
         let architecture = model
             .meta_val_str("general.architecture")

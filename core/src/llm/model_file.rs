@@ -24,8 +24,10 @@ pub enum DefaultModel {
 }
 
 impl DefaultModel {
+    /// Both default models.
     pub const ALL: [DefaultModel; 2] = [DefaultModel::Gemma, DefaultModel::MiniLm];
 
+    /// The model's file name in the models directory.
     pub fn file_name(self) -> &'static str {
         match self {
             DefaultModel::Gemma => crate::config::DEFAULT_GENERATOR_FILE,
@@ -33,6 +35,7 @@ impl DefaultModel {
         }
     }
 
+    /// The SHA-256 the fetched file must have.
     pub fn sha256(self) -> &'static str {
         match self {
             DefaultModel::Gemma => {

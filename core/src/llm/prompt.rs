@@ -14,18 +14,21 @@ pub struct ChatMessage {
 }
 
 impl ChatMessage {
+    /// A system message.
     pub fn system(content: impl Into<String>) -> ChatMessage {
         ChatMessage {
             role: "system",
             content: content.into(),
         }
     }
+    /// A user message.
     pub fn user(content: impl Into<String>) -> ChatMessage {
         ChatMessage {
             role: "user",
             content: content.into(),
         }
     }
+    /// An assistant message.
     pub fn assistant(content: impl Into<String>) -> ChatMessage {
         ChatMessage {
             role: "assistant",
@@ -72,6 +75,7 @@ pub struct Dropped {
 }
 
 impl Dropped {
+    /// Whether nothing had to go.
     pub fn is_empty(&self) -> bool {
         self.history_exchanges == 0 && self.passages.is_empty() && !self.question_truncated
     }

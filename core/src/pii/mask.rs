@@ -136,6 +136,7 @@ pub struct StreamRestorer<'a> {
 }
 
 impl<'a> StreamRestorer<'a> {
+    /// A restorer for the text a model writes with `mask`'s placeholders.
     pub fn new(mask: &'a PromptMask) -> StreamRestorer<'a> {
         StreamRestorer {
             mask,

@@ -35,6 +35,7 @@ pub enum PiiKind {
 }
 
 impl PiiKind {
+    /// The kind's name, as in placeholders, reports and the database.
     pub fn as_str(&self) -> &str {
         match self {
             PiiKind::EmailAddress => "EMAIL_ADDRESS",
@@ -113,6 +114,7 @@ pub struct Finding {
     pub score: f32,
 }
 
+/// Why the PII detector could not be built (a bad custom recognizer).
 #[derive(Debug, thiserror::Error)]
 pub enum PiiError {
     #[error("invalid pattern for PII type {kind}: {reason}")]
@@ -139,6 +141,7 @@ pub struct Detector {
 }
 
 impl Detector {
+    /// The detector for `[pii]`: the built-in recognizers that are switched on and the custom ones.
     pub fn new(config: &PiiConfig) -> Result<Detector, PiiError> {
         let mut recognizers = recognizers::built_in()?;
         for custom in &config.custom {

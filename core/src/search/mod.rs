@@ -49,6 +49,7 @@ const MAX_INDEXING_THREADS: usize = 4;
 /// Characters of context in a snippet.
 const SNIPPET_CHARS: usize = 220;
 
+/// Why the index could not be opened, written or searched.
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
     #[error(
@@ -287,6 +288,7 @@ impl SearchIndex {
         SearchIndex::open(dir)
     }
 
+    /// The index's folder.
     pub fn dir(&self) -> &Path {
         &self.dir
     }
@@ -353,6 +355,7 @@ impl SearchIndex {
         documents.len()
     }
 
+    /// Chunks in the index.
     pub fn chunk_count(&self) -> u64 {
         self.reader.searcher().num_docs()
     }

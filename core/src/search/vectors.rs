@@ -28,6 +28,7 @@ pub struct VectorHit {
     pub score: f32,
 }
 
+/// Every chunk's vector of one embedder in one matrix in memory, searched exactly.
 pub struct VectorIndex {
     embedder_id: i64,
     dimensions: usize,
@@ -75,18 +76,22 @@ impl VectorIndex {
         }
     }
 
+    /// Vectors held.
     pub fn len(&self) -> usize {
         self.chunk_ids.len()
     }
 
+    /// Whether it holds no vector.
     pub fn is_empty(&self) -> bool {
         self.chunk_ids.is_empty()
     }
 
+    /// The embedder the vectors come from.
     pub fn embedder_id(&self) -> i64 {
         self.embedder_id
     }
 
+    /// Values per vector.
     pub fn dimensions(&self) -> usize {
         self.dimensions
     }

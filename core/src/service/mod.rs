@@ -48,6 +48,7 @@ use crate::storage::vectors::{self, Missing};
 use crate::storage::{Database, StorageError};
 use crate::telemetry::crash::{self, CrashReport, CrashSettings};
 
+/// Why a service call failed; each says what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
     #[error(transparent)]
@@ -100,6 +101,8 @@ struct Vectors {
     missing_note: Option<String>,
 }
 
+/// The Kodiak service: the database, the index, the model workers and the guards, behind the
+/// methods front ends call. Open one per data directory.
 pub struct Kodiak {
     settings: Settings,
     db: Database,
@@ -219,6 +222,7 @@ impl Kodiak {
         }
     }
 
+    /// The settings it was opened with.
     pub fn settings(&self) -> &Settings {
         &self.settings
     }
@@ -230,6 +234,7 @@ impl Kodiak {
         &self.db
     }
 
+    /// The full-text index, opened on first use.
     pub fn index(&self) -> Result<&SearchIndex, ServiceError> {
         self.index
             .as_ref()

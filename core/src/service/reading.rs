@@ -12,14 +12,17 @@ pub struct DocumentText {
 }
 
 impl Kodiak {
+    /// Every document, attachments right after their parent.
     pub fn documents(&self) -> Result<Vec<DocumentInfo>, ServiceError> {
         Ok(documents::list(&*self.db.conn()?)?)
     }
 
+    /// One document's metadata.
     pub fn document(&self, id: i64) -> Result<DocumentInfo, ServiceError> {
         documents::get(&*self.db.conn()?, id)?.ok_or(ServiceError::NoSuchDocument(id))
     }
 
+    /// A document's PII findings counted by kind.
     pub fn pii_counts(&self, id: i64) -> Result<BTreeMap<String, usize>, ServiceError> {
         Ok(documents::pii_counts(&*self.db.conn()?, id)?)
     }

@@ -45,6 +45,7 @@ pub struct ReportRow {
 }
 
 impl Kodiak {
+    /// A document's review: status, tags and notes.
     pub fn review(&self, document_id: i64) -> Result<Review, ServiceError> {
         let conn = self.db.conn()?;
         if !review::document_exists(&conn, document_id)? {
@@ -53,6 +54,7 @@ impl Kodiak {
         Ok(review::get(&conn, document_id)?)
     }
 
+    /// Sets a document's review status.
     pub fn set_review_status(
         &self,
         document_id: i64,
@@ -71,6 +73,7 @@ impl Kodiak {
         })
     }
 
+    /// Removes a tag from a document.
     pub fn remove_tag(&self, document_id: i64, tag: &str) -> Result<Review, ServiceError> {
         let tag = tag.trim().to_owned();
         self.review_write(document_id, |tx| {
@@ -78,6 +81,7 @@ impl Kodiak {
         })
     }
 
+    /// Adds a note to a document.
     pub fn add_note(&self, document_id: i64, text: &str) -> Result<Review, ServiceError> {
         let text = text.trim();
         if text.is_empty() {

@@ -119,6 +119,7 @@ pub struct Message {
     pub finished_at: Option<String>,
 }
 
+/// Starts a conversation titled `title`; returns its id.
 pub fn create(tx: &Transaction<'_>, title: &str) -> rusqlite::Result<i64> {
     let now = telemetry::now_rfc3339();
     tx.execute(
@@ -128,6 +129,7 @@ pub fn create(tx: &Transaction<'_>, title: &str) -> rusqlite::Result<i64> {
     Ok(tx.last_insert_rowid())
 }
 
+/// Whether a conversation with this id exists.
 pub fn exists(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
     conn.query_row(
         "SELECT 1 FROM conversations WHERE id = ?1",
@@ -235,6 +237,7 @@ pub fn list(conn: &Connection) -> rusqlite::Result<Vec<Conversation>> {
     .collect()
 }
 
+/// One conversation's summary line.
 pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<Conversation>> {
     conn.query_row(
         "SELECT c.id, c.title, c.created_at, c.updated_at,

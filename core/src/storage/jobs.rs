@@ -33,6 +33,7 @@ pub fn start(tx: &Transaction<'_>, roots: &[String]) -> rusqlite::Result<i64> {
     Ok(tx.last_insert_rowid())
 }
 
+/// Marks a job finished with its counts.
 pub fn finish(tx: &Transaction<'_>, id: i64, counts: &JobCounts) -> rusqlite::Result<()> {
     tx.execute(
         "UPDATE ingest_jobs SET status = 'finished', finished_at = ?2, files = ?3, ingested = ?4,

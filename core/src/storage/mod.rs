@@ -22,6 +22,7 @@ use crate::files;
 
 pub use migrations::SCHEMA_VERSION;
 
+/// A connection checked out of the pool.
 pub type Conn = PooledConnection<SqliteConnectionManager>;
 
 /// Stores an enum as its name (`as_str`) and reads it back strictly (`FromStr`): a name the
@@ -73,6 +74,7 @@ macro_rules! parse_by_name {
 }
 pub(crate) use parse_by_name;
 
+/// Why the database could not be opened, migrated or written; each says what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
     #[error("cannot prepare the data directory {}: {source}", path.display())]
@@ -251,10 +253,12 @@ impl Database {
         Ok(integrity)
     }
 
+    /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
     }
 
+    /// How busy the pool is now.
     pub fn pool_status(&self) -> PoolStatus {
         let state = self.pool.state();
         PoolStatus {

@@ -40,6 +40,7 @@ impl ReviewStatus {
 super::stored_by_name!(ReviewStatus);
 super::parse_by_name!(ReviewStatus, "review status");
 
+/// A note on a document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Note {
     pub id: i64,
@@ -59,6 +60,7 @@ pub struct Review {
     pub updated_at: Option<String>,
 }
 
+/// Sets a document's review status.
 pub fn set_status(
     tx: &Transaction<'_>,
     document_id: i64,
@@ -90,6 +92,7 @@ pub fn remove_tag(tx: &Transaction<'_>, document_id: i64, tag: &str) -> rusqlite
     Ok(removed > 0)
 }
 
+/// Adds a note to a document; returns its id.
 pub fn add_note(tx: &Transaction<'_>, document_id: i64, text: &str) -> rusqlite::Result<i64> {
     tx.execute(
         "INSERT INTO document_notes (document_id, text, created_at) VALUES (?1, ?2, ?3)",

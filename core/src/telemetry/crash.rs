@@ -27,6 +27,7 @@ pub struct CrashSettings {
 }
 
 impl CrashSettings {
+    /// Where crash reports go and how many are kept, from the settings.
     pub fn from_settings(settings: &Settings) -> CrashSettings {
         let crash = &settings.config.crash_reports;
         CrashSettings {
@@ -62,6 +63,7 @@ pub struct Summary {
     pub path: PathBuf,
 }
 
+/// Why a crash report could not be listed, read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum CrashError {
     #[error("no crash report `{id}` in {}; `kodiak crash-reports list` shows the ids", dir.display())]

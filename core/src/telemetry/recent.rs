@@ -32,6 +32,7 @@ pub struct RecentEvents {
 }
 
 impl RecentEvents {
+    /// A buffer keeping the newest `capacity` events.
     pub fn new(capacity: usize) -> RecentEvents {
         RecentEvents {
             inner: Arc::new(Mutex::new(VecDeque::with_capacity(capacity))),
@@ -73,6 +74,7 @@ impl RecentEvents {
     }
 }
 
+/// The tracing layer that feeds [`RecentEvents`].
 pub struct RecentEventsLayer {
     events: RecentEvents,
 }

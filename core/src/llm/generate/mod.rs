@@ -51,6 +51,7 @@ pub struct EngineSettings {
     pub timeout: Duration,
 }
 
+/// How the next token is chosen: `[generator]` sampling settings.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Sampling {
     /// 0: always the likeliest token.
@@ -194,6 +195,7 @@ impl Engine {
         Ok(Engine { commands, info })
     }
 
+    /// The loaded model's name, template and context size.
     pub fn info(&self) -> &ModelInfo {
         &self.info
     }

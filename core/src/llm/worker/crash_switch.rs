@@ -13,6 +13,7 @@
 
 use super::protocol::Role;
 
+/// The environment variable that makes workers crash on purpose (see the README).
 pub const VARIABLE: &str = "KODIAK_DEBUG_ENGINE_CRASH";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

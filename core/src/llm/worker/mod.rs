@@ -77,6 +77,7 @@ impl GeneratorWorker {
         self.supervisor.start();
     }
 
+    /// The generation worker's state: not started, loading, ready, failed or restarting.
     pub fn state(&self) -> GeneratorState {
         match self.supervisor.state() {
             None => GeneratorState::NotStarted,
@@ -90,6 +91,7 @@ impl GeneratorWorker {
         generator_state(self.supervisor.ready(timeout).1)
     }
 
+    /// The worker process's figures for health: pid, starts, crashes, the last crash.
     pub fn status(&self) -> WorkerStatus {
         self.supervisor.status()
     }
@@ -198,10 +200,12 @@ impl EmbedderWorker {
         }
     }
 
+    /// Which model makes the vectors.
     pub fn identity(&self) -> &EmbedderIdentity {
         &self.identity
     }
 
+    /// The worker process's figures for health: pid, starts, crashes, the last crash.
     pub fn status(&self) -> WorkerStatus {
         self.supervisor.status()
     }

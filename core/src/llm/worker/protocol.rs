@@ -28,6 +28,7 @@ pub struct Start {
     pub earlier_starts: u32,
 }
 
+/// What a worker process does: generate or embed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Role {
     Generator(EngineSettings),
@@ -40,6 +41,7 @@ pub enum Role {
 }
 
 impl Role {
+    /// The role's name, as in logs, crash reports and the crash switch.
     pub fn name(&self) -> &'static str {
         match self {
             Role::Generator(_) => "generator",
@@ -47,6 +49,7 @@ impl Role {
         }
     }
 
+    /// The model file the worker loads.
     pub fn model(&self) -> &PathBuf {
         match self {
             Role::Generator(settings) => &settings.model,
@@ -99,6 +102,7 @@ pub enum FromWorker {
     },
 }
 
+/// What a worker loaded, by role.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum LoadedModel {
     Generator(ModelInfo),
@@ -113,6 +117,7 @@ pub struct Vectors {
 }
 
 impl Vectors {
+    /// Packs `vectors` of `dimensions` values each.
     pub fn encode(vectors: &[Vec<f32>], dimensions: usize) -> Vectors {
         let mut bytes = Vec::with_capacity(vectors.len() * dimensions * 4);
         for vector in vectors {
@@ -126,6 +131,7 @@ impl Vectors {
         }
     }
 
+    /// Unpacks the vectors; fails when the bytes do not divide into whole vectors.
     pub fn decode(&self) -> Result<Vec<Vec<f32>>, String> {
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(&self.data)

@@ -132,6 +132,7 @@ pub fn any(conn: &Connection) -> rusqlite::Result<bool> {
     })
 }
 
+/// The sequence number of the newest change, which the index compares with its own.
 pub fn last_change(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |row| {
         row.get(0)

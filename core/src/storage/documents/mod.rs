@@ -120,6 +120,7 @@ pub struct PathEntry {
     pub status: DocStatus,
 }
 
+/// What is stored for `path`: its document and checksum, if it was seen.
 pub fn path_entry(conn: &Connection, path: &str) -> rusqlite::Result<Option<PathEntry>> {
     conn.query_row(
         "SELECT d.id, d.sha256, d.status FROM document_paths p
@@ -400,6 +401,7 @@ pub fn list(conn: &Connection) -> rusqlite::Result<Vec<DocumentInfo>> {
     Ok(infos)
 }
 
+/// One document's metadata, with every path it was found at.
 pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<DocumentInfo>> {
     let sql = format!("SELECT {INFO_COLUMNS} FROM documents d WHERE d.id = ?1");
     match conn.query_row(&sql, [id], info_from_row).optional()? {
@@ -435,6 +437,7 @@ pub fn text(conn: &Connection, id: i64) -> rusqlite::Result<Option<(String, Page
     Ok(Some((text, pages)))
 }
 
+/// A document's PII spans in text order.
 pub fn pii_spans(conn: &Connection, id: i64) -> rusqlite::Result<Vec<PiiSpan>> {
     conn.prepare(
         "SELECT kind, char_start, char_end, score, placeholder FROM pii_spans

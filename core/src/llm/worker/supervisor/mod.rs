@@ -70,6 +70,7 @@ pub struct WorkerStatus {
     pub system_info: Option<String>,
 }
 
+/// The last crash of a worker, for health.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CrashSummary {
     pub at: String,
@@ -157,6 +158,7 @@ impl Supervisor {
         Some(state)
     }
 
+    /// The worker's figures for health: pid, starts, crashes, the last crash.
     pub fn status(&self) -> WorkerStatus {
         let slot = self.slot();
         let current = slot.current.as_ref();
