@@ -185,35 +185,38 @@ pub fn chunk_details(
     chunk_ids: &[i64],
     limit: usize,
 ) -> rusqlite::Result<Vec<ChunkDetails>> {
-    // One query for all the ids (a JSON array read by `json_each`), then the rows in the
-    // order asked, skipping ids that are gone, up to `limit`.
-    let ids = serde_json::to_string(chunk_ids)
-        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    // The first `limit` ids in one query (a JSON array read by `json_each`); only when
+    // some of them are gone (deleted meanwhile) another for as many of the next ones.
+    // Retrieval passes several times more ids than it keeps; the rest are never read.
     let mut statement = conn.prepare_cached(
         "SELECT c.id, c.document_id, c.char_start, c.char_end, d.path,
                 coalesce(d.title, ''), c.page_start
          FROM chunks c JOIN documents d ON d.id = c.document_id
          WHERE c.id IN (SELECT value FROM json_each(?1))",
     )?;
-    let mut by_id: HashMap<i64, (ChunkPlace, String, String, usize)> = statement
-        .query_map([ids], |row| {
-            let place = ChunkPlace::from_row(row)?;
-            Ok((
-                place.chunk_id,
-                (
-                    place,
-                    row.get::<_, String>(4)?,
-                    row.get::<_, String>(5)?,
-                    row.get::<_, i64>(6)? as usize,
-                ),
-            ))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    let found: Vec<(ChunkPlace, String, String, usize)> = chunk_ids
-        .iter()
-        .filter_map(|id| by_id.remove(id))
-        .take(limit)
-        .collect();
+    let mut found: Vec<(ChunkPlace, String, String, usize)> = Vec::new();
+    let mut rest = chunk_ids;
+    while found.len() < limit && !rest.is_empty() {
+        let (batch, tail) = rest.split_at((limit - found.len()).min(rest.len()));
+        rest = tail;
+        let ids = serde_json::to_string(batch)
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+        let mut by_id: HashMap<i64, (ChunkPlace, String, String, usize)> = statement
+            .query_map([ids], |row| {
+                let place = ChunkPlace::from_row(row)?;
+                Ok((
+                    place.chunk_id,
+                    (
+                        place,
+                        row.get::<_, String>(4)?,
+                        row.get::<_, String>(5)?,
+                        row.get::<_, i64>(6)? as usize,
+                    ),
+                ))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        found.extend(batch.iter().filter_map(|id| by_id.remove(id)));
+    }
     // Texts are cut in document and text order, then put back in the order asked.
     let mut order: Vec<usize> = (0..found.len()).collect();
     order.sort_by_key(|&i| (found[i].0.document_id, found[i].0.char_start));
