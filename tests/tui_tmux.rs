@@ -191,8 +191,13 @@ fn ask_in_the_terminal_ui_copy_the_answer_then_quit_and_the_terminal_is_restored
     );
     std::thread::sleep(Duration::from_secs(10));
     session.tmux(&["pipe-pane", "-t", &session.name]);
-    let idle_bytes = std::fs::metadata(&idle_log).map_or(0, |m| m.len());
-    assert_eq!(idle_bytes, 0, "bytes written while idle");
+    let idle_output = std::fs::read(&idle_log).unwrap_or_default();
+    assert!(
+        idle_output.is_empty(),
+        "{} bytes written while idle: {:?}",
+        idle_output.len(),
+        String::from_utf8_lossy(&idle_output)
+    );
 
     session.keys(&["2"]);
     session.keys(&["-l", "When is the security deposit returned?"]);

@@ -403,23 +403,31 @@ pub struct HealthRow {
     pub detail: String,
 }
 
+/// A round trip as the health table shows it: "under 10 ms" when all is well, then to the
+/// nearest 10 ms, then to the nearest 100 ms.
+fn coarse_latency(ms: f64) -> String {
+    if ms < 10.0 {
+        "under 10 ms".to_owned()
+    } else if ms < 100.0 {
+        format!("about {} ms", (ms / 10.0).round() * 10.0)
+    } else {
+        format!("about {} ms", (ms / 100.0).round() * 100.0)
+    }
+}
+
 /// The report as table rows, in a fixed order.
 pub fn rows(report: &HealthReport) -> Vec<HealthRow> {
     let c = &report.components;
     let db = &c.database;
     let db_detail = match (&db.error, db.pool, db.latency_ms) {
         (Some(error), _, _) => error.clone(),
-        // Whole milliseconds: the table is redrawn when a row changes, and sub-millisecond
-        // jitter is not news (`--json` has the exact figure).
-        // Not the check's age: a row that changes is redrawn, and an idle screen sends
-        // nothing (`--json` has the age).
+        // Coarse figures: the table is redrawn when a row changes, and a round trip that
+        // jitters between 0.4 and 1.6 ms is not news (`--json` has the exact figure). Whole
+        // milliseconds still flipped the row between "under 1 ms" and "1 ms" on an idle
+        // screen. Not the check's age either, for the same reason (`--json` has it).
         (None, Some(pool), Some(latency)) => format!(
             "{}, pool {}/{} ({} idle), schema v{}{}, {}",
-            if latency < 1.0 {
-                "under 1 ms".to_owned()
-            } else {
-                format!("{latency:.0} ms")
-            },
+            coarse_latency(latency),
             pool.connections,
             pool.max,
             pool.idle,
@@ -606,5 +614,20 @@ fn human_bytes(bytes: u64) -> String {
         format!("{value:.1} {}", UNITS[unit])
     } else {
         format!("{value:.0} {}", UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_round_trip_jittering_under_10_ms_shows_one_text_and_slower_ones_are_rounded() {
+        for ms in [0.05, 0.4, 1.0, 1.6, 9.9] {
+            assert_eq!(coarse_latency(ms), "under 10 ms", "{ms}");
+        }
+        assert_eq!(coarse_latency(14.0), "about 10 ms");
+        assert_eq!(coarse_latency(96.0), "about 100 ms");
+        assert_eq!(coarse_latency(250.0), "about 300 ms");
     }
 }
