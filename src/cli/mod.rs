@@ -278,7 +278,9 @@ const EXIT_CONFIG: u8 = 2;
 
 /// A value parser for one of the core's named enums: its names are the possible values
 /// (listed in help and in errors), parsed by the enum's own `FromStr`.
-fn one_of<T>(names: [&'static str; 3]) -> impl clap::builder::TypedValueParser<Value = T>
+fn one_of<T>(
+    names: impl IntoIterator<Item = &'static str>,
+) -> impl clap::builder::TypedValueParser<Value = T>
 where
     T: std::str::FromStr<Err = String> + Clone + Send + Sync + 'static,
 {
