@@ -112,7 +112,7 @@ pub fn run() -> Result<ExitCode> {
         &theme,
         &mut app,
         |app, _| {
-            let request = app.chat.streaming.map_or(0, |(id, _)| id);
+            let request = app.chat.answering.request().unwrap_or(0);
             app.update(
                 Msg::AskText {
                     request,
@@ -172,7 +172,7 @@ fn streamed_bytes(theme: &Theme) -> Result<()> {
     let mut terminal = counting_terminal(counter.clone())?;
     terminal.draw(|frame| view::draw(frame, &app, theme))?;
     let full = counter.bytes();
-    let request = app.chat.streaming.map_or(0, |(id, _)| id);
+    let request = app.chat.answering.request().unwrap_or(0);
     let tokens = 300;
     let before = counter.bytes();
     for _ in 0..tokens {

@@ -8,6 +8,7 @@
 pub mod app;
 pub mod bench;
 pub mod document;
+mod event_loop;
 pub mod keymap;
 pub mod keys;
 pub mod service;
@@ -15,6 +16,10 @@ pub mod theme;
 pub mod view;
 pub mod worker;
 
+#[cfg(test)]
+mod event_loop_tests;
+#[cfg(test)]
+mod fake_service;
 #[cfg(test)]
 mod replies_tests;
 #[cfg(test)]
@@ -25,12 +30,11 @@ mod worker_tests;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context, Result};
-use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste, Event, EventStream};
+use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste, EventStream};
 use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen};
-use futures_util::StreamExt;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use tokio::signal::unix::{SignalKind, signal};
@@ -40,15 +44,10 @@ use kodiak::Kodiak;
 use kodiak::config::Settings;
 use kodiak::telemetry::crash;
 
-use app::{App, Effect, Msg};
+use app::App;
 use keymap::Keymap;
 use theme::Theme;
 use worker::Worker;
-
-/// Shortest time between two frames: streamed tokens arriving faster are drawn together.
-const FRAME: Duration = Duration::from_millis(33);
-/// How long quitting waits for a cancelled answer to be stored.
-const CANCEL_WAIT: Duration = Duration::from_secs(3);
 
 pub fn run(settings: Settings) -> Result<ExitCode> {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
@@ -143,116 +142,44 @@ async fn run_loop(settings: Settings, keymap: Keymap, theme: Theme) -> Result<()
     let kodiak = tokio::task::spawn_blocking(move || Kodiak::open(settings))
         .await
         .context("opening Kodiak stopped")??;
-    let (messages, mut inbox) = mpsc::unbounded_channel();
-    let mut worker = Worker::new(
+    let (messages, inbox) = mpsc::unbounded_channel();
+    let worker = Worker::new(
         Arc::new(kodiak),
         messages,
         std::env::current_dir().unwrap_or_default(),
     );
-    worker.warm_up();
-    for effect in app.start() {
-        worker.run(effect);
-    }
-
-    let mut events = EventStream::new();
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
-    let mut health_timer = tokio::time::interval_at(tokio::time::Instant::now() + refresh, refresh);
-    health_timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut ticker = tokio::time::interval(Duration::from_secs(1));
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut last_draw = Instant::now();
-
-    loop {
-        if app.quit {
-            break;
-        }
-        if app.dirty && last_draw.elapsed() >= FRAME {
-            terminal.draw(|frame| view::draw(frame, &app, &theme))?;
-            app.dirty = false;
-            last_draw = Instant::now();
-        }
-        let frame_due = tokio::time::Instant::from_std(last_draw + FRAME);
+    let shutdown = async move {
         tokio::select! {
-            event = events.next() => match event {
-                Some(Ok(event)) => {
-                    if let Some(msg) = message_of(event) {
-                        apply(&mut app, &mut worker, &mut terminal, msg);
-                    }
-                }
-                Some(Err(e)) => return Err(e).context("cannot read the terminal"),
-                None => break,
-            },
-            Some(msg) = inbox.recv() => {
-                apply(&mut app, &mut worker, &mut terminal, msg);
-                // Everything already waiting is applied before the next frame.
-                while let Ok(msg) = inbox.try_recv() {
-                    apply(&mut app, &mut worker, &mut terminal, msg);
-                }
-            }
-            _ = health_timer.tick() => apply(&mut app, &mut worker, &mut terminal, Msg::HealthDue),
-            _ = ticker.tick(), if app.needs_ticks() => {
-                apply(&mut app, &mut worker, &mut terminal, Msg::Tick);
-            }
-            () = tokio::time::sleep_until(frame_due), if app.dirty => {}
-            _ = sigterm.recv() => {
-                tracing::info!("SIGTERM: closing the terminal UI");
-                break;
-            }
+            _ = sigterm.recv() => tracing::info!("SIGTERM: closing the terminal UI"),
             _ = sighup.recv() => {
                 tracing::info!("SIGHUP (terminal gone): closing the terminal UI");
-                break;
             }
         }
-    }
-    finish_streaming(&mut app, &mut worker, &mut inbox).await;
+    };
+    let parts = event_loop::Parts {
+        app,
+        worker,
+        inbox,
+        theme,
+        health_refresh: refresh,
+    };
+    event_loop::run(
+        parts,
+        &mut terminal,
+        EventStream::new(),
+        shutdown,
+        copy_to_clipboard,
+    )
+    .await?;
     Ok(())
-}
-
-/// A streaming answer is cancelled and waited for, so it is stored as cancelled.
-async fn finish_streaming(
-    app: &mut App,
-    worker: &mut Worker,
-    inbox: &mut mpsc::UnboundedReceiver<Msg>,
-) {
-    let Some((request, _)) = app.chat.streaming else {
-        return;
-    };
-    worker.run(Effect::Cancel { request });
-    let wait = async {
-        while let Some(msg) = inbox.recv().await {
-            if matches!(&msg, Msg::AskDone { request: r, .. } if *r == request) {
-                break;
-            }
-        }
-    };
-    if tokio::time::timeout(CANCEL_WAIT, wait).await.is_err() {
-        tracing::warn!("the answer being written did not stop in time; it stays marked unfinished");
-    }
-}
-
-fn message_of(event: Event) -> Option<Msg> {
-    match event {
-        Event::Key(key) => Some(Msg::Key(key)),
-        Event::Paste(text) => Some(Msg::Paste(text)),
-        Event::Resize(width, height) => Some(Msg::Resize(width, height)),
-        _ => None,
-    }
-}
-
-fn apply(app: &mut App, worker: &mut Worker, terminal: &mut Terminal<Backend>, msg: Msg) {
-    for effect in app.update(msg, Instant::now()) {
-        match effect {
-            Effect::Copy(text) => copy_to_clipboard(terminal, &text),
-            effect => worker.run(effect),
-        }
-    }
 }
 
 /// OSC 52 (crossterm's `CopyToClipboard`): the terminal puts the text on the clipboard,
 /// also over SSH and in tmux (with `set -g set-clipboard on`). A terminal without it
 /// ignores the sequence.
-fn copy_to_clipboard(terminal: &mut Terminal<Backend>, text: &str) {
+fn copy_to_clipboard(text: &str) {
     let copy = crossterm::clipboard::CopyToClipboard::to_clipboard_from(text);
-    let _ = crossterm::execute!(terminal.backend_mut(), copy);
+    let _ = crossterm::execute!(std::io::stdout(), copy);
 }

@@ -6,7 +6,7 @@ use kodiak::storage::review::{Review, ReviewStatus};
 use kodiak::telemetry::crash;
 
 use super::app::{Effect, Msg};
-use super::tests::{app, press, prompted, rows};
+use super::tests::{app, ch, press, prompted, rows};
 
 /// The request of the one `LoadDocuments` in `effects`.
 fn load_request(effects: &[Effect]) -> u64 {
@@ -36,8 +36,9 @@ fn titles(app: &super::app::App) -> Vec<String> {
         .collect()
 }
 
-/// Shows the first list, starts an ingest and reads as far as its first list reload.
-fn ingesting(app: &mut super::app::App) -> u64 {
+/// Shows the first list, starts an ingest and reads as far as its first list reload;
+/// returns the ingest's request and that reload's.
+fn ingesting(app: &mut super::app::App) -> (u64, u64) {
     let first = load_request(&app.start()[..1]);
     press(
         app,
@@ -46,22 +47,24 @@ fn ingesting(app: &mut super::app::App) -> u64 {
             result: Ok(rows()),
         }],
     );
-    press(app, prompted('i', "/cases"));
+    let ingest = press(app, prompted('i', "/cases"))[0].request().unwrap();
     let progress = |done| Msg::IngestProgress {
+        request: ingest,
         done,
         total: 40,
         phase: IngestPhase::Reading,
     };
-    load_request(&press(app, [progress(20)]))
+    (ingest, load_request(&press(app, [progress(20)])))
 }
 
 #[test]
 fn an_older_document_list_arriving_last_never_replaces_a_newer_one() {
     let mut app = app(120, 40);
-    let older = ingesting(&mut app);
+    let (ingest, older) = ingesting(&mut app);
     let newer = load_request(&press(
         &mut app,
         [Msg::IngestProgress {
+            request: ingest,
             done: 40,
             total: 40,
             phase: IngestPhase::Indexing,
@@ -76,7 +79,8 @@ fn an_older_document_list_arriving_last_never_replaces_a_newer_one() {
 #[test]
 fn a_list_read_before_a_review_was_written_cannot_undo_the_review() {
     let mut app = app(120, 40);
-    let before_review = ingesting(&mut app);
+    let (_, before_review) = ingesting(&mut app);
+    let review = press(&mut app, [ch('r')])[0].request().unwrap();
     let flagged = Review {
         status: ReviewStatus::Reviewed,
         ..rows()[0].review.clone()
@@ -84,6 +88,7 @@ fn a_list_read_before_a_review_was_written_cannot_undo_the_review() {
     let effects = press(
         &mut app,
         [Msg::Reviewed {
+            request: review,
             doc_id: 1,
             result: Ok(flagged),
         }],

@@ -15,7 +15,7 @@ use kodiak::report;
 use kodiak::service::AskOptions;
 use kodiak::telemetry::{self, crash};
 
-use super::app::{Effect, Msg};
+use super::app::{Effect, Msg, ReviewChange};
 use super::document::PreparedDocument;
 use super::service::ReviewService;
 
@@ -42,19 +42,11 @@ impl Worker {
         }
     }
 
-    /// Starts what loads in the background: the generation model and the embedder.
-    pub fn warm_up(&self) {
-        let kodiak = Arc::clone(&self.kodiak);
-        let messages = self.messages.clone();
-        tokio::task::spawn_blocking(move || {
-            let _ = messages.send(Msg::Health(Box::new(kodiak.warm_up())));
-        });
-    }
-
     pub fn run(&mut self, effect: Effect) {
         // Flags of finished answers are held only here.
         self.cancels.retain(|_, flag| Arc::strong_count(flag) > 1);
         let on_panic = failure_reply(&effect);
+        let job = effect.request();
         match effect {
             Effect::Cancel { request } => {
                 if let Some(flag) = self.cancels.get(&request) {
@@ -76,7 +68,7 @@ impl Worker {
                     cancel,
                     ..AskOptions::default()
                 };
-                self.blocking(on_panic, move |kodiak, messages| {
+                self.blocking(job, on_panic, move |kodiak, messages| {
                     let mut on_text = |text: &str| {
                         let _ = messages.send(Msg::AskText {
                             request,
@@ -90,36 +82,42 @@ impl Worker {
                     Some(Msg::AskDone { request, result })
                 });
             }
-            Effect::Export(format) => {
+            Effect::Export { request, format } => {
                 let dir = self.export_dir.clone();
-                self.blocking(on_panic, move |kodiak, _| {
-                    Some(Msg::Exported(export(kodiak, format, &dir)))
+                self.blocking(job, on_panic, move |kodiak, _| {
+                    let result = export(kodiak, format, &dir);
+                    Some(Msg::Exported { request, result })
                 });
             }
             // The event loop writes to the terminal itself.
             Effect::Copy(_) => {}
-            effect => self.blocking(on_panic, move |kodiak, messages| {
+            effect => self.blocking(job, on_panic, move |kodiak, messages| {
                 service_call(kodiak, messages, effect)
             }),
         }
     }
 
-    /// Runs `job` on the blocking pool and sends its message, if it has one. A job that
+    /// Runs `work` (the job answering request `job`) on the blocking pool and sends its message, if it has one. A job that
     /// panics still replies: `on_panic` makes its failure message from the panic's, so
     /// that nothing waits for it forever (an answer that never ends, a list that never
     /// comes). Such a panic is caught and handled, not a crash: the terminal stays as it is.
+    ///
+    /// The panic is caught inside the job rather than from its join handle (a `JoinSet`)
+    /// because the panic hook runs first, at the panic: it must already know the panic is
+    /// handled, or it would restore the terminal under a UI that keeps drawing.
     fn blocking(
         &self,
+        job: Option<u64>,
         on_panic: impl FnOnce(String) -> Option<Msg> + Send + 'static,
-        job: impl FnOnce(&dyn ReviewService, &UnboundedSender<Msg>) -> Option<Msg> + Send + 'static,
+        work: impl FnOnce(&dyn ReviewService, &UnboundedSender<Msg>) -> Option<Msg> + Send + 'static,
     ) {
         let kodiak = Arc::clone(&self.kodiak);
         let messages = self.messages.clone();
         tokio::task::spawn_blocking(move || {
-            let reply = match crash::expecting_panics(|| job(kodiak.as_ref(), &messages)) {
+            let reply = match crash::expecting_panics(|| work(kodiak.as_ref(), &messages)) {
                 Ok(reply) => reply,
                 Err(panic) => {
-                    tracing::error!(panic = %panic, "a background job panicked");
+                    tracing::error!(request = ?job, panic = %panic, "a background job panicked");
                     on_panic(panic)
                 }
             };
@@ -145,33 +143,50 @@ fn failure_reply(effect: &Effect) -> impl FnOnce(String) -> Option<Msg> + Send +
                 request,
                 result: Err(error),
             },
-            Effect::SetStatus { doc_id, .. }
-            | Effect::AddTag { doc_id, .. }
-            | Effect::RemoveTag { doc_id, .. }
-            | Effect::AddNote { doc_id, .. } => Msg::Reviewed {
+            Effect::Review {
+                request, doc_id, ..
+            } => Msg::Reviewed {
+                request,
                 doc_id,
                 result: Err(error),
             },
-            Effect::Ingest(_) => Msg::IngestDone(Err(error)),
+            Effect::Ingest { request, .. } => Msg::IngestDone {
+                request,
+                result: Err(error),
+            },
             Effect::Ask { request, .. } => Msg::AskDone {
                 request,
                 result: Err(error),
             },
-            Effect::Export(_) => Msg::Exported(Err(error)),
-            Effect::LoadConversations => Msg::Conversations(Err(error)),
-            Effect::LoadConversation { id } => Msg::ConversationLoaded {
+            Effect::Export { request, .. } => Msg::Exported {
+                request,
+                result: Err(error),
+            },
+            Effect::LoadConversations { request } => Msg::Conversations {
+                request,
+                result: Err(error),
+            },
+            Effect::LoadConversation { request, id } => Msg::ConversationLoaded {
+                request,
                 id,
                 result: Err(error),
             },
-            Effect::ShowCrash => Msg::CrashReport(Err(error)),
+            Effect::ShowCrash { request } => Msg::CrashReport {
+                request,
+                result: Err(error),
+            },
             // The next health check comes anyway; these have no reply.
-            Effect::RefreshHealth | Effect::Cancel { .. } | Effect::Copy(_) => return None,
+            Effect::WarmUp { .. }
+            | Effect::RefreshHealth { .. }
+            | Effect::Cancel { .. }
+            | Effect::Copy(_) => return None,
         })
     }
 }
 
 /// The service call behind one effect, and its outcome as a message; None for effects
-/// that are not service calls (asking, cancelling and copying are handled by the caller).
+/// that are not service calls (asking, cancelling, exporting and copying are handled by
+/// the caller).
 fn service_call(
     kodiak: &dyn ReviewService,
     messages: &UnboundedSender<Msg>,
@@ -179,6 +194,10 @@ fn service_call(
 ) -> Option<Msg> {
     let text = |e: kodiak::service::ServiceError| e.to_string();
     Some(match effect {
+        Effect::WarmUp { request } => Msg::Health {
+            request,
+            report: Box::new(kodiak.warm_up()),
+        },
         Effect::LoadDocuments { request } => Msg::Documents {
             request,
             result: kodiak.review_report().map_err(text),
@@ -191,46 +210,51 @@ fn service_call(
             let result = open_document(kodiak, doc_id, focus).map(Box::new);
             Msg::Document { request, result }
         }
-        Effect::SetStatus { doc_id, status } => Msg::Reviewed {
+        Effect::Review {
+            request,
             doc_id,
-            result: kodiak.set_review_status(doc_id, status).map_err(text),
-        },
-        Effect::AddTag { doc_id, tag } => Msg::Reviewed {
-            doc_id,
-            result: kodiak.add_tag(doc_id, &tag).map_err(text),
-        },
-        Effect::RemoveTag { doc_id, tag } => Msg::Reviewed {
-            doc_id,
-            result: kodiak.remove_tag(doc_id, &tag).map_err(text),
-        },
-        Effect::AddNote { doc_id, text: note } => Msg::Reviewed {
-            doc_id,
-            result: kodiak.add_note(doc_id, &note).map_err(text),
-        },
-        Effect::Ingest(path) => {
+            change,
+        } => {
+            let result = match change {
+                ReviewChange::Status(status) => kodiak.set_review_status(doc_id, status),
+                ReviewChange::AddTag(tag) => kodiak.add_tag(doc_id, &tag),
+                ReviewChange::RemoveTag(tag) => kodiak.remove_tag(doc_id, &tag),
+                ReviewChange::AddNote(note) => kodiak.add_note(doc_id, &note),
+            };
+            Msg::Reviewed {
+                request,
+                doc_id,
+                result: result.map_err(text),
+            }
+        }
+        Effect::Ingest { request, path } => {
             let progress = ChannelProgress {
+                request,
                 messages: messages.clone(),
                 done: std::cell::Cell::new(0),
                 total: std::cell::Cell::new(0),
             };
-            Msg::IngestDone(
-                kodiak
-                    .ingest(&[path], &progress)
-                    .map(|r| {
-                        format!(
-                            "ingested {} new, {} duplicates, {} unchanged, {} failed, {} need OCR",
-                            r.ingested,
-                            r.duplicates,
-                            r.unchanged,
-                            r.failed.len(),
-                            r.needs_ocr.len()
-                        )
-                    })
-                    .map_err(text),
-            )
+            let result = kodiak
+                .ingest(&[path], &progress)
+                .map(|r| {
+                    format!(
+                        "ingested {} new, {} duplicates, {} unchanged, {} failed, {} need OCR",
+                        r.ingested,
+                        r.duplicates,
+                        r.unchanged,
+                        r.failed.len(),
+                        r.needs_ocr.len()
+                    )
+                })
+                .map_err(text);
+            Msg::IngestDone { request, result }
         }
-        Effect::LoadConversations => Msg::Conversations(kodiak.conversations().map_err(text)),
-        Effect::LoadConversation { id } => Msg::ConversationLoaded {
+        Effect::LoadConversations { request } => Msg::Conversations {
+            request,
+            result: kodiak.conversations().map_err(text),
+        },
+        Effect::LoadConversation { request, id } => Msg::ConversationLoaded {
+            request,
             id,
             result: match kodiak.conversation(id) {
                 Ok(Some(found)) => Ok(found.turns),
@@ -238,9 +262,15 @@ fn service_call(
                 Err(e) => Err(text(e)),
             },
         },
-        Effect::RefreshHealth => Msg::Health(Box::new(kodiak.health())),
-        Effect::ShowCrash => Msg::CrashReport(newest_crash(kodiak)),
-        Effect::Ask { .. } | Effect::Cancel { .. } | Effect::Copy(_) | Effect::Export(_) => {
+        Effect::RefreshHealth { request } => Msg::Health {
+            request,
+            report: Box::new(kodiak.health()),
+        },
+        Effect::ShowCrash { request } => Msg::CrashReport {
+            request,
+            result: newest_crash(kodiak),
+        },
+        Effect::Ask { .. } | Effect::Cancel { .. } | Effect::Copy(_) | Effect::Export { .. } => {
             return None;
         }
     })
@@ -303,6 +333,7 @@ fn newest_crash(kodiak: &dyn ReviewService) -> Result<String, String> {
 
 /// Ingest progress as messages to the UI.
 struct ChannelProgress {
+    request: u64,
     messages: UnboundedSender<Msg>,
     done: std::cell::Cell<usize>,
     total: std::cell::Cell<usize>,
@@ -312,6 +343,7 @@ impl Progress for ChannelProgress {
     fn started(&self, files: usize, _bytes: u64) {
         self.total.set(files);
         let _ = self.messages.send(Msg::IngestProgress {
+            request: self.request,
             done: 0,
             total: files,
             phase: IngestPhase::Reading,
@@ -322,11 +354,13 @@ impl Progress for ChannelProgress {
         self.done.set(self.done.get() + 1);
         if let Outcome::Failed { reason } = outcome {
             let _ = self.messages.send(Msg::IngestFailed {
+                request: self.request,
                 path: path.to_owned(),
                 reason: reason.clone(),
             });
         }
         let _ = self.messages.send(Msg::IngestProgress {
+            request: self.request,
             done: self.done.get(),
             total: self.total.get(),
             phase: IngestPhase::Reading,
@@ -335,6 +369,7 @@ impl Progress for ChannelProgress {
 
     fn indexing(&self) {
         let _ = self.messages.send(Msg::IngestProgress {
+            request: self.request,
             done: self.done.get(),
             total: self.total.get(),
             phase: IngestPhase::Indexing,
@@ -343,6 +378,7 @@ impl Progress for ChannelProgress {
 
     fn embedding(&self, done: usize, total: usize) {
         let _ = self.messages.send(Msg::IngestProgress {
+            request: self.request,
             done,
             total,
             phase: IngestPhase::Embedding,

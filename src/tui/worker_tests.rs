@@ -1,186 +1,17 @@
 //! The worker against a fake service: what each job sends back, with its request id, when
 //! it streams, is cancelled, reports progress, fails or panics. No model or file is needed.
 
-use std::path::{Path, PathBuf};
-use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, mpsc};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use kodiak::answer::{Answer, AnswerMode};
-use kodiak::health::HealthReport;
-use kodiak::ingest::{IngestPhase, IngestReport, Outcome, Progress};
-use kodiak::llm::prompt::Dropped;
-use kodiak::llm::{Finish, GenerationStats};
+use kodiak::ingest::IngestPhase;
+use kodiak::llm::Finish;
 use kodiak::report::ReportFormat;
-use kodiak::service::{AskOptions, ConversationTurns, DocumentText, ReportRow, ServiceError};
-use kodiak::storage::conversations::Conversation;
-use kodiak::storage::documents::{DocStatus, DocumentInfo};
-use kodiak::storage::review::{Review, ReviewStatus};
+use kodiak::storage::review::ReviewStatus;
 
-use super::app::{Effect, Msg};
-use super::service::ReviewService;
-use super::tests::health_report;
+use super::app::{Effect, Msg, ReviewChange};
+use super::fake_service::Fake;
 use super::worker::Worker;
-
-/// A service that answers from fixed values, panics on every call when asked to, and can
-/// hold an answer open until it is cancelled.
-#[derive(Default)]
-struct Fake {
-    panics: bool,
-    /// What the answer streams, piece by piece.
-    pieces: Vec<&'static str>,
-    /// Set: the answer says it started here, then waits for its cancel flag.
-    started: Mutex<Option<mpsc::Sender<()>>>,
-}
-
-impl Fake {
-    fn call(&self) {
-        if self.panics {
-            panic!("a service call panics, as a bug would make it");
-        }
-    }
-}
-
-fn answer(text: String, finish: Finish) -> Answer {
-    Answer {
-        answer: text,
-        mode: AnswerMode::Generated,
-        citations: Vec::new(),
-        invalid_citations: Vec::new(),
-        sources: Vec::new(),
-        dropped: Dropped::default(),
-        stats: GenerationStats::default(),
-        finish: Some(finish),
-        conversation_id: 1,
-        notes: Vec::new(),
-        failure: None,
-    }
-}
-
-impl ReviewService for Fake {
-    fn warm_up(&self) -> HealthReport {
-        self.health()
-    }
-
-    fn health(&self) -> HealthReport {
-        self.call();
-        health_report(10, "ready")
-    }
-
-    fn review_report(&self) -> Result<Vec<ReportRow>, ServiceError> {
-        self.call();
-        Ok(super::tests::rows())
-    }
-
-    fn set_review_status(&self, _: i64, status: ReviewStatus) -> Result<Review, ServiceError> {
-        self.call();
-        Ok(Review {
-            status,
-            ..Review::default()
-        })
-    }
-
-    fn add_tag(&self, _: i64, _: &str) -> Result<Review, ServiceError> {
-        self.call();
-        Ok(Review::default())
-    }
-
-    fn remove_tag(&self, _: i64, _: &str) -> Result<Review, ServiceError> {
-        self.call();
-        Ok(Review::default())
-    }
-
-    fn add_note(&self, _: i64, _: &str) -> Result<Review, ServiceError> {
-        self.call();
-        Ok(Review::default())
-    }
-
-    fn ingest(&self, _: &[PathBuf], progress: &dyn Progress) -> Result<IngestReport, ServiceError> {
-        self.call();
-        progress.started(2, 100);
-        progress.file_done("/cases/a.txt", 50, &Outcome::Unchanged);
-        progress.file_done(
-            "/cases/b.pdf",
-            50,
-            &Outcome::Failed {
-                reason: "encrypted".into(),
-            },
-        );
-        progress.indexing();
-        progress.embedding(0, 3);
-        Ok(IngestReport {
-            unchanged: 1,
-            failed: vec![kodiak::ingest::FailedFile {
-                path: "/cases/b.pdf".into(),
-                reason: "encrypted".into(),
-            }],
-            ..IngestReport::default()
-        })
-    }
-
-    fn ask(
-        &self,
-        options: &AskOptions,
-        on_text: &mut dyn FnMut(&str),
-    ) -> Result<Answer, ServiceError> {
-        self.call();
-        for piece in &self.pieces {
-            on_text(piece);
-        }
-        let waiting = self.started.lock().unwrap().take();
-        if let Some(started) = waiting {
-            started.send(()).unwrap();
-            let deadline = Instant::now() + Duration::from_secs(30);
-            while !options.cancel.load(Ordering::Relaxed) {
-                assert!(Instant::now() < deadline, "the cancel never came");
-                std::thread::sleep(Duration::from_millis(1));
-            }
-            return Ok(answer(self.pieces.concat(), Finish::Cancelled));
-        }
-        Ok(answer(self.pieces.concat(), Finish::Stop))
-    }
-
-    fn conversations(&self) -> Result<Vec<Conversation>, ServiceError> {
-        self.call();
-        Ok(Vec::new())
-    }
-
-    fn conversation(&self, _: i64) -> Result<Option<ConversationTurns>, ServiceError> {
-        self.call();
-        Ok(None)
-    }
-
-    fn document(&self, id: i64) -> Result<DocumentInfo, ServiceError> {
-        self.call();
-        Ok(DocumentInfo {
-            id,
-            parent_id: None,
-            path: "/cases/scan.pdf".into(),
-            paths: vec!["/cases/scan.pdf".into()],
-            sha256: None,
-            size: 10,
-            format: Some("pdf".into()),
-            title: None,
-            pages: 1,
-            chunks: 0,
-            status: DocStatus::NeedsOcr,
-            reason: Some("no text layer".into()),
-            metadata: Default::default(),
-            created_at: "2026-11-26T10:00:00Z".into(),
-            updated_at: "2026-11-26T10:00:00Z".into(),
-        })
-    }
-
-    fn document_text(&self, _: i64) -> Result<Option<DocumentText>, ServiceError> {
-        self.call();
-        Ok(None)
-    }
-
-    fn crash_dir(&self) -> &Path {
-        self.call();
-        Path::new("/nonexistent/kodiak-crash-reports")
-    }
-}
 
 /// Runs `effects` through a worker over `fake` and returns the first `replies` messages.
 fn replies(fake: Fake, effects: Vec<Effect>, replies: usize) -> Vec<Msg> {
@@ -287,16 +118,26 @@ fn every_job_that_panics_replies_with_the_failure_its_effect_waits_for() {
             doc_id: 1,
             focus: None,
         },
-        Effect::SetStatus {
-            doc_id: 13,
-            status: ReviewStatus::Reviewed,
+        Effect::Review {
+            request: 13,
+            doc_id: 4,
+            change: ReviewChange::Status(ReviewStatus::Reviewed),
         },
-        Effect::Ingest("/cases".into()),
-        ask(14),
-        Effect::Export(ReportFormat::Md),
-        Effect::LoadConversations,
-        Effect::LoadConversation { id: 15 },
-        Effect::ShowCrash,
+        Effect::Ingest {
+            request: 14,
+            path: "/cases".into(),
+        },
+        ask(15),
+        Effect::Export {
+            request: 16,
+            format: ReportFormat::Md,
+        },
+        Effect::LoadConversations { request: 17 },
+        Effect::LoadConversation {
+            request: 18,
+            id: 40,
+        },
+        Effect::ShowCrash { request: 19 },
     ];
     let count = effects.len();
     let got = replies(fake, effects, count);
@@ -312,21 +153,35 @@ fn every_job_that_panics_replies_with_the_failure_its_effect_waits_for() {
                 result: Err(e),
             } => ("document", e),
             Msg::Reviewed {
-                doc_id: 13,
+                request: 13,
+                doc_id: 4,
                 result: Err(e),
             } => ("reviewed", e),
-            Msg::IngestDone(Err(e)) => ("ingest", e),
-            Msg::AskDone {
+            Msg::IngestDone {
                 request: 14,
                 result: Err(e),
+            } => ("ingest", e),
+            Msg::AskDone {
+                request: 15,
+                result: Err(e),
             } => ("ask", e),
-            Msg::Exported(Err(e)) => ("export", e),
-            Msg::Conversations(Err(e)) => ("conversations", e),
+            Msg::Exported {
+                request: 16,
+                result: Err(e),
+            } => ("export", e),
+            Msg::Conversations {
+                request: 17,
+                result: Err(e),
+            } => ("conversations", e),
             Msg::ConversationLoaded {
-                id: 15,
+                request: 18,
+                id: 40,
                 result: Err(e),
             } => ("conversation", e),
-            Msg::CrashReport(Err(e)) => ("crash", e),
+            Msg::CrashReport {
+                request: 19,
+                result: Err(e),
+            } => ("crash", e),
             other => panic!("not the failure its effect waits for: {other:?}"),
         };
         assert!(
@@ -342,22 +197,35 @@ fn every_job_that_panics_replies_with_the_failure_its_effect_waits_for() {
 
 #[test]
 fn an_ingest_reports_each_phase_and_failed_file_then_its_summary() {
-    let got = replies(Fake::default(), vec![Effect::Ingest("/cases".into())], 7);
+    let ingest = Effect::Ingest {
+        request: 9,
+        path: "/cases".into(),
+    };
+    let got = replies(Fake::default(), vec![ingest], 7);
     let progress = |msg: &Msg| match msg {
-        Msg::IngestProgress { done, total, phase } => Some((*done, *total, *phase)),
+        Msg::IngestProgress {
+            request: 9,
+            done,
+            total,
+            phase,
+        } => Some((*done, *total, *phase)),
         _ => None,
     };
     assert_eq!(progress(&got[0]), Some((0, 2, IngestPhase::Reading)));
     assert_eq!(progress(&got[1]), Some((1, 2, IngestPhase::Reading)));
     assert!(
-        matches!(&got[2], Msg::IngestFailed { path, reason } if path == "/cases/b.pdf" && reason == "encrypted"),
+        matches!(&got[2], Msg::IngestFailed { request: 9, path, reason } if path == "/cases/b.pdf" && reason == "encrypted"),
         "{:?}",
         got[2]
     );
     assert_eq!(progress(&got[3]), Some((2, 2, IngestPhase::Reading)));
     assert_eq!(progress(&got[4]), Some((2, 2, IngestPhase::Indexing)));
     assert_eq!(progress(&got[5]), Some((0, 3, IngestPhase::Embedding)));
-    let Msg::IngestDone(Ok(summary)) = &got[6] else {
+    let Msg::IngestDone {
+        request: 9,
+        result: Ok(summary),
+    } = &got[6]
+    else {
         panic!("{:?}", got[6]);
     };
     assert_eq!(

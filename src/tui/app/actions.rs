@@ -8,7 +8,7 @@ impl App {
         match self.focus {
             Pane::Documents if self.viewer.is_some() => KeyContext::Viewer,
             Pane::Documents => KeyContext::Documents,
-            Pane::Chat if self.chat.typing => KeyContext::ChatInput,
+            Pane::Chat if self.chat.mode == ChatMode::Input => KeyContext::ChatInput,
             Pane::Chat => KeyContext::Chat,
             Pane::Health => KeyContext::Health,
         }
@@ -21,8 +21,9 @@ impl App {
         let ctrl_c =
             key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
         if ctrl_c {
-            // Ctrl-C first stops a streaming answer, then quits.
-            if let Some((request, _)) = self.chat.streaming {
+            // Ctrl-C first stops a streaming answer; once that is asked, it quits.
+            if let Some(request) = self.chat.answering.cancel() {
+                self.info("cancelling the answer; Ctrl-C again quits".into());
                 return vec![Effect::Cancel { request }];
             }
             self.quit = true;
@@ -61,7 +62,7 @@ impl App {
             }
             Some(_) => {}
             None if self.focus == Pane::Chat => {
-                self.chat.typing = true;
+                self.chat.mode = ChatMode::Input;
                 self.chat.input.insert_str(text.replace("\r\n", "\n"));
             }
             None => {}
@@ -158,11 +159,13 @@ impl App {
             Action::RecallPrev => self.recall(true),
             Action::RecallNext => self.recall(false),
             Action::LeaveInput | Action::Cancel => {
-                if let Some((request, _)) = self.chat.streaming {
+                if let Some(request) = self.chat.answering.cancel() {
                     return vec![Effect::Cancel { request }];
                 }
-                if action == Action::LeaveInput {
-                    self.chat.typing = false;
+                if matches!(self.chat.answering, Answering::Cancelling { .. }) {
+                    self.info("the answer is being cancelled".into());
+                } else if action == Action::LeaveInput {
+                    self.chat.mode = ChatMode::Transcript;
                 }
             }
             Action::NewConversation => {
@@ -178,7 +181,7 @@ impl App {
                     self.info("open a document to ask about it alone".into());
                 }
             }
-            Action::Type => self.chat.typing = true,
+            Action::Type => self.chat.mode = ChatMode::Input,
             Action::NextCitation | Action::PrevCitation => {
                 let all = self.chat.citations();
                 if !all.is_empty() {
@@ -209,9 +212,15 @@ impl App {
                     return vec![Effect::Copy(answer)];
                 }
             }
-            Action::Conversations => return vec![Effect::LoadConversations],
-            Action::Refresh => return vec![Effect::RefreshHealth],
-            Action::ShowCrash => return vec![Effect::ShowCrash],
+            Action::Conversations => {
+                let request = self.start_job(|jobs| &mut jobs.conversations);
+                return vec![Effect::LoadConversations { request }];
+            }
+            Action::Refresh => return vec![self.refresh_health()],
+            Action::ShowCrash => {
+                let request = self.start_job(|jobs| &mut jobs.crash);
+                return vec![Effect::ShowCrash { request }];
+            }
         }
         Vec::new()
     }

@@ -64,17 +64,115 @@ impl Turn {
     }
 }
 
+/// Where the chat pane's keys go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChatMode {
+    /// Keys type the question; bound keys (Enter, Esc, Up…) act.
+    Input,
+    /// Keys move through the transcript and its citations.
+    Transcript,
+}
+
+/// The answer being written, as a state machine. Every change goes through its methods:
+///
+/// ```text
+///            ask                 cancel
+///   Idle ──────────▶ Streaming ──────────▶ Cancelling
+///    ▲                   │                     │
+///    └───── finish ──────┴────── finish ───────┘
+/// ```
+///
+/// `finish` is the reply to the request streaming (done, failed, cancelled or panicked:
+/// the worker replies in every case); a reply to any other request changes nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answering {
+    Idle,
+    Streaming {
+        request: u64,
+        started: Instant,
+    },
+    /// The cancel is sent; the answer is being stored as cancelled. A second Ctrl-C quits
+    /// (the loop still waits a moment for the answer to be stored).
+    Cancelling {
+        request: u64,
+        started: Instant,
+    },
+}
+
+impl Answering {
+    /// Whether an answer is on its way (streaming or being cancelled).
+    pub fn is_active(self) -> bool {
+        self != Answering::Idle
+    }
+
+    /// The request being answered.
+    pub fn request(self) -> Option<u64> {
+        match self {
+            Answering::Idle => None,
+            Answering::Streaming { request, .. } | Answering::Cancelling { request, .. } => {
+                Some(request)
+            }
+        }
+    }
+
+    /// When the answer being written was asked for.
+    pub fn started(self) -> Option<Instant> {
+        match self {
+            Answering::Idle => None,
+            Answering::Streaming { started, .. } | Answering::Cancelling { started, .. } => {
+                Some(started)
+            }
+        }
+    }
+
+    /// Whether `request` is the one being answered.
+    pub fn answers(self, request: u64) -> bool {
+        self.request() == Some(request)
+    }
+
+    /// Idle → Streaming; false (and no change) while another answer is on its way.
+    pub(super) fn ask(&mut self, request: u64, now: Instant) -> bool {
+        if self.is_active() {
+            return false;
+        }
+        *self = Answering::Streaming {
+            request,
+            started: now,
+        };
+        true
+    }
+
+    /// Streaming → Cancelling, returning the request to cancel; None when there is nothing
+    /// to cancel or the cancel was already sent.
+    pub(super) fn cancel(&mut self) -> Option<u64> {
+        let Answering::Streaming { request, started } = *self else {
+            return None;
+        };
+        *self = Answering::Cancelling { request, started };
+        Some(request)
+    }
+
+    /// Streaming or Cancelling → Idle when `request` is the one being answered, returning
+    /// when it started.
+    pub(super) fn finish(&mut self, request: u64) -> Option<Instant> {
+        if !self.answers(request) {
+            return None;
+        }
+        let started = self.started();
+        *self = Answering::Idle;
+        started
+    }
+}
+
 pub struct Chat {
     pub input: TextArea<'static>,
-    /// Whether the input has the keyboard (else the transcript does).
-    pub typing: bool,
+    pub mode: ChatMode,
     /// Questions asked in this session, oldest first.
     pub history: Vec<String>,
     pub(super) recall: Option<usize>,
     pub turns: Vec<Turn>,
     pub conversation: Option<i64>,
-    /// The request streaming now, and when it started.
-    pub streaming: Option<(u64, Instant)>,
+    pub answering: Answering,
     /// Ask about the open document only.
     pub scope_document: bool,
     /// The selected citation: (turn, index in its citations).
@@ -89,12 +187,12 @@ impl Chat {
         input.set_placeholder_text("Ask about the documents (Enter sends, Alt-Enter new line)");
         Chat {
             input,
-            typing: true,
+            mode: ChatMode::Input,
             history: Vec::new(),
             recall: None,
             turns: Vec::new(),
             conversation: None,
-            streaming: None,
+            answering: Answering::Idle,
             scope_document: false,
             selected_citation: None,
             scroll_back: 0,
@@ -176,16 +274,13 @@ pub(super) fn turns_of(stored: &[StoredTurn]) -> Vec<Turn> {
 }
 
 impl App {
-    pub(super) fn is_streaming(&self, request: u64) -> bool {
-        self.chat.streaming.is_some_and(|(id, _)| id == request)
-    }
-
     pub(super) fn send(&mut self, now: Instant) -> Vec<Effect> {
         let question = self.chat.input.lines().join("\n").trim().to_owned();
         if question.is_empty() {
             return Vec::new();
         }
-        if self.chat.streaming.is_some() {
+        let request = self.request_id();
+        if !self.chat.answering.ask(request, now) {
             self.info("an answer is still being written; Esc cancels it".into());
             return Vec::new();
         }
@@ -193,12 +288,10 @@ impl App {
             (Some(viewer), true) => vec![viewer.doc.doc_id],
             _ => Vec::new(),
         };
-        let request = self.request_id();
         self.chat.history.push(question.clone());
         self.chat.recall = None;
         self.chat.set_input("");
         self.chat.turns.push(Turn::asked(question.clone()));
-        self.chat.streaming = Some((request, now));
         self.chat.scroll_back = 0;
         vec![Effect::Ask {
             request,

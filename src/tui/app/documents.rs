@@ -142,7 +142,7 @@ impl App {
         } else {
             status
         };
-        vec![Effect::SetStatus { doc_id, status }]
+        vec![self.review(doc_id, ReviewChange::Status(status))]
     }
 
     pub(super) fn move_by(&mut self, delta: isize) {

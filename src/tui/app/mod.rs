@@ -20,11 +20,13 @@ use kodiak::storage::review::{Review, ReviewStatus};
 
 use super::document::PreparedDocument;
 use super::keymap::{Action, Keymap, Resolution, chord};
+use jobs::Jobs;
 
 mod actions;
 mod chat;
 mod documents;
 mod health;
+pub mod jobs;
 mod overlay;
 mod update;
 mod viewer;
@@ -55,7 +57,8 @@ impl Pane {
     }
 }
 
-/// Everything that can happen to the UI.
+/// Everything that can happen to the UI. Every reply from a background job names the
+/// request it answers (see [`jobs`]).
 #[derive(Debug)]
 pub enum Msg {
     /// A key press.
@@ -68,34 +71,45 @@ pub enum Msg {
     Tick,
     /// Time to check health again.
     HealthDue,
-    /// The document list, with reviews and PII counts (`request` is the load it answers:
-    /// several can be in flight during an ingest, and an older one must not replace a newer).
+    /// The document list, with reviews and PII counts.
     Documents {
         request: u64,
         result: Result<Vec<ReportRow>, String>,
     },
-    /// A document for the viewer (`request` is the open request it answers).
+    /// A document for the viewer.
     Document {
         request: u64,
         result: Result<Box<PreparedDocument>, String>,
     },
     /// A document's review after a change.
     Reviewed {
+        request: u64,
         doc_id: i64,
         result: Result<Review, String>,
     },
     /// Where the review report was written.
-    Exported(Result<PathBuf, String>),
+    Exported {
+        request: u64,
+        result: Result<PathBuf, String>,
+    },
     /// Ingest progress: files done of total, then the embedding phase.
     IngestProgress {
+        request: u64,
         done: usize,
         total: usize,
         phase: IngestPhase,
     },
     /// A file that could not be ingested, with the reason.
-    IngestFailed { path: String, reason: String },
+    IngestFailed {
+        request: u64,
+        path: String,
+        reason: String,
+    },
     /// Ingest finished, with a one-line summary.
-    IngestDone(Result<String, String>),
+    IngestDone {
+        request: u64,
+        result: Result<String, String>,
+    },
     /// Answer text as it is written.
     AskText { request: u64, text: String },
     /// The answer, finished or failed.
@@ -104,21 +118,35 @@ pub enum Msg {
         result: Result<Box<kodiak::answer::Answer>, String>,
     },
     /// The conversations, most recent first.
-    Conversations(Result<Vec<Conversation>, String>),
+    Conversations {
+        request: u64,
+        result: Result<Vec<Conversation>, String>,
+    },
     /// A stored conversation's turns.
     ConversationLoaded {
+        request: u64,
         id: i64,
         result: Result<Vec<StoredTurn>, String>,
     },
     /// A fresh health report.
-    Health(Box<HealthReport>),
+    Health {
+        request: u64,
+        report: Box<HealthReport>,
+    },
     /// The newest crash report, as text.
-    CrashReport(Result<String, String>),
+    CrashReport {
+        request: u64,
+        result: Result<String, String>,
+    },
 }
 
-/// Work for the event loop to do; each result comes back as a [`Msg`].
+/// Work for the event loop to do; each result comes back as a [`Msg`] naming `request`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
+    /// Start loading the models in the background, then report health.
+    WarmUp {
+        request: u64,
+    },
     LoadDocuments {
         request: u64,
     },
@@ -127,24 +155,20 @@ pub enum Effect {
         doc_id: i64,
         focus: Option<(usize, usize)>,
     },
-    SetStatus {
+    /// A change to a document's review.
+    Review {
+        request: u64,
         doc_id: i64,
-        status: ReviewStatus,
+        change: ReviewChange,
     },
-    AddTag {
-        doc_id: i64,
-        tag: String,
+    Export {
+        request: u64,
+        format: ReportFormat,
     },
-    RemoveTag {
-        doc_id: i64,
-        tag: String,
+    Ingest {
+        request: u64,
+        path: PathBuf,
     },
-    AddNote {
-        doc_id: i64,
-        text: String,
-    },
-    Export(ReportFormat),
-    Ingest(PathBuf),
     Ask {
         request: u64,
         question: String,
@@ -155,14 +179,50 @@ pub enum Effect {
     Cancel {
         request: u64,
     },
-    LoadConversations,
+    LoadConversations {
+        request: u64,
+    },
     LoadConversation {
+        request: u64,
         id: i64,
     },
-    RefreshHealth,
-    ShowCrash,
+    RefreshHealth {
+        request: u64,
+    },
+    ShowCrash {
+        request: u64,
+    },
     /// Put text on the terminal's clipboard (OSC 52).
     Copy(String),
+}
+
+impl Effect {
+    /// The request whose reply this effect's job sends; None for effects without a reply.
+    pub fn request(&self) -> Option<u64> {
+        match self {
+            Effect::WarmUp { request }
+            | Effect::LoadDocuments { request }
+            | Effect::OpenDocument { request, .. }
+            | Effect::Review { request, .. }
+            | Effect::Export { request, .. }
+            | Effect::Ingest { request, .. }
+            | Effect::Ask { request, .. }
+            | Effect::LoadConversations { request }
+            | Effect::LoadConversation { request, .. }
+            | Effect::RefreshHealth { request }
+            | Effect::ShowCrash { request } => Some(*request),
+            Effect::Cancel { .. } | Effect::Copy(_) => None,
+        }
+    }
+}
+
+/// What a review change does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReviewChange {
+    Status(ReviewStatus),
+    AddTag(String),
+    RemoveTag(String),
+    AddNote(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -174,6 +234,8 @@ pub enum FlashLevel {
 /// Ingest running in the background.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IngestState {
+    /// The request running it.
+    pub request: u64,
     pub path: PathBuf,
     pub done: usize,
     pub total: usize,
@@ -196,12 +258,10 @@ pub struct App {
     pub dirty: bool,
     pub quit: bool,
     next_request: u64,
-    /// The latest document open request: older replies are dropped.
-    open_request: Option<u64>,
-    /// The newest document list request sent, and the newest whose reply is shown (or
-    /// that a review written since has made stale): a reply no newer is dropped.
-    docs_requested: u64,
-    docs_current: u64,
+    /// The background jobs' requests, to tell a reply worth applying from a stale one.
+    pub jobs: Jobs,
+    /// Review changes per document: each reply is the review after its change.
+    review_jobs: std::collections::HashMap<i64, jobs::JobSlot>,
     pending_keys: Vec<KeyChord>,
 }
 
@@ -233,23 +293,43 @@ impl App {
             dirty: true,
             quit: false,
             next_request: 0,
-            open_request: None,
-            docs_requested: 0,
-            docs_current: 0,
+            jobs: Jobs::default(),
+            review_jobs: std::collections::HashMap::new(),
             pending_keys: Vec::new(),
         }
     }
 
     /// The effects to run when the UI starts.
     pub fn start(&mut self) -> Vec<Effect> {
-        vec![self.load_documents(), Effect::RefreshHealth]
+        let warm_up = Effect::WarmUp {
+            request: self.start_job(|jobs| &mut jobs.health),
+        };
+        vec![self.load_documents(), warm_up]
     }
 
     /// A request for the document list, newer than every one before.
     fn load_documents(&mut self) -> Effect {
+        Effect::LoadDocuments {
+            request: self.start_job(|jobs| &mut jobs.documents),
+        }
+    }
+
+    /// A health check, newer than every one before.
+    fn refresh_health(&mut self) -> Effect {
+        Effect::RefreshHealth {
+            request: self.start_job(|jobs| &mut jobs.health),
+        }
+    }
+
+    /// A change to `doc_id`'s review.
+    fn review(&mut self, doc_id: i64, change: ReviewChange) -> Effect {
         let request = self.request_id();
-        self.docs_requested = request;
-        Effect::LoadDocuments { request }
+        self.review_jobs.entry(doc_id).or_default().start(request);
+        Effect::Review {
+            request,
+            doc_id,
+            change,
+        }
     }
 
     pub fn wide(&self) -> bool {
@@ -273,9 +353,15 @@ impl App {
         self.next_request
     }
 
+    /// A new request id, recorded as the newest in the slot `slot` picks.
+    fn start_job(&mut self, slot: fn(&mut Jobs) -> &mut jobs::JobSlot) -> u64 {
+        let request = self.request_id();
+        slot(&mut self.jobs).start(request)
+    }
+
     /// Whether a timer tick is needed (something shows elapsed time).
     pub fn needs_ticks(&self) -> bool {
-        self.chat.streaming.is_some() || self.ingest.is_some()
+        self.chat.answering.is_active() || self.ingest.is_some()
     }
 
     fn info(&mut self, text: String) {

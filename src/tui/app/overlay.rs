@@ -85,7 +85,11 @@ impl App {
                     KeyCode::Char('m') | KeyCode::Enter => Some(ReportFormat::Md),
                     _ => None,
                 };
-                format.map(Effect::Export).into_iter().collect()
+                let Some(format) = format else {
+                    return Vec::new();
+                };
+                let request = self.start_job(|jobs| &mut jobs.export);
+                vec![Effect::Export { request, format }]
             }
             Overlay::Conversations { list, selected } => match key.code {
                 KeyCode::Down | KeyCode::Char('j') => {
@@ -98,11 +102,16 @@ impl App {
                     self.overlay = Some(Overlay::Conversations { list, selected });
                     Vec::new()
                 }
-                KeyCode::Enter => list
-                    .get(selected)
-                    .map(|c| Effect::LoadConversation { id: c.id })
-                    .into_iter()
-                    .collect(),
+                KeyCode::Enter => match list.get(selected) {
+                    Some(conversation) => {
+                        let request = self.start_job(|jobs| &mut jobs.conversation);
+                        vec![Effect::LoadConversation {
+                            request,
+                            id: conversation.id,
+                        }]
+                    }
+                    None => Vec::new(),
+                },
                 KeyCode::Esc | KeyCode::Char('q') => Vec::new(),
                 _ => {
                     self.overlay = Some(Overlay::Conversations { list, selected });
@@ -173,30 +182,28 @@ impl App {
                 self.jump_match(true);
                 Vec::new()
             }
-            (PromptKind::Tag, Some(doc_id)) if !text.is_empty() => match text.strip_prefix('-') {
-                Some(tag) => vec![Effect::RemoveTag {
-                    doc_id,
-                    tag: tag.to_owned(),
-                }],
-                None => vec![Effect::AddTag {
-                    doc_id,
-                    tag: text.to_owned(),
-                }],
-            },
-            (PromptKind::Note, Some(doc_id)) if !text.is_empty() => vec![Effect::AddNote {
-                doc_id,
-                text: text.to_owned(),
-            }],
+            (PromptKind::Tag, Some(doc_id)) if !text.is_empty() => {
+                let change = match text.strip_prefix('-') {
+                    Some(tag) => ReviewChange::RemoveTag(tag.to_owned()),
+                    None => ReviewChange::AddTag(text.to_owned()),
+                };
+                vec![self.review(doc_id, change)]
+            }
+            (PromptKind::Note, Some(doc_id)) if !text.is_empty() => {
+                vec![self.review(doc_id, ReviewChange::AddNote(text.to_owned()))]
+            }
             (PromptKind::IngestPath, _) if !text.is_empty() => {
                 let path = expand_home(text);
+                let request = self.start_job(|jobs| &mut jobs.ingest);
                 self.ingest = Some(IngestState {
+                    request,
                     path: path.clone(),
                     done: 0,
                     total: 0,
                     phase: IngestPhase::Reading,
                     failed: Vec::new(),
                 });
-                vec![Effect::Ingest(path)]
+                vec![Effect::Ingest { request, path }]
             }
             _ => Vec::new(),
         }

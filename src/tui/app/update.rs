@@ -20,7 +20,7 @@ impl App {
                 Vec::new()
             }
             Msg::Tick => {
-                if let Some((_, started)) = self.chat.streaming
+                if let Some(started) = self.chat.answering.started()
                     && let Some(turn) = self.chat.turns.last_mut()
                 {
                     turn.elapsed = now.saturating_duration_since(started);
@@ -28,16 +28,17 @@ impl App {
                 }
                 Vec::new()
             }
-            Msg::HealthDue => vec![Effect::RefreshHealth],
-            Msg::Health(report) => {
-                self.health(&report);
+            Msg::HealthDue => vec![self.refresh_health()],
+            Msg::Health { request, report } => {
+                if self.jobs.health.accept_newer(request) {
+                    self.health(&report);
+                }
                 Vec::new()
             }
             Msg::Documents { request, result } => {
-                if request <= self.docs_current {
+                if !self.jobs.documents.accept_newer(request) {
                     return Vec::new();
                 }
-                self.docs_current = request;
                 self.dirty = true;
                 match result {
                     Ok(rows) => {
@@ -50,10 +51,9 @@ impl App {
                 Vec::new()
             }
             Msg::Document { request, result } => {
-                if self.open_request != Some(request) {
+                if !self.jobs.open.accept_latest(request) {
                     return Vec::new();
                 }
-                self.open_request = None;
                 self.dirty = true;
                 match result {
                     Ok(doc) => self.show_document(*doc),
@@ -61,7 +61,15 @@ impl App {
                 }
                 Vec::new()
             }
-            Msg::Reviewed { doc_id, result } => {
+            Msg::Reviewed {
+                request,
+                doc_id,
+                result,
+            } => {
+                let newest = self.review_jobs.get_mut(&doc_id);
+                if !newest.is_some_and(|slot| slot.accept_newer(request)) {
+                    return Vec::new();
+                }
                 self.dirty = true;
                 match result {
                     Ok(review) => {
@@ -71,8 +79,7 @@ impl App {
                         self.docs.refresh();
                         // A list already on its way may have been read before this review
                         // was written: it must not undo it. It is dropped, and read again.
-                        if self.docs_requested > self.docs_current {
-                            self.docs_current = self.docs_requested;
+                        if self.jobs.documents.drop_pending() {
                             return vec![self.load_documents()];
                         }
                     }
@@ -80,7 +87,10 @@ impl App {
                 }
                 Vec::new()
             }
-            Msg::Exported(result) => {
+            Msg::Exported { request, result } => {
+                if !self.jobs.export.accept_latest(request) {
+                    return Vec::new();
+                }
                 self.dirty = true;
                 match result {
                     Ok(path) => self.info(format!("review report written to {}", path.display())),
@@ -88,8 +98,13 @@ impl App {
                 }
                 Vec::new()
             }
-            Msg::IngestProgress { done, total, phase } => {
-                let Some(ingest) = &mut self.ingest else {
+            Msg::IngestProgress {
+                request,
+                done,
+                total,
+                phase,
+            } => {
+                let Some(ingest) = self.ingest.as_mut().filter(|i| i.request == request) else {
                     return Vec::new();
                 };
                 let phase_changed = ingest.phase != phase;
@@ -107,14 +122,21 @@ impl App {
                     Vec::new()
                 }
             }
-            Msg::IngestFailed { path, reason } => {
-                if let Some(ingest) = &mut self.ingest {
+            Msg::IngestFailed {
+                request,
+                path,
+                reason,
+            } => {
+                if let Some(ingest) = self.ingest.as_mut().filter(|i| i.request == request) {
                     ingest.failed.push((path, reason));
                     self.dirty = true;
                 }
                 Vec::new()
             }
-            Msg::IngestDone(result) => {
+            Msg::IngestDone { request, result } => {
+                if !self.jobs.ingest.accept_latest(request) {
+                    return Vec::new();
+                }
                 self.dirty = true;
                 let failed = self.ingest.take().map(|i| i.failed).unwrap_or_default();
                 match result {
@@ -135,11 +157,11 @@ impl App {
                 vec![self.load_documents()]
             }
             Msg::AskText { request, text } => {
-                if !self.is_streaming(request) {
+                if !self.chat.answering.answers(request) {
                     return Vec::new();
                 }
-                if let (Some(turn), Some((_, started))) =
-                    (self.chat.turns.last_mut(), self.chat.streaming)
+                if let (Some(turn), Some(started)) =
+                    (self.chat.turns.last_mut(), self.chat.answering.started())
                 {
                     turn.answer.push_str(&text);
                     turn.tokens += 1;
@@ -149,17 +171,14 @@ impl App {
                 Vec::new()
             }
             Msg::AskDone { request, result } => {
-                if !self.is_streaming(request) {
+                let Some(started) = self.chat.answering.finish(request) else {
                     return Vec::new();
-                }
-                let started = self.chat.streaming.take().map(|(_, at)| at);
+                };
                 self.dirty = true;
                 let Some(turn) = self.chat.turns.last_mut() else {
                     return Vec::new();
                 };
-                if let Some(started) = started {
-                    turn.elapsed = now.saturating_duration_since(started);
-                }
+                turn.elapsed = now.saturating_duration_since(started);
                 match result {
                     Ok(answer) => {
                         self.chat.conversation = Some(answer.conversation_id);
@@ -169,7 +188,10 @@ impl App {
                 }
                 Vec::new()
             }
-            Msg::Conversations(result) => {
+            Msg::Conversations { request, result } => {
+                if !self.jobs.conversations.accept_latest(request) {
+                    return Vec::new();
+                }
                 self.dirty = true;
                 match result {
                     Ok(list) if list.is_empty() => self.info("no conversations yet".into()),
@@ -185,7 +207,14 @@ impl App {
                 }
                 Vec::new()
             }
-            Msg::ConversationLoaded { id, result } => {
+            Msg::ConversationLoaded {
+                request,
+                id,
+                result,
+            } => {
+                if !self.jobs.conversation.accept_latest(request) {
+                    return Vec::new();
+                }
                 self.dirty = true;
                 match result {
                     Ok(messages) => {
@@ -198,7 +227,10 @@ impl App {
                 }
                 Vec::new()
             }
-            Msg::CrashReport(result) => {
+            Msg::CrashReport { request, result } => {
+                if !self.jobs.crash.accept_latest(request) {
+                    return Vec::new();
+                }
                 self.dirty = true;
                 match result {
                     Ok(text) => {

@@ -84,8 +84,7 @@ impl App {
     }
 
     pub(super) fn open(&mut self, doc_id: i64, focus: Option<(usize, usize)>) -> Effect {
-        let request = self.request_id();
-        self.open_request = Some(request);
+        let request = self.start_job(|jobs| &mut jobs.open);
         Effect::OpenDocument {
             request,
             doc_id,

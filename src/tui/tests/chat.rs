@@ -3,6 +3,21 @@
 use super::*;
 
 #[test]
+fn ctrl_c_cancels_a_streaming_answer_and_a_second_ctrl_c_quits_before_it_ends() {
+    let mut app = app(80, 24);
+    press(&mut app, [ch('2')]);
+    press(&mut app, typed("When is the deposit returned?"));
+    let request = press(&mut app, [key(KeyCode::Enter)])[0].request().unwrap();
+    assert_eq!(press(&mut app, [ctrl('c')]), [Effect::Cancel { request }]);
+    assert!(!app.quit, "the first Ctrl-C cancels the answer");
+    assert!(press(&mut app, [ctrl('c')]).is_empty());
+    assert!(
+        app.quit,
+        "the second quits, though the answer has not ended"
+    );
+}
+
+#[test]
 fn asking_streams_the_answer_ignores_stale_replies_and_esc_cancels() {
     let mut app = app(80, 24);
     press(&mut app, [ch('2')]);
@@ -48,11 +63,11 @@ fn asking_streams_the_answer_ignores_stale_replies_and_esc_cancels() {
         press(&mut app, [key(KeyCode::Esc)]),
         [Effect::Cancel { request: *request }]
     );
-    assert_eq!(
-        press(&mut app, [ctrl('c')]),
-        [Effect::Cancel { request: *request }]
+    assert!(
+        press(&mut app, [key(KeyCode::Esc)]).is_empty(),
+        "the cancel is sent once"
     );
-    assert!(!app.quit, "Ctrl-C first cancels the answer");
+    assert!(app.chat.answering.is_active(), "until the answer is stored");
 
     let mut cancelled = answer(4);
     cancelled.answer = "Partial".into();
@@ -143,9 +158,28 @@ fn a_stored_conversation_loads_with_its_sources_and_citations() {
         }),
     }];
     let mut app = app(80, 24);
+    let listing = press(&mut app, [ch('2'), key(KeyCode::Esc), ch('c')])[0]
+        .request()
+        .unwrap();
+    let listed = kodiak::storage::conversations::Conversation {
+        id: 7,
+        title: "When is the deposit returned?".into(),
+        created_at: "2026-11-26T10:00:00Z".into(),
+        updated_at: "2026-11-26T10:00:00Z".into(),
+        messages: 2,
+    };
+    press(
+        &mut app,
+        [Msg::Conversations {
+            request: listing,
+            result: Ok(vec![listed]),
+        }],
+    );
+    let request = press(&mut app, [key(KeyCode::Enter)])[0].request().unwrap();
     press(
         &mut app,
         [Msg::ConversationLoaded {
+            request,
             id: 7,
             result: Ok(turns),
         }],

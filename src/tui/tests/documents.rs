@@ -7,9 +7,9 @@ fn the_list_filters_as_you_type_sorts_and_marks_review_at_once() {
     let mut app = app(80, 24);
     assert!(matches!(
         app.start()[..],
-        [Effect::LoadDocuments { .. }, Effect::RefreshHealth]
+        [Effect::LoadDocuments { .. }, Effect::WarmUp { .. }]
     ));
-    press(&mut app, [listed(rows())]);
+    show_list(&mut app, rows());
     assert_eq!(app.docs.visible.len(), 3);
 
     press(&mut app, [ch('/')]);
@@ -30,11 +30,8 @@ fn the_list_filters_as_you_type_sorts_and_marks_review_at_once() {
     // r on the selected document (Audit memo): stored first, then shown.
     let effects = press(&mut app, [ch('r')]);
     assert_eq!(
-        effects,
-        [Effect::SetStatus {
-            doc_id: 3,
-            status: ReviewStatus::Reviewed
-        }]
+        review_changes(&effects),
+        [(3, ReviewChange::Status(ReviewStatus::Reviewed))]
     );
     let review = Review {
         status: ReviewStatus::Reviewed,
@@ -43,6 +40,7 @@ fn the_list_filters_as_you_type_sorts_and_marks_review_at_once() {
     press(
         &mut app,
         [Msg::Reviewed {
+            request: effects[0].request().unwrap(),
             doc_id: 3,
             result: Ok(review),
         }],
@@ -54,46 +52,51 @@ fn the_list_filters_as_you_type_sorts_and_marks_review_at_once() {
     // Again: back to unreviewed.
     let effects = press(&mut app, [ch('r')]);
     assert_eq!(
-        effects,
-        [Effect::SetStatus {
-            doc_id: 3,
-            status: ReviewStatus::Unreviewed
-        }]
+        review_changes(&effects),
+        [(3, ReviewChange::Status(ReviewStatus::Unreviewed))]
     );
 
     // Tags and notes go through a prompt; `-tag` removes.
     let effects = press(&mut app, prompted('t', "hot"));
     assert_eq!(
-        effects,
-        [Effect::AddTag {
-            doc_id: 3,
-            tag: "hot".into()
-        }]
+        review_changes(&effects),
+        [(3, ReviewChange::AddTag("hot".into()))]
     );
     let effects = press(&mut app, prompted('t', "-hot"));
     assert_eq!(
-        effects,
-        [Effect::RemoveTag {
-            doc_id: 3,
-            tag: "hot".into()
-        }]
+        review_changes(&effects),
+        [(3, ReviewChange::RemoveTag("hot".into()))]
     );
     let effects = press(&mut app, prompted('a', "call back"));
     assert_eq!(
-        effects,
-        [Effect::AddNote {
-            doc_id: 3,
-            text: "call back".into()
-        }]
+        review_changes(&effects),
+        [(3, ReviewChange::AddNote("call back".into()))]
     );
     let effects = press(&mut app, [ch('E'), ch('c')]);
-    assert_eq!(effects, [Effect::Export(kodiak::report::ReportFormat::Csv)]);
+    assert!(matches!(
+        effects[..],
+        [Effect::Export {
+            format: kodiak::report::ReportFormat::Csv,
+            ..
+        }]
+    ));
+}
+
+/// The review changes in `effects`, by document.
+fn review_changes(effects: &[Effect]) -> Vec<(i64, ReviewChange)> {
+    effects
+        .iter()
+        .filter_map(|effect| match effect {
+            Effect::Review { doc_id, change, .. } => Some((*doc_id, change.clone())),
+            _ => None,
+        })
+        .collect()
 }
 
 #[test]
 fn a_stale_document_reply_is_ignored() {
     let mut app = app(80, 24);
-    press(&mut app, [listed(rows())]);
+    show_list(&mut app, rows());
     let first = press(&mut app, [key(KeyCode::Enter)]);
     let second = press(&mut app, [key(KeyCode::Enter)]);
     let (Effect::OpenDocument { request: old, .. }, Effect::OpenDocument { request: new, .. }) =
@@ -123,9 +126,14 @@ fn a_stale_document_reply_is_ignored() {
 fn ingest_shows_progress_reloads_the_list_as_files_land_and_lists_failures() {
     let mut app = app(80, 24);
     let effects = press(&mut app, prompted('i', "/cases"));
-    assert_eq!(effects, [Effect::Ingest("/cases".into())]);
+    let [Effect::Ingest { request, path }] = &effects[..] else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(path.to_str(), Some("/cases"));
+    let request = *request;
     assert!(app.needs_ticks());
     let progress = |done| Msg::IngestProgress {
+        request,
         done,
         total: 40,
         phase: IngestPhase::Reading,
@@ -138,6 +146,7 @@ fn ingest_shows_progress_reloads_the_list_as_files_land_and_lists_failures() {
     press(
         &mut app,
         [Msg::IngestFailed {
+            request,
             path: "/cases/bad.pdf".into(),
             reason: "encrypted".into(),
         }],
@@ -146,6 +155,7 @@ fn ingest_shows_progress_reloads_the_list_as_files_land_and_lists_failures() {
         press(
             &mut app,
             [Msg::IngestProgress {
+                request,
                 done: 40,
                 total: 40,
                 phase: IngestPhase::Indexing
@@ -154,7 +164,13 @@ fn ingest_shows_progress_reloads_the_list_as_files_land_and_lists_failures() {
         [Effect::LoadDocuments { .. }]
     ));
     insta::assert_snapshot!("documents_ingesting_80x24", screen(&app));
-    let effects = press(&mut app, [Msg::IngestDone(Ok("ingested 39 new".into()))]);
+    let effects = press(
+        &mut app,
+        [Msg::IngestDone {
+            request,
+            result: Ok("ingested 39 new".into()),
+        }],
+    );
     assert!(matches!(effects[..], [Effect::LoadDocuments { .. }]));
     assert!(app.ingest.is_none());
     let Some(crate::tui::app::Overlay::Text { text, .. }) = &app.overlay else {

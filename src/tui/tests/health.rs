@@ -2,11 +2,45 @@
 
 use super::*;
 
+/// A health check asked for and its report received, as the timer and the worker do.
+fn report_health(app: &mut App, report: kodiak::health::HealthReport) {
+    let asked = press(app, [Msg::HealthDue]);
+    let request = asked[0].request().unwrap();
+    press(
+        app,
+        [Msg::Health {
+            request,
+            report: Box::new(report),
+        }],
+    );
+}
+
+#[test]
+fn a_health_report_older_than_the_one_shown_is_dropped() {
+    let mut app = app_wide();
+    let older = press(&mut app, [Msg::HealthDue])[0].request().unwrap();
+    let newer = press(&mut app, [Msg::HealthDue])[0].request().unwrap();
+    let msg = |request, chunks| Msg::Health {
+        request,
+        report: Box::new(health_report(chunks, "ready")),
+    };
+    press(&mut app, [msg(newer, 25), msg(older, 24)]);
+    let shows = |chunks: &str| app.health.rows.iter().any(|r| r.detail.contains(chunks));
+    assert!(
+        shows("25 chunks") && !shows("24 chunks"),
+        "{:?}",
+        app.health.rows
+    );
+}
+
 #[test]
 fn asking_for_health_draws_nothing_and_an_idle_app_needs_no_ticks() {
     let mut app = app(80, 24);
     app.dirty = false;
-    assert_eq!(press(&mut app, [Msg::HealthDue]), [Effect::RefreshHealth]);
+    assert!(matches!(
+        press(&mut app, [Msg::HealthDue])[..],
+        [Effect::RefreshHealth { .. }]
+    ));
     assert!(!app.dirty, "asking for health draws nothing");
     app.health.rows = health_rows();
     app.health.status = Some(kodiak::health::Status::Degraded);
@@ -17,16 +51,10 @@ fn asking_for_health_draws_nothing_and_an_idle_app_needs_no_ticks() {
 fn a_health_change_out_of_sight_draws_nothing() {
     // 80 columns: one pane at a time, the documents showing.
     let mut app = app(80, 24);
-    press(
-        &mut app,
-        [Msg::Health(Box::new(health_report(24, "ready")))],
-    );
+    report_health(&mut app, health_report(24, "ready"));
     assert!(app.dirty, "the first report shows the model's state");
     app.dirty = false;
-    press(
-        &mut app,
-        [Msg::Health(Box::new(health_report(25, "ready")))],
-    );
+    report_health(&mut app, health_report(25, "ready"));
     assert!(!app.dirty, "the health pane is not on screen");
     assert!(
         app.health
@@ -34,30 +62,18 @@ fn a_health_change_out_of_sight_draws_nothing() {
             .iter()
             .any(|r| r.detail.contains("25 chunks"))
     );
-    press(
-        &mut app,
-        [Msg::Health(Box::new(health_report(25, "loading")))],
-    );
+    report_health(&mut app, health_report(25, "loading"));
     assert!(app.dirty, "the model's state is in the status bar");
 
     // With the health pane on screen, the same change is drawn.
     app.focus = Pane::Health;
     app.dirty = false;
-    press(
-        &mut app,
-        [Msg::Health(Box::new(health_report(26, "loading")))],
-    );
+    report_health(&mut app, health_report(26, "loading"));
     assert!(app.dirty);
     let mut wide = app_wide();
-    press(
-        &mut wide,
-        [Msg::Health(Box::new(health_report(24, "ready")))],
-    );
+    report_health(&mut wide, health_report(24, "ready"));
     wide.dirty = false;
-    press(
-        &mut wide,
-        [Msg::Health(Box::new(health_report(25, "ready")))],
-    );
+    report_health(&mut wide, health_report(25, "ready"));
     assert!(wide.dirty, "a wide terminal shows every pane");
 }
 
@@ -67,26 +83,30 @@ fn memory_and_disk_drifting_a_little_draw_nothing_even_on_screen() {
         let mut report = health_report(24, "ready");
         report.components.resources.rss_bytes = Some(resident_mib << 20);
         report.components.resources.data_dir_free_bytes = Some(free_gib << 30);
-        Msg::Health(Box::new(report))
+        report
     };
     let mut app = app_wide();
-    press(&mut app, [with(484, 13)]);
+    report_health(&mut app, with(484, 13));
     app.dirty = false;
-    press(&mut app, [with(483, 13), with(490, 12), with(470, 13)]);
+    for report in [with(483, 13), with(490, 12), with(470, 13)] {
+        report_health(&mut app, report);
+    }
     assert!(!app.dirty, "moves under a tenth are not news");
     let memory = |app: &App| {
         let row = app.health.rows.iter().find(|r| r.component == "memory");
         row.map(|r| r.detail.clone()).unwrap_or_default()
     };
     assert_eq!(memory(&app), "484 MiB resident");
-    press(&mut app, [with(600, 13)]);
+    report_health(&mut app, with(600, 13));
     assert!(app.dirty);
     assert_eq!(memory(&app), "600 MiB resident");
     // Drift is measured from what is shown, so a slow climb is shown once it adds up.
     app.dirty = false;
-    press(&mut app, [with(630, 13), with(659, 13)]);
+    for report in [with(630, 13), with(659, 13)] {
+        report_health(&mut app, report);
+    }
     assert!(!app.dirty);
-    press(&mut app, [with(671, 13)]);
+    report_health(&mut app, with(671, 13));
     assert!(app.dirty);
     assert_eq!(memory(&app), "671 MiB resident");
 }

@@ -20,7 +20,7 @@ use kodiak::service::ReportRow;
 use kodiak::storage::documents::PiiSpan;
 use kodiak::storage::review::{Review, ReviewStatus};
 
-use super::app::{App, Effect, Msg, Pane, TurnStatus};
+use super::app::{App, Effect, Msg, Pane, ReviewChange, TurnStatus};
 use super::document::PreparedDocument;
 use super::keymap::Keymap;
 use super::theme::Theme;
@@ -41,7 +41,7 @@ fn key(code: KeyCode) -> Msg {
     Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
 }
 
-fn ch(c: char) -> Msg {
+pub(super) fn ch(c: char) -> Msg {
     key(KeyCode::Char(c))
 }
 
@@ -49,13 +49,16 @@ fn ctrl(c: char) -> Msg {
     Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
 }
 
-/// The document list as the worker sends it, each reply answering a newer request.
-pub(super) fn listed(rows: Vec<ReportRow>) -> Msg {
-    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1_000);
-    Msg::Documents {
-        request: NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
-        result: Ok(rows),
-    }
+/// The document list asked for (as at start) and received, as the worker sends it.
+pub(super) fn show_list(app: &mut App, rows: Vec<ReportRow>) {
+    let request = app.start()[0].request().unwrap();
+    press(
+        app,
+        [Msg::Documents {
+            request,
+            result: Ok(rows),
+        }],
+    );
 }
 
 pub(super) fn press(app: &mut App, msgs: impl IntoIterator<Item = Msg>) -> Vec<Effect> {
@@ -160,7 +163,7 @@ fn lease(focus: Option<(usize, usize)>) -> PreparedDocument {
 /// The app with documents listed and the lease open.
 fn with_lease_open(width: u16, height: u16) -> App {
     let mut app = app(width, height);
-    press(&mut app, [listed(rows())]);
+    show_list(&mut app, rows());
     let effects = press(&mut app, [key(KeyCode::Enter)]);
     let Some(Effect::OpenDocument {
         request,
@@ -258,13 +261,14 @@ fn answer(conversation: i64) -> Answer {
 /// The chat after one question, streamed and finished.
 fn with_answer(width: u16, height: u16) -> App {
     let mut app = app(width, height);
-    press(&mut app, [listed(rows()), ch('2')]);
+    show_list(&mut app, rows());
+    press(&mut app, [ch('2')]);
     press(&mut app, typed("When is the deposit returned?"));
     let effects = press(&mut app, [key(KeyCode::Enter)]);
     let Some(Effect::Ask { request, .. }) = effects.first().cloned() else {
         panic!("{effects:?}");
     };
-    let started = app.chat.streaming.unwrap().1;
+    let started = app.chat.answering.started().unwrap();
     for (i, piece) in ["The deposit", " comes back", " within 30 days [2]"]
         .iter()
         .enumerate()
@@ -344,11 +348,11 @@ fn buffer(app: &App) -> ratatui::buffer::Buffer {
 #[test]
 fn document_list_snapshots() {
     let mut app = app(80, 24);
-    press(&mut app, [listed(rows())]);
+    show_list(&mut app, rows());
     app.health.model = "ready".into();
     insta::assert_snapshot!("documents_80x24", screen(&app));
     let mut app = app_wide();
-    press(&mut app, [listed(rows())]);
+    show_list(&mut app, rows());
     app.health.rows = health_rows();
     app.health.status = Some(kodiak::health::Status::Degraded);
     insta::assert_snapshot!("documents_160x48", screen(&app));

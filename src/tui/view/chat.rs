@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 
 use kodiak::answer::AnswerMode;
 
-use super::super::app::{App, Turn, TurnStatus};
+use super::super::app::{App, ChatMode, Turn, TurnStatus};
 use super::super::theme::Theme;
 use super::wrap;
 
@@ -62,7 +62,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
     };
     let block = Block::default()
         .borders(Borders::TOP)
-        .border_style(if app.chat.typing {
+        .border_style(if app.chat.mode == ChatMode::Input {
             theme.focused_border
         } else {
             theme.border

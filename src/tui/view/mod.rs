@@ -102,7 +102,7 @@ fn draw_status(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
             ingest.phase, ingest.done, ingest.total
         ));
     }
-    if let (Some(_), Some(turn)) = (app.chat.streaming, app.chat.turns.last()) {
+    if let (true, Some(turn)) = (app.chat.answering.is_active(), app.chat.turns.last()) {
         parts.push(format!("answering {:.1} s", turn.elapsed.as_secs_f64()));
     }
     let left = parts.join(" │ ");

@@ -1,0 +1,184 @@
+//! A [`ReviewService`] for tests: it answers from fixed values without models or files, and
+//! can stream, panic and hold an answer open until it is cancelled, on cue.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::sync::{Mutex, mpsc};
+use std::time::{Duration, Instant};
+
+use kodiak::answer::{Answer, AnswerMode};
+use kodiak::health::HealthReport;
+use kodiak::ingest::{IngestReport, Outcome, Progress};
+use kodiak::llm::prompt::Dropped;
+use kodiak::llm::{Finish, GenerationStats};
+use kodiak::service::{AskOptions, ConversationTurns, DocumentText, ReportRow, ServiceError};
+use kodiak::storage::conversations::Conversation;
+use kodiak::storage::documents::{DocStatus, DocumentInfo};
+use kodiak::storage::review::{Review, ReviewStatus};
+
+use super::service::ReviewService;
+use super::tests::health_report;
+
+/// A service that answers from fixed values, panics on every call when asked to, and can
+/// hold an answer open until it is cancelled.
+#[derive(Default)]
+pub struct Fake {
+    pub panics: bool,
+    /// What the answer streams, piece by piece.
+    pub pieces: Vec<&'static str>,
+    /// Set: the answer says it started here, then waits for its cancel flag.
+    pub started: Mutex<Option<mpsc::Sender<()>>>,
+    /// How each answer ended, in order, recorded as it returns.
+    pub finished: Mutex<Vec<Finish>>,
+}
+
+impl Fake {
+    fn call(&self) {
+        if self.panics {
+            panic!("a service call panics, as a bug would make it");
+        }
+    }
+}
+
+fn answer(text: String, finish: Finish) -> Answer {
+    Answer {
+        answer: text,
+        mode: AnswerMode::Generated,
+        citations: Vec::new(),
+        invalid_citations: Vec::new(),
+        sources: Vec::new(),
+        dropped: Dropped::default(),
+        stats: GenerationStats::default(),
+        finish: Some(finish),
+        conversation_id: 1,
+        notes: Vec::new(),
+        failure: None,
+    }
+}
+
+impl ReviewService for Fake {
+    fn warm_up(&self) -> HealthReport {
+        self.health()
+    }
+
+    fn health(&self) -> HealthReport {
+        self.call();
+        health_report(10, "ready")
+    }
+
+    fn review_report(&self) -> Result<Vec<ReportRow>, ServiceError> {
+        self.call();
+        Ok(super::tests::rows())
+    }
+
+    fn set_review_status(&self, _: i64, status: ReviewStatus) -> Result<Review, ServiceError> {
+        self.call();
+        Ok(Review {
+            status,
+            ..Review::default()
+        })
+    }
+
+    fn add_tag(&self, _: i64, _: &str) -> Result<Review, ServiceError> {
+        self.call();
+        Ok(Review::default())
+    }
+
+    fn remove_tag(&self, _: i64, _: &str) -> Result<Review, ServiceError> {
+        self.call();
+        Ok(Review::default())
+    }
+
+    fn add_note(&self, _: i64, _: &str) -> Result<Review, ServiceError> {
+        self.call();
+        Ok(Review::default())
+    }
+
+    fn ingest(&self, _: &[PathBuf], progress: &dyn Progress) -> Result<IngestReport, ServiceError> {
+        self.call();
+        progress.started(2, 100);
+        progress.file_done("/cases/a.txt", 50, &Outcome::Unchanged);
+        progress.file_done(
+            "/cases/b.pdf",
+            50,
+            &Outcome::Failed {
+                reason: "encrypted".into(),
+            },
+        );
+        progress.indexing();
+        progress.embedding(0, 3);
+        Ok(IngestReport {
+            unchanged: 1,
+            failed: vec![kodiak::ingest::FailedFile {
+                path: "/cases/b.pdf".into(),
+                reason: "encrypted".into(),
+            }],
+            ..IngestReport::default()
+        })
+    }
+
+    fn ask(
+        &self,
+        options: &AskOptions,
+        on_text: &mut dyn FnMut(&str),
+    ) -> Result<Answer, ServiceError> {
+        self.call();
+        for piece in &self.pieces {
+            on_text(piece);
+        }
+        let waiting = self.started.lock().unwrap().take();
+        if let Some(started) = waiting {
+            started.send(()).unwrap();
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while !options.cancel.load(Ordering::Relaxed) {
+                assert!(Instant::now() < deadline, "the cancel never came");
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            self.finished.lock().unwrap().push(Finish::Cancelled);
+            return Ok(answer(self.pieces.concat(), Finish::Cancelled));
+        }
+        self.finished.lock().unwrap().push(Finish::Stop);
+        Ok(answer(self.pieces.concat(), Finish::Stop))
+    }
+
+    fn conversations(&self) -> Result<Vec<Conversation>, ServiceError> {
+        self.call();
+        Ok(Vec::new())
+    }
+
+    fn conversation(&self, _: i64) -> Result<Option<ConversationTurns>, ServiceError> {
+        self.call();
+        Ok(None)
+    }
+
+    fn document(&self, id: i64) -> Result<DocumentInfo, ServiceError> {
+        self.call();
+        Ok(DocumentInfo {
+            id,
+            parent_id: None,
+            path: "/cases/scan.pdf".into(),
+            paths: vec!["/cases/scan.pdf".into()],
+            sha256: None,
+            size: 10,
+            format: Some("pdf".into()),
+            title: None,
+            pages: 1,
+            chunks: 0,
+            status: DocStatus::NeedsOcr,
+            reason: Some("no text layer".into()),
+            metadata: Default::default(),
+            created_at: "2026-11-26T10:00:00Z".into(),
+            updated_at: "2026-11-26T10:00:00Z".into(),
+        })
+    }
+
+    fn document_text(&self, _: i64) -> Result<Option<DocumentText>, ServiceError> {
+        self.call();
+        Ok(None)
+    }
+
+    fn crash_dir(&self) -> &Path {
+        self.call();
+        Path::new("/nonexistent/kodiak-crash-reports")
+    }
+}
