@@ -1,9 +1,10 @@
 //! The terminal application: a ratatui event loop over the Kodiak service.
 //!
-//! The loop owns the UI state ([`app::App`]). It waits on terminal events, worker
+//! [`event_loop`] owns the UI state ([`app::App`]). It waits on terminal events, worker
 //! messages, timers and signals; applies each to the state, which answers with effects
 //! for the [`worker::Worker`]; and draws at most once per frame, only when something
-//! changed, so an idle session writes nothing to the terminal.
+//! changed, so an idle session writes nothing to the terminal. This module sets up and
+//! restores the terminal around it.
 
 pub mod app;
 pub mod bench;

@@ -216,6 +216,29 @@ impl Chat {
             .collect()
     }
 
+    /// Selects the next (or previous) citation of any turn, wrapping around.
+    pub(super) fn select_citation(&mut self, forward: bool) {
+        let all = self.citations();
+        if all.is_empty() {
+            return;
+        }
+        let at = self
+            .selected_citation
+            .and_then(|s| all.iter().position(|c| *c == s));
+        let next = match (at, forward) {
+            (None, true) => 0,
+            (None, false) => all.len() - 1,
+            (Some(i), true) => (i + 1) % all.len(),
+            (Some(i), false) => (i + all.len() - 1) % all.len(),
+        };
+        self.selected_citation = Some(all[next]);
+    }
+
+    /// Up scrolls back through the transcript.
+    pub(super) fn scroll(&mut self, delta: isize) {
+        self.scroll_back = self.scroll_back.saturating_add_signed(-delta);
+    }
+
     pub fn selected(&self) -> Option<&Citation> {
         let (t, c) = self.selected_citation?;
         self.turns.get(t)?.citations.get(c)
@@ -331,5 +354,62 @@ impl App {
             .map(|i| self.chat.history[i].clone())
             .unwrap_or_default();
         self.chat.set_input(&text);
+    }
+
+    /// The chat's actions, in the input and in the transcript.
+    pub(super) fn act_chat(&mut self, action: Action, now: Instant) -> Vec<Effect> {
+        match action {
+            Action::Send => return self.send(now),
+            Action::Newline => self.chat.input.insert_newline(),
+            Action::RecallPrev => self.recall(true),
+            Action::RecallNext => self.recall(false),
+            Action::LeaveInput | Action::Cancel => {
+                if let Some(request) = self.chat.answering.cancel() {
+                    return vec![Effect::Cancel { request }];
+                }
+                if matches!(self.chat.answering, Answering::Cancelling { .. }) {
+                    self.info("the answer is being cancelled".into());
+                } else if action == Action::LeaveInput {
+                    self.chat.mode = ChatMode::Transcript;
+                }
+            }
+            Action::NewConversation => {
+                self.chat.conversation = None;
+                self.chat.turns.clear();
+                self.chat.selected_citation = None;
+                self.chat.scroll_back = 0;
+                self.info("new conversation".into());
+            }
+            Action::Scope => {
+                self.chat.scope_document = !self.chat.scope_document;
+                if self.chat.scope_document && self.viewer.is_none() {
+                    self.info("open a document to ask about it alone".into());
+                }
+            }
+            Action::Type => self.chat.mode = ChatMode::Input,
+            Action::NextCitation | Action::PrevCitation => {
+                self.chat.select_citation(action == Action::NextCitation);
+            }
+            Action::OpenCitation => {
+                if let Some(citation) = self.chat.selected() {
+                    let focus = Some((citation.char_start, citation.char_end));
+                    let doc_id = citation.doc_id;
+                    return vec![self.open(doc_id, focus)];
+                }
+            }
+            Action::Copy => {
+                let last = self.chat.turns.iter().rev().find(|t| !t.answer.is_empty());
+                if let Some(answer) = last.map(|t| t.answer.clone()) {
+                    self.info("answer copied to the clipboard".into());
+                    return vec![Effect::Copy(answer)];
+                }
+            }
+            Action::Conversations => {
+                let request = self.start_job(|jobs| &mut jobs.conversations);
+                return vec![Effect::LoadConversations { request }];
+            }
+            _ => {}
+        }
+        Vec::new()
     }
 }

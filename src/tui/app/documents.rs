@@ -50,6 +50,11 @@ pub struct DocList {
 }
 
 impl DocList {
+    pub(super) fn move_by(&mut self, delta: isize) {
+        let last = self.visible.len().saturating_sub(1);
+        self.selected = self.selected.saturating_add_signed(delta).min(last);
+    }
+
     pub fn selected_row(&self) -> Option<&ReportRow> {
         self.visible
             .get(self.selected)
@@ -145,23 +150,63 @@ impl App {
         vec![self.review(doc_id, ReviewChange::Status(status))]
     }
 
-    pub(super) fn move_by(&mut self, delta: isize) {
-        match self.focus {
-            Pane::Documents => match &mut self.viewer {
-                Some(viewer) => viewer.scroll(delta),
-                None => {
-                    let last = self.docs.visible.len().saturating_sub(1);
-                    self.docs.selected = self.docs.selected.saturating_add_signed(delta).min(last);
+    /// The document list's actions.
+    pub(super) fn act_documents(&mut self, action: Action) -> Vec<Effect> {
+        match action {
+            Action::Filter => {
+                self.overlay = Some(Overlay::Prompt {
+                    kind: PromptKind::Filter,
+                    text: self.docs.filter.clone(),
+                    doc_id: None,
+                });
+            }
+            Action::Sort => {
+                self.docs.sort = Some(self.docs.sort.map_or(SortKey::Title, SortKey::next));
+                self.docs.refresh();
+            }
+            Action::Open => {
+                if let Some(row) = self.docs.selected_row() {
+                    return vec![self.open(row.doc_id, None)];
                 }
-            },
-            Pane::Chat => {
-                // Up scrolls back through the transcript.
-                self.chat.scroll_back = self.chat.scroll_back.saturating_add_signed(-delta);
             }
-            Pane::Health => {
-                let last = self.health.rows.len().saturating_sub(1);
-                self.health.selected = self.health.selected.saturating_add_signed(delta).min(last);
+            Action::Export => self.overlay = Some(Overlay::ExportFormat),
+            Action::Ingest => {
+                if self.ingest.is_some() {
+                    self.info("an ingest is already running".into());
+                } else {
+                    self.overlay = Some(Overlay::Prompt {
+                        kind: PromptKind::IngestPath,
+                        text: String::new(),
+                        doc_id: None,
+                    });
+                }
             }
+            action => return self.act_review(action),
+        }
+        Vec::new()
+    }
+
+    /// Review marks, tags and notes on the current document, from the list or the viewer.
+    pub(super) fn act_review(&mut self, action: Action) -> Vec<Effect> {
+        match action {
+            Action::Reviewed => self.toggle_status(ReviewStatus::Reviewed),
+            Action::Flagged => self.toggle_status(ReviewStatus::Flagged),
+            Action::Tag | Action::Note => {
+                if let Some(doc_id) = self.current_doc() {
+                    let kind = if action == Action::Tag {
+                        PromptKind::Tag
+                    } else {
+                        PromptKind::Note
+                    };
+                    self.overlay = Some(Overlay::Prompt {
+                        kind,
+                        text: String::new(),
+                        doc_id: Some(doc_id),
+                    });
+                }
+                Vec::new()
+            }
+            _ => Vec::new(),
         }
     }
 }

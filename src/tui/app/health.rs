@@ -12,6 +12,13 @@ pub struct HealthView {
     pub gauges: Gauges,
 }
 
+impl HealthView {
+    pub(super) fn move_by(&mut self, delta: isize) {
+        let last = self.rows.len().saturating_sub(1);
+        self.selected = self.selected.saturating_add_signed(delta).min(last);
+    }
+}
+
 /// Figures that drift a little at every health check (the allocator returns a page, a log
 /// line takes some disk). Their rows are redrawn when a figure moves by a tenth, so that an
 /// idle session writes nothing.
@@ -76,6 +83,18 @@ impl App {
             // The model's state is in the status bar; the rest only in the health pane, so
             // a change there draws nothing while the pane is out of sight.
             self.dirty |= model_changed || (pane_changed && self.shows(Pane::Health));
+        }
+    }
+
+    /// The health pane's actions.
+    pub(super) fn act_health(&mut self, action: Action) -> Vec<Effect> {
+        match action {
+            Action::Refresh => vec![self.refresh_health()],
+            Action::ShowCrash => {
+                let request = self.start_job(|jobs| &mut jobs.crash);
+                vec![Effect::ShowCrash { request }]
+            }
+            _ => Vec::new(),
         }
     }
 }

@@ -1,6 +1,15 @@
 //! The UI's state and its one way of changing: [`App::update`] takes a message (a key, a
 //! worker's reply, a tick) and returns the effects to run. No I/O happens here, so every
 //! behaviour is testable with plain values; the event loop runs the effects.
+//!
+//! The state is made of components, one per pane or overlay, each in its own file with its
+//! state and its actions: the document list (`documents`, `act_documents`), the viewer
+//! (`viewer`, `act_viewer`), the chat (`chat`, `act_chat`, with the answer's state machine
+//! [`Answering`]), health (`health`, `act_health`) and the overlays (`overlay`, which take
+//! every key while open). Each draws from its own state in the `view` module of the same
+//! name. `actions` holds the keys every context shares and hands the rest to the component
+//! with the keyboard; `update` applies the workers' replies, each checked against its job
+//! slot (`jobs`) so a stale reply is dropped.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

@@ -164,4 +164,34 @@ impl App {
         viewer.top = viewer.rendition().line_of(offset);
         viewer.find();
     }
+
+    /// The viewer's actions; review marks act on the open document.
+    pub(super) fn act_viewer(&mut self, action: Action) -> Vec<Effect> {
+        match action {
+            Action::Search => {
+                let text = self
+                    .viewer
+                    .as_ref()
+                    .map(|v| v.search.clone())
+                    .unwrap_or_default();
+                self.overlay = Some(Overlay::Prompt {
+                    kind: PromptKind::Search,
+                    text,
+                    doc_id: None,
+                });
+            }
+            Action::NextMatch | Action::PrevMatch => self.jump_match(action == Action::NextMatch),
+            Action::NextPii | Action::PrevPii => self.jump_pii(action == Action::NextPii),
+            Action::Redacted => self.toggle_redacted(),
+            Action::Close => {
+                if let Some(viewer) = self.viewer.take()
+                    && viewer.from_chat
+                {
+                    self.focus = Pane::Chat;
+                }
+            }
+            action => return self.act_review(action),
+        }
+        Vec::new()
+    }
 }

@@ -8,17 +8,25 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 
 use kodiak::answer::AnswerMode;
 
-use super::super::app::{App, ChatMode, Turn, TurnStatus};
+use super::super::app::{Chat, ChatMode, Turn, TurnStatus};
 use super::super::theme::Theme;
 use super::wrap;
 
-pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
-    let input_rows = u16::try_from(app.chat.input.lines().len().clamp(1, 5)).unwrap_or(1) + 2;
+/// The chat component: its transcript and input. `open_title` is the open document's, for
+/// the scope line.
+pub fn draw(
+    frame: &mut Frame<'_>,
+    chat: &Chat,
+    open_title: Option<&str>,
+    theme: &Theme,
+    area: Rect,
+) {
+    let input_rows = u16::try_from(chat.input.lines().len().clamp(1, 5)).unwrap_or(1) + 2;
     let [transcript, input] =
         Layout::vertical([Constraint::Min(1), Constraint::Length(input_rows)]).areas(area);
     let width = usize::from(transcript.width).max(1);
     let mut rows = Vec::new();
-    if app.chat.turns.is_empty() {
+    if chat.turns.is_empty() {
         rows.push(Line::styled(
             "Ask a question about the documents. Answers cite their passages as [n];",
             theme.dim,
@@ -31,15 +39,15 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
     // Only the turns that reach the screen are wrapped, newest first: a long
     // conversation costs no more to draw than a short one.
     let height = usize::from(transcript.height);
-    let wanted = height + app.chat.scroll_back;
+    let wanted = height + chat.scroll_back;
     let mut newest_first: Vec<Vec<Line<'_>>> = Vec::new();
     let mut count = rows.len();
-    for (t, turn) in app.chat.turns.iter().enumerate().rev() {
+    for (t, turn) in chat.turns.iter().enumerate().rev() {
         let mut turn_lines = Vec::new();
         if t > 0 {
             turn_lines.push(Line::from(""));
         }
-        turn_rows(app, theme, t, turn, width, &mut turn_lines);
+        turn_rows(chat, theme, t, turn, width, &mut turn_lines);
         count += turn_lines.len();
         newest_first.push(turn_lines);
         if count >= wanted {
@@ -47,14 +55,14 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
         }
     }
     rows.extend(newest_first.into_iter().rev().flatten());
-    let scroll_back = app.chat.scroll_back.min(rows.len().saturating_sub(height));
+    let scroll_back = chat.scroll_back.min(rows.len().saturating_sub(height));
     let first = rows.len().saturating_sub(height + scroll_back);
     let visible: Vec<Line<'_>> = rows.into_iter().skip(first).take(height).collect();
     frame.render_widget(Paragraph::new(visible), transcript);
 
-    let scope = if app.chat.scope_document {
-        match &app.viewer {
-            Some(viewer) => format!(" asking: {} only ", wrap::truncate(&viewer.doc.title, 30)),
+    let scope = if chat.scope_document {
+        match open_title {
+            Some(title) => format!(" asking: {} only ", wrap::truncate(title, 30)),
             None => " asking: open document (none open) ".to_owned(),
         }
     } else {
@@ -62,7 +70,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
     };
     let block = Block::default()
         .borders(Borders::TOP)
-        .border_style(if app.chat.mode == ChatMode::Input {
+        .border_style(if chat.mode == ChatMode::Input {
             theme.focused_border
         } else {
             theme.border
@@ -70,11 +78,11 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
         .title(Span::styled(scope, theme.dim));
     let inner = block.inner(input);
     frame.render_widget(block, input);
-    frame.render_widget(&app.chat.input, inner);
+    frame.render_widget(&chat.input, inner);
 }
 
 fn turn_rows<'a>(
-    app: &App,
+    chat: &Chat,
     theme: &Theme,
     t: usize,
     turn: &'a Turn,
@@ -88,11 +96,10 @@ fn turn_rows<'a>(
         let lead = if i == 0 { "› " } else { "  " };
         rows.push(Line::styled(format!("{lead}{line}"), theme.title));
     }
-    let selected_n = app
-        .chat
+    let selected_n = chat
         .selected_citation
         .filter(|(turn_index, _)| *turn_index == t)
-        .and_then(|_| app.chat.selected())
+        .and_then(|_| chat.selected())
         .map(|c| c.n);
     if turn.mode == Some(AnswerMode::Extractive) {
         rows.push(Line::styled(

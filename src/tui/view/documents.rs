@@ -8,12 +8,19 @@ use ratatui::widgets::{Cell, LineGauge, Paragraph, Row, Table, Wrap};
 
 use kodiak::storage::review::ReviewStatus;
 
-use super::super::app::{App, Viewer, pii_total, title_of};
+use super::super::app::{DocList, IngestState, Viewer, pii_total, title_of};
 use super::super::theme::Theme;
 use super::{row_style, wrap};
 
-pub fn draw_list(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
-    let area = match &app.ingest {
+/// The document list component, under the ingest's progress while one runs.
+pub fn draw_list(
+    frame: &mut Frame<'_>,
+    docs: &DocList,
+    ingest: Option<&IngestState>,
+    theme: &Theme,
+    area: Rect,
+) {
+    let area = match ingest {
         Some(ingest) => {
             let [gauge, rest] =
                 Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
@@ -32,7 +39,6 @@ pub fn draw_list(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
         }
         None => area,
     };
-    let docs = &app.docs;
     if !docs.loaded {
         frame.render_widget(Paragraph::new("loading…").style(theme.dim), area);
         return;

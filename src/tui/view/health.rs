@@ -7,12 +7,12 @@ use ratatui::widgets::Paragraph;
 
 use kodiak::health::Status;
 
-use super::super::app::App;
+use super::super::app::HealthView;
 use super::super::theme::Theme;
 use super::wrap;
 
-pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
-    let health = &app.health;
+/// The health component; the selected row is marked while it has the keyboard.
+pub fn draw(frame: &mut Frame<'_>, health: &HealthView, focused: bool, theme: &Theme, area: Rect) {
     let width = usize::from(area.width).max(1);
     let mut lines = Vec::new();
     let (overall, style) = match health.status {
@@ -32,7 +32,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
         } else {
             ("✗", theme.bad)
         };
-        let name_style = if i == health.selected && app.focus == super::super::app::Pane::Health {
+        let name_style = if i == health.selected && focused {
             theme.selected
         } else {
             theme.title

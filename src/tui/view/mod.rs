@@ -72,10 +72,13 @@ fn draw_pane(frame: &mut Frame<'_>, app: &App, theme: &Theme, pane: Pane, area: 
     match pane {
         Pane::Documents => match &app.viewer {
             Some(viewer) => documents::draw_viewer(frame, viewer, theme, inner),
-            None => documents::draw_list(frame, app, theme, inner),
+            None => documents::draw_list(frame, &app.docs, app.ingest.as_ref(), theme, inner),
         },
-        Pane::Chat => chat::draw(frame, app, theme, inner),
-        Pane::Health => health::draw(frame, app, theme, inner),
+        Pane::Chat => {
+            let open_title = app.viewer.as_ref().map(|v| v.doc.title.as_str());
+            chat::draw(frame, &app.chat, open_title, theme, inner);
+        }
+        Pane::Health => health::draw(frame, &app.health, focused, theme, inner),
     }
 }
 
