@@ -369,30 +369,16 @@ fn check_resources(settings: &Settings) -> ResourcesHealth {
     }
 }
 
-/// Resident set size, from `/proc/self/statm` (Linux); None elsewhere.
+/// Resident set size (memory-stats reads `/proc/self/statm` on Linux, as cheap as a health
+/// check every few seconds needs); None where it cannot be read.
 fn resident_bytes() -> Option<u64> {
-    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
-    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
-    // SAFETY: sysconf has no preconditions.
-    let page_size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-    Some(pages * u64::try_from(page_size).ok()?)
+    let stats = memory_stats::memory_stats()?;
+    u64::try_from(stats.physical_mem).ok()
 }
 
-/// Space available to this user on the disk holding `dir`.
-// The field types differ between platforms (u32 on some, u64 here).
-#[allow(clippy::useless_conversion)]
+/// Space available to this user (not root's reserve) on the disk holding `dir`.
 fn free_bytes(dir: &std::path::Path) -> Option<u64> {
-    use std::os::unix::ffi::OsStrExt;
-    let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
-    let mut stats = std::mem::MaybeUninit::<libc::statvfs>::uninit();
-    // SAFETY: `path` is a valid C string and `stats` a writable statvfs.
-    let result = unsafe { libc::statvfs(path.as_ptr(), stats.as_mut_ptr()) };
-    if result != 0 {
-        return None;
-    }
-    // SAFETY: statvfs returned 0, so it filled `stats`.
-    let stats = unsafe { stats.assume_init() };
-    Some(u64::from(stats.f_bavail).saturating_mul(u64::from(stats.f_frsize)))
+    fs4::available_space(dir).ok()
 }
 
 /// One line of the health table: `kodiak health` prints these, the health pane shows them.

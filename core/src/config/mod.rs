@@ -22,7 +22,7 @@ pub use inference::{
 pub use load::{
     DEFAULT_EMBEDDER_FILE, DEFAULT_GENERATOR_FILE, Overrides, Settings, load, log_filter, parse,
 };
-pub use paths::{Paths, default_models_dir};
+pub use paths::{Paths, default_models_dir, expand_home};
 
 /// The whole configuration. Every section has defaults, so an empty file is valid.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

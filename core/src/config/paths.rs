@@ -94,12 +94,25 @@ pub fn default_models_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(".cache/kodiak/models"))
 }
 
-/// Expands a leading `~` and makes a relative path absolute against `base`.
-pub(super) fn resolve(path: &Path, home: &Path, base: &Path) -> PathBuf {
-    let expanded = match path.strip_prefix("~") {
+/// `path` with a leading `~` replaced by the user's home folder (`$HOME`), for paths a
+/// user types; unchanged when `$HOME` is not set.
+pub fn expand_home(path: &Path) -> PathBuf {
+    match std::env::var_os("HOME") {
+        Some(home) => with_home(path, Path::new(&home)),
+        None => path.to_path_buf(),
+    }
+}
+
+fn with_home(path: &Path, home: &Path) -> PathBuf {
+    match path.strip_prefix("~") {
         Ok(rest) => home.join(rest),
         Err(_) => path.to_path_buf(),
-    };
+    }
+}
+
+/// Expands a leading `~` and makes a relative path absolute against `base`.
+pub(super) fn resolve(path: &Path, home: &Path, base: &Path) -> PathBuf {
+    let expanded = with_home(path, home);
     if expanded.is_absolute() {
         expanded
     } else {
@@ -110,6 +123,24 @@ pub(super) fn resolve(path: &Path, home: &Path, base: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_leading_tilde_component_is_the_home_folder_and_nothing_else_is() {
+        let home = Path::new("/home/ann");
+        assert_eq!(
+            with_home(Path::new("~/cases"), home),
+            Path::new("/home/ann/cases")
+        );
+        assert_eq!(with_home(Path::new("~"), home), Path::new("/home/ann"));
+        assert_eq!(
+            with_home(Path::new("~bob/cases"), home),
+            Path::new("~bob/cases")
+        );
+        assert_eq!(
+            with_home(Path::new("/srv/~/x"), home),
+            Path::new("/srv/~/x")
+        );
+    }
 
     #[test]
     fn xdg_variables_win_over_home_fallbacks_unless_relative() {

@@ -56,9 +56,10 @@ impl App {
 
     pub(super) fn paste(&mut self, text: &str) {
         match &mut self.overlay {
-            Some(Overlay::Prompt { text: prompt, .. }) => {
-                // One-line prompts take the paste's first line.
-                prompt.push_str(text.lines().next().unwrap_or_default());
+            Some(Overlay::Prompt { kind, input, .. }) => {
+                input.paste(text);
+                let (kind, typed) = (*kind, input.text().to_owned());
+                self.prompt_changed(kind, &typed);
             }
             Some(_) => {}
             None if self.focus == Pane::Chat => {

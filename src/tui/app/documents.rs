@@ -154,11 +154,7 @@ impl App {
     pub(super) fn act_documents(&mut self, action: Action) -> Vec<Effect> {
         match action {
             Action::Filter => {
-                self.overlay = Some(Overlay::Prompt {
-                    kind: PromptKind::Filter,
-                    text: self.docs.filter.clone(),
-                    doc_id: None,
-                });
+                self.overlay = Some(Overlay::prompt(PromptKind::Filter, &self.docs.filter, None));
             }
             Action::Sort => {
                 self.docs.sort = Some(self.docs.sort.map_or(SortKey::Title, SortKey::next));
@@ -174,11 +170,7 @@ impl App {
                 if self.ingest.is_some() {
                     self.info("an ingest is already running".into());
                 } else {
-                    self.overlay = Some(Overlay::Prompt {
-                        kind: PromptKind::IngestPath,
-                        text: String::new(),
-                        doc_id: None,
-                    });
+                    self.overlay = Some(Overlay::prompt(PromptKind::IngestPath, "", None));
                 }
             }
             action => return self.act_review(action),
@@ -198,11 +190,7 @@ impl App {
                     } else {
                         PromptKind::Note
                     };
-                    self.overlay = Some(Overlay::Prompt {
-                        kind,
-                        text: String::new(),
-                        doc_id: Some(doc_id),
-                    });
+                    self.overlay = Some(Overlay::prompt(kind, "", Some(doc_id)));
                 }
                 Vec::new()
             }

@@ -392,10 +392,3 @@ fn scroll_step(key: &KeyEvent) -> Option<isize> {
         _ => None,
     }
 }
-
-fn expand_home(path: &str) -> PathBuf {
-    match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
-        (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
-        _ => PathBuf::from(path),
-    }
-}

@@ -33,7 +33,7 @@ pub enum Overlay {
     },
     Prompt {
         kind: PromptKind,
-        text: String,
+        input: PromptInput,
         /// The document a tag or note is for.
         doc_id: Option<i64>,
     },
@@ -47,6 +47,58 @@ pub enum Overlay {
         text: String,
         scroll: usize,
     },
+}
+
+impl Overlay {
+    /// A prompt for `kind`, holding `text` with the cursor at its end.
+    pub(super) fn prompt(kind: PromptKind, text: &str, doc_id: Option<i64>) -> Overlay {
+        Overlay::Prompt {
+            kind,
+            input: PromptInput::new(text),
+            doc_id,
+        }
+    }
+}
+
+/// A one-line prompt's text, edited with ratatui-textarea's keys (arrows, Home/End,
+/// Ctrl-W, Delete…) on a single line.
+/// (Boxed: the editor is large beside the other overlays.)
+#[derive(Debug, Clone)]
+pub struct PromptInput(Box<TextArea<'static>>);
+
+impl PromptInput {
+    fn new(text: &str) -> PromptInput {
+        let mut area = TextArea::from([text.to_owned()]);
+        area.set_cursor_line_style(ratatui::style::Style::default());
+        area.move_cursor(ratatui_textarea::CursorMove::End);
+        PromptInput(Box::new(area))
+    }
+
+    pub fn text(&self) -> &str {
+        self.0.lines().first().map_or("", String::as_str)
+    }
+
+    /// The editor, to draw.
+    pub fn editor(&self) -> &TextArea<'static> {
+        &self.0
+    }
+
+    /// Edits with `key`; true if the text changed.
+    fn input(&mut self, key: KeyEvent) -> bool {
+        self.0.input(key)
+    }
+
+    /// Inserts pasted text's first line at the cursor.
+    pub(super) fn paste(&mut self, text: &str) {
+        self.0.insert_str(text.lines().next().unwrap_or_default());
+    }
+}
+
+/// Prompts are equal when their text is (the cursor is not compared).
+impl PartialEq for PromptInput {
+    fn eq(&self, other: &PromptInput) -> bool {
+        self.text() == other.text()
+    }
 }
 
 impl App {
@@ -120,10 +172,10 @@ impl App {
             },
             Overlay::Prompt {
                 kind,
-                mut text,
+                mut input,
                 doc_id,
             } => match key.code {
-                KeyCode::Enter => self.submit_prompt(kind, text.trim(), doc_id),
+                KeyCode::Enter => self.submit_prompt(kind, input.text().trim(), doc_id),
                 KeyCode::Esc => {
                     if kind == PromptKind::Filter {
                         self.docs.filter.clear();
@@ -131,20 +183,15 @@ impl App {
                     }
                     Vec::new()
                 }
-                KeyCode::Backspace => {
-                    text.pop();
-                    self.prompt_changed(kind, &text);
-                    self.overlay = Some(Overlay::Prompt { kind, text, doc_id });
-                    Vec::new()
-                }
-                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                    text.push(c);
-                    self.prompt_changed(kind, &text);
-                    self.overlay = Some(Overlay::Prompt { kind, text, doc_id });
-                    Vec::new()
-                }
                 _ => {
-                    self.overlay = Some(Overlay::Prompt { kind, text, doc_id });
+                    if input.input(key) {
+                        self.prompt_changed(kind, input.text());
+                    }
+                    self.overlay = Some(Overlay::Prompt {
+                        kind,
+                        input,
+                        doc_id,
+                    });
                     Vec::new()
                 }
             },
@@ -193,7 +240,7 @@ impl App {
                 vec![self.review(doc_id, ReviewChange::AddNote(text.to_owned()))]
             }
             (PromptKind::IngestPath, _) if !text.is_empty() => {
-                let path = expand_home(text);
+                let path = kodiak::config::expand_home(std::path::Path::new(text));
                 let request = self.start_job(|jobs| &mut jobs.ingest);
                 self.ingest = Some(IngestState {
                     request,

@@ -174,11 +174,7 @@ impl App {
                     .as_ref()
                     .map(|v| v.search.clone())
                     .unwrap_or_default();
-                self.overlay = Some(Overlay::Prompt {
-                    kind: PromptKind::Search,
-                    text,
-                    doc_id: None,
-                });
+                self.overlay = Some(Overlay::prompt(PromptKind::Search, &text, None));
             }
             Action::NextMatch | Action::PrevMatch => self.jump_match(action == Action::NextMatch),
             Action::NextPii | Action::PrevPii => self.jump_pii(action == Action::NextPii),

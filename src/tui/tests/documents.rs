@@ -178,3 +178,25 @@ fn ingest_shows_progress_reloads_the_list_as_files_land_and_lists_failures() {
     };
     assert!(text.contains("/cases/bad.pdf: encrypted"), "{text}");
 }
+
+#[test]
+fn the_filter_prompt_edits_at_the_cursor_and_ctrl_w_deletes_a_word() {
+    let mut app = app(80, 24);
+    show_list(&mut app, rows());
+    press(&mut app, [ch('/')]);
+    press(&mut app, typed("board memo"));
+    press(&mut app, [key(KeyCode::Left), key(KeyCode::Left), ch('x')]);
+    assert_eq!(app.docs.filter, "board mexmo", "typed at the cursor");
+    press(&mut app, [key(KeyCode::End), ctrl('w')]);
+    assert_eq!(
+        app.docs.filter, "board ",
+        "Ctrl-W deletes the word before the cursor"
+    );
+    press(&mut app, [Msg::Paste("minutes\nsecond line".into())]);
+    assert_eq!(app.docs.filter, "board minutes", "a paste's first line");
+    assert_eq!(app.docs.visible.len(), 1);
+    insta::assert_snapshot!("documents_filter_prompt_80x24", screen(&app));
+    press(&mut app, [key(KeyCode::Enter)]);
+    assert!(app.overlay.is_none());
+    assert_eq!(app.docs.filter, "board minutes", "Enter keeps the filter");
+}

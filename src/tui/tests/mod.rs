@@ -45,7 +45,7 @@ pub(super) fn ch(c: char) -> Msg {
     key(KeyCode::Char(c))
 }
 
-fn ctrl(c: char) -> Msg {
+pub(super) fn ctrl(c: char) -> Msg {
     Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
 }
 

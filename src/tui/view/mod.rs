@@ -217,7 +217,7 @@ fn draw_overlay(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
             frame.render_widget(Clear, rect);
             frame.render_widget(text, rect);
         }
-        Overlay::Prompt { kind, text, .. } => {
+        Overlay::Prompt { kind, input, .. } => {
             let rect = Rect {
                 x: area.x,
                 y: area.y + area.height.saturating_sub(3),
@@ -225,17 +225,15 @@ fn draw_overlay(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
                 height: 3.min(area.height),
             };
             let hint = match kind {
-                PromptKind::Filter => "  (Enter keeps, Esc clears)",
-                _ => "  (Enter, Esc cancels)",
+                PromptKind::Filter => "Enter keeps, Esc clears",
+                _ => "Enter, Esc cancels",
             };
-            let line = Line::from(vec![
-                Span::styled(format!("{}: ", kind.label()), theme.key),
-                Span::styled(text.clone(), theme.text),
-                Span::styled("█", theme.dim),
-                Span::styled(hint, theme.dim),
-            ]);
+            let block =
+                boxed(kind.label()).title_bottom(Span::styled(format!(" {hint} "), theme.dim));
+            let inner = block.inner(rect);
             frame.render_widget(Clear, rect);
-            frame.render_widget(Paragraph::new(line).block(boxed(kind.label())), rect);
+            frame.render_widget(block, rect);
+            frame.render_widget(input.editor(), inner);
         }
         Overlay::ExportFormat => {
             let rect = centered(area, 60, 5);

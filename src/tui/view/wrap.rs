@@ -28,41 +28,17 @@ pub fn truncate(text: &str, max: usize) -> String {
     out
 }
 
-/// `text` as rows of at most `width` cells, broken at spaces where possible; each line
-/// break in `text` starts a new row.
+/// `text` as rows of at most `width` cells, broken at spaces where possible (a longer
+/// word is cut where the row ends, no hyphenation); each line break in `text` starts a row.
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
-    let width = width.max(1);
-    let mut rows = Vec::new();
-    for line in text.split('\n') {
-        let mut row = String::new();
-        let mut row_width = 0;
-        for word in line.split_inclusive(' ') {
-            let word_width = word.width();
-            if row_width + word_width.saturating_sub(usize::from(word.ends_with(' '))) > width
-                && !row.is_empty()
-            {
-                rows.push(std::mem::take(&mut row).trim_end().to_owned());
-                row_width = 0;
-            }
-            if word_width > width {
-                // A word longer than the row is cut where the row ends.
-                for c in word.chars() {
-                    let w = c.width().unwrap_or(0);
-                    if row_width + w > width {
-                        rows.push(std::mem::take(&mut row));
-                        row_width = 0;
-                    }
-                    row.push(c);
-                    row_width += w;
-                }
-            } else {
-                row.push_str(word);
-                row_width += word_width;
-            }
-        }
-        rows.push(row.trim_end().to_owned());
-    }
-    rows
+    let options = textwrap::Options::new(width.max(1))
+        .word_separator(textwrap::WordSeparator::AsciiSpace)
+        .word_splitter(textwrap::WordSplitter::NoHyphenation)
+        .break_words(true);
+    textwrap::wrap(text, options)
+        .into_iter()
+        .map(std::borrow::Cow::into_owned)
+        .collect()
 }
 
 #[cfg(test)]
