@@ -60,6 +60,20 @@ impl Sandbox {
         serde_json::from_str(&self.stdout(args)).unwrap()
     }
 
+    /// The kodiak binary as a plain process in the sandbox's environment, for tests that
+    /// signal it or read its output as it comes.
+    #[allow(dead_code)] // not every test binary signals Kodiak
+    pub fn plain(&self) -> std::process::Command {
+        let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("kodiak"));
+        command.env_clear();
+        for (key, value) in self.kodiak().get_envs() {
+            if let Some(value) = value {
+                command.env(key, value);
+            }
+        }
+        command
+    }
+
     pub fn kodiak(&self) -> Command {
         let mut cmd = Command::cargo_bin("kodiak").unwrap();
         cmd.env_clear()
