@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
@@ -87,7 +87,7 @@ pub fn run() -> Result<ExitCode> {
     )?;
 
     let mut app = base_app()?;
-    open(&mut app, document);
+    open(&mut app, document)?;
     for c in "/the".chars() {
         press(&mut app, KeyCode::Char(c));
     }
@@ -224,18 +224,33 @@ fn base_app() -> Result<App> {
     let keymap = Keymap::new(&KeysConfig::new())?;
     let mut app = App::new(keymap, (WIDTH, HEIGHT));
     let rows = (1..=5_000).map(document_row).collect();
+    // The list answers the app's own first request, as the worker's reply would.
+    let request = app
+        .start()
+        .iter()
+        .find_map(|effect| match effect {
+            Effect::LoadDocuments { request } => Some(*request),
+            _ => None,
+        })
+        .context("the app asked for no document list")?;
     app.update(
         Msg::Documents {
-            request: 1,
+            request,
             result: Ok(rows),
         },
         Instant::now(),
+    );
+    // A harness that drew an empty list would measure the wrong thing.
+    anyhow::ensure!(
+        app.docs.visible.len() == 5_000,
+        "the benchmark's document list was not applied ({} shown)",
+        app.docs.visible.len()
     );
     app.health.model = "ready".into();
     Ok(app)
 }
 
-fn open(app: &mut App, document: PreparedDocument) {
+fn open(app: &mut App, document: PreparedDocument) -> Result<()> {
     let effects = press(app, KeyCode::Enter);
     if let Some(Effect::OpenDocument { request, .. }) = effects.first() {
         app.update(
@@ -246,6 +261,11 @@ fn open(app: &mut App, document: PreparedDocument) {
             Instant::now(),
         );
     }
+    anyhow::ensure!(
+        app.viewer.is_some(),
+        "the benchmark's document did not open"
+    );
+    Ok(())
 }
 
 fn document_row(id: i64) -> ReportRow {
