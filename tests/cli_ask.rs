@@ -121,6 +121,29 @@ fn ask_json_has_the_documented_shape_and_citations_resolve() {
     }
     assert_citations_resolve(&sandbox, &answer);
 
+    // Each sentence of the generated answer is checked against its sources.
+    let grounded = answer["grounded"].as_f64().expect("grounded");
+    assert!((0.0..=1.0).contains(&grounded), "{grounded}");
+    let text = answer["answer"].as_str().unwrap();
+    let sentences = answer["sentences"].as_array().expect("sentences");
+    assert!(!sentences.is_empty());
+    for sentence in sentences {
+        let (start, end) = (
+            sentence["start"].as_u64().unwrap() as usize,
+            sentence["end"].as_u64().unwrap() as usize,
+        );
+        assert_eq!(
+            Some(sentence["text"].as_str().unwrap()),
+            text.get(start..end)
+        );
+        let support = sentence["support"].as_str().unwrap();
+        assert!(
+            ["supported", "partly_supported", "unsupported", "uncited"].contains(&support),
+            "{sentence}"
+        );
+        assert!(sentence["unsupported_terms"].is_array(), "{sentence}");
+    }
+
     // Extractive answers cite every passage, with quotes from the chunks.
     let extractive = run_json(
         &sandbox,
@@ -132,6 +155,10 @@ fn ask_json_has_the_documented_shape_and_citations_resolve() {
         ],
     );
     assert_eq!(extractive["mode"], "extractive");
+    assert!(
+        extractive.get("sentences").is_none(),
+        "quotes are not checked"
+    );
     assert!(
         extractive["answer"]
             .as_str()

@@ -9,6 +9,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
+use crate::grounding::Grounding;
 use crate::llm::prompt::Dropped;
 use crate::llm::{Finish, GenerationStats};
 use crate::process::ProcessId;
@@ -70,6 +71,10 @@ pub struct Answer {
     /// Why generation failed (a crash of the model process, say): the answer is stored as
     /// failed, with what was written before the failure.
     pub failure: Option<String>,
+    /// Which sentences the passages support; None for an extractive answer (its sentences
+    /// are the passages'). Serialized as `sentences` and `grounded` beside the answer.
+    #[serde(flatten)]
+    pub grounding: Option<Grounding>,
 }
 
 /// What is stored beside an answer's text: all that `kodiak ask` reported about it, and
@@ -87,6 +92,9 @@ pub struct AnswerRecord {
     pub notes: Vec<String>,
     /// Why the answer failed.
     pub error: Option<String>,
+    /// Which sentences the passages support (generated answers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grounding: Option<Grounding>,
     /// The final user message as the model saw it (masked).
     #[serde(skip_serializing_if = "String::is_empty")]
     pub prompt_user: String,

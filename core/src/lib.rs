@@ -8,6 +8,7 @@ pub mod config;
 pub mod cpu;
 pub mod extract;
 pub mod files;
+pub mod grounding;
 pub mod guard;
 pub mod health;
 pub mod ingest;

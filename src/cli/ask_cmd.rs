@@ -12,6 +12,7 @@ use kodiak::Kodiak;
 use kodiak::answer::AnswerRecord;
 use kodiak::answer::{Answer, AnswerMode};
 use kodiak::config::Settings;
+use kodiak::grounding::Support;
 use kodiak::service::AskOptions;
 use kodiak::service::{ConversationTurns, Turn};
 use kodiak::storage::conversations::{MessageStatus, Role};
@@ -44,6 +45,7 @@ pub(super) fn ask(settings: Settings, mut options: AskOptions, json: bool) -> Re
     if json {
         println!("{}", serde_json::to_string_pretty(&answer)?);
     } else {
+        print_grounding(&answer, &options.question, kodiak.settings());
         print_sources(&answer);
     }
     // A failed answer is stored, with what was written; the exit code says it failed.
@@ -51,6 +53,63 @@ pub(super) fn ask(settings: Settings, mut options: AskOptions, json: bool) -> Re
         Some(_) => ExitCode::FAILURE,
         None => ExitCode::SUCCESS,
     })
+}
+
+/// How many sentences not borne out are listed under an answer.
+const LISTED_UNSUPPORTED: usize = 8;
+
+/// Below a generated answer: the sentences its sources do not bear out, each with what is
+/// missing; and when too few are borne out (`[generator] min_grounded`), the passages quoted.
+fn print_grounding(answer: &Answer, question: &str, settings: &Settings) {
+    let Some(grounding) = &answer.grounding else {
+        return;
+    };
+    let flagged: Vec<_> = grounding.unsupported().collect();
+    let min = settings.config.generator.min_grounded;
+    if flagged.is_empty() && grounding.grounded >= min {
+        return;
+    }
+    println!(
+        "\n\nChecked against its sources: {:.0}% of the answer's statements cite a passage \
+         that bears them out.",
+        grounding.grounded * 100.0
+    );
+    for sentence in flagged.iter().take(LISTED_UNSUPPORTED) {
+        let against = match sentence.citations.as_slice() {
+            [] => "any passage".to_owned(),
+            cited => cited
+                .iter()
+                .map(|n| format!("[{n}]"))
+                .collect::<Vec<_>>()
+                .join(" "),
+        };
+        let mark = match sentence.support {
+            Support::PartlySupported => "partly supported",
+            _ => "unsupported",
+        };
+        println!("  ✗ {mark}: {}", line(&sentence.text));
+        if !sentence.unsupported_terms.is_empty() {
+            println!(
+                "      not in {against}: {}",
+                line(&sentence.unsupported_terms.join(", "))
+            );
+        }
+    }
+    if flagged.len() > LISTED_UNSUPPORTED {
+        println!(
+            "  … and {} more (`--json` lists every sentence)",
+            flagged.len() - LISTED_UNSUPPORTED
+        );
+    }
+    if grounding.grounded < min {
+        println!(
+            "\nwarning: less than {:.0}% of this answer cites a passage that bears it out \
+             ([generator] min_grounded); the passages themselves:",
+            min * 100.0
+        );
+        let quoted = kodiak::answer::extractive_text(question, &answer.sources, "for comparison");
+        println!("{}", block(&quoted));
+    }
 }
 
 fn print_sources(answer: &Answer) {

@@ -53,6 +53,7 @@ fn answer(text: String, finish: Finish) -> Answer {
         conversation_id: 1,
         notes: Vec::new(),
         failure: None,
+        grounding: None,
     }
 }
 

@@ -176,6 +176,12 @@ pub const ACTIONS: &[ActionSpec] = &[
         "open the selected citation's passage",
         &["o"],
     ),
+    spec(
+        "evidence",
+        Chat,
+        "open the evidence of the last answer's next supported sentence",
+        &["e"],
+    ),
     spec("copy", Chat, "copy the last answer (OSC 52)", &["y"]),
     spec("conversations", Chat, "switch conversation", &["c"]),
     spec("cancel", Chat, "cancel the streaming answer", &["esc"]),

@@ -140,6 +140,7 @@ async fn run_loop(settings: Settings, keymap: Keymap, theme: Theme) -> Result<()
     app.dirty = false;
 
     let refresh = Duration::from_secs(settings.config.tui.health_refresh_secs);
+    app.chat.min_grounded = settings.config.generator.min_grounded;
     let kodiak = tokio::task::spawn_blocking(move || Kodiak::open(settings))
         .await
         .context("opening Kodiak stopped")??;

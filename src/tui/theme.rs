@@ -24,6 +24,8 @@ pub struct Theme {
     pub cited: Style,
     pub citation: Style,
     pub selected_citation: Style,
+    /// A sentence of an answer its sources do not bear out (a mark follows it too).
+    pub unsupported: Style,
     pub status_bar: Style,
     pub key: Style,
     colour: bool,
@@ -45,6 +47,7 @@ impl Theme {
         Theme {
             text: Style::new().fg(text),
             dim: Style::new().fg(dim),
+            unsupported: Style::new().fg(dim).add_modifier(Modifier::ITALIC),
             title: Style::new().fg(Color::Cyan).add_modifier(bold),
             border: Style::new().fg(dim),
             focused_border: Style::new().fg(Color::Cyan),
@@ -71,6 +74,8 @@ impl Theme {
         Theme {
             text: plain,
             dim: plain,
+            // Faint is an attribute, not a colour: NO_COLOR keeps it.
+            unsupported: plain.add_modifier(Modifier::DIM | Modifier::ITALIC),
             title: plain.add_modifier(Modifier::BOLD),
             border: plain,
             focused_border: plain.add_modifier(Modifier::BOLD),

@@ -45,6 +45,9 @@ pub struct GeneratorConfig {
     pub stop: Vec<String>,
     /// A generation running longer is stopped and keeps what it produced.
     pub timeout_secs: u64,
+    /// Below this share of an answer's statements borne out by its sources, the answer is
+    /// shown with a warning and the passages quoted beside it (0 never warns).
+    pub min_grounded: f64,
 }
 
 /// The system prompt when `[generator] system_prompt` is not set.
@@ -73,6 +76,7 @@ impl Default for GeneratorConfig {
             max_tokens: 512,
             stop: Vec::new(),
             timeout_secs: 300,
+            min_grounded: 0.5,
         }
     }
 }
@@ -255,6 +259,7 @@ pub(super) fn validate(
         });
     }
     check_range("generator.timeout_secs", g.timeout_secs, 1, 86_400)?;
+    check_range("generator.min_grounded", g.min_grounded, 0.0, 1.0)?;
     check_range("embedder.threads", embedder.threads, 0, 256)?;
 
     let r = retrieval;

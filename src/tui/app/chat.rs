@@ -18,6 +18,10 @@ pub struct SourceLine {
     pub label: String,
     pub page: usize,
     pub snippet: String,
+    /// Where the passage is, to open it.
+    pub doc_id: i64,
+    pub char_start: usize,
+    pub char_end: usize,
 }
 
 impl SourceLine {
@@ -27,6 +31,9 @@ impl SourceLine {
             label: source.hit.label().to_owned(),
             page: source.hit.page,
             snippet: source.hit.snippet.replace("**", ""),
+            doc_id: source.hit.doc_id,
+            char_start: source.hit.char_start,
+            char_end: source.hit.char_end,
         }
     }
 }
@@ -45,6 +52,8 @@ pub struct Turn {
     /// Text pieces received, one per generated token.
     pub tokens: usize,
     pub tokens_per_s: Option<f64>,
+    /// Which sentences the passages support (generated answers, once finished).
+    pub grounding: Option<kodiak::grounding::Grounding>,
 }
 
 impl Turn {
@@ -60,6 +69,7 @@ impl Turn {
             elapsed: Duration::ZERO,
             tokens: 0,
             tokens_per_s: None,
+            grounding: None,
         }
     }
 }
@@ -179,6 +189,10 @@ pub struct Chat {
     pub selected_citation: Option<(usize, usize)>,
     /// Transcript lines scrolled up from the bottom.
     pub scroll_back: usize,
+    /// The sentence of the last answer whose evidence was opened last.
+    pub evidence: Option<usize>,
+    /// `[generator] min_grounded`: under it, an answer is shown with a warning.
+    pub min_grounded: f64,
 }
 
 impl Chat {
@@ -196,6 +210,8 @@ impl Chat {
             scope_document: false,
             selected_citation: None,
             scroll_back: 0,
+            evidence: None,
+            min_grounded: kodiak::config::GeneratorConfig::default().min_grounded,
         }
     }
 
@@ -260,6 +276,7 @@ pub(super) fn finish_turn(turn: &mut Turn, answer: kodiak::answer::Answer) {
     turn.citations = answer.citations;
     turn.notes = answer.notes;
     turn.sources = answer.sources.iter().map(SourceLine::of).collect();
+    turn.grounding = answer.grounding;
     if answer.stats.decode_tokens_per_s > 0.0 {
         turn.tokens_per_s = Some(answer.stats.decode_tokens_per_s);
     }
@@ -290,6 +307,7 @@ pub(super) fn turns_of(stored: &[StoredTurn]) -> Vec<Turn> {
             turn.citations = answer.record.citations.clone();
             turn.notes = answer.record.notes.clone();
             turn.sources = answer.record.sources.iter().map(SourceLine::of).collect();
+            turn.grounding = answer.record.grounding.clone();
             turn.tokens_per_s = Some(answer.record.stats.decode_tokens_per_s).filter(|r| *r > 0.0);
             turn
         })
@@ -314,6 +332,7 @@ impl App {
         self.chat.history.push(question.clone());
         self.chat.recall = None;
         self.chat.set_input("");
+        self.chat.evidence = None;
         self.chat.turns.push(Turn::asked(question.clone()));
         self.chat.scroll_back = 0;
         vec![Effect::Ask {
@@ -322,6 +341,43 @@ impl App {
             conversation: self.chat.conversation,
             documents,
         }]
+    }
+
+    /// Opens the passage that bears out the last answer's next supported sentence (after
+    /// the one opened last), and says which sentence it is.
+    fn open_evidence(&mut self) -> Vec<Effect> {
+        let Some(turn) = self.chat.turns.last() else {
+            return Vec::new();
+        };
+        let Some(grounding) = &turn.grounding else {
+            self.info("only a generated answer has its sentences checked".into());
+            return Vec::new();
+        };
+        let supported: Vec<(usize, usize)> = grounding
+            .sentences
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.support.borne_out())
+            .filter_map(|(i, s)| Some((i, s.evidence?)))
+            .collect();
+        let next = self
+            .chat
+            .evidence
+            .and_then(|last| supported.iter().find(|(i, _)| *i > last))
+            .or(supported.first())
+            .copied();
+        let Some((sentence, n)) = next else {
+            self.info("no sentence of the last answer is borne out by a passage".into());
+            return Vec::new();
+        };
+        let Some(source) = turn.sources.iter().find(|s| s.n == n) else {
+            return Vec::new();
+        };
+        let (doc_id, focus) = (source.doc_id, (source.char_start, source.char_end));
+        let text = grounding.sentences[sentence].text.clone();
+        self.chat.evidence = Some(sentence);
+        self.info(format!("evidence [{n}] for: {text}"));
+        vec![self.open(doc_id, Some(focus))]
     }
 
     /// Up on the input's first line (or Down on its last) walks through earlier questions;
@@ -397,6 +453,7 @@ impl App {
                     return vec![self.open(doc_id, focus)];
                 }
             }
+            Action::Evidence => return self.open_evidence(),
             Action::Copy => {
                 let last = self.chat.turns.iter().rev().find(|t| !t.answer.is_empty());
                 if let Some(answer) = last.map(|t| t.answer.clone()) {

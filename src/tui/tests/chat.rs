@@ -196,3 +196,69 @@ fn a_stored_conversation_loads_with_its_sources_and_citations() {
     assert!(!turn.sources[1].snippet.contains("**"));
     assert_eq!(turn.tokens_per_s, Some(52.3));
 }
+
+#[test]
+fn sentences_the_sources_do_not_bear_out_are_marked_and_e_opens_the_evidence_of_the_rest() {
+    let mut answer = answer(7);
+    answer.answer =
+        "The deposit is returned within 30 days [2]. The tenant repaints every 2 years [1].".into();
+    answer.sources[0].text =
+        "The tenant pays rent of $1,200 on the first day of each month.".into();
+    answer.sources[1].text = "The security deposit is returned within 30 days of the end.".into();
+    answer.sources[1].hit.char_start = 120;
+    answer.sources[1].hit.char_end = 180;
+    answer.grounding = Some(kodiak::grounding::check(&answer.answer, &answer.sources));
+
+    let mut app = app(120, 30);
+    show_list(&mut app, rows());
+    press(&mut app, [ch('2')]);
+    press(&mut app, typed("When is the deposit returned?"));
+    let request = press(&mut app, [key(KeyCode::Enter)])[0].request().unwrap();
+    press(
+        &mut app,
+        [Msg::AskDone {
+            request,
+            result: Ok(Box::new(answer)),
+        }],
+    );
+    let shown = screen(&app);
+    assert!(shown.contains("[1]. ✗"), "{shown}");
+    assert!(!shown.contains("[2]. ✗"), "{shown}");
+    insta::assert_snapshot!("chat_grounding_120x30", shown);
+    // The flagged sentence is set apart without colour too.
+    let mono = Theme::new(ThemeName::Mono, false);
+    let drawn = buffer_with(&app, &mono);
+    let style_of = |word: &str| {
+        let area = drawn.area;
+        (0..area.height)
+            .flat_map(|y| (0..area.width).map(move |x| (x, y)))
+            .find(|&(x, y)| {
+                (0..word.len() as u16).all(|i| {
+                    drawn.cell((x + i, y)).map(|c| c.symbol())
+                        == word.get(usize::from(i)..usize::from(i) + 1)
+                })
+            })
+            .and_then(|(x, y)| drawn.cell((x, y)))
+            .map(|c| c.style().add_modifier)
+    };
+    assert_eq!(style_of("repaints"), Some(mono.unsupported.add_modifier));
+    assert_eq!(style_of("returned within"), Some(mono.text.add_modifier));
+
+    let effects = press(&mut app, [key(KeyCode::Esc), ch('e')]);
+    assert!(
+        matches!(
+            effects[..],
+            [Effect::OpenDocument {
+                doc_id: 1,
+                focus: Some((120, 180)),
+                ..
+            }]
+        ),
+        "{effects:?}"
+    );
+    let flash = app.flash.as_ref().map(|(_, text)| text.as_str());
+    assert_eq!(
+        flash,
+        Some("evidence [2] for: The deposit is returned within 30 days [2].")
+    );
+}

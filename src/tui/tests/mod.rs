@@ -255,6 +255,7 @@ fn answer(conversation: i64) -> Answer {
         conversation_id: conversation,
         notes: Vec::new(),
         failure: None,
+        grounding: None,
     }
 }
 
@@ -337,10 +338,13 @@ fn screen(app: &App) -> String {
 }
 
 fn buffer(app: &App) -> ratatui::buffer::Buffer {
-    let theme = Theme::new(ThemeName::Dark, false);
+    buffer_with(app, &Theme::new(ThemeName::Dark, false))
+}
+
+fn buffer_with(app: &App, theme: &Theme) -> ratatui::buffer::Buffer {
     let mut terminal = Terminal::new(TestBackend::new(app.size.0, app.size.1)).unwrap();
     terminal
-        .draw(|frame| view::draw(frame, app, &theme))
+        .draw(|frame| view::draw(frame, app, theme))
         .unwrap();
     terminal.backend().buffer().clone()
 }

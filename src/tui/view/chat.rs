@@ -6,7 +6,10 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
+use std::ops::Range;
+
 use kodiak::answer::AnswerMode;
+use kodiak::grounding::{SentenceSupport, Support};
 
 use super::super::app::{Chat, ChatMode, Turn, TurnStatus};
 use super::super::theme::Theme;
@@ -107,8 +110,19 @@ fn turn_rows<'a>(
             theme.warn,
         ));
     }
-    for line in wrap::wrap(&turn.answer, width) {
-        rows.push(answer_line(line, selected_n, theme));
+    let (shown, flagged) = marked_answer(turn);
+    // Each row's place in the shown text, found in order (rows are slices of it, less the
+    // spaces a break swallows), so flagged sentences are dimmed across rows.
+    let mut at = 0;
+    for line in wrap::wrap(&shown, width) {
+        let start = shown[at..].find(line.as_str()).map_or(at, |i| at + i);
+        at = start + line.len();
+        rows.push(answer_line(line, start, &flagged, selected_n, theme));
+    }
+    if let Some(legend) = grounding_legend(turn, chat.min_grounded) {
+        for line in wrap::wrap(&legend, width) {
+            rows.push(Line::styled(line, theme.warn));
+        }
     }
     let status = match &turn.status {
         TurnStatus::Streaming => Some((
@@ -163,20 +177,124 @@ fn rate(tokens: usize, secs: f64) -> String {
     format!(" · {:.1} tokens/s", tokens as f64 / secs)
 }
 
-/// A row of an answer with its citation markers picked out.
-fn answer_line<'a>(line: String, selected: Option<usize>, theme: &Theme) -> Line<'a> {
-    let mut spans = Vec::new();
+/// Marks after sentences the sources do not bear out: readable without colour.
+const UNSUPPORTED_MARK: &str = " ✗";
+const PARTLY_MARK: &str = " ~";
+
+/// The answer as shown: each sentence its sources do not bear out is followed by a mark,
+/// and its bytes in the shown text (mark included) are returned, to be dimmed.
+fn marked_answer(turn: &Turn) -> (String, Vec<Range<usize>>) {
+    let Some(grounding) = &turn.grounding else {
+        return (turn.answer.clone(), Vec::new());
+    };
+    let mut shown = String::with_capacity(turn.answer.len() + 16);
+    let mut flagged = Vec::new();
     let mut at = 0;
-    for (range, numbers) in kodiak::answer::marker_spans(&line) {
-        spans.push(Span::styled(line[at..range.start].to_owned(), theme.text));
-        let style = if selected.is_some_and(|n| numbers.contains(&n)) {
-            theme.selected_citation
-        } else {
-            theme.citation
+    for sentence in grounding.unsupported() {
+        // A stored check belongs to the stored text; never cut a string on a stale range.
+        let (Some(before), Some(text)) = (
+            turn.answer.get(at..sentence.start),
+            turn.answer.get(sentence.start..sentence.end),
+        ) else {
+            continue;
         };
-        spans.push(Span::styled(line[range.clone()].to_owned(), style));
-        at = range.end;
+        shown.push_str(before);
+        let start = shown.len();
+        shown.push_str(text);
+        shown.push_str(match sentence.support {
+            Support::PartlySupported => PARTLY_MARK,
+            _ => UNSUPPORTED_MARK,
+        });
+        flagged.push(start..shown.len());
+        at = sentence.end;
     }
-    spans.push(Span::styled(line[at..].to_owned(), theme.text));
+    shown.push_str(turn.answer.get(at..).unwrap_or_default());
+    (shown, flagged)
+}
+
+/// Under an answer with flagged sentences: what the marks mean and what is missing; and a
+/// warning when too little of it cites a passage bearing it out (`min_grounded`).
+fn grounding_legend(turn: &Turn, min_grounded: f64) -> Option<String> {
+    let grounding = turn.grounding.as_ref()?;
+    let flagged: Vec<&SentenceSupport> = grounding.unsupported().collect();
+    let warning = (grounding.grounded < min_grounded).then(|| {
+        format!(
+            "warning: only {:.0}% of this answer cites a passage that bears it out; \
+             the passages below are the evidence",
+            grounding.grounded * 100.0
+        )
+    });
+    if flagged.is_empty() {
+        return warning;
+    }
+    let missing: Vec<&str> = flagged
+        .iter()
+        .flat_map(|s| s.unsupported_terms.iter().map(String::as_str))
+        .take(6)
+        .collect();
+    let legend = format!(
+        "{} of the answer's sentences not in its sources (✗ unsupported, ~ partly){}",
+        flagged.len(),
+        if missing.is_empty() {
+            String::new()
+        } else {
+            format!("; not found: {}", missing.join(", "))
+        }
+    );
+    Some(match warning {
+        Some(warning) => format!("{legend}\n{warning}"),
+        None => legend,
+    })
+}
+
+/// A row of an answer, starting at byte `start` of the shown text, with its citation
+/// markers picked out and the parts of `flagged` sentences dimmed.
+fn answer_line<'a>(
+    line: String,
+    start: usize,
+    flagged: &[Range<usize>],
+    selected: Option<usize>,
+    theme: &Theme,
+) -> Line<'a> {
+    let style_at = |offset: usize| {
+        let global = start + offset;
+        if flagged.iter().any(|r| r.contains(&global)) {
+            theme.unsupported
+        } else {
+            theme.text
+        }
+    };
+    // Cut points: citation markers and the edges of flagged sentences within the row.
+    let mut cuts = vec![0, line.len()];
+    for range in flagged {
+        for edge in [range.start, range.end] {
+            if edge > start && edge < start + line.len() && line.is_char_boundary(edge - start) {
+                cuts.push(edge - start);
+            }
+        }
+    }
+    let markers = kodiak::answer::marker_spans(&line);
+    for (range, _) in &markers {
+        cuts.push(range.start);
+        cuts.push(range.end);
+    }
+    cuts.sort_unstable();
+    cuts.dedup();
+    let mut spans = Vec::new();
+    for pair in cuts.windows(2) {
+        let (from, to) = (pair[0], pair[1]);
+        if from == to {
+            continue;
+        }
+        let marker = markers.iter().find(|(range, _)| range.start == from);
+        let style = match marker {
+            Some((_, numbers)) if selected.is_some_and(|n| numbers.contains(&n)) => {
+                theme.selected_citation
+            }
+            Some(_) => theme.citation,
+            None => style_at(from),
+        };
+        spans.push(Span::styled(line[from..to].to_owned(), style));
+    }
     Line::from(spans)
 }

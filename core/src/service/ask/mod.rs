@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use super::conversation::{Turn, turns_of};
 use super::{Kodiak, SearchOptions, ServiceError};
 use crate::answer::{self, Answer, AnswerMode, AnswerRecord, Source};
+use crate::grounding;
 use crate::llm::prompt::{Dropped, Exchange, Passage, PromptParts};
 use crate::llm::{
     EngineSettings, Finish, GenerationEvent, GenerationRequest, GenerationStats, GeneratorState,
@@ -181,6 +182,7 @@ impl Kodiak {
             notes: answer.notes.clone(),
             // Why the answer failed, as for a failure before generation.
             error: answer.failure.clone(),
+            grounding: answer.grounding.clone(),
             // What the model saw and wrote, masked: later turns replay it.
             prompt_user: record.prompt_user,
             model_text: record.model_text,
@@ -261,6 +263,7 @@ impl Kodiak {
             conversation_id: conversation,
             notes: Vec::new(),
             failure: None,
+            grounding: None,
         };
         let engine = match self.why_extractive(options.no_llm) {
             Ok(engine) => engine,
@@ -483,6 +486,7 @@ impl Kodiak {
         let (citations, invalid) = answer::cite(&answer.answer, &answer.sources);
         answer.citations = citations;
         answer.invalid_citations = invalid;
+        answer.grounding = Some(grounding::check(&answer.answer, &answer.sources));
         record.placeholders = mask.originals().clone();
         Ok((answer, record))
     }
@@ -524,6 +528,7 @@ mod tests {
             conversation_id: 1,
             notes: Vec::new(),
             failure: None,
+            grounding: None,
         }
     }
 

@@ -1,0 +1,616 @@
+//! Which sentences of a generated answer its sources support.
+//!
+//! Each sentence is checked against the passages it cites, or against every passage given
+//! when it cites none. What it states must be found there:
+//!
+//! - **numbers** (amounts, dates, periods, section numbers) as numbers: `1,200` matches
+//!   `1200`, but `30` does not match `300`. A number the passages do not hold makes the
+//!   sentence unsupported: it is the error a reviewer cannot afford;
+//! - **quotations** in quotation marks, verbatim after Unicode (NFKC) and whitespace
+//!   normalisation; a quotation that is not there makes the sentence unsupported;
+//! - **names and defined terms** (capitalised words after the first): one missing makes the
+//!   sentence partly supported;
+//! - **content words** (stemmed, stop words left out): at least half of them must be in one
+//!   sentence of the passages for the sentence to be supported; at least a quarter, or half
+//!   across the passages, makes it partly supported; fewer, unsupported.
+//!
+//! The check is deterministic and costs well under a millisecond for a typical answer: the
+//! passages are read once into sets of numbers, words and stems.
+
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+use unicode_normalization::UnicodeNormalization;
+
+use crate::answer::{Source, marker_spans};
+
+/// How well the passages support one sentence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Support {
+    /// Everything it states is in the passages it cites.
+    Supported,
+    /// Its numbers and quotations are there, but a name or most of its wording is not.
+    PartlySupported,
+    /// A number or quotation it states is not there, or little of its wording is.
+    Unsupported,
+    /// It cites no passage, but the passages given support it.
+    Uncited,
+}
+
+impl Support {
+    /// Whether the passages bear the sentence out (with or without a citation).
+    pub fn borne_out(self) -> bool {
+        matches!(self, Support::Supported | Support::Uncited)
+    }
+
+    /// The name used in JSON and by the front ends.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Support::Supported => "supported",
+            Support::PartlySupported => "partly_supported",
+            Support::Unsupported => "unsupported",
+            Support::Uncited => "uncited",
+        }
+    }
+}
+
+/// One sentence of an answer and how the passages support it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SentenceSupport {
+    /// The sentence as the answer has it, markers included.
+    pub text: String,
+    /// Where it stands in the answer, in bytes.
+    pub start: usize,
+    pub end: usize,
+    /// The passages it cites (markers pointing to no passage left out).
+    pub citations: Vec<usize>,
+    pub support: Support,
+    /// What it states that the passages do not hold: numbers, quotations, names, words.
+    pub unsupported_terms: Vec<String>,
+    /// The passage whose sentence supports it best, for a jump to the evidence.
+    pub evidence: Option<usize>,
+}
+
+/// The check of a whole answer.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Grounding {
+    pub sentences: Vec<SentenceSupport>,
+    /// The share of sentences with something to check that cite a passage bearing them out
+    /// (`supported`); 1 when no sentence states anything. An uncited sentence the passages
+    /// bear out is true but not grounded: the reader cannot tell where it comes from.
+    pub grounded: f64,
+}
+
+impl Grounding {
+    /// Sentences the passages do not bear out, to mark.
+    pub fn unsupported(&self) -> impl Iterator<Item = &SentenceSupport> {
+        self.sentences.iter().filter(|s| !s.support.borne_out())
+    }
+}
+
+/// Numbers: digits with thousands separators and decimals (`1,200.50`, `30`, `2026`).
+static NUMBER: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"\d+(?:[,\u{00a0}]\d{3})*(?:\.\d+)?").ok());
+/// Quotations of at least two characters in straight or curly double quotes.
+static QUOTATION: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r#"["“]([^"“”]{2,})["”]"#).ok());
+
+/// Share of a sentence's content words that one passage sentence must hold for support.
+const SUPPORTED_OVERLAP: f64 = 0.5;
+/// Below this share (and half across the passages), the sentence is unsupported.
+const PARTLY_OVERLAP: f64 = 0.25;
+
+/// Checks each sentence of `answer` against `sources`.
+pub fn check(answer: &str, sources: &[Source]) -> Grounding {
+    let passages: Vec<Passage> = sources.iter().map(Passage::read).collect();
+    let mut stemmer = Stemmer::new();
+    let mut sentences = Vec::new();
+    for (start, end) in sentence_ranges(answer) {
+        let text = &answer[start..end];
+        let cited: Vec<usize> = marker_spans(text)
+            .into_iter()
+            .flat_map(|(_, numbers)| numbers)
+            .filter(|n| sources.iter().any(|s| s.n == *n))
+            .fold(Vec::new(), |mut all, n| {
+                if !all.contains(&n) {
+                    all.push(n);
+                }
+                all
+            });
+        let claim = Claim::read(&without_markers(text), &mut stemmer);
+        let against: Vec<&Passage> = if cited.is_empty() {
+            passages.iter().collect()
+        } else {
+            passages.iter().filter(|p| cited.contains(&p.n)).collect()
+        };
+        let verdict = claim.against(&against);
+        let support = match (verdict.support, cited.is_empty()) {
+            (Support::Supported, true) => Support::Uncited,
+            (support, _) => support,
+        };
+        sentences.push(SentenceSupport {
+            text: text.to_owned(),
+            start,
+            end,
+            citations: cited,
+            support,
+            unsupported_terms: verdict.missing,
+            evidence: verdict.evidence,
+        });
+    }
+    let checked: Vec<&SentenceSupport> = sentences
+        .iter()
+        .filter(|s| has_statement(&s.text, &mut stemmer))
+        .collect();
+    let grounded = if checked.is_empty() {
+        1.0
+    } else {
+        let supported = checked.iter().filter(|s| s.support == Support::Supported);
+        supported.count() as f64 / checked.len() as f64
+    };
+    Grounding {
+        sentences,
+        grounded,
+    }
+}
+
+/// Whether a sentence states anything checkable (a number, quotation, name or content word).
+fn has_statement(text: &str, stemmer: &mut Stemmer) -> bool {
+    !Claim::read(&without_markers(text), stemmer).is_empty()
+}
+
+/// The byte ranges of `text`'s sentences, trimmed: a sentence ends at `.`, `?` or `!`
+/// before whitespace (not inside a number such as `2.5`), or at a line break.
+fn sentence_ranges(text: &str) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut ranges = Vec::new();
+    let mut start = 0;
+    let mut push = |from: usize, to: usize| {
+        let piece = &text[from..to];
+        let lead = piece.len() - piece.trim_start().len();
+        let trail = piece.len() - piece.trim_end().len();
+        if from + lead < to - trail {
+            ranges.push((from + lead, to - trail));
+        }
+    };
+    for (i, &b) in bytes.iter().enumerate() {
+        let ends = match b {
+            b'\n' => true,
+            b'.' | b'?' | b'!' => bytes.get(i + 1).is_none_or(|n| n.is_ascii_whitespace()),
+            _ => false,
+        };
+        if ends {
+            push(start, i + 1);
+            start = i + 1;
+        }
+    }
+    push(start, text.len());
+    ranges
+}
+
+/// `text` with its citation markers removed (they are not statements).
+fn without_markers(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (range, _) in marker_spans(text) {
+        out.push_str(&text[at..range.start]);
+        at = range.end;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
+/// Text compared verbatim: NFKC, curly quotes and apostrophes straightened, whitespace
+/// runs made one space.
+fn normalised(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut space = false;
+    for c in text.nfkc() {
+        let c = match c {
+            '\u{2018}' | '\u{2019}' => '\'',
+            '\u{201c}' | '\u{201d}' => '"',
+            c => c,
+        };
+        if c.is_whitespace() {
+            space = !out.is_empty();
+            continue;
+        }
+        if space {
+            out.push(' ');
+            space = false;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The numbers of `text`, separators removed (`1,200` → `1200`).
+fn numbers(text: &str) -> Vec<String> {
+    let Some(pattern) = NUMBER.as_ref() else {
+        return Vec::new();
+    };
+    pattern
+        .find_iter(text)
+        .map(|m| {
+            m.as_str()
+                .chars()
+                .filter(|c| *c != ',' && *c != '\u{00a0}')
+                .collect()
+        })
+        .collect()
+}
+
+/// Words of `text`: runs of letters (with inner apostrophes and hyphens kept apart).
+fn words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !c.is_alphabetic())
+        .filter(|w| !w.is_empty())
+}
+
+/// Words that carry no content of their own.
+const STOP_WORDS: &[&str] = &[
+    "a",
+    "about",
+    "above",
+    "after",
+    "again",
+    "all",
+    "also",
+    "am",
+    "an",
+    "and",
+    "any",
+    "are",
+    "as",
+    "at",
+    "be",
+    "been",
+    "before",
+    "being",
+    "both",
+    "but",
+    "by",
+    "can",
+    "could",
+    "did",
+    "do",
+    "does",
+    "each",
+    "either",
+    "for",
+    "from",
+    "had",
+    "has",
+    "have",
+    "he",
+    "her",
+    "here",
+    "him",
+    "his",
+    "how",
+    "i",
+    "if",
+    "in",
+    "into",
+    "is",
+    "it",
+    "its",
+    "may",
+    "me",
+    "more",
+    "most",
+    "must",
+    "my",
+    "no",
+    "nor",
+    "not",
+    "of",
+    "on",
+    "one",
+    "only",
+    "or",
+    "other",
+    "our",
+    "shall",
+    "she",
+    "should",
+    "so",
+    "such",
+    "than",
+    "that",
+    "the",
+    "their",
+    "them",
+    "then",
+    "there",
+    "these",
+    "they",
+    "this",
+    "those",
+    "through",
+    "to",
+    "under",
+    "up",
+    "upon",
+    "was",
+    "we",
+    "were",
+    "what",
+    "when",
+    "where",
+    "which",
+    "while",
+    "who",
+    "whom",
+    "why",
+    "will",
+    "with",
+    "within",
+    "would",
+    "you",
+    "your",
+    "according",
+    "answer",
+    "based",
+    "document",
+    "documents",
+    "passage",
+    "passages",
+    "source",
+    "sources",
+    "states",
+    "stated",
+    "says",
+    "said",
+    "provided",
+    "given",
+    "question",
+];
+
+static STOP_SET: LazyLock<HashSet<&'static str>> =
+    LazyLock::new(|| STOP_WORDS.iter().copied().collect());
+
+fn is_stop_word(lower: &str) -> bool {
+    STOP_SET.contains(lower)
+}
+
+/// The Snowball English stemmer, so that "terminates" in an answer finds "terminate".
+struct Stemmer(frostem::Stemmer);
+
+impl Stemmer {
+    fn new() -> Stemmer {
+        Stemmer(frostem::Stemmer::new(frostem::Algorithm::English))
+    }
+
+    /// The stem of a lower-cased word.
+    fn stem(&mut self, lower: &str) -> String {
+        self.0.stem(lower).into_owned()
+    }
+
+    /// The stems of `text`'s content words.
+    fn content(&mut self, text: &str) -> HashSet<String> {
+        words(text)
+            .map(str::to_lowercase)
+            .filter(|w| w.chars().count() >= 3 && !is_stop_word(w))
+            .map(|w| self.stem(&w))
+            .collect()
+    }
+}
+
+/// A passage as the check reads it, once per answer.
+struct Passage {
+    n: usize,
+    /// Normalised text, for quotations.
+    text: String,
+    numbers: HashSet<String>,
+    /// Lower-cased words, for names and defined terms.
+    words: HashSet<String>,
+    /// Content stems of each sentence, and of the whole passage.
+    sentences: Vec<HashSet<String>>,
+    content: HashSet<String>,
+}
+
+impl Passage {
+    fn read(source: &Source) -> Passage {
+        let mut stemmer = Stemmer::new();
+        let text = normalised(&source.text);
+        let sentences: Vec<HashSet<String>> = sentence_ranges(&source.text)
+            .into_iter()
+            .map(|(start, end)| stemmer.content(&source.text[start..end]))
+            .collect();
+        let content = sentences.iter().flatten().cloned().collect();
+        Passage {
+            n: source.n,
+            numbers: numbers(&source.text).into_iter().collect(),
+            words: words(&source.text).map(str::to_lowercase).collect(),
+            text,
+            sentences,
+            content,
+        }
+    }
+}
+
+/// What a sentence states.
+struct Claim {
+    numbers: Vec<String>,
+    quotations: Vec<String>,
+    /// Capitalised words after the first, lower-cased, with the form to report.
+    names: Vec<(String, String)>,
+    /// Content stems, with a word of each stem to report.
+    content: Vec<(String, String)>,
+}
+
+/// What the passages make of a claim.
+struct Verdict {
+    support: Support,
+    missing: Vec<String>,
+    evidence: Option<usize>,
+}
+
+impl Claim {
+    fn read(text: &str, stemmer: &mut Stemmer) -> Claim {
+        let quotations = QUOTATION
+            .as_ref()
+            .map(|q| {
+                q.captures_iter(text)
+                    .map(|c| normalised(&c[1]))
+                    .filter(|q| !q.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let names = words(text)
+            .skip(1)
+            .filter(|w| w.chars().next().is_some_and(char::is_uppercase))
+            .map(|w| (w.to_lowercase(), w.to_owned()))
+            .filter(|(lower, _)| !is_stop_word(lower))
+            .fold(Vec::new(), |mut all: Vec<(String, String)>, name| {
+                if !all.iter().any(|(l, _)| *l == name.0) {
+                    all.push(name);
+                }
+                all
+            });
+        let mut content: Vec<(String, String)> = Vec::new();
+        for word in words(text) {
+            let lower = word.to_lowercase();
+            if lower.chars().count() < 3 || is_stop_word(&lower) {
+                continue;
+            }
+            let stem = stemmer.stem(&lower);
+            if !content.iter().any(|(s, _)| *s == stem) {
+                content.push((stem, word.to_owned()));
+            }
+        }
+        let mut found = Vec::new();
+        for number in numbers(text) {
+            if !found.contains(&number) {
+                found.push(number);
+            }
+        }
+        Claim {
+            numbers: found,
+            quotations,
+            names,
+            content,
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.numbers.is_empty()
+            && self.quotations.is_empty()
+            && self.names.is_empty()
+            && self.content.is_empty()
+    }
+
+    fn against(&self, passages: &[&Passage]) -> Verdict {
+        if self.is_empty() {
+            return Verdict {
+                support: Support::Supported,
+                missing: Vec::new(),
+                evidence: None,
+            };
+        }
+        let mut hard = Vec::new();
+        for number in &self.numbers {
+            if !passages.iter().any(|p| p.numbers.contains(number)) {
+                hard.push(number.clone());
+            }
+        }
+        for quotation in &self.quotations {
+            if !passages.iter().any(|p| p.text.contains(quotation.as_str())) {
+                hard.push(format!("\"{quotation}\""));
+            }
+        }
+        let soft: Vec<String> = self
+            .names
+            .iter()
+            .filter(|(lower, _)| !passages.iter().any(|p| p.words.contains(lower)))
+            .map(|(_, shown)| shown.clone())
+            .collect();
+        // The passage sentence holding most of the content words, and the share of them
+        // found anywhere in the passages.
+        let mut best = (0.0_f64, None);
+        for passage in passages {
+            for sentence in &passage.sentences {
+                let share = self.share_in(sentence);
+                if share > best.0 {
+                    best = (share, Some(passage.n));
+                }
+            }
+        }
+        let in_passages = |stem: &String| passages.iter().any(|p| p.content.contains(stem));
+        let overall = if self.content.is_empty() {
+            1.0
+        } else {
+            let found = self.content.iter().filter(|(s, _)| in_passages(s)).count();
+            found as f64 / self.content.len() as f64
+        };
+        let best_share = if self.content.is_empty() { 1.0 } else { best.0 };
+        // With no content word shared, no sentence is evidence; a sentence of numbers or
+        // names alone points to the first passage that holds them all.
+        let evidence = best.1.or_else(|| {
+            passages
+                .iter()
+                .find(|p| self.numbers.iter().all(|n| p.numbers.contains(n)))
+                .filter(|_| self.content.is_empty())
+                .map(|p| p.n)
+        });
+        let words_missing = || -> Vec<String> {
+            self.content
+                .iter()
+                .filter(|(stem, _)| !in_passages(stem))
+                .map(|(_, word)| word.clone())
+                .collect()
+        };
+        if !hard.is_empty() {
+            let mut missing = hard;
+            missing.extend(soft);
+            return Verdict {
+                support: Support::Unsupported,
+                missing,
+                evidence,
+            };
+        }
+        if best_share >= SUPPORTED_OVERLAP && soft.is_empty() {
+            return Verdict {
+                support: Support::Supported,
+                missing: Vec::new(),
+                evidence,
+            };
+        }
+        let mut missing = soft;
+        for word in words_missing() {
+            // A name is also a content word: reported once.
+            if !missing.iter().any(|m| m.eq_ignore_ascii_case(&word)) {
+                missing.push(word);
+            }
+        }
+        let support = if best_share >= PARTLY_OVERLAP || overall >= SUPPORTED_OVERLAP {
+            Support::PartlySupported
+        } else {
+            Support::Unsupported
+        };
+        Verdict {
+            support,
+            missing,
+            evidence,
+        }
+    }
+
+    /// The share of the claim's content stems in `stems`.
+    fn share_in(&self, stems: &HashSet<String>) -> f64 {
+        if self.content.is_empty() {
+            return 1.0;
+        }
+        let shared = self
+            .content
+            .iter()
+            .filter(|(stem, _)| stems.contains(stem))
+            .count();
+        shared as f64 / self.content.len() as f64
+    }
+}
+
+#[cfg(test)]
+mod tests;
