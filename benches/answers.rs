@@ -63,7 +63,7 @@ fn grounding_cost() {
     }
     let grounding = grounding::check(&answer, &sources);
     println!(
-        "answer of {} characters, {} sentences, {:.0}% borne out; passages of 1,000 characters",
+        "answer of {} characters, {} sentences, {:.0}% grounded; passages of 1,000 characters",
         answer.len(),
         grounding.sentences.len(),
         grounding.grounded * 100.0

@@ -108,6 +108,9 @@ pub fn check(answer: &str, sources: &[Source]) -> Grounding {
     let passages: Vec<Passage> = sources.iter().map(Passage::read).collect();
     let mut stemmer = Stemmer::new();
     let mut sentences = Vec::new();
+    // Per sentence, whether it states anything checkable (a number, quotation, name or
+    // content word): only those count in the ratio.
+    let mut states = Vec::new();
     for (start, end) in sentence_ranges(answer) {
         let text = &answer[start..end];
         let cited: Vec<usize> = marker_spans(text)
@@ -121,6 +124,7 @@ pub fn check(answer: &str, sources: &[Source]) -> Grounding {
                 all
             });
         let claim = Claim::read(&without_markers(text), &mut stemmer);
+        states.push(!claim.is_empty());
         let against: Vec<&Passage> = if cited.is_empty() {
             passages.iter().collect()
         } else {
@@ -143,7 +147,8 @@ pub fn check(answer: &str, sources: &[Source]) -> Grounding {
     }
     let checked: Vec<&SentenceSupport> = sentences
         .iter()
-        .filter(|s| has_statement(&s.text, &mut stemmer))
+        .zip(&states)
+        .filter_map(|(sentence, states)| states.then_some(sentence))
         .collect();
     let grounded = if checked.is_empty() {
         1.0
@@ -155,11 +160,6 @@ pub fn check(answer: &str, sources: &[Source]) -> Grounding {
         sentences,
         grounded,
     }
-}
-
-/// Whether a sentence states anything checkable (a number, quotation, name or content word).
-fn has_statement(text: &str, stemmer: &mut Stemmer) -> bool {
-    !Claim::read(&without_markers(text), stemmer).is_empty()
 }
 
 /// The byte ranges of `text`'s sentences, trimmed: a sentence ends at `.`, `?` or `!`
@@ -250,127 +250,17 @@ fn words(text: &str) -> impl Iterator<Item = &str> {
 }
 
 /// Words that carry no content of their own.
-const STOP_WORDS: &[&str] = &[
-    "a",
-    "about",
-    "above",
-    "after",
-    "again",
-    "all",
-    "also",
-    "am",
-    "an",
-    "and",
-    "any",
-    "are",
-    "as",
-    "at",
-    "be",
-    "been",
-    "before",
-    "being",
-    "both",
-    "but",
-    "by",
-    "can",
-    "could",
-    "did",
-    "do",
-    "does",
-    "each",
-    "either",
-    "for",
-    "from",
-    "had",
-    "has",
-    "have",
-    "he",
-    "her",
-    "here",
-    "him",
-    "his",
-    "how",
-    "i",
-    "if",
-    "in",
-    "into",
-    "is",
-    "it",
-    "its",
-    "may",
-    "me",
-    "more",
-    "most",
-    "must",
-    "my",
-    "no",
-    "nor",
-    "not",
-    "of",
-    "on",
-    "one",
-    "only",
-    "or",
-    "other",
-    "our",
-    "shall",
-    "she",
-    "should",
-    "so",
-    "such",
-    "than",
-    "that",
-    "the",
-    "their",
-    "them",
-    "then",
-    "there",
-    "these",
-    "they",
-    "this",
-    "those",
-    "through",
-    "to",
-    "under",
-    "up",
-    "upon",
-    "was",
-    "we",
-    "were",
-    "what",
-    "when",
-    "where",
-    "which",
-    "while",
-    "who",
-    "whom",
-    "why",
-    "will",
-    "with",
-    "within",
-    "would",
-    "you",
-    "your",
-    "according",
-    "answer",
-    "based",
-    "document",
-    "documents",
-    "passage",
-    "passages",
-    "source",
-    "sources",
-    "states",
-    "stated",
-    "says",
-    "said",
-    "provided",
-    "given",
-    "question",
-];
+const STOP_WORDS: &str = "\
+    a about above after again all also am an and any are as at be been before being both but \
+    by can could did do does each either for from had has have he her here him his how i if \
+    in into is it its may me more most must my no nor not of on one only or other our shall \
+    she should so such than that the their them then there these they this those through to \
+    under up upon was we were what when where which while who whom why will with within \
+    would you your according answer based document documents passage passages source sources \
+    states stated says said provided given question";
 
 static STOP_SET: LazyLock<HashSet<&'static str>> =
-    LazyLock::new(|| STOP_WORDS.iter().copied().collect());
+    LazyLock::new(|| STOP_WORDS.split_whitespace().collect());
 
 fn is_stop_word(lower: &str) -> bool {
     STOP_SET.contains(lower)
