@@ -203,9 +203,25 @@ fn sentences_citing(answer: &str, n: usize) -> String {
 
 /// Sentences of `text` as slices of it, trimmed.
 fn sentences(text: &str) -> impl Iterator<Item = &str> {
-    let mut start = 0;
-    let mut pieces = Vec::new();
+    sentence_ranges(text)
+        .into_iter()
+        .map(move |(start, end)| &text[start..end])
+}
+
+/// The byte ranges of `text`'s sentences, trimmed: a sentence ends at `.`, `?` or `!`
+/// before whitespace (not inside a number such as `2.5`), or at a line break.
+pub(crate) fn sentence_ranges(text: &str) -> Vec<(usize, usize)> {
     let bytes = text.as_bytes();
+    let mut ranges = Vec::new();
+    let mut start = 0;
+    let mut push = |from: usize, to: usize| {
+        let piece = &text[from..to];
+        let lead = piece.len() - piece.trim_start().len();
+        let trail = piece.len() - piece.trim_end().len();
+        if from + lead < to - trail {
+            ranges.push((from + lead, to - trail));
+        }
+    };
     for (i, &b) in bytes.iter().enumerate() {
         let ends = match b {
             b'\n' => true,
@@ -213,12 +229,12 @@ fn sentences(text: &str) -> impl Iterator<Item = &str> {
             _ => false,
         };
         if ends {
-            pieces.push(&text[start..=i]);
+            push(start, i + 1);
             start = i + 1;
         }
     }
-    pieces.push(&text[start..]);
-    pieces.into_iter().map(str::trim).filter(|s| !s.is_empty())
+    push(start, text.len());
+    ranges
 }
 
 fn words(text: &str) -> HashSet<String> {

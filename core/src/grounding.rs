@@ -24,7 +24,7 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 
-use crate::answer::{Source, marker_spans};
+use crate::answer::{Source, marker_spans, sentence_ranges};
 
 /// How well the passages support one sentence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -160,35 +160,6 @@ pub fn check(answer: &str, sources: &[Source]) -> Grounding {
         sentences,
         grounded,
     }
-}
-
-/// The byte ranges of `text`'s sentences, trimmed: a sentence ends at `.`, `?` or `!`
-/// before whitespace (not inside a number such as `2.5`), or at a line break.
-fn sentence_ranges(text: &str) -> Vec<(usize, usize)> {
-    let bytes = text.as_bytes();
-    let mut ranges = Vec::new();
-    let mut start = 0;
-    let mut push = |from: usize, to: usize| {
-        let piece = &text[from..to];
-        let lead = piece.len() - piece.trim_start().len();
-        let trail = piece.len() - piece.trim_end().len();
-        if from + lead < to - trail {
-            ranges.push((from + lead, to - trail));
-        }
-    };
-    for (i, &b) in bytes.iter().enumerate() {
-        let ends = match b {
-            b'\n' => true,
-            b'.' | b'?' | b'!' => bytes.get(i + 1).is_none_or(|n| n.is_ascii_whitespace()),
-            _ => false,
-        };
-        if ends {
-            push(start, i + 1);
-            start = i + 1;
-        }
-    }
-    push(start, text.len());
-    ranges
 }
 
 /// `text` with its citation markers removed (they are not statements).
