@@ -223,6 +223,7 @@ fn words(text: &str) -> impl Iterator<Item = &str> {
 /// Words that carry no content of their own.
 const STOP_WORDS: &str = "\
     a about above after again all also am an and any are as at be been before being both but \
+    many much \
     by can could did do does each either for from had has have he her here him his how i if \
     in into is it its may me more most must my no nor not of on one only or other our shall \
     she should so such than that the their them then there these they this those through to \

@@ -227,11 +227,13 @@ fn grounding_legend(turn: &Turn, min_grounded: f64) -> Option<String> {
     if flagged.is_empty() {
         return warning;
     }
-    let missing: Vec<&str> = flagged
-        .iter()
-        .flat_map(|s| s.unsupported_terms.iter().map(String::as_str))
-        .take(6)
-        .collect();
+    // Each term once, whatever its case, across the flagged sentences.
+    let mut missing: Vec<&str> = Vec::new();
+    for term in flagged.iter().flat_map(|s| &s.unsupported_terms) {
+        if missing.len() < 6 && !missing.iter().any(|m| m.eq_ignore_ascii_case(term)) {
+            missing.push(term);
+        }
+    }
     let legend = format!(
         "{} of the answer's sentences not in its sources (✗ unsupported, ~ partly){}",
         flagged.len(),
