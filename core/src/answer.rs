@@ -3,13 +3,13 @@
 //! points to a passage and carries a quote from it, and a marker pointing to no passage is
 //! flagged.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::LazyLock;
 
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use crate::grounding::Grounding;
+use crate::grounding::{Grounding, Stemmer};
 use crate::llm::prompt::Dropped;
 use crate::llm::{Finish, GenerationStats};
 use crate::process::ProcessId;
@@ -179,6 +179,21 @@ pub fn cite(answer: &str, sources: &[Source]) -> (Vec<Citation>, Vec<usize>) {
 
 /// A citation of `source` quoting the sentence that shares most words with `claim`.
 pub fn citation(source: &Source, claim: &str) -> Citation {
+    citation_quoting(source, best_quote(&source.text, claim))
+}
+
+/// The citations of an extractive answer: each passage with the quote the answer's text
+/// gives of it ([`extractive_text`]).
+pub fn extractive_citations(question: &str, sources: &[Source]) -> Vec<Citation> {
+    let texts: Vec<&str> = sources.iter().map(|s| s.text.as_str()).collect();
+    let weights = Weights::new(question, &texts);
+    sources
+        .iter()
+        .map(|s| citation_quoting(s, best_quote_weighted(&s.text, &weights)))
+        .collect()
+}
+
+fn citation_quoting(source: &Source, quote: &str) -> Citation {
     let hit = &source.hit;
     Citation {
         n: source.n,
@@ -189,7 +204,7 @@ pub fn citation(source: &Source, claim: &str) -> Citation {
         page: hit.page,
         char_start: hit.char_start,
         char_end: hit.char_end,
-        quote: best_quote(&source.text, claim).to_owned(),
+        quote: quote.to_owned(),
     }
 }
 
@@ -209,7 +224,8 @@ fn sentences(text: &str) -> impl Iterator<Item = &str> {
 }
 
 /// The byte ranges of `text`'s sentences, trimmed: a sentence ends at `.`, `?` or `!`
-/// before whitespace (not inside a number such as `2.5`), or at a line break.
+/// before whitespace (not inside a number such as `2.5`), or at a line break that ends one
+/// ([`line_break_ends_sentence`]).
 pub(crate) fn sentence_ranges(text: &str) -> Vec<(usize, usize)> {
     let bytes = text.as_bytes();
     let mut ranges = Vec::new();
@@ -224,8 +240,11 @@ pub(crate) fn sentence_ranges(text: &str) -> Vec<(usize, usize)> {
     };
     for (i, &b) in bytes.iter().enumerate() {
         let ends = match b {
-            b'\n' => true,
-            b'.' | b'?' | b'!' => bytes.get(i + 1).is_none_or(|n| n.is_ascii_whitespace()),
+            b'\n' => line_break_ends_sentence(text, start, i),
+            b'.' | b'?' | b'!' => {
+                bytes.get(i + 1).is_none_or(|n| n.is_ascii_whitespace())
+                    && !section_number(&text[start..=i])
+            }
             _ => false,
         };
         if ends {
@@ -237,25 +256,96 @@ pub(crate) fn sentence_ranges(text: &str) -> Vec<(usize, usize)> {
     ranges
 }
 
-fn words(text: &str) -> HashSet<String> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.chars().count() > 3)
-        .map(str::to_lowercase)
-        .collect()
+/// Whether the line break at byte `at` ends the sentence begun at `start`. Documents wrap
+/// their paragraphs at a fixed width, so a single break inside a sentence is a space; it
+/// ends one after a blank line, a heading, a lead-in ending in `:`, or before a heading or
+/// a list item.
+fn line_break_ends_sentence(text: &str, start: usize, at: usize) -> bool {
+    let before = text[start..at].trim();
+    let after = text[at + 1..].trim_start_matches([' ', '\t']);
+    before.starts_with('#')
+        || before.ends_with(':')
+        || after.is_empty()
+        || after.starts_with(['\n', '\r', '#', '-', '*', '•', '>', '|'])
+        || numbered_item(after)
 }
 
-/// The sentence of `text` sharing most words with `claim` (the first on a tie), cut to
-/// [`MAX_QUOTE_CHARS`] at a character boundary; always a slice of `text`.
+/// Whether `piece` is only a section number (`4.`, `## 4.1.`), which a title follows.
+fn section_number(piece: &str) -> bool {
+    let number = piece.trim_start().trim_start_matches(['#', ' ']);
+    number.len() <= 8
+        && number.ends_with('.')
+        && number.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && number.bytes().any(|b| b.is_ascii_digit())
+}
+
+/// Whether `line` starts as a numbered item does: `4.`, `4.1`, `12)`.
+fn numbered_item(line: &str) -> bool {
+    let digits = line.bytes().take_while(u8::is_ascii_digit).count();
+    (1..=3).contains(&digits) && matches!(line.as_bytes().get(digits), Some(b'.' | b')'))
+}
+
+/// A heading or a label rather than a statement: `# Rent`, `**Date:** 1 March 2026`.
+fn is_heading(sentence: &str) -> bool {
+    sentence.starts_with('#') || sentence.split_whitespace().count() < 4
+}
+
+/// The sentence of `text` that best matches `claim`, cut to [`MAX_QUOTE_CHARS`] at a
+/// character boundary; always a slice of `text`. Sentences score the content words they
+/// share with `claim` (stemmed, so "monthly" finds "month"), each weighed by how few
+/// sentences hold it (see [`Weights`]): in a lease, "rent" tells more than "lease". The
+/// first wins a tie. A heading (a line starting with `#`, or of fewer than four words) is
+/// quoted only when no sentence shares a word: it names a topic, it states nothing.
 pub fn best_quote<'t>(text: &'t str, claim: &str) -> &'t str {
-    let wanted = words(claim);
-    let mut best = ("", 0);
+    best_quote_weighted(text, &Weights::new(claim, &[text]))
+}
+
+/// How much each content word of a claim counts when quoting: one over the number of
+/// sentences, among the texts quoted from, that hold it.
+pub struct Weights {
+    wanted: HashMap<String, f64>,
+}
+
+impl Weights {
+    /// The weights of `claim`'s words over the sentences of `texts`.
+    pub fn new(claim: &str, texts: &[&str]) -> Weights {
+        let mut stemmer = Stemmer::new();
+        let mut holding: HashMap<String, usize> =
+            stemmer.content(claim).into_iter().map(|s| (s, 0)).collect();
+        for text in texts {
+            for sentence in sentences(text) {
+                for stem in stemmer.content(sentence) {
+                    if let Some(count) = holding.get_mut(&stem) {
+                        *count += 1;
+                    }
+                }
+            }
+        }
+        let wanted = holding
+            .into_iter()
+            .map(|(stem, count)| (stem, 1.0 / count.max(1) as f64))
+            .collect();
+        Weights { wanted }
+    }
+}
+
+fn best_quote_weighted<'t>(text: &'t str, weights: &Weights) -> &'t str {
+    let mut stemmer = Stemmer::new();
+    let mut best: Option<(&str, bool, f64)> = None;
     for sentence in sentences(text) {
-        let shared = words(sentence).intersection(&wanted).count();
-        if best.0.is_empty() || shared > best.1 {
-            best = (sentence, shared);
+        let score: f64 = stemmer
+            .content(sentence)
+            .iter()
+            .filter_map(|stem| weights.wanted.get(stem))
+            .sum();
+        let statement = score > 0.0 && !is_heading(sentence);
+        let better =
+            best.is_none_or(|(_, was_statement, top)| (statement, score) > (was_statement, top));
+        if better {
+            best = Some((sentence, statement, score));
         }
     }
-    let quote = best.0;
+    let quote = best.map_or("", |(sentence, _, _)| sentence);
     match quote.char_indices().nth(MAX_QUOTE_CHARS) {
         Some((cut, _)) => &quote[..cut],
         None => quote,
@@ -270,13 +360,16 @@ pub fn extractive_text(question: &str, sources: &[Source], reason: &str) -> Stri
         out.push_str("No passage matches the question.");
         return out;
     }
+    // Words are weighed over all the passages: a word every passage holds says little.
+    let texts: Vec<&str> = sources.iter().map(|s| s.text.as_str()).collect();
+    let weights = Weights::new(question, &texts);
     for source in sources {
         out.push_str(&format!(
             "\n[{}] {}, page {}: \"{}\"",
             source.n,
             source.hit.label(),
             source.hit.page,
-            best_quote(&source.text, question)
+            best_quote_weighted(&source.text, &weights)
         ));
     }
     out
@@ -305,6 +398,30 @@ mod tests {
             },
             text: text.into(),
         }
+    }
+
+    #[test]
+    fn a_paragraph_wrapped_across_lines_is_one_sentence_and_items_and_headings_stay_apart() {
+        let text = "## 4. Rent\n\n4.1 The tenant pays rent of USD 2,150.00 on the first day of\n\
+                    each month, in advance.\n4.2 Rent is paid by transfer. Late fees:\n\
+                    - USD 75.00 after the fifth day\nText ends";
+        let got: Vec<&str> = sentences(text).collect();
+        assert_eq!(
+            got,
+            [
+                "## 4. Rent",
+                "4.1 The tenant pays rent of USD 2,150.00 on the first day of\n\
+                 each month, in advance.",
+                "4.2 Rent is paid by transfer.",
+                "Late fees:",
+                "- USD 75.00 after the fifth day\nText ends",
+            ]
+        );
+        assert_eq!(
+            best_quote(text, "What is the monthly rent?"),
+            "4.1 The tenant pays rent of USD 2,150.00 on the first day of\n\
+             each month, in advance."
+        );
     }
 
     #[test]

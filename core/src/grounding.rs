@@ -239,10 +239,10 @@ fn is_stop_word(lower: &str) -> bool {
 }
 
 /// The Snowball English stemmer, so that "terminates" in an answer finds "terminate".
-struct Stemmer(frostem::Stemmer);
+pub(crate) struct Stemmer(frostem::Stemmer);
 
 impl Stemmer {
-    fn new() -> Stemmer {
+    pub(crate) fn new() -> Stemmer {
         Stemmer(frostem::Stemmer::new(frostem::Algorithm::English))
     }
 
@@ -252,7 +252,7 @@ impl Stemmer {
     }
 
     /// The stems of `text`'s content words.
-    fn content(&mut self, text: &str) -> HashSet<String> {
+    pub(crate) fn content(&mut self, text: &str) -> HashSet<String> {
         words(text)
             .map(str::to_lowercase)
             .filter(|w| w.chars().count() >= 3 && !is_stop_word(w))

@@ -501,11 +501,7 @@ fn extractive(
 ) -> Answer {
     answer.answer = answer::extractive_text(question, &answer.sources, reason);
     answer.mode = AnswerMode::Extractive;
-    answer.citations = answer
-        .sources
-        .iter()
-        .map(|s| answer::citation(s, question))
-        .collect();
+    answer.citations = answer::extractive_citations(question, &answer.sources);
     answer.invalid_citations = Vec::new();
     on_text(&answer.answer);
     answer
