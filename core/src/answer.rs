@@ -376,10 +376,11 @@ pub fn extractive_text(question: &str, sources: &[Source], reason: &str) -> Stri
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn source(n: usize, text: &str) -> Source {
+    /// A passage numbered `n` holding `text`, for tests.
+    pub(crate) fn source(n: usize, text: &str) -> Source {
         Source {
             n,
             hit: Hit {

@@ -1,28 +1,7 @@
 use proptest::prelude::*;
 
 use super::*;
-use crate::search::Hit;
-
-fn source(n: usize, text: &str) -> Source {
-    Source {
-        n,
-        hit: Hit {
-            doc_id: n as i64,
-            chunk_id: 10 + n as i64,
-            path: format!("/docs/{n}.txt"),
-            title: format!("Doc {n}"),
-            page: 1,
-            char_start: 0,
-            char_end: text.chars().count(),
-            score: 0.0,
-            bm25_rank: Some(n),
-            vector_rank: None,
-            fused_score: 0.0,
-            snippet: String::new(),
-        },
-        text: text.into(),
-    }
-}
+use crate::answer::tests::source;
 
 fn lease() -> Vec<Source> {
     vec![

@@ -6,6 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use kodiak::answer::AnswerMode;
@@ -183,9 +184,14 @@ const PARTLY_MARK: &str = " ~";
 
 /// The answer as shown: each sentence its sources do not bear out is followed by a mark,
 /// and its bytes in the shown text (mark included) are returned, to be dimmed.
-fn marked_answer(turn: &Turn) -> (String, Vec<Range<usize>>) {
-    let Some(grounding) = &turn.grounding else {
-        return (turn.answer.clone(), Vec::new());
+fn marked_answer(turn: &Turn) -> (Cow<'_, str>, Vec<Range<usize>>) {
+    // Drawn every frame: an answer with nothing to mark is not copied.
+    let Some(grounding) = turn
+        .grounding
+        .as_ref()
+        .filter(|g| g.unsupported().next().is_some())
+    else {
+        return (Cow::Borrowed(&turn.answer), Vec::new());
     };
     let mut shown = String::with_capacity(turn.answer.len() + 16);
     let mut flagged = Vec::new();
@@ -209,7 +215,7 @@ fn marked_answer(turn: &Turn) -> (String, Vec<Range<usize>>) {
         at = sentence.end;
     }
     shown.push_str(turn.answer.get(at..).unwrap_or_default());
-    (shown, flagged)
+    (Cow::Owned(shown), flagged)
 }
 
 /// Under an answer with flagged sentences: what the marks mean and what is missing; and a
