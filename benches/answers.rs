@@ -1,19 +1,24 @@
 //! Answers: how good they are, and the cost of checking them.
 //!
-//! - `quality`: questions over the sample documents, each with the value a right answer
-//!   states (an amount, a date, a period, a party, a state). Asked of every document at
-//!   once, extractively and with the configured generator: answer accuracy (the value is in
-//!   the answer), citation accuracy (a cited passage holds it), the grounded share (generated
-//!   answers) and seconds per answer. Figures to improve, never assertions.
+//! - `quality`: questions over the sample documents (each asked of all documents) and over
+//!   generated supply agreements (each asked of its agreement), each with the value a right
+//!   answer states (an amount, a date, a period, a party, a state). Asked extractively and
+//!   with each generation model (`--model PATH`, else every one `scripts/fetch-models`
+//!   fetches): answer accuracy (the value is in the answer), citation accuracy (a cited
+//!   passage holds it), the grounded share (generated answers), seconds per answer, decode
+//!   tokens/s, time to the first token and the model process's peak memory. Figures to
+//!   improve, never assertions; `KODIAK_BENCH_MISSED=1` lists the questions missed.
+//! - `prompts` (only when named): the same questions with each way of prompting, one change
+//!   at a time.
 //! - `grounding`: the cost of checking an answer's sentences against its passages (goal:
 //!   under 5 ms p50 for a 512-token answer).
 //!
-//! Run with `cargo bench --bench answers` (or `-- quality`, `-- grounding`).
+//! Run with `cargo bench --bench answers` (or `-- quality`, `-- prompts`, `-- grounding`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use kodiak::Kodiak;
@@ -22,18 +27,28 @@ use kodiak::config::{Config, Settings};
 use kodiak::extract::{self, DocumentText, Limits};
 use kodiak::grounding;
 use kodiak::ingest::Silent;
+use kodiak::llm::FetchedModel;
 use kodiak::search::Hit;
 use kodiak::service::AskOptions;
-use support::Samples;
+use support::{Samples, contracts};
 
 fn main() {
-    let only: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with('-'))
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    // Section names: arguments that are neither flags nor the value of `--model`.
+    let only: Vec<&String> = args
+        .iter()
+        .enumerate()
+        .filter(|(i, a)| !a.starts_with('-') && (*i == 0 || args[i - 1] != "--model"))
+        .map(|(_, a)| a)
         .collect();
-    let wanted = |section: &str| only.is_empty() || only.iter().any(|o| section.contains(o));
+    let named = |section: &str| only.iter().any(|o| section.contains(o.as_str()));
+    let wanted = |section: &str| only.is_empty() || named(section);
     if wanted("quality") {
         quality();
+    }
+    // An hour on two cores: only when asked for.
+    if named("prompts") {
+        prompts();
     }
     if wanted("grounding") {
         grounding_cost();
@@ -173,7 +188,7 @@ const QUESTIONS: &[Question] = &[
 ];
 
 /// `text` contains one of `expected`, ignoring case and runs of whitespace.
-fn states(text: &str, expected: &[&str]) -> bool {
+fn states(text: &str, expected: &[String]) -> bool {
     let squeeze = |s: &str| {
         s.split_whitespace()
             .collect::<Vec<_>>()
@@ -184,74 +199,320 @@ fn states(text: &str, expected: &[&str]) -> bool {
     expected.iter().any(|value| text.contains(&squeeze(value)))
 }
 
-/// Every question asked extractively, then with the generator; a line per mode.
-fn quality() {
-    let model = kodiak::llm::DefaultModel::Gemma.path();
-    assert!(
-        model.is_file(),
-        "{} is missing: run scripts/fetch-models",
-        model.display()
-    );
-    let work = tempfile::tempdir().expect("temp dir");
+/// A question of the benchmark: asked of every document (the samples') or of one
+/// generated agreement, as a reviewer asks a checklist question of each contract.
+struct Case {
+    question: String,
+    expected: Vec<String>,
+    documents: Vec<i64>,
+}
+
+/// The generated agreements beside the samples.
+const CONTRACTS: usize = 10;
+
+/// A Kodiak with the sample documents and the generated agreements ingested, and the
+/// benchmark's questions over them.
+fn corpus(work: &Path, config: Config) -> (Kodiak, Vec<Case>) {
+    let kodiak = Kodiak::open(Settings::in_dir(work, config)).expect("open");
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/sample-docs");
+    let generated = work.join("contracts");
+    std::fs::create_dir_all(&generated).expect("contracts dir");
+    let contracts = contracts::generate(CONTRACTS, 0x5eed_c0de);
+    for contract in &contracts {
+        std::fs::write(generated.join(&contract.file_name), &contract.text).expect("write");
+    }
+    kodiak
+        .ingest(&[samples, generated], &Silent)
+        .expect("ingest the corpus");
+    let mut cases: Vec<Case> = QUESTIONS
+        .iter()
+        .map(|q| Case {
+            question: q.question.to_owned(),
+            expected: q.expected.iter().map(|&e| e.to_owned()).collect(),
+            documents: Vec::new(),
+        })
+        .collect();
+    let documents = kodiak.documents().expect("documents");
+    for contract in contracts {
+        let id = documents
+            .iter()
+            .find(|d| d.path.ends_with(&contract.file_name))
+            .expect("the agreement was ingested")
+            .id;
+        cases.extend(
+            contract
+                .questions
+                .into_iter()
+                .map(|(question, expected)| Case {
+                    question,
+                    expected,
+                    documents: vec![id],
+                }),
+        );
+    }
+    (kodiak, cases)
+}
+
+/// How a generator is asked: a named set of `[generator]` settings.
+struct Prompting {
+    name: &'static str,
+    apply: fn(&mut kodiak::config::GeneratorConfig),
+}
+
+/// The prompting the ablation compares, each adding one change to the one before; the
+/// last is Kodiak's default.
+const PROMPTINGS: &[Prompting] = &[
+    Prompting {
+        name: "plain",
+        apply: |g| {
+            g.few_shot = false;
+            g.restate_question = false;
+            g.stop = Vec::new();
+        },
+    },
+    Prompting {
+        name: "+ question restated",
+        apply: |g| {
+            g.few_shot = false;
+            g.restate_question = true;
+            g.stop = Vec::new();
+        },
+    },
+    Prompting {
+        name: "+ worked example",
+        apply: |g| {
+            g.few_shot = true;
+            g.restate_question = true;
+            g.stop = Vec::new();
+        },
+    },
+    Prompting {
+        name: "+ stop at blank line",
+        apply: |g| {
+            g.few_shot = true;
+            g.restate_question = true;
+            g.stop = vec!["\n\n".into()];
+        },
+    },
+    Prompting {
+        name: "default",
+        apply: |_| {},
+    },
+];
+
+/// What one way of answering scored over every case.
+#[derive(Default)]
+struct Score {
+    answered: usize,
+    cited: usize,
+    grounded: f64,
+    seconds: f64,
+    decode_tokens_per_s: Vec<f64>,
+    ttft_ms: Vec<f64>,
+    missed: Vec<String>,
+}
+
+impl Score {
+    fn header() {
+        println!(
+            "{:<34} {:>7} {:>8} {:>8} {:>9} {:>7} {:>8} {:>7}",
+            "mode", "answer", "citation", "grounded", "s/answer", "tok/s", "ttft ms", "RAM MB"
+        );
+    }
+
+    fn print(&self, name: &str, cases: usize, generated: bool, ram: Option<u64>) {
+        let n = cases as f64;
+        let median = |values: &[f64]| {
+            let mut sorted = values.to_vec();
+            sorted.sort_by(f64::total_cmp);
+            match sorted.is_empty() {
+                true => "-".to_owned(),
+                false => format!("{:.0}", sorted[sorted.len() / 2]),
+            }
+        };
+        println!(
+            "{:<34} {:>6.0}% {:>7.0}% {:>8} {:>9.2} {:>7} {:>8} {:>7}",
+            name,
+            100.0 * self.answered as f64 / n,
+            100.0 * self.cited as f64 / n,
+            match generated {
+                true => format!("{:.0}%", 100.0 * self.grounded / n),
+                false => "-".to_owned(),
+            },
+            self.seconds / n,
+            median(&self.decode_tokens_per_s),
+            median(&self.ttft_ms),
+            ram.map_or("-".to_owned(), |b| format!("{:.0}", b as f64 / 1e6)),
+        );
+        if std::env::var_os("KODIAK_BENCH_MISSED").is_some() {
+            for question in &self.missed {
+                println!("    missed: {question}");
+            }
+        }
+    }
+}
+
+/// Asks every case, extractively or with the generator, and scores the answers.
+fn score(kodiak: &Kodiak, cases: &[Case], no_llm: bool) -> Score {
+    let mut score = Score::default();
+    for case in cases {
+        let options = AskOptions {
+            question: case.question.clone(),
+            documents: case.documents.clone(),
+            no_llm,
+            ..AskOptions::default()
+        };
+        let started = Instant::now();
+        let answer = kodiak.ask(&options, &mut |_| {}).expect("ask");
+        score.seconds += started.elapsed().as_secs_f64();
+        if states(&answer.answer, &case.expected) {
+            score.answered += 1;
+        } else {
+            score.missed.push(case.question.clone());
+        }
+        let holds = answer.citations.iter().any(|c| {
+            answer
+                .sources
+                .iter()
+                .any(|s| s.n == c.n && states(&s.text, &case.expected))
+        });
+        score.cited += usize::from(holds);
+        if let Some(grounding) = &answer.grounding {
+            score.grounded += grounding.grounded;
+        }
+        if !no_llm {
+            score
+                .decode_tokens_per_s
+                .push(answer.stats.decode_tokens_per_s);
+            score.ttft_ms.push(answer.stats.ttft_ms);
+        }
+    }
+    score
+}
+
+/// The peak resident memory of the largest of this process's children: the generation
+/// worker (the embedding worker, all-MiniLM-L6-v2, peaks under 100 MB).
+fn generator_peak_rss() -> Option<u64> {
+    let me = std::process::id().to_string();
+    let mut largest = None;
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Ok(status) = std::fs::read_to_string(entry.path().join("status")) else {
+            continue;
+        };
+        let field = |name: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .map(str::trim)
+        };
+        if field("PPid:") != Some(me.as_str()) {
+            continue;
+        }
+        let kb: u64 = field("VmHWM:")
+            .and_then(|v| v.trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0);
+        largest = largest.max(Some(kb * 1024));
+    }
+    largest
+}
+
+/// The generation models to compare: `--model PATH` arguments, else every one
+/// `scripts/fetch-models` fetches.
+fn models() -> Vec<(String, PathBuf)> {
+    let args: Vec<String> = std::env::args().collect();
+    let given: Vec<(String, PathBuf)> = args
+        .windows(2)
+        .filter(|pair| pair[0] == "--model")
+        .map(|pair| {
+            let path = PathBuf::from(&pair[1]);
+            let name = FetchedModel::named(&path).map_or_else(
+                || path.file_name().unwrap().to_string_lossy().into_owned(),
+                |m| m.display_name().to_owned(),
+            );
+            (name, path)
+        })
+        .collect();
+    let models = match given.is_empty() {
+        true => FetchedModel::GENERATORS
+            .iter()
+            .map(|m| (m.display_name().to_owned(), m.path()))
+            .collect(),
+        false => given,
+    };
+    for (_, path) in &models {
+        assert!(
+            path.is_file(),
+            "{} is missing: run scripts/fetch-models",
+            path.display()
+        );
+    }
+    models
+}
+
+fn bench_config() -> Config {
     let mut config = Config::default();
     config.generator.temperature = 0.0;
     config.generator.max_tokens = 256;
-    let kodiak = Kodiak::open(Settings::in_dir(work.path(), config)).expect("open");
-    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/sample-docs");
-    kodiak.ingest(&[samples], &Silent).expect("ingest samples");
+    config
+}
+
+/// Every case asked extractively, then with each model and Kodiak's default prompting.
+fn quality() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let (kodiak, cases) = corpus(work.path(), bench_config());
+    drop(kodiak);
     println!(
-        "answer quality: {} questions over the sample documents, each asked of all of them; \
-         generator {}",
+        "answer quality: {} questions, {} over the sample documents (each asked of all \
+         documents) and {} over {CONTRACTS} generated supply agreements (each asked of its \
+         agreement); greedy decoding, at most 256 tokens",
+        cases.len(),
         QUESTIONS.len(),
-        model.display()
+        cases.len() - QUESTIONS.len(),
     );
+    Score::header();
+    let kodiak = reopen(work.path(), bench_config());
+    score(&kodiak, &cases, true).print(
+        "extractive (the quoted evidence)",
+        cases.len(),
+        false,
+        None,
+    );
+    drop(kodiak);
+    for (name, path) in models() {
+        let mut config = bench_config();
+        config.generator.model = Some(path);
+        let kodiak = reopen(work.path(), config);
+        let result = score(&kodiak, &cases, false);
+        result.print(&name, cases.len(), true, generator_peak_rss());
+    }
+}
+
+/// Each prompting of [`PROMPTINGS`] with each model (`--model`, else every fetched one).
+fn prompts() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let (kodiak, cases) = corpus(work.path(), bench_config());
+    drop(kodiak);
     println!(
-        "{:<11} {:>8} {:>9} {:>9} {:>10}",
-        "mode", "answer", "citation", "grounded", "s/answer"
+        "prompting: {} questions (as in `quality`), each prompting adding one change",
+        cases.len()
     );
-    for no_llm in [true, false] {
-        let (mut right, mut cited, mut grounded, mut seconds) = (0, 0, 0.0, 0.0);
-        let mut wrong = Vec::new();
-        for question in QUESTIONS {
-            let options = AskOptions {
-                question: question.question.into(),
-                no_llm,
-                ..AskOptions::default()
-            };
-            let started = Instant::now();
-            let answer = kodiak.ask(&options, &mut |_| {}).expect("ask");
-            seconds += started.elapsed().as_secs_f64();
-            if states(&answer.answer, question.expected) {
-                right += 1;
-            } else {
-                wrong.push(question.question);
-            }
-            let holds = answer.citations.iter().any(|c| {
-                answer
-                    .sources
-                    .iter()
-                    .any(|s| s.n == c.n && states(&s.text, question.expected))
-            });
-            cited += usize::from(holds);
-            grounded += answer.grounding.as_ref().map_or(0.0, |g| g.grounded);
-        }
-        let n = QUESTIONS.len() as f64;
-        println!(
-            "{:<11} {:>7.0}% {:>8.0}% {:>9} {:>10.2}",
-            if no_llm { "extractive" } else { "generated" },
-            100.0 * f64::from(right) / n,
-            100.0 * cited as f64 / n,
-            if no_llm {
-                "-".to_owned()
-            } else {
-                format!("{:.0}%", 100.0 * grounded / n)
-            },
-            seconds / n
-        );
-        for question in wrong {
-            println!("    missed: {question}");
+    for (name, path) in models() {
+        println!("{name}:");
+        Score::header();
+        for prompting in PROMPTINGS {
+            let mut config = bench_config();
+            config.generator.model = Some(path.clone());
+            (prompting.apply)(&mut config.generator);
+            let kodiak = reopen(work.path(), config);
+            let result = score(&kodiak, &cases, false);
+            result.print(prompting.name, cases.len(), true, generator_peak_rss());
         }
     }
+}
+
+/// The corpus already ingested in `work`, opened with `config`.
+fn reopen(work: &Path, config: Config) -> Kodiak {
+    Kodiak::open(Settings::in_dir(work, config)).expect("open")
 }
 
 /// Five passages of about 1,000 characters from the sample documents, and an answer of

@@ -37,7 +37,7 @@ use kodiak::config::{Config, Settings};
 use kodiak::ingest::Silent;
 use kodiak::llm::prompt::{Exchange, Passage, PromptParts};
 use kodiak::llm::{
-    DefaultModel, GenerationEvent, GenerationRequest, GenerationStats, GeneratorWorker,
+    FetchedModel, GenerationEvent, GenerationRequest, GenerationStats, GeneratorWorker,
 };
 use kodiak::service::AskOptions;
 use support::corpus::{Rng, Vocabulary};
@@ -54,7 +54,7 @@ const QUESTIONS: [&str; 3] = [
 const LOAD_FILES: usize = 24;
 
 fn main() {
-    let model_path = DefaultModel::Gemma.path();
+    let model_path = FetchedModel::Gemma.path();
     assert!(
         model_path.is_file(),
         "{} is missing: run scripts/fetch-models",
@@ -327,12 +327,14 @@ fn second_turn(generator: &GeneratorWorker) {
         ],
         history: Vec::new(),
         question: "How much notice must the tenant give?".into(),
+        ..PromptParts::default()
     };
     let unrelated = PromptParts {
         system: "You summarise weather reports.".into(),
         passages: vec![passage(1, "Rain is expected in the afternoon. ")],
         history: Vec::new(),
         question: "Will it rain?".into(),
+        ..PromptParts::default()
     };
     let mut with_reuse = Vec::new();
     let mut without = Vec::new();

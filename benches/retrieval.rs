@@ -38,7 +38,7 @@ use llama_cpp_2::model::params::LlamaModelParams;
 use kodiak::Kodiak;
 use kodiak::config::{Config, Settings};
 use kodiak::ingest::{Outcome, Progress, Silent};
-use kodiak::llm::{DefaultModel, Embedder, Urgency};
+use kodiak::llm::{Embedder, FetchedModel, Urgency};
 use kodiak::search::{FusionWeights, Mode, SearchRequest, VectorIndex};
 use kodiak::service::SearchOptions;
 use kodiak::storage::{documents, vectors};
@@ -50,7 +50,7 @@ const EMBED_CHUNKS: usize = 600;
 const QUERIES: usize = 200;
 
 fn main() {
-    let model = DefaultModel::MiniLm.path();
+    let model = FetchedModel::MiniLm.path();
     assert!(
         model.is_file(),
         "{} is missing: run scripts/fetch-models",
@@ -119,7 +119,7 @@ fn embedding_throughput(vocabulary: &Vocabulary, rng: &mut Rng) {
     };
     drop(kodiak);
 
-    let path = DefaultModel::MiniLm.path();
+    let path = FetchedModel::MiniLm.path();
     let backend = kodiak::llm::backend().unwrap();
     let model = LlamaModel::load_from_file(backend, &path, &LlamaModelParams::default()).unwrap();
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
@@ -307,7 +307,7 @@ fn hybrid_latency(target_chunks: usize, vocabulary: &Vocabulary, rng: &mut Rng) 
     };
     let query_vectors: Vec<Vec<f32>> = queries.iter().map(|q| embed_query(q)).collect();
     // The same model in this process, one thread, as the worker embeds queries.
-    let local = Embedder::load(&DefaultModel::MiniLm.path()).unwrap();
+    let local = Embedder::load(&FetchedModel::MiniLm.path()).unwrap();
     let mut local = local.session(1).unwrap();
     let config = &kodiak.settings().config.retrieval;
     let weights = FusionWeights {

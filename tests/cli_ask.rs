@@ -144,6 +144,30 @@ fn ask_json_has_the_documented_shape_and_citations_resolve() {
         assert!(sentence["unsupported_terms"].is_array(), "{sentence}");
     }
 
+    // The default model's answer leads with the evidence: quotes that resolve to listed
+    // passages; the model's text is the draft beneath it.
+    let evidence = &answer["evidence"];
+    assert!(
+        evidence["text"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("[")),
+        "{answer}"
+    );
+    let quoted = serde_json::json!({
+        "citations": evidence["citations"],
+        "sources": answer["sources"],
+    });
+    assert!(!quoted["citations"].as_array().unwrap().is_empty());
+    assert_citations_resolve(&sandbox, &quoted);
+    let shown = sandbox.stdout(&["ask", "How much notice must the tenant give?"]);
+    let evidence_at = shown
+        .find("Evidence, quoted from the documents:\n[")
+        .unwrap_or_else(|| panic!("no evidence heading in\n{shown}"));
+    let draft_at = shown
+        .find("Draft by the model, not verified")
+        .unwrap_or_else(|| panic!("no draft heading in\n{shown}"));
+    assert!(evidence_at < draft_at, "{shown}");
+
     // Extractive answers cite every passage, with quotes from the chunks.
     let extractive = run_json(
         &sandbox,
@@ -242,6 +266,17 @@ fn conversations_are_stored_continued_and_exported() {
         "{markdown}"
     );
     assert!(markdown.contains("## Question\n\nAnd the deposit?"));
+    let evidence_at = markdown.find("## Evidence, quoted from the documents\n\n[");
+    let draft_at = markdown.find("## Draft by the model, not verified\n");
+    assert!(
+        evidence_at.is_some() && evidence_at < draft_at,
+        "{markdown}"
+    );
+    assert!(
+        messages[1]["evidence"]["text"].is_string(),
+        "{}",
+        messages[1]
+    );
 
     let missing = sandbox
         .kodiak()

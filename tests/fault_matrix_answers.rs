@@ -17,7 +17,7 @@ use common::Sandbox;
 use serde_json::Value;
 
 fn require_models() {
-    for model in kodiak::llm::DefaultModel::ALL {
+    for model in kodiak::llm::FetchedModel::ALL {
         assert!(
             model.path().is_file(),
             "{} is missing: this test needs the default models; run scripts/fetch-models",

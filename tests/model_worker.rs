@@ -16,11 +16,11 @@ use kodiak::ingest::Silent;
 use kodiak::llm::prompt::{Passage, PromptParts};
 use kodiak::llm::worker::CRASH_SWITCH_VARIABLE;
 use kodiak::llm::{
-    DefaultModel, EngineSettings, GenerationEvent, GenerationRequest, GeneratorState,
+    EngineSettings, FetchedModel, GenerationEvent, GenerationRequest, GeneratorState,
     GeneratorWorker, Launch, Sampling, WorkerCrash,
 };
 use kodiak::search::Mode;
-use kodiak::service::{AskOptions, SearchOptions};
+use kodiak::service::{AskOptions, Piece, SearchOptions};
 use kodiak::storage::conversations::MessageStatus;
 
 /// Sets the crash switch for the workers this test starts, and holds the other tests of
@@ -40,7 +40,7 @@ fn switch(value: Option<&str>) -> MutexGuard<'static, ()> {
 }
 
 fn require_models() {
-    for model in DefaultModel::ALL {
+    for model in FetchedModel::ALL {
         assert!(
             model.path().is_file(),
             "{} is missing: these tests need the default models; run scripts/fetch-models",
@@ -94,6 +94,7 @@ fn request(id: u64) -> GenerationRequest {
             }],
             history: Vec::new(),
             question: "Write a long story about notice periods.".into(),
+            ..PromptParts::default()
         },
         max_tokens: None,
         cancel: Arc::new(AtomicBool::new(false)),
@@ -115,7 +116,7 @@ fn a_generator_crash_fails_its_requests_once_keeps_the_streamed_tokens_and_the_n
     require_models();
     let _turn = switch(Some("generator,after=3,times=1"));
     let (launch, crashes) = launch();
-    let generator = generator(launch, &DefaultModel::Gemma.path());
+    let generator = generator(launch, &FetchedModel::Gemma.path());
     assert!(matches!(
         generator.wait_loaded(Duration::from_secs(120)),
         GeneratorState::Ready(_)
@@ -178,7 +179,7 @@ fn an_abort_while_loading_is_reported_with_its_signal_and_the_next_wait_loads_a_
     require_models();
     let _turn = switch(Some("generator,at=load,signal=abort,times=1"));
     let (launch, crashes) = launch();
-    let generator = generator(launch, &DefaultModel::Gemma.path());
+    let generator = generator(launch, &FetchedModel::Gemma.path());
     let state = generator.wait_loaded(Duration::from_secs(120));
     assert_eq!(
         state,
@@ -294,7 +295,11 @@ fn repeated_generator_crashes_open_the_breaker_and_answers_turn_extractive_with_
         };
         let mut streamed = String::new();
         let answer = kodiak
-            .ask(&options, &mut |text| streamed.push_str(text))
+            .ask(&options, &mut |piece| {
+                if let Piece::Text(text) = piece {
+                    streamed.push_str(text);
+                }
+            })
             .unwrap();
         (answer, streamed)
     };

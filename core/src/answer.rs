@@ -75,6 +75,29 @@ pub struct Answer {
     /// are the passages'). Serialized as `sentences` and `grounded` beside the answer.
     #[serde(flatten)]
     pub grounding: Option<Grounding>,
+    /// The evidence a generated answer leads with (`[generator] lead`); the model's text
+    /// in `answer` is then a draft beneath it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<Evidence>,
+}
+
+/// The checked evidence for a question: each passage's sentence that best answers it,
+/// quoted verbatim from the stored text and cited.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// One line per passage: `[n] Title, page p: "quote"`.
+    pub text: String,
+    pub citations: Vec<Citation>,
+}
+
+impl Evidence {
+    /// The evidence in `sources` for `question`; None when there are no passages.
+    pub fn for_question(question: &str, sources: &[Source]) -> Option<Evidence> {
+        (!sources.is_empty()).then(|| Evidence {
+            text: evidence_lines(question, sources),
+            citations: extractive_citations(question, sources),
+        })
+    }
 }
 
 /// What is stored beside an answer's text: all that `kodiak ask` reported about it, and
@@ -95,6 +118,9 @@ pub struct AnswerRecord {
     /// Which sentences the passages support (generated answers).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grounding: Option<Grounding>,
+    /// The evidence the answer led with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<Evidence>,
     /// The final user message as the model saw it (masked).
     #[serde(skip_serializing_if = "String::is_empty")]
     pub prompt_user: String,
@@ -360,19 +386,30 @@ pub fn extractive_text(question: &str, sources: &[Source], reason: &str) -> Stri
         out.push_str("No passage matches the question.");
         return out;
     }
+    out.push('\n');
+    out.push_str(&evidence_lines(question, sources));
+    out
+}
+
+/// A line per passage, `[n] Title, page p: "quote"`, quoting its best sentence for
+/// `question`.
+fn evidence_lines(question: &str, sources: &[Source]) -> String {
     // Words are weighed over all the passages: a word every passage holds says little.
     let texts: Vec<&str> = sources.iter().map(|s| s.text.as_str()).collect();
     let weights = Weights::new(question, &texts);
-    for source in sources {
-        out.push_str(&format!(
-            "\n[{}] {}, page {}: \"{}\"",
-            source.n,
-            source.hit.label(),
-            source.hit.page,
-            best_quote_weighted(&source.text, &weights)
-        ));
-    }
-    out
+    sources
+        .iter()
+        .map(|source| {
+            format!(
+                "[{}] {}, page {}: \"{}\"",
+                source.n,
+                source.hit.label(),
+                source.hit.page,
+                best_quote_weighted(&source.text, &weights)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[cfg(test)]

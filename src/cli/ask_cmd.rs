@@ -13,7 +13,7 @@ use kodiak::answer::AnswerRecord;
 use kodiak::answer::{Answer, AnswerMode};
 use kodiak::config::Settings;
 use kodiak::grounding::Support;
-use kodiak::service::AskOptions;
+use kodiak::service::{AskOptions, Piece};
 use kodiak::service::{ConversationTurns, Turn};
 use kodiak::storage::conversations::{MessageStatus, Role};
 use serde::Serialize;
@@ -37,8 +37,15 @@ pub(super) fn ask(settings: Settings, mut options: AskOptions, json: bool) -> Re
         kodiak.ask(&options, &mut |_| {})?
     } else {
         let mut out = stdout.lock();
-        kodiak.ask(&options, &mut |text| {
-            let _ = out.write_all(block(text).as_bytes());
+        kodiak.ask(&options, &mut |piece| {
+            let text = match piece {
+                Piece::Evidence(evidence) => format!(
+                    "Evidence, quoted from the documents:\n{}\n\n{DRAFT_HEADING}\n",
+                    block(evidence)
+                ),
+                Piece::Text(text) => block(text).into_owned(),
+            };
+            let _ = out.write_all(text.as_bytes());
             let _ = out.flush();
         })?
     };
@@ -54,6 +61,10 @@ pub(super) fn ask(settings: Settings, mut options: AskOptions, json: bool) -> Re
         None => ExitCode::SUCCESS,
     })
 }
+
+/// Above the model's text when the evidence leads.
+const DRAFT_HEADING: &str =
+    "Draft by the model, not verified (check it against the evidence above):";
 
 /// How many sentences not borne out are listed under an answer.
 const LISTED_UNSUPPORTED: usize = 8;
@@ -101,7 +112,8 @@ fn print_grounding(answer: &Answer, question: &str, settings: &Settings) {
             flagged.len() - LISTED_UNSUPPORTED
         );
     }
-    if grounding.grounded < min {
+    // Evidence that led the answer is already above it.
+    if grounding.grounded < min && answer.evidence.is_none() {
         println!(
             "\nwarning: less than {:.0}% of this answer cites a passage that bears it out \
              ([generator] min_grounded); the passages themselves:",
@@ -283,8 +295,15 @@ fn print_markdown(turn: &Turn) {
         },
         (MessageStatus::Generating, _) => "Answer (interrupted)".to_owned(),
         (_, Some(AnswerMode::Extractive)) => "Answer (extractive)".to_owned(),
+        _ if answer.record.evidence.is_some() => "Draft by the model, not verified".to_owned(),
         _ => "Answer".to_owned(),
     };
+    if let Some(evidence) = &answer.record.evidence {
+        println!(
+            "## Evidence, quoted from the documents\n\n{}\n",
+            block(&evidence.text)
+        );
+    }
     println!("## {label}\n\n{}\n", block(&answer.text));
     let sources = &answer.record.sources;
     if !sources.is_empty() {

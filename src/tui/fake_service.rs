@@ -11,7 +11,9 @@ use kodiak::health::HealthReport;
 use kodiak::ingest::{IngestReport, Outcome, Progress};
 use kodiak::llm::prompt::Dropped;
 use kodiak::llm::{Finish, GenerationStats};
-use kodiak::service::{AskOptions, ConversationTurns, DocumentText, ReportRow, ServiceError};
+use kodiak::service::{
+    AskOptions, ConversationTurns, DocumentText, Piece, ReportRow, ServiceError,
+};
 use kodiak::storage::conversations::Conversation;
 use kodiak::storage::documents::{DocStatus, DocumentInfo};
 use kodiak::storage::review::{Review, ReviewStatus};
@@ -54,6 +56,7 @@ fn answer(text: String, finish: Finish) -> Answer {
         notes: Vec::new(),
         failure: None,
         grounding: None,
+        evidence: None,
     }
 }
 
@@ -121,11 +124,11 @@ impl ReviewService for Fake {
     fn ask(
         &self,
         options: &AskOptions,
-        on_text: &mut dyn FnMut(&str),
+        on_text: &mut dyn FnMut(Piece<'_>),
     ) -> Result<Answer, ServiceError> {
         self.call();
         for piece in &self.pieces {
-            on_text(piece);
+            on_text(Piece::Text(piece));
         }
         let waiting = self.started.lock().unwrap().take();
         if let Some(started) = waiting {

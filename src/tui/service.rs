@@ -8,7 +8,9 @@ use kodiak::Kodiak;
 use kodiak::answer::Answer;
 use kodiak::health::HealthReport;
 use kodiak::ingest::{IngestReport, Progress};
-use kodiak::service::{AskOptions, ConversationTurns, DocumentText, ReportRow, ServiceError};
+use kodiak::service::{
+    AskOptions, ConversationTurns, DocumentText, Piece, ReportRow, ServiceError,
+};
 use kodiak::storage::conversations::Conversation;
 use kodiak::storage::documents::DocumentInfo;
 use kodiak::storage::review::{Review, ReviewStatus};
@@ -31,7 +33,7 @@ pub trait ReviewService: Send + Sync + 'static {
     fn ask(
         &self,
         options: &AskOptions,
-        on_text: &mut dyn FnMut(&str),
+        on_text: &mut dyn FnMut(Piece<'_>),
     ) -> Result<Answer, ServiceError>;
     fn conversations(&self) -> Result<Vec<Conversation>, ServiceError>;
     fn conversation(&self, id: i64) -> Result<Option<ConversationTurns>, ServiceError>;
@@ -83,7 +85,7 @@ impl ReviewService for Kodiak {
     fn ask(
         &self,
         options: &AskOptions,
-        on_text: &mut dyn FnMut(&str),
+        on_text: &mut dyn FnMut(Piece<'_>),
     ) -> Result<Answer, ServiceError> {
         Kodiak::ask(self, options, on_text)
     }

@@ -12,7 +12,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use kodiak::ingest::IngestPhase;
 use kodiak::ingest::{Outcome, Progress};
 use kodiak::report;
-use kodiak::service::AskOptions;
+use kodiak::service::{AskOptions, Piece};
 use kodiak::telemetry::{self, crash};
 
 use super::app::{Effect, Msg, ReviewChange};
@@ -69,10 +69,16 @@ impl Worker {
                     ..AskOptions::default()
                 };
                 self.blocking(job, on_panic, move |kodiak, messages| {
-                    let mut on_text = |text: &str| {
-                        let _ = messages.send(Msg::AskText {
-                            request,
-                            text: text.to_owned(),
+                    let mut on_text = |piece: Piece<'_>| {
+                        let _ = messages.send(match piece {
+                            Piece::Evidence(text) => Msg::AskEvidence {
+                                request,
+                                text: text.to_owned(),
+                            },
+                            Piece::Text(text) => Msg::AskText {
+                                request,
+                                text: text.to_owned(),
+                            },
                         });
                     };
                     let result = kodiak

@@ -30,6 +30,12 @@ pub struct GeneratorConfig {
     pub chat_template: String,
     /// What the model is told before the passages.
     pub system_prompt: String,
+    /// A worked example of a short cited answer comes before the question.
+    pub few_shot: bool,
+    /// The question is stated before the passages as well as after them.
+    pub restate_question: bool,
+    /// Which comes first in an answer: the checked evidence or the model's text.
+    pub lead: Lead,
     /// 0 picks the likeliest token every time (greedy).
     pub temperature: f32,
     pub top_k: u32,
@@ -50,6 +56,22 @@ pub struct GeneratorConfig {
     pub min_grounded: f64,
 }
 
+/// `[generator] lead`: what a generated answer shows first.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lead {
+    /// Evidence for the small models `scripts/fetch-models` fetches, whose answers the
+    /// answer benchmark measures as less accurate than the quoted passages; the model's
+    /// text for any other model.
+    #[default]
+    Auto,
+    /// The passages' sentences that answer the question, quoted and checked, with the
+    /// model's text beneath them as a draft.
+    Evidence,
+    /// The model's text, with the evidence beside it when too little of it is grounded.
+    Model,
+}
+
 /// The system prompt when `[generator] system_prompt` is not set.
 pub const DEFAULT_SYSTEM_PROMPT: &str = "You are Kodiak, an assistant for reviewing documents. \
 Answer the question using only the numbered passages below. After each statement, cite the \
@@ -67,6 +89,9 @@ impl Default for GeneratorConfig {
             gpu_layers: 0,
             chat_template: String::new(),
             system_prompt: DEFAULT_SYSTEM_PROMPT.to_owned(),
+            few_shot: true,
+            restate_question: true,
+            lead: Lead::Auto,
             temperature: 0.2,
             top_k: 40,
             top_p: 0.95,

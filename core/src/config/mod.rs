@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 pub use error::ConfigError;
 pub use inference::{
-    BreakersConfig, CHAT_TEMPLATES, DEFAULT_SYSTEM_PROMPT, EmbedderConfig, GeneratorConfig,
+    BreakersConfig, CHAT_TEMPLATES, DEFAULT_SYSTEM_PROMPT, EmbedderConfig, GeneratorConfig, Lead,
     LimitsConfig, RetrievalConfig,
 };
 pub use load::{

@@ -273,11 +273,11 @@ pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::llm::DefaultModel;
+    use crate::llm::FetchedModel;
 
     /// The default embedding model, or a failure that says how to fetch it.
     fn minilm() -> Embedder {
-        let path = DefaultModel::MiniLm.path();
+        let path = FetchedModel::MiniLm.path();
         Embedder::load(&path).unwrap_or_else(|e| {
             panic!("{e}\nthe embedding tests need the default models: run scripts/fetch-models")
         })
@@ -287,7 +287,7 @@ mod tests {
     fn minilm_gives_the_reference_cosines_one_by_one_batched_and_on_one_thread() {
         let embedder = minilm();
         assert_eq!(embedder.identity().dimensions, 384);
-        assert_eq!(embedder.identity().sha256, DefaultModel::MiniLm.sha256());
+        assert_eq!(embedder.identity().sha256, FetchedModel::MiniLm.sha256());
         let mut session = embedder.session(2).unwrap();
         let texts = [
             "The tenant must pay rent on the first day of each month.",

@@ -21,7 +21,7 @@ pub use generate::{
     Engine, EngineSettings, EventSink, FALLBACK_TEMPLATE, Finish, GenerationEvent,
     GenerationRequest, GenerationStats, ModelInfo, Sampling, is_end, sampler,
 };
-pub use model_file::{DefaultModel, ModelFile, check_model_file, sha256_of};
+pub use model_file::{FetchedModel, ModelFile, check_model_file, sha256_of};
 pub use worker::{
     EmbedderWorker, GeneratorState, GeneratorWorker, Launch, PendingEmbedding, Urgency,
     WorkerCrash, WorkerStatus,

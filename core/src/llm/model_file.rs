@@ -14,34 +14,57 @@ const GGUF_MAGIC: &[u8; 4] = b"GGUF";
 /// Smaller than any usable model: header, vocabulary and at least some weights.
 const MIN_MODEL_BYTES: u64 = 1024 * 1024;
 
-/// The default models `scripts/fetch-models` fetches, with the checksums it pins.
+/// The models `scripts/fetch-models` fetches, with the checksums it pins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DefaultModel {
+pub enum FetchedModel {
     /// Gemma 3 270M, Q4_K_M: generation.
     Gemma,
+    /// SmolLM2 135M Instruct, Q4_1: generation, the other option the answer benchmark
+    /// compares.
+    SmolLm2,
     /// all-MiniLM-L6-v2, F16: embeddings.
     MiniLm,
 }
 
-impl DefaultModel {
-    /// Both default models.
-    pub const ALL: [DefaultModel; 2] = [DefaultModel::Gemma, DefaultModel::MiniLm];
+impl FetchedModel {
+    /// Every model `scripts/fetch-models` fetches.
+    pub const ALL: [FetchedModel; 3] = [
+        FetchedModel::Gemma,
+        FetchedModel::SmolLm2,
+        FetchedModel::MiniLm,
+    ];
+
+    /// The models that write answers.
+    pub const GENERATORS: [FetchedModel; 2] = [FetchedModel::Gemma, FetchedModel::SmolLm2];
 
     /// The model's file name in the models directory.
     pub fn file_name(self) -> &'static str {
         match self {
-            DefaultModel::Gemma => crate::config::DEFAULT_GENERATOR_FILE,
-            DefaultModel::MiniLm => crate::config::DEFAULT_EMBEDDER_FILE,
+            FetchedModel::Gemma => crate::config::DEFAULT_GENERATOR_FILE,
+            FetchedModel::SmolLm2 => "smollm2-135m-instruct-q4_1.gguf",
+            FetchedModel::MiniLm => crate::config::DEFAULT_EMBEDDER_FILE,
+        }
+    }
+
+    /// The model's name as people know it.
+    pub fn display_name(self) -> &'static str {
+        match self {
+            FetchedModel::Gemma => "Gemma 3 270M",
+            FetchedModel::SmolLm2 => "SmolLM2 135M Instruct",
+            FetchedModel::MiniLm => "all-MiniLM-L6-v2",
         }
     }
 
     /// The SHA-256 the fetched file must have.
     pub fn sha256(self) -> &'static str {
         match self {
-            DefaultModel::Gemma => {
+            FetchedModel::Gemma => {
                 "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818"
             }
-            DefaultModel::MiniLm => {
+            FetchedModel::SmolLm2 => {
+                "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
+            }
+            FetchedModel::MiniLm => {
                 "867847944cf5c62f54fc45adcd050a93d94d612568664311fdcad8ddd7fbd406"
             }
         }
@@ -52,9 +75,10 @@ impl DefaultModel {
         crate::config::default_models_dir().join(self.file_name())
     }
 
-    fn named(path: &Path) -> Option<DefaultModel> {
+    /// The fetched model at `path`, going by its file name.
+    pub fn named(path: &Path) -> Option<FetchedModel> {
         let name = path.file_name()?.to_str()?;
-        DefaultModel::ALL
+        FetchedModel::ALL
             .into_iter()
             .find(|m| m.file_name() == name)
     }
@@ -76,8 +100,8 @@ pub fn check_model_file(path: &Path) -> Result<ModelFile, LlmError> {
         path: path.to_owned(),
         reason,
     };
-    let fetch_hint = || match DefaultModel::named(path) {
-        Some(_) => "; run scripts/fetch-models to fetch the default models".to_owned(),
+    let fetch_hint = || match FetchedModel::named(path) {
+        Some(_) => "; run scripts/fetch-models to fetch it".to_owned(),
         None => String::new(),
     };
     let metadata = std::fs::metadata(path).map_err(|e| match e.kind() {
@@ -101,7 +125,7 @@ pub fn check_model_file(path: &Path) -> Result<ModelFile, LlmError> {
             fetch_hint()
         )));
     }
-    let sha256 = match DefaultModel::named(path) {
+    let sha256 = match FetchedModel::named(path) {
         Some(default) => {
             let sum = sha256_remembered(path).map_err(|e| fail(format!("cannot read it: {e}")))?;
             if sum != default.sha256() {
@@ -227,9 +251,28 @@ mod tests {
     }
 
     #[test]
+    fn every_fetched_model_has_the_file_name_and_checksum_the_fetch_script_pins() {
+        let script =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/fetch-models");
+        let script = std::fs::read_to_string(&script).unwrap();
+        for model in FetchedModel::ALL {
+            assert!(
+                script.contains(&format!("_FILE={}\n", model.file_name())),
+                "{model:?}: {} is not a file name the script writes",
+                model.file_name()
+            );
+            assert!(
+                script.contains(&format!("_SHA256={}\n", model.sha256())),
+                "{model:?}: the script pins another checksum"
+            );
+            assert_eq!(FetchedModel::named(&model.path()), Some(model));
+        }
+    }
+
+    #[test]
     fn bad_model_files_are_named_with_what_to_do() {
         let dir = tempfile::tempdir().unwrap();
-        let missing = dir.path().join(DefaultModel::MiniLm.file_name());
+        let missing = dir.path().join(FetchedModel::MiniLm.file_name());
         let error = check_model_file(&missing).unwrap_err().to_string();
         assert!(
             error.contains("no such file") && error.contains("scripts/fetch-models"),
@@ -247,7 +290,7 @@ mod tests {
         assert!(error.contains("too small"), "{error}");
 
         // A default model's name with other content fails its checksum.
-        let fake = dir.path().join(DefaultModel::Gemma.file_name());
+        let fake = dir.path().join(FetchedModel::Gemma.file_name());
         let mut bytes = b"GGUF".to_vec();
         bytes.resize(2 * 1024 * 1024, 7);
         std::fs::write(&fake, bytes).unwrap();

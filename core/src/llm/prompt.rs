@@ -1,7 +1,8 @@
-//! The prompt for a grounded answer, fitted to the model's context: system prompt, the
-//! numbered passages, the conversation so far and the question. When it does not fit with
-//! room for the answer, the oldest history goes first, then the lowest-ranked passages,
-//! and as a last resort the question is cut; what was dropped is reported.
+//! The prompt for a grounded answer, fitted to the model's context: system prompt, worked
+//! examples, the numbered passages, the conversation so far and the question. When it does
+//! not fit with room for the answer, the oldest history goes first, then the examples, then
+//! the lowest-ranked passages, and as a last resort the question is cut; what was dropped is
+//! reported.
 
 use serde::{Deserialize, Serialize};
 
@@ -54,13 +55,49 @@ pub struct Exchange {
 }
 
 /// Everything a prompt is made of.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PromptParts {
     pub system: String,
+    /// Worked examples of a cited answer, given before the conversation (few-shot).
+    #[serde(default)]
+    pub examples: Vec<Exchange>,
     pub passages: Vec<Passage>,
     /// Oldest first.
     pub history: Vec<Exchange>,
     pub question: String,
+    /// State the question before the passages as well as after them.
+    #[serde(default)]
+    pub restate_question: bool,
+}
+
+/// A worked example of the answer Kodiak asks for: passages that are not the reviewer's,
+/// a question, and a short answer that cites the passage holding each fact. Small models
+/// copy the shape of an example far better than they follow a description of it.
+pub fn worked_example() -> Exchange {
+    let passages = [
+        Passage {
+            number: 1,
+            title: "Office Lease".into(),
+            page: 2,
+            text: "5.2 The deposit is returned to the tenant within twenty-one (21) days after \
+                   the end of the lease, less any unpaid rent."
+                .into(),
+        },
+        Passage {
+            number: 2,
+            title: "Office Lease".into(),
+            page: 4,
+            text: "9. The tenant may not sublet the premises without the landlord's written \
+                   consent."
+                .into(),
+        },
+    ];
+    Exchange {
+        user: user_message_after(&[], &passages, "When is the deposit returned?", false),
+        assistant: "The deposit is returned within twenty-one (21) days after the end of the \
+                    lease, less any unpaid rent [1]."
+            .into(),
+    }
 }
 
 /// What had to go for the prompt to fit.
@@ -96,15 +133,24 @@ pub struct FittedPrompt {
 /// The user message: the passages, each headed by its number, title and page, then the
 /// question.
 pub fn user_message(passages: &[Passage], question: &str) -> String {
-    user_message_after(&[], passages, question)
+    user_message_after(&[], passages, question, false)
 }
 
 /// The user message of a turn that follows `history`. A passage already given word for word
 /// in an earlier user message still in the prompt is named, not repeated: the model has read
 /// it there, and a follow-up question that retrieves the same passages then costs the tokens
-/// of its question rather than a second copy of every passage.
-pub fn user_message_after(history: &[Exchange], passages: &[Passage], question: &str) -> String {
+/// of its question rather than a second copy of every passage. With `restate`, the question
+/// also comes first, so the model reads the passages knowing what to look for.
+pub fn user_message_after(
+    history: &[Exchange],
+    passages: &[Passage],
+    question: &str,
+    restate: bool,
+) -> String {
     let mut out = String::new();
+    if restate && !passages.is_empty() {
+        out.push_str(&format!("Question: {}\n\n", question.trim()));
+    }
     if passages.is_empty() {
         out.push_str("No passages were found.\n\n");
     } else {
@@ -158,12 +204,13 @@ pub fn fit<E>(
     mut count: impl FnMut(&[ChatMessage]) -> Result<usize, E>,
 ) -> Result<Result<FittedPrompt, usize>, E> {
     let mut history = parts.history.as_slice();
+    let mut examples = parts.examples.as_slice();
     let mut passages = parts.passages.clone();
     let mut question = parts.question.clone();
     let mut dropped = Dropped::default();
     loop {
-        let user = user_message_after(history, &passages, &question);
-        let messages = assemble(&parts.system, history, &user);
+        let user = user_message_after(history, &passages, &question, parts.restate_question);
+        let messages = assemble(&parts.system, examples, history, &user);
         let tokens = count(&messages)?;
         if tokens <= budget {
             return Ok(Ok(FittedPrompt {
@@ -177,6 +224,8 @@ pub fn fit<E>(
         if let Some((_, rest)) = history.split_first() {
             history = rest;
             dropped.history_exchanges += 1;
+        } else if let Some((_, rest)) = examples.split_first() {
+            examples = rest;
         } else if let Some(last) = passages.pop() {
             dropped.passages.insert(0, last.number);
         } else if !question.is_empty() {
@@ -192,12 +241,17 @@ pub fn fit<E>(
     }
 }
 
-fn assemble(system: &str, history: &[Exchange], user: &str) -> Vec<ChatMessage> {
-    let mut messages = Vec::with_capacity(2 + history.len() * 2);
+fn assemble(
+    system: &str,
+    examples: &[Exchange],
+    history: &[Exchange],
+    user: &str,
+) -> Vec<ChatMessage> {
+    let mut messages = Vec::with_capacity(2 + (examples.len() + history.len()) * 2);
     if !system.trim().is_empty() {
         messages.push(ChatMessage::system(system));
     }
-    for exchange in history {
+    for exchange in examples.iter().chain(history) {
         messages.push(ChatMessage::user(exchange.user.clone()));
         messages.push(ChatMessage::assistant(exchange.assistant.clone()));
     }
@@ -235,6 +289,7 @@ mod tests {
                 })
                 .collect(),
             question: "What is the notice period?".into(),
+            ..PromptParts::default()
         }
     }
 
@@ -343,7 +398,7 @@ mod tests {
             user: "Question: what does it say about Doc, page 1\nthe deposit\n\n?".into(),
             assistant: String::new(),
         };
-        let message = user_message_after(&[quoted], &[passage], "And now?");
+        let message = user_message_after(&[quoted], &[passage], "And now?", false);
         assert!(message.contains("[1] Doc, page 1\nthe deposit\n"));
     }
 }

@@ -8,7 +8,7 @@ mod reading;
 mod retrieval;
 mod review;
 
-pub use ask::AskOptions;
+pub use ask::{AskOptions, Piece};
 pub use conversation::{ConversationTurns, StoredAnswer, Turn};
 pub use reading::DocumentText;
 pub use retrieval::{EmbedReport, SearchOptions, SearchOutcome, ToEmbed};

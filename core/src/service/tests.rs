@@ -172,7 +172,7 @@ fn vectors_follow_removal_and_a_new_embedder_is_detected_and_reembedded() {
 
     // Another embedder's vectors: the same model under another name stands in for it.
     let copy = f.root.join("renamed-embedder.gguf");
-    std::fs::copy(crate::llm::DefaultModel::MiniLm.path(), &copy).unwrap();
+    std::fs::copy(crate::llm::FetchedModel::MiniLm.path(), &copy).unwrap();
     let mut config = Config::default();
     config.embedder.model = Some(copy);
     drop(kodiak);
@@ -212,7 +212,13 @@ fn the_model_sees_placeholders_and_the_answer_restores_each_one_it_writes() {
         ..AskOptions::default()
     };
     let mut shown = String::new();
-    let answer = kodiak.ask(&options, &mut |t| shown.push_str(t)).unwrap();
+    let answer = kodiak
+        .ask(&options, &mut |piece| {
+            if let Piece::Text(t) = piece {
+                shown.push_str(t);
+            }
+        })
+        .unwrap();
     assert_eq!(answer.mode, crate::answer::AnswerMode::Generated);
     assert_eq!(shown, answer.answer);
     let stored = kodiak
@@ -261,4 +267,75 @@ fn a_query_embedding_left_unused_still_ends_the_embedder_breakers_trial() {
         .wait()
         .unwrap();
     assert_eq!(vector[0].len(), 384);
+}
+
+#[test]
+fn an_answer_leading_with_evidence_sends_it_before_the_draft_and_stores_it_with_the_answer() {
+    let f = fixture(&[(
+        "lease.txt",
+        "The deposit is returned within thirty-one days after the tenant leaves. \
+         Pets need the landlord's written consent.",
+    )]);
+    let mut config = Config::default();
+    config.generator.temperature = 0.0;
+    config.generator.max_tokens = 8;
+    config.generator.lead = crate::config::Lead::Evidence;
+    let kodiak = open(&f, config);
+    kodiak
+        .ingest(std::slice::from_ref(&f.docs), &Silent)
+        .unwrap();
+    let options = AskOptions {
+        question: "When is the deposit returned?".into(),
+        ..AskOptions::default()
+    };
+    let mut pieces: Vec<(bool, String)> = Vec::new();
+    let answer = kodiak
+        .ask(&options, &mut |piece| match piece {
+            Piece::Evidence(text) => pieces.push((true, text.to_owned())),
+            Piece::Text(text) => pieces.push((false, text.to_owned())),
+        })
+        .unwrap();
+    assert_eq!(answer.mode, crate::answer::AnswerMode::Generated);
+    let evidence = answer
+        .evidence
+        .as_ref()
+        .expect("the answer leads with evidence");
+    assert!(
+        evidence
+            .text
+            .contains("\"The deposit is returned within thirty-one days"),
+        "{}",
+        evidence.text
+    );
+    assert_eq!(evidence.citations[0].n, 1);
+    assert_eq!(
+        pieces[0],
+        (true, evidence.text.clone()),
+        "evidence comes first"
+    );
+    let draft: String = pieces[1..].iter().map(|(_, t)| t.as_str()).collect();
+    assert!(pieces[1..].iter().all(|(is_evidence, _)| !is_evidence));
+    assert_eq!(
+        draft, answer.answer,
+        "the model's text follows as the draft"
+    );
+    let stored = kodiak
+        .conversation(answer.conversation_id)
+        .unwrap()
+        .unwrap();
+    let record = &stored.turns[0].answer.as_ref().unwrap().record;
+    assert_eq!(record.evidence.as_ref(), Some(evidence));
+
+    // With the model's text leading, there is no evidence block.
+    drop(kodiak);
+    let mut config = Config::default();
+    config.generator.max_tokens = 8;
+    config.generator.lead = crate::config::Lead::Model;
+    let kodiak = open(&f, config);
+    let answer = kodiak
+        .ask(&options, &mut |piece| {
+            assert!(matches!(piece, Piece::Text(_)), "{piece:?}");
+        })
+        .unwrap();
+    assert_eq!(answer.evidence, None);
 }

@@ -54,6 +54,9 @@ pub struct Turn {
     pub tokens_per_s: Option<f64>,
     /// Which sentences the passages support (generated answers, once finished).
     pub grounding: Option<kodiak::grounding::Grounding>,
+    /// The evidence the answer leads with (`[generator] lead`): the answer is then the
+    /// model's draft beneath it.
+    pub evidence: Option<String>,
 }
 
 impl Turn {
@@ -70,6 +73,7 @@ impl Turn {
             tokens: 0,
             tokens_per_s: None,
             grounding: None,
+            evidence: None,
         }
     }
 }
@@ -273,7 +277,8 @@ pub(super) fn finish_turn(turn: &mut Turn, answer: kodiak::answer::Answer) {
     // The final text has personal data restored and stop strings cut.
     turn.answer = answer.answer;
     turn.mode = Some(answer.mode);
-    turn.citations = answer.citations;
+    turn.citations = with_evidence(answer.evidence.as_ref(), answer.citations);
+    turn.evidence = answer.evidence.map(|e| e.text);
     turn.notes = answer.notes;
     turn.sources = answer.sources.iter().map(SourceLine::of).collect();
     turn.grounding = answer.grounding;
@@ -283,6 +288,21 @@ pub(super) fn finish_turn(turn: &mut Turn, answer: kodiak::answer::Answer) {
     if answer.stats.completion_tokens > 0 {
         turn.tokens = answer.stats.completion_tokens;
     }
+}
+
+/// The citations a reviewer moves through: the evidence's first, as it is shown first,
+/// then the model's to passages the evidence does not quote.
+fn with_evidence(evidence: Option<&Evidence>, model: Vec<Citation>) -> Vec<Citation> {
+    let Some(evidence) = evidence else {
+        return model;
+    };
+    let mut all = evidence.citations.clone();
+    all.extend(
+        model
+            .into_iter()
+            .filter(|c| !evidence.citations.iter().any(|e| e.n == c.n)),
+    );
+    all
 }
 
 /// A stored conversation as the chat pane's turns.
@@ -304,7 +324,11 @@ pub(super) fn turns_of(stored: &[StoredTurn]) -> Vec<Turn> {
                 }
             };
             turn.mode = answer.mode;
-            turn.citations = answer.record.citations.clone();
+            turn.citations = with_evidence(
+                answer.record.evidence.as_ref(),
+                answer.record.citations.clone(),
+            );
+            turn.evidence = answer.record.evidence.as_ref().map(|e| e.text.clone());
             turn.notes = answer.record.notes.clone();
             turn.sources = answer.record.sources.iter().map(SourceLine::of).collect();
             turn.grounding = answer.record.grounding.clone();

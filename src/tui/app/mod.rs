@@ -18,7 +18,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::TextArea;
 
 use super::keys::{KeyChord, KeyContext};
-use kodiak::answer::{AnswerMode, Citation, Source};
+use kodiak::answer::{AnswerMode, Citation, Evidence, Source};
 use kodiak::health::{HealthReport, HealthRow, Status};
 use kodiak::ingest::IngestPhase;
 use kodiak::report::ReportFormat;
@@ -119,6 +119,8 @@ pub enum Msg {
         request: u64,
         result: Result<String, String>,
     },
+    /// The evidence the answer leads with, before the model writes.
+    AskEvidence { request: u64, text: String },
     /// Answer text as it is written.
     AskText { request: u64, text: String },
     /// The answer, finished or failed.

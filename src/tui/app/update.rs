@@ -156,6 +156,16 @@ impl App {
                 }
                 vec![self.load_documents()]
             }
+            Msg::AskEvidence { request, text } => {
+                if !self.chat.answering.answers(request) {
+                    return Vec::new();
+                }
+                if let Some(turn) = self.chat.turns.last_mut() {
+                    turn.evidence = Some(text);
+                    self.dirty = true;
+                }
+                Vec::new()
+            }
             Msg::AskText { request, text } => {
                 if !self.chat.answering.answers(request) {
                     return Vec::new();

@@ -262,3 +262,64 @@ fn sentences_the_sources_do_not_bear_out_are_marked_and_e_opens_the_evidence_of_
         Some("evidence [2] for: The deposit is returned within 30 days [2].")
     );
 }
+
+#[test]
+fn evidence_that_leads_an_answer_is_drawn_above_the_draft_and_its_citations_come_first() {
+    let mut app = app(80, 24);
+    show_list(&mut app, rows());
+    press(&mut app, [ch('2')]);
+    press(&mut app, typed("When is the deposit returned?"));
+    let effects = press(&mut app, [key(KeyCode::Enter)]);
+    let Some(Effect::Ask { request, .. }) = effects.first().cloned() else {
+        panic!("{effects:?}");
+    };
+    let evidence = "[2] Lease, page 2: \"The deposit is returned within 30 days.\"";
+    press(
+        &mut app,
+        [
+            Msg::AskEvidence {
+                request,
+                text: evidence.into(),
+            },
+            Msg::AskText {
+                request,
+                text: "It comes back in a month [1].".into(),
+            },
+        ],
+    );
+    let shown = screen(&app);
+    let at = |needle: &str| {
+        shown
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle:?} is not on screen:\n{shown}"))
+    };
+    assert!(at("evidence, quoted from the documents:") < at("[2] Lease, page 2"));
+    assert!(at("[2] Lease, page 2") < at("draft by the model, not verified:"));
+    assert!(at("draft by the model, not verified:") < at("It comes back in a month"));
+
+    let mut done = answer(7);
+    done.answer = "It comes back in a month [1].".into();
+    // The model cites passage 1; the evidence quotes passage 2.
+    let mut quoted = done.citations[0].clone();
+    quoted.quote = "The deposit is returned within 30 days.".into();
+    done.citations.remove(0);
+    done.evidence = Some(kodiak::answer::Evidence {
+        text: evidence.into(),
+        citations: vec![quoted],
+    });
+    press(
+        &mut app,
+        [Msg::AskDone {
+            request,
+            result: Ok(Box::new(done)),
+        }],
+    );
+    let turn = &app.chat.turns[0];
+    assert_eq!(turn.evidence.as_deref(), Some(evidence));
+    let order: Vec<usize> = turn.citations.iter().map(|c| c.n).collect();
+    assert_eq!(order, [2, 1], "the evidence's citation first");
+    assert_eq!(
+        turn.citations[0].quote,
+        "The deposit is returned within 30 days."
+    );
+}

@@ -256,6 +256,7 @@ fn answer(conversation: i64) -> Answer {
         notes: Vec::new(),
         failure: None,
         grounding: None,
+        evidence: None,
     }
 }
 

@@ -111,6 +111,19 @@ fn turn_rows<'a>(
             theme.warn,
         ));
     }
+    if let Some(evidence) = &turn.evidence {
+        rows.push(Line::styled(
+            "evidence, quoted from the documents:",
+            theme.dim,
+        ));
+        for line in wrap::wrap(evidence, width) {
+            rows.push(answer_line(line, 0, &[], selected_n, theme));
+        }
+        rows.push(Line::styled(
+            wrap::truncate("draft by the model, not verified:", width),
+            theme.warn,
+        ));
+    }
     let (shown, flagged) = marked_answer(turn);
     // Each row's place in the shown text, found in order (rows are slices of it, less the
     // spaces a break swallows), so flagged sentences are dimmed across rows.
@@ -225,9 +238,12 @@ fn grounding_legend(turn: &Turn, min_grounded: f64) -> Option<String> {
     let flagged: Vec<&SentenceSupport> = grounding.unsupported().collect();
     let warning = (grounding.grounded < min_grounded).then(|| {
         format!(
-            "warning: only {:.0}% of this answer cites a passage that bears it out; \
-             the passages below are the evidence",
-            grounding.grounded * 100.0
+            "warning: only {:.0}% of this answer cites a passage that bears it out; {}",
+            grounding.grounded * 100.0,
+            match turn.evidence {
+                Some(_) => "the evidence above is what the documents say",
+                None => "the passages below are the evidence",
+            }
         )
     });
     if flagged.is_empty() {

@@ -315,13 +315,13 @@ fn load(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::llm::DefaultModel;
+    use crate::llm::FetchedModel;
     use crate::llm::prompt::{Exchange, Passage};
 
     /// Greedy settings for the default model, with the template Kodiak picks for it.
     fn settings(context_size: u32, max_tokens: u32) -> EngineSettings {
         EngineSettings {
-            model: DefaultModel::Gemma.path(),
+            model: FetchedModel::Gemma.path(),
             context_size,
             threads: 2,
             batch_size: 256,
@@ -361,6 +361,7 @@ mod tests {
             }],
             history: Vec::new(),
             question: question.into(),
+            ..PromptParts::default()
         }
     }
 

@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use super::conversation::{Turn, turns_of};
 use super::{Kodiak, SearchOptions, ServiceError};
-use crate::answer::{self, Answer, AnswerMode, AnswerRecord, Source};
+use crate::answer::{self, Answer, AnswerMode, AnswerRecord, Evidence, Source};
+use crate::config::Lead;
 use crate::grounding;
 use crate::llm::prompt::{Dropped, Exchange, Passage, PromptParts};
 use crate::llm::{
@@ -33,6 +34,17 @@ const TITLE_CHARS: usize = 80;
 /// How often the answer written so far is saved while it streams: a process killed
 /// mid-answer loses at most this much of it.
 const SAVE_EVERY: Duration = Duration::from_secs(1);
+
+/// What [`Kodiak::ask`] hands a front end as the answer is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Piece<'a> {
+    /// The evidence a generated answer leads with (`[generator] lead`), whole, before the
+    /// model writes: the model's text that follows is a draft beneath it.
+    Evidence(&'a str),
+    /// The answer's text as it is written: the model's, piece by piece, or the extractive
+    /// answer whole.
+    Text(&'a str),
+}
 
 /// A question and its scope.
 #[derive(Debug, Clone, Default)]
@@ -97,11 +109,12 @@ impl Kodiak {
     }
 
     /// Answers `options.question`. Text is passed to `on_text` as it is written (the
-    /// whole extractive answer at once); the returned [`Answer`] has everything.
+    /// evidence first when the answer leads with it, the whole extractive answer at once);
+    /// the returned [`Answer`] has everything.
     pub fn ask(
         &self,
         options: &AskOptions,
-        on_text: &mut dyn FnMut(&str),
+        on_text: &mut dyn FnMut(Piece<'_>),
     ) -> Result<Answer, ServiceError> {
         let question = options.question.trim();
         if question.is_empty() {
@@ -183,6 +196,7 @@ impl Kodiak {
             // Why the answer failed, as for a failure before generation.
             error: answer.failure.clone(),
             grounding: answer.grounding.clone(),
+            evidence: answer.evidence.clone(),
             // What the model saw and wrote, masked: later turns replay it.
             prompt_user: record.prompt_user,
             model_text: record.model_text,
@@ -236,7 +250,7 @@ impl Kodiak {
         conversation: i64,
         answer_id: i64,
         history: &[Turn],
-        on_text: &mut dyn FnMut(&str),
+        on_text: &mut dyn FnMut(Piece<'_>),
     ) -> Result<(Answer, Record), ServiceError> {
         let passages = options
             .passages
@@ -264,6 +278,7 @@ impl Kodiak {
             notes: Vec::new(),
             failure: None,
             grounding: None,
+            evidence: None,
         };
         let engine = match self.why_extractive(options.no_llm) {
             Ok(engine) => engine,
@@ -384,9 +399,10 @@ impl Kodiak {
         question: &str,
         mut answer: Answer,
         (answer_id, history): (i64, &[Turn]),
-        on_text: &mut dyn FnMut(&str),
+        on_text: &mut dyn FnMut(Piece<'_>),
     ) -> Result<(Answer, Record), ServiceError> {
         let redact = self.settings.config.pii.redact_for_llm;
+        let all_sources = answer.sources.clone();
         let (exchanges, earlier) = replay(history);
         let mut mask = PromptMask::with_originals(earlier);
         let conn = self.db.conn()?;
@@ -410,6 +426,14 @@ impl Kodiak {
             });
         }
         drop(conn);
+        // The evidence leads: it is shown while the model reads the prompt and writes.
+        let g = &self.settings.config.generator;
+        if leads_with_evidence(g.lead, self.settings.paths.generator_model.as_deref()) {
+            answer.evidence = Evidence::for_question(question, &answer.sources);
+            if let Some(evidence) = &answer.evidence {
+                on_text(Piece::Evidence(&evidence.text));
+            }
+        }
         let masked_question = if redact {
             let spans: Vec<MaskSpan> = Detector::new(&self.settings.config.pii)?
                 .scan(question)
@@ -426,13 +450,19 @@ impl Kodiak {
         } else {
             question.to_owned()
         };
+        let g = &self.settings.config.generator;
         let request = GenerationRequest {
             id: 1,
             parts: PromptParts {
-                system: self.settings.config.generator.system_prompt.clone(),
+                system: g.system_prompt.clone(),
+                examples: match g.few_shot {
+                    true => vec![crate::llm::prompt::worked_example()],
+                    false => Vec::new(),
+                },
                 passages,
                 history: exchanges,
                 question: masked_question,
+                restate_question: g.restate_question,
             },
             max_tokens: None,
             cancel: Arc::clone(&options.cancel),
@@ -445,7 +475,7 @@ impl Kodiak {
         let (record, kept) = read_stream(replies, &mut answer, &mut |text, so_far| {
             let shown = restorer.push(text);
             if !shown.is_empty() {
-                on_text(&shown);
+                on_text(Piece::Text(&shown));
             }
             if saved.elapsed() >= SAVE_EVERY {
                 saved = Instant::now();
@@ -461,7 +491,7 @@ impl Kodiak {
         let mut record = record;
         let rest = restorer.finish();
         if !rest.is_empty() {
-            on_text(&rest);
+            on_text(Piece::Text(&rest));
         }
         match (record.failed, answer.finish) {
             (true, _) => self.generation_failed(&record.error),
@@ -479,7 +509,8 @@ impl Kodiak {
                 .notes
                 .push("the answer was cut off by generator.timeout_secs".into());
         }
-        // Sources the prompt had no room for were never seen by the model.
+        // Sources the prompt had no room for were never seen by the model; those the
+        // evidence quotes stay, after the model's text is checked against what it saw.
         answer.sources.retain(|s| kept.contains(&s.n));
         answer.answer = mask.restore(&record.model_text);
         answer.mode = AnswerMode::Generated;
@@ -487,8 +518,25 @@ impl Kodiak {
         answer.citations = citations;
         answer.invalid_citations = invalid;
         answer.grounding = Some(grounding::check(&answer.answer, &answer.sources));
+        if let Some(evidence) = &answer.evidence {
+            answer.sources = all_sources
+                .into_iter()
+                .filter(|s| kept.contains(&s.n) || evidence.citations.iter().any(|c| c.n == s.n))
+                .collect();
+        }
         record.placeholders = mask.originals().clone();
         Ok((answer, record))
+    }
+}
+
+/// Whether a generated answer by `model` leads with the evidence (`[generator] lead`): on
+/// `auto`, for the models `scripts/fetch-models` fetches, whose answers the answer
+/// benchmark measures as less accurate than the quoted passages.
+fn leads_with_evidence(lead: Lead, model: Option<&std::path::Path>) -> bool {
+    match lead {
+        Lead::Evidence => true,
+        Lead::Model => false,
+        Lead::Auto => model.and_then(crate::llm::FetchedModel::named).is_some(),
     }
 }
 
@@ -497,13 +545,14 @@ fn extractive(
     mut answer: Answer,
     question: &str,
     reason: &str,
-    on_text: &mut dyn FnMut(&str),
+    on_text: &mut dyn FnMut(Piece<'_>),
 ) -> Answer {
     answer.answer = answer::extractive_text(question, &answer.sources, reason);
     answer.mode = AnswerMode::Extractive;
     answer.citations = answer::extractive_citations(question, &answer.sources);
     answer.invalid_citations = Vec::new();
-    on_text(&answer.answer);
+    answer.evidence = None;
+    on_text(Piece::Text(&answer.answer));
     answer
 }
 
@@ -525,7 +574,21 @@ mod tests {
             notes: Vec::new(),
             failure: None,
             grounding: None,
+            evidence: None,
         }
+    }
+
+    #[test]
+    fn on_auto_only_the_fetched_small_models_lead_with_evidence() {
+        use crate::llm::FetchedModel;
+        let gemma = FetchedModel::Gemma.path();
+        let smol = FetchedModel::SmolLm2.path();
+        let own = std::path::Path::new("/models/llama-3.1-8b-instruct-q4_k_m.gguf");
+        assert!(leads_with_evidence(Lead::Auto, Some(&gemma)));
+        assert!(leads_with_evidence(Lead::Auto, Some(&smol)));
+        assert!(!leads_with_evidence(Lead::Auto, Some(own)));
+        assert!(leads_with_evidence(Lead::Evidence, Some(own)));
+        assert!(!leads_with_evidence(Lead::Model, Some(&gemma)));
     }
 
     fn token(text: &str) -> GenerationEvent {
