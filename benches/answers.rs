@@ -34,11 +34,14 @@ use support::{Samples, contracts};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    // Section names: arguments that are neither flags nor the value of `--model`.
+    // Section names: arguments that are neither flags nor the value of one.
     let only: Vec<&String> = args
         .iter()
         .enumerate()
-        .filter(|(i, a)| !a.starts_with('-') && (*i == 0 || args[i - 1] != "--model"))
+        .filter(|(i, a)| {
+            !a.starts_with('-')
+                && (*i == 0 || !["--model", "--prompting"].contains(&args[i - 1].as_str()))
+        })
         .map(|(_, a)| a)
         .collect();
     let named = |section: &str| only.iter().any(|o| section.contains(o.as_str()));
@@ -453,6 +456,11 @@ fn bench_config() -> Config {
     let mut config = Config::default();
     config.generator.temperature = 0.0;
     config.generator.max_tokens = 256;
+    // Extractive answers come faster than the default limit of 100 a minute.
+    config.limits.requests = 1_000_000;
+    // The model's text is measured as an answer in its own right, at full length, not as a
+    // draft beneath the evidence (which is measured as the extractive answer).
+    config.generator.lead = kodiak::config::Lead::Model;
     config
 }
 
@@ -487,8 +495,15 @@ fn quality() {
     }
 }
 
-/// Each prompting of [`PROMPTINGS`] with each model (`--model`, else every fetched one).
+/// Each prompting of [`PROMPTINGS`] (or those named by `--prompting NAME`) with each model
+/// (`--model`, else every fetched one).
 fn prompts() {
+    let args: Vec<String> = std::env::args().collect();
+    let named: Vec<&str> = args
+        .windows(2)
+        .filter(|pair| pair[0] == "--prompting")
+        .map(|pair| pair[1].as_str())
+        .collect();
     let work = tempfile::tempdir().expect("temp dir");
     let (kodiak, cases) = corpus(work.path(), bench_config());
     drop(kodiak);
@@ -499,7 +514,10 @@ fn prompts() {
     for (name, path) in models() {
         println!("{name}:");
         Score::header();
-        for prompting in PROMPTINGS {
+        for prompting in PROMPTINGS
+            .iter()
+            .filter(|p| named.is_empty() || named.contains(&p.name))
+        {
             let mut config = bench_config();
             config.generator.model = Some(path.clone());
             (prompting.apply)(&mut config.generator);

@@ -20,7 +20,10 @@ fn run_json(sandbox: &Sandbox, args: &[&str]) -> Value {
 /// A sandbox with the samples ingested, answers kept short so the tests stay quick.
 fn ingested(extra_config: &str) -> Sandbox {
     let models = kodiak::config::default_models_dir();
-    for model in ["gemma-3-270m-q4_k_m.gguf", "all-minilm-l6-v2-f16.gguf"] {
+    for model in [
+        kodiak::config::DEFAULT_GENERATOR_FILE,
+        kodiak::config::DEFAULT_EMBEDDER_FILE,
+    ] {
         assert!(
             models.join(model).is_file(),
             "{} is missing: these tests need the default models; run scripts/fetch-models",

@@ -39,8 +39,12 @@ fn ingested_with_models(extra: &str) -> Sandbox {
 const LONG_QUESTION: &str =
     "Describe every obligation of the tenant in the lease, one by one, in detail.";
 
-/// Starts `kodiak ask LONG_QUESTION`, waits until it has streamed for `streaming`, sends
-/// `signal`, and returns what it printed and how it ended.
+/// Above the model's text, after the evidence the default model's answers lead with.
+const DRAFT_HEADING: &str = "Draft by the model, not verified";
+
+/// Starts `kodiak ask LONG_QUESTION`, waits until the model's text has streamed for
+/// `streaming` (the evidence before it comes at once), sends `signal`, and returns what
+/// it printed and how it ended.
 fn ask_then_signal(
     sandbox: &Sandbox,
     streaming: Duration,
@@ -65,11 +69,19 @@ fn ask_then_signal(
         }
     });
     let mut text = Vec::new();
-    text.extend(
-        printed
-            .recv_timeout(Duration::from_secs(120))
-            .expect("no answer streamed"),
-    );
+    let model_writing = |text: &[u8]| {
+        let text = String::from_utf8_lossy(text);
+        text.split_once(DRAFT_HEADING)
+            .and_then(|(_, draft)| draft.split_once('\n'))
+            .is_some_and(|(_, written)| !written.trim().is_empty())
+    };
+    while !model_writing(&text) {
+        text.extend(
+            printed
+                .recv_timeout(Duration::from_secs(120))
+                .expect("the model wrote nothing"),
+        );
+    }
     let first = Instant::now();
     while first.elapsed() < streaming {
         if let Ok(more) = printed.recv_timeout(Duration::from_millis(100)) {
@@ -87,7 +99,7 @@ fn ask_then_signal(
 
 #[test]
 fn an_ask_killed_mid_answer_is_marked_interrupted_with_what_it_had_written() {
-    let sandbox = ingested_with_models("max_tokens = 400\n");
+    let sandbox = ingested_with_models("max_tokens = 400\ndraft_max_tokens = 400\n");
     let (printed, status) = ask_then_signal(&sandbox, Duration::from_millis(2500), libc::SIGKILL);
     assert!(!status.success());
     // The next Kodiak to open finds the answer's writer gone.
@@ -111,7 +123,7 @@ fn an_ask_killed_mid_answer_is_marked_interrupted_with_what_it_had_written() {
 
 #[test]
 fn sigterm_during_an_ask_stores_the_answer_as_cancelled() {
-    let sandbox = ingested_with_models("max_tokens = 400\n");
+    let sandbox = ingested_with_models("max_tokens = 400\ndraft_max_tokens = 400\n");
     let (_, status) = ask_then_signal(&sandbox, Duration::from_millis(500), libc::SIGTERM);
     assert!(status.success(), "{status:?}");
     let shown = sandbox.stdout(&["conversations", "show", "1"]);
@@ -120,7 +132,8 @@ fn sigterm_during_an_ask_stores_the_answer_as_cancelled() {
 
 #[test]
 fn a_timed_out_answer_exits_1_and_is_stored_as_failed() {
-    let sandbox = ingested_with_models("max_tokens = 400\ntimeout_secs = 1\n");
+    let sandbox =
+        ingested_with_models("max_tokens = 400\ndraft_max_tokens = 400\ntimeout_secs = 1\n");
     let output = sandbox
         .kodiak()
         .args(["ask", "--json", LONG_QUESTION])

@@ -392,7 +392,8 @@ pub fn extractive_text(question: &str, sources: &[Source], reason: &str) -> Stri
 }
 
 /// A line per passage, `[n] Title, page p: "quote"`, quoting its best sentence for
-/// `question`.
+/// `question`. The quote's line breaks (a paragraph wrapped in its source) are shown as
+/// spaces, so each passage is one line to wrap; the citation keeps the verbatim quote.
 fn evidence_lines(question: &str, sources: &[Source]) -> String {
     // Words are weighed over all the passages: a word every passage holds says little.
     let texts: Vec<&str> = sources.iter().map(|s| s.text.as_str()).collect();
@@ -406,6 +407,9 @@ fn evidence_lines(question: &str, sources: &[Source]) -> String {
                 source.hit.label(),
                 source.hit.page,
                 best_quote_weighted(&source.text, &weights)
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
             )
         })
         .collect::<Vec<_>>()
@@ -508,5 +512,29 @@ pub(crate) mod tests {
         assert!(text.starts_with("Extractive answer (no model configured)"));
         assert!(text.contains("[1] Doc 1, page 1: \"The deposit is returned within 31 days.\""));
         assert_eq!(markers(&text), [1]);
+    }
+
+    #[test]
+    fn evidence_shows_a_wrapped_quote_on_one_line_and_cites_it_verbatim() {
+        let sources = [
+            source(
+                1,
+                "The deposit is returned\nwithin 31 days\nafter the tenant leaves.",
+            ),
+            source(2, "Pets need consent."),
+        ];
+        let evidence = Evidence::for_question("When is the deposit returned?", &sources).unwrap();
+        assert_eq!(
+            evidence.text.lines().next(),
+            Some(
+                "[1] Doc 1, page 1: \"The deposit is returned within 31 days after the tenant leaves.\""
+            )
+        );
+        assert_eq!(evidence.text.lines().count(), 2);
+        assert_eq!(
+            evidence.citations[0].quote,
+            "The deposit is returned\nwithin 31 days\nafter the tenant leaves."
+        );
+        assert_eq!(Evidence::for_question("Anything?", &[]), None);
     }
 }

@@ -13,7 +13,7 @@ use super::{Invalid, check_range};
 pub struct GeneratorConfig {
     /// `false` answers every question extractively, without loading a model.
     pub enabled: bool,
-    /// A GGUF file. Default: the Gemma 3 270M file `scripts/fetch-models` fetches.
+    /// A GGUF file. Default: the SmolLM2 135M Instruct file `scripts/fetch-models` fetches.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model: Option<PathBuf>,
     /// Tokens the model sees at once: prompt, passages, history and answer.
@@ -47,6 +47,9 @@ pub struct GeneratorConfig {
     pub seed: u32,
     /// The longest answer, in tokens.
     pub max_tokens: u32,
+    /// The longest draft beneath evidence that leads an answer, in tokens (`max_tokens`
+    /// when that is lower).
+    pub draft_max_tokens: u32,
     /// Generation stops before any of these strings.
     pub stop: Vec<String>,
     /// A generation running longer is stopped and keeps what it produced.
@@ -89,7 +92,7 @@ impl Default for GeneratorConfig {
             gpu_layers: 0,
             chat_template: String::new(),
             system_prompt: DEFAULT_SYSTEM_PROMPT.to_owned(),
-            few_shot: true,
+            few_shot: false,
             restate_question: true,
             lead: Lead::Auto,
             temperature: 0.2,
@@ -99,6 +102,7 @@ impl Default for GeneratorConfig {
             repeat_penalty: 1.1,
             seed: 42,
             max_tokens: 512,
+            draft_max_tokens: 128,
             stop: Vec::new(),
             timeout_secs: 300,
             min_grounded: 0.5,
@@ -277,6 +281,12 @@ pub(super) fn validate(
     check_range("generator.min_p", g.min_p, 0.0, 1.0)?;
     check_range("generator.repeat_penalty", g.repeat_penalty, 0.5, 5.0)?;
     check_range("generator.max_tokens", g.max_tokens, 1, g.context_size / 2)?;
+    check_range(
+        "generator.draft_max_tokens",
+        g.draft_max_tokens,
+        1,
+        g.context_size / 2,
+    )?;
     if let Some(i) = g.stop.iter().position(String::is_empty) {
         return Err(Invalid {
             key: format!("generator.stop[{i}]"),

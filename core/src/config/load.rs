@@ -46,7 +46,7 @@ impl Settings {
 
 const DATABASE_FILE: &str = "kodiak.db";
 /// The default models' file names, as `scripts/fetch-models` writes them.
-pub const DEFAULT_GENERATOR_FILE: &str = "gemma-3-270m-q4_k_m.gguf";
+pub const DEFAULT_GENERATOR_FILE: &str = "smollm2-135m-instruct-q4_1.gguf";
 /// The embedding model's file name in the models directory when none is configured.
 pub const DEFAULT_EMBEDDER_FILE: &str = "all-minilm-l6-v2-f16.gguf";
 

@@ -17,10 +17,10 @@ const MIN_MODEL_BYTES: u64 = 1024 * 1024;
 /// The models `scripts/fetch-models` fetches, with the checksums it pins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FetchedModel {
-    /// Gemma 3 270M, Q4_K_M: generation.
+    /// Gemma 3 270M, Q4_K_M, a base model: generation, the other option the answer
+    /// benchmark compares.
     Gemma,
-    /// SmolLM2 135M Instruct, Q4_1: generation, the other option the answer benchmark
-    /// compares.
+    /// SmolLM2 135M Instruct, Q4_1: generation, the default.
     SmolLm2,
     /// all-MiniLM-L6-v2, F16: embeddings.
     MiniLm,
@@ -40,8 +40,8 @@ impl FetchedModel {
     /// The model's file name in the models directory.
     pub fn file_name(self) -> &'static str {
         match self {
-            FetchedModel::Gemma => crate::config::DEFAULT_GENERATOR_FILE,
-            FetchedModel::SmolLm2 => "smollm2-135m-instruct-q4_1.gguf",
+            FetchedModel::Gemma => "gemma-3-270m-q4_k_m.gguf",
+            FetchedModel::SmolLm2 => crate::config::DEFAULT_GENERATOR_FILE,
             FetchedModel::MiniLm => crate::config::DEFAULT_EMBEDDER_FILE,
         }
     }

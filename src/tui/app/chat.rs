@@ -78,6 +78,19 @@ impl Turn {
     }
 }
 
+impl Turn {
+    /// The answer as `y` copies it: as shown, the evidence first when it leads.
+    pub(super) fn as_copied(&self) -> String {
+        match &self.evidence {
+            Some(evidence) => format!(
+                "{evidence}\n\nDraft by the model, not verified:\n{}",
+                self.answer
+            ),
+            None => self.answer.clone(),
+        }
+    }
+}
+
 /// Where the chat pane's keys go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChatMode {
@@ -480,7 +493,7 @@ impl App {
             Action::Evidence => return self.open_evidence(),
             Action::Copy => {
                 let last = self.chat.turns.iter().rev().find(|t| !t.answer.is_empty());
-                if let Some(answer) = last.map(|t| t.answer.clone()) {
+                if let Some(answer) = last.map(Turn::as_copied) {
                     self.info("answer copied to the clipboard".into());
                     return vec![Effect::Copy(answer)];
                 }

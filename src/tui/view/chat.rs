@@ -170,7 +170,12 @@ fn turn_rows<'a>(
             theme.dim,
         ));
     }
-    for source in &turn.sources {
+    // Evidence that leads the answer already lists each passage with its title and page.
+    let sources = match turn.evidence {
+        Some(_) => &[][..],
+        None => &turn.sources[..],
+    };
+    for source in sources {
         let style = if selected_n == Some(source.n) {
             theme.selected_citation
         } else {

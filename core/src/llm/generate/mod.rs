@@ -318,7 +318,7 @@ mod tests {
     use crate::llm::FetchedModel;
     use crate::llm::prompt::{Exchange, Passage};
 
-    /// Greedy settings for the default model, with the template Kodiak picks for it.
+    /// Greedy settings for Gemma 3 270M, with the template Kodiak picks for it.
     fn settings(context_size: u32, max_tokens: u32) -> EngineSettings {
         EngineSettings {
             model: FetchedModel::Gemma.path(),
@@ -334,7 +334,7 @@ mod tests {
         }
     }
 
-    /// The engine on the default generation model, loaded, or a failure saying how to get it.
+    /// The engine on Gemma 3 270M, loaded, or a failure saying how to get it.
     fn engine(settings: EngineSettings) -> Engine {
         Engine::load(settings).unwrap_or_else(|e| {
             panic!("{e}\nthe generation tests need the default models: run scripts/fetch-models")

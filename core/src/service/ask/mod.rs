@@ -428,7 +428,9 @@ impl Kodiak {
         drop(conn);
         // The evidence leads: it is shown while the model reads the prompt and writes.
         let g = &self.settings.config.generator;
-        if leads_with_evidence(g.lead, self.settings.paths.generator_model.as_deref()) {
+        let evidence_leads =
+            leads_with_evidence(g.lead, self.settings.paths.generator_model.as_deref());
+        if evidence_leads {
             answer.evidence = Evidence::for_question(question, &answer.sources);
             if let Some(evidence) = &answer.evidence {
                 on_text(Piece::Evidence(&evidence.text));
@@ -464,7 +466,7 @@ impl Kodiak {
                 question: masked_question,
                 restate_question: g.restate_question,
             },
-            max_tokens: None,
+            max_tokens: evidence_leads.then_some(g.draft_max_tokens.min(g.max_tokens)),
             cancel: Arc::clone(&options.cancel),
         };
         let (events, replies) = mpsc::channel();
