@@ -240,8 +240,18 @@ impl Detector {
                 1.0
             }
         };
-        if score < 1.0 && has_context(text, start, end, &recognizer.context) {
+        let context = score < 1.0 && has_context(text, start, end, &recognizer.context);
+        if context {
             score = (score + CONTEXT_BOOST).min(1.0);
+        }
+        // `6.3.4.1` in a contract is a section, not a host: without a word such as "server"
+        // or "IP" nearby, a dotted quad where a section number stands is no finding.
+        if recognizer.kind == PiiKind::IpAddress
+            && !context
+            && matched.contains('.')
+            && stands_as_section_number(text, start)
+        {
+            return;
         }
         if score >= self.threshold {
             out.push(Finding {
@@ -311,6 +321,60 @@ fn ceil_char_boundary(text: &str, mut at: usize) -> usize {
 }
 
 /// Whether a context phrase occurs as whole words just before or after the match.
+/// Words after which a number names a part of a document.
+const SECTION_WORDS: [&str; 14] = [
+    "section",
+    "sections",
+    "§",
+    "§§",
+    "clause",
+    "clauses",
+    "article",
+    "articles",
+    "paragraph",
+    "paragraphs",
+    "para",
+    "schedule",
+    "annex",
+    "item",
+];
+
+/// Whether the number at byte `start` stands where a section number does: first on its
+/// line (after heading or list markup), after a word such as "Section" or "§", or after
+/// another dotted number in a list ("6.3.4.1, 6.3.4.2 and 6.3.4.3").
+fn stands_as_section_number(text: &str, start: usize) -> bool {
+    let line = &text[text[..start].rfind('\n').map_or(0, |at| at + 1)..start];
+    let markup = |c: char| c.is_whitespace() || matches!(c, '#' | '*' | '_' | '(' | '[' | '>');
+    if line.chars().all(markup) {
+        return true;
+    }
+    let mut words = line.split_whitespace().rev();
+    let Some(previous) = words.next() else {
+        return true;
+    };
+    let bare = |word: &str| {
+        word.trim_matches(|c: char| !c.is_alphanumeric() && c != '§' && c != '.')
+            .trim_end_matches('.')
+            .to_lowercase()
+    };
+    let previous = bare(previous);
+    if SECTION_WORDS.contains(&previous.as_str()) {
+        return true;
+    }
+    let dotted = |word: &str| {
+        word.split('.').count() >= 3
+            && word
+                .split('.')
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    };
+    match previous.as_str() {
+        // "… 6.3.4.1 and 6.3.4.2", "… 6.3.4.1 to 6.3.4.9"
+        "and" | "or" | "to" | "through" => words.next().map(bare).is_some_and(|w| dotted(&w)),
+        // "6.3.4.1, 6.3.4.2"
+        word => dotted(word),
+    }
+}
+
 fn has_context(text: &str, start: usize, end: usize, context: &[String]) -> bool {
     if context.is_empty() {
         return false;

@@ -146,6 +146,37 @@ fn ip_addresses() {
 }
 
 #[test]
+fn section_numbers_of_four_parts_are_not_ip_addresses() {
+    for text in [
+        "6.3.4.1 The Initial Franchise Fee is due on signing.",
+        "### 6.3.4.1 Training Costs",
+        "  (6.3.4.1) Training costs are borne by the franchisee.",
+        "as set out in Section 6.3.4.1 of this Agreement",
+        "under § 6.3.4.1 above",
+        "subject to clauses 6.3.4.1, 6.3.4.2 and 6.3.4.3",
+        "Sections 6.3.4.1 to 6.3.4.9 apply.",
+    ] {
+        assert!(
+            !kinds(text).contains(&"IP_ADDRESS".to_owned()),
+            "{text}: {:?}",
+            found(text)
+        );
+    }
+    // An address in running text, or named as one at a line's start, is still found.
+    for (text, ip) in [
+        ("The portal moved to 10.0.0.12 on Monday.", "10.0.0.12"),
+        ("Connect to 192.168.1.20 and retry.", "192.168.1.20"),
+        ("192.168.1.20 server refused the connection.", "192.168.1.20"),
+    ] {
+        assert!(
+            found(text).contains(&pair("IP_ADDRESS", ip)),
+            "{text}: {:?}",
+            found(text)
+        );
+    }
+}
+
+#[test]
 fn uk_national_insurance_numbers() {
     assert_eq!(
         found("NI number JG 10 37 42 A"),
