@@ -340,15 +340,22 @@ const SECTION_WORDS: [&str; 14] = [
 ];
 
 /// Whether the number at byte `start` stands where a section number does: first on its
-/// line (after heading or list markup), after a word such as "Section" or "§", or after
-/// another dotted number in a list ("6.3.4.1, 6.3.4.2 and 6.3.4.3").
+/// line (after heading or list markup) where the line before ends a sentence or a block,
+/// after a word such as "Section" or "§", or after another dotted number in a list
+/// ("6.3.4.1, 6.3.4.2 and 6.3.4.3").
 fn stands_as_section_number(text: &str, start: usize) -> bool {
-    let line = &text[text[..start].rfind('\n').map_or(0, |at| at + 1)..start];
+    let line_start = text[..start].rfind('\n').map_or(0, |at| at + 1);
+    let mut before = &text[line_start..start];
     let markup = |c: char| c.is_whitespace() || matches!(c, '#' | '*' | '_' | '(' | '[' | '>');
-    if line.chars().all(markup) {
-        return true;
+    if before.chars().all(markup) {
+        let earlier = text[..line_start].trim_end();
+        if earlier.is_empty() || earlier.ends_with(['.', ':', ';', '!', '?', ')', '#']) {
+            return true;
+        }
+        // A paragraph wrapped mid-sentence: the words before are the line above's.
+        before = earlier;
     }
-    let mut words = line.split_whitespace().rev();
+    let mut words = before.split_whitespace().rev();
     let Some(previous) = words.next() else {
         return true;
     };

@@ -149,6 +149,7 @@ fn ip_addresses() {
 fn section_numbers_of_four_parts_are_not_ip_addresses() {
     for text in [
         "6.3.4.1 The Initial Franchise Fee is due on signing.",
+        "training is complete.\n6.3.4.2 Fees are due within ten days.",
         "### 6.3.4.1 Training Costs",
         "  (6.3.4.1) Training costs are borne by the franchisee.",
         "as set out in Section 6.3.4.1 of this Agreement",
@@ -166,7 +167,14 @@ fn section_numbers_of_four_parts_are_not_ip_addresses() {
     for (text, ip) in [
         ("The portal moved to 10.0.0.12 on Monday.", "10.0.0.12"),
         ("Connect to 192.168.1.20 and retry.", "192.168.1.20"),
-        ("192.168.1.20 server refused the connection.", "192.168.1.20"),
+        (
+            "The files are kept at\n203.0.113.45 until June.",
+            "203.0.113.45",
+        ),
+        (
+            "192.168.1.20 server refused the connection.",
+            "192.168.1.20",
+        ),
     ] {
         assert!(
             found(text).contains(&pair("IP_ADDRESS", ip)),
