@@ -323,3 +323,30 @@ fn evidence_that_leads_an_answer_is_drawn_above_the_draft_and_its_citations_come
         "The deposit is returned within 30 days."
     );
 }
+
+#[test]
+fn before_its_first_token_a_streaming_answer_says_the_model_is_reading_the_prompt() {
+    let mut app = app(80, 24);
+    press(&mut app, [ch('2')]);
+    press(&mut app, typed("When is the deposit returned?"));
+    let effects = press(&mut app, [key(KeyCode::Enter)]);
+    let Some(Effect::Ask { request, .. }) = effects.first().cloned() else {
+        panic!("{effects:?}");
+    };
+    let shown = screen(&app);
+    assert!(
+        shown.contains("the model is reading the question and passages"),
+        "{shown}"
+    );
+    assert!(!shown.contains("0 tokens"), "{shown}");
+    press(
+        &mut app,
+        [Msg::AskText {
+            request,
+            text: "The deposit".into(),
+        }],
+    );
+    let shown = screen(&app);
+    assert!(shown.contains("1 tokens"), "{shown}");
+    assert!(!shown.contains("is reading"), "{shown}");
+}

@@ -139,6 +139,15 @@ fn turn_rows<'a>(
         }
     }
     let status = match &turn.status {
+        // Before its first token the model reads the prompt, which takes seconds on a CPU:
+        // say so rather than count zero tokens.
+        TurnStatus::Streaming if turn.tokens == 0 => Some((
+            format!(
+                "… {:.1} s · the model is reading the question and passages",
+                turn.elapsed.as_secs_f64()
+            ),
+            theme.dim,
+        )),
         TurnStatus::Streaming => Some((
             format!(
                 "… {:.1} s · {} tokens{}",
