@@ -135,12 +135,17 @@ pub struct Hit {
 }
 
 impl Hit {
-    /// What to call the hit's document: its title, else its path.
+    /// What to call the hit's document: its title, else its file name (the folders above
+    /// it say nothing a reviewer or the model needs, and cost a line of width).
     pub fn label(&self) -> &str {
-        if self.title.is_empty() {
-            &self.path
-        } else {
-            &self.title
+        if !self.title.is_empty() {
+            return &self.title;
+        }
+        // The name after the last separator; a path of an attachment inside an email
+        // (`mail.eml ▸ part.txt`) keeps its chain.
+        match self.path.rfind('/') {
+            Some(at) if at + 1 < self.path.len() => &self.path[at + 1..],
+            _ => &self.path,
         }
     }
 }
@@ -574,5 +579,20 @@ impl IndexUpdater<'_> {
             .reader
             .reload()
             .map_err(|e| self.index.unusable(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_document_without_a_title_is_called_by_its_file_name_not_its_folders() {
+        let mut hit = crate::answer::tests::source(1, "text").hit;
+        assert_eq!(hit.label(), "Doc 1");
+        hit.title.clear();
+        assert_eq!(hit.label(), "1.txt");
+        hit.path = "/cases/2026/mail/supplier-dispute.eml ▸ chronology.txt".into();
+        assert_eq!(hit.label(), "supplier-dispute.eml ▸ chronology.txt");
+        hit.path = "notes.txt".into();
+        assert_eq!(hit.label(), "notes.txt");
     }
 }
