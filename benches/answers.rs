@@ -213,10 +213,10 @@ struct Case {
 /// The generated agreements beside the samples.
 const CONTRACTS: usize = 10;
 
-/// A Kodiak with the sample documents and the generated agreements ingested, and the
-/// benchmark's questions over them.
-fn corpus(work: &Path, config: Config) -> (Kodiak, Vec<Case>) {
-    let kodiak = Kodiak::open(Settings::in_dir(work, config)).expect("open");
+/// Ingests the sample documents and the generated agreements into `work`; the benchmark's
+/// questions over them.
+fn corpus(work: &Path) -> Vec<Case> {
+    let kodiak = reopen(work, bench_config());
     let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/sample-docs");
     let generated = work.join("contracts");
     std::fs::create_dir_all(&generated).expect("contracts dir");
@@ -253,53 +253,50 @@ fn corpus(work: &Path, config: Config) -> (Kodiak, Vec<Case>) {
                 }),
         );
     }
-    (kodiak, cases)
+    cases
 }
 
-/// How a generator is asked: a named set of `[generator]` settings.
+/// How a generator is asked: a named set of `[generator]` prompting settings.
 struct Prompting {
     name: &'static str,
-    apply: fn(&mut kodiak::config::GeneratorConfig),
+    restate_question: bool,
+    few_shot: bool,
+    stop: &'static [&'static str],
 }
 
-/// The prompting the ablation compares, each adding one change to the one before; the
-/// last is Kodiak's default.
+impl Prompting {
+    fn apply(&self, g: &mut kodiak::config::GeneratorConfig) {
+        g.restate_question = self.restate_question;
+        g.few_shot = self.few_shot;
+        g.stop = self.stop.iter().map(|s| (*s).to_owned()).collect();
+    }
+}
+
+/// The prompting the ablation compares, each adding one change to the one before.
 const PROMPTINGS: &[Prompting] = &[
     Prompting {
         name: "plain",
-        apply: |g| {
-            g.few_shot = false;
-            g.restate_question = false;
-            g.stop = Vec::new();
-        },
+        restate_question: false,
+        few_shot: false,
+        stop: &[],
     },
     Prompting {
         name: "+ question restated",
-        apply: |g| {
-            g.few_shot = false;
-            g.restate_question = true;
-            g.stop = Vec::new();
-        },
+        restate_question: true,
+        few_shot: false,
+        stop: &[],
     },
     Prompting {
         name: "+ worked example",
-        apply: |g| {
-            g.few_shot = true;
-            g.restate_question = true;
-            g.stop = Vec::new();
-        },
+        restate_question: true,
+        few_shot: true,
+        stop: &[],
     },
     Prompting {
         name: "+ stop at blank line",
-        apply: |g| {
-            g.few_shot = true;
-            g.restate_question = true;
-            g.stop = vec!["\n\n".into()];
-        },
-    },
-    Prompting {
-        name: "default",
-        apply: |_| {},
+        restate_question: true,
+        few_shot: true,
+        stop: &["\n\n"],
     },
 ];
 
@@ -467,8 +464,7 @@ fn bench_config() -> Config {
 /// Every case asked extractively, then with each model and Kodiak's default prompting.
 fn quality() {
     let work = tempfile::tempdir().expect("temp dir");
-    let (kodiak, cases) = corpus(work.path(), bench_config());
-    drop(kodiak);
+    let cases = corpus(work.path());
     println!(
         "answer quality: {} questions, {} over the sample documents (each asked of all \
          documents) and {} over {CONTRACTS} generated supply agreements (each asked of its \
@@ -505,8 +501,7 @@ fn prompts() {
         .map(|pair| pair[1].as_str())
         .collect();
     let work = tempfile::tempdir().expect("temp dir");
-    let (kodiak, cases) = corpus(work.path(), bench_config());
-    drop(kodiak);
+    let cases = corpus(work.path());
     println!(
         "prompting: {} questions (as in `quality`), each prompting adding one change",
         cases.len()
@@ -520,7 +515,7 @@ fn prompts() {
         {
             let mut config = bench_config();
             config.generator.model = Some(path.clone());
-            (prompting.apply)(&mut config.generator);
+            prompting.apply(&mut config.generator);
             let kodiak = reopen(work.path(), config);
             let result = score(&kodiak, &cases, false);
             result.print(prompting.name, cases.len(), true, generator_peak_rss());

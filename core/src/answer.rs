@@ -81,6 +81,10 @@ pub struct Answer {
     pub evidence: Option<Evidence>,
 }
 
+/// The heading of the evidence that leads an answer, and of the model's text beneath it.
+pub const EVIDENCE_LABEL: &str = "Evidence, quoted from the documents";
+pub const DRAFT_LABEL: &str = "Draft by the model, not verified";
+
 /// The checked evidence for a question: each passage's sentence that best answers it,
 /// quoted verbatim from the stored text and cited.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -93,9 +97,12 @@ pub struct Evidence {
 impl Evidence {
     /// The evidence in `sources` for `question`; None when there are no passages.
     pub fn for_question(question: &str, sources: &[Source]) -> Option<Evidence> {
-        (!sources.is_empty()).then(|| Evidence {
-            text: evidence_lines(question, sources),
-            citations: extractive_citations(question, sources),
+        (!sources.is_empty()).then(|| {
+            let citations = extractive_citations(question, sources);
+            Evidence {
+                text: evidence_lines(sources, &citations),
+                citations,
+            }
         })
     }
 }
@@ -381,32 +388,37 @@ fn best_quote_weighted<'t>(text: &'t str, weights: &Weights) -> &'t str {
 /// The text of an extractive answer: each passage's best sentence for the question,
 /// cited, under a label that says no model wrote it.
 pub fn extractive_text(question: &str, sources: &[Source], reason: &str) -> String {
+    labelled_evidence(Evidence::for_question(question, sources).as_ref(), reason)
+}
+
+/// `evidence` under the label of an extractive answer, which says why no model wrote it.
+pub fn labelled_evidence(evidence: Option<&Evidence>, reason: &str) -> String {
     let mut out = format!("Extractive answer ({reason}): the most relevant passages, quoted.\n");
-    if sources.is_empty() {
-        out.push_str("No passage matches the question.");
-        return out;
+    match evidence {
+        Some(evidence) => {
+            out.push('\n');
+            out.push_str(&evidence.text);
+        }
+        None => out.push_str("No passage matches the question."),
     }
-    out.push('\n');
-    out.push_str(&evidence_lines(question, sources));
     out
 }
 
-/// A line per passage, `[n] Title, page p: "quote"`, quoting its best sentence for
-/// `question`. The quote's line breaks (a paragraph wrapped in its source) are shown as
-/// spaces, so each passage is one line to wrap; the citation keeps the verbatim quote.
-fn evidence_lines(question: &str, sources: &[Source]) -> String {
-    // Words are weighed over all the passages: a word every passage holds says little.
-    let texts: Vec<&str> = sources.iter().map(|s| s.text.as_str()).collect();
-    let weights = Weights::new(question, &texts);
+/// A line per passage, `[n] Title, page p: "quote"`, with the quote its citation holds.
+/// The quote's line breaks (a paragraph wrapped in its source) are shown as spaces, so each
+/// passage is one line to wrap; the citation keeps the verbatim quote.
+fn evidence_lines(sources: &[Source], citations: &[Citation]) -> String {
     sources
         .iter()
-        .map(|source| {
+        .zip(citations)
+        .map(|(source, citation)| {
             format!(
                 "[{}] {}, page {}: \"{}\"",
                 source.n,
                 source.hit.label(),
                 source.hit.page,
-                best_quote_weighted(&source.text, &weights)
+                citation
+                    .quote
                     .split_whitespace()
                     .collect::<Vec<_>>()
                     .join(" ")

@@ -10,7 +10,7 @@ use signal_hook::consts::{SIGINT, SIGTERM};
 
 use kodiak::Kodiak;
 use kodiak::answer::AnswerRecord;
-use kodiak::answer::{Answer, AnswerMode};
+use kodiak::answer::{Answer, AnswerMode, DRAFT_LABEL, EVIDENCE_LABEL};
 use kodiak::config::Settings;
 use kodiak::grounding::Support;
 use kodiak::service::{AskOptions, Piece};
@@ -40,7 +40,8 @@ pub(super) fn ask(settings: Settings, mut options: AskOptions, json: bool) -> Re
         kodiak.ask(&options, &mut |piece| {
             let text = match piece {
                 Piece::Evidence(evidence) => format!(
-                    "Evidence, quoted from the documents:\n{}\n\n{DRAFT_HEADING}\n",
+                    "{EVIDENCE_LABEL}:\n{}\n\n{DRAFT_LABEL} (check it against the evidence \
+                     above):\n",
                     block(evidence)
                 ),
                 Piece::Text(text) => block(text).into_owned(),
@@ -61,10 +62,6 @@ pub(super) fn ask(settings: Settings, mut options: AskOptions, json: bool) -> Re
         None => ExitCode::SUCCESS,
     })
 }
-
-/// Above the model's text when the evidence leads.
-const DRAFT_HEADING: &str =
-    "Draft by the model, not verified (check it against the evidence above):";
 
 /// How many sentences not borne out are listed under an answer.
 const LISTED_UNSUPPORTED: usize = 8;
@@ -295,14 +292,11 @@ fn print_markdown(turn: &Turn) {
         },
         (MessageStatus::Generating, _) => "Answer (interrupted)".to_owned(),
         (_, Some(AnswerMode::Extractive)) => "Answer (extractive)".to_owned(),
-        _ if answer.record.evidence.is_some() => "Draft by the model, not verified".to_owned(),
+        _ if answer.record.evidence.is_some() => DRAFT_LABEL.to_owned(),
         _ => "Answer".to_owned(),
     };
     if let Some(evidence) = &answer.record.evidence {
-        println!(
-            "## Evidence, quoted from the documents\n\n{}\n",
-            block(&evidence.text)
-        );
+        println!("## {EVIDENCE_LABEL}\n\n{}\n", block(&evidence.text));
     }
     println!("## {label}\n\n{}\n", block(&answer.text));
     let sources = &answer.record.sources;

@@ -83,7 +83,8 @@ impl Turn {
     pub(super) fn as_copied(&self) -> String {
         match &self.evidence {
             Some(evidence) => format!(
-                "{evidence}\n\nDraft by the model, not verified:\n{}",
+                "{evidence}\n\n{}:\n{}",
+                kodiak::answer::DRAFT_LABEL,
                 self.answer
             ),
             None => self.answer.clone(),

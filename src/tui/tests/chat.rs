@@ -266,13 +266,7 @@ fn sentences_the_sources_do_not_bear_out_are_marked_and_e_opens_the_evidence_of_
 #[test]
 fn evidence_that_leads_an_answer_is_drawn_above_the_draft_and_its_citations_come_first() {
     let mut app = app(80, 24);
-    show_list(&mut app, rows());
-    press(&mut app, [ch('2')]);
-    press(&mut app, typed("When is the deposit returned?"));
-    let effects = press(&mut app, [key(KeyCode::Enter)]);
-    let Some(Effect::Ask { request, .. }) = effects.first().cloned() else {
-        panic!("{effects:?}");
-    };
+    let request = asking(&mut app);
     let evidence = "[2] Lease, page 2: \"The deposit is returned within 30 days.\"";
     press(
         &mut app,
@@ -327,12 +321,7 @@ fn evidence_that_leads_an_answer_is_drawn_above_the_draft_and_its_citations_come
 #[test]
 fn before_its_first_token_a_streaming_answer_says_the_model_is_reading_the_prompt() {
     let mut app = app(80, 24);
-    press(&mut app, [ch('2')]);
-    press(&mut app, typed("When is the deposit returned?"));
-    let effects = press(&mut app, [key(KeyCode::Enter)]);
-    let Some(Effect::Ask { request, .. }) = effects.first().cloned() else {
-        panic!("{effects:?}");
-    };
+    let request = asking(&mut app);
     let shown = screen(&app);
     assert!(
         shown.contains("the model is reading the question and passages"),

@@ -260,16 +260,22 @@ fn answer(conversation: i64) -> Answer {
     }
 }
 
-/// The chat after one question, streamed and finished.
-fn with_answer(width: u16, height: u16) -> App {
-    let mut app = app(width, height);
-    show_list(&mut app, rows());
-    press(&mut app, [ch('2')]);
-    press(&mut app, typed("When is the deposit returned?"));
-    let effects = press(&mut app, [key(KeyCode::Enter)]);
+/// The chat with the list shown and "When is the deposit returned?" asked; the request.
+fn asking(app: &mut App) -> u64 {
+    show_list(app, rows());
+    press(app, [ch('2')]);
+    press(app, typed("When is the deposit returned?"));
+    let effects = press(app, [key(KeyCode::Enter)]);
     let Some(Effect::Ask { request, .. }) = effects.first().cloned() else {
         panic!("{effects:?}");
     };
+    request
+}
+
+/// The chat after one question, streamed and finished.
+fn with_answer(width: u16, height: u16) -> App {
+    let mut app = app(width, height);
+    let request = asking(&mut app);
     let started = app.chat.answering.started().unwrap();
     for (i, piece) in ["The deposit", " comes back", " within 30 days [2]"]
         .iter()

@@ -549,10 +549,12 @@ fn extractive(
     reason: &str,
     on_text: &mut dyn FnMut(Piece<'_>),
 ) -> Answer {
-    answer.answer = answer::extractive_text(question, &answer.sources, reason);
+    let evidence = Evidence::for_question(question, &answer.sources);
+    answer.answer = answer::labelled_evidence(evidence.as_ref(), reason);
     answer.mode = AnswerMode::Extractive;
-    answer.citations = answer::extractive_citations(question, &answer.sources);
+    answer.citations = evidence.map_or_else(Vec::new, |e| e.citations);
     answer.invalid_citations = Vec::new();
+    // The answer is the evidence itself.
     answer.evidence = None;
     on_text(Piece::Text(&answer.answer));
     answer
