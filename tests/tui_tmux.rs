@@ -218,9 +218,11 @@ fn ask_in_the_terminal_ui_copy_the_answer_then_quit_and_the_terminal_is_restored
     assert!(screen.contains("tokens"), "{screen}");
 
     // Esc leaves the input for the transcript; y copies the answer through OSC 52, which
-    // this tmux server takes into its paste buffer.
+    // this tmux server takes into its paste buffer. The test waits for the transcript's key
+    // hints first: an Esc and a y read together are one Alt-y.
     session.tmux(&["set", "-g", "set-clipboard", "on"]);
     session.keys(&["Escape"]);
+    session.wait_for("y copy", Duration::from_secs(10));
     session.keys(&["y"]);
     session.wait_for("answer copied to the clipboard", Duration::from_secs(10));
     let copied = session.tmux(&["show-buffer"]);
@@ -286,6 +288,7 @@ fn a_model_crash_while_streaming_fails_the_answer_and_the_ui_stays_up() {
     assert!(!screen.contains("cancelled"), "{screen}");
 
     session.keys(&["Escape"]);
+    session.wait_for("y copy", Duration::from_secs(10));
     session.keys(&["3"]);
     session.wait_for("last crash", Duration::from_secs(20));
     session.keys(&["q"]);
