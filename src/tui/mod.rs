@@ -12,6 +12,7 @@ pub mod document;
 mod event_loop;
 pub mod keymap;
 pub mod keys;
+pub mod layout;
 pub mod service;
 pub mod theme;
 pub mod view;

@@ -45,6 +45,21 @@ impl App {
                 self.pending_keys.push(chord);
                 Vec::new()
             }
+            // An Esc and a letter read together arrive as Alt-letter (over SSH, or when
+            // typed fast): unbound, it is taken as the two keys it was.
+            Resolution::Unbound
+                if context == KeyContext::ChatInput
+                    && pending.is_empty()
+                    && chord.alt
+                    && !chord.ctrl
+                    && matches!(chord.key, KeyName::Char(_)) =>
+            {
+                let esc = KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE);
+                let plain = KeyEvent::new(key.code, key.modifiers - KeyModifiers::ALT);
+                let mut effects = self.key(esc, now);
+                effects.extend(self.key(plain, now));
+                effects
+            }
             Resolution::Unbound if context == KeyContext::ChatInput && pending.is_empty() => {
                 self.chat.input.input(key);
                 self.chat.recall = None;
@@ -74,22 +89,25 @@ impl App {
     pub(super) fn act(&mut self, action: Action, now: Instant) -> Vec<Effect> {
         let page = isize::try_from(self.body_height().saturating_sub(2).max(1)).unwrap_or(1);
         match action {
-            Action::Quit => self.quit = true,
+            Action::Quit => match self.work_in_flight() {
+                Some(work) => self.overlay = Some(Overlay::ConfirmQuit { work }),
+                None => self.quit = true,
+            },
             Action::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
             Action::NextPane | Action::PrevPane => {
                 let at = Pane::ALL.iter().position(|p| *p == self.focus).unwrap_or(0);
                 let step = if action == Action::NextPane { 1 } else { 2 };
-                self.focus = Pane::ALL[(at + step) % 3];
+                self.focus_pane(Pane::ALL[(at + step) % 3]);
             }
-            Action::FocusDocuments => self.focus = Pane::Documents,
-            Action::FocusChat => self.focus = Pane::Chat,
-            Action::FocusHealth => self.focus = Pane::Health,
+            Action::FocusDocuments => self.focus_pane(Pane::Documents),
+            Action::FocusChat => self.focus_pane(Pane::Chat),
+            Action::FocusHealth => self.focus_pane(Pane::Health),
             Action::Up => self.move_by(-1),
             Action::Down => self.move_by(1),
             Action::PageUp => self.move_by(-page),
             Action::PageDown => self.move_by(page),
-            Action::Top => self.move_by(isize::MIN / 2),
-            Action::Bottom => self.move_by(isize::MAX / 2),
+            Action::Top => self.move_to_end(false),
+            Action::Bottom => self.move_to_end(true),
             _ => {
                 return match self.context() {
                     KeyContext::Documents => self.act_documents(action),
@@ -103,11 +121,49 @@ impl App {
         Vec::new()
     }
 
+    /// Gives `pane` the keyboard. The chat is entered ready to type: what a reviewer types
+    /// after focusing it is a question, never a transcript command.
+    fn focus_pane(&mut self, pane: Pane) {
+        if pane == Pane::Chat && self.focus != Pane::Chat {
+            self.chat.mode = ChatMode::Input;
+        }
+        self.focus = pane;
+    }
+
+    /// What `q` would interrupt, if anything: it then asks first.
+    fn work_in_flight(&self) -> Option<String> {
+        if self.chat.answering.is_active() {
+            Some("an answer is streaming (it is stored as cancelled)".into())
+        } else {
+            self.ingest.as_ref().map(|ingest| {
+                format!(
+                    "an ingest is {} ({} of {} done)",
+                    ingest.phase, ingest.done, ingest.total
+                )
+            })
+        }
+    }
+
+    /// Moves the focused component's cursor or view to its first or last row.
+    fn move_to_end(&mut self, bottom: bool) {
+        let size = self.viewer_size();
+        match &mut self.viewer {
+            Some(viewer) if self.focus == Pane::Documents && bottom => viewer.scroll_to_end(size),
+            Some(viewer) if self.focus == Pane::Documents => viewer.top = 0,
+            _ => self.move_by(if bottom {
+                isize::MAX / 2
+            } else {
+                isize::MIN / 2
+            }),
+        }
+    }
+
     /// Moves the focused component's cursor or view by `delta` rows.
     fn move_by(&mut self, delta: isize) {
+        let size = self.viewer_size();
         match self.focus {
             Pane::Documents => match &mut self.viewer {
-                Some(viewer) => viewer.scroll(delta),
+                Some(viewer) => viewer.scroll(delta, size),
                 None => self.docs.move_by(delta),
             },
             Pane::Chat => self.chat.scroll(delta),

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::TextArea;
 
-use super::keys::{KeyChord, KeyContext};
+use super::keys::{KeyChord, KeyContext, KeyName};
 use kodiak::answer::{AnswerMode, Citation, Evidence, Source};
 use kodiak::health::{HealthReport, HealthRow, Status};
 use kodiak::ingest::IngestPhase;
@@ -357,6 +357,22 @@ impl App {
     pub fn body_height(&self) -> usize {
         // Borders, tab or status bars, headers.
         usize::from(self.size.1.saturating_sub(if self.wide() { 5 } else { 6 })).max(1)
+    }
+
+    /// The viewer's text area in cells: (width, height).
+    pub fn viewer_size(&self) -> (usize, usize) {
+        let screen = ratatui::layout::Rect::new(0, 0, self.size.0, self.size.1);
+        let areas = crate::tui::layout::areas(screen, self.wide(), Pane::Documents);
+        let pane = areas
+            .panes
+            .iter()
+            .find(|(pane, _)| *pane == Pane::Documents)
+            .map_or(screen, |(_, area)| *area);
+        let [_, text] = crate::tui::layout::viewer(crate::tui::layout::inner(pane));
+        (
+            usize::from(text.width).max(1),
+            usize::from(text.height).max(1),
+        )
     }
 
     fn request_id(&mut self) -> u64 {

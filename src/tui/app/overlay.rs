@@ -11,6 +11,7 @@ pub enum PromptKind {
     Tag,
     Note,
     IngestPath,
+    GoTo,
 }
 
 impl PromptKind {
@@ -21,6 +22,7 @@ impl PromptKind {
             PromptKind::Tag => "Tag (-tag removes)",
             PromptKind::Note => "Note",
             PromptKind::IngestPath => "Ingest path",
+            PromptKind::GoTo => "Go to page (12), line (l40) or percent (50%)",
         }
     }
 }
@@ -38,6 +40,11 @@ pub enum Overlay {
         doc_id: Option<i64>,
     },
     ExportFormat,
+    /// `q` while work is in flight: quit only on `y`.
+    ConfirmQuit {
+        /// What quitting would interrupt.
+        work: String,
+    },
     Conversations {
         list: Vec<Conversation>,
         selected: usize,
@@ -107,6 +114,12 @@ impl App {
             return Vec::new();
         };
         match overlay {
+            Overlay::ConfirmQuit { .. } => {
+                if matches!(key.code, KeyCode::Char('y' | 'Y')) {
+                    self.quit = true;
+                }
+                Vec::new()
+            }
             // Help and text overlays scroll; any other key closes them.
             Overlay::Help { scroll } => {
                 if let Some(step) = scroll_step(&key) {
@@ -183,6 +196,17 @@ impl App {
                     }
                     Vec::new()
                 }
+                // Ctrl-U clears the line, as in a shell.
+                KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                    input = PromptInput::new("");
+                    self.prompt_changed(kind, "");
+                    self.overlay = Some(Overlay::Prompt {
+                        kind,
+                        input,
+                        doc_id,
+                    });
+                    Vec::new()
+                }
                 _ => {
                     if input.input(key) {
                         self.prompt_changed(kind, input.text());
@@ -238,6 +262,15 @@ impl App {
             }
             (PromptKind::Note, Some(doc_id)) if !text.is_empty() => {
                 vec![self.review(doc_id, ReviewChange::AddNote(text.to_owned()))]
+            }
+            (PromptKind::GoTo, _) if !text.is_empty() => {
+                let size = self.viewer_size();
+                if let Some(viewer) = &mut self.viewer
+                    && let Err(e) = viewer.go_to(text, size)
+                {
+                    self.error(e);
+                }
+                Vec::new()
             }
             (PromptKind::IngestPath, _) if !text.is_empty() => {
                 let path = kodiak::config::expand_home(std::path::Path::new(text));

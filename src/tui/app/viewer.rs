@@ -7,7 +7,8 @@ use super::*;
 pub struct Viewer {
     pub doc: PreparedDocument,
     pub show_redacted: bool,
-    /// First line on screen, in the current rendition.
+    /// Byte offset, in the current rendition, where the first row on screen starts. An
+    /// offset rather than a row number, so a resize keeps the same text on top.
     pub top: usize,
     pub search: String,
     /// Matches of `search` in the current rendition, in bytes.
@@ -30,13 +31,12 @@ impl Viewer {
         }
     }
 
-    /// Byte offset in the original text of the first line on screen.
+    /// Byte offset in the original text of the first row on screen.
     pub fn top_offset_original(&self) -> usize {
-        let (start, _) = self.rendition().line(self.top);
         if self.show_redacted {
-            self.doc.map_offset(start, false)
+            self.doc.map_offset(self.top, false)
         } else {
-            start
+            self.top
         }
     }
 
@@ -44,15 +44,128 @@ impl Viewer {
         self.doc.page_of(self.top_offset_original())
     }
 
-    /// Scrolls so the line holding `offset` (current rendition) is a third down the screen.
-    pub(super) fn show_offset(&mut self, offset: usize, height: usize) {
-        let line = self.rendition().line_of(offset);
-        self.top = line.saturating_sub(height / 3);
+    /// The row holding `offset` at `width`: its line, that line's rows and its index there.
+    fn row_of(&self, offset: usize, width: usize) -> (usize, Vec<(usize, usize)>, usize) {
+        let rendition = self.rendition();
+        let line = rendition.line_of(offset);
+        let rows = rendition.rows(line, width);
+        let index = rows
+            .partition_point(|&(start, _)| start <= offset)
+            .saturating_sub(1);
+        (line, rows, index)
     }
 
-    pub(super) fn scroll(&mut self, delta: isize) {
-        let last = self.rendition().line_count().saturating_sub(1);
-        self.top = self.top.saturating_add_signed(delta).min(last);
+    /// The start of the row `delta` rows after (or before) the row holding `offset`,
+    /// stopping at the first and last rows.
+    fn step(&self, offset: usize, delta: isize, width: usize) -> usize {
+        let rendition = self.rendition();
+        let (mut line, mut rows, mut index) = self.row_of(offset, width);
+        let mut left = delta.unsigned_abs();
+        if delta >= 0 {
+            loop {
+                let room = rows.len() - 1 - index;
+                if left <= room || line + 1 >= rendition.line_count() {
+                    return rows[index + left.min(room)].0;
+                }
+                left -= room + 1;
+                line += 1;
+                rows = rendition.rows(line, width);
+                index = 0;
+            }
+        } else {
+            loop {
+                if left <= index || line == 0 {
+                    return rows[index - left.min(index)].0;
+                }
+                left -= index + 1;
+                line -= 1;
+                rows = rendition.rows(line, width);
+                index = rows.len() - 1;
+            }
+        }
+    }
+
+    /// The lowest `top` can be: the last row at the bottom of a `height`-row screen.
+    fn last_top(&self, (width, height): (usize, usize)) -> usize {
+        let end = self.rendition().text.len();
+        self.step(end, 1 - isize::try_from(height).unwrap_or(1), width)
+    }
+
+    /// The rows on a screen of `width` by `height` cells, from `top` on.
+    pub fn visible_rows(&self, (width, height): (usize, usize)) -> Vec<(usize, usize)> {
+        let rendition = self.rendition();
+        let (mut line, rows, index) = self.row_of(self.top, width);
+        let mut visible: Vec<(usize, usize)> = rows.into_iter().skip(index).take(height).collect();
+        while visible.len() < height && line + 1 < rendition.line_count() {
+            line += 1;
+            let room = height - visible.len();
+            visible.extend(rendition.rows(line, width).into_iter().take(room));
+        }
+        visible
+    }
+
+    /// Scrolls so the row holding `offset` (current rendition) is a third down the screen.
+    pub(super) fn show_offset(&mut self, offset: usize, (width, height): (usize, usize)) {
+        let third = isize::try_from(height / 3).unwrap_or(0);
+        // A target on the last screen is shown with the rest of that screen.
+        self.top = self
+            .step(offset, -third, width)
+            .min(self.last_top((width, height)));
+    }
+
+    /// Scrolls by `delta` rows, never past the last screen.
+    pub(super) fn scroll(&mut self, delta: isize, size: (usize, usize)) {
+        let last = self.last_top(size);
+        self.top = self.step(self.top, delta, size.0).min(last);
+    }
+
+    /// Puts a page (`12`), line (`l40`) or percent (`50%`) of the text at the top.
+    pub(super) fn go_to(&mut self, target: &str, size: (usize, usize)) -> Result<(), String> {
+        let target = target.trim().to_lowercase();
+        let number = |digits: &str| -> Result<usize, String> {
+            digits.trim().parse::<usize>().map_err(|_| {
+                format!(
+                    "cannot go to `{target}`: give a page (12), a line (l40) or a percent (50%)"
+                )
+            })
+        };
+        let rendition = self.rendition();
+        let offset = if let Some(percent) = target.strip_suffix('%') {
+            let percent = number(percent)?.min(100);
+            rendition.text.len() * percent / 100
+        } else if let Some(line) = target
+            .strip_prefix("line")
+            .or_else(|| target.strip_prefix('l'))
+        {
+            let line = number(line)?;
+            let count = rendition.line_count();
+            if line == 0 || line > count {
+                return Err(format!(
+                    "line {line} is not in this document: it has {count}"
+                ));
+            }
+            rendition.line(line - 1).0
+        } else {
+            let page = number(target.strip_prefix("page").unwrap_or(&target))?;
+            let count = self.doc.pages.len().max(1);
+            if page == 0 || page > count {
+                return Err(format!(
+                    "page {page} is not in this document: it has {count}"
+                ));
+            }
+            let start = self.doc.pages.get(page - 1).map_or(0, |&(start, _)| start);
+            if self.show_redacted {
+                self.doc.map_offset(start, true)
+            } else {
+                start
+            }
+        };
+        self.top = self.step(offset, 0, size.0).min(self.last_top(size));
+        Ok(())
+    }
+
+    pub(super) fn scroll_to_end(&mut self, size: (usize, usize)) {
+        self.top = self.last_top(size);
     }
 
     pub(super) fn find(&mut self) {
@@ -77,7 +190,7 @@ impl App {
         };
         if let Some(focus) = viewer.doc.focus {
             viewer.highlight = Some(focus);
-            viewer.show_offset(focus.0, self.body_height());
+            viewer.show_offset(focus.0, self.viewer_size());
         }
         self.viewer = Some(viewer);
         self.focus = Pane::Documents;
@@ -93,7 +206,7 @@ impl App {
     }
 
     pub(super) fn jump_match(&mut self, forward: bool) {
-        let height = self.body_height();
+        let size = self.viewer_size();
         let Some(viewer) = &mut self.viewer else {
             return;
         };
@@ -106,8 +219,7 @@ impl App {
             Some(i) => (i + n - 1) % n,
             None => {
                 // The first match from the top of the screen on.
-                let from = viewer.rendition().line(viewer.top).0;
-                let after = viewer.matches.partition_point(|m| m.0 < from);
+                let after = viewer.matches.partition_point(|m| m.0 < viewer.top);
                 if forward {
                     after % n
                 } else {
@@ -116,11 +228,11 @@ impl App {
             }
         };
         viewer.current_match = Some(next);
-        viewer.show_offset(viewer.matches[next].0, height);
+        viewer.show_offset(viewer.matches[next].0, size);
     }
 
     pub(super) fn jump_pii(&mut self, forward: bool) {
-        let height = self.body_height();
+        let size = self.viewer_size();
         let Some(viewer) = &mut self.viewer else {
             return;
         };
@@ -136,8 +248,8 @@ impl App {
             Some(i) if forward => (i + 1) % n,
             Some(i) => (i + n - 1) % n,
             None => {
-                let from = viewer.rendition().line(viewer.top).0;
-                let after = viewer.rendition().pii.partition_point(|s| s.start < from);
+                let top = viewer.top;
+                let after = viewer.rendition().pii.partition_point(|s| s.start < top);
                 if forward {
                     after % n
                 } else {
@@ -147,10 +259,11 @@ impl App {
         };
         viewer.pii_cursor = Some(next);
         let start = viewer.rendition().pii[next].start;
-        viewer.show_offset(start, height);
+        viewer.show_offset(start, size);
     }
 
     pub(super) fn toggle_redacted(&mut self) {
+        let width = self.viewer_size().0;
         let Some(viewer) = &mut self.viewer else {
             return;
         };
@@ -161,24 +274,19 @@ impl App {
         } else {
             top
         };
-        viewer.top = viewer.rendition().line_of(offset);
+        viewer.top = viewer.step(offset, 0, width);
         viewer.find();
     }
 
     /// The viewer's actions; review marks act on the open document.
     pub(super) fn act_viewer(&mut self, action: Action) -> Vec<Effect> {
         match action {
-            Action::Search => {
-                let text = self
-                    .viewer
-                    .as_ref()
-                    .map(|v| v.search.clone())
-                    .unwrap_or_default();
-                self.overlay = Some(Overlay::prompt(PromptKind::Search, &text, None));
-            }
+            // A new search starts empty; n and N go on with the last one.
+            Action::Search => self.overlay = Some(Overlay::prompt(PromptKind::Search, "", None)),
             Action::NextMatch | Action::PrevMatch => self.jump_match(action == Action::NextMatch),
             Action::NextPii | Action::PrevPii => self.jump_pii(action == Action::NextPii),
             Action::Redacted => self.toggle_redacted(),
+            Action::GoTo => self.overlay = Some(Overlay::prompt(PromptKind::GoTo, "", None)),
             Action::Close => {
                 if let Some(viewer) = self.viewer.take()
                     && viewer.from_chat

@@ -339,3 +339,78 @@ fn before_its_first_token_a_streaming_answer_says_the_model_is_reading_the_promp
     assert!(shown.contains("1 tokens"), "{shown}");
     assert!(!shown.contains("is reading"), "{shown}");
 }
+
+fn alt(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::ALT))
+}
+
+#[test]
+fn focusing_the_chat_from_elsewhere_makes_what_is_typed_next_a_question() {
+    let mut app = with_answer(80, 24);
+    press(&mut app, [key(KeyCode::Esc)]);
+    assert!(
+        screen(&app).contains("Chat: transcript"),
+        "{}",
+        screen(&app)
+    );
+    press(&mut app, [ch('1'), ch('2')]);
+    press(&mut app, typed("Is the notice period sixty days?"));
+    assert_eq!(
+        app.chat.input.lines().join("\n"),
+        "Is the notice period sixty days?"
+    );
+    assert_eq!(
+        app.chat.selected_citation, None,
+        "n was typed, not acted on"
+    );
+    let shown = screen(&app);
+    assert!(shown.contains("Chat: typing"), "{shown}");
+    assert!(shown.contains("› Is the notice"), "{shown}");
+}
+
+#[test]
+fn digits_are_text_while_typing_and_alt_digits_switch_panes() {
+    let mut app = app(80, 24);
+    show_list(&mut app, rows());
+    press(&mut app, [ch('2')]);
+    press(&mut app, typed("Clause 1 or 3?"));
+    assert_eq!(app.chat.input.lines().join(""), "Clause 1 or 3?");
+    assert_eq!(app.focus, Pane::Chat);
+    press(&mut app, [alt('3')]);
+    assert_eq!(app.focus, Pane::Health);
+    press(&mut app, [alt('2')]);
+    assert_eq!(app.focus, Pane::Chat);
+    assert_eq!(app.chat.input.lines().join(""), "Clause 1 or 3?", "kept");
+}
+
+#[test]
+fn an_esc_and_a_letter_read_together_leave_the_input_and_do_the_letter() {
+    let mut app = with_answer(80, 24);
+    // What a terminal sends for Esc then y typed quickly.
+    let effects = press(&mut app, [alt('y')]);
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::Copy(_))),
+        "{effects:?}"
+    );
+    assert!(app.chat.input.lines().join("").is_empty(), "nothing typed");
+    assert!(screen(&app).contains("Chat: transcript"));
+}
+
+#[test]
+fn q_while_an_answer_streams_asks_first_and_only_y_quits() {
+    let mut app = app(80, 24);
+    let _request = asking(&mut app);
+    press(&mut app, [alt('1'), ch('q')]);
+    assert!(!app.quit);
+    let shown = screen(&app);
+    assert!(shown.contains("Quit? an answer is streaming"), "{shown}");
+    press(&mut app, [ch('n')]);
+    assert!(!app.quit && app.overlay.is_none());
+    press(&mut app, [ch('q'), ch('y')]);
+    assert!(app.quit);
+
+    // With nothing in flight, q quits at once.
+    let mut app = with_answer(80, 24);
+    press(&mut app, [alt('1'), ch('q')]);
+    assert!(app.quit);
+}

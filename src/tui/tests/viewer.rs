@@ -31,3 +31,209 @@ fn the_viewer_searches_jumps_between_pii_and_shows_the_redacted_text() {
     press(&mut app, [key(KeyCode::Esc)]);
     assert!(app.viewer.is_none(), "Esc closes the viewer");
 }
+
+/// A long contract: `pages` pages, each a heading and one paragraph of 400 numbered words
+/// (`w00001.` …), taller than the pane at 80x24 and 120x40; every tenth page has an e-mail
+/// address.
+/// Returns the document and its text.
+const WORDS_PER_PAGE: usize = 400;
+
+fn long_contract(pages: usize, focus_page: Option<usize>) -> (PreparedDocument, String) {
+    let mut text = String::new();
+    let mut page_spans = Vec::new();
+    let mut pii = Vec::new();
+    let mut focus = None;
+    let mut word = 0;
+    for page in 1..=pages {
+        let start = text.chars().count();
+        text.push_str(&format!("Section {page}. Obligations of the Parties\n\n"));
+        for _ in 0..WORDS_PER_PAGE {
+            word += 1;
+            text.push_str(&format!("w{word:05}. "));
+        }
+        if page % 10 == 0 {
+            let at = text.chars().count();
+            let email = format!("person{page}@example.com");
+            pii.push(PiiSpan {
+                kind: PiiKind::from_name("EMAIL_ADDRESS"),
+                start: at,
+                end: at + email.len(),
+                score: 0.9,
+                placeholder: format!("[EMAIL_ADDRESS_{}]", page / 10),
+            });
+            text.push_str(&email);
+        }
+        if focus_page == Some(page) {
+            let at = text.chars().count();
+            text.push_str(" The cited passage.");
+            focus = Some((at + 1, text.chars().count()));
+        }
+        text.push_str("\n\n");
+        page_spans.push((start, text.chars().count()));
+    }
+    let doc = PreparedDocument::new(
+        1,
+        "Franchise agreement".into(),
+        text.clone(),
+        &page_spans,
+        &pii,
+        focus,
+    );
+    (doc, text)
+}
+
+fn with_document_open(width: u16, height: u16, doc: PreparedDocument) -> App {
+    let mut app = app(width, height);
+    show_list(&mut app, rows());
+    let request = press(&mut app, [key(KeyCode::Enter)])[0].request().unwrap();
+    press(
+        &mut app,
+        [Msg::Document {
+            request,
+            result: Ok(Box::new(doc)),
+        }],
+    );
+    app
+}
+
+/// The words `w00001.` … on the screen.
+fn words_on(screen: &str) -> Vec<String> {
+    screen
+        .split(|c: char| !c.is_ascii_alphanumeric() && c != '.')
+        .filter(|w| w.len() == 7 && w.starts_with('w') && w.ends_with('.'))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn scrolling_by_row_or_page_shows_every_row_of_paragraphs_taller_than_the_pane() {
+    for (width, height) in [(80, 24), (120, 40)] {
+        for step in [KeyCode::Char('j'), KeyCode::PageDown] {
+            let (doc, _) = long_contract(3, None);
+            let mut app = with_document_open(width, height, doc);
+            let mut seen = std::collections::BTreeSet::new();
+            for _ in 0..600 {
+                seen.extend(words_on(&screen(&app)));
+                press(&mut app, [key(step)]);
+            }
+            let missing: Vec<usize> = (1..=3 * WORDS_PER_PAGE)
+                .filter(|n| !seen.contains(&format!("w{n:05}.")))
+                .collect();
+            assert!(
+                missing.is_empty(),
+                "{width}x{height}, {step:?}: words never shown: {missing:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn scrolling_stops_with_the_last_row_at_the_bottom_and_up_returns_to_the_top() {
+    let (doc, _) = long_contract(2, None);
+    let mut app = with_document_open(80, 24, doc);
+    press(&mut app, [ch('G')]);
+    let bottom = screen(&app);
+    assert!(bottom.contains("w00800."), "{bottom}");
+    assert!(bottom.contains("100%"), "{bottom}");
+    let top = app.viewer.as_ref().unwrap().top;
+    press(&mut app, [ch('j')]);
+    assert_eq!(
+        app.viewer.as_ref().unwrap().top,
+        top,
+        "no scrolling past the end"
+    );
+    press(&mut app, [ch('k')]);
+    assert!(
+        app.viewer.as_ref().unwrap().top < top,
+        "k scrolls one row up"
+    );
+    press(&mut app, [ch('g')]);
+    assert!(screen(&app).contains("Section 1. Obligations"));
+}
+
+#[test]
+fn every_jump_in_a_long_document_puts_its_target_on_screen() {
+    for (width, height) in [(80, 24), (120, 40)] {
+        // A search hit deep in the document, then the next ones.
+        let (doc, _) = long_contract(300, None);
+        let mut app = with_document_open(width, height, doc);
+        press(&mut app, prompted('/', "w04321."));
+        let shown = screen(&app);
+        assert!(shown.contains("w04321."), "{width}x{height}:\n{shown}");
+        assert!(shown.contains("page 11/300"), "{width}x{height}:\n{shown}");
+
+        // From the top, every finding, one after the other, is on screen and named with
+        // its type.
+        press(&mut app, [ch('g')]);
+        for n in 1..=30 {
+            press(&mut app, [ch(']'), ch('p')]);
+            let shown = screen(&app);
+            let email = format!("person{}@example.com", n * 10);
+            let at = find(&buffer(&app), &email);
+            assert!(at.is_some(), "{width}x{height}, finding {n}:\n{shown}");
+            assert!(
+                shown.contains(&format!(" · {n}/30 EMAIL_ADDRESS")),
+                "{width}x{height}:\n{shown}"
+            );
+        }
+
+        // A citation deep in the document opens with its passage on screen, highlighted.
+        let (doc, _) = long_contract(300, Some(250));
+        let app = with_document_open(width, height, doc);
+        let buffer = buffer(&app);
+        let shown = screen(&app);
+        let (x, y) = find(&buffer, "passage.").expect(&shown);
+        let theme = Theme::new(ThemeName::Dark, false);
+        assert_eq!(buffer[(x, y)].bg, theme.cited.bg.unwrap());
+    }
+}
+
+#[test]
+fn go_to_puts_a_page_line_or_percent_at_the_top_and_names_what_it_cannot_find() {
+    let (doc, _) = long_contract(80, None);
+    let mut app = with_document_open(80, 24, doc);
+    press(&mut app, prompted(':', "12"));
+    let shown = screen(&app);
+    assert!(shown.contains("page 12/80"), "{shown}");
+    assert!(shown.contains("│Section 12. Obligations"), "{shown}");
+
+    press(&mut app, prompted(':', "l3"));
+    assert!(
+        screen(&app).contains("│w00001."),
+        "line 3 is the first paragraph"
+    );
+
+    press(&mut app, prompted(':', "50%"));
+    let shown = screen(&app);
+    assert!(
+        shown.contains("page 40/80") || shown.contains("page 41/80"),
+        "{shown}"
+    );
+
+    press(&mut app, prompted(':', "81"));
+    assert!(
+        screen(&app).contains("page 81 is not in this document: it has 80"),
+        "{}",
+        screen(&app)
+    );
+    press(&mut app, prompted(':', "abc"));
+    assert!(screen(&app).contains("cannot go to `abc`"));
+}
+
+#[test]
+fn a_new_search_prompt_starts_empty_and_ctrl_u_clears_a_prompt() {
+    let mut app = with_lease_open(80, 24);
+    press(&mut app, prompted('/', "rent"));
+    let prompt_text = |app: &App| match &app.overlay {
+        Some(crate::tui::app::Overlay::Prompt { input, .. }) => input.text().to_owned(),
+        other => panic!("{other:?}"),
+    };
+    press(&mut app, [ch('/')]);
+    assert_eq!(prompt_text(&app), "");
+    press(&mut app, typed("deposit"));
+    press(&mut app, [ctrl('u')]);
+    assert_eq!(prompt_text(&app), "");
+    press(&mut app, typed("tenant"));
+    press(&mut app, [key(KeyCode::Enter)]);
+    assert_eq!(app.viewer.as_ref().unwrap().search, "tenant");
+}

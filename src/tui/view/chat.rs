@@ -17,10 +17,11 @@ use super::super::theme::Theme;
 use super::wrap;
 
 /// The chat component: its transcript and input. `open_title` is the open document's, for
-/// the scope line.
+/// the scope line; `focused`, whether the chat has the keyboard.
 pub fn draw(
     frame: &mut Frame<'_>,
     chat: &Chat,
+    focused: bool,
     open_title: Option<&str>,
     theme: &Theme,
     area: Rect,
@@ -66,23 +67,46 @@ pub fn draw(
 
     let scope = if chat.scope_document {
         match open_title {
-            Some(title) => format!(" asking: {} only ", wrap::truncate(title, 30)),
-            None => " asking: open document (none open) ".to_owned(),
+            Some(title) => format!("asking: {} only ", wrap::truncate(title, 30)),
+            None => "asking: open document (none open) ".to_owned(),
         }
     } else {
-        " asking: all documents ".to_owned()
+        "asking: all documents ".to_owned()
+    };
+    // The two modes look different, so a key is never typed into an input the reviewer
+    // thought was closed: typing has a bright border and a `›` prompt; the transcript dims
+    // the input and says how to get back to it.
+    let typing = focused && chat.mode == ChatMode::Input;
+    let (mode, border) = match (focused, typing) {
+        (true, true) => (" typing · ", theme.focused_border),
+        (true, false) => (" reading the transcript · ", theme.border),
+        (false, _) => (" ", theme.border),
     };
     let block = Block::default()
         .borders(Borders::TOP)
-        .border_style(if chat.mode == ChatMode::Input {
-            theme.focused_border
-        } else {
-            theme.border
-        })
-        .title(Span::styled(scope, theme.dim));
+        .border_style(border)
+        .title(Line::from(vec![
+            Span::styled(mode, if typing { theme.title } else { theme.dim }),
+            Span::styled(scope, theme.dim),
+        ]));
     let inner = block.inner(input);
     frame.render_widget(block, input);
-    frame.render_widget(&chat.input, inner);
+    let [prompt, field] =
+        Layout::horizontal([Constraint::Length(2), Constraint::Min(1)]).areas(inner);
+    if typing {
+        frame.render_widget(Span::styled("› ", theme.title), prompt);
+        frame.render_widget(&chat.input, field);
+    } else {
+        let typed = chat.input.lines().join(" ");
+        let text = if !focused {
+            "2 or Alt-2: type a question".to_owned()
+        } else if typed.trim().is_empty() {
+            "i or Enter: type a question".to_owned()
+        } else {
+            typed
+        };
+        frame.render_widget(Span::styled(text, theme.dim), field);
+    }
 }
 
 fn turn_rows<'a>(
@@ -174,10 +198,9 @@ fn turn_rows<'a>(
         rows.push(Line::styled(wrap::truncate(&text, width), style));
     }
     for note in &turn.notes {
-        rows.push(Line::styled(
-            wrap::truncate(&format!("note: {note}"), width),
-            theme.dim,
-        ));
+        for line in wrap::wrap(&format!("note: {note}"), width) {
+            rows.push(Line::styled(line, theme.dim));
+        }
     }
     // Evidence that leads the answer already lists each passage with its title and page.
     let sources = match turn.evidence {

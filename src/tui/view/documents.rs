@@ -10,7 +10,7 @@ use kodiak::storage::review::ReviewStatus;
 
 use super::super::app::{DocList, IngestState, Viewer, pii_total, title_of};
 use super::super::theme::Theme;
-use super::{row_style, wrap};
+use super::row_style;
 
 /// The document list component, under the ingest's progress while one runs.
 pub fn draw_list(
@@ -131,21 +131,34 @@ pub fn draw_list(
 }
 
 pub fn draw_viewer(frame: &mut Frame<'_>, viewer: &Viewer, theme: &Theme, area: Rect) {
-    let [header_area, body] =
-        Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+    let [header_area, body] = crate::tui::layout::viewer(area);
     let rendition = viewer.rendition();
+    let size = (usize::from(body.width).max(1), usize::from(body.height));
+    let rows = viewer.visible_rows(size);
+    // How far through the text the screen's last row reaches, as `less` counts.
+    let seen = rows.last().map_or(0, |&(_, end)| end);
+    let percent = if seen >= rendition.text.len() {
+        100
+    } else {
+        seen * 100 / rendition.text.len().max(1)
+    };
     let mut header = vec![Span::styled(
         format!("page {}/{}", viewer.page(), viewer.doc.pages.len().max(1)),
         theme.text,
     )];
-    header.push(Span::styled(
-        format!(" · line {}/{}", viewer.top + 1, rendition.line_count()),
-        theme.dim,
-    ));
-    header.push(Span::styled(
-        format!(" · {} PII", rendition.pii.len()),
-        theme.dim,
-    ));
+    header.push(Span::styled(format!(" · {percent}%"), theme.dim));
+    // The finding last jumped to, with its type, as its highlight on screen is coloured.
+    let pii = match viewer
+        .pii_cursor
+        .and_then(|i| Some((i, rendition.pii.get(i)?)))
+    {
+        Some((i, span)) => Span::styled(
+            format!(" · {}/{} {}", i + 1, rendition.pii.len(), span.kind),
+            theme.pii(&span.kind),
+        ),
+        None => Span::styled(format!(" · {} PII", rendition.pii.len()), theme.dim),
+    };
+    header.push(pii);
     if viewer.show_redacted {
         header.push(Span::styled(" · REDACTED", theme.warn));
     }
@@ -158,24 +171,14 @@ pub fn draw_viewer(frame: &mut Frame<'_>, viewer: &Viewer, theme: &Theme, area: 
     }
     frame.render_widget(Paragraph::new(Line::from(header)), header_area);
 
-    let height = usize::from(body.height);
-    let width = usize::from(body.width).max(1);
-    let mut lines = Vec::with_capacity(height);
-    let mut rows = 0;
-    let mut index = viewer.top;
-    while rows < height && index < rendition.line_count() {
-        let (start, end) = rendition.line(index);
-        let line = styled_line(viewer, theme, start, end);
-        rows += wrap::width(&rendition.text[start..end])
-            .div_ceil(width)
-            .max(1);
-        lines.push(line);
-        index += 1;
-    }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), body);
+    let lines: Vec<Line<'_>> = rows
+        .iter()
+        .map(|&(start, end)| styled_line(viewer, theme, start, end))
+        .collect();
+    frame.render_widget(Paragraph::new(lines), body);
 }
 
-/// One line of the current rendition with its highlights: the current match over other
+/// One row of the current rendition with its highlights: the current match over other
 /// matches over a cited passage over personal data.
 fn styled_line<'a>(viewer: &'a Viewer, theme: &Theme, start: usize, end: usize) -> Line<'a> {
     let rendition = viewer.rendition();

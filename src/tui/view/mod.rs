@@ -7,12 +7,13 @@ mod health;
 mod wrap;
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::app::{App, Overlay, Pane, PromptKind};
+use super::layout;
 use super::theme::Theme;
 use crate::tui::keys::KeyContext;
 
@@ -24,24 +25,18 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
         frame.render_widget(Paragraph::new("Kodiak: enlarge the terminal"), area);
         return;
     }
-    let [main, status] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
-    if app.wide() {
-        let [docs, chat, health] = Layout::horizontal([
-            Constraint::Percentage(38),
-            Constraint::Percentage(37),
-            Constraint::Percentage(25),
-        ])
-        .areas(main);
-        draw_pane(frame, app, theme, Pane::Documents, docs);
-        draw_pane(frame, app, theme, Pane::Chat, chat);
-        draw_pane(frame, app, theme, Pane::Health, health);
-    } else {
-        let [tabs, body] =
-            Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(main);
+    let areas = layout::areas(area, app.wide(), app.focus);
+    if let Some(tabs) = areas.tabs {
         draw_tabs(frame, app, theme, tabs);
-        draw_pane(frame, app, theme, app.focus, body);
     }
-    draw_status(frame, app, theme, status);
+    for &(pane, pane_area) in &areas.panes {
+        draw_pane(frame, app, theme, pane, pane_area);
+    }
+    draw_status(frame, app, theme, areas.status);
+    let main = Rect {
+        height: area.height.saturating_sub(1),
+        ..area
+    };
     draw_overlay(frame, app, theme, main);
 }
 
@@ -67,7 +62,7 @@ fn draw_pane(frame: &mut Frame<'_>, app: &App, theme: &Theme, pane: Pane, area: 
             title,
             if focused { theme.title } else { theme.text },
         ));
-    let inner = block.inner(area);
+    let inner = layout::inner(area);
     frame.render_widget(block, area);
     match pane {
         Pane::Documents => match &app.viewer {
@@ -76,7 +71,7 @@ fn draw_pane(frame: &mut Frame<'_>, app: &App, theme: &Theme, pane: Pane, area: 
         },
         Pane::Chat => {
             let open_title = app.viewer.as_ref().map(|v| v.doc.title.as_str());
-            chat::draw(frame, &app.chat, open_title, theme, inner);
+            chat::draw(frame, &app.chat, focused, open_title, theme, inner);
         }
         Pane::Health => health::draw(frame, &app.health, focused, theme, inner),
     }
@@ -97,7 +92,12 @@ fn draw_tabs(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
 }
 
 fn draw_status(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
-    let mut parts = vec![format!(" {} ", app.focus.title())];
+    let mut parts = vec![match app.context() {
+        KeyContext::ChatInput => " Chat: typing ".to_owned(),
+        KeyContext::Chat => " Chat: transcript ".to_owned(),
+        KeyContext::Viewer => " Viewer ".to_owned(),
+        _ => format!(" {} ", app.focus.title()),
+    }];
     parts.push(format!("model: {}", app.health.model));
     if let Some(ingest) = &app.ingest {
         parts.push(format!(
@@ -234,6 +234,25 @@ fn draw_overlay(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
             frame.render_widget(Clear, rect);
             frame.render_widget(block, rect);
             frame.render_widget(input.editor(), inner);
+        }
+        Overlay::ConfirmQuit { work } => {
+            let rect = centered(area, 60, 5);
+            let text = vec![
+                Line::from(format!("Quit? {work}.")),
+                Line::from(vec![
+                    Span::styled("y", theme.key),
+                    Span::raw(" quit   "),
+                    Span::styled("any other key", theme.key),
+                    Span::raw(" stay"),
+                ]),
+            ];
+            frame.render_widget(Clear, rect);
+            frame.render_widget(
+                Paragraph::new(text)
+                    .wrap(Wrap { trim: true })
+                    .block(boxed("Quit")),
+                rect,
+            );
         }
         Overlay::ExportFormat => {
             let rect = centered(area, 60, 5);
