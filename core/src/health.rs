@@ -1,7 +1,10 @@
 //! Whether every part of Kodiak is working, as one report for `kodiak health`, the health
 //! pane and scripts. Each component says `ok` plus its own figures; the overall status is
 //! `unhealthy` when Kodiak cannot keep the reviewer's work (the database), `degraded` when
-//! something around it is failing (search index, logs, crash reports).
+//! something around it is failing (search index, logs, crash reports) or working worse than
+//! it should: most chunks without vectors (search silently keyword-only), a breaker with
+//! recent failures, a model decoding far below its own speed. A degraded part says what the
+//! reviewer loses and what to do.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -83,6 +86,40 @@ pub struct ResourcesHealth {
 /// Below this much free space the data directory's disk counts as nearly full.
 const LOW_DISK_BYTES: u64 = 100 * 1024 * 1024;
 
+/// Above this share of chunks without a vector, search is mostly keyword-only.
+const MISSING_VECTORS_PERCENT: usize = 5;
+
+/// A latest decode below this fraction of the best since loading means the machine is
+/// starved (busy, swapping), not that the answer was long.
+const SLOW_DECODE_FRACTION: f64 = 0.25;
+
+impl ModelHealth {
+    /// The warning for an embedder with `missing` of its chunks without vectors, if that is
+    /// more than a few percent.
+    pub fn missing_vectors_warning(vectors: usize, missing: usize) -> Option<String> {
+        let total = vectors + missing;
+        (total > 0 && missing * 100 > total * MISSING_VECTORS_PERCENT).then(|| {
+            format!(
+                "search is keyword-only for {}% of chunks ({missing} of {total} have no vector): \
+                 run `kodiak reembed`",
+                (missing * 100).div_ceil(total)
+            )
+        })
+    }
+
+    /// The warning for a generator whose latest decode is far below its best.
+    pub fn slow_decode_warning(last: Option<f64>, best: Option<f64>) -> Option<String> {
+        let (last, best) = (last?, best?);
+        (last < best * SLOW_DECODE_FRACTION).then(|| {
+            format!(
+                "answers are slow: the last decoded at {last:.1} tokens/s, under a quarter of \
+                 the {best:.1} tokens/s it reached earlier (the machine is busy or short of \
+                 memory)"
+            )
+        })
+    }
+}
+
 /// A local model: generator or embedder.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ModelHealth {
@@ -97,6 +134,9 @@ pub struct ModelHealth {
     pub template: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_decode_tokens_per_s: Option<f64>,
+    /// The fastest decode since the model loaded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub best_decode_tokens_per_s: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dimensions: Option<usize>,
     /// Stored vectors from this embedder.
@@ -107,6 +147,10 @@ pub struct ModelHealth {
     pub missing_vectors: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Working, but worse than it should, in the words of what the reviewer loses:
+    /// `search is keyword-only for 96% of chunks: run kodiak reembed`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
     /// The model's worker process: pid, restarts, last crash and llama.cpp's build.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub worker: Option<WorkerStatus>,
@@ -171,17 +215,17 @@ pub struct CrashReportsHealth {
 }
 
 impl Components {
-    /// Unhealthy when the database is not usable; degraded when another part failed or a
-    /// breaker is not closed; healthy otherwise.
+    /// Unhealthy when the database is not usable; degraded when another part failed or
+    /// warns, or a breaker is open or has recent failures; healthy otherwise.
     pub fn status(&self) -> Status {
         let model_failed = [&self.llm, &self.embedder]
             .into_iter()
             .flatten()
-            .any(|m| !m.ok);
+            .any(|m| !m.ok || m.warning.is_some());
         let breaker_open = self
             .breakers
             .iter()
-            .any(|b| b.state != BreakerState::Closed);
+            .any(|b| b.state != BreakerState::Closed || b.failures > 0);
         if !self.database.ok {
             Status::Unhealthy
         } else if !self.search_index.ok
@@ -382,11 +426,40 @@ fn free_bytes(dir: &std::path::Path) -> Option<u64> {
 }
 
 /// One line of the health table: `kodiak health` prints these, the health pane shows them.
+/// `status` is the row's own: healthy, degraded (working worse than it should) or
+/// unhealthy (failed).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HealthRow {
     pub component: &'static str,
-    pub ok: bool,
+    pub status: Status,
     pub detail: String,
+}
+
+impl HealthRow {
+    /// A row that is healthy when `ok`, else failed.
+    fn of(component: &'static str, ok: bool, detail: String) -> HealthRow {
+        HealthRow {
+            component,
+            status: if ok {
+                Status::Healthy
+            } else {
+                Status::Unhealthy
+            },
+            detail,
+        }
+    }
+
+    fn model(component: &'static str, model: &ModelHealth) -> HealthRow {
+        HealthRow {
+            component,
+            status: match (model.ok, &model.warning) {
+                (false, _) => Status::Unhealthy,
+                (true, Some(_)) => Status::Degraded,
+                (true, None) => Status::Healthy,
+            },
+            detail: model_detail(model),
+        }
+    }
 }
 
 /// A round trip as the health table shows it: "under 10 ms" when all is well, then to the
@@ -455,23 +528,19 @@ pub fn rows(report: &HealthReport) -> Vec<HealthRow> {
             .unwrap_or_default();
         format!("{} in {}{newest}", crash.count, crash.directory.display())
     });
-    let row = |component, ok, detail| HealthRow {
-        component,
-        ok,
-        detail,
-    };
+    let row = HealthRow::of;
     let mut rows = vec![
         row("database", db.ok, db_detail),
         row("search index", index.ok, index_detail),
     ];
     if let Some(llm) = &c.llm {
-        rows.push(row("generator", llm.ok, model_detail(llm)));
+        rows.push(HealthRow::model("generator", llm));
     }
     if let Some(embedder) = &c.embedder {
-        rows.push(row("embedder", embedder.ok, model_detail(embedder)));
+        rows.push(HealthRow::model("embedder", embedder));
     }
     for breaker in &c.breakers {
-        let detail = format!(
+        let mut detail = format!(
             "{:?}, {} failures in a row{}",
             breaker.state,
             breaker.failures,
@@ -481,16 +550,24 @@ pub fn rows(report: &HealthReport) -> Vec<HealthRow> {
                 .unwrap_or_default()
         )
         .to_lowercase();
-        let component = match breaker.name {
-            "generator" => "breaker generator",
-            "embedder" => "breaker embedder",
-            _ => "breaker search",
+        let (component, calls) = match breaker.name {
+            "generator" => ("breaker generator", "answers"),
+            "embedder" => ("breaker embedder", "embeddings"),
+            _ => ("breaker search", "searches"),
         };
-        rows.push(row(
+        let status = match (breaker.state, breaker.failures) {
+            (BreakerState::Closed, 0) => Status::Healthy,
+            (BreakerState::Closed, n) => {
+                detail = format!("the last {n} {calls} failed; {detail}");
+                Status::Degraded
+            }
+            _ => Status::Unhealthy,
+        };
+        rows.push(HealthRow {
             component,
-            breaker.state == BreakerState::Closed,
+            status,
             detail,
-        ));
+        });
     }
     if let Some(rate) = &c.rate_limit {
         rows.push(row(
@@ -537,7 +614,9 @@ fn model_detail(model: &ModelHealth) -> String {
     if let Some(error) = &model.error {
         return format!("{}: {error}{worker}", model.state);
     }
-    let mut parts = vec![format!("{}{worker}", model.state.replace('_', " "))];
+    // What the reviewer loses comes first.
+    let mut parts: Vec<String> = model.warning.iter().cloned().collect();
+    parts.push(format!("{}{worker}", model.state.replace('_', " ")));
     if let Some(n) = model.context_size {
         parts.push(format!("context {n}"));
     }
@@ -553,7 +632,9 @@ fn model_detail(model: &ModelHealth) -> String {
     if let Some(v) = model.vectors {
         parts.push(format!("{v} vectors"));
     }
-    if let Some(m) = model.missing_vectors.filter(|m| *m > 0) {
+    if let Some(m) = model.missing_vectors.filter(|m| *m > 0)
+        && model.warning.is_none()
+    {
         parts.push(format!("{m} chunks without vectors (kodiak reembed)"));
     }
     if !path.is_empty() {
@@ -606,6 +687,141 @@ fn human_bytes(bytes: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every part well, the embedder with `vectors` and `missing` chunks without, the
+    /// generator breaker with `failures` in a row.
+    fn components(vectors: usize, missing: usize, failures: u32) -> Components {
+        let dir = PathBuf::from("/data");
+        Components {
+            database: DatabaseHealth {
+                ok: true,
+                latency_ms: Some(0.1),
+                pool: None,
+                path: dir.join("kodiak.db"),
+                schema_version: Some(7),
+                integrity: None,
+                error: None,
+            },
+            search_index: IndexHealth {
+                ok: true,
+                directory: dir.join("index"),
+                chunks: Some(u64::try_from(vectors + missing).unwrap()),
+                applied_change: None,
+                documents: None,
+                size_bytes: None,
+                last_commit: None,
+                error: None,
+            },
+            logs: LogsHealth {
+                ok: true,
+                directory: dir.join("logs"),
+                error: None,
+            },
+            crash_reports: CrashReportsHealth {
+                ok: true,
+                directory: dir.join("crashes"),
+                count: 0,
+                newest: None,
+                error: None,
+            },
+            llm: Some(ModelHealth {
+                ok: true,
+                state: "ready".into(),
+                ..ModelHealth::default()
+            }),
+            embedder: Some(ModelHealth {
+                ok: true,
+                state: "ready".into(),
+                vectors: Some(vectors),
+                missing_vectors: Some(missing),
+                warning: ModelHealth::missing_vectors_warning(vectors, missing),
+                ..ModelHealth::default()
+            }),
+            breakers: vec![BreakerStatus {
+                name: "generator",
+                state: BreakerState::Closed,
+                failures,
+                retry_in_secs: None,
+            }],
+            rate_limit: None,
+            resources: ResourcesHealth {
+                ok: true,
+                rss_bytes: None,
+                data_dir_free_bytes: None,
+            },
+        }
+    }
+
+    fn report(components: Components) -> HealthReport {
+        HealthReport {
+            status: components.status(),
+            version: "test",
+            timestamp: "2026-11-26T10:00:00Z".into(),
+            components,
+        }
+    }
+
+    fn row<'a>(report: &'a [HealthRow], component: &str) -> &'a HealthRow {
+        report.iter().find(|r| r.component == component).unwrap()
+    }
+
+    #[test]
+    fn most_chunks_without_vectors_degrade_the_embedder_and_say_search_is_keyword_only() {
+        let degraded = report(components(383, 14_065, 0));
+        assert_eq!(degraded.status, Status::Degraded);
+        let rows = rows(&degraded);
+        let embedder = row(&rows, "embedder");
+        assert_eq!(embedder.status, Status::Degraded);
+        assert!(
+            embedder.detail.starts_with(
+                "search is keyword-only for 98% of chunks (14065 of 14448 have no vector): \
+                 run `kodiak reembed`"
+            ),
+            "{}",
+            embedder.detail
+        );
+        // A few chunks still waiting are no news.
+        let healthy = report(components(990, 10, 0));
+        assert_eq!(healthy.status, Status::Healthy);
+        assert_eq!(
+            row(&super::rows(&healthy), "embedder").status,
+            Status::Healthy
+        );
+    }
+
+    #[test]
+    fn a_closed_breaker_with_failures_in_a_row_is_degraded_and_says_what_failed() {
+        let degraded = report(components(10, 0, 2));
+        assert_eq!(degraded.status, Status::Degraded);
+        let rows = rows(&degraded);
+        let breaker = row(&rows, "breaker generator");
+        assert_eq!(breaker.status, Status::Degraded);
+        assert!(
+            breaker.detail.starts_with("the last 2 answers failed"),
+            "{}",
+            breaker.detail
+        );
+        assert_eq!(report(components(10, 0, 0)).status, Status::Healthy);
+    }
+
+    #[test]
+    fn a_decode_under_a_quarter_of_the_best_since_loading_warns() {
+        let warning = ModelHealth::slow_decode_warning(Some(0.5), Some(62.0)).unwrap();
+        assert!(warning.contains("0.5 tokens/s"), "{warning}");
+        assert!(warning.contains("62.0 tokens/s"), "{warning}");
+        assert_eq!(
+            ModelHealth::slow_decode_warning(Some(40.0), Some(62.0)),
+            None
+        );
+        assert_eq!(ModelHealth::slow_decode_warning(Some(0.5), None), None);
+        let mut slow = components(10, 0, 0);
+        if let Some(llm) = &mut slow.llm {
+            llm.warning = Some(warning);
+        }
+        let degraded = report(slow);
+        assert_eq!(degraded.status, Status::Degraded);
+        assert_eq!(row(&rows(&degraded), "generator").status, Status::Degraded);
+    }
 
     #[test]
     fn a_round_trip_jittering_under_10_ms_shows_one_text_and_slower_ones_are_rounded() {

@@ -40,7 +40,11 @@ fn print_table(report: &HealthReport) {
     );
     println!("{:<18} {:<6} DETAILS", "COMPONENT", "STATE");
     for row in health::rows(report) {
-        let state = if row.ok { "ok" } else { "FAIL" };
+        let state = match row.status {
+            health::Status::Healthy => "ok",
+            health::Status::Degraded => "WARN",
+            health::Status::Unhealthy => "FAIL",
+        };
         println!("{:<18} {state:<6} {}", row.component, line(&row.detail));
     }
 }

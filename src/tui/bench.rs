@@ -439,7 +439,11 @@ fn health_rows() -> Vec<HealthRow> {
     (0..14)
         .map(|i| HealthRow {
             component: "component",
-            ok: i % 5 != 0,
+            status: if i % 5 == 0 {
+                kodiak::health::Status::Unhealthy
+            } else {
+                kodiak::health::Status::Healthy
+            },
             detail: format!("detail {i}: ready, context 4096, template gemma, 54.2 tokens/s, /var/lib/kodiak/models/model-{i}.gguf"),
         })
         .collect()

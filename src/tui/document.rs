@@ -3,64 +3,12 @@
 //! thread, so scrolling a large document only ever touches the lines on screen.
 //!
 //! The viewer scrolls by display row, not by line: a paragraph taller than the pane is read
-//! row by row. Rows are computed here, from the text and a width, so the screen and every
-//! jump agree on where a row starts.
+//! row by row. Rows come from one function, `wrap::wrap_rows`, so the screen and every jump
+//! agree on where a row starts.
 
+use super::wrap::wrap_rows;
 use kodiak::pii::PiiKind;
 use kodiak::storage::documents::PiiSpan;
-use unicode_width::UnicodeWidthChar;
-
-/// Cells a character takes in the viewer, which shows control characters (tabs among them)
-/// as one space.
-pub fn cell_width(c: char) -> usize {
-    if c.is_control() {
-        1
-    } else {
-        c.width().unwrap_or(0)
-    }
-}
-
-/// The rows `text` (one line, without its break) takes at `width` cells, as byte ranges of
-/// `text` that together cover it: broken after a run of spaces where possible, a word wider
-/// than the row is cut where the row ends. Spaces at a row's end may hang past the edge.
-pub fn wrap_rows(text: &str, width: usize) -> Vec<(usize, usize)> {
-    let width = width.max(1);
-    let mut rows = Vec::new();
-    let mut start = 0;
-    let mut used = 0;
-    // Where the next row would start if the row broke at the last space, and the cells
-    // used from there.
-    let mut after_space: Option<(usize, usize)> = None;
-    for (i, c) in text.char_indices() {
-        let w = cell_width(c);
-        if c == ' ' {
-            used += w;
-            after_space = Some((i + 1, 0));
-            continue;
-        }
-        if used + w > width && used > 0 {
-            match after_space {
-                Some((at, since)) if at > start && at <= i => {
-                    rows.push((start, at));
-                    start = at;
-                    used = since;
-                }
-                _ => {
-                    rows.push((start, i));
-                    start = i;
-                    used = 0;
-                }
-            }
-            after_space = None;
-        }
-        used += w;
-        if let Some((_, since)) = &mut after_space {
-            *since += w;
-        }
-    }
-    rows.push((start, text.len()));
-    rows
-}
 
 /// A highlighted stretch of one rendition, in bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -275,26 +223,6 @@ mod tests {
             score: 0.9,
             placeholder: placeholder.into(),
         }
-    }
-
-    #[test]
-    fn rows_break_after_spaces_cut_long_words_and_cover_the_line() {
-        let rows = |text: &str, width| -> Vec<String> {
-            wrap_rows(text, width)
-                .into_iter()
-                .map(|(s, e)| text[s..e].to_owned())
-                .collect()
-        };
-        assert_eq!(rows("the quick brown fox", 10), ["the quick ", "brown fox"]);
-        assert_eq!(rows("abcdefghij", 4), ["abcd", "efgh", "ij"]);
-        assert_eq!(rows("", 10), [""]);
-        assert_eq!(rows("a  b", 1), ["a  ", "b"], "spaces hang past the edge");
-        // Wide characters take two cells; tabs are shown as one space.
-        assert_eq!(rows("日本語の文", 4), ["日本", "語の", "文"]);
-        assert_eq!(rows("a\tb c", 3), ["a\tb ", "c"]);
-        let text = "Section 6.2.1 The Franchisee shall pay the Initial Franchise Fee in full.";
-        let covered: String = rows(text, 13).concat();
-        assert_eq!(covered, text, "the rows cover the line, nothing dropped");
     }
 
     #[test]

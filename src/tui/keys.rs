@@ -94,6 +94,12 @@ pub const ACTIONS: &[ActionSpec] = &[
         "focus Health (Alt-3 while typing)",
         &["3", "alt-3"],
     ),
+    spec(
+        "zoom",
+        Global,
+        "zoom the focused pane (again: all panes)",
+        &["z"],
+    ),
     spec("up", Global, "move up", &["k", "up"]),
     spec("down", Global, "move down", &["j", "down"]),
     spec("page_up", Global, "page up", &["pgup", "ctrl-b"]),

@@ -15,24 +15,31 @@ pub struct Areas {
     pub status: Rect,
 }
 
-/// Wide terminals show the three panes side by side; narrower ones the focused pane under
-/// tabs.
-pub fn areas(area: Rect, wide: bool, focus: Pane) -> Areas {
+/// Wide terminals show `side_by_side` (the three panes, two when Health is folded into the
+/// status bar, or the zoomed one); narrower ones the focused pane under tabs.
+pub fn areas(area: Rect, wide: bool, focus: Pane, side_by_side: &[Pane]) -> Areas {
     let [main, status] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
     if wide {
-        let [docs, chat, health] = Layout::horizontal([
-            Constraint::Percentage(38),
-            Constraint::Percentage(37),
-            Constraint::Percentage(25),
-        ])
-        .areas(main);
+        let share = |pane: &Pane| match (pane, side_by_side.len()) {
+            (_, 1) => 100,
+            (_, 2) => 50,
+            (Pane::Documents, _) => 38,
+            (Pane::Chat, _) => 37,
+            (Pane::Health, _) => 25,
+        };
+        let rects = Layout::horizontal(
+            side_by_side
+                .iter()
+                .map(|p| Constraint::Percentage(share(p))),
+        )
+        .split(main);
         Areas {
             tabs: None,
-            panes: vec![
-                (Pane::Documents, docs),
-                (Pane::Chat, chat),
-                (Pane::Health, health),
-            ],
+            panes: side_by_side
+                .iter()
+                .copied()
+                .zip(rects.iter().copied())
+                .collect(),
             status,
         }
     } else {

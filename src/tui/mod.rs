@@ -17,6 +17,7 @@ pub mod service;
 pub mod theme;
 pub mod view;
 pub mod worker;
+pub mod wrap;
 
 #[cfg(test)]
 mod event_loop_tests;

@@ -38,6 +38,11 @@ impl Kodiak {
                 health.context_size = Some(info.context_size);
                 health.template = Some(info.template);
                 health.last_decode_tokens_per_s = info.last_decode_tokens_per_s;
+                health.best_decode_tokens_per_s = info.best_decode_tokens_per_s;
+                health.warning = ModelHealth::slow_decode_warning(
+                    info.last_decode_tokens_per_s,
+                    info.best_decode_tokens_per_s,
+                );
                 "ready".into()
             }
             Some(GeneratorState::Failed { reason }) => {
@@ -92,6 +97,10 @@ impl Kodiak {
                     );
                     health.missing_vectors =
                         vectors::count_to_embed(&conn, Missing::From(id.unwrap_or(0))).ok();
+                    health.warning = ModelHealth::missing_vectors_warning(
+                        health.vectors.unwrap_or(0),
+                        health.missing_vectors.unwrap_or(0),
+                    );
                 }
             }
             Err(reason) => {

@@ -102,6 +102,7 @@ impl App {
             Action::FocusDocuments => self.focus_pane(Pane::Documents),
             Action::FocusChat => self.focus_pane(Pane::Chat),
             Action::FocusHealth => self.focus_pane(Pane::Health),
+            Action::Zoom => self.zoomed = !self.zoomed,
             Action::Up => self.move_by(-1),
             Action::Down => self.move_by(1),
             Action::PageUp => self.move_by(-page),

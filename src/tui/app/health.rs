@@ -13,6 +13,24 @@ pub struct HealthView {
 }
 
 impl HealthView {
+    /// One line for the status bar: `✓ healthy`, or the status and the parts that are not;
+    /// None before the first check.
+    pub fn summary(&self) -> Option<String> {
+        let status = self.status?;
+        let mark = match status {
+            Status::Healthy => return Some("✓ healthy".into()),
+            Status::Degraded => "⚠",
+            Status::Unhealthy => "✗",
+        };
+        let parts: Vec<&str> = self
+            .rows
+            .iter()
+            .filter(|row| row.status != Status::Healthy)
+            .map(|row| row.component)
+            .collect();
+        Some(format!("{mark} {status}: {}", parts.join(", ")))
+    }
+
     pub(super) fn move_by(&mut self, delta: isize) {
         let last = self.rows.len().saturating_sub(1);
         self.selected = self.selected.saturating_add_signed(delta).min(last);
@@ -57,7 +75,7 @@ impl App {
         ] {
             let find = |rows: &[HealthRow]| rows.iter().position(|r| r.component == component);
             if let (Some(new), Some(old)) = (find(&rows), find(&self.health.rows))
-                && rows[new].ok == self.health.rows[old].ok
+                && rows[new].status == self.health.rows[old].status
                 && barely_moved(shown, *now)
             {
                 rows[new] = self.health.rows[old].clone();
@@ -69,7 +87,8 @@ impl App {
             .llm
             .as_ref()
             .map_or_else(|| "no generator".to_owned(), |m| m.state.replace('_', " "));
-        let pane_changed = rows != self.health.rows || self.health.status != Some(report.status);
+        let status_changed = self.health.status != Some(report.status);
+        let pane_changed = rows != self.health.rows || status_changed;
         let model_changed = model != self.health.model;
         if pane_changed || model_changed {
             self.health.rows = rows;
@@ -80,9 +99,11 @@ impl App {
                 .health
                 .selected
                 .min(self.health.rows.len().saturating_sub(1));
-            // The model's state is in the status bar; the rest only in the health pane, so
-            // a change there draws nothing while the pane is out of sight.
-            self.dirty |= model_changed || (pane_changed && self.shows(Pane::Health));
+            // The model's state and the overall status are in the status bar (and the status
+            // decides whether the pane is shown); the rest only in the health pane, so a
+            // change there draws nothing while the pane is out of sight.
+            self.dirty |=
+                model_changed || status_changed || (pane_changed && self.shows(Pane::Health));
         }
     }
 

@@ -265,6 +265,8 @@ pub struct App {
     pub overlay: Option<Overlay>,
     pub flash: Option<(FlashLevel, String)>,
     pub ingest: Option<IngestState>,
+    /// The focused pane takes the whole screen (`z`).
+    pub zoomed: bool,
     /// Set by every change that shows; the loop draws and clears it.
     pub dirty: bool,
     pub quit: bool,
@@ -301,6 +303,7 @@ impl App {
             overlay: None,
             flash: None,
             ingest: None,
+            zoomed: false,
             dirty: true,
             quit: false,
             next_request: 0,
@@ -347,10 +350,28 @@ impl App {
         self.size.0 >= WIDE
     }
 
-    /// Whether `pane` is on screen: every pane is when the terminal is wide, else only the
-    /// focused one.
+    /// The panes a wide terminal shows side by side: the focused one when zoomed; Documents
+    /// and Chat while every part is healthy (Health is then a word in the status bar, and
+    /// comes back by itself when something degrades); else all three.
+    pub fn side_by_side(&self) -> Vec<Pane> {
+        if self.zoomed {
+            vec![self.focus]
+        } else if self.health.status == Some(Status::Healthy) && self.focus != Pane::Health {
+            vec![Pane::Documents, Pane::Chat]
+        } else {
+            Pane::ALL.to_vec()
+        }
+    }
+
+    /// Where everything goes on this terminal.
+    pub fn areas(&self) -> crate::tui::layout::Areas {
+        let screen = ratatui::layout::Rect::new(0, 0, self.size.0, self.size.1);
+        crate::tui::layout::areas(screen, self.wide(), self.focus, &self.side_by_side())
+    }
+
+    /// Whether `pane` is on screen.
     pub fn shows(&self, pane: Pane) -> bool {
-        self.wide() || self.focus == pane
+        self.areas().panes.iter().any(|(shown, _)| *shown == pane)
     }
 
     /// Rows of text a pane's body has, for paging and for keeping the cursor in view.
@@ -362,11 +383,13 @@ impl App {
     /// The viewer's text area in cells: (width, height).
     pub fn viewer_size(&self) -> (usize, usize) {
         let screen = ratatui::layout::Rect::new(0, 0, self.size.0, self.size.1);
-        let areas = crate::tui::layout::areas(screen, self.wide(), Pane::Documents);
+        let areas = self.areas();
+        // Jumps are made with the Documents pane focused; out of sight, its width as if shown.
         let pane = areas
             .panes
             .iter()
             .find(|(pane, _)| *pane == Pane::Documents)
+            .or_else(|| areas.panes.first())
             .map_or(screen, |(_, area)| *area);
         let [_, text] = crate::tui::layout::viewer(crate::tui::layout::inner(pane));
         (

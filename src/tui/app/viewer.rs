@@ -140,18 +140,14 @@ impl Viewer {
             let line = number(line)?;
             let count = rendition.line_count();
             if line == 0 || line > count {
-                return Err(format!(
-                    "line {line} is not in this document: it has {count}"
-                ));
+                return Err(format!("no line {line}: the document has {count}"));
             }
             rendition.line(line - 1).0
         } else {
             let page = number(target.strip_prefix("page").unwrap_or(&target))?;
             let count = self.doc.pages.len().max(1);
             if page == 0 || page > count {
-                return Err(format!(
-                    "page {page} is not in this document: it has {count}"
-                ));
+                return Err(format!("no page {page}: the document has {count}"));
             }
             let start = self.doc.pages.get(page - 1).map_or(0, |&(start, _)| start);
             if self.show_redacted {

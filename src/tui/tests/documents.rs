@@ -200,3 +200,29 @@ fn the_filter_prompt_edits_at_the_cursor_and_ctrl_w_deletes_a_word() {
     assert!(app.overlay.is_none());
     assert_eq!(app.docs.filter, "board minutes", "Enter keeps the filter");
 }
+
+#[test]
+fn titles_take_the_width_the_other_columns_leave_and_tags_show_at_120_columns() {
+    let long = "Franchise Agreement between Northwind Traders and Contoso Pharmaceuticals, 2026";
+    let mut rows = rows();
+    rows[0].title = Some(long.into());
+    rows[0].review.tags = vec!["hot".into(), "privileged".into()];
+    // The list's pane is half the width while Health is folded away.
+    for (width, height, shown) in [(120, 40, &long[..27]), (200, 50, &long[..50])] {
+        let mut app = app(width, height);
+        show_list(&mut app, rows.clone());
+        report_health(&mut app, health_report(10, "ready"));
+        let screen = screen(&app);
+        assert!(screen.contains(shown), "{width}x{height}:\n{screen}");
+        assert!(screen.contains("TAGS"), "{width}x{height}:\n{screen}");
+        assert!(
+            screen.contains("hot,privileged"),
+            "{width}x{height}:\n{screen}"
+        );
+    }
+    // Zoomed, the whole title.
+    let mut app = app(200, 50);
+    show_list(&mut app, rows);
+    press(&mut app, [ch('z')]);
+    assert!(screen(&app).contains(long), "{}", screen(&app));
+}

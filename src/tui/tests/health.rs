@@ -2,19 +2,6 @@
 
 use super::*;
 
-/// A health check asked for and its report received, as the timer and the worker do.
-fn report_health(app: &mut App, report: kodiak::health::HealthReport) {
-    let asked = press(app, [Msg::HealthDue]);
-    let request = asked[0].request().unwrap();
-    press(
-        app,
-        [Msg::Health {
-            request,
-            report: Box::new(report),
-        }],
-    );
-}
-
 #[test]
 fn a_health_report_older_than_the_one_shown_is_dropped() {
     let mut app = app_wide();
@@ -70,11 +57,21 @@ fn a_health_change_out_of_sight_draws_nothing() {
     app.dirty = false;
     report_health(&mut app, health_report(26, "loading"));
     assert!(app.dirty);
+    // A wide terminal folds a healthy Health pane into the status bar, and shows it again
+    // when something degrades.
     let mut wide = app_wide();
     report_health(&mut wide, health_report(24, "ready"));
+    assert!(!wide.shows(Pane::Health));
+    assert!(screen(&wide).contains("✓ healthy"));
     wide.dirty = false;
     report_health(&mut wide, health_report(25, "ready"));
-    assert!(wide.dirty, "a wide terminal shows every pane");
+    assert!(!wide.dirty, "folded away while healthy");
+    let mut degraded = health_report(25, "ready");
+    degraded.status = kodiak::health::Status::Degraded;
+    degraded.components.search_index.ok = false;
+    report_health(&mut wide, degraded);
+    assert!(wide.dirty && wide.shows(Pane::Health));
+    assert!(screen(&wide).contains("⚠ degraded: search index"));
 }
 
 #[test]
@@ -86,6 +83,7 @@ fn memory_and_disk_drifting_a_little_draw_nothing_even_on_screen() {
         report
     };
     let mut app = app_wide();
+    app.focus = Pane::Health;
     report_health(&mut app, with(484, 13));
     app.dirty = false;
     for report in [with(483, 13), with(490, 12), with(470, 13)] {
@@ -109,4 +107,21 @@ fn memory_and_disk_drifting_a_little_draw_nothing_even_on_screen() {
     report_health(&mut app, with(671, 13));
     assert!(app.dirty);
     assert_eq!(memory(&app), "671 MiB resident");
+}
+
+#[test]
+fn z_gives_the_focused_pane_the_whole_width_and_z_again_brings_the_others_back() {
+    let mut app = app_wide();
+    press(&mut app, [ch('2')]);
+    press(&mut app, [key(KeyCode::Esc), ch('z')]);
+    assert_eq!(app.side_by_side(), [Pane::Chat]);
+    let shown = screen(&app);
+    assert!(!shown.contains("Documents ("), "{shown}");
+    assert!(shown.starts_with("\"┌ Chat"), "{shown}");
+    press(&mut app, [ch('z')]);
+    assert!(app.shows(Pane::Documents) && app.shows(Pane::Chat));
+    // While typing, z is a letter.
+    press(&mut app, [ch('i'), ch('z')]);
+    assert_eq!(app.chat.input.lines().join(""), "z");
+    assert!(app.shows(Pane::Documents));
 }

@@ -302,7 +302,11 @@ fn with_answer(width: u16, height: u16) -> App {
 fn health_rows() -> Vec<HealthRow> {
     let row = |component, ok, detail: &str| HealthRow {
         component,
-        ok,
+        status: if ok {
+            kodiak::health::Status::Healthy
+        } else {
+            kodiak::health::Status::Unhealthy
+        },
         detail: detail.into(),
     };
     vec![
@@ -455,6 +459,19 @@ fn find(buffer: &ratatui::buffer::Buffer, text: &str) -> Option<(u16, u16)> {
         }
     }
     None
+}
+
+/// A health check asked for and its report received, as the timer and the worker do.
+pub(super) fn report_health(app: &mut App, report: kodiak::health::HealthReport) {
+    let asked = press(app, [Msg::HealthDue]);
+    let request = asked[0].request().unwrap();
+    press(
+        app,
+        [Msg::Health {
+            request,
+            report: Box::new(report),
+        }],
+    );
 }
 
 /// A health report whose index holds `chunks` chunks, with the generator in `model_state`.

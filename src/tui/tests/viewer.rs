@@ -212,7 +212,7 @@ fn go_to_puts_a_page_line_or_percent_at_the_top_and_names_what_it_cannot_find() 
 
     press(&mut app, prompted(':', "81"));
     assert!(
-        screen(&app).contains("page 81 is not in this document: it has 80"),
+        screen(&app).contains("no page 81: the document has 80"),
         "{}",
         screen(&app)
     );

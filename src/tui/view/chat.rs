@@ -14,7 +14,7 @@ use kodiak::grounding::{SentenceSupport, Support};
 
 use super::super::app::{Chat, ChatMode, Turn, TurnStatus};
 use super::super::theme::Theme;
-use super::wrap;
+use crate::tui::wrap;
 
 /// The chat component: its transcript and input. `open_title` is the open document's, for
 /// the scope line; `focused`, whether the chat has the keyboard.

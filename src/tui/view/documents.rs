@@ -56,7 +56,9 @@ pub fn draw_list(
     }
     let [header_area, body] =
         Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+    // Columns by the width there is: the title always takes what the others leave.
     let narrow = area.width < 50;
+    let roomy = area.width >= 70;
     let mut header = format!("{} of {}", docs.visible.len(), docs.rows.len());
     if let Some(sort) = docs.sort {
         header.push_str(&format!(" · sorted by {}", sort.label()));
@@ -88,7 +90,7 @@ pub fn draw_list(
             };
             let pii = pii_total(doc);
             let mut cells = vec![Cell::from(format!("{indent}{}", title_of(doc)))];
-            if !narrow {
+            if roomy {
                 cells.push(Cell::from(doc.format.clone().unwrap_or_default()));
                 cells.push(Cell::from(format!("{:>5}", doc.pages)));
             }
@@ -102,24 +104,42 @@ pub fn draw_list(
             }
             Row::new(cells).style(row_style(i == docs.selected, theme))
         });
+    let tags_width = docs
+        .visible
+        .iter()
+        .map(|&row| docs.rows[row].review.tags.join(",").chars().count())
+        .max()
+        .unwrap_or(0)
+        .clamp(4, 16);
+    let tags = Constraint::Length(u16::try_from(tags_width).unwrap_or(16));
     let (widths, titles): (Vec<Constraint>, Vec<&str>) = if narrow {
         (
             vec![
-                Constraint::Min(10),
+                Constraint::Fill(1),
                 Constraint::Length(4),
                 Constraint::Length(10),
             ],
             vec!["TITLE", " PII", "REVIEW"],
         )
+    } else if !roomy {
+        (
+            vec![
+                Constraint::Fill(1),
+                Constraint::Length(4),
+                Constraint::Length(10),
+                tags,
+            ],
+            vec!["TITLE", " PII", "REVIEW", "TAGS"],
+        )
     } else {
         (
             vec![
-                Constraint::Min(16),
+                Constraint::Fill(1),
                 Constraint::Length(6),
                 Constraint::Length(5),
                 Constraint::Length(4),
                 Constraint::Length(10),
-                Constraint::Max(16),
+                tags,
             ],
             vec!["TITLE", "FORMAT", "PAGES", " PII", "REVIEW", "TAGS"],
         )

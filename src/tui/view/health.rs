@@ -9,7 +9,7 @@ use kodiak::health::Status;
 
 use super::super::app::HealthView;
 use super::super::theme::Theme;
-use super::wrap;
+use crate::tui::wrap;
 
 /// The health component; the selected row is marked while it has the keyboard.
 pub fn draw(frame: &mut Frame<'_>, health: &HealthView, focused: bool, theme: &Theme, area: Rect) {
@@ -27,10 +27,10 @@ pub fn draw(frame: &mut Frame<'_>, health: &HealthView, focused: bool, theme: &T
     ]));
     let mut selected_line = 0;
     for (i, row) in health.rows.iter().enumerate() {
-        let (mark, mark_style) = if row.ok {
-            ("✓", theme.ok)
-        } else {
-            ("✗", theme.bad)
+        let (mark, mark_style) = match row.status {
+            Status::Healthy => ("✓", theme.ok),
+            Status::Degraded => ("⚠", theme.warn),
+            Status::Unhealthy => ("✗", theme.bad),
         };
         let name_style = if i == health.selected && focused {
             theme.selected
@@ -44,8 +44,11 @@ pub fn draw(frame: &mut Frame<'_>, health: &HealthView, focused: bool, theme: &T
             Span::styled(format!("{mark} "), mark_style),
             Span::styled(row.component, name_style),
         ]));
-        for detail in wrap::wrap(&row.detail, width.saturating_sub(2)) {
-            lines.push(Line::styled(format!("  {detail}"), theme.dim));
+        // Paths break after a `/`, not in the middle of a name.
+        let detail_width = width.saturating_sub(2);
+        for (start, end) in wrap::wrap_rows_at(&row.detail, detail_width, |c| c == '/') {
+            let text = row.detail[start..end].trim_end();
+            lines.push(Line::styled(format!("  {text}"), theme.dim));
         }
     }
     // Keep the selected component on screen.

@@ -4,7 +4,6 @@
 mod chat;
 mod documents;
 mod health;
-mod wrap;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -17,7 +16,7 @@ use super::layout;
 use super::theme::Theme;
 use crate::tui::keys::KeyContext;
 
-pub use wrap::wrap;
+use crate::tui::wrap;
 
 pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
     let area = frame.area();
@@ -25,7 +24,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
         frame.render_widget(Paragraph::new("Kodiak: enlarge the terminal"), area);
         return;
     }
-    let areas = layout::areas(area, app.wide(), app.focus);
+    let areas = app.areas();
     if let Some(tabs) = areas.tabs {
         draw_tabs(frame, app, theme, tabs);
     }
@@ -99,6 +98,7 @@ fn draw_status(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
         _ => format!(" {} ", app.focus.title()),
     }];
     parts.push(format!("model: {}", app.health.model));
+    parts.extend(app.health.summary());
     if let Some(ingest) = &app.ingest {
         parts.push(format!(
             "ingest {} {}/{}",

@@ -85,6 +85,10 @@ pub struct ModelInfo {
     pub parameters: u64,
     /// Decode speed of the latest generation.
     pub last_decode_tokens_per_s: Option<f64>,
+    /// The fastest decode since the model loaded: what this machine can do with it, so a
+    /// latest speed far below it is news.
+    #[serde(default)]
+    pub best_decode_tokens_per_s: Option<f64>,
 }
 
 /// One generation: the prompt's parts (fitted to the context by the engine), the longest
@@ -244,6 +248,7 @@ fn run(
         template: template_name,
         parameters: model.n_params(),
         last_decode_tokens_per_s: None,
+        best_decode_tokens_per_s: None,
     };
     tracing::info!(model = %info.file_name, template = %info.template, "generator ready");
     if ready.send(Ok(info)).is_err() {

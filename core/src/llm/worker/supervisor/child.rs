@@ -190,7 +190,12 @@ pub(super) fn route_generation(process: &Process, event: GenerationEvent) {
         (&event, &mut inner.state)
         && stats.completion_tokens > 1
     {
-        info.last_decode_tokens_per_s = Some(stats.decode_tokens_per_s);
+        let rate = stats.decode_tokens_per_s;
+        info.last_decode_tokens_per_s = Some(rate);
+        info.best_decode_tokens_per_s = Some(
+            info.best_decode_tokens_per_s
+                .map_or(rate, |best| best.max(rate)),
+        );
     }
     if is_end(&event) {
         if let Some(Route::Generation {
