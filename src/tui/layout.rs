@@ -53,6 +53,20 @@ pub fn areas(area: Rect, wide: bool, focus: Pane, side_by_side: &[Pane]) -> Area
     }
 }
 
+/// The document list's optional columns at an inner width: the title takes what they leave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListColumns {
+    pub format_and_pages: bool,
+    pub tags: bool,
+}
+
+pub fn list_columns(width: u16) -> ListColumns {
+    ListColumns {
+        format_and_pages: width >= 70,
+        tags: width >= 50,
+    }
+}
+
 /// Inside a pane's borders.
 pub fn inner(pane: Rect) -> Rect {
     pane.inner(ratatui::layout::Margin::new(1, 1))

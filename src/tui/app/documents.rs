@@ -1,5 +1,6 @@
 //! The document list: its rows, filter and order, and the actions on the selected document.
 
+use super::filter::Filter;
 use super::*;
 
 /// How documents are ordered.
@@ -14,14 +15,20 @@ pub enum SortKey {
 }
 
 impl SortKey {
-    pub(super) fn next(self) -> SortKey {
-        match self {
+    /// The next column to sort by, among those on screen (format and pages only when the
+    /// list is wide enough to show them).
+    pub(super) fn next(self, columns: crate::tui::layout::ListColumns) -> SortKey {
+        let next = match self {
             SortKey::Id => SortKey::Title,
             SortKey::Title => SortKey::Format,
             SortKey::Format => SortKey::Pages,
             SortKey::Pages => SortKey::Pii,
             SortKey::Pii => SortKey::Status,
             SortKey::Status => SortKey::Id,
+        };
+        match next {
+            SortKey::Format | SortKey::Pages if !columns.format_and_pages => next.next(columns),
+            next => next,
         }
     }
 
@@ -41,7 +48,10 @@ impl SortKey {
 pub struct DocList {
     pub rows: Vec<ReportRow>,
     pub loaded: bool,
+    /// The filter as typed; see [`filter`](super::filter) for its language.
     pub filter: String,
+    /// Why a term of the filter as typed does not parse; the other terms apply.
+    pub filter_error: Option<String>,
     pub sort: Option<SortKey>,
     /// Indexes into `rows` that pass the filter, in display order.
     pub visible: Vec<usize>,
@@ -65,23 +75,39 @@ impl DocList {
     /// document selected when it is still shown.
     pub(super) fn refresh(&mut self) {
         let keep = self.selected_row().map(|r| r.doc_id);
-        let needle = self.filter.to_lowercase();
+        let (filter, error) = Filter::parse(&self.filter);
+        self.filter_error = error;
         self.visible = (0..self.rows.len())
-            .filter(|&i| needle.is_empty() || matches_filter(&self.rows[i], &needle))
+            .filter(|&i| filter.matches(&self.rows[i]))
             .collect();
         if let Some(key) = self.sort {
+            // An attachment stays under its e-mail: families sort by their head, and within
+            // a family the head comes first, then the attachments in order.
             let rows = &self.rows;
+            let by_id: std::collections::HashMap<i64, usize> = rows
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (r.doc_id, i))
+                .collect();
+            let head = |i: usize| -> &ReportRow {
+                let parent = rows[i].parent_id.and_then(|id| by_id.get(&id).copied());
+                &rows[parent.unwrap_or(i)]
+            };
+            let compare = |a: &ReportRow, b: &ReportRow| match key {
+                SortKey::Id => a.doc_id.cmp(&b.doc_id),
+                SortKey::Title => title_of(a).to_lowercase().cmp(&title_of(b).to_lowercase()),
+                SortKey::Format => a.format.cmp(&b.format),
+                SortKey::Pages => b.pages.cmp(&a.pages),
+                SortKey::Pii => pii_total(b).cmp(&pii_total(a)),
+                SortKey::Status => status_rank(a).cmp(&status_rank(b)),
+            };
             self.visible.sort_by(|&a, &b| {
+                let (head_a, head_b) = (head(a), head(b));
                 let (a, b) = (&rows[a], &rows[b]);
-                match key {
-                    SortKey::Id => a.doc_id.cmp(&b.doc_id),
-                    SortKey::Title => title_of(a).to_lowercase().cmp(&title_of(b).to_lowercase()),
-                    SortKey::Format => a.format.cmp(&b.format),
-                    SortKey::Pages => b.pages.cmp(&a.pages),
-                    SortKey::Pii => pii_total(b).cmp(&pii_total(a)),
-                    SortKey::Status => status_rank(a).cmp(&status_rank(b)),
-                }
-                .then(a.doc_id.cmp(&b.doc_id))
+                compare(head_a, head_b)
+                    .then(head_a.doc_id.cmp(&head_b.doc_id))
+                    .then(a.parent_id.is_some().cmp(&b.parent_id.is_some()))
+                    .then(a.doc_id.cmp(&b.doc_id))
             });
         }
         self.selected = keep
@@ -110,19 +136,18 @@ pub(super) fn status_rank(row: &ReportRow) -> u8 {
     }
 }
 
-pub(super) fn matches_filter(row: &ReportRow, needle: &str) -> bool {
-    title_of(row).to_lowercase().contains(needle)
-        || row.path.to_lowercase().contains(needle)
-        || row.format.as_deref().unwrap_or("").contains(needle)
-        || row.review.status.as_str().contains(needle)
-        || row
-            .review
-            .tags
-            .iter()
-            .any(|t| t.to_lowercase().contains(needle))
-}
-
 impl App {
+    /// The list's optional columns as they are on screen.
+    fn list_columns(&self) -> crate::tui::layout::ListColumns {
+        let areas = self.areas();
+        let width = areas
+            .panes
+            .iter()
+            .find(|(pane, _)| *pane == Pane::Documents)
+            .map_or(self.size.0, |(_, area)| area.width.saturating_sub(2));
+        crate::tui::layout::list_columns(width)
+    }
+
     /// The document review keys apply to: the open one, else the selected one.
     pub(super) fn current_doc(&self) -> Option<i64> {
         match &self.viewer {
@@ -157,7 +182,12 @@ impl App {
                 self.overlay = Some(Overlay::prompt(PromptKind::Filter, &self.docs.filter, None));
             }
             Action::Sort => {
-                self.docs.sort = Some(self.docs.sort.map_or(SortKey::Title, SortKey::next));
+                let columns = self.list_columns();
+                let next = self
+                    .docs
+                    .sort
+                    .map_or(SortKey::Title, |key| key.next(columns));
+                self.docs.sort = Some(next);
                 self.docs.refresh();
             }
             Action::Open => {

@@ -34,6 +34,7 @@ use jobs::Jobs;
 mod actions;
 mod chat;
 mod documents;
+pub mod filter;
 mod health;
 pub mod jobs;
 mod overlay;

@@ -226,3 +226,80 @@ fn titles_take_the_width_the_other_columns_leave_and_tags_show_at_120_columns() 
     press(&mut app, [ch('z')]);
     assert!(screen(&app).contains(long), "{}", screen(&app));
 }
+
+/// The samples plus an e-mail (4) with an attachment (5) and a file that failed (6).
+fn rows_with_a_family() -> Vec<ReportRow> {
+    let mut rows = rows();
+    rows.push(row(
+        4,
+        "Zebra supplies invoice",
+        "email",
+        &[],
+        ReviewStatus::Unreviewed,
+    ));
+    let mut attachment = row(5, "Aardvark schedule", "pdf", &[], ReviewStatus::Unreviewed);
+    attachment.parent_id = Some(4);
+    rows.push(attachment);
+    let mut failed = row(6, "empty", "pdf", &[], ReviewStatus::Unreviewed);
+    failed.ingest_status = "failed".into();
+    rows.push(failed);
+    rows
+}
+
+fn visible_ids(app: &App) -> Vec<i64> {
+    app.docs
+        .visible
+        .iter()
+        .map(|&i| app.docs.rows[i].doc_id)
+        .collect()
+}
+
+#[test]
+fn filter_terms_narrow_the_list_and_a_half_typed_term_is_left_out_with_a_word_why() {
+    let mut app = app(80, 24);
+    show_list(&mut app, rows_with_a_family());
+    press(&mut app, prompted('/', "status:flagged"));
+    assert_eq!(visible_ids(&app), [1]);
+    assert!(screen(&app).contains("1 of 6 · filter status:flagged"));
+
+    press(&mut app, [ch('/'), ctrl('u')]);
+    press(&mut app, typed("type:pdf -failed status:"));
+    assert_eq!(visible_ids(&app), [1, 5], "the terms that parse apply");
+    assert!(screen(&app).contains("needs a value"), "{}", screen(&app));
+    press(&mut app, typed("unreviewed"));
+    assert_eq!(visible_ids(&app), [5]);
+
+    press(&mut app, [ctrl('u')]);
+    press(&mut app, typed("failed"));
+    press(&mut app, [key(KeyCode::Enter)]);
+    assert_eq!(visible_ids(&app), [6]);
+    assert!(screen(&app).contains("✗ failed"), "{}", screen(&app));
+}
+
+#[test]
+fn sorting_steps_through_the_columns_on_screen_and_keeps_attachments_under_their_email() {
+    // 60 columns: no FORMAT or PAGES column to sort by.
+    let mut app = app(60, 24);
+    show_list(&mut app, rows_with_a_family());
+    let mut labels = Vec::new();
+    for _ in 0..4 {
+        press(&mut app, [ch('s')]);
+        labels.push(app.docs.sort.unwrap().label());
+    }
+    assert_eq!(labels, ["title", "PII", "review", "id"]);
+
+    press(&mut app, [ch('s')]);
+    assert_eq!(app.docs.sort.unwrap().label(), "title");
+    let order = visible_ids(&app);
+    let email = order.iter().position(|&id| id == 4).unwrap();
+    assert_eq!(
+        order[email + 1],
+        5,
+        "the attachment follows its e-mail: {order:?}"
+    );
+    assert_eq!(
+        *order.last().unwrap(),
+        5,
+        "Zebra sorts last, Aardvark with it"
+    );
+}

@@ -57,16 +57,24 @@ pub fn draw_list(
     let [header_area, body] =
         Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
     // Columns by the width there is: the title always takes what the others leave.
-    let narrow = area.width < 50;
-    let roomy = area.width >= 70;
+    let columns = crate::tui::layout::list_columns(area.width);
+    let narrow = !columns.tags;
+    let roomy = columns.format_and_pages;
     let mut header = format!("{} of {}", docs.visible.len(), docs.rows.len());
     if let Some(sort) = docs.sort {
         header.push_str(&format!(" · sorted by {}", sort.label()));
     }
     if !docs.filter.is_empty() {
-        header.push_str(&format!(" · filter \"{}\"", docs.filter));
+        header.push_str(&format!(" · filter {}", docs.filter));
     }
-    frame.render_widget(Paragraph::new(header).style(theme.dim), header_area);
+    let header = match &docs.filter_error {
+        Some(error) => Line::from(vec![
+            Span::styled(header, theme.dim),
+            Span::styled(format!(" · {error}"), theme.warn),
+        ]),
+        None => Line::styled(header, theme.dim),
+    };
+    frame.render_widget(Paragraph::new(header), header_area);
 
     let height = usize::from(body.height.saturating_sub(1)).max(1);
     let offset = docs.selected.saturating_sub(height - 1);
@@ -83,10 +91,13 @@ pub fn draw_list(
             } else {
                 ""
             };
-            let status = match doc.review.status {
-                ReviewStatus::Reviewed => Span::styled("✓ reviewed", theme.ok),
-                ReviewStatus::Flagged => Span::styled("⚑ flagged", theme.warn),
-                ReviewStatus::Unreviewed => Span::styled("·", theme.dim),
+            // A file that could not be read is no document to review: it says so instead.
+            let status = match (doc.ingest_status.as_str(), doc.review.status) {
+                ("failed", _) => Span::styled("✗ failed", theme.bad),
+                ("needs_ocr", _) => Span::styled("needs OCR", theme.warn),
+                (_, ReviewStatus::Reviewed) => Span::styled("✓ reviewed", theme.ok),
+                (_, ReviewStatus::Flagged) => Span::styled("⚑ flagged", theme.warn),
+                (_, ReviewStatus::Unreviewed) => Span::styled("·", theme.dim),
             };
             let pii = pii_total(doc);
             let mut cells = vec![Cell::from(format!("{indent}{}", title_of(doc)))];
