@@ -48,7 +48,7 @@ fn review_json(sandbox: &Sandbox, id: &str) -> Value {
 }
 
 #[test]
-fn status_tags_and_notes_are_stored_and_reported() {
+fn status_flag_tags_and_notes_are_stored_with_who_and_reported() {
     let (sandbox, lease, memo) = reviewed_sandbox();
     let (lease, memo) = (lease.as_str(), memo.as_str());
     assert_eq!(review_json(&sandbox, lease)["status"], "unreviewed");
@@ -68,11 +68,23 @@ fn status_tags_and_notes_are_stored_and_reported() {
         ],
     );
     run(&sandbox, &["review", "set", memo, "reviewed"]);
+    // A flag is apart from the status: the memo is reviewed and flagged, then unflagged.
+    run(&sandbox, &["review", "set", memo, "flagged"]);
+    let memo_review = review_json(&sandbox, memo);
+    assert_eq!(memo_review["status"], "reviewed");
+    assert_eq!(memo_review["flagged"], true);
+    run(&sandbox, &["review", "set", memo, "unflagged"]);
+    assert_eq!(review_json(&sandbox, memo)["flagged"], false);
     run(&sandbox, &["review", "tag", memo, "routine", "drop-me"]);
     run(&sandbox, &["review", "untag", memo, "drop-me"]);
 
     let first = review_json(&sandbox, lease);
-    assert_eq!(first["status"], "flagged");
+    assert_eq!(first["status"], "unreviewed");
+    assert_eq!(first["flagged"], true);
+    // Who did it: the OS user running Kodiak.
+    let user = first["updated_by"].as_str().unwrap().to_owned();
+    assert!(!user.is_empty());
+    assert_eq!(first["notes"][0]["author"], user.as_str());
     assert_eq!(first["tags"], serde_json::json!(["hot", "privileged"]));
     assert_eq!(
         first["notes"][0]["text"],
@@ -95,7 +107,8 @@ fn status_tags_and_notes_are_stored_and_reported() {
         .find(|d| d["doc_id"].as_i64() == lease.parse().ok())
         .unwrap();
     assert!(lease_row["path"].as_str().unwrap().ends_with("a-lease.txt"));
-    assert_eq!(lease_row["status"], "flagged");
+    assert_eq!(lease_row["status"], "unreviewed");
+    assert_eq!(lease_row["flagged"], true);
     assert_eq!(lease_row["pii"]["EMAIL_ADDRESS"], 1);
     assert_eq!(lease_row["pii"]["PERSON"], 1);
 
@@ -103,11 +116,11 @@ fn status_tags_and_notes_are_stored_and_reported() {
     let mut lines = csv.lines();
     let header = lines.next().unwrap();
     assert!(
-        header.contains("review_status,reviewed_at,tags,notes,pii_total"),
+        header.contains("review_status,flagged,reviewed_at,reviewed_by,tags,notes,pii_total"),
         "{header}"
     );
     assert!(header.ends_with("pii_EMAIL_ADDRESS,pii_PERSON"), "{header}");
-    assert!(csv.contains(",flagged,"));
+    assert!(csv.contains(",unreviewed,yes,"), "{csv}");
     assert!(csv.contains("\"hot, privileged\""));
 
     // To a file, replaced atomically.
@@ -125,7 +138,7 @@ fn status_tags_and_notes_are_stored_and_reported() {
     );
     let md = std::fs::read_to_string(&out).unwrap();
     assert!(
-        md.contains("2 documents: 1 reviewed, 1 flagged, 0 unreviewed"),
+        md.contains("2 documents: 1 reviewed, 1 unreviewed, 1 flagged"),
         "{md}"
     );
     assert!(md.contains("- Tags: hot, privileged"));

@@ -67,8 +67,10 @@ impl Summary {
         for row in rows {
             match row.review.status {
                 ReviewStatus::Reviewed => summary.reviewed += 1,
-                ReviewStatus::Flagged => summary.flagged += 1,
                 ReviewStatus::Unreviewed => summary.unreviewed += 1,
+            }
+            if row.review.flagged {
+                summary.flagged += 1;
             }
             if !row.pii.is_empty() {
                 summary.with_pii += 1;
@@ -121,7 +123,9 @@ fn csv_report(rows: &[ReportRow]) -> Result<String, ReportError> {
         "pages",
         "ingest_status",
         "review_status",
+        "flagged",
         "reviewed_at",
+        "reviewed_by",
         "tags",
         "notes",
         "pii_total",
@@ -142,7 +146,9 @@ fn csv_report(rows: &[ReportRow]) -> Result<String, ReportError> {
             row.pages.to_string(),
             row.ingest_status.clone(),
             row.review.status.as_str().to_owned(),
+            if row.review.flagged { "yes" } else { "no" }.to_owned(),
             row.review.updated_at.clone().unwrap_or_default(),
+            cell(row.review.updated_by.as_deref().unwrap_or_default()),
             cell(&row.review.tags.join(", ")),
             cell(&notes.join("\n---\n")),
             row.pii.values().sum::<usize>().to_string(),
@@ -176,8 +182,8 @@ fn markdown_report(rows: &[ReportRow], generated_at: &str) -> String {
     let _ = writeln!(out, "Generated {generated_at}.\n");
     let _ = writeln!(
         out,
-        "{} documents: {} reviewed, {} flagged, {} unreviewed; {} with personal data.\n",
-        summary.documents, summary.reviewed, summary.flagged, summary.unreviewed, summary.with_pii
+        "{} documents: {} reviewed, {} unreviewed, {} flagged; {} with personal data.\n",
+        summary.documents, summary.reviewed, summary.unreviewed, summary.flagged, summary.with_pii
     );
     for row in rows {
         let title = row.title.as_deref().unwrap_or(&row.path);
@@ -193,16 +199,14 @@ fn markdown_report(rows: &[ReportRow], generated_at: &str) -> String {
             row.pages,
             row.ingest_status
         );
-        let _ = writeln!(
-            out,
-            "- Review: **{}**{}",
-            row.review.status.as_str(),
-            row.review
-                .updated_at
-                .as_deref()
-                .map(|at| format!(" ({at})"))
-                .unwrap_or_default()
-        );
+        let review = &row.review;
+        let when = match (&review.updated_at, &review.updated_by) {
+            (Some(at), Some(by)) => format!(" ({at}, {})", inline(by)),
+            (Some(at), None) => format!(" ({at})"),
+            _ => String::new(),
+        };
+        let flag = if review.flagged { ", **flagged**" } else { "" };
+        let _ = writeln!(out, "- Review: **{}**{flag}{when}", review.status.as_str());
         if !row.review.tags.is_empty() {
             let tags: Vec<String> = row.review.tags.iter().map(|t| inline(t)).collect();
             let _ = writeln!(out, "- Tags: {}", tags.join(", "));
@@ -220,7 +224,12 @@ fn markdown_report(rows: &[ReportRow], generated_at: &str) -> String {
         if !row.review.notes.is_empty() {
             let _ = writeln!(out, "- Notes:");
             for note in &row.review.notes {
-                let _ = writeln!(out, "  - {}: {}", note.created_at, inline(&note.text));
+                let by = note
+                    .author
+                    .as_deref()
+                    .map(|author| format!(" {}", inline(author)))
+                    .unwrap_or_default();
+                let _ = writeln!(out, "  - {}{by}: {}", note.created_at, inline(&note.text));
             }
         }
         out.push('\n');
@@ -262,14 +271,17 @@ mod tests {
                 pages: 3,
                 ingest_status: "ingested".into(),
                 review: Review {
-                    status: ReviewStatus::Flagged,
+                    status: ReviewStatus::Reviewed,
+                    flagged: true,
                     tags: vec!["hot".into(), "lease".into()],
                     notes: vec![Note {
                         id: 1,
                         text: "check clause 4,\n\"late fees\"".into(),
                         created_at: "2026-11-23T10:00:00Z".into(),
+                        author: Some("ana".into()),
                     }],
                     updated_at: Some("2026-11-23T10:00:00Z".into()),
+                    updated_by: Some("ana".into()),
                 },
                 pii: BTreeMap::from([("EMAIL_ADDRESS".into(), 2), ("PERSON".into(), 1)]),
             },
@@ -293,19 +305,29 @@ mod tests {
         let mut reader = csv::Reader::from_reader(text.as_bytes());
         let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
         assert_eq!(
-            &header[11..],
+            &header[7..11],
+            ["review_status", "flagged", "reviewed_at", "reviewed_by"]
+        );
+        assert_eq!(
+            &header[13..],
             ["pii_total", "pii_EMAIL_ADDRESS", "pii_PERSON"]
         );
         let records: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
         assert_eq!(records.len(), 2);
         assert_eq!(&records[0][2], "'=HYPERLINK(\"x\")");
-        assert_eq!(&records[0][7], "flagged");
-        assert_eq!(&records[0][9], "hot, lease");
-        assert_eq!(&records[0][10], "check clause 4,\n\"late fees\"");
-        assert_eq!(&records[0][11], "3");
+        assert_eq!(&records[0][7], "reviewed");
+        assert_eq!(
+            &records[0][8], "yes",
+            "a reviewed document can be flagged too"
+        );
+        assert_eq!(&records[0][10], "ana");
+        assert_eq!(&records[0][11], "hot, lease");
+        assert_eq!(&records[0][12], "check clause 4,\n\"late fees\"");
+        assert_eq!(&records[0][13], "3");
         assert_eq!(&records[1][1], "1");
         assert_eq!(&records[1][7], "unreviewed");
-        assert_eq!(&records[1][12], "0");
+        assert_eq!(&records[1][8], "no");
+        assert_eq!(&records[1][14], "0");
     }
 
     #[test]
@@ -314,9 +336,12 @@ mod tests {
         let value: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(value["summary"]["documents"], 2);
         assert_eq!(value["summary"]["flagged"], 1);
+        assert_eq!(value["summary"]["reviewed"], 1);
         assert_eq!(value["summary"]["with_pii"], 1);
         let first = &value["documents"][0];
-        assert_eq!(first["status"], "flagged");
+        assert_eq!(first["status"], "reviewed");
+        assert_eq!(first["flagged"], true);
+        assert_eq!(first["notes"][0]["author"], "ana");
         assert_eq!(first["tags"][1], "lease");
         assert_eq!(first["notes"][0]["text"], "check clause 4,\n\"late fees\"");
         assert_eq!(first["pii"]["EMAIL_ADDRESS"], 2);
@@ -327,12 +352,13 @@ mod tests {
         let text = render(&rows(), ReportFormat::Md, "now").unwrap();
         assert!(
             text.contains(
-                "2 documents: 0 reviewed, 1 flagged, 1 unreviewed; 1 with personal data."
+                "2 documents: 1 reviewed, 1 unreviewed, 1 flagged; 1 with personal data."
             )
         );
         assert!(text.contains("## [1] =HYPERLINK(\"x\")"));
         assert!(text.contains("- Personal data: EMAIL_ADDRESS 2, PERSON 1"));
-        assert!(text.contains("check clause 4, \"late fees\""));
+        assert!(text.contains("- Review: **reviewed**, **flagged** (2026-11-23T10:00:00Z, ana)"));
+        assert!(text.contains("2026-11-23T10:00:00Z ana: check clause 4, \"late fees\""));
         assert!(text.contains("## [2] /docs/memo.txt"));
         assert!(text.contains("- Attachment of: [1]"));
     }

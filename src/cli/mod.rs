@@ -22,7 +22,7 @@ use kodiak::config::{self, ConfigError, Overrides, Settings};
 use kodiak::report::ReportFormat;
 use kodiak::search::Mode;
 use kodiak::service::{AskOptions, SearchOptions};
-use kodiak::storage::review::ReviewStatus;
+use kodiak::storage::review::ReviewMark;
 use kodiak::telemetry::{self, crash};
 
 /// Offline, keyboard-driven document review with a local LLM.
@@ -211,11 +211,12 @@ enum ReviewCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Set a document's review status
+    /// Mark a document reviewed or unreviewed, flag or unflag it (a flag is kept apart
+    /// from the status: a reviewed document can be flagged)
     Set {
         id: i64,
-        #[arg(value_parser = one_of::<ReviewStatus>(ReviewStatus::ALL.map(ReviewStatus::as_str)))]
-        status: ReviewStatus,
+        #[arg(value_parser = one_of::<ReviewMark>(ReviewMark::ALL.map(ReviewMark::as_str)))]
+        mark: ReviewMark,
     },
     /// Add tags to a document
     Tag {
@@ -400,9 +401,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             pii_cmd::scan_files(&settings, &files, json)?
         }
         Command::Review(ReviewCommand::Show { id, json }) => review_cmd::show(settings, id, json)?,
-        Command::Review(ReviewCommand::Set { id, status }) => {
-            review_cmd::set(settings, id, status)?
-        }
+        Command::Review(ReviewCommand::Set { id, mark }) => review_cmd::set(settings, id, mark)?,
         Command::Review(ReviewCommand::Tag { id, tags }) => {
             review_cmd::tag(settings, id, &tags, false)?
         }

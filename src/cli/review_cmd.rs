@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use kodiak::Kodiak;
 use kodiak::config::Settings;
 use kodiak::report::{self, ReportFormat};
-use kodiak::storage::review::{Review, ReviewStatus};
+use kodiak::storage::review::{Review, ReviewMark};
 use kodiak::telemetry;
 
 use super::sanitize::{block, line};
@@ -43,9 +43,9 @@ pub(super) fn show(settings: Settings, id: i64, json: bool) -> Result<ExitCode> 
     print_review(id, &kodiak.review(id)?, json)
 }
 
-pub(super) fn set(settings: Settings, id: i64, status: ReviewStatus) -> Result<ExitCode> {
+pub(super) fn set(settings: Settings, id: i64, mark: ReviewMark) -> Result<ExitCode> {
     let kodiak = Kodiak::open(settings)?;
-    print_review(id, &kodiak.set_review_status(id, status)?, false)
+    print_review(id, &kodiak.mark(id, mark)?, false)
 }
 
 pub(super) fn tag(settings: Settings, id: i64, tags: &[String], remove: bool) -> Result<ExitCode> {
@@ -71,12 +71,22 @@ fn print_review(id: i64, review: &Review, json: bool) -> Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(review)?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!("document {id}: {}", review.status.as_str());
+    let flag = if review.flagged { ", flagged" } else { "" };
+    let by = match (&review.updated_at, &review.updated_by) {
+        (Some(at), Some(user)) => format!(" (by {}, {at})", line(user)),
+        _ => String::new(),
+    };
+    println!("document {id}: {}{flag}{by}", review.status.as_str());
     if !review.tags.is_empty() {
         println!("tags: {}", line(&review.tags.join(", ")));
     }
     for note in &review.notes {
-        println!("note ({}): {}", note.created_at, line(&note.text));
+        let by = note
+            .author
+            .as_deref()
+            .map(|author| format!(", {}", line(author)))
+            .unwrap_or_default();
+        println!("note ({}{by}): {}", note.created_at, line(&note.text));
     }
     Ok(ExitCode::SUCCESS)
 }

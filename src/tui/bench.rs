@@ -335,12 +335,11 @@ fn document_row(id: i64) -> ReportRow {
         review: Review {
             status: match id % 3 {
                 0 => ReviewStatus::Reviewed,
-                1 => ReviewStatus::Unreviewed,
-                _ => ReviewStatus::Flagged,
+                _ => ReviewStatus::Unreviewed,
             },
+            flagged: id % 5 == 0,
             tags: vec!["contract".into()],
-            notes: Vec::new(),
-            updated_at: None,
+            ..Review::default()
         },
         pii: BTreeMap::from([("PERSON".to_owned(), usize::try_from(id % 7).unwrap_or(0))]),
     }

@@ -16,7 +16,7 @@ use kodiak::service::{
 };
 use kodiak::storage::conversations::Conversation;
 use kodiak::storage::documents::{DocStatus, DocumentInfo};
-use kodiak::storage::review::{Review, ReviewStatus};
+use kodiak::storage::review::{Review, ReviewMark, ReviewStatus};
 
 use super::service::ReviewService;
 use super::tests::health_report;
@@ -75,12 +75,15 @@ impl ReviewService for Fake {
         Ok(super::tests::rows())
     }
 
-    fn set_review_status(&self, _: i64, status: ReviewStatus) -> Result<Review, ServiceError> {
+    fn mark(&self, _: i64, mark: ReviewMark) -> Result<Review, ServiceError> {
         self.call();
-        Ok(Review {
-            status,
-            ..Review::default()
-        })
+        let mut review = Review::default();
+        match mark {
+            ReviewMark::Reviewed => review.status = ReviewStatus::Reviewed,
+            ReviewMark::Flagged => review.flagged = true,
+            ReviewMark::Unreviewed | ReviewMark::Unflagged => {}
+        }
+        Ok(review)
     }
 
     fn add_tag(&self, _: i64, _: &str) -> Result<Review, ServiceError> {

@@ -72,7 +72,13 @@ pub fn inner(pane: Rect) -> Rect {
     pane.inner(ratatui::layout::Margin::new(1, 1))
 }
 
-/// The viewer's header line and its text, inside the pane's borders.
-pub fn viewer(inner: Rect) -> [Rect; 2] {
-    Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner)
+/// The viewer's header line, its text and its coding line (the open document's review),
+/// inside the pane's borders.
+pub fn viewer(inner: Rect) -> [Rect; 3] {
+    Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(inner)
 }

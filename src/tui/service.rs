@@ -13,7 +13,7 @@ use kodiak::service::{
 };
 use kodiak::storage::conversations::Conversation;
 use kodiak::storage::documents::DocumentInfo;
-use kodiak::storage::review::{Review, ReviewStatus};
+use kodiak::storage::review::{Review, ReviewMark};
 
 /// The service calls the UI's background jobs make; each is one of [`Kodiak`]'s methods.
 pub trait ReviewService: Send + Sync + 'static {
@@ -21,7 +21,7 @@ pub trait ReviewService: Send + Sync + 'static {
     fn warm_up(&self) -> HealthReport;
     fn health(&self) -> HealthReport;
     fn review_report(&self) -> Result<Vec<ReportRow>, ServiceError>;
-    fn set_review_status(&self, doc_id: i64, status: ReviewStatus) -> Result<Review, ServiceError>;
+    fn mark(&self, doc_id: i64, mark: ReviewMark) -> Result<Review, ServiceError>;
     fn add_tag(&self, doc_id: i64, tag: &str) -> Result<Review, ServiceError>;
     fn remove_tag(&self, doc_id: i64, tag: &str) -> Result<Review, ServiceError>;
     fn add_note(&self, doc_id: i64, text: &str) -> Result<Review, ServiceError>;
@@ -58,8 +58,8 @@ impl ReviewService for Kodiak {
         Kodiak::review_report(self)
     }
 
-    fn set_review_status(&self, doc_id: i64, status: ReviewStatus) -> Result<Review, ServiceError> {
-        Kodiak::set_review_status(self, doc_id, status)
+    fn mark(&self, doc_id: i64, mark: ReviewMark) -> Result<Review, ServiceError> {
+        Kodiak::mark(self, doc_id, mark)
     }
 
     fn add_tag(&self, doc_id: i64, tag: &str) -> Result<Review, ServiceError> {

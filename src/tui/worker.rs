@@ -222,7 +222,7 @@ fn service_call(
             change,
         } => {
             let result = match change {
-                ReviewChange::Status(status) => kodiak.set_review_status(doc_id, status),
+                ReviewChange::Mark(mark) => kodiak.mark(doc_id, mark),
                 ReviewChange::AddTag(tag) => kodiak.add_tag(doc_id, &tag),
                 ReviewChange::RemoveTag(tag) => kodiak.remove_tag(doc_id, &tag),
                 ReviewChange::AddNote(note) => kodiak.add_note(doc_id, &note),

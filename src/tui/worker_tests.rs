@@ -7,7 +7,7 @@ use std::time::Duration;
 use kodiak::ingest::IngestPhase;
 use kodiak::llm::Finish;
 use kodiak::report::ReportFormat;
-use kodiak::storage::review::ReviewStatus;
+use kodiak::storage::review::ReviewMark;
 
 use super::app::{Effect, Msg, ReviewChange};
 use super::fake_service::Fake;
@@ -121,7 +121,7 @@ fn every_job_that_panics_replies_with_the_failure_its_effect_waits_for() {
         Effect::Review {
             request: 13,
             doc_id: 4,
-            change: ReviewChange::Status(ReviewStatus::Reviewed),
+            change: ReviewChange::Mark(ReviewMark::Reviewed),
         },
         Effect::Ingest {
             request: 14,

@@ -5,4 +5,4 @@ mod breaker;
 mod rate;
 
 pub use breaker::{Breaker, BreakerState, BreakerStatus};
-pub use rate::{RateLimited, RateLimiter, RateUsage, user_identity};
+pub use rate::{RateLimited, RateLimiter, RateUsage, user_identity, user_name};

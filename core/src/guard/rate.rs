@@ -133,6 +133,13 @@ pub fn user_identity() -> String {
     }
 }
 
+/// The OS user as a review records it: the account name, else `uid N`.
+pub fn user_name() -> String {
+    // SAFETY: getuid has no preconditions and cannot fail.
+    let uid = unsafe { libc::getuid() };
+    account_name(uid).unwrap_or_else(|| format!("uid {uid}"))
+}
+
 /// The account name of `uid` from the password database, if it has one.
 fn account_name(uid: libc::uid_t) -> Option<String> {
     // SAFETY: passwd is a plain C struct of integers and pointers: all zeroes is valid.

@@ -4,8 +4,9 @@
 use serde::Serialize;
 
 use super::{Kodiak, ServiceError};
+use crate::guard;
 use crate::storage::documents;
-use crate::storage::review::{self, Review, ReviewStatus};
+use crate::storage::review::{self, Review, ReviewMark};
 
 /// Longest tag, in characters.
 const MAX_TAG_CHARS: usize = 64;
@@ -54,15 +55,10 @@ impl Kodiak {
         Ok(review::get(&conn, document_id)?)
     }
 
-    /// Sets a document's review status.
-    pub fn set_review_status(
-        &self,
-        document_id: i64,
-        status: ReviewStatus,
-    ) -> Result<Review, ServiceError> {
-        self.review_write(document_id, |tx| {
-            review::set_status(tx, document_id, status)
-        })
+    /// Sets a document's review status or flag, as the OS user running Kodiak.
+    pub fn mark(&self, document_id: i64, mark: ReviewMark) -> Result<Review, ServiceError> {
+        let user = guard::user_name();
+        self.review_write(document_id, |tx| review::mark(tx, document_id, mark, &user))
     }
 
     /// Adds a tag (trimmed); adding one the document has is not an error.
@@ -91,8 +87,9 @@ impl Kodiak {
         if chars > MAX_NOTE_CHARS {
             return Err(ReviewInputError::LongNote(chars).into());
         }
+        let author = guard::user_name();
         self.review_write(document_id, |tx| {
-            review::add_note(tx, document_id, text).map(drop)
+            review::add_note(tx, document_id, text, &author).map(drop)
         })
     }
 

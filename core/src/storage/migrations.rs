@@ -162,6 +162,13 @@ const MIGRATIONS: &[&str] = &[
     // 7: an answer that failed before it had a mode has none (it was stored as 'none'), so
     // that every stored mode is one that `AnswerMode` knows.
     "UPDATE messages SET mode = NULL WHERE mode = 'none';",
+    // 8: a flag is not a status: a flagged document can be reviewed too. Status and flag
+    // record who set them last, a note who wrote it. A document flagged before keeps its
+    // flag and counts as unreviewed.
+    "ALTER TABLE reviews ADD COLUMN flagged INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE reviews ADD COLUMN updated_by TEXT;
+     UPDATE reviews SET flagged = 1, status = 'unreviewed' WHERE status = 'flagged';
+     ALTER TABLE document_notes ADD COLUMN author TEXT;",
 ];
 
 /// The schema version this build of Kodiak writes.
@@ -240,6 +247,46 @@ mod tests {
             .collect::<Result<_, _>>()
             .unwrap();
         assert_eq!(modes, [None, Some("extractive".to_owned())]);
+    }
+
+    #[test]
+    fn a_document_flagged_by_schema_7_keeps_its_flag_as_unreviewed_and_notes_keep_their_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = Connection::open(dir.path().join("old.db")).unwrap();
+        for sql in &MIGRATIONS[..7] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 7).unwrap();
+        conn.execute_batch(
+            "INSERT INTO documents (id, path, size, status, created_at, updated_at)
+                 VALUES (1, '/a', 1, 'ingested', 'x', 'x'), (2, '/b', 1, 'ingested', 'x', 'x');
+             INSERT INTO reviews (document_id, status, updated_at)
+                 VALUES (1, 'flagged', 't1'), (2, 'reviewed', 't2');
+             INSERT INTO document_notes (document_id, text, created_at)
+                 VALUES (1, 'ask Legal', 't3');",
+        )
+        .unwrap();
+        apply(&mut conn).unwrap();
+        let reviews: Vec<(String, bool, Option<String>)> = conn
+            .prepare("SELECT status, flagged, updated_by FROM reviews ORDER BY document_id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            reviews,
+            [
+                ("unreviewed".to_owned(), true, None),
+                ("reviewed".to_owned(), false, None)
+            ]
+        );
+        let note: (String, Option<String>) = conn
+            .query_row("SELECT text, author FROM document_notes", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!(note, ("ask Legal".to_owned(), None));
     }
 
     #[test]

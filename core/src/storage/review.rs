@@ -1,5 +1,6 @@
-//! The reviewer's work on each document: a status, tags and notes. Written at once on
-//! every action, so nothing is lost whatever happens to the process afterwards.
+//! The reviewer's work on each document: a status, a flag, tags and notes, each with who
+//! made it and when. Written at once on every action, so nothing is lost whatever happens
+//! to the process afterwards.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -8,31 +9,24 @@ use serde::Serialize;
 
 use crate::telemetry;
 
-/// Where a document stands in review.
+/// Whether a document has been reviewed. A flag is separate: see [`Review::flagged`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ReviewStatus {
     #[default]
     Unreviewed,
     Reviewed,
-    /// Needs a second look or escalation.
-    Flagged,
 }
 
 impl ReviewStatus {
     /// Every status, for front ends to offer.
-    pub const ALL: [ReviewStatus; 3] = [
-        ReviewStatus::Unreviewed,
-        ReviewStatus::Reviewed,
-        ReviewStatus::Flagged,
-    ];
+    pub const ALL: [ReviewStatus; 2] = [ReviewStatus::Unreviewed, ReviewStatus::Reviewed];
 
     /// The status's name, stored and shown.
     pub fn as_str(self) -> &'static str {
         match self {
             ReviewStatus::Unreviewed => "unreviewed",
             ReviewStatus::Reviewed => "reviewed",
-            ReviewStatus::Flagged => "flagged",
         }
     }
 }
@@ -40,36 +34,87 @@ impl ReviewStatus {
 super::stored_by_name!(ReviewStatus);
 super::parse_by_name!(ReviewStatus, "review status");
 
+/// One change a reviewer makes to a document's status or flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewMark {
+    Reviewed,
+    Unreviewed,
+    /// Needs a second look or escalation, whatever the status.
+    Flagged,
+    Unflagged,
+}
+
+impl ReviewMark {
+    pub const ALL: [ReviewMark; 4] = [
+        ReviewMark::Reviewed,
+        ReviewMark::Unreviewed,
+        ReviewMark::Flagged,
+        ReviewMark::Unflagged,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewMark::Reviewed => "reviewed",
+            ReviewMark::Unreviewed => "unreviewed",
+            ReviewMark::Flagged => "flagged",
+            ReviewMark::Unflagged => "unflagged",
+        }
+    }
+}
+
+super::parse_by_name!(ReviewMark, "review mark");
+
 /// A note on a document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Note {
     pub id: i64,
     pub text: String,
     pub created_at: String,
+    /// The OS user who wrote it; None for notes from before authors were kept.
+    pub author: Option<String>,
 }
 
 /// One document's review.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Review {
     pub status: ReviewStatus,
+    pub flagged: bool,
     /// Sorted, each once.
     pub tags: Vec<String>,
     /// Oldest first.
     pub notes: Vec<Note>,
-    /// When the status was last set; None while never reviewed.
+    /// When the status or flag was last set; None while never marked.
     pub updated_at: Option<String>,
+    /// The OS user who last set them.
+    pub updated_by: Option<String>,
 }
 
-/// Sets a document's review status.
-pub fn set_status(
+/// Sets a document's status or flag, recording `user` as who did it.
+pub fn mark(
     tx: &Transaction<'_>,
     document_id: i64,
-    status: ReviewStatus,
+    mark: ReviewMark,
+    user: &str,
 ) -> rusqlite::Result<()> {
+    let now = telemetry::now_rfc3339();
+    let (column, value): (&str, &dyn rusqlite::ToSql) = match mark {
+        ReviewMark::Reviewed => ("status", &ReviewStatus::Reviewed),
+        ReviewMark::Unreviewed => ("status", &ReviewStatus::Unreviewed),
+        ReviewMark::Flagged => ("flagged", &true),
+        ReviewMark::Unflagged => ("flagged", &false),
+    };
     tx.execute(
-        "INSERT INTO reviews (document_id, status, updated_at) VALUES (?1, ?2, ?3)
-         ON CONFLICT (document_id) DO UPDATE SET status = ?2, updated_at = ?3",
-        params![document_id, status, telemetry::now_rfc3339()],
+        "INSERT INTO reviews (document_id, status, updated_at, updated_by)
+         VALUES (?1, 'unreviewed', ?3, ?4)
+         ON CONFLICT (document_id) DO NOTHING",
+        params![document_id, value, now, user],
+    )?;
+    tx.execute(
+        &format!(
+            "UPDATE reviews SET {column} = ?2, updated_at = ?3, updated_by = ?4
+             WHERE document_id = ?1"
+        ),
+        params![document_id, value, now, user],
     )?;
     Ok(())
 }
@@ -92,11 +137,17 @@ pub fn remove_tag(tx: &Transaction<'_>, document_id: i64, tag: &str) -> rusqlite
     Ok(removed > 0)
 }
 
-/// Adds a note to a document; returns its id.
-pub fn add_note(tx: &Transaction<'_>, document_id: i64, text: &str) -> rusqlite::Result<i64> {
+/// Adds a note by `author` to a document; returns its id.
+pub fn add_note(
+    tx: &Transaction<'_>,
+    document_id: i64,
+    text: &str,
+    author: &str,
+) -> rusqlite::Result<i64> {
     tx.execute(
-        "INSERT INTO document_notes (document_id, text, created_at) VALUES (?1, ?2, ?3)",
-        params![document_id, text, telemetry::now_rfc3339()],
+        "INSERT INTO document_notes (document_id, text, created_at, author)
+         VALUES (?1, ?2, ?3, ?4)",
+        params![document_id, text, telemetry::now_rfc3339(), author],
     )?;
     Ok(tx.last_insert_rowid())
 }
@@ -116,21 +167,24 @@ fn load(conn: &Connection, only: Option<i64>) -> rusqlite::Result<HashMap<i64, R
     // `?1 IS NULL` selects every document; a single query per table either way.
     let mut reviews: HashMap<i64, Review> = HashMap::new();
     let mut statement = conn.prepare(
-        "SELECT document_id, status, updated_at FROM reviews
+        "SELECT document_id, status, flagged, updated_at, updated_by FROM reviews
          WHERE ?1 IS NULL OR document_id = ?1",
     )?;
     let rows = statement.query_map([only], |row| {
         Ok((
             row.get::<_, i64>(0)?,
-            row.get::<_, ReviewStatus>(1)?,
-            row.get(2)?,
+            Review {
+                status: row.get(1)?,
+                flagged: row.get(2)?,
+                updated_at: Some(row.get(3)?),
+                updated_by: row.get(4)?,
+                ..Review::default()
+            },
         ))
     })?;
     for row in rows {
-        let (id, status, updated_at) = row?;
-        let review = reviews.entry(id).or_default();
-        review.status = status;
-        review.updated_at = Some(updated_at);
+        let (id, review) = row?;
+        reviews.insert(id, review);
     }
     let mut statement = conn.prepare(
         "SELECT document_id, tag FROM document_tags
@@ -142,7 +196,7 @@ fn load(conn: &Connection, only: Option<i64>) -> rusqlite::Result<HashMap<i64, R
         reviews.entry(id).or_default().tags.push(tag);
     }
     let mut statement = conn.prepare(
-        "SELECT document_id, id, text, created_at FROM document_notes
+        "SELECT document_id, id, text, created_at, author FROM document_notes
          WHERE ?1 IS NULL OR document_id = ?1 ORDER BY document_id, id",
     )?;
     let rows = statement.query_map([only], |row| {
@@ -152,6 +206,7 @@ fn load(conn: &Connection, only: Option<i64>) -> rusqlite::Result<HashMap<i64, R
                 id: row.get(1)?,
                 text: row.get(2)?,
                 created_at: row.get(3)?,
+                author: row.get(4)?,
             },
         ))
     })?;

@@ -57,6 +57,8 @@ pub struct DocList {
     pub visible: Vec<usize>,
     /// Index into `visible`.
     pub selected: usize,
+    /// Documents marked with Space: review keys act on all of them at once.
+    pub marked: std::collections::BTreeSet<i64>,
 }
 
 impl DocList {
@@ -128,12 +130,50 @@ pub fn pii_total(row: &ReportRow) -> usize {
     row.pii.values().sum()
 }
 
-pub(super) fn status_rank(row: &ReportRow) -> u8 {
-    match row.review.status {
-        ReviewStatus::Flagged => 0,
-        ReviewStatus::Unreviewed => 1,
-        ReviewStatus::Reviewed => 2,
+/// Flagged first, then unreviewed, then reviewed.
+pub(super) fn status_rank(row: &ReportRow) -> (bool, u8) {
+    let status = match row.review.status {
+        ReviewStatus::Unreviewed => 0,
+        ReviewStatus::Reviewed => 1,
+    };
+    (!row.review.flagged, status)
+}
+
+/// A review in a line: `✓ reviewed · ⚑ flagged · tags hot, lease · 2 notes`.
+pub fn review_summary(review: &Review) -> String {
+    let mut parts = vec![match review.status {
+        ReviewStatus::Reviewed => "✓ reviewed".to_owned(),
+        ReviewStatus::Unreviewed => "unreviewed".to_owned(),
+    }];
+    if review.flagged {
+        parts.push("⚑ flagged".into());
     }
+    if !review.tags.is_empty() {
+        parts.push(format!("tags {}", review.tags.join(", ")));
+    }
+    match review.notes.len() {
+        0 => {}
+        1 => parts.push("1 note".into()),
+        n => parts.push(format!("{n} notes")),
+    }
+    parts.join(" · ")
+}
+
+/// A review in full, for the review overlay: who set what when, every tag and note.
+pub fn review_text(title: &str, review: &Review) -> String {
+    let mut text = format!("{title}\n\n{}\n", review_summary(review));
+    if let Some(at) = &review.updated_at {
+        let by = review.updated_by.as_deref().unwrap_or("someone");
+        text.push_str(&format!("last marked by {by} at {at}\n"));
+    }
+    if review.notes.is_empty() {
+        text.push_str("\nNo notes. a adds one.\n");
+    }
+    for note in &review.notes {
+        let by = note.author.as_deref().unwrap_or("someone");
+        text.push_str(&format!("\n{by}, {}:\n{}\n", note.created_at, note.text));
+    }
+    text
 }
 
 impl App {
@@ -156,30 +196,83 @@ impl App {
         }
     }
 
-    pub(super) fn toggle_status(&mut self, status: ReviewStatus) -> Vec<Effect> {
+    /// The documents review keys act on: those marked with Space in the list, else the
+    /// current one.
+    fn coding_targets(&self) -> Vec<i64> {
+        if self.viewer.is_none() && !self.docs.marked.is_empty() {
+            return self.docs.marked.iter().copied().collect();
+        }
+        self.current_doc().into_iter().collect()
+    }
+
+    fn row_of(&self, doc_id: i64) -> Option<&ReportRow> {
+        self.docs.rows.iter().find(|r| r.doc_id == doc_id)
+    }
+
+    /// Marks the targets `on`, or `off` when all of them already are; in the list, a single
+    /// document coded moves the cursor on to the next, so coding goes row after row.
+    fn toggle_mark(
+        &mut self,
+        on: ReviewMark,
+        off: ReviewMark,
+        is_on: fn(&Review) -> bool,
+    ) -> Vec<Effect> {
+        let targets = self.coding_targets();
+        let all_on = targets
+            .iter()
+            .all(|&id| self.row_of(id).is_some_and(|row| is_on(&row.review)));
+        let mark = if all_on { off } else { on };
+        let effects = targets
+            .iter()
+            .map(|&id| self.review(id, ReviewChange::Mark(mark)))
+            .collect();
+        if self.viewer.is_none() && self.docs.marked.is_empty() {
+            self.docs.move_by(1);
+        }
+        self.docs.marked.clear();
+        effects
+    }
+
+    /// Marks the current document reviewed and goes to the next unreviewed one after it in
+    /// the list: selected there, or opened when coding in the viewer.
+    fn reviewed_and_next(&mut self) -> Vec<Effect> {
         let Some(doc_id) = self.current_doc() else {
             return Vec::new();
         };
-        let current = self
+        let mut effects = vec![self.review(doc_id, ReviewChange::Mark(ReviewMark::Reviewed))];
+        let rows = &self.docs.rows;
+        let at = self
             .docs
-            .rows
+            .visible
             .iter()
-            .find(|r| r.doc_id == doc_id)
-            .map(|r| r.review.status)
-            .unwrap_or_default();
-        let status = if current == status {
-            ReviewStatus::Unreviewed
-        } else {
-            status
-        };
-        vec![self.review(doc_id, ReviewChange::Status(status))]
+            .position(|&i| rows[i].doc_id == doc_id)
+            .unwrap_or(0);
+        let next = (at + 1..self.docs.visible.len()).find(|&v| {
+            let row = &rows[self.docs.visible[v]];
+            row.review.status == ReviewStatus::Unreviewed && row.ingest_status == "ingested"
+        });
+        match next {
+            Some(v) => {
+                self.docs.selected = v;
+                if self.viewer.is_some() {
+                    let next_id = rows[self.docs.visible[v]].doc_id;
+                    effects.push(self.open(next_id, None));
+                }
+            }
+            None => self.info("no unreviewed document after this one".into()),
+        }
+        effects
     }
 
     /// The document list's actions.
     pub(super) fn act_documents(&mut self, action: Action) -> Vec<Effect> {
         match action {
             Action::Filter => {
-                self.overlay = Some(Overlay::prompt(PromptKind::Filter, &self.docs.filter, None));
+                self.overlay = Some(Overlay::prompt(
+                    PromptKind::Filter,
+                    &self.docs.filter,
+                    Vec::new(),
+                ));
             }
             Action::Sort => {
                 let columns = self.list_columns();
@@ -200,7 +293,7 @@ impl App {
                 if self.ingest.is_some() {
                     self.info("an ingest is already running".into());
                 } else {
-                    self.overlay = Some(Overlay::prompt(PromptKind::IngestPath, "", None));
+                    self.overlay = Some(Overlay::prompt(PromptKind::IngestPath, "", Vec::new()));
                 }
             }
             action => return self.act_review(action),
@@ -211,16 +304,47 @@ impl App {
     /// Review marks, tags and notes on the current document, from the list or the viewer.
     pub(super) fn act_review(&mut self, action: Action) -> Vec<Effect> {
         match action {
-            Action::Reviewed => self.toggle_status(ReviewStatus::Reviewed),
-            Action::Flagged => self.toggle_status(ReviewStatus::Flagged),
+            Action::Reviewed => {
+                self.toggle_mark(ReviewMark::Reviewed, ReviewMark::Unreviewed, |review| {
+                    review.status == ReviewStatus::Reviewed
+                })
+            }
+            Action::Flagged => {
+                self.toggle_mark(ReviewMark::Flagged, ReviewMark::Unflagged, |review| {
+                    review.flagged
+                })
+            }
+            Action::ReviewedNext => self.reviewed_and_next(),
             Action::Tag | Action::Note => {
-                if let Some(doc_id) = self.current_doc() {
+                let targets = self.coding_targets();
+                if !targets.is_empty() {
                     let kind = if action == Action::Tag {
                         PromptKind::Tag
                     } else {
                         PromptKind::Note
                     };
-                    self.overlay = Some(Overlay::prompt(kind, "", Some(doc_id)));
+                    self.docs.marked.clear();
+                    self.overlay = Some(Overlay::prompt(kind, "", targets));
+                }
+                Vec::new()
+            }
+            Action::ShowReview => {
+                if let Some(row) = self.current_doc().and_then(|id| self.row_of(id)) {
+                    self.overlay = Some(Overlay::Text {
+                        title: "Review".into(),
+                        text: review_text(title_of(row), &row.review),
+                        scroll: 0,
+                    });
+                }
+                Vec::new()
+            }
+            Action::Mark => {
+                if let Some(row) = self.docs.selected_row() {
+                    let id = row.doc_id;
+                    if !self.docs.marked.remove(&id) {
+                        self.docs.marked.insert(id);
+                    }
+                    self.docs.move_by(1);
                 }
                 Vec::new()
             }

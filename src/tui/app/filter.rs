@@ -4,8 +4,8 @@
 //! status:unreviewed tag:hot pii>0 type:email failed -tag:done lease
 //! ```
 //!
-//! - `status:reviewed|unreviewed|flagged`, `tag:NAME`, `type:FORMAT` (or `format:`): exact,
-//!   case-insensitive;
+//! - `status:reviewed|unreviewed`, `tag:NAME`, `type:FORMAT` (or `format:`): exact,
+//!   case-insensitive; `flagged` (or `status:flagged`): flagged, whatever the status;
 //! - `pii>N`, `pii<N`, `pii=N`, `pages>N`…: counts; `pii:PHONE_NUMBER` (or `pii:phone`): has
 //!   findings of that type;
 //! - `failed`, `needs_ocr`, `ingested`: how the file's ingest went;
@@ -29,6 +29,7 @@ pub struct Filter {
 enum Term {
     Text(String),
     Status(ReviewStatus),
+    Flagged,
     Tag(String),
     Format(String),
     Ingest(&'static str),
@@ -52,7 +53,8 @@ enum Comparison {
 /// The ingest outcomes a bare word names.
 const INGEST_STATES: [&str; 3] = ["failed", "needs_ocr", "ingested"];
 
-const SYNTAX: &str = "status:, tag:, type:, pii>N, pii:TYPE, pages>N, failed, needs_ocr, -TERM";
+const SYNTAX: &str =
+    "status:, tag:, type:, pii>N, pii:TYPE, pages>N, flagged, failed, needs_ocr, -TERM";
 
 impl Filter {
     /// Parses `text`: the filter of the terms that parse, and the first error, which names
@@ -106,6 +108,7 @@ impl Term {
                 return Err(format!("`{word}` needs a value after the colon"));
             }
             return match field {
+                "status" if value == "flagged" => Ok(Term::Flagged),
                 "status" => ReviewStatus::from_str(value)
                     .map(Term::Status)
                     .map_err(|e| format!("`{word}`: {e}")),
@@ -114,6 +117,9 @@ impl Term {
                 "pii" => Ok(Term::PiiKind(value.to_uppercase())),
                 _ => Err(format!("unknown filter `{field}:`; one of {SYNTAX}")),
             };
+        }
+        if lower == "flagged" {
+            return Ok(Term::Flagged);
         }
         if let Some(state) = INGEST_STATES.iter().find(|s| **s == lower) {
             return Ok(Term::Ingest(state));
@@ -128,6 +134,7 @@ impl Term {
                     || row.path.to_lowercase().contains(text)
             }
             Term::Status(status) => row.review.status == *status,
+            Term::Flagged => row.review.flagged,
             Term::Tag(tag) => row.review.tags.iter().any(|t| t.to_lowercase() == *tag),
             Term::Format(format) => row
                 .format
@@ -172,8 +179,7 @@ mod tests {
             review: Review {
                 status,
                 tags: tags.iter().map(|t| (*t).to_owned()).collect(),
-                notes: Vec::new(),
-                updated_at: None,
+                ..Review::default()
             },
             pii: pii
                 .iter()
@@ -240,8 +246,10 @@ mod tests {
         assert!(error("tag:").contains("needs a value"));
         // The terms that parse still apply.
         let (partial, _) = Filter::parse("status:flagged tag:");
-        let flagged = doc("Lease", ReviewStatus::Flagged, &[], &[]);
+        let mut flagged = doc("Lease", ReviewStatus::Reviewed, &[], &[]);
+        flagged.review.flagged = true;
         let reviewed = doc("Lease", ReviewStatus::Reviewed, &[], &[]);
         assert!(partial.matches(&flagged) && !partial.matches(&reviewed));
+        assert!(passes("flagged status:reviewed", &flagged), "both at once");
     }
 }

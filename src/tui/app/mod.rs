@@ -25,7 +25,7 @@ use kodiak::report::ReportFormat;
 use kodiak::service::ReportRow;
 use kodiak::service::Turn as StoredTurn;
 use kodiak::storage::conversations::{Conversation, MessageStatus};
-use kodiak::storage::review::{Review, ReviewStatus};
+use kodiak::storage::review::{Review, ReviewMark, ReviewStatus};
 
 use super::document::PreparedDocument;
 use super::keymap::{Action, Keymap, Resolution, chord};
@@ -231,7 +231,7 @@ impl Effect {
 /// What a review change does.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ReviewChange {
-    Status(ReviewStatus),
+    Mark(ReviewMark),
     AddTag(String),
     RemoveTag(String),
     AddNote(String),
@@ -392,7 +392,7 @@ impl App {
             .find(|(pane, _)| *pane == Pane::Documents)
             .or_else(|| areas.panes.first())
             .map_or(screen, |(_, area)| *area);
-        let [_, text] = crate::tui::layout::viewer(crate::tui::layout::inner(pane));
+        let [_, text, _] = crate::tui::layout::viewer(crate::tui::layout::inner(pane));
         (
             usize::from(text.width).max(1),
             usize::from(text.height).max(1),

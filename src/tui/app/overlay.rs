@@ -36,8 +36,8 @@ pub enum Overlay {
     Prompt {
         kind: PromptKind,
         input: PromptInput,
-        /// The document a tag or note is for.
-        doc_id: Option<i64>,
+        /// The documents a tag or note is for.
+        docs: Vec<i64>,
     },
     ExportFormat,
     /// `q` while work is in flight: quit only on `y`.
@@ -58,11 +58,11 @@ pub enum Overlay {
 
 impl Overlay {
     /// A prompt for `kind`, holding `text` with the cursor at its end.
-    pub(super) fn prompt(kind: PromptKind, text: &str, doc_id: Option<i64>) -> Overlay {
+    pub(super) fn prompt(kind: PromptKind, text: &str, docs: Vec<i64>) -> Overlay {
         Overlay::Prompt {
             kind,
             input: PromptInput::new(text),
-            doc_id,
+            docs,
         }
     }
 }
@@ -186,9 +186,9 @@ impl App {
             Overlay::Prompt {
                 kind,
                 mut input,
-                doc_id,
+                docs,
             } => match key.code {
-                KeyCode::Enter => self.submit_prompt(kind, input.text().trim(), doc_id),
+                KeyCode::Enter => self.submit_prompt(kind, input.text().trim(), docs),
                 KeyCode::Esc => {
                     if kind == PromptKind::Filter {
                         self.docs.filter.clear();
@@ -200,22 +200,14 @@ impl App {
                 KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => {
                     input = PromptInput::new("");
                     self.prompt_changed(kind, "");
-                    self.overlay = Some(Overlay::Prompt {
-                        kind,
-                        input,
-                        doc_id,
-                    });
+                    self.overlay = Some(Overlay::Prompt { kind, input, docs });
                     Vec::new()
                 }
                 _ => {
                     if input.input(key) {
                         self.prompt_changed(kind, input.text());
                     }
-                    self.overlay = Some(Overlay::Prompt {
-                        kind,
-                        input,
-                        doc_id,
-                    });
+                    self.overlay = Some(Overlay::Prompt { kind, input, docs });
                     Vec::new()
                 }
             },
@@ -234,9 +226,9 @@ impl App {
         &mut self,
         kind: PromptKind,
         text: &str,
-        doc_id: Option<i64>,
+        docs: Vec<i64>,
     ) -> Vec<Effect> {
-        match (kind, doc_id) {
+        match (kind, docs.is_empty()) {
             (PromptKind::Filter, _) => {
                 self.docs.filter = text.to_owned();
                 self.docs.refresh();
@@ -253,16 +245,19 @@ impl App {
                 self.jump_match(true);
                 Vec::new()
             }
-            (PromptKind::Tag, Some(doc_id)) if !text.is_empty() => {
+            (PromptKind::Tag, false) if !text.is_empty() => {
                 let change = match text.strip_prefix('-') {
                     Some(tag) => ReviewChange::RemoveTag(tag.to_owned()),
                     None => ReviewChange::AddTag(text.to_owned()),
                 };
-                vec![self.review(doc_id, change)]
+                docs.into_iter()
+                    .map(|doc_id| self.review(doc_id, change.clone()))
+                    .collect()
             }
-            (PromptKind::Note, Some(doc_id)) if !text.is_empty() => {
-                vec![self.review(doc_id, ReviewChange::AddNote(text.to_owned()))]
-            }
+            (PromptKind::Note, false) if !text.is_empty() => docs
+                .into_iter()
+                .map(|doc_id| self.review(doc_id, ReviewChange::AddNote(text.to_owned())))
+                .collect(),
             (PromptKind::GoTo, _) if !text.is_empty() => {
                 let size = self.viewer_size();
                 if let Some(viewer) = &mut self.viewer

@@ -73,8 +73,12 @@ impl App {
                 self.dirty = true;
                 match result {
                     Ok(review) => {
+                        // Said once stored, so the reviewer knows the mark is kept.
+                        let summary = review_summary(&review);
                         if let Some(row) = self.docs.rows.iter_mut().find(|r| r.doc_id == doc_id) {
                             row.review = review;
+                            let title = title_of(row).to_owned();
+                            self.info(format!("saved: {title}: {summary}"));
                         }
                         self.docs.refresh();
                         // A list already on its way may have been read before this review

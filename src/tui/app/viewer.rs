@@ -278,11 +278,13 @@ impl App {
     pub(super) fn act_viewer(&mut self, action: Action) -> Vec<Effect> {
         match action {
             // A new search starts empty; n and N go on with the last one.
-            Action::Search => self.overlay = Some(Overlay::prompt(PromptKind::Search, "", None)),
+            Action::Search => {
+                self.overlay = Some(Overlay::prompt(PromptKind::Search, "", Vec::new()))
+            }
             Action::NextMatch | Action::PrevMatch => self.jump_match(action == Action::NextMatch),
             Action::NextPii | Action::PrevPii => self.jump_pii(action == Action::NextPii),
             Action::Redacted => self.toggle_redacted(),
-            Action::GoTo => self.overlay = Some(Overlay::prompt(PromptKind::GoTo, "", None)),
+            Action::GoTo => self.overlay = Some(Overlay::prompt(PromptKind::GoTo, "", Vec::new())),
             Action::Close => {
                 if let Some(viewer) = self.viewer.take()
                     && viewer.from_chat

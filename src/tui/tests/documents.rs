@@ -31,7 +31,7 @@ fn the_list_filters_as_you_type_sorts_and_marks_review_at_once() {
     let effects = press(&mut app, [ch('r')]);
     assert_eq!(
         review_changes(&effects),
-        [(3, ReviewChange::Status(ReviewStatus::Reviewed))]
+        [(3, ReviewChange::Mark(ReviewMark::Reviewed))]
     );
     let review = Review {
         status: ReviewStatus::Reviewed,
@@ -45,16 +45,25 @@ fn the_list_filters_as_you_type_sorts_and_marks_review_at_once() {
             result: Ok(review),
         }],
     );
+    // The cursor went on to the next document, and the coding is said once stored.
+    assert_eq!(app.docs.selected_row().unwrap().doc_id, 2);
+    assert!(
+        screen(&app).contains("saved: Audit memo: ✓ reviewed"),
+        "{}",
+        screen(&app)
+    );
+    // Back on it, again: back to unreviewed.
+    press(&mut app, [ch('k')]);
     assert_eq!(
         app.docs.selected_row().unwrap().review.status,
         ReviewStatus::Reviewed
     );
-    // Again: back to unreviewed.
     let effects = press(&mut app, [ch('r')]);
     assert_eq!(
         review_changes(&effects),
-        [(3, ReviewChange::Status(ReviewStatus::Unreviewed))]
+        [(3, ReviewChange::Mark(ReviewMark::Unreviewed))]
     );
+    press(&mut app, [ch('k')]);
 
     // Tags and notes go through a prompt; `-tag` removes.
     let effects = press(&mut app, prompted('t', "hot"));
@@ -208,7 +217,7 @@ fn titles_take_the_width_the_other_columns_leave_and_tags_show_at_120_columns() 
     rows[0].title = Some(long.into());
     rows[0].review.tags = vec!["hot".into(), "privileged".into()];
     // The list's pane is half the width while Health is folded away.
-    for (width, height, shown) in [(120, 40, &long[..27]), (200, 50, &long[..50])] {
+    for (width, height, shown) in [(120, 40, &long[..24]), (200, 50, &long[..50])] {
         let mut app = app(width, height);
         show_list(&mut app, rows.clone());
         report_health(&mut app, health_report(10, "ready"));
@@ -267,6 +276,12 @@ fn filter_terms_narrow_the_list_and_a_half_typed_term_is_left_out_with_a_word_wh
     assert_eq!(visible_ids(&app), [1, 5], "the terms that parse apply");
     assert!(screen(&app).contains("needs a value"), "{}", screen(&app));
     press(&mut app, typed("unreviewed"));
+    assert_eq!(
+        visible_ids(&app),
+        [1, 5],
+        "the lease is flagged, and unreviewed"
+    );
+    press(&mut app, typed(" -flagged"));
     assert_eq!(visible_ids(&app), [5]);
 
     press(&mut app, [ctrl('u')]);
@@ -302,4 +317,115 @@ fn sorting_steps_through_the_columns_on_screen_and_keeps_attachments_under_their
         5,
         "Zebra sorts last, Aardvark with it"
     );
+}
+
+#[test]
+fn space_selects_documents_and_r_t_code_them_all_at_once() {
+    let mut app = app(80, 24);
+    show_list(&mut app, rows());
+    // Space selects and moves on, as in yazi.
+    press(
+        &mut app,
+        [key(KeyCode::Char(' ')), ch('j'), key(KeyCode::Char(' '))],
+    );
+    assert_eq!(app.docs.marked.len(), 2, "the lease and the audit memo");
+    assert!(
+        screen(&app).contains("● Residential lease"),
+        "{}",
+        screen(&app)
+    );
+    assert!(screen(&app).contains("2 selected"));
+    // The lease is unreviewed: r marks both reviewed.
+    let effects = press(&mut app, [ch('r')]);
+    assert_eq!(
+        review_changes(&effects),
+        [
+            (1, ReviewChange::Mark(ReviewMark::Reviewed)),
+            (3, ReviewChange::Mark(ReviewMark::Reviewed))
+        ]
+    );
+    assert!(app.docs.marked.is_empty(), "a coding clears the selection");
+    press(
+        &mut app,
+        [ch('g'), key(KeyCode::Char(' ')), key(KeyCode::Char(' '))],
+    );
+    let effects = press(&mut app, prompted('t', "hot"));
+    assert_eq!(
+        review_changes(&effects),
+        [
+            (1, ReviewChange::AddTag("hot".into())),
+            (2, ReviewChange::AddTag("hot".into()))
+        ]
+    );
+}
+
+#[test]
+fn x_marks_reviewed_and_goes_to_the_next_unreviewed_in_the_list_and_in_the_viewer() {
+    let mut app = app(80, 24);
+    show_list(&mut app, rows());
+    // From the lease (1), past the reviewed board minutes (2), to the audit memo (3).
+    let effects = press(&mut app, [ch('x')]);
+    assert_eq!(
+        review_changes(&effects),
+        [(1, ReviewChange::Mark(ReviewMark::Reviewed))]
+    );
+    assert_eq!(app.docs.selected_row().unwrap().doc_id, 3);
+
+    let mut app = with_lease_open(80, 24);
+    let effects = press(&mut app, [ch('x')]);
+    assert_eq!(
+        review_changes(&effects),
+        [(1, ReviewChange::Mark(ReviewMark::Reviewed))]
+    );
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::OpenDocument { doc_id: 3, .. })),
+        "{effects:?}"
+    );
+}
+
+#[test]
+fn coding_in_the_viewer_is_confirmed_once_stored_and_v_shows_notes_with_who_and_when() {
+    let mut app = with_lease_open(80, 24);
+    assert!(screen(&app).contains("│unreviewed · ⚑ flagged · tags lease"));
+    let effects = press(&mut app, [ch('r')]);
+    let review = Review {
+        status: ReviewStatus::Reviewed,
+        flagged: true,
+        tags: vec!["lease".into()],
+        notes: vec![kodiak::storage::review::Note {
+            id: 1,
+            text: "Check the renewal clause.".into(),
+            created_at: "2026-11-26T10:02:00Z".into(),
+            author: Some("ana".into()),
+        }],
+        updated_at: Some("2026-11-26T10:03:00Z".into()),
+        updated_by: Some("ana".into()),
+    };
+    press(
+        &mut app,
+        [Msg::Reviewed {
+            request: effects[0].request().unwrap(),
+            doc_id: 1,
+            result: Ok(review),
+        }],
+    );
+    let shown = screen(&app);
+    assert!(
+        shown.contains("saved: Residential lease: ✓ reviewed · ⚑ flagged"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("│✓ reviewed · ⚑ flagged · tags lease · 1 note"),
+        "{shown}"
+    );
+    press(&mut app, [ch('v')]);
+    let shown = screen(&app);
+    assert!(
+        shown.contains("last marked by ana at 2026-11-26T10:03:00Z"),
+        "{shown}"
+    );
+    assert!(shown.contains("ana, 2026-11-26T10:02:00Z:"), "{shown}");
+    assert!(shown.contains("Check the renewal clause."), "{shown}");
 }

@@ -18,7 +18,7 @@ use kodiak::pii::PiiKind;
 use kodiak::search::Hit;
 use kodiak::service::ReportRow;
 use kodiak::storage::documents::PiiSpan;
-use kodiak::storage::review::{Review, ReviewStatus};
+use kodiak::storage::review::{Review, ReviewMark, ReviewStatus};
 
 use super::app::{App, Effect, Msg, Pane, ReviewChange, TurnStatus};
 use super::document::PreparedDocument;
@@ -95,13 +95,14 @@ fn row(
         ingest_status: "ingested".into(),
         review: Review {
             status,
+            // The lease is flagged and tagged.
+            flagged: id == 1,
             tags: if id == 1 {
                 vec!["lease".into()]
             } else {
                 Vec::new()
             },
-            notes: Vec::new(),
-            updated_at: None,
+            ..Review::default()
         },
         pii: pii
             .iter()
@@ -117,7 +118,7 @@ pub(super) fn rows() -> Vec<ReportRow> {
             "Residential lease",
             "pdf",
             &[("PERSON", 1), ("EMAIL_ADDRESS", 1)],
-            ReviewStatus::Flagged,
+            ReviewStatus::Unreviewed,
         ),
         row(2, "Board minutes", "docx", &[], ReviewStatus::Reviewed),
         row(

@@ -8,7 +8,9 @@ use ratatui::widgets::{Cell, LineGauge, Paragraph, Row, Table, Wrap};
 
 use kodiak::storage::review::ReviewStatus;
 
-use super::super::app::{DocList, IngestState, Viewer, pii_total, title_of};
+use kodiak::storage::review::Review;
+
+use super::super::app::{DocList, IngestState, Viewer, pii_total, review_summary, title_of};
 use super::super::theme::Theme;
 use super::row_style;
 
@@ -54,8 +56,23 @@ pub fn draw_list(
         );
         return;
     }
-    let [header_area, body] =
-        Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+    let [header_area, body, coding] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    let coding_text = if docs.marked.is_empty() {
+        docs.selected_row()
+            .map(|row| review_summary(&row.review))
+            .unwrap_or_default()
+    } else {
+        format!(
+            "{} selected: r f t a code them all, Space unselects",
+            docs.marked.len()
+        )
+    };
+    draw_coding(frame, coding_text, theme, coding);
     // Columns by the width there is: the title always takes what the others leave.
     let columns = crate::tui::layout::list_columns(area.width);
     let narrow = !columns.tags;
@@ -92,15 +109,28 @@ pub fn draw_list(
                 ""
             };
             // A file that could not be read is no document to review: it says so instead.
+            let flag = if doc.review.flagged {
+                Span::styled("⚑ ", theme.warn)
+            } else {
+                Span::raw("  ")
+            };
             let status = match (doc.ingest_status.as_str(), doc.review.status) {
                 ("failed", _) => Span::styled("✗ failed", theme.bad),
                 ("needs_ocr", _) => Span::styled("needs OCR", theme.warn),
                 (_, ReviewStatus::Reviewed) => Span::styled("✓ reviewed", theme.ok),
-                (_, ReviewStatus::Flagged) => Span::styled("⚑ flagged", theme.warn),
+                (_, ReviewStatus::Unreviewed) if doc.review.flagged => {
+                    Span::styled("flagged", theme.warn)
+                }
                 (_, ReviewStatus::Unreviewed) => Span::styled("·", theme.dim),
             };
+            let status = Line::from(vec![flag, status]);
             let pii = pii_total(doc);
-            let mut cells = vec![Cell::from(format!("{indent}{}", title_of(doc)))];
+            let marked = if docs.marked.contains(&doc.doc_id) {
+                "● "
+            } else {
+                ""
+            };
+            let mut cells = vec![Cell::from(format!("{marked}{indent}{}", title_of(doc)))];
             if roomy {
                 cells.push(Cell::from(doc.format.clone().unwrap_or_default()));
                 cells.push(Cell::from(format!("{:>5}", doc.pages)));
@@ -128,7 +158,7 @@ pub fn draw_list(
             vec![
                 Constraint::Fill(1),
                 Constraint::Length(4),
-                Constraint::Length(10),
+                Constraint::Length(12),
             ],
             vec!["TITLE", " PII", "REVIEW"],
         )
@@ -137,7 +167,7 @@ pub fn draw_list(
             vec![
                 Constraint::Fill(1),
                 Constraint::Length(4),
-                Constraint::Length(10),
+                Constraint::Length(12),
                 tags,
             ],
             vec!["TITLE", " PII", "REVIEW", "TAGS"],
@@ -149,7 +179,7 @@ pub fn draw_list(
                 Constraint::Length(6),
                 Constraint::Length(5),
                 Constraint::Length(4),
-                Constraint::Length(10),
+                Constraint::Length(12),
                 tags,
             ],
             vec!["TITLE", "FORMAT", "PAGES", " PII", "REVIEW", "TAGS"],
@@ -161,8 +191,27 @@ pub fn draw_list(
     frame.render_widget(table, body);
 }
 
-pub fn draw_viewer(frame: &mut Frame<'_>, viewer: &Viewer, theme: &Theme, area: Rect) {
-    let [header_area, body] = crate::tui::layout::viewer(area);
+/// The coding line: the review of the document the keys act on, as stored.
+fn draw_coding(frame: &mut Frame<'_>, text: String, theme: &Theme, area: Rect) {
+    let width = usize::from(area.width);
+    frame.render_widget(
+        Paragraph::new(Line::styled(
+            crate::tui::wrap::truncate(&text, width),
+            theme.dim,
+        )),
+        area,
+    );
+}
+
+/// `review` is the open document's, as the list last read it.
+pub fn draw_viewer(
+    frame: &mut Frame<'_>,
+    viewer: &Viewer,
+    review: Option<&Review>,
+    theme: &Theme,
+    area: Rect,
+) {
+    let [header_area, body, coding] = crate::tui::layout::viewer(area);
     let rendition = viewer.rendition();
     let size = (usize::from(body.width).max(1), usize::from(body.height));
     let rows = viewer.visible_rows(size);
@@ -207,6 +256,8 @@ pub fn draw_viewer(frame: &mut Frame<'_>, viewer: &Viewer, theme: &Theme, area: 
         .map(|&(start, end)| styled_line(viewer, theme, start, end))
         .collect();
     frame.render_widget(Paragraph::new(lines), body);
+    let coding_text = review.map_or_else(|| "unreviewed".to_owned(), review_summary);
+    draw_coding(frame, coding_text, theme, coding);
 }
 
 /// One row of the current rendition with its highlights: the current match over other

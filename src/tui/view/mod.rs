@@ -65,7 +65,15 @@ fn draw_pane(frame: &mut Frame<'_>, app: &App, theme: &Theme, pane: Pane, area: 
     frame.render_widget(block, area);
     match pane {
         Pane::Documents => match &app.viewer {
-            Some(viewer) => documents::draw_viewer(frame, viewer, theme, inner),
+            Some(viewer) => {
+                let review = app
+                    .docs
+                    .rows
+                    .iter()
+                    .find(|row| row.doc_id == viewer.doc.doc_id)
+                    .map(|row| &row.review);
+                documents::draw_viewer(frame, viewer, review, theme, inner);
+            }
             None => documents::draw_list(frame, &app.docs, app.ingest.as_ref(), theme, inner),
         },
         Pane::Chat => {
