@@ -12,7 +12,8 @@ use kodiak::ingest::{IngestReport, Outcome, Progress};
 use kodiak::llm::prompt::Dropped;
 use kodiak::llm::{Finish, GenerationStats};
 use kodiak::service::{
-    AskOptions, ConversationTurns, DocumentText, Piece, ReportRow, ServiceError,
+    AskOptions, ConversationTurns, DocumentText, Piece, ReportRow, SearchOptions, SearchOutcome,
+    ServiceError,
 };
 use kodiak::storage::conversations::Conversation;
 use kodiak::storage::documents::{DocStatus, DocumentInfo};
@@ -151,6 +152,15 @@ impl ReviewService for Fake {
     fn conversations(&self) -> Result<Vec<Conversation>, ServiceError> {
         self.call();
         Ok(Vec::new())
+    }
+
+    fn search(&self, _: &str, _: &SearchOptions) -> Result<SearchOutcome, ServiceError> {
+        self.call();
+        Ok(SearchOutcome {
+            mode: kodiak::search::Mode::Bm25,
+            hits: Vec::new(),
+            notes: Vec::new(),
+        })
     }
 
     fn conversation(&self, _: i64) -> Result<Option<ConversationTurns>, ServiceError> {

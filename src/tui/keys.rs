@@ -19,6 +19,8 @@ pub enum KeyContext {
     Documents,
     /// The document viewer.
     Viewer,
+    /// The results of a search of every document.
+    Search,
     /// The chat pane while its input has the keyboard.
     ChatInput,
     /// The chat pane's transcript (after Esc leaves the input).
@@ -33,6 +35,7 @@ impl KeyContext {
             KeyContext::Global => "Everywhere",
             KeyContext::Documents => "Documents",
             KeyContext::Viewer => "Document viewer",
+            KeyContext::Search => "Search results",
             KeyContext::ChatInput => "Chat input",
             KeyContext::Chat => "Chat transcript",
             KeyContext::Health => "Health",
@@ -63,7 +66,7 @@ const fn spec(
     }
 }
 
-use KeyContext::{Chat, ChatInput, Documents, Global, Health, Viewer};
+use KeyContext::{Chat, ChatInput, Documents, Global, Health, Search, Viewer};
 
 /// Every action, in the order the help shows them.
 pub const ACTIONS: &[ActionSpec] = &[
@@ -99,6 +102,12 @@ pub const ACTIONS: &[ActionSpec] = &[
         Global,
         "zoom the focused pane (again: all panes)",
         &["z"],
+    ),
+    spec(
+        "search_corpus",
+        Global,
+        "search every document (BM25 and vectors)",
+        &["S"],
     ),
     spec("up", Global, "move up", &["k", "up"]),
     spec("down", Global, "move down", &["j", "down"]),
@@ -143,6 +152,18 @@ pub const ACTIONS: &[ActionSpec] = &[
     ),
     spec("export", Documents, "export the review report", &["E"]),
     spec("ingest", Documents, "ingest a file or folder", &["i"]),
+    spec(
+        "open_hit",
+        Search,
+        "open the passage highlighted",
+        &["enter"],
+    ),
+    spec(
+        "close_search",
+        Search,
+        "back to the document list",
+        &["esc", "backspace"],
+    ),
     spec("search", Viewer, "search in the document", &["/"]),
     spec("next_match", Viewer, "next match", &["n"]),
     spec("prev_match", Viewer, "previous match", &["N"]),

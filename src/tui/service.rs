@@ -9,7 +9,8 @@ use kodiak::answer::Answer;
 use kodiak::health::HealthReport;
 use kodiak::ingest::{IngestReport, Progress};
 use kodiak::service::{
-    AskOptions, ConversationTurns, DocumentText, Piece, ReportRow, ServiceError,
+    AskOptions, ConversationTurns, DocumentText, Piece, ReportRow, SearchOptions, SearchOutcome,
+    ServiceError,
 };
 use kodiak::storage::conversations::Conversation;
 use kodiak::storage::documents::DocumentInfo;
@@ -36,6 +37,7 @@ pub trait ReviewService: Send + Sync + 'static {
         on_text: &mut dyn FnMut(Piece<'_>),
     ) -> Result<Answer, ServiceError>;
     fn conversations(&self) -> Result<Vec<Conversation>, ServiceError>;
+    fn search(&self, query: &str, options: &SearchOptions) -> Result<SearchOutcome, ServiceError>;
     fn conversation(&self, id: i64) -> Result<Option<ConversationTurns>, ServiceError>;
     fn document(&self, id: i64) -> Result<DocumentInfo, ServiceError>;
     fn document_text(&self, id: i64) -> Result<Option<DocumentText>, ServiceError>;
@@ -92,6 +94,10 @@ impl ReviewService for Kodiak {
 
     fn conversations(&self) -> Result<Vec<Conversation>, ServiceError> {
         Kodiak::conversations(self)
+    }
+
+    fn search(&self, query: &str, options: &SearchOptions) -> Result<SearchOutcome, ServiceError> {
+        Kodiak::search(self, query, options)
     }
 
     fn conversation(&self, id: i64) -> Result<Option<ConversationTurns>, ServiceError> {

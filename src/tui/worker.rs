@@ -19,6 +19,10 @@ use super::app::{Effect, Msg, ReviewChange};
 use super::document::PreparedDocument;
 use super::service::ReviewService;
 
+/// Passages a search of every document fetches; grouped by document, they are the hits the
+/// search view counts.
+const CORPUS_SEARCH_PASSAGES: usize = 50;
+
 pub struct Worker {
     kodiak: Arc<dyn ReviewService>,
     messages: UnboundedSender<Msg>,
@@ -172,6 +176,10 @@ fn failure_reply(effect: &Effect) -> impl FnOnce(String) -> Option<Msg> + Send +
                 request,
                 result: Err(error),
             },
+            Effect::Search { request, .. } => Msg::SearchResults {
+                request,
+                result: Err(error),
+            },
             Effect::LoadConversation { request, id } => Msg::ConversationLoaded {
                 request,
                 id,
@@ -259,6 +267,17 @@ fn service_call(
             request,
             result: kodiak.conversations().map_err(text),
         },
+        Effect::Search { request, query } => {
+            let options = kodiak::service::SearchOptions {
+                mode: None,
+                limit: CORPUS_SEARCH_PASSAGES,
+                documents: Vec::new(),
+            };
+            Msg::SearchResults {
+                request,
+                result: kodiak.search(&query, &options).map_err(text),
+            }
+        }
         Effect::LoadConversation { request, id } => Msg::ConversationLoaded {
             request,
             id,

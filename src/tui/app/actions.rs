@@ -7,6 +7,7 @@ impl App {
     pub fn context(&self) -> KeyContext {
         match self.focus {
             Pane::Documents if self.viewer.is_some() => KeyContext::Viewer,
+            Pane::Documents if self.search.is_some() => KeyContext::Search,
             Pane::Documents => KeyContext::Documents,
             Pane::Chat if self.chat.mode == ChatMode::Input => KeyContext::ChatInput,
             Pane::Chat => KeyContext::Chat,
@@ -103,6 +104,10 @@ impl App {
             Action::FocusChat => self.focus_pane(Pane::Chat),
             Action::FocusHealth => self.focus_pane(Pane::Health),
             Action::Zoom => self.zoomed = !self.zoomed,
+            Action::SearchCorpus => {
+                self.search_recall = None;
+                self.overlay = Some(Overlay::prompt(PromptKind::CorpusSearch, "", Vec::new()));
+            }
             Action::Up => self.move_by(-1),
             Action::Down => self.move_by(1),
             Action::PageUp => self.move_by(-page),
@@ -113,6 +118,7 @@ impl App {
                 return match self.context() {
                     KeyContext::Documents => self.act_documents(action),
                     KeyContext::Viewer => self.act_viewer(action),
+                    KeyContext::Search => self.act_search(action),
                     KeyContext::Chat | KeyContext::ChatInput => self.act_chat(action, now),
                     KeyContext::Health => self.act_health(action),
                     KeyContext::Global => Vec::new(),
@@ -163,9 +169,10 @@ impl App {
     fn move_by(&mut self, delta: isize) {
         let size = self.viewer_size();
         match self.focus {
-            Pane::Documents => match &mut self.viewer {
-                Some(viewer) => viewer.scroll(delta, size),
-                None => self.docs.move_by(delta),
+            Pane::Documents => match (&mut self.viewer, &mut self.search) {
+                (Some(viewer), _) => viewer.scroll(delta, size),
+                (None, Some(search)) => search.move_by(delta),
+                (None, None) => self.docs.move_by(delta),
             },
             Pane::Chat => self.chat.scroll(delta),
             Pane::Health => self.health.move_by(delta),

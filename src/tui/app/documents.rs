@@ -190,9 +190,10 @@ impl App {
 
     /// The document review keys apply to: the open one, else the selected one.
     pub(super) fn current_doc(&self) -> Option<i64> {
-        match &self.viewer {
-            Some(viewer) => Some(viewer.doc.doc_id),
-            None => self.docs.selected_row().map(|r| r.doc_id),
+        match (&self.viewer, &self.search) {
+            (Some(viewer), _) => Some(viewer.doc.doc_id),
+            (None, Some(search)) => search.selected_hit().map(|hit| hit.doc_id),
+            (None, None) => self.docs.selected_row().map(|r| r.doc_id),
         }
     }
 

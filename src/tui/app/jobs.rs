@@ -65,6 +65,8 @@ pub struct Jobs {
     pub ingest: JobSlot,
     /// The list of conversations.
     pub conversations: JobSlot,
+    /// A search of every document.
+    pub search: JobSlot,
     /// A stored conversation being loaded into the chat.
     pub conversation: JobSlot,
     pub health: JobSlot,

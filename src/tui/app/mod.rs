@@ -38,6 +38,7 @@ pub mod filter;
 mod health;
 pub mod jobs;
 mod overlay;
+mod search;
 mod update;
 mod viewer;
 
@@ -45,6 +46,7 @@ pub use chat::*;
 pub use documents::*;
 pub use health::*;
 pub use overlay::*;
+pub use search::*;
 pub use viewer::*;
 
 /// The three panes.
@@ -129,6 +131,11 @@ pub enum Msg {
         request: u64,
         result: Result<Box<kodiak::answer::Answer>, String>,
     },
+    /// The passages that match a search of every document.
+    SearchResults {
+        request: u64,
+        result: Result<kodiak::service::SearchOutcome, String>,
+    },
     /// The conversations, most recent first.
     Conversations {
         request: u64,
@@ -194,6 +201,11 @@ pub enum Effect {
     LoadConversations {
         request: u64,
     },
+    /// Search every document for `query`.
+    Search {
+        request: u64,
+        query: String,
+    },
     LoadConversation {
         request: u64,
         id: i64,
@@ -220,6 +232,7 @@ impl Effect {
             | Effect::Ingest { request, .. }
             | Effect::Ask { request, .. }
             | Effect::LoadConversations { request }
+            | Effect::Search { request, .. }
             | Effect::LoadConversation { request, .. }
             | Effect::RefreshHealth { request }
             | Effect::ShowCrash { request } => Some(*request),
@@ -268,6 +281,12 @@ pub struct App {
     pub ingest: Option<IngestState>,
     /// The focused pane takes the whole screen (`z`).
     pub zoomed: bool,
+    /// A search of every document, shown in the Documents pane until closed.
+    pub search: Option<CorpusSearch>,
+    /// Searches of every document, oldest first.
+    pub search_history: Vec<String>,
+    /// Where ↑ and ↓ are in `search_history` while the search prompt is open.
+    search_recall: Option<usize>,
     /// Set by every change that shows; the loop draws and clears it.
     pub dirty: bool,
     pub quit: bool,
@@ -305,6 +324,9 @@ impl App {
             flash: None,
             ingest: None,
             zoomed: false,
+            search: None,
+            search_history: Vec::new(),
+            search_recall: None,
             dirty: true,
             quit: false,
             next_request: 0,

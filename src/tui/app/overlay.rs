@@ -12,6 +12,7 @@ pub enum PromptKind {
     Note,
     IngestPath,
     GoTo,
+    CorpusSearch,
 }
 
 impl PromptKind {
@@ -23,6 +24,9 @@ impl PromptKind {
             PromptKind::Note => "Note",
             PromptKind::IngestPath => "Ingest path",
             PromptKind::GoTo => "Go to page (12), line (l40) or percent (50%)",
+            PromptKind::CorpusSearch => {
+                "Search every document (\"a phrase\", term*, -term; ↑ earlier)"
+            }
         }
     }
 }
@@ -196,6 +200,14 @@ impl App {
                     }
                     Vec::new()
                 }
+                // ↑ and ↓ recall earlier searches of every document.
+                KeyCode::Up | KeyCode::Down if kind == PromptKind::CorpusSearch => {
+                    if let Some(text) = self.recall_search(key.code == KeyCode::Up) {
+                        input = PromptInput::new(&text);
+                    }
+                    self.overlay = Some(Overlay::Prompt { kind, input, docs });
+                    Vec::new()
+                }
                 // Ctrl-U clears the line, as in a shell.
                 KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => {
                     input = PromptInput::new("");
@@ -267,6 +279,7 @@ impl App {
                 }
                 Vec::new()
             }
+            (PromptKind::CorpusSearch, _) => self.search_corpus(text),
             (PromptKind::IngestPath, _) if !text.is_empty() => {
                 let path = kodiak::config::expand_home(std::path::Path::new(text));
                 let request = self.start_job(|jobs| &mut jobs.ingest);

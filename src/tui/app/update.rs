@@ -202,6 +202,10 @@ impl App {
                 }
                 Vec::new()
             }
+            Msg::SearchResults { request, result } => {
+                self.search_results(request, result);
+                Vec::new()
+            }
             Msg::Conversations { request, result } => {
                 if !self.jobs.conversations.accept_latest(request) {
                     return Vec::new();

@@ -4,6 +4,7 @@
 mod chat;
 mod documents;
 mod health;
+mod search;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -43,7 +44,10 @@ fn draw_pane(frame: &mut Frame<'_>, app: &App, theme: &Theme, pane: Pane, area: 
     let focused = app.focus == pane;
     let title = match (pane, &app.viewer) {
         (Pane::Documents, Some(viewer)) => format!(" {} ", viewer.doc.title),
-        (Pane::Documents, None) => format!(" Documents ({}) ", app.docs.visible.len()),
+        (Pane::Documents, None) => match &app.search {
+            Some(search) => format!(" Search: {} ", wrap::truncate(&search.query, 40)),
+            None => format!(" Documents ({}) ", app.docs.visible.len()),
+        },
         (Pane::Chat, _) => match app.chat.conversation {
             Some(id) => format!(" Chat · conversation {id} "),
             None => " Chat ".to_owned(),
@@ -74,7 +78,10 @@ fn draw_pane(frame: &mut Frame<'_>, app: &App, theme: &Theme, pane: Pane, area: 
                     .map(|row| &row.review);
                 documents::draw_viewer(frame, viewer, review, theme, inner);
             }
-            None => documents::draw_list(frame, &app.docs, app.ingest.as_ref(), theme, inner),
+            None => match &app.search {
+                Some(search) => search::draw(frame, search, theme, inner),
+                None => documents::draw_list(frame, &app.docs, app.ingest.as_ref(), theme, inner),
+            },
         },
         Pane::Chat => {
             let open_title = app.viewer.as_ref().map(|v| v.doc.title.as_str());
@@ -148,6 +155,11 @@ fn hints(app: &App) -> String {
             ("filter", "filter"),
             ("reviewed", "reviewed"),
             ("flagged", "flag"),
+        ],
+        KeyContext::Search => &[
+            ("open_hit", "open"),
+            ("search_corpus", "new search"),
+            ("close_search", "back"),
         ],
         KeyContext::Viewer => &[
             ("search", "search"),

@@ -1,0 +1,165 @@
+//! Search of every document: the passages that match, grouped by document with their
+//! counts, each opening its passage highlighted in the viewer. The queries are kept, newest
+//! last, for ↑ in the search prompt.
+
+use kodiak::search::{Hit, Mode};
+
+use super::*;
+
+/// Queries kept for recall.
+const HISTORY: usize = 50;
+
+/// One document's matching passages, best first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DocHits {
+    pub doc_id: i64,
+    pub title: String,
+    pub hits: Vec<Hit>,
+}
+
+/// A search and its results, shown in the Documents pane until Esc.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CorpusSearch {
+    pub query: String,
+    /// None while the search runs.
+    pub results: Option<Result<SearchResults, String>>,
+    /// Index of the selected passage, counting across the documents in order.
+    pub selected: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchResults {
+    pub mode: Mode,
+    /// In the order of each document's best passage.
+    pub documents: Vec<DocHits>,
+    /// Why vector search was left out, or what is stale.
+    pub notes: Vec<String>,
+}
+
+impl SearchResults {
+    fn new(outcome: kodiak::service::SearchOutcome) -> SearchResults {
+        let mut documents: Vec<DocHits> = Vec::new();
+        for hit in outcome.hits {
+            match documents.iter_mut().find(|d| d.doc_id == hit.doc_id) {
+                Some(doc) => doc.hits.push(hit),
+                None => documents.push(DocHits {
+                    doc_id: hit.doc_id,
+                    title: hit.label().to_owned(),
+                    hits: vec![hit],
+                }),
+            }
+        }
+        SearchResults {
+            mode: outcome.mode,
+            documents,
+            notes: outcome.notes,
+        }
+    }
+
+    pub fn passages(&self) -> usize {
+        self.documents.iter().map(|d| d.hits.len()).sum()
+    }
+
+    /// The `n`th passage, counting across the documents in order.
+    pub fn passage(&self, n: usize) -> Option<&Hit> {
+        self.documents.iter().flat_map(|d| &d.hits).nth(n)
+    }
+}
+
+impl CorpusSearch {
+    pub(super) fn move_by(&mut self, delta: isize) {
+        let count = match &self.results {
+            Some(Ok(results)) => results.passages(),
+            _ => 0,
+        };
+        self.selected = self
+            .selected
+            .saturating_add_signed(delta)
+            .min(count.saturating_sub(1));
+    }
+
+    pub fn selected_hit(&self) -> Option<&Hit> {
+        match &self.results {
+            Some(Ok(results)) => results.passage(self.selected),
+            _ => None,
+        }
+    }
+}
+
+impl App {
+    /// Searches every document for `query`, keeping it in the history.
+    pub(super) fn search_corpus(&mut self, query: &str) -> Vec<Effect> {
+        let query = query.trim();
+        if query.is_empty() {
+            return Vec::new();
+        }
+        self.search_history.retain(|q| q != query);
+        self.search_history.push(query.to_owned());
+        if self.search_history.len() > HISTORY {
+            self.search_history.remove(0);
+        }
+        self.search = Some(CorpusSearch {
+            query: query.to_owned(),
+            results: None,
+            selected: 0,
+        });
+        self.viewer = None;
+        self.focus = Pane::Documents;
+        let request = self.start_job(|jobs| &mut jobs.search);
+        vec![Effect::Search {
+            request,
+            query: query.to_owned(),
+        }]
+    }
+
+    pub(super) fn search_results(
+        &mut self,
+        request: u64,
+        result: Result<kodiak::service::SearchOutcome, String>,
+    ) {
+        if !self.jobs.search.accept_latest(request) {
+            return;
+        }
+        if let Some(search) = &mut self.search {
+            search.results = Some(result.map(SearchResults::new));
+            search.selected = 0;
+            self.dirty = true;
+        }
+    }
+
+    /// The search results' actions.
+    pub(super) fn act_search(&mut self, action: Action) -> Vec<Effect> {
+        match action {
+            Action::Open => {
+                let hit = self.search.as_ref().and_then(CorpusSearch::selected_hit);
+                if let Some(hit) = hit {
+                    let (doc_id, focus) = (hit.doc_id, (hit.char_start, hit.char_end));
+                    return vec![self.open(doc_id, Some(focus))];
+                }
+            }
+            Action::Close => self.search = None,
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// ↑ (`older`) or ↓ in the search prompt: an earlier or later query.
+    pub(super) fn recall_search(&mut self, older: bool) -> Option<String> {
+        let n = self.search_history.len();
+        if n == 0 {
+            return None;
+        }
+        let at = match (self.search_recall, older) {
+            (None, true) => n - 1,
+            (None, false) => return None,
+            (Some(i), true) => i.saturating_sub(1),
+            (Some(i), false) if i + 1 < n => i + 1,
+            (Some(_), false) => {
+                self.search_recall = None;
+                return Some(String::new());
+            }
+        };
+        self.search_recall = Some(at);
+        self.search_history.get(at).cloned()
+    }
+}
