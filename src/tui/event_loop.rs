@@ -111,6 +111,10 @@ where
         }
     }
     finish_answering(&app, &mut worker, &mut inbox).await;
+    match serde_json::to_string(&app.session()) {
+        Ok(state) => worker.save_session(state).await,
+        Err(e) => tracing::warn!("the UI session cannot be written down: {e}"),
+    }
     Ok(())
 }
 

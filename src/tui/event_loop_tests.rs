@@ -164,7 +164,8 @@ fn run_beside(looping: impl Future<Output = anyhow::Result<()>>, script: impl Fu
 }
 
 #[test]
-fn the_loop_sends_a_typed_question_draws_the_streamed_answer_and_quits_on_ctrl_c() {
+fn the_loop_sends_a_typed_question_draws_the_streamed_answer_quits_on_ctrl_c_and_saves_the_session()
+{
     let fake = Arc::new(Fake {
         pieces: vec!["The deposit ", "is returned ", "in 30 days."],
         ..Fake::default()
@@ -182,6 +183,15 @@ fn the_loop_sends_a_typed_question_draws_the_streamed_answer_and_quits_on_ctrl_c
         press(&keys, KeyCode::Char('c'), KeyModifiers::CONTROL);
     });
     assert_eq!(*fake.finished.lock().unwrap(), [Finish::Stop]);
+    let saved = fake
+        .session
+        .lock()
+        .unwrap()
+        .clone()
+        .expect("a saved session");
+    let session: crate::tui::app::Session = serde_json::from_str(&saved).unwrap();
+    assert_eq!(session.focus, Some(crate::tui::app::Pane::Chat));
+    assert_eq!(session.questions, ["When is the deposit returned?"]);
 }
 
 #[test]

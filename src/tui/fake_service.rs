@@ -33,6 +33,8 @@ pub struct Fake {
     pub started: Mutex<Option<mpsc::Sender<()>>>,
     /// How each answer ended, in order, recorded as it returns.
     pub finished: Mutex<Vec<Finish>>,
+    /// The UI session saved last.
+    pub session: Mutex<Option<String>>,
 }
 
 impl Fake {
@@ -152,6 +154,17 @@ impl ReviewService for Fake {
     fn conversations(&self) -> Result<Vec<Conversation>, ServiceError> {
         self.call();
         Ok(Vec::new())
+    }
+
+    fn ui_session(&self) -> Result<Option<String>, ServiceError> {
+        Ok(self.session.lock().map_or(None, |s| s.clone()))
+    }
+
+    fn save_ui_session(&self, state: &str) -> Result<(), ServiceError> {
+        if let Ok(mut session) = self.session.lock() {
+            *session = Some(state.to_owned());
+        }
+        Ok(())
     }
 
     fn search(&self, _: &str, _: &SearchOptions) -> Result<SearchOutcome, ServiceError> {

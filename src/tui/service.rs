@@ -37,6 +37,9 @@ pub trait ReviewService: Send + Sync + 'static {
         on_text: &mut dyn FnMut(Piece<'_>),
     ) -> Result<Answer, ServiceError>;
     fn conversations(&self) -> Result<Vec<Conversation>, ServiceError>;
+    /// The OS user's saved UI session, as saved.
+    fn ui_session(&self) -> Result<Option<String>, ServiceError>;
+    fn save_ui_session(&self, state: &str) -> Result<(), ServiceError>;
     fn search(&self, query: &str, options: &SearchOptions) -> Result<SearchOutcome, ServiceError>;
     fn conversation(&self, id: i64) -> Result<Option<ConversationTurns>, ServiceError>;
     fn document(&self, id: i64) -> Result<DocumentInfo, ServiceError>;
@@ -94,6 +97,14 @@ impl ReviewService for Kodiak {
 
     fn conversations(&self) -> Result<Vec<Conversation>, ServiceError> {
         Kodiak::conversations(self)
+    }
+
+    fn ui_session(&self) -> Result<Option<String>, ServiceError> {
+        Kodiak::ui_session(self)
+    }
+
+    fn save_ui_session(&self, state: &str) -> Result<(), ServiceError> {
+        Kodiak::save_ui_session(self, state)
     }
 
     fn search(&self, query: &str, options: &SearchOptions) -> Result<SearchOutcome, ServiceError> {

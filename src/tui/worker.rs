@@ -46,6 +46,18 @@ impl Worker {
         }
     }
 
+    /// Saves the UI session for the next start; a failure is logged, never in the way of
+    /// closing.
+    pub async fn save_session(&self, state: String) {
+        let kodiak = Arc::clone(&self.kodiak);
+        let saved = tokio::task::spawn_blocking(move || kodiak.save_ui_session(&state)).await;
+        match saved {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!("the UI session was not saved: {e}"),
+            Err(e) => tracing::warn!("the UI session was not saved: {e}"),
+        }
+    }
+
     pub fn run(&mut self, effect: Effect) {
         // Flags of finished answers are held only here.
         self.cancels.retain(|_, flag| Arc::strong_count(flag) > 1);
@@ -194,6 +206,8 @@ fn failure_reply(effect: &Effect) -> impl FnOnce(String) -> Option<Msg> + Send +
             | Effect::RefreshHealth { .. }
             | Effect::Cancel { .. }
             | Effect::Copy(_) => return None,
+            // Without a saved session the UI starts afresh.
+            Effect::LoadSession => Msg::Session(None),
         })
     }
 }
@@ -212,6 +226,10 @@ fn service_call(
             request,
             report: Box::new(kodiak.warm_up()),
         },
+        Effect::LoadSession => Msg::Session(kodiak.ui_session().unwrap_or_else(|e| {
+            tracing::warn!("the saved UI session cannot be read: {e}");
+            None
+        })),
         Effect::LoadDocuments { request } => Msg::Documents {
             request,
             result: kodiak.review_report().map_err(text),

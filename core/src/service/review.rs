@@ -93,6 +93,19 @@ impl Kodiak {
         })
     }
 
+    /// The terminal UI session the OS user running Kodiak saved last, as it was saved.
+    pub fn ui_session(&self) -> Result<Option<String>, ServiceError> {
+        let conn = self.db.conn()?;
+        Ok(crate::storage::sessions::load(&conn, &guard::user_name())?)
+    }
+
+    /// Saves the OS user's terminal UI session, replacing the one before.
+    pub fn save_ui_session(&self, state: &str) -> Result<(), ServiceError> {
+        let user = guard::user_name();
+        self.db
+            .write(|tx| Ok(crate::storage::sessions::save(tx, &user, state)?))
+    }
+
     /// Every document with its review and PII counts, in the order `docs list` shows.
     pub fn review_report(&self) -> Result<Vec<ReportRow>, ServiceError> {
         let conn = self.db.conn()?;

@@ -169,6 +169,13 @@ const MIGRATIONS: &[&str] = &[
      ALTER TABLE reviews ADD COLUMN updated_by TEXT;
      UPDATE reviews SET flagged = 1, status = 'unreviewed' WHERE status = 'flagged';
      ALTER TABLE document_notes ADD COLUMN author TEXT;",
+    // 9: each OS user's terminal UI session (focus, open document and place, filter,
+    // conversation, histories), as the front end serializes it, so a restart resumes it.
+    "CREATE TABLE ui_sessions (
+         user        TEXT PRIMARY KEY,
+         state       TEXT NOT NULL,
+         updated_at  TEXT NOT NULL
+     ) STRICT;",
 ];
 
 /// The schema version this build of Kodiak writes.

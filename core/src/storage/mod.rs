@@ -6,6 +6,7 @@ pub mod documents;
 pub mod jobs;
 mod migrations;
 pub mod review;
+pub mod sessions;
 pub mod vectors;
 
 use std::path::{Path, PathBuf};

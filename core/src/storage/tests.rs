@@ -294,3 +294,26 @@ fn a_stored_status_role_or_mode_that_no_enum_knows_is_an_error_naming_it() {
     }
     assert!(read(&db).is_ok());
 }
+
+#[test]
+fn each_user_has_one_session_and_a_save_replaces_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = open(&dir, 3, 5);
+    db.write(|tx| {
+        sessions::save(tx, "ana", r#"{"focus":"chat"}"#)?;
+        sessions::save(tx, "ben", r#"{"focus":"health"}"#)?;
+        sessions::save(tx, "ana", r#"{"focus":"documents"}"#)?;
+        Ok::<_, StorageError>(())
+    })
+    .unwrap();
+    let conn = db.conn().unwrap();
+    assert_eq!(
+        sessions::load(&conn, "ana").unwrap().as_deref(),
+        Some(r#"{"focus":"documents"}"#)
+    );
+    assert_eq!(
+        sessions::load(&conn, "ben").unwrap().as_deref(),
+        Some(r#"{"focus":"health"}"#)
+    );
+    assert_eq!(sessions::load(&conn, "cy").unwrap(), None);
+}

@@ -4,7 +4,8 @@ use super::filter::Filter;
 use super::*;
 
 /// How documents are ordered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum SortKey {
     Id,
     Title,

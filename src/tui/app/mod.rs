@@ -39,6 +39,7 @@ mod health;
 pub mod jobs;
 mod overlay;
 mod search;
+mod session;
 mod update;
 mod viewer;
 
@@ -47,10 +48,12 @@ pub use documents::*;
 pub use health::*;
 pub use overlay::*;
 pub use search::*;
+pub use session::Session;
 pub use viewer::*;
 
 /// The three panes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Pane {
     Documents,
     Chat,
@@ -79,6 +82,8 @@ pub enum Msg {
     Paste(String),
     /// The terminal's new size.
     Resize(u16, u16),
+    /// The session saved when the UI last closed, if any, as it was saved.
+    Session(Option<String>),
     /// Once a second while an answer streams or an ingest runs: elapsed times move on.
     Tick,
     /// Time to check health again.
@@ -169,6 +174,8 @@ pub enum Effect {
     LoadDocuments {
         request: u64,
     },
+    /// Read the session saved when the UI last closed.
+    LoadSession,
     OpenDocument {
         request: u64,
         doc_id: i64,
@@ -236,7 +243,7 @@ impl Effect {
             | Effect::LoadConversation { request, .. }
             | Effect::RefreshHealth { request }
             | Effect::ShowCrash { request } => Some(*request),
-            Effect::Cancel { .. } | Effect::Copy(_) => None,
+            Effect::Cancel { .. } | Effect::Copy(_) | Effect::LoadSession => None,
         }
     }
 }
@@ -287,6 +294,8 @@ pub struct App {
     pub search_history: Vec<String>,
     /// Where ↑ and ↓ are in `search_history` while the search prompt is open.
     search_recall: Option<usize>,
+    /// Parts of a restored session waiting for the list or the document.
+    pending: session::Pending,
     /// Set by every change that shows; the loop draws and clears it.
     pub dirty: bool,
     pub quit: bool,
@@ -327,6 +336,7 @@ impl App {
             search: None,
             search_history: Vec::new(),
             search_recall: None,
+            pending: session::Pending::default(),
             dirty: true,
             quit: false,
             next_request: 0,
@@ -341,7 +351,7 @@ impl App {
         let warm_up = Effect::WarmUp {
             request: self.start_job(|jobs| &mut jobs.health),
         };
-        vec![self.load_documents(), warm_up]
+        vec![self.load_documents(), warm_up, Effect::LoadSession]
     }
 
     /// A request for the document list, newer than every one before.

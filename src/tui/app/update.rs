@@ -29,6 +29,14 @@ impl App {
                 Vec::new()
             }
             Msg::HealthDue => vec![self.refresh_health()],
+            Msg::Session(state) => {
+                let session = state.and_then(|text| {
+                    serde_json::from_str::<Session>(&text)
+                        .inspect_err(|e| tracing::warn!("the saved UI session is ignored: {e}"))
+                        .ok()
+                });
+                session.map(|s| self.restore(s)).unwrap_or_default()
+            }
             Msg::Health { request, report } => {
                 if self.jobs.health.accept_newer(request) {
                     self.health(&report);
@@ -45,6 +53,7 @@ impl App {
                         self.docs.rows = rows;
                         self.docs.loaded = true;
                         self.docs.refresh();
+                        self.select_pending();
                     }
                     Err(e) => self.error(format!("cannot list the documents: {e}")),
                 }

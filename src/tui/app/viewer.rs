@@ -156,8 +156,13 @@ impl Viewer {
                 start
             }
         };
-        self.top = self.step(offset, 0, size.0).min(self.last_top(size));
+        self.place_at(offset, size);
         Ok(())
+    }
+
+    /// Puts the row holding `offset` (current rendition) at the top.
+    pub(super) fn place_at(&mut self, offset: usize, size: (usize, usize)) {
+        self.top = self.step(offset, 0, size.0).min(self.last_top(size));
     }
 
     pub(super) fn scroll_to_end(&mut self, size: (usize, usize)) {
@@ -190,6 +195,7 @@ impl App {
         }
         self.viewer = Some(viewer);
         self.focus = Pane::Documents;
+        self.place_pending();
     }
 
     pub(super) fn open(&mut self, doc_id: i64, focus: Option<(usize, usize)>) -> Effect {

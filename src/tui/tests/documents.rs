@@ -7,7 +7,11 @@ fn the_list_filters_as_you_type_sorts_and_marks_review_at_once() {
     let mut app = app(80, 24);
     assert!(matches!(
         app.start()[..],
-        [Effect::LoadDocuments { .. }, Effect::WarmUp { .. }]
+        [
+            Effect::LoadDocuments { .. },
+            Effect::WarmUp { .. },
+            Effect::LoadSession
+        ]
     ));
     show_list(&mut app, rows());
     assert_eq!(app.docs.visible.len(), 3);

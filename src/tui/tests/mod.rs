@@ -30,6 +30,7 @@ mod chat;
 mod documents;
 mod health;
 mod search;
+mod session;
 mod viewer;
 
 const LEASE: &str = "Residential Lease\n\nThe tenant, Mr John Smith, pays rent of $1,200 on the first day of each month.\nContact: john.smith@example.com\n\nThe security deposit is returned within 30 days of the lease ending.\nRent is due by bank transfer.";

@@ -38,7 +38,7 @@ fn the_viewer_searches_jumps_between_pii_and_shows_the_redacted_text() {
 /// Returns the document and its text.
 const WORDS_PER_PAGE: usize = 400;
 
-fn long_contract(pages: usize, focus_page: Option<usize>) -> (PreparedDocument, String) {
+pub(super) fn long_contract(pages: usize, focus_page: Option<usize>) -> (PreparedDocument, String) {
     let mut text = String::new();
     let mut page_spans = Vec::new();
     let mut pii = Vec::new();
@@ -82,7 +82,7 @@ fn long_contract(pages: usize, focus_page: Option<usize>) -> (PreparedDocument, 
     (doc, text)
 }
 
-fn with_document_open(width: u16, height: u16, doc: PreparedDocument) -> App {
+pub(super) fn with_document_open(width: u16, height: u16, doc: PreparedDocument) -> App {
     let mut app = app(width, height);
     show_list(&mut app, rows());
     let request = press(&mut app, [key(KeyCode::Enter)])[0].request().unwrap();
