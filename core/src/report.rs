@@ -270,6 +270,7 @@ mod tests {
                 format: Some("pdf".into()),
                 pages: 3,
                 ingest_status: "ingested".into(),
+                reason: None,
                 review: Review {
                     status: ReviewStatus::Reviewed,
                     flagged: true,
@@ -293,6 +294,7 @@ mod tests {
                 format: Some("text".into()),
                 pages: 1,
                 ingest_status: "ingested".into(),
+                reason: None,
                 review: Review::default(),
                 pii: BTreeMap::new(),
             },

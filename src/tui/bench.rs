@@ -332,6 +332,7 @@ fn document_row(id: i64) -> ReportRow {
         format: Some("pdf".into()),
         pages: usize::try_from(id % 40 + 1).unwrap_or(1),
         ingest_status: "ingested".into(),
+        reason: None,
         review: Review {
             status: match id % 3 {
                 0 => ReviewStatus::Reviewed,

@@ -12,8 +12,8 @@ use kodiak::ingest::{IngestReport, Outcome, Progress};
 use kodiak::llm::prompt::Dropped;
 use kodiak::llm::{Finish, GenerationStats};
 use kodiak::service::{
-    AskOptions, ConversationTurns, DocumentText, Piece, ReportRow, SearchOptions, SearchOutcome,
-    ServiceError,
+    AskOptions, ConversationTurns, DocumentText, EmbedReport, Piece, ReportRow, SearchOptions,
+    SearchOutcome, ServiceError,
 };
 use kodiak::storage::conversations::Conversation;
 use kodiak::storage::documents::{DocStatus, DocumentInfo};
@@ -35,6 +35,8 @@ pub struct Fake {
     pub finished: Mutex<Vec<Finish>>,
     /// The UI session saved last.
     pub session: Mutex<Option<String>>,
+    /// Chunks without a vector when the UI starts.
+    pub unembedded: usize,
 }
 
 impl Fake {
@@ -102,6 +104,20 @@ impl ReviewService for Fake {
     fn add_note(&self, _: i64, _: &str) -> Result<Review, ServiceError> {
         self.call();
         Ok(Review::default())
+    }
+
+    fn embed_missing(&self, progress: &dyn Progress) -> Result<EmbedReport, ServiceError> {
+        self.call();
+        // (The fake's `unembedded` chunks are embedded at once.)
+        let left = self.unembedded;
+        if left > 0 {
+            progress.embedding(0, left);
+            progress.embedding(left, left);
+        }
+        Ok(EmbedReport {
+            embedded: left,
+            ..EmbedReport::default()
+        })
     }
 
     fn ingest(&self, _: &[PathBuf], progress: &dyn Progress) -> Result<IngestReport, ServiceError> {

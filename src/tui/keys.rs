@@ -104,6 +104,12 @@ pub const ACTIONS: &[ActionSpec] = &[
         &["z"],
     ),
     spec(
+        "cancel_ingest",
+        Global,
+        "cancel the ingest or embedding (what is stored stays)",
+        &["X"],
+    ),
+    spec(
         "search_corpus",
         Global,
         "search every document (BM25 and vectors)",
@@ -151,7 +157,12 @@ pub const ACTIONS: &[ActionSpec] = &[
         &["space"],
     ),
     spec("export", Documents, "export the review report", &["E"]),
-    spec("ingest", Documents, "ingest a file or folder", &["i"]),
+    spec(
+        "ingest",
+        Documents,
+        "ingest a file or folder (waits for a running one)",
+        &["i"],
+    ),
     spec(
         "open_hit",
         Search,

@@ -9,8 +9,8 @@ use kodiak::answer::Answer;
 use kodiak::health::HealthReport;
 use kodiak::ingest::{IngestReport, Progress};
 use kodiak::service::{
-    AskOptions, ConversationTurns, DocumentText, Piece, ReportRow, SearchOptions, SearchOutcome,
-    ServiceError,
+    AskOptions, ConversationTurns, DocumentText, EmbedReport, Piece, ReportRow, SearchOptions,
+    SearchOutcome, ServiceError,
 };
 use kodiak::storage::conversations::Conversation;
 use kodiak::storage::documents::DocumentInfo;
@@ -31,6 +31,8 @@ pub trait ReviewService: Send + Sync + 'static {
         roots: &[PathBuf],
         progress: &dyn Progress,
     ) -> Result<IngestReport, ServiceError>;
+    /// Embeds the chunks stored without a vector; nothing when no embedder is configured.
+    fn embed_missing(&self, progress: &dyn Progress) -> Result<EmbedReport, ServiceError>;
     fn ask(
         &self,
         options: &AskOptions,
@@ -85,6 +87,13 @@ impl ReviewService for Kodiak {
         progress: &dyn Progress,
     ) -> Result<IngestReport, ServiceError> {
         Kodiak::ingest(self, roots, progress)
+    }
+
+    fn embed_missing(&self, progress: &dyn Progress) -> Result<EmbedReport, ServiceError> {
+        if self.settings().paths.embedder_model.is_none() {
+            return Ok(EmbedReport::default());
+        }
+        Kodiak::embed_missing(self, kodiak::service::ToEmbed::New, progress)
     }
 
     fn ask(

@@ -58,6 +58,13 @@ impl Worker {
         }
     }
 
+    /// The flag `Effect::Cancel` sets for the job of `request`.
+    fn cancel_flag(&mut self, request: u64) -> Arc<AtomicBool> {
+        let cancel = Arc::new(AtomicBool::new(false));
+        self.cancels.insert(request, Arc::clone(&cancel));
+        cancel
+    }
+
     pub fn run(&mut self, effect: Effect) {
         // Flags of finished answers are held only here.
         self.cancels.retain(|_, flag| Arc::strong_count(flag) > 1);
@@ -75,8 +82,7 @@ impl Worker {
                 conversation,
                 documents,
             } => {
-                let cancel = Arc::new(AtomicBool::new(false));
-                self.cancels.insert(request, Arc::clone(&cancel));
+                let cancel = self.cancel_flag(request);
                 let options = AskOptions {
                     question,
                     documents,
@@ -104,6 +110,50 @@ impl Worker {
                     Some(Msg::AskDone { request, result })
                 });
             }
+            Effect::Ingest { request, path } => {
+                let cancel = self.cancel_flag(request);
+                self.blocking(job, on_panic, move |kodiak, messages| {
+                    let progress = ChannelProgress::new(request, messages, cancel);
+                    let result = kodiak
+                        .ingest(&[path], &progress)
+                        .map(|r| {
+                            let stopped = if r.cancelled { "cancelled: " } else { "" };
+                            format!(
+                                "{stopped}ingested {} new, {} duplicates, {} unchanged, \
+                                 {} failed, {} need OCR",
+                                r.ingested,
+                                r.duplicates,
+                                r.unchanged,
+                                r.failed.len(),
+                                r.needs_ocr.len()
+                            )
+                        })
+                        .map_err(|e| e.to_string());
+                    Some(Msg::IngestDone { request, result })
+                });
+            }
+            // Chunks an earlier session stored without vectors (it was closed while
+            // embedding) are embedded now, as a job the reviewer sees and can cancel.
+            Effect::ResumeEmbedding { request } => {
+                let cancel = self.cancel_flag(request);
+                self.blocking(job, on_panic, move |kodiak, messages| {
+                    let progress = ChannelProgress::new(request, messages, cancel);
+                    let result = match kodiak.embed_missing(&progress) {
+                        Ok(r) if r.cancelled => {
+                            Ok(format!("embedding cancelled after {} chunks", r.embedded))
+                        }
+                        Ok(r) => match r.error {
+                            Some(error) => Err(format!(
+                                "embedded {} chunks left from before, then: {error}",
+                                r.embedded
+                            )),
+                            None => Ok(format!("embedded {} chunks left from before", r.embedded)),
+                        },
+                        Err(e) => Err(e.to_string()),
+                    };
+                    Some(Msg::IngestDone { request, result })
+                });
+            }
             Effect::Export { request, format } => {
                 let dir = self.export_dir.clone();
                 self.blocking(job, on_panic, move |kodiak, _| {
@@ -113,9 +163,7 @@ impl Worker {
             }
             // The event loop writes to the terminal itself.
             Effect::Copy(_) => {}
-            effect => self.blocking(job, on_panic, move |kodiak, messages| {
-                service_call(kodiak, messages, effect)
-            }),
+            effect => self.blocking(job, on_panic, move |kodiak, _| service_call(kodiak, effect)),
         }
     }
 
@@ -172,10 +220,12 @@ fn failure_reply(effect: &Effect) -> impl FnOnce(String) -> Option<Msg> + Send +
                 doc_id,
                 result: Err(error),
             },
-            Effect::Ingest { request, .. } => Msg::IngestDone {
-                request,
-                result: Err(error),
-            },
+            Effect::Ingest { request, .. } | Effect::ResumeEmbedding { request } => {
+                Msg::IngestDone {
+                    request,
+                    result: Err(error),
+                }
+            }
             Effect::Ask { request, .. } => Msg::AskDone {
                 request,
                 result: Err(error),
@@ -215,13 +265,11 @@ fn failure_reply(effect: &Effect) -> impl FnOnce(String) -> Option<Msg> + Send +
 /// The service call behind one effect, and its outcome as a message; None for effects
 /// that are not service calls (asking, cancelling, exporting and copying are handled by
 /// the caller).
-fn service_call(
-    kodiak: &dyn ReviewService,
-    messages: &UnboundedSender<Msg>,
-    effect: Effect,
-) -> Option<Msg> {
+fn service_call(kodiak: &dyn ReviewService, effect: Effect) -> Option<Msg> {
     let text = |e: kodiak::service::ServiceError| e.to_string();
     Some(match effect {
+        // Run by the worker itself, with a cancel flag.
+        Effect::Ingest { .. } | Effect::ResumeEmbedding { .. } => return None,
         Effect::WarmUp { request } => Msg::Health {
             request,
             report: Box::new(kodiak.warm_up()),
@@ -258,28 +306,6 @@ fn service_call(
                 doc_id,
                 result: result.map_err(text),
             }
-        }
-        Effect::Ingest { request, path } => {
-            let progress = ChannelProgress {
-                request,
-                messages: messages.clone(),
-                done: std::cell::Cell::new(0),
-                total: std::cell::Cell::new(0),
-            };
-            let result = kodiak
-                .ingest(&[path], &progress)
-                .map(|r| {
-                    format!(
-                        "ingested {} new, {} duplicates, {} unchanged, {} failed, {} need OCR",
-                        r.ingested,
-                        r.duplicates,
-                        r.unchanged,
-                        r.failed.len(),
-                        r.needs_ocr.len()
-                    )
-                })
-                .map_err(text);
-            Msg::IngestDone { request, result }
         }
         Effect::LoadConversations { request } => Msg::Conversations {
             request,
@@ -374,12 +400,25 @@ fn newest_crash(kodiak: &dyn ReviewService) -> Result<String, String> {
     serde_json::to_string_pretty(&report).map_err(|e| e.to_string())
 }
 
-/// Ingest progress as messages to the UI.
+/// Ingest progress as messages to the UI, and the reviewer's cancel.
 struct ChannelProgress {
     request: u64,
     messages: UnboundedSender<Msg>,
     done: std::cell::Cell<usize>,
     total: std::cell::Cell<usize>,
+    cancel: Arc<AtomicBool>,
+}
+
+impl ChannelProgress {
+    fn new(request: u64, messages: &UnboundedSender<Msg>, cancel: Arc<AtomicBool>) -> Self {
+        ChannelProgress {
+            request,
+            messages: messages.clone(),
+            done: std::cell::Cell::new(0),
+            total: std::cell::Cell::new(0),
+            cancel,
+        }
+    }
 }
 
 impl Progress for ChannelProgress {
@@ -395,11 +434,18 @@ impl Progress for ChannelProgress {
 
     fn file_done(&self, path: &str, _bytes: u64, outcome: &Outcome) {
         self.done.set(self.done.get() + 1);
-        if let Outcome::Failed { reason } = outcome {
+        let reason = match outcome {
+            Outcome::Failed { reason } => Some(reason.clone()),
+            Outcome::NeedsOcr { pages, .. } => Some(format!(
+                "needs OCR: {pages} pages without a text layer (stored, not searchable)"
+            )),
+            _ => None,
+        };
+        if let Some(reason) = reason {
             let _ = self.messages.send(Msg::IngestFailed {
                 request: self.request,
                 path: path.to_owned(),
-                reason: reason.clone(),
+                reason,
             });
         }
         let _ = self.messages.send(Msg::IngestProgress {
@@ -417,6 +463,10 @@ impl Progress for ChannelProgress {
             total: self.total.get(),
             phase: IngestPhase::Indexing,
         });
+    }
+
+    fn cancelled(&self) -> bool {
+        self.cancel.load(Ordering::Relaxed)
     }
 
     fn embedding(&self, done: usize, total: usize) {

@@ -119,6 +119,11 @@ pub trait Progress {
     fn embedding(&self, done: usize, total: usize) {
         let _ = (done, total);
     }
+    /// Whether the reviewer asked to stop. Asked between batches: what is stored by then
+    /// stays stored and indexed, the rest is left for the next ingest.
+    fn cancelled(&self) -> bool {
+        false
+    }
 }
 
 /// A progress sink that reports nothing.
@@ -175,6 +180,8 @@ pub struct IngestReport {
     /// Why chunks were left without vectors (the embedder is missing or broken); search
     /// still works by BM25, and `kodiak reembed` fills them in later.
     pub embedding_error: Option<String>,
+    /// Stopped on the reviewer's request before every file was read.
+    pub cancelled: bool,
     #[serde(skip)]
     pub elapsed: Duration,
 }
@@ -390,6 +397,11 @@ fn write_all(
         if chunks_since_commit >= COMMIT_EVERY_CHUNKS {
             updater.sync(db)?;
             chunks_since_commit = 0;
+        }
+        // Returning drops the receiver: the readers' next send fails and they stop.
+        if progress.cancelled() {
+            report.cancelled = true;
+            break;
         }
     }
     Ok(())

@@ -546,3 +546,56 @@ fn excluded_globs_and_pii_detection_switch_are_honoured() {
     let person: String = chars[text.pii[0].start..text.pii[0].end].iter().collect();
     assert_eq!(person, "Alice Moreau");
 }
+
+/// Asks to stop once `after` files are done.
+struct StopAfter {
+    after: usize,
+    done: std::cell::Cell<usize>,
+}
+
+impl Progress for StopAfter {
+    fn started(&self, _: usize, _: u64) {}
+    fn file_done(&self, _: &str, _: u64, _: &Outcome) {
+        self.done.set(self.done.get() + 1);
+    }
+    fn indexing(&self) {}
+    fn cancelled(&self) -> bool {
+        self.done.get() >= self.after
+    }
+}
+
+#[test]
+fn a_cancelled_ingest_keeps_what_it_stored_indexed_and_the_next_one_reads_the_rest() {
+    let fixture = Fixture::new();
+    for n in 0..300 {
+        fixture.write(
+            &format!("memo-{n:03}.txt"),
+            format!("Memo {n}: the quarterly audit of site {n} is due.").as_bytes(),
+        );
+    }
+    let kodiak = fixture.open();
+    let stop = StopAfter {
+        after: 1,
+        done: std::cell::Cell::new(0),
+    };
+    let report = kodiak
+        .ingest(std::slice::from_ref(&fixture.docs), &stop)
+        .unwrap();
+    assert!(report.cancelled);
+    assert!(
+        report.ingested >= 1 && report.ingested < 300,
+        "stopped early: {} ingested",
+        report.ingested
+    );
+    let stored = documents::list(&kodiak.database().conn().unwrap())
+        .unwrap()
+        .len();
+    assert_eq!(stored, report.ingested, "every file read was stored");
+    assert_index_matches_database(&kodiak);
+
+    let rest = ingest(&kodiak, &[&fixture.docs]);
+    assert!(!rest.cancelled);
+    assert_eq!(rest.ingested + rest.unchanged, 300);
+    assert_eq!(rest.unchanged, report.ingested, "nothing read twice");
+    assert_index_matches_database(&kodiak);
+}

@@ -257,8 +257,9 @@ impl Kodiak {
             roots,
             progress,
         )?;
-        if self.settings.paths.embedder_model.is_some() {
+        if self.settings.paths.embedder_model.is_some() && !report.cancelled {
             let embedded = self.embed_missing(ToEmbed::New, progress)?;
+            report.cancelled = embedded.cancelled;
             report.chunks_embedded = embedded.embedded;
             report.embedding_error = embedded.error;
         }

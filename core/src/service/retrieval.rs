@@ -37,6 +37,8 @@ pub struct EmbedReport {
     pub embedded: usize,
     /// Chunks still without a vector, because the embedder failed.
     pub error: Option<String>,
+    /// Stopped on the reviewer's request.
+    pub cancelled: bool,
 }
 
 /// A search query on its way through the embedder. Its outcome is recorded by the
@@ -101,8 +103,8 @@ impl Kodiak {
             }
             Some(Err(reason)) => {
                 return Ok(EmbedReport {
-                    embedded: 0,
                     error: Some(reason.to_owned()),
+                    ..EmbedReport::default()
                 });
             }
             Some(Ok(handle)) => handle,
@@ -129,6 +131,12 @@ impl Kodiak {
         progress.embedding(0, total);
         let mut after = 0;
         loop {
+            // Stopped between pages: the vectors stored stay; the rest waits for the next
+            // start or `kodiak reembed`.
+            if progress.cancelled() {
+                report.cancelled = true;
+                break;
+            }
             let page = vectors::chunks_to_embed(&*self.db.conn()?, which, after, PAGE)?;
             let Some(&(last, _)) = page.last() else { break };
             after = last;

@@ -39,6 +39,9 @@ pub struct ReportRow {
     pub pages: usize,
     /// Ingest status: ingested, failed or needs_ocr.
     pub ingest_status: String,
+    /// Why a file failed or needs OCR.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     #[serde(flatten)]
     pub review: Review,
     /// PII spans by type.
@@ -123,6 +126,7 @@ impl Kodiak {
                 format: doc.format,
                 pages: doc.pages,
                 ingest_status: doc.status.as_str().to_owned(),
+                reason: doc.reason,
             })
             .collect())
     }

@@ -32,7 +32,7 @@ impl App {
         }
         self.flash = None;
         if self.overlay.is_some() {
-            return self.overlay_key(key);
+            return self.overlay_key(key, now);
         }
         let Some(chord) = chord(&key) else {
             return Vec::new();
@@ -104,6 +104,7 @@ impl App {
             Action::FocusChat => self.focus_pane(Pane::Chat),
             Action::FocusHealth => self.focus_pane(Pane::Health),
             Action::Zoom => self.zoomed = !self.zoomed,
+            Action::CancelIngest => return self.cancel_ingest(),
             Action::SearchCorpus => {
                 self.search_recall = None;
                 self.overlay = Some(Overlay::prompt(PromptKind::CorpusSearch, "", Vec::new()));

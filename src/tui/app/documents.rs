@@ -160,9 +160,15 @@ pub fn review_summary(review: &Review) -> String {
     parts.join(" · ")
 }
 
-/// A review in full, for the review overlay: who set what when, every tag and note.
-pub fn review_text(title: &str, review: &Review) -> String {
-    let mut text = format!("{title}\n\n{}\n", review_summary(review));
+/// A document's review in full, for the review overlay: why it was not ingested, if so,
+/// who set what when, every tag and note.
+pub fn review_text(row: &ReportRow) -> String {
+    let review = &row.review;
+    let mut text = format!("{}\n\n", title_of(row));
+    if let Some(reason) = &row.reason {
+        text.push_str(&format!("{}: {reason}\n\n", row.ingest_status));
+    }
+    text.push_str(&format!("{}\n", review_summary(review)));
     if let Some(at) = &review.updated_at {
         let by = review.updated_by.as_deref().unwrap_or("someone");
         text.push_str(&format!("last marked by {by} at {at}\n"));
@@ -291,12 +297,9 @@ impl App {
                 }
             }
             Action::Export => self.overlay = Some(Overlay::ExportFormat),
+            // While a job runs, the next ingest waits for it.
             Action::Ingest => {
-                if self.ingest.is_some() {
-                    self.info("an ingest is already running".into());
-                } else {
-                    self.overlay = Some(Overlay::prompt(PromptKind::IngestPath, "", Vec::new()));
-                }
+                self.overlay = Some(Overlay::prompt(PromptKind::IngestPath, "", Vec::new()));
             }
             action => return self.act_review(action),
         }
@@ -334,7 +337,7 @@ impl App {
                 if let Some(row) = self.current_doc().and_then(|id| self.row_of(id)) {
                     self.overlay = Some(Overlay::Text {
                         title: "Review".into(),
-                        text: review_text(title_of(row), &row.review),
+                        text: review_text(row),
                         scroll: 0,
                     });
                 }

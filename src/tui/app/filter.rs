@@ -176,6 +176,7 @@ mod tests {
             format: Some("email".into()),
             pages: 3,
             ingest_status: "ingested".into(),
+            reason: None,
             review: Review {
                 status,
                 tags: tags.iter().map(|t| (*t).to_owned()).collect(),

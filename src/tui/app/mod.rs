@@ -36,6 +36,7 @@ mod chat;
 mod documents;
 pub mod filter;
 mod health;
+mod ingest;
 pub mod jobs;
 mod overlay;
 mod search;
@@ -46,6 +47,7 @@ mod viewer;
 pub use chat::*;
 pub use documents::*;
 pub use health::*;
+pub use ingest::{IngestQueue, IngestState};
 pub use overlay::*;
 pub use search::*;
 pub use session::Session;
@@ -195,6 +197,10 @@ pub enum Effect {
         request: u64,
         path: PathBuf,
     },
+    /// Embed the chunks an earlier session left without vectors.
+    ResumeEmbedding {
+        request: u64,
+    },
     Ask {
         request: u64,
         question: String,
@@ -237,6 +243,7 @@ impl Effect {
             | Effect::Review { request, .. }
             | Effect::Export { request, .. }
             | Effect::Ingest { request, .. }
+            | Effect::ResumeEmbedding { request }
             | Effect::Ask { request, .. }
             | Effect::LoadConversations { request }
             | Effect::Search { request, .. }
@@ -263,18 +270,6 @@ pub enum FlashLevel {
     Error,
 }
 
-/// Ingest running in the background.
-#[derive(Debug, Clone, PartialEq)]
-pub struct IngestState {
-    /// The request running it.
-    pub request: u64,
-    pub path: PathBuf,
-    pub done: usize,
-    pub total: usize,
-    pub phase: IngestPhase,
-    pub failed: Vec<(String, String)>,
-}
-
 pub struct App {
     pub keymap: Keymap,
     pub focus: Pane,
@@ -296,6 +291,10 @@ pub struct App {
     search_recall: Option<usize>,
     /// Parts of a restored session waiting for the list or the document.
     pending: session::Pending,
+    /// Ingests waiting for the running job.
+    pub ingest_queue: IngestQueue,
+    /// The request resuming embedding left from before, until it ends.
+    resuming: Option<u64>,
     /// Set by every change that shows; the loop draws and clears it.
     pub dirty: bool,
     pub quit: bool,
@@ -337,6 +336,8 @@ impl App {
             search_history: Vec::new(),
             search_recall: None,
             pending: session::Pending::default(),
+            ingest_queue: IngestQueue::default(),
+            resuming: None,
             dirty: true,
             quit: false,
             next_request: 0,
@@ -351,7 +352,8 @@ impl App {
         let warm_up = Effect::WarmUp {
             request: self.start_job(|jobs| &mut jobs.health),
         };
-        vec![self.load_documents(), warm_up, Effect::LoadSession]
+        let resume = self.resume_embedding();
+        vec![self.load_documents(), warm_up, Effect::LoadSession, resume]
     }
 
     /// A request for the document list, newer than every one before.

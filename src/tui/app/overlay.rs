@@ -113,7 +113,7 @@ impl PartialEq for PromptInput {
 }
 
 impl App {
-    pub(super) fn overlay_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+    pub(super) fn overlay_key(&mut self, key: KeyEvent, now: Instant) -> Vec<Effect> {
         let Some(overlay) = self.overlay.take() else {
             return Vec::new();
         };
@@ -192,7 +192,7 @@ impl App {
                 mut input,
                 docs,
             } => match key.code {
-                KeyCode::Enter => self.submit_prompt(kind, input.text().trim(), docs),
+                KeyCode::Enter => self.submit_prompt(kind, input.text().trim(), docs, now),
                 KeyCode::Esc => {
                     if kind == PromptKind::Filter {
                         self.docs.filter.clear();
@@ -239,6 +239,7 @@ impl App {
         kind: PromptKind,
         text: &str,
         docs: Vec<i64>,
+        now: Instant,
     ) -> Vec<Effect> {
         match (kind, docs.is_empty()) {
             (PromptKind::Filter, _) => {
@@ -282,16 +283,7 @@ impl App {
             (PromptKind::CorpusSearch, _) => self.search_corpus(text),
             (PromptKind::IngestPath, _) if !text.is_empty() => {
                 let path = kodiak::config::expand_home(std::path::Path::new(text));
-                let request = self.start_job(|jobs| &mut jobs.ingest);
-                self.ingest = Some(IngestState {
-                    request,
-                    path: path.clone(),
-                    done: 0,
-                    total: 0,
-                    phase: IngestPhase::Reading,
-                    failed: Vec::new(),
-                });
-                vec![Effect::Ingest { request, path }]
+                self.start_ingest(path, now)
             }
             _ => Vec::new(),
         }

@@ -26,6 +26,7 @@ impl App {
                     turn.elapsed = now.saturating_duration_since(started);
                     self.dirty = true;
                 }
+                self.ingest_tick(now);
                 Vec::new()
             }
             Msg::HealthDue => vec![self.refresh_health()],
@@ -116,59 +117,16 @@ impl App {
                 done,
                 total,
                 phase,
-            } => {
-                let Some(ingest) = self.ingest.as_mut().filter(|i| i.request == request) else {
-                    return Vec::new();
-                };
-                let phase_changed = ingest.phase != phase;
-                ingest.done = done;
-                ingest.total = total;
-                ingest.phase = phase;
-                self.dirty = true;
-                // Documents appear as they land: the list is read again every few files
-                // and when indexing starts, not after every file of a large folder.
-                if (phase == IngestPhase::Reading && done > 0 && done % INGEST_RELOAD_FILES == 0)
-                    || (phase_changed && phase == IngestPhase::Indexing)
-                {
-                    vec![self.load_documents()]
-                } else {
-                    Vec::new()
-                }
-            }
+            } => self.ingest_progress(request, (done, total), phase, now),
             Msg::IngestFailed {
                 request,
                 path,
                 reason,
             } => {
-                if let Some(ingest) = self.ingest.as_mut().filter(|i| i.request == request) {
-                    ingest.failed.push((path, reason));
-                    self.dirty = true;
-                }
+                self.ingest_failed(request, path, reason);
                 Vec::new()
             }
-            Msg::IngestDone { request, result } => {
-                if !self.jobs.ingest.accept_latest(request) {
-                    return Vec::new();
-                }
-                self.dirty = true;
-                let failed = self.ingest.take().map(|i| i.failed).unwrap_or_default();
-                match result {
-                    Ok(summary) if failed.is_empty() => self.info(summary),
-                    Ok(summary) => {
-                        let mut text = format!("{summary}\n\nNot ingested:\n");
-                        for (path, reason) in &failed {
-                            text.push_str(&format!("  {path}: {reason}\n"));
-                        }
-                        self.overlay = Some(Overlay::Text {
-                            title: "Ingest".into(),
-                            text,
-                            scroll: 0,
-                        });
-                    }
-                    Err(e) => self.error(format!("ingest failed: {e}")),
-                }
-                vec![self.load_documents()]
-            }
+            Msg::IngestDone { request, result } => self.ingest_done(request, result, now),
             Msg::AskEvidence { request, text } => {
                 if !self.chat.answering.answers(request) {
                     return Vec::new();

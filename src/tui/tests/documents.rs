@@ -10,7 +10,8 @@ fn the_list_filters_as_you_type_sorts_and_marks_review_at_once() {
         [
             Effect::LoadDocuments { .. },
             Effect::WarmUp { .. },
-            Effect::LoadSession
+            Effect::LoadSession,
+            Effect::ResumeEmbedding { .. }
         ]
     ));
     show_list(&mut app, rows());
@@ -189,7 +190,119 @@ fn ingest_shows_progress_reloads_the_list_as_files_land_and_lists_failures() {
     let Some(crate::tui::app::Overlay::Text { text, .. }) = &app.overlay else {
         panic!("failures are listed");
     };
-    assert!(text.contains("/cases/bad.pdf: encrypted"), "{text}");
+    assert!(text.contains("/cases/bad.pdf\n    encrypted"), "{text}");
+}
+
+#[test]
+fn a_second_ingest_waits_for_the_running_one_and_x_cancels_a_job() {
+    let mut app = app(80, 24);
+    let first = press(&mut app, prompted('i', "/cases"))[0]
+        .request()
+        .unwrap();
+    assert!(
+        press(&mut app, prompted('i', "/more")).is_empty(),
+        "it waits"
+    );
+    assert!(screen(&app).contains("(+1 waiting)"), "{}", screen(&app));
+
+    // X asks the running job to stop; it says so until it has.
+    let effects = press(&mut app, [ch('X')]);
+    assert_eq!(effects, [Effect::Cancel { request: first }]);
+    assert!(screen(&app).contains("cancelling"), "{}", screen(&app));
+
+    // When it ends, the waiting one starts.
+    let effects = press(
+        &mut app,
+        [Msg::IngestDone {
+            request: first,
+            result: Ok("cancelled: ingested 3 new".into()),
+        }],
+    );
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Ingest { path, .. } if path.to_str() == Some("/more"))),
+        "{effects:?}"
+    );
+    assert_eq!(app.ingest_queue.len(), 0);
+}
+
+#[test]
+fn the_gauge_gives_the_rate_and_time_left() {
+    let mut app = app(80, 24);
+    let request = press(&mut app, prompted('i', "/cases"))[0]
+        .request()
+        .unwrap();
+    let start = Instant::now();
+    let embedding = |done| Msg::IngestProgress {
+        request,
+        done,
+        total: 14_448,
+        phase: IngestPhase::Embedding,
+    };
+    app.update(embedding(0), start);
+    app.update(embedding(2_300), start + Duration::from_secs(60));
+    let shown = screen(&app);
+    assert!(
+        shown.contains("embedding 2300/14448 · 38 chunks/s · 6 min left"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn embedding_left_from_before_resumes_at_start_and_says_so() {
+    let mut app = app(160, 48);
+    let effects = app.start();
+    let Some(Effect::ResumeEmbedding { request }) = effects.last().cloned() else {
+        panic!("{effects:?}");
+    };
+    press(
+        &mut app,
+        [Msg::IngestProgress {
+            request,
+            done: 0,
+            total: 300,
+            phase: IngestPhase::Embedding,
+        }],
+    );
+    let shown = screen(&app);
+    assert!(
+        shown.contains("resuming the embedding of 300 chunks left from before"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("embedding left from before 0/300"),
+        "{shown}"
+    );
+    press(
+        &mut app,
+        [Msg::IngestDone {
+            request,
+            result: Ok("embedded 300 chunks left from before".into()),
+        }],
+    );
+    assert!(app.ingest.is_none());
+    assert!(screen(&app).contains("embedded 300 chunks left from before"));
+
+    // With nothing left to embed, nothing shows.
+    let mut app = app_at_start();
+    let request = match app.start().last() {
+        Some(Effect::ResumeEmbedding { request }) => *request,
+        other => panic!("{other:?}"),
+    };
+    app.flash = None;
+    press(
+        &mut app,
+        [Msg::IngestDone {
+            request,
+            result: Ok("embedded 0 chunks left from before".into()),
+        }],
+    );
+    assert!(app.flash.is_none() && app.ingest.is_none());
+}
+
+fn app_at_start() -> App {
+    app(80, 24)
 }
 
 #[test]
@@ -255,6 +368,11 @@ fn rows_with_a_family() -> Vec<ReportRow> {
     rows.push(attachment);
     let mut failed = row(6, "empty", "pdf", &[], ReviewStatus::Unreviewed);
     failed.ingest_status = "failed".into();
+    failed.reason = Some(
+        "corrupt pdf: the cross-reference table at byte 18,244 points past the end of the \
+         file; re-export it from the source application"
+            .into(),
+    );
     rows.push(failed);
     rows
 }
@@ -293,6 +411,14 @@ fn filter_terms_narrow_the_list_and_a_half_typed_term_is_left_out_with_a_word_wh
     press(&mut app, [key(KeyCode::Enter)]);
     assert_eq!(visible_ids(&app), [6]);
     assert!(screen(&app).contains("✗ failed"), "{}", screen(&app));
+    assert!(screen(&app).contains("failed (v shows all): corrupt pdf"));
+    // The reason in full, however long.
+    press(&mut app, [ch('v')]);
+    let shown = screen(&app);
+    assert!(
+        shown.contains("re-export it from the source application"),
+        "{shown}"
+    );
 }
 
 #[test]

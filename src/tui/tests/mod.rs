@@ -95,6 +95,7 @@ fn row(
         format: Some(format.into()),
         pages: 2,
         ingest_status: "ingested".into(),
+        reason: None,
         review: Review {
             status,
             // The lease is flagged and tagged.

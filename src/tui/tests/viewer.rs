@@ -237,3 +237,22 @@ fn a_new_search_prompt_starts_empty_and_ctrl_u_clears_a_prompt() {
     press(&mut app, [key(KeyCode::Enter)]);
     assert_eq!(app.viewer.as_ref().unwrap().search, "tenant");
 }
+
+#[test]
+fn help_has_a_legend_of_the_pii_colours_as_the_viewer_draws_them() {
+    let mut app = with_lease_open(160, 48);
+    press(&mut app, [ch('?')]);
+    for _ in 0..10 {
+        press(&mut app, [key(KeyCode::PageDown)]);
+    }
+    let buffer = buffer(&app);
+    let theme = Theme::new(ThemeName::Dark, false);
+    for (name, kind) in [
+        ("PHONE_NUMBER", PiiKind::PhoneNumber),
+        ("PERSON", PiiKind::Person),
+        ("IP_ADDRESS", PiiKind::IpAddress),
+    ] {
+        let (x, y) = find(&buffer, name).unwrap_or_else(|| panic!("{name} in the legend"));
+        assert_eq!(buffer[(x, y)].fg, theme.pii(&kind).fg.unwrap(), "{name}");
+    }
+}

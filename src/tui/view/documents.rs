@@ -30,10 +30,9 @@ pub fn draw_list(
                 0 => 0.0,
                 total => (ingest.done as f64 / total as f64).clamp(0.0, 1.0),
             };
-            let label = format!("ingest {} {}/{}", ingest.phase, ingest.done, ingest.total);
             let widget = LineGauge::default()
                 .ratio(ratio)
-                .label(label)
+                .label(ingest.shown.as_str())
                 .filled_style(theme.ok)
                 .unfilled_style(theme.dim);
             frame.render_widget(widget, gauge);
@@ -64,7 +63,11 @@ pub fn draw_list(
     .areas(area);
     let coding_text = if docs.marked.is_empty() {
         docs.selected_row()
-            .map(|row| review_summary(&row.review))
+            .map(|row| match &row.reason {
+                // In full with v; its start here.
+                Some(reason) => format!("{} (v shows all): {reason}", row.ingest_status),
+                None => review_summary(&row.review),
+            })
             .unwrap_or_default()
     } else {
         format!(

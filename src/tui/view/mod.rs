@@ -115,10 +115,11 @@ fn draw_status(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
     parts.push(format!("model: {}", app.health.model));
     parts.extend(app.health.summary());
     if let Some(ingest) = &app.ingest {
-        parts.push(format!(
-            "ingest {} {}/{}",
-            ingest.phase, ingest.done, ingest.total
-        ));
+        let queued = match app.ingest_queue.len() {
+            0 => String::new(),
+            n => format!(" (+{n} waiting)"),
+        };
+        parts.push(format!("{}{queued}", ingest.shown));
     }
     if let (true, Some(turn)) = (app.chat.answering.is_active(), app.chat.turns.last()) {
         parts.push(format!("answering {:.1} s", turn.elapsed.as_secs_f64()));
@@ -230,10 +231,15 @@ fn draw_overlay(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
         Overlay::Help { scroll } => {
             let rect = centered(area, 76, area.height.saturating_sub(2));
             let lines = help_lines(app, theme);
+            // Scrolled no further than the last line at the bottom.
+            let last = lines
+                .len()
+                .saturating_sub(usize::from(rect.height.saturating_sub(2)));
+            let scroll = (*scroll).min(last);
             let text = Paragraph::new(lines)
                 .wrap(Wrap { trim: false })
                 .block(boxed("Keys (j/k scroll, any other key closes)"))
-                .scroll((u16::try_from(*scroll).unwrap_or(u16::MAX), 0));
+                .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0));
             frame.render_widget(Clear, rect);
             frame.render_widget(text, rect);
         }
@@ -363,11 +369,40 @@ pub fn help_lines<'a>(app: &'a App, theme: &Theme) -> Vec<Line<'a>> {
     }
     lines.push(Line::from(""));
     lines.push(Line::styled(
+        "Personal data in the viewer (underlined, coloured by type)",
+        theme.title,
+    ));
+    // Each type shown as the viewer shows it; without colour they are all underlined and
+    // the header names the finding jumped to.
+    for kinds in PII_LEGEND.chunks(3) {
+        let mut spans = vec![Span::raw("  ")];
+        for kind in kinds {
+            let kind = kodiak::pii::PiiKind::from_name(kind);
+            spans.push(Span::styled(kind.to_string(), theme.pii(&kind)));
+            spans.push(Span::raw("   "));
+        }
+        lines.push(Line::from(spans));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::styled(
         "Ctrl-C cancels a streaming answer, else quits. Keys are set in [keys] of the config.",
         theme.dim,
     ));
     lines
 }
+
+/// The PII types the help's legend shows, in the order a reviewer meets them most.
+const PII_LEGEND: [&str; 9] = [
+    "PERSON",
+    "EMAIL_ADDRESS",
+    "PHONE_NUMBER",
+    "DATE_OF_BIRTH",
+    "IP_ADDRESS",
+    "CREDIT_CARD",
+    "IBAN_CODE",
+    "US_SSN",
+    "UK_NINO",
+];
 
 /// The style of a list row, selected or not.
 fn row_style(selected: bool, theme: &Theme) -> Style {
