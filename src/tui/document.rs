@@ -92,6 +92,57 @@ impl Rendition {
     }
 }
 
+/// A heading of the document, for the outline and `] h`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Heading {
+    /// Where its line starts, in bytes of the original text.
+    pub offset: usize,
+    /// 1 for a top heading (`# Title`, `ARTICLE 6`, `6.`), 2 for `6.2`, and so on.
+    pub level: usize,
+    pub text: String,
+}
+
+/// Longest line taken for a heading, in characters.
+const HEADING_CHARS: usize = 100;
+
+/// The heading `line` is, if it looks like one: a Markdown heading; a line opening with
+/// Article, Section, Schedule, Exhibit or Appendix and a number; a short numbered line that
+/// is no sentence (`6.2 Training Costs and Expenses`); a short line in capitals.
+fn heading_of(line: &str) -> Option<(usize, String)> {
+    static NUMBERED: std::sync::LazyLock<Option<regex::Regex>> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"^(\d+(?:\.\d+)*)\.?\s+\p{Lu}").ok());
+    static NAMED: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"^(?i:article|section|schedule|exhibit|appendix|annex)\s+([0-9]+|[IVXLC]+|[A-Z])\b",
+        )
+        .ok()
+    });
+    let text = line.trim();
+    if text.is_empty() || text.chars().count() > HEADING_CHARS {
+        return None;
+    }
+    if let Some(rest) = text.strip_prefix('#') {
+        let level = 1 + rest.chars().take_while(|&c| c == '#').count();
+        let title = rest.trim_start_matches('#').trim();
+        return (!title.is_empty()).then(|| (level, title.to_owned()));
+    }
+    let words = text.split_whitespace().count();
+    let sentence = text.ends_with('.') && words > 8;
+    if NAMED.as_ref().is_some_and(|re| re.is_match(text)) && !sentence {
+        return Some((1, text.to_owned()));
+    }
+    if let Some(caps) = NUMBERED.as_ref().and_then(|re| re.captures(text))
+        && !sentence
+        && words <= 12
+    {
+        let level = caps.get(1).map_or(1, |m| m.as_str().split('.').count());
+        return Some((level, text.to_owned()));
+    }
+    let letters = text.chars().filter(|c| c.is_alphabetic()).count();
+    let capitals = letters >= 4 && !text.chars().any(char::is_lowercase) && words <= 10;
+    capitals.then(|| (1, text.to_owned()))
+}
+
 /// A document as the viewer shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PreparedDocument {
@@ -103,6 +154,8 @@ pub struct PreparedDocument {
     pub pages: Vec<(usize, usize)>,
     /// A passage to show highlighted (a cited one), in bytes of the original text.
     pub focus: Option<(usize, usize)>,
+    /// The headings, in text order.
+    pub headings: Vec<Heading>,
 }
 
 impl PreparedDocument {
@@ -151,13 +204,26 @@ impl PreparedDocument {
         }
         redacted_text.push_str(&text[at..]);
         let original_pii = original_pii.into_iter().map(|(span, _)| span).collect();
+        let original = Rendition::new(text, original_pii);
+        let headings = (0..original.line_count())
+            .filter_map(|i| {
+                let (start, end) = original.line(i);
+                let (level, text) = heading_of(&original.text[start..end])?;
+                Some(Heading {
+                    offset: start,
+                    level,
+                    text,
+                })
+            })
+            .collect();
         PreparedDocument {
             doc_id,
             title,
-            original: Rendition::new(text, original_pii),
+            original,
             redacted: Rendition::new(redacted_text, redacted_pii),
             pages,
             focus,
+            headings,
         }
     }
 
@@ -223,6 +289,31 @@ mod tests {
             score: 0.9,
             placeholder: placeholder.into(),
         }
+    }
+
+    #[test]
+    fn headings_are_markdown_named_numbered_or_capital_lines_and_sentences_are_not() {
+        let heading = |line: &str| heading_of(line).map(|(level, _)| level);
+        assert_eq!(heading("# Residential Lease"), Some(1));
+        assert_eq!(heading("### 4.2 Deposit"), Some(3));
+        assert_eq!(heading("ARTICLE 6 FEES"), Some(1));
+        assert_eq!(heading("Section 7. Training"), Some(1));
+        assert_eq!(heading("6. Training Costs and Expenses"), Some(1));
+        assert_eq!(heading("6.2 Training Costs and Expenses"), Some(2));
+        assert_eq!(heading("6.3.4.1 Initial Training"), Some(4));
+        assert_eq!(heading("MASTER SERVICES AGREEMENT"), Some(1));
+        assert_eq!(
+            heading(
+                "6.2.1 The Franchisee shall pay the Initial Franchise Fee in full when this \
+                 Agreement is signed."
+            ),
+            None,
+            "a numbered sentence is a clause, not a heading"
+        );
+        assert_eq!(heading("The tenant pays rent monthly."), None);
+        assert_eq!(heading("12 months"), None, "no capital after the number");
+        assert_eq!(heading("NDA"), None, "too short to tell");
+        assert_eq!(heading(""), None);
     }
 
     #[test]

@@ -187,6 +187,14 @@ pub const ACTIONS: &[ActionSpec] = &[
         "go to a page (12), line (l40) or percent (50%)",
         &[":"],
     ),
+    spec("next_heading", Viewer, "next heading", &["] h"]),
+    spec("prev_heading", Viewer, "previous heading", &["[ h"]),
+    spec(
+        "outline",
+        Viewer,
+        "the outline: headings to jump to",
+        &["O"],
+    ),
     spec(
         "viewer_reviewed",
         Viewer,

@@ -44,6 +44,10 @@ pub enum Overlay {
         docs: Vec<i64>,
     },
     ExportFormat,
+    /// The open document's headings; Enter goes to the selected one.
+    Outline {
+        selected: usize,
+    },
     /// `q` while work is in flight: quit only on `y`.
     ConfirmQuit {
         /// What quitting would interrupt.
@@ -145,6 +149,24 @@ impl App {
                         scroll,
                     });
                 }
+                Vec::new()
+            }
+            Overlay::Outline { selected } => {
+                let count = self.viewer.as_ref().map_or(0, |v| v.doc.headings.len());
+                let selected = match key.code {
+                    KeyCode::Down | KeyCode::Char('j') => {
+                        (selected + 1).min(count.saturating_sub(1))
+                    }
+                    KeyCode::Up | KeyCode::Char('k') => selected.saturating_sub(1),
+                    KeyCode::PageDown => (selected + 10).min(count.saturating_sub(1)),
+                    KeyCode::PageUp => selected.saturating_sub(10),
+                    KeyCode::Enter => {
+                        self.go_to_heading(selected);
+                        return Vec::new();
+                    }
+                    _ => return Vec::new(),
+                };
+                self.overlay = Some(Overlay::Outline { selected });
                 Vec::new()
             }
             Overlay::ExportFormat => {

@@ -264,6 +264,48 @@ impl App {
         viewer.show_offset(start, size);
     }
 
+    /// Puts heading `index` at the top.
+    pub(super) fn go_to_heading(&mut self, index: usize) {
+        let size = self.viewer_size();
+        let Some(viewer) = &mut self.viewer else {
+            return;
+        };
+        let Some(offset) = viewer.doc.headings.get(index).map(|h| h.offset) else {
+            return;
+        };
+        let offset = if viewer.show_redacted {
+            viewer.doc.map_offset(offset, true)
+        } else {
+            offset
+        };
+        viewer.place_at(offset, size);
+    }
+
+    /// The next heading below the top row, or the one above it.
+    pub(super) fn jump_heading(&mut self, forward: bool) {
+        let Some(viewer) = &self.viewer else {
+            return;
+        };
+        let top = viewer.top_offset_original();
+        let headings = &viewer.doc.headings;
+        let after = headings.partition_point(|h| h.offset <= top);
+        let target = if forward {
+            (after < headings.len()).then_some(after)
+        } else {
+            // The heading of the part on screen is at the top already: the one before it.
+            let at_top = after.checked_sub(1).filter(|&i| headings[i].offset == top);
+            match at_top {
+                Some(i) => i.checked_sub(1),
+                None => after.checked_sub(1),
+            }
+        };
+        match target {
+            Some(index) => self.go_to_heading(index),
+            None if headings.is_empty() => self.info("no headings found in this document".into()),
+            None => self.info("no more headings this way".into()),
+        }
+    }
+
     pub(super) fn toggle_redacted(&mut self) {
         let width = self.viewer_size().0;
         let Some(viewer) = &mut self.viewer else {
@@ -291,6 +333,22 @@ impl App {
             Action::NextPii | Action::PrevPii => self.jump_pii(action == Action::NextPii),
             Action::Redacted => self.toggle_redacted(),
             Action::GoTo => self.overlay = Some(Overlay::prompt(PromptKind::GoTo, "", Vec::new())),
+            Action::NextHeading | Action::PrevHeading => {
+                self.jump_heading(action == Action::NextHeading);
+            }
+            Action::Outline => match &self.viewer {
+                Some(viewer) if !viewer.doc.headings.is_empty() => {
+                    // The heading of the part on screen is selected first.
+                    let top = viewer.top_offset_original();
+                    let selected = viewer
+                        .doc
+                        .headings
+                        .partition_point(|h| h.offset <= top)
+                        .saturating_sub(1);
+                    self.overlay = Some(Overlay::Outline { selected });
+                }
+                _ => self.info("no headings found in this document".into()),
+            },
             Action::Close => {
                 if let Some(viewer) = self.viewer.take()
                     && viewer.from_chat

@@ -256,3 +256,36 @@ fn help_has_a_legend_of_the_pii_colours_as_the_viewer_draws_them() {
         assert_eq!(buffer[(x, y)].fg, theme.pii(&kind).fg.unwrap(), "{name}");
     }
 }
+
+#[test]
+fn headings_are_jumped_through_with_bracket_h_and_picked_from_the_outline() {
+    let (contract, _) = long_contract(40, None);
+    let mut app = with_document_open(80, 24, contract);
+    assert_eq!(app.viewer.as_ref().unwrap().doc.headings.len(), 40);
+    press(&mut app, [ch(']'), ch('h')]);
+    assert!(
+        screen(&app).contains("│Section 2. Obligations"),
+        "{}",
+        screen(&app)
+    );
+    press(
+        &mut app,
+        [ch(']'), ch('h'), ch(']'), ch('h'), ch('['), ch('h')],
+    );
+    assert!(
+        screen(&app).contains("│Section 3. Obligations"),
+        "{}",
+        screen(&app)
+    );
+
+    // The outline opens on the heading on screen; Enter goes to the one picked.
+    press(&mut app, [ch('O')]);
+    let shown = screen(&app);
+    assert!(shown.contains("Outline"), "{shown}");
+    assert!(shown.contains("p.3    Section 3. Obligations"), "{shown}");
+    press(&mut app, (0..30).map(|_| ch('j')));
+    press(&mut app, [key(KeyCode::Enter)]);
+    let shown = screen(&app);
+    assert!(shown.contains("│Section 33. Obligations"), "{shown}");
+    assert!(shown.contains("page 33/40"), "{shown}");
+}

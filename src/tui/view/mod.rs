@@ -261,6 +261,45 @@ fn draw_overlay(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
             frame.render_widget(block, rect);
             frame.render_widget(input.editor(), inner);
         }
+        Overlay::Outline { selected } => {
+            let Some(viewer) = &app.viewer else {
+                return;
+            };
+            let rect = centered(area, 80, area.height.saturating_sub(2));
+            let rows = usize::from(rect.height.saturating_sub(2)).max(1);
+            let width = usize::from(rect.width.saturating_sub(2));
+            let offset = selected.saturating_sub(rows / 2);
+            let lines: Vec<Line<'_>> = viewer
+                .doc
+                .headings
+                .iter()
+                .enumerate()
+                .skip(offset)
+                .take(rows)
+                .map(|(i, heading)| {
+                    let indent = "  ".repeat(heading.level.saturating_sub(1).min(4));
+                    let page = viewer.doc.page_of(heading.offset);
+                    let text = wrap::truncate(
+                        &format!("{indent}{}", heading.text),
+                        width.saturating_sub(8),
+                    );
+                    let style = if i == *selected {
+                        theme.selected
+                    } else {
+                        theme.text
+                    };
+                    Line::from(vec![
+                        Span::styled(format!("p.{page:<4} "), theme.dim),
+                        Span::styled(text, style),
+                    ])
+                })
+                .collect();
+            frame.render_widget(Clear, rect);
+            frame.render_widget(
+                Paragraph::new(lines).block(boxed("Outline (Enter goes there, Esc closes)")),
+                rect,
+            );
+        }
         Overlay::ConfirmQuit { work } => {
             let rect = centered(area, 60, 5);
             let text = vec![
