@@ -104,6 +104,12 @@ pub const ACTIONS: &[ActionSpec] = &[
         &["z"],
     ),
     spec(
+        "jobs",
+        Global,
+        "background jobs: running, with rate and time left, and waiting",
+        &["J"],
+    ),
+    spec(
         "cancel_ingest",
         Global,
         "cancel the ingest or embedding (what is stored stays)",

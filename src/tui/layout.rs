@@ -4,6 +4,8 @@
 
 use ratatui::layout::{Constraint, Layout, Rect};
 
+use kodiak::config::ListColumn;
+
 use super::app::Pane;
 
 /// The screen's areas for a terminal of `area`.
@@ -53,18 +55,18 @@ pub fn areas(area: Rect, wide: bool, focus: Pane, side_by_side: &[Pane]) -> Area
     }
 }
 
-/// The document list's optional columns at an inner width: the title takes what they leave.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ListColumns {
-    pub format_and_pages: bool,
-    pub tags: bool,
-}
-
-pub fn list_columns(width: u16) -> ListColumns {
-    ListColumns {
-        format_and_pages: width >= 70,
-        tags: width >= 50,
-    }
+/// The configured document list columns that fit a list `width` cells wide, in their
+/// order: format and pages need 70, tags 50. The title takes the width they leave.
+pub fn list_columns(width: u16, configured: &[ListColumn]) -> Vec<ListColumn> {
+    configured
+        .iter()
+        .copied()
+        .filter(|column| match column {
+            ListColumn::Format | ListColumn::Pages => width >= 70,
+            ListColumn::Tags => width >= 50,
+            ListColumn::Pii | ListColumn::Review => true,
+        })
+        .collect()
 }
 
 /// Inside a pane's borders.

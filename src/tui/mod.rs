@@ -143,6 +143,7 @@ async fn run_loop(settings: Settings, keymap: Keymap, theme: Theme) -> Result<()
 
     let refresh = Duration::from_secs(settings.config.tui.health_refresh_secs);
     app.chat.min_grounded = settings.config.generator.min_grounded;
+    app.docs.columns = settings.config.tui.list_columns.clone();
     let kodiak = tokio::task::spawn_blocking(move || Kodiak::open(settings))
         .await
         .context("opening Kodiak stopped")??;

@@ -57,6 +57,30 @@ pub struct TuiConfig {
     pub theme: Theme,
     /// How often the health pane checks every component.
     pub health_refresh_secs: u64,
+    /// The document list's columns beside the title, in order. Those that do not fit a
+    /// narrow list are left out: format and pages first, then tags.
+    pub list_columns: Vec<ListColumn>,
+}
+
+/// A column of the terminal UI's document list (the title is always there).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ListColumn {
+    Format,
+    Pages,
+    Pii,
+    Review,
+    Tags,
+}
+
+impl ListColumn {
+    pub const ALL: [ListColumn; 5] = [
+        ListColumn::Format,
+        ListColumn::Pages,
+        ListColumn::Pii,
+        ListColumn::Review,
+        ListColumn::Tags,
+    ];
 }
 
 /// The terminal UI's colours.
@@ -73,6 +97,7 @@ impl Default for TuiConfig {
         TuiConfig {
             theme: Theme::Dark,
             health_refresh_secs: 5,
+            list_columns: ListColumn::ALL.to_vec(),
         }
     }
 }

@@ -105,6 +105,7 @@ impl App {
             Action::FocusHealth => self.focus_pane(Pane::Health),
             Action::Zoom => self.zoomed = !self.zoomed,
             Action::CancelIngest => return self.cancel_ingest(),
+            Action::Jobs => self.overlay = Some(Overlay::Jobs),
             Action::SearchCorpus => {
                 self.search_recall = None;
                 self.overlay = Some(Overlay::prompt(PromptKind::CorpusSearch, "", Vec::new()));

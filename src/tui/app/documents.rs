@@ -1,5 +1,7 @@
 //! The document list: its rows, filter and order, and the actions on the selected document.
 
+use kodiak::config::ListColumn;
+
 use super::filter::Filter;
 use super::*;
 
@@ -16,9 +18,8 @@ pub enum SortKey {
 }
 
 impl SortKey {
-    /// The next column to sort by, among those on screen (format and pages only when the
-    /// list is wide enough to show them).
-    pub(super) fn next(self, columns: crate::tui::layout::ListColumns) -> SortKey {
+    /// The next column to sort by, among those on screen (the title and the id always).
+    pub(super) fn next(self, columns: &[ListColumn]) -> SortKey {
         let next = match self {
             SortKey::Id => SortKey::Title,
             SortKey::Title => SortKey::Format,
@@ -27,10 +28,14 @@ impl SortKey {
             SortKey::Pii => SortKey::Status,
             SortKey::Status => SortKey::Id,
         };
-        match next {
-            SortKey::Format | SortKey::Pages if !columns.format_and_pages => next.next(columns),
-            next => next,
-        }
+        let shown = match next {
+            SortKey::Id | SortKey::Title => true,
+            SortKey::Format => columns.contains(&ListColumn::Format),
+            SortKey::Pages => columns.contains(&ListColumn::Pages),
+            SortKey::Pii => columns.contains(&ListColumn::Pii),
+            SortKey::Status => columns.contains(&ListColumn::Review),
+        };
+        if shown { next } else { next.next(columns) }
     }
 
     pub fn label(self) -> &'static str {
@@ -60,6 +65,8 @@ pub struct DocList {
     pub selected: usize,
     /// Documents marked with Space: review keys act on all of them at once.
     pub marked: std::collections::BTreeSet<i64>,
+    /// `[tui] list_columns`: the columns beside the title, in order.
+    pub columns: Vec<ListColumn>,
 }
 
 impl DocList {
@@ -184,15 +191,15 @@ pub fn review_text(row: &ReportRow) -> String {
 }
 
 impl App {
-    /// The list's optional columns as they are on screen.
-    fn list_columns(&self) -> crate::tui::layout::ListColumns {
+    /// The list's columns beside the title as they are on screen.
+    fn list_columns(&self) -> Vec<ListColumn> {
         let areas = self.areas();
         let width = areas
             .panes
             .iter()
             .find(|(pane, _)| *pane == Pane::Documents)
             .map_or(self.size.0, |(_, area)| area.width.saturating_sub(2));
-        crate::tui::layout::list_columns(width)
+        crate::tui::layout::list_columns(width, &self.docs.columns)
     }
 
     /// The document review keys apply to: the open one, else the selected one.
@@ -287,7 +294,7 @@ impl App {
                 let next = self
                     .docs
                     .sort
-                    .map_or(SortKey::Title, |key| key.next(columns));
+                    .map_or(SortKey::Title, |key| key.next(&columns));
                 self.docs.sort = Some(next);
                 self.docs.refresh();
             }

@@ -95,6 +95,10 @@ impl IngestQueue {
     pub fn len(&self) -> usize {
         self.0.len()
     }
+
+    pub fn iter(&self) -> impl Iterator<Item = &PathBuf> {
+        self.0.iter()
+    }
 }
 
 impl App {

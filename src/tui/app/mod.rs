@@ -318,7 +318,10 @@ impl App {
             keymap,
             focus: Pane::Documents,
             size,
-            docs: DocList::default(),
+            docs: DocList {
+                columns: kodiak::config::ListColumn::ALL.to_vec(),
+                ..DocList::default()
+            },
             viewer: None,
             chat: Chat::new(),
             health: HealthView {

@@ -44,6 +44,8 @@ pub enum Overlay {
         docs: Vec<i64>,
     },
     ExportFormat,
+    /// The background jobs: the running one, live, and those waiting.
+    Jobs,
     /// The open document's headings; Enter goes to the selected one.
     Outline {
         selected: usize,
@@ -122,6 +124,14 @@ impl App {
             return Vec::new();
         };
         match overlay {
+            // X cancels the running job from here too; any other key closes.
+            Overlay::Jobs => {
+                if key.code == KeyCode::Char('X') {
+                    self.overlay = Some(Overlay::Jobs);
+                    return self.cancel_ingest();
+                }
+                Vec::new()
+            }
             Overlay::ConfirmQuit { .. } => {
                 if matches!(key.code, KeyCode::Char('y' | 'Y')) {
                     self.quit = true;

@@ -559,3 +559,51 @@ fn coding_in_the_viewer_is_confirmed_once_stored_and_v_shows_notes_with_who_and_
     assert!(shown.contains("ana, 2026-11-26T10:02:00Z:"), "{shown}");
     assert!(shown.contains("Check the renewal clause."), "{shown}");
 }
+
+#[test]
+fn the_list_shows_the_configured_columns_in_their_order_and_sorts_only_by_those() {
+    let mut app = app(80, 24);
+    app.docs.columns = vec![ListColumn::Review, ListColumn::Pii];
+    show_list(&mut app, rows());
+    let shown = screen(&app);
+    let header = shown.lines().find(|l| l.contains("TITLE")).unwrap();
+    assert!(header.contains("REVIEW        PII"), "{header}");
+    assert!(
+        !header.contains("FORMAT") && !header.contains("TAGS"),
+        "{header}"
+    );
+    let mut labels = Vec::new();
+    for _ in 0..4 {
+        press(&mut app, [ch('s')]);
+        labels.push(app.docs.sort.unwrap().label());
+    }
+    assert_eq!(labels, ["title", "PII", "review", "id"]);
+}
+
+#[test]
+fn j_lists_the_running_job_live_and_those_waiting() {
+    let mut app = app(80, 24);
+    press(&mut app, [ch('J')]);
+    assert!(screen(&app).contains("Nothing is running."));
+    press(&mut app, [key(KeyCode::Esc)]);
+    let request = press(&mut app, prompted('i', "/cases"))[0]
+        .request()
+        .unwrap();
+    press(&mut app, prompted('i', "/more"));
+    press(&mut app, [ch('J')]);
+    press(
+        &mut app,
+        [Msg::IngestProgress {
+            request,
+            done: 3,
+            total: 40,
+            phase: IngestPhase::Reading,
+        }],
+    );
+    let shown = screen(&app);
+    assert!(shown.contains("Running: ingest /cases"), "{shown}");
+    assert!(shown.contains("reading 3/40"), "{shown}");
+    assert!(shown.contains("Waiting, in order:"), "{shown}");
+    assert!(shown.contains("ingest /more"), "{shown}");
+    assert_eq!(press(&mut app, [ch('X')]), [Effect::Cancel { request }]);
+}

@@ -10,8 +10,8 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use kodiak::answer::{Answer, AnswerMode, Citation, Source};
-use kodiak::config::KeysConfig;
 use kodiak::config::Theme as ThemeName;
+use kodiak::config::{KeysConfig, ListColumn};
 use kodiak::health::HealthRow;
 use kodiak::ingest::IngestPhase;
 use kodiak::pii::PiiKind;

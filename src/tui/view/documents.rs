@@ -8,6 +8,7 @@ use ratatui::widgets::{Cell, LineGauge, Paragraph, Row, Table, Wrap};
 
 use kodiak::storage::review::ReviewStatus;
 
+use kodiak::config::ListColumn;
 use kodiak::storage::review::Review;
 
 use super::super::app::{DocList, IngestState, Viewer, pii_total, review_summary, title_of};
@@ -77,9 +78,7 @@ pub fn draw_list(
     };
     draw_coding(frame, coding_text, theme, coding);
     // Columns by the width there is: the title always takes what the others leave.
-    let columns = crate::tui::layout::list_columns(area.width);
-    let narrow = !columns.tags;
-    let roomy = columns.format_and_pages;
+    let columns = crate::tui::layout::list_columns(area.width, &docs.columns);
     let mut header = format!("{} of {}", docs.visible.len(), docs.rows.len());
     if let Some(sort) = docs.sort {
         header.push_str(&format!(" · sorted by {}", sort.label()));
@@ -134,17 +133,17 @@ pub fn draw_list(
                 ""
             };
             let mut cells = vec![Cell::from(format!("{marked}{indent}{}", title_of(doc)))];
-            if roomy {
-                cells.push(Cell::from(doc.format.clone().unwrap_or_default()));
-                cells.push(Cell::from(format!("{:>5}", doc.pages)));
-            }
-            cells.push(Cell::from(Span::styled(
-                format!("{pii:>4}"),
-                if pii > 0 { theme.warn } else { theme.dim },
-            )));
-            cells.push(Cell::from(status));
-            if !narrow {
-                cells.push(Cell::from(doc.review.tags.join(",")));
+            for column in &columns {
+                cells.push(match column {
+                    ListColumn::Format => Cell::from(doc.format.clone().unwrap_or_default()),
+                    ListColumn::Pages => Cell::from(format!("{:>5}", doc.pages)),
+                    ListColumn::Pii => Cell::from(Span::styled(
+                        format!("{pii:>4}"),
+                        if pii > 0 { theme.warn } else { theme.dim },
+                    )),
+                    ListColumn::Review => Cell::from(status.clone()),
+                    ListColumn::Tags => Cell::from(doc.review.tags.join(",")),
+                });
             }
             Row::new(cells).style(row_style(i == docs.selected, theme))
         });
@@ -155,39 +154,19 @@ pub fn draw_list(
         .max()
         .unwrap_or(0)
         .clamp(4, 16);
-    let tags = Constraint::Length(u16::try_from(tags_width).unwrap_or(16));
-    let (widths, titles): (Vec<Constraint>, Vec<&str>) = if narrow {
-        (
-            vec![
-                Constraint::Fill(1),
-                Constraint::Length(4),
-                Constraint::Length(12),
-            ],
-            vec!["TITLE", " PII", "REVIEW"],
-        )
-    } else if !roomy {
-        (
-            vec![
-                Constraint::Fill(1),
-                Constraint::Length(4),
-                Constraint::Length(12),
-                tags,
-            ],
-            vec!["TITLE", " PII", "REVIEW", "TAGS"],
-        )
-    } else {
-        (
-            vec![
-                Constraint::Fill(1),
-                Constraint::Length(6),
-                Constraint::Length(5),
-                Constraint::Length(4),
-                Constraint::Length(12),
-                tags,
-            ],
-            vec!["TITLE", "FORMAT", "PAGES", " PII", "REVIEW", "TAGS"],
-        )
-    };
+    let mut widths = vec![Constraint::Fill(1)];
+    let mut titles = vec!["TITLE"];
+    for column in &columns {
+        let (width, title) = match column {
+            ListColumn::Format => (6, "FORMAT"),
+            ListColumn::Pages => (5, "PAGES"),
+            ListColumn::Pii => (4, " PII"),
+            ListColumn::Review => (12, "REVIEW"),
+            ListColumn::Tags => (u16::try_from(tags_width).unwrap_or(16), "TAGS"),
+        };
+        widths.push(Constraint::Length(width));
+        titles.push(title);
+    }
     let table = Table::new(rows, widths)
         .header(Row::new(titles).style(theme.title))
         .column_spacing(1);

@@ -261,6 +261,43 @@ fn draw_overlay(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
             frame.render_widget(block, rect);
             frame.render_widget(input.editor(), inner);
         }
+        Overlay::Jobs => {
+            let mut lines = Vec::new();
+            match &app.ingest {
+                Some(job) => {
+                    let what = job.path.as_ref().map_or_else(
+                        || "chunks left without vectors from before".to_owned(),
+                        |path| format!("ingest {}", path.display()),
+                    );
+                    lines.push(Line::styled(format!("Running: {what}"), theme.title));
+                    lines.push(Line::styled(format!("  {}", job.shown), theme.text));
+                    lines.push(Line::styled(
+                        "  X cancels it; what is stored stays",
+                        theme.dim,
+                    ));
+                }
+                None => lines.push(Line::styled("Nothing is running.", theme.dim)),
+            }
+            if app.ingest_queue.len() > 0 {
+                lines.push(Line::from(""));
+                lines.push(Line::styled("Waiting, in order:", theme.title));
+                for path in app.ingest_queue.iter() {
+                    lines.push(Line::styled(
+                        format!("  ingest {}", path.display()),
+                        theme.text,
+                    ));
+                }
+            }
+            let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
+            let rect = centered(area, 80, height);
+            frame.render_widget(Clear, rect);
+            frame.render_widget(
+                Paragraph::new(lines)
+                    .wrap(Wrap { trim: false })
+                    .block(boxed("Jobs (any key closes)")),
+                rect,
+            );
+        }
         Overlay::Outline { selected } => {
             let Some(viewer) = &app.viewer else {
                 return;
