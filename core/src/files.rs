@@ -90,6 +90,19 @@ pub fn dir_is_writable(dir: &Path) -> bool {
         .is_ok()
 }
 
+/// What to call a document: its title, else its file name. The folders above it say
+/// nothing a reviewer or the model needs, and cost a line of width; the path of an
+/// attachment inside an e-mail (`mail.eml ▸ part.txt`) keeps its chain.
+pub fn document_label<'a>(title: Option<&'a str>, path: &'a str) -> &'a str {
+    if let Some(title) = title.filter(|t| !t.is_empty()) {
+        return title;
+    }
+    match path.rfind('/') {
+        Some(at) if at + 1 < path.len() => &path[at + 1..],
+        _ => path,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,5 +160,16 @@ mod tests {
         assert_eq!(mode, 0o600);
         assert!(dir_is_writable(&nested));
         assert!(!dir_is_writable(&nested.join("missing")));
+    }
+
+    #[test]
+    fn a_document_is_called_by_its_title_else_its_file_name() {
+        assert_eq!(document_label(Some("Lease"), "/cases/a/lease.txt"), "Lease");
+        assert_eq!(document_label(Some(""), "/cases/a/lease.txt"), "lease.txt");
+        assert_eq!(
+            document_label(None, "/cases/mail.eml ▸ part.txt"),
+            "mail.eml ▸ part.txt"
+        );
+        assert_eq!(document_label(None, "notes"), "notes");
     }
 }

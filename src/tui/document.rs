@@ -107,13 +107,16 @@ const HEADING_CHARS: usize = 100;
 
 /// The heading `line` is, if it looks like one: a Markdown heading; a line opening with
 /// Article, Section, Schedule, Exhibit or Appendix and a number; a short numbered line that
-/// is no sentence (`6.2 Training Costs and Expenses`); a short line in capitals.
-fn heading_of(line: &str) -> Option<(usize, String)> {
+/// is no sentence (`6.2 Training Costs and Expenses`); a short line in capitals. Except
+/// for Markdown, a heading follows a blank line or one that ends a sentence: in text
+/// wrapped by hand, a line of a paragraph may start with `7. This requirement…` or
+/// `section 13, concerning…` and is no heading.
+fn heading_of(line: &str, above: &str) -> Option<(usize, String)> {
     static NUMBERED: std::sync::LazyLock<Option<regex::Regex>> =
         std::sync::LazyLock::new(|| regex::Regex::new(r"^(\d+(?:\.\d+)*)\.?\s+\p{Lu}").ok());
     static NAMED: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
         regex::Regex::new(
-            r"^(?i:article|section|schedule|exhibit|appendix|annex)\s+([0-9]+|[IVXLC]+|[A-Z])\b",
+            r"^(?:Article|ARTICLE|Section|SECTION|Schedule|SCHEDULE|Exhibit|EXHIBIT|Appendix|APPENDIX|Annex|ANNEX)\s+([0-9]+|[IVXLC]+|[A-Z])\b",
         )
         .ok()
     });
@@ -121,13 +124,22 @@ fn heading_of(line: &str) -> Option<(usize, String)> {
     if text.is_empty() || text.chars().count() > HEADING_CHARS {
         return None;
     }
-    if let Some(rest) = text.strip_prefix('#') {
-        let level = 1 + rest.chars().take_while(|&c| c == '#').count();
-        let title = rest.trim_start_matches('#').trim();
-        return (!title.is_empty()).then(|| (level, title.to_owned()));
+    // `# Title`: the hashes, then a space (`#ifdef` or `#1` starting a line of plain text
+    // is no heading).
+    let hashes = text.chars().take_while(|&c| c == '#').count();
+    if hashes > 0 {
+        let title = text[hashes..].strip_prefix(' ').map(str::trim);
+        return title
+            .filter(|t| !t.is_empty())
+            .map(|t| (hashes, t.to_owned()));
+    }
+    let above = above.trim_end();
+    let starts_a_block = above.trim().is_empty() || above.ends_with(['.', ':', ';', '?', '!', ')']);
+    if !starts_a_block {
+        return None;
     }
     let words = text.split_whitespace().count();
-    let sentence = text.ends_with('.') && words > 8;
+    let sentence = text.ends_with('.') && words > 12;
     if NAMED.as_ref().is_some_and(|re| re.is_match(text)) && !sentence {
         return Some((1, text.to_owned()));
     }
@@ -208,7 +220,14 @@ impl PreparedDocument {
         let headings = (0..original.line_count())
             .filter_map(|i| {
                 let (start, end) = original.line(i);
-                let (level, text) = heading_of(&original.text[start..end])?;
+                let above = match i.checked_sub(1) {
+                    Some(up) => {
+                        let (s, e) = original.line(up);
+                        &original.text[s..e]
+                    }
+                    None => "",
+                };
+                let (level, text) = heading_of(&original.text[start..end], above)?;
                 Some(Heading {
                     offset: start,
                     level,
@@ -293,7 +312,7 @@ mod tests {
 
     #[test]
     fn headings_are_markdown_named_numbered_or_capital_lines_and_sentences_are_not() {
-        let heading = |line: &str| heading_of(line).map(|(level, _)| level);
+        let heading = |line: &str| heading_of(line, "").map(|(level, _)| level);
         assert_eq!(heading("# Residential Lease"), Some(1));
         assert_eq!(heading("### 4.2 Deposit"), Some(3));
         assert_eq!(heading("ARTICLE 6 FEES"), Some(1));
@@ -314,6 +333,32 @@ mod tests {
         assert_eq!(heading("12 months"), None, "no capital after the number");
         assert_eq!(heading("NDA"), None, "too short to tell");
         assert_eq!(heading(""), None);
+        assert_eq!(
+            heading("13. Use with the GNU Affero General Public License."),
+            Some(1)
+        );
+        assert_eq!(
+            heading("section 13, concerning interaction through a network"),
+            None,
+            "a Section heading starts with a capital"
+        );
+        // In text wrapped by hand, a line inside a paragraph is no heading.
+        let inside = |line: &str, above: &str| heading_of(line, above).is_some();
+        assert!(!inside(
+            "7. This requirement modifies the requirement in section 4 to",
+            "    b) The work must carry prominent notices stating that it is"
+        ));
+        assert!(inside("7. Additional Terms.", "  "));
+        assert!(inside("7. Additional Terms.", "of the license."));
+        assert!(
+            inside("## 4. Rent", "and then the rent"),
+            "Markdown is a heading anywhere"
+        );
+        assert_eq!(
+            heading("#ifdefs in the source code."),
+            None,
+            "no space: no Markdown"
+        );
     }
 
     #[test]

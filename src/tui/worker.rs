@@ -368,11 +368,7 @@ fn open_document(
     focus: Option<(usize, usize)>,
 ) -> Result<PreparedDocument, String> {
     let info = kodiak.document(doc_id).map_err(|e| e.to_string())?;
-    let title = info
-        .title
-        .clone()
-        .filter(|t| !t.is_empty())
-        .unwrap_or_else(|| info.path.clone());
+    let title = kodiak::files::document_label(info.title.as_deref(), &info.path).to_owned();
     let Some(content) = kodiak.document_text(doc_id).map_err(|e| e.to_string())? else {
         return Err(format!(
             "document {doc_id} has no text ({}{})",

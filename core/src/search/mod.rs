@@ -135,18 +135,9 @@ pub struct Hit {
 }
 
 impl Hit {
-    /// What to call the hit's document: its title, else its file name (the folders above
-    /// it say nothing a reviewer or the model needs, and cost a line of width).
+    /// What to call the hit's document: its title, else its file name.
     pub fn label(&self) -> &str {
-        if !self.title.is_empty() {
-            return &self.title;
-        }
-        // The name after the last separator; a path of an attachment inside an email
-        // (`mail.eml ▸ part.txt`) keeps its chain.
-        match self.path.rfind('/') {
-            Some(at) if at + 1 < self.path.len() => &self.path[at + 1..],
-            _ => &self.path,
-        }
+        crate::files::document_label(Some(&self.title), &self.path)
     }
 }
 

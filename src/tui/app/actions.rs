@@ -104,7 +104,7 @@ impl App {
             Action::FocusChat => self.focus_pane(Pane::Chat),
             Action::FocusHealth => self.focus_pane(Pane::Health),
             Action::Zoom => self.zoomed = !self.zoomed,
-            Action::CancelIngest => return self.cancel_ingest(),
+            Action::CancelIngest => return self.cancel_ingest(now),
             Action::Jobs => self.overlay = Some(Overlay::Jobs),
             Action::SearchCorpus => {
                 self.search_recall = None;
@@ -144,12 +144,9 @@ impl App {
         if self.chat.answering.is_active() {
             Some("an answer is streaming (it is stored as cancelled)".into())
         } else {
-            self.ingest.as_ref().map(|ingest| {
-                format!(
-                    "an ingest is {} ({} of {} done)",
-                    ingest.phase, ingest.done, ingest.total
-                )
-            })
+            self.ingest
+                .as_ref()
+                .map(|job| format!("a job is running: {}", job.shown))
         }
     }
 

@@ -128,10 +128,7 @@ impl DocList {
 }
 
 pub fn title_of(row: &ReportRow) -> &str {
-    row.title
-        .as_deref()
-        .filter(|t| !t.is_empty())
-        .unwrap_or_else(|| row.path.rsplit('/').next().unwrap_or(&row.path))
+    kodiak::files::document_label(row.title.as_deref(), &row.path)
 }
 
 pub fn pii_total(row: &ReportRow) -> usize {
@@ -193,12 +190,7 @@ pub fn review_text(row: &ReportRow) -> String {
 impl App {
     /// The list's columns beside the title as they are on screen.
     fn list_columns(&self) -> Vec<ListColumn> {
-        let areas = self.areas();
-        let width = areas
-            .panes
-            .iter()
-            .find(|(pane, _)| *pane == Pane::Documents)
-            .map_or(self.size.0, |(_, area)| area.width.saturating_sub(2));
+        let width = self.documents_inner().width;
         crate::tui::layout::list_columns(width, &self.docs.columns)
     }
 

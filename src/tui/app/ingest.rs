@@ -104,7 +104,9 @@ impl IngestQueue {
 impl App {
     /// Ingests `path` now, or after the running job.
     pub(super) fn start_ingest(&mut self, path: PathBuf, now: Instant) -> Vec<Effect> {
-        if self.ingest.is_some() {
+        // Embedding left from before may be starting without showing yet: one job at a time
+        // either way, so two never embed the same chunks.
+        if self.ingest.is_some() || self.resuming.is_some() {
             self.ingest_queue.0.push_back(path.clone());
             self.info(format!(
                 "{} waits for the running job ({} waiting)",
@@ -131,21 +133,25 @@ impl App {
         Effect::ResumeEmbedding { request }
     }
 
-    pub(super) fn cancel_ingest(&mut self) -> Vec<Effect> {
-        match &mut self.ingest {
+    pub(super) fn cancel_ingest(&mut self, now: Instant) -> Vec<Effect> {
+        let request = match &mut self.ingest {
             Some(ingest) if !ingest.cancelling => {
                 ingest.cancelling = true;
-                ingest.shown = format!("{} · cancelling", ingest.shown);
-                let request = ingest.request;
-                self.info("cancelling: what is stored stays, the rest is left for later".into());
-                vec![Effect::Cancel { request }]
+                ingest.shown = ingest.label(now);
+                ingest.request
             }
-            Some(_) => Vec::new(),
-            None => {
-                self.info("nothing is being ingested".into());
-                Vec::new()
-            }
-        }
+            Some(_) => return Vec::new(),
+            // Embedding left from before, still finding out whether there is any.
+            None => match self.resuming {
+                Some(request) => request,
+                None => {
+                    self.info("nothing is being ingested".into());
+                    return Vec::new();
+                }
+            },
+        };
+        self.info("cancelling: what is stored stays, the rest is left for later".into());
+        vec![Effect::Cancel { request }]
     }
 
     pub(super) fn ingest_progress(
@@ -214,16 +220,17 @@ impl App {
             return Vec::new();
         }
         let resumed = self.resuming.take() == Some(request);
-        let job = self.ingest.take().filter(|i| i.request == request);
+        // An ingest shows from its start; embedding left from before only once it found
+        // some. Without any (or without a working embedder, which health reports), there is
+        // nothing to say and nothing to read again.
+        let Some(job) = self.ingest.take() else {
+            return self.start_queued(now);
+        };
         self.dirty = true;
-        match (job, result) {
-            // Nothing was left to embed: nothing to say.
-            (None, _) if resumed => {}
-            (None, Err(e)) => self.error(format!("ingest failed: {e}")),
-            (None, Ok(_)) => {}
-            (Some(_), Err(e)) => self.error(format!("{} failed: {e}", job_name(resumed))),
-            (Some(job), Ok(summary)) if job.failed.is_empty() => self.info(summary),
-            (Some(job), Ok(summary)) => {
+        match result {
+            Err(e) => self.error(format!("{} failed: {e}", job_name(resumed))),
+            Ok(summary) if job.failed.is_empty() => self.info(summary),
+            Ok(summary) => {
                 let mut text = format!("{summary}\n\nNot ingested, or not searchable:\n");
                 for (path, reason) in &job.failed {
                     text.push_str(&format!("  {path}\n    {reason}\n"));
@@ -236,10 +243,16 @@ impl App {
             }
         }
         let mut effects = vec![self.load_documents()];
-        if let Some(next) = self.ingest_queue.0.pop_front() {
-            effects.extend(self.start_ingest(next, now));
-        }
+        effects.extend(self.start_queued(now));
         effects
+    }
+
+    /// Starts the ingest waiting longest, if any.
+    fn start_queued(&mut self, now: Instant) -> Vec<Effect> {
+        match self.ingest_queue.0.pop_front() {
+            Some(next) => self.start_ingest(next, now),
+            None => Vec::new(),
+        }
     }
 }
 

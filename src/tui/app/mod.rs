@@ -418,18 +418,23 @@ impl App {
         usize::from(self.size.1.saturating_sub(if self.wide() { 5 } else { 6 })).max(1)
     }
 
-    /// The viewer's text area in cells: (width, height).
-    pub fn viewer_size(&self) -> (usize, usize) {
+    /// Inside the Documents pane's borders, as laid out now; out of sight (another pane
+    /// focused on a narrow terminal), as it would be when focused.
+    fn documents_inner(&self) -> ratatui::layout::Rect {
         let screen = ratatui::layout::Rect::new(0, 0, self.size.0, self.size.1);
         let areas = self.areas();
-        // Jumps are made with the Documents pane focused; out of sight, its width as if shown.
         let pane = areas
             .panes
             .iter()
             .find(|(pane, _)| *pane == Pane::Documents)
             .or_else(|| areas.panes.first())
             .map_or(screen, |(_, area)| *area);
-        let [_, text, _] = crate::tui::layout::viewer(crate::tui::layout::inner(pane));
+        crate::tui::layout::inner(pane)
+    }
+
+    /// The viewer's text area in cells: (width, height).
+    pub fn viewer_size(&self) -> (usize, usize) {
+        let [_, text, _] = crate::tui::layout::viewer(self.documents_inner());
         (
             usize::from(text.width).max(1),
             usize::from(text.height).max(1),

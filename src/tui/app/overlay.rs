@@ -124,11 +124,15 @@ impl App {
             return Vec::new();
         };
         match overlay {
-            // X cancels the running job from here too; any other key closes.
+            // The cancel key cancels the running job from here too; any other key closes.
             Overlay::Jobs => {
-                if key.code == KeyCode::Char('X') {
+                let cancel = chord(&key).is_some_and(|chord| {
+                    self.keymap.resolve(KeyContext::Global, &[], chord)
+                        == Resolution::Action(Action::CancelIngest)
+                });
+                if cancel {
                     self.overlay = Some(Overlay::Jobs);
-                    return self.cancel_ingest();
+                    return self.cancel_ingest(now);
                 }
                 Vec::new()
             }

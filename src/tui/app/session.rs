@@ -125,11 +125,8 @@ impl App {
         }
         self.pending.open = None;
         viewer.show_redacted = open.redacted;
-        let top = if open.redacted {
-            viewer.doc.map_offset(open.top, true)
-        } else {
-            open.top
-        };
-        viewer.place_at(top.min(viewer.rendition().text.len()), size);
+        // The document may have been ingested again, shorter, since.
+        let top = open.top.min(viewer.doc.original.text.len());
+        viewer.place_at(viewer.in_rendition(top), size);
     }
 }

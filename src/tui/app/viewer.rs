@@ -31,6 +31,15 @@ impl Viewer {
         }
     }
 
+    /// Where byte `offset` of the original text is in the rendition shown.
+    pub fn in_rendition(&self, offset: usize) -> usize {
+        if self.show_redacted {
+            self.doc.map_offset(offset, true)
+        } else {
+            offset
+        }
+    }
+
     /// Byte offset in the original text of the first row on screen.
     pub fn top_offset_original(&self) -> usize {
         if self.show_redacted {
@@ -150,11 +159,7 @@ impl Viewer {
                 return Err(format!("no page {page}: the document has {count}"));
             }
             let start = self.doc.pages.get(page - 1).map_or(0, |&(start, _)| start);
-            if self.show_redacted {
-                self.doc.map_offset(start, true)
-            } else {
-                start
-            }
+            self.in_rendition(start)
         };
         self.place_at(offset, size);
         Ok(())
@@ -273,12 +278,7 @@ impl App {
         let Some(offset) = viewer.doc.headings.get(index).map(|h| h.offset) else {
             return;
         };
-        let offset = if viewer.show_redacted {
-            viewer.doc.map_offset(offset, true)
-        } else {
-            offset
-        };
-        viewer.place_at(offset, size);
+        viewer.place_at(viewer.in_rendition(offset), size);
     }
 
     /// The next heading below the top row, or the one above it.
@@ -313,12 +313,7 @@ impl App {
         };
         let top = viewer.top_offset_original();
         viewer.show_redacted = !viewer.show_redacted;
-        let offset = if viewer.show_redacted {
-            viewer.doc.map_offset(top, true)
-        } else {
-            top
-        };
-        viewer.top = viewer.step(offset, 0, width);
+        viewer.top = viewer.step(viewer.in_rendition(top), 0, width);
         viewer.find();
     }
 

@@ -284,21 +284,32 @@ fn embedding_left_from_before_resumes_at_start_and_says_so() {
     assert!(app.ingest.is_none());
     assert!(screen(&app).contains("embedded 300 chunks left from before"));
 
-    // With nothing left to embed, nothing shows.
+    // With nothing left to embed, nothing shows; an ingest asked for while that is still
+    // being found out waits for it, so two jobs never embed the same chunks.
     let mut app = app_at_start();
     let request = match app.start().last() {
         Some(Effect::ResumeEmbedding { request }) => *request,
         other => panic!("{other:?}"),
     };
+    assert!(
+        press(&mut app, prompted('i', "/cases")).is_empty(),
+        "it waits"
+    );
     app.flash = None;
-    press(
+    let effects = press(
         &mut app,
         [Msg::IngestDone {
             request,
             result: Ok("embedded 0 chunks left from before".into()),
         }],
     );
-    assert!(app.flash.is_none() && app.ingest.is_none());
+    assert!(app.flash.is_none(), "nothing said of an empty resume");
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Ingest { path, .. } if path.to_str() == Some("/cases"))),
+        "{effects:?}"
+    );
 }
 
 fn app_at_start() -> App {

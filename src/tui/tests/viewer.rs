@@ -288,4 +288,10 @@ fn headings_are_jumped_through_with_bracket_h_and_picked_from_the_outline() {
     let shown = screen(&app);
     assert!(shown.contains("│Section 33. Obligations"), "{shown}");
     assert!(shown.contains("page 33/40"), "{shown}");
+
+    // At the end, the outline still fills its window, the last heading at the bottom.
+    press(&mut app, [ch('G'), ch('O')]);
+    let shown = screen(&app);
+    assert!(shown.contains("Section 40. Obligations"), "{shown}");
+    assert!(shown.contains("Section 25. Obligations"), "{shown}");
 }

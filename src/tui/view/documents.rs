@@ -260,14 +260,7 @@ fn styled_line<'a>(viewer: &'a Viewer, theme: &Theme, start: usize, end: usize) 
         marks.push((span.start, span.end, style, 1));
     }
     if let Some((s, e)) = viewer.highlight {
-        let (s, e) = if viewer.show_redacted {
-            (
-                viewer.doc.map_offset(s, true),
-                viewer.doc.map_offset(e, true),
-            )
-        } else {
-            (s, e)
-        };
+        let (s, e) = (viewer.in_rendition(s), viewer.in_rendition(e));
         if s < end && e > start {
             marks.push((s, e, theme.cited, 2));
         }

@@ -305,7 +305,11 @@ fn draw_overlay(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
             let rect = centered(area, 80, area.height.saturating_sub(2));
             let rows = usize::from(rect.height.saturating_sub(2)).max(1);
             let width = usize::from(rect.width.saturating_sub(2));
-            let offset = selected.saturating_sub(rows / 2);
+            // The selected heading in the middle, the window full to the end of the list.
+            let count = viewer.doc.headings.len();
+            let offset = selected
+                .saturating_sub(rows / 2)
+                .min(count.saturating_sub(rows));
             let lines: Vec<Line<'_>> = viewer
                 .doc
                 .headings
