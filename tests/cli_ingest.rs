@@ -200,3 +200,30 @@ fn failed_files_are_reported_and_still_exit_zero() {
     );
     assert!(stdout.contains("broken.pdf: corrupt pdf"), "{stdout}");
 }
+
+#[test]
+fn an_unreadable_password_file_is_named_and_nothing_is_ingested() {
+    let sandbox = Sandbox::new();
+    let folder = sandbox.path().join("inbox");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join("good.txt"), "A note on the harbour lease.").unwrap();
+    let missing = sandbox.path().join("passwords.txt");
+    let output = sandbox
+        .kodiak()
+        .args(["ingest", "--password-file"])
+        .arg(&missing)
+        .arg(&folder)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains(&format!(
+            "cannot read the password file {}",
+            missing.display()
+        )),
+        "{stderr}"
+    );
+    let documents = json_of(&sandbox, &["docs", "list", "--json"]);
+    assert_eq!(documents.as_array().map(Vec::len), Some(0), "{documents}");
+}

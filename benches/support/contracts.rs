@@ -48,7 +48,7 @@ const LAWS: &[&str] = &[
     "Washington",
     "Colorado",
 ];
-const MONTHS: &[&str] = &[
+pub const MONTHS: &[&str] = &[
     "January",
     "February",
     "March",

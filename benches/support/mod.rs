@@ -3,6 +3,7 @@
 
 pub mod contracts;
 pub mod corpus;
+pub mod pii_set;
 
 use std::time::{Duration, Instant};
 

@@ -1,21 +1,36 @@
 use std::cell::Cell;
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use kodiak::Kodiak;
 use kodiak::config::Settings;
+use kodiak::extract::Passwords;
 use kodiak::ingest::{IngestReport, Outcome, Progress};
 use kodiak::service::ToEmbed;
 
 use super::sanitize::line;
 
-pub(super) fn run(settings: Settings, paths: &[PathBuf], json: bool) -> Result<ExitCode> {
+pub(super) fn run(
+    settings: Settings,
+    paths: &[PathBuf],
+    password_file: Option<&Path>,
+    json: bool,
+) -> Result<ExitCode> {
+    let passwords = match password_file {
+        Some(file) => Passwords::read(file).with_context(|| {
+            format!(
+                "cannot read the password file {}: give a text file with one password per line",
+                file.display()
+            )
+        })?,
+        None => Passwords::default(),
+    };
     let kodiak = Kodiak::open(settings)?;
-    let report = kodiak.ingest(paths, &*progress())?;
+    let report = kodiak.ingest_with_passwords(paths, &passwords, &*progress())?;
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

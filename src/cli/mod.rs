@@ -70,6 +70,9 @@ enum Command {
         /// Files and folders (searched recursively)
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
+        /// Passwords for encrypted PDFs, one per line, tried in order (never logged)
+        #[arg(long, value_name = "FILE")]
+        password_file: Option<PathBuf>,
         /// Print the summary as JSON
         #[arg(long)]
         json: bool,
@@ -337,7 +340,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Tui => crate::tui::run(settings)?,
         Command::Health { json } => health_cmd::run(settings, json)?,
         Command::CrashReports(command) => crash_cmd::run(&command, &settings)?,
-        Command::Ingest { paths, json } => ingest_cmd::run(settings, &paths, json)?,
+        Command::Ingest {
+            paths,
+            password_file,
+            json,
+        } => ingest_cmd::run(settings, &paths, password_file.as_deref(), json)?,
         Command::Search {
             query,
             limit,

@@ -325,6 +325,23 @@ mod tests {
     }
 
     #[test]
+    fn an_unknown_phone_region_is_named_with_its_line() {
+        let message = err("[pii]\nthreshold = 0.5\nphone_regions = [\"US\", \"Atlantis\"]\n");
+        assert!(
+            message.contains("line 3: key `pii.phone_regions`: `Atlantis` is not a region"),
+            "{message}"
+        );
+        assert!(
+            parse(
+                "[pii]\nphone_regions = [\"uk\", \"DE\"]\n",
+                Path::new("c.toml"),
+                |_| Ok(())
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
     fn syntax_error_gives_line() {
         assert!(err("a = 1\n[database\n").contains("line 2: unclosed table"));
     }

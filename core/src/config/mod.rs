@@ -239,6 +239,8 @@ pub struct PiiConfig {
     /// Whether passages and questions are masked with placeholders before they reach a
     /// model (the answer shown gets the original values back).
     pub redact_for_llm: bool,
+    /// Regions whose numbering plans phone numbers are checked against (ISO 3166 codes).
+    pub phone_regions: Vec<String>,
     /// Extra recognizers: `[[pii.custom]]` tables.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub custom: Vec<CustomRecognizer>,
@@ -263,6 +265,10 @@ impl Default for PiiConfig {
             detect: true,
             threshold: 0.5,
             redact_for_llm: true,
+            phone_regions: crate::pii::phone::DEFAULT_REGIONS
+                .iter()
+                .map(|r| (*r).to_owned())
+                .collect(),
             custom: Vec::new(),
         }
     }
@@ -435,6 +441,12 @@ impl Config {
 
         let pii = &self.pii;
         check_range("pii.threshold", pii.threshold, 0.0, 1.0)?;
+        crate::pii::phone::Regions::parse(&pii.phone_regions).map_err(|code| Invalid {
+            key: "pii.phone_regions".into(),
+            message: format!(
+                "`{code}` is not a region; use two-letter country codes such as \"US\", \"GB\", \"DE\""
+            ),
+        })?;
         for (i, custom) in pii.custom.iter().enumerate() {
             let key = |field: &str| format!("pii.custom[{i}].{field}");
             let upper_snake = !custom.name.is_empty()

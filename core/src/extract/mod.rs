@@ -91,8 +91,10 @@ pub enum ExtractError {
     Unreadable(String),
     #[error("unsupported content: {0}")]
     Unsupported(String),
-    #[error("encrypted: the PDF needs a password; save an unencrypted copy to ingest it")]
-    Encrypted,
+    /// A PDF that opens with none of the passwords given (`tried` of them; the empty
+    /// password is always tried first).
+    #[error("{}", encrypted_message(*.tried))]
+    Encrypted { tried: usize },
     /// A PDF with no text layer (scanned pages): a status, not a fault.
     #[error("needs OCR: {pages} page(s) without a text layer")]
     NeedsOcr { pages: usize },
@@ -114,7 +116,56 @@ pub enum ExtractError {
     TimedOut(u64),
 }
 
-/// The limits a single file's extraction runs under.
+fn encrypted_message(tried: usize) -> String {
+    match tried {
+        0 => "encrypted: needs a password; put it in a file, one per line, and run \
+              kodiak ingest --password-file FILE"
+            .to_owned(),
+        n => format!("encrypted: needs a password; none of the {n} in the password file opens it"),
+    }
+}
+
+/// Passwords to try on encrypted PDFs, in order. Never shown: `Debug` prints how many.
+#[derive(Clone, Default, PartialEq)]
+pub struct Passwords(std::sync::Arc<Vec<String>>);
+
+impl Passwords {
+    pub fn new(passwords: Vec<String>) -> Passwords {
+        Passwords(std::sync::Arc::new(passwords))
+    }
+
+    /// Reads a password file: one password per line, in order; blank lines are skipped and
+    /// line ends (`\n` or `\r\n`) are not part of a password.
+    pub fn read(path: &Path) -> Result<Passwords, std::io::Error> {
+        let text = std::fs::read_to_string(path)?;
+        Ok(Passwords::new(
+            text.lines()
+                .filter(|line| !line.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        ))
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(String::as_str)
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::fmt::Debug for Passwords {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Passwords({} hidden)", self.0.len())
+    }
+}
+
+/// The limits a single file's extraction runs under, and the passwords it may try.
 #[derive(Debug, Clone)]
 pub struct Limits {
     pub max_file_bytes: u64,
@@ -124,6 +175,7 @@ pub struct Limits {
     pub zip_max_entries: usize,
     pub zip_max_unpacked_bytes: u64,
     pub zip_max_ratio: u64,
+    pub pdf_passwords: Passwords,
 }
 
 impl From<&IngestConfig> for Limits {
@@ -137,6 +189,7 @@ impl From<&IngestConfig> for Limits {
             zip_max_entries: config.zip_max_entries,
             zip_max_unpacked_bytes: config.zip_max_unpacked_mb.saturating_mul(MB),
             zip_max_ratio: config.zip_max_ratio,
+            pdf_passwords: Passwords::default(),
         }
     }
 }

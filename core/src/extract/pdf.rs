@@ -1,5 +1,7 @@
 //! PDF: the text layer, page by page. A PDF whose pages have no text is scanned images and
-//! needs OCR; one that needs a password is refused as encrypted.
+//! needs OCR. An encrypted PDF is opened with the empty password (many are encrypted only to
+//! restrict printing or copying, and open in any viewer) or one of the reviewer's passwords
+//! (RC4, AES-128 and AES-256, as lopdf decrypts them); otherwise it is refused as encrypted.
 
 use lopdf::Document;
 use pdf_extract::PlainTextOutput;
@@ -14,11 +16,19 @@ fn corrupt(reason: impl std::fmt::Display) -> ExtractError {
 }
 
 pub fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractError> {
+    // Loading tries the empty password itself, and leaves `Encrypt` in the trailer when
+    // it does not open the file.
+    let still_encrypted = |document: &Document| document.trailer.get(b"Encrypt").is_ok();
     let mut document = Document::load_mem(bytes).map_err(corrupt)?;
-    // Many PDFs are encrypted with an empty user password (only printing or copying is
-    // restricted); those open without one. The rest need the reviewer's password.
-    if document.is_encrypted() && document.decrypt("").is_err() {
-        return Err(ExtractError::Encrypted);
+    if still_encrypted(&document) {
+        let opened = limits.pdf_passwords.iter().find_map(|password| {
+            Document::load_mem_with_options(bytes, lopdf::LoadOptions::with_password(password))
+                .ok()
+                .filter(|document| !still_encrypted(document))
+        });
+        document = opened.ok_or(ExtractError::Encrypted {
+            tried: limits.pdf_passwords.len(),
+        })?;
     }
     let pages = document.get_pages();
     // Checked before any page is parsed, not after.

@@ -8,9 +8,23 @@ use lopdf::{Document, Object, Stream, dictionary};
 
 use super::*;
 
+/// How a fixture PDF is encrypted.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Cipher {
+    Rc4,
+    Aes128,
+    Aes256,
+}
+
 /// A PDF with one page per entry; each page shows its lines in Helvetica. An empty entry
-/// draws a rectangle instead, like a scanned image: no text layer.
+/// draws a rectangle instead, like a scanned image: no text layer. With a user password,
+/// encrypted with RC4 (128-bit key).
 pub(crate) fn pdf(pages: &[&[&str]], user_password: Option<&str>) -> Vec<u8> {
+    pdf_encrypted(pages, user_password.map(|password| (Cipher::Rc4, password)))
+}
+
+/// Like [`pdf`], encrypted with `cipher` and the user password given.
+pub(crate) fn pdf_encrypted(pages: &[&[&str]], encryption: Option<(Cipher, &str)>) -> Vec<u8> {
     let mut doc = Document::with_version("1.5");
     let pages_id = doc.new_object_id();
     let font_id = doc.add_object(dictionary! {
@@ -57,7 +71,8 @@ pub(crate) fn pdf(pages: &[&[&str]], user_password: Option<&str>) -> Vec<u8> {
     let info_id =
         doc.add_object(dictionary! { "Title" => Object::string_literal("Fixture Agreement") });
     doc.trailer.set("Info", info_id);
-    if let Some(password) = user_password {
+    if let Some((cipher, password)) = encryption {
+        use lopdf::encryption::crypt_filters::{Aes128CryptFilter, Aes256CryptFilter, CryptFilter};
         doc.trailer.set(
             "ID",
             vec![
@@ -65,12 +80,38 @@ pub(crate) fn pdf(pages: &[&[&str]], user_password: Option<&str>) -> Vec<u8> {
                 Object::string_literal("kodiakfixture01"),
             ],
         );
-        let version = lopdf::EncryptionVersion::V2 {
-            document: &doc,
-            owner_password: "owner",
-            user_password: password,
-            key_length: 128,
-            permissions: lopdf::Permissions::all(),
+        let filters = |filter: std::sync::Arc<dyn CryptFilter>| {
+            std::collections::BTreeMap::from([(b"StdCF".to_vec(), filter)])
+        };
+        let key = [7u8; 32];
+        let version = match cipher {
+            Cipher::Rc4 => lopdf::EncryptionVersion::V2 {
+                document: &doc,
+                owner_password: "owner",
+                user_password: password,
+                key_length: 128,
+                permissions: lopdf::Permissions::all(),
+            },
+            Cipher::Aes128 => lopdf::EncryptionVersion::V4 {
+                document: &doc,
+                encrypt_metadata: true,
+                crypt_filters: filters(std::sync::Arc::new(Aes128CryptFilter)),
+                stream_filter: b"StdCF".to_vec(),
+                string_filter: b"StdCF".to_vec(),
+                owner_password: "owner",
+                user_password: password,
+                permissions: lopdf::Permissions::all(),
+            },
+            Cipher::Aes256 => lopdf::EncryptionVersion::V5 {
+                encrypt_metadata: true,
+                crypt_filters: filters(std::sync::Arc::new(Aes256CryptFilter)),
+                file_encryption_key: &key,
+                stream_filter: b"StdCF".to_vec(),
+                string_filter: b"StdCF".to_vec(),
+                owner_password: "owner",
+                user_password: password,
+                permissions: lopdf::Permissions::all(),
+            },
         };
         let state = lopdf::EncryptionState::try_from(version).unwrap();
         doc.encrypt(&state).unwrap();
@@ -145,22 +186,75 @@ fn pdf_text_page_by_page_with_title() {
 }
 
 #[test]
-fn pdf_without_text_layer_needs_ocr_and_encrypted_pdf_is_refused() {
+fn pdf_without_text_layer_needs_ocr() {
     assert_eq!(
         run(&pdf(&[&[], &[]], None), "scan.pdf").unwrap_err(),
         ExtractError::NeedsOcr { pages: 2 }
     );
+}
+
+#[test]
+fn pdfs_encrypted_with_an_empty_user_password_open_with_rc4_aes128_and_aes256() {
+    for cipher in [Cipher::Rc4, Cipher::Aes128, Cipher::Aes256] {
+        let bytes = pdf_encrypted(&[&["restricted printing"]], Some((cipher, "")));
+        let opened = run(&bytes, "restricted.pdf").unwrap_or_else(|e| panic!("{cipher:?}: {e}"));
+        assert_eq!(
+            squash(&opened.pages[0]),
+            "restricted printing",
+            "{cipher:?}"
+        );
+        assert_eq!(
+            opened.title.as_deref(),
+            Some("Fixture Agreement"),
+            "{cipher:?}"
+        );
+    }
+}
+
+#[test]
+fn a_pdf_that_needs_a_password_is_refused_as_encrypted_and_opens_with_a_password_given() {
+    for cipher in [Cipher::Rc4, Cipher::Aes128, Cipher::Aes256] {
+        let bytes = pdf_encrypted(&[&["top secret terms"]], Some((cipher, "s3cret")));
+        let refused = run(&bytes, "locked.pdf").unwrap_err();
+        assert_eq!(refused, ExtractError::Encrypted { tried: 0 }, "{cipher:?}");
+        assert!(refused.to_string().contains("--password-file"), "{refused}");
+
+        let wrong = Limits {
+            pdf_passwords: Passwords::new(vec!["guess".into(), "another".into()]),
+            ..Limits::default()
+        };
+        let refused = extract(&bytes, Path::new("locked.pdf"), &wrong).unwrap_err();
+        assert_eq!(refused, ExtractError::Encrypted { tried: 2 }, "{cipher:?}");
+        assert!(!refused.to_string().contains("guess"), "{refused}");
+
+        let right = Limits {
+            pdf_passwords: Passwords::new(vec!["guess".into(), "s3cret".into()]),
+            ..Limits::default()
+        };
+        let opened = extract(&bytes, Path::new("locked.pdf"), &right)
+            .unwrap_or_else(|e| panic!("{cipher:?}: {e}"));
+        assert_eq!(squash(&opened.pages[0]), "top secret terms", "{cipher:?}");
+    }
+}
+
+#[test]
+fn password_files_keep_line_order_skip_blank_lines_and_never_show_passwords() {
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    file.write_all(b"first pass\r\n\nsecond\n").unwrap();
+    let passwords = Passwords::read(file.path()).unwrap();
     assert_eq!(
-        run(&pdf(&[&["secret"]], Some("pw")), "locked.pdf").unwrap_err(),
-        ExtractError::Encrypted
+        passwords.iter().collect::<Vec<_>>(),
+        ["first pass", "second"]
     );
-    // Encrypted with an empty user password: opens, as in any viewer.
-    let opened = run(
-        &pdf(&[&["restricted printing"]], Some("")),
-        "restricted.pdf",
-    )
-    .unwrap();
-    assert_eq!(squash(&opened.pages[0]), "restricted printing");
+    let shown = format!(
+        "{:?}",
+        Limits {
+            pdf_passwords: passwords,
+            ..Limits::default()
+        }
+    );
+    assert!(shown.contains("Passwords(2 hidden)"), "{shown}");
+    assert!(!shown.contains("second"), "{shown}");
 }
 
 #[test]

@@ -20,7 +20,7 @@ use rusqlite::Transaction;
 use serde::Serialize;
 
 use crate::config::Config;
-use crate::extract::Limits;
+use crate::extract::{Limits, Passwords};
 use crate::pii::{Detector, PiiError};
 use crate::search::{SearchError, SearchIndex};
 use crate::storage::documents::{self, DocStatus, DocumentRecord};
@@ -259,6 +259,7 @@ pub fn run(
     db: &Database,
     index: &SearchIndex,
     roots: &[PathBuf],
+    passwords: &Passwords,
     progress: &dyn Progress,
 ) -> Result<IngestReport, IngestError> {
     let started = Instant::now();
@@ -266,7 +267,10 @@ pub fn run(
     let mut updater = index.writer()?;
     updater.sync(db)?;
 
-    let limits = Limits::from(&config.ingest);
+    let limits = Limits {
+        pdf_passwords: passwords.clone(),
+        ..Limits::from(&config.ingest)
+    };
     let chunker = Chunker::new(config.ingest.chunk_chars, config.ingest.chunk_overlap)
         .map_err(|e| IngestError::Chunking(e.to_string()))?;
     let detector = if config.pii.detect {

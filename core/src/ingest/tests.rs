@@ -241,6 +241,41 @@ fn every_format_is_ingested_and_every_bad_file_is_recorded_with_its_reason() {
 }
 
 #[test]
+fn an_encrypted_pdf_fails_as_encrypted_then_a_password_ingests_it_as_one_searchable_document() {
+    use crate::extract::Passwords;
+    use crate::extract::tests::{Cipher, pdf_encrypted};
+    let f = Fixture::new();
+    let kodiak = f.open();
+    let locked = f.write(
+        "locked.pdf",
+        &pdf_encrypted(
+            &[&["The escrow holdback is lighthouse green."]],
+            Some((Cipher::Aes128, "s3cret")),
+        ),
+    );
+    let first = ingest(&kodiak, &[&locked]);
+    assert_eq!(first.failed.len(), 1, "{first:?}");
+    assert!(
+        first.failed[0]
+            .reason
+            .starts_with("encrypted: needs a password"),
+        "{first:?}"
+    );
+
+    let passwords = Passwords::new(vec!["wrong".into(), "s3cret".into()]);
+    let second = kodiak
+        .ingest_with_passwords(std::slice::from_ref(&f.docs), &passwords, &Silent)
+        .unwrap();
+    assert_eq!(second.ingested, 1, "{second:?}");
+    assert!(second.failed.is_empty(), "{second:?}");
+    let documents = kodiak.documents().unwrap();
+    assert_eq!(documents.len(), 1, "{documents:?}");
+    assert_eq!(documents[0].status, DocStatus::Ingested);
+    assert_eq!(bm25(&kodiak, "lighthouse", 5).len(), 1);
+    assert_index_matches_database(&kodiak);
+}
+
+#[test]
 fn the_same_content_twice_is_one_document_and_a_changed_file_is_replaced_atomically() {
     let f = Fixture::new();
     let a = f.write(

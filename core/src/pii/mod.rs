@@ -3,6 +3,7 @@
 //! placeholders that stay stable within a document.
 
 pub mod mask;
+pub mod phone;
 mod recognizers;
 mod redact;
 mod validate;
@@ -119,6 +120,10 @@ pub struct Finding {
 pub enum PiiError {
     #[error("invalid pattern for PII type {kind}: {reason}")]
     Pattern { kind: String, reason: String },
+    #[error(
+        "unknown region {code:?} in [pii] phone_regions: use two-letter country codes such as \"US\", \"GB\", \"DE\""
+    )]
+    Region { code: String },
 }
 
 /// Raised by a context word near a match (Presidio's default factor).
@@ -126,9 +131,15 @@ const CONTEXT_BOOST: f32 = 0.35;
 /// How many words around a match context words count in. Counting words, not bytes, keeps
 /// "born 1975, asked on 12 January" from making the second date a birth date.
 const CONTEXT_WORDS_BEFORE: usize = 3;
+/// Phone numbers follow longer phrases: "contact the site manager on 540-0418".
+const PHONE_CONTEXT_WORDS_BEFORE: usize = 5;
 const CONTEXT_WORDS_AFTER: usize = 2;
 /// How far to look for those words, in bytes.
 const CONTEXT_REACH: usize = 80;
+/// What stands before an amount.
+const CURRENCIES: [&str; 12] = [
+    "$", "€", "£", "¥", "USD", "EUR", "GBP", "CHF", "JPY", "CAD", "AUD", "INR",
+];
 /// Capitalised words that start sentences, never names: "defendant The Company".
 const NOT_NAMES: [&str; 12] = [
     "The", "This", "That", "These", "Those", "Each", "Any", "All", "Our", "Your", "Their", "Such",
@@ -143,7 +154,9 @@ pub struct Detector {
 impl Detector {
     /// The detector for `[pii]`: the built-in recognizers that are switched on and the custom ones.
     pub fn new(config: &PiiConfig) -> Result<Detector, PiiError> {
-        let mut recognizers = recognizers::built_in()?;
+        let regions = phone::Regions::parse(&config.phone_regions)
+            .map_err(|code| PiiError::Region { code })?;
+        let mut recognizers = recognizers::built_in(regions)?;
         for custom in &config.custom {
             let kind = PiiKind::Custom(custom.name.clone());
             let regex = regex::Regex::new(&custom.regex).map_err(|e| PiiError::Pattern {
@@ -157,7 +170,7 @@ impl Detector {
                     score: custom.score,
                     group: 0,
                 }],
-                validate: validate::any,
+                validate: Box::new(|_: &str, _: &dyn Fn() -> f32| Verdict::Plausible),
                 context: custom.context.iter().map(|c| c.to_lowercase()).collect(),
                 needs_digit: false,
             });
@@ -224,13 +237,41 @@ impl Detector {
         out: &mut Vec<Finding>,
     ) {
         let matched = &text[start..end];
+        // "INV-2024-0012", "No/4471-2231": a number joined to what comes before is a
+        // reference, not a phone number; "EUR 1 250 000", "$ 3 500 000" are amounts.
+        if recognizer.kind == PiiKind::PhoneNumber {
+            let before = &text[..start];
+            let joined = before
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_alphanumeric() || matches!(c, '-' | '/' | '#' | '_'));
+            let amount = before
+                .split_whitespace()
+                .next_back()
+                .is_some_and(|word| CURRENCIES.contains(&word.to_ascii_uppercase().as_str()));
+            if joined || amount {
+                return;
+            }
+        }
         if recognizer.kind == PiiKind::Person {
             let first = matched.split_whitespace().next().unwrap_or_default();
             if NOT_NAMES.contains(&first) {
                 return;
             }
         }
-        let mut score = match (recognizer.validate)(matched) {
+        let words_before = if recognizer.kind == PiiKind::PhoneNumber {
+            PHONE_CONTEXT_WORDS_BEFORE
+        } else {
+            CONTEXT_WORDS_BEFORE
+        };
+        let needed = || {
+            if has_context(text, start, end, &recognizer.context, words_before) {
+                self.threshold - CONTEXT_BOOST
+            } else {
+                self.threshold
+            }
+        };
+        let mut score = match (recognizer.validate)(matched, &needed) {
             Verdict::Invalid => return,
             Verdict::Plausible => pattern.score,
             Verdict::PlausibleAt(score) => score,
@@ -239,8 +280,13 @@ impl Detector {
                 end = start + len;
                 1.0
             }
+            Verdict::PlausiblePrefix(len, score) => {
+                end = start + len;
+                score
+            }
         };
-        let context = score < 1.0 && has_context(text, start, end, &recognizer.context);
+        let context =
+            score < 1.0 && has_context(text, start, end, &recognizer.context, words_before);
         if context {
             score = (score + CONTEXT_BOOST).min(1.0);
         }
@@ -382,17 +428,19 @@ fn stands_as_section_number(text: &str, start: usize) -> bool {
     }
 }
 
-fn has_context(text: &str, start: usize, end: usize, context: &[String]) -> bool {
+fn has_context(
+    text: &str,
+    start: usize,
+    end: usize,
+    context: &[String],
+    words_before: usize,
+) -> bool {
     if context.is_empty() {
         return false;
     }
     let before = &text[floor_char_boundary(text, start.saturating_sub(CONTEXT_REACH))..start];
     let after = &text[end..ceil_char_boundary(text, (end + CONTEXT_REACH).min(text.len()))];
-    let mut words_before: Vec<&str> = before
-        .split_whitespace()
-        .rev()
-        .take(CONTEXT_WORDS_BEFORE)
-        .collect();
+    let mut words_before: Vec<&str> = before.split_whitespace().rev().take(words_before).collect();
     words_before.reverse();
     let words_after: Vec<&str> = after.split_whitespace().take(CONTEXT_WORDS_AFTER).collect();
     [words_before.join(" "), words_after.join(" ")]

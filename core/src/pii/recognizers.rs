@@ -6,6 +6,7 @@
 
 use regex::Regex;
 
+use super::phone;
 use super::validate::{self, Verdict};
 use super::{PiiError, PiiKind};
 
@@ -20,12 +21,22 @@ pub(super) struct Pattern {
 pub(super) struct Recognizer {
     pub kind: PiiKind,
     pub patterns: Vec<Pattern>,
-    pub validate: fn(&str) -> Verdict,
+    /// The verdict on a match. The second argument tells, when called, the score a match
+    /// needs to be reported (the threshold, less the context boost when a context word is
+    /// near): a validator whose check is costly skips it when the answer cannot change that.
+    pub validate: Box<Validator>,
     /// Lower-case words or phrases that, near a match, raise its score.
     pub context: Vec<String>,
     /// Every match holds an ASCII digit or a colon, so only the text around those needs
     /// scanning (see `digit_zones`).
     pub needs_digit: bool,
+}
+
+pub(super) type Validator = dyn Fn(&str, &dyn Fn() -> f32) -> Verdict + Send + Sync;
+
+/// A validator that needs nothing but the match.
+fn only(check: fn(&str) -> Verdict) -> impl Fn(&str, &dyn Fn() -> f32) -> Verdict {
+    move |matched, _| check(matched)
 }
 
 fn pattern(kind: &PiiKind, regex: &str, score: f32, group: usize) -> Result<Pattern, PiiError> {
@@ -42,7 +53,7 @@ fn pattern(kind: &PiiKind, regex: &str, score: f32, group: usize) -> Result<Patt
 fn recognizer(
     kind: PiiKind,
     patterns: &[(&str, f32, usize)],
-    validate: fn(&str) -> Verdict,
+    validate: impl Fn(&str, &dyn Fn() -> f32) -> Verdict + Send + Sync + 'static,
     context: &[&str],
 ) -> Result<Recognizer, PiiError> {
     Ok(Recognizer {
@@ -52,7 +63,7 @@ fn recognizer(
             .map(|(regex, score, group)| pattern(&kind, regex, *score, *group))
             .collect::<Result<_, _>>()?,
         kind,
-        validate,
+        validate: Box::new(validate),
         context: context.iter().map(|c| (*c).to_owned()).collect(),
     })
 }
@@ -94,7 +105,7 @@ fn roles() -> String {
 //
 // Word boundaries are ASCII, `(?-u:\b)`: a Unicode `\b` makes the regex crate's fast DFA give
 // up on any non-ASCII text and fall back to a slower engine (10x slower here).
-pub(super) fn built_in() -> Result<Vec<Recognizer>, PiiError> {
+pub(super) fn built_in(regions: phone::Regions) -> Result<Vec<Recognizer>, PiiError> {
     // Numeric (day first or month first), ISO, "5th March 2026" and "March 5, 2026", as
     // one expression: one pass over the text instead of four.
     let dates = [
@@ -113,44 +124,46 @@ pub(super) fn built_in() -> Result<Vec<Recognizer>, PiiError> {
                 0.5,
                 0,
             )],
-            validate::email,
+            only(validate::email),
             &["email", "e-mail", "mail"],
         )?,
         recognizer(
             PiiKind::PhoneNumber,
-            &[
-                // North American, with separators or parentheses: (503) 555-0142, 503.555.0142.
-                (
-                    r"(?:\+?1[ .\-]?)?(?:\(\d{3}\)[ .\-]?|(?-u:\b)\d{3}[ .\-])\d{3}[ .\-]\d{4}(?-u:\b)",
-                    0.6,
-                    0,
-                ),
-                // International, written with a country code: +44 20 7946 0321.
-                (
-                    r"\+[1-9]\d{0,2}(?:[ .\-]?\(?\d{1,5}\)?){2,5}(?-u:\b)",
-                    0.6,
-                    0,
-                ),
-                // Ten bare digits: weak without context.
-                (r"(?-u:\b)[2-9]\d{9}(?-u:\b)", 0.3, 0),
-            ],
-            validate::phone,
+            // Candidates only: a `+` and country code or a first group (in parentheses or
+            // not), more groups with up to two separators between them, and an extension.
+            // `phone::verdict` decides with the numbering plans.
+            &[(
+                r"(?:\+\d{1,3}|\(\d{1,5}\)|(?-u:\b)\d{1,5})(?:[ .\-]{0,2}(?:\(\d{1,5}\)|\d{1,5})){1,6}(?:[ ]?(?:x|ext\.?|extension|#)[ ]?\d{1,6})?(?-u:\b)",
+                0.5,
+                0,
+            )],
+            move |candidate: &str, needed: &dyn Fn() -> f32| {
+                phone::verdict(candidate, &regions, needed)
+            },
             &[
                 "phone",
                 "telephone",
                 "tel",
                 "mobile",
                 "cell",
+                "cellphone",
                 "call",
                 "fax",
                 "contact",
                 "reach",
+                "my number",
+                "dial",
+                "landline",
+                "hotline",
+                "ring",
+                "whatsapp",
+                "sms",
             ],
         )?,
         recognizer(
             PiiKind::CreditCard,
             &[(r"(?-u:\b)\d(?:[ \-]?\d){11,18}(?-u:\b)", 0.3, 0)],
-            validate::credit_card,
+            only(validate::credit_card),
             &[
                 "card",
                 "credit",
@@ -168,7 +181,7 @@ pub(super) fn built_in() -> Result<Vec<Recognizer>, PiiError> {
                 0.3,
                 0,
             )],
-            validate::iban,
+            only(validate::iban),
             &["iban", "account", "bank", "transfer"],
         )?,
         recognizer(
@@ -179,7 +192,7 @@ pub(super) fn built_in() -> Result<Vec<Recognizer>, PiiError> {
                 0.5,
                 0,
             )],
-            validate::us_ssn,
+            only(validate::us_ssn),
             &["ssn", "social security", "social sec", "ss#", "ss #"],
         )?,
         recognizer(
@@ -191,8 +204,24 @@ pub(super) fn built_in() -> Result<Vec<Recognizer>, PiiError> {
                 0.6,
                 0,
             )],
-            validate::ip_address,
-            &["ip", "address", "server", "host", "portal"],
+            only(validate::ip_address),
+            &[
+                "ip",
+                "ipv4",
+                "ipv6",
+                "address",
+                "server",
+                "host",
+                "portal",
+                "firewall",
+                "login",
+                "logged",
+                "router",
+                "gateway",
+                "vpn",
+                "requests from",
+                "connection",
+            ],
         )?,
         recognizer(
             PiiKind::UkNino,
@@ -201,7 +230,7 @@ pub(super) fn built_in() -> Result<Vec<Recognizer>, PiiError> {
                 0.5,
                 0,
             )],
-            validate::uk_nino,
+            only(validate::uk_nino),
             &[
                 "national insurance",
                 "nino",
@@ -225,13 +254,13 @@ pub(super) fn built_in() -> Result<Vec<Recognizer>, PiiError> {
                     1,
                 ),
             ],
-            validate::any,
+            only(validate::any),
             &[],
         )?,
         recognizer(
             PiiKind::DateOfBirth,
             &[(&dates, 0.2, 0)],
-            validate::date,
+            only(validate::date),
             &[
                 "born",
                 "dob",

@@ -63,8 +63,38 @@ fn phone_numbers() {
         found("phone: 5035550142"),
         [pair("PHONE_NUMBER", "5035550142")]
     );
-    // Area codes never start with 0 or 1.
-    assert!(kinds("(103) 555-0142").is_empty());
+    // North American area codes never start with 0 or 1: without a phone word, this is no
+    // number of any plan written as a phone number is.
+    assert!(kinds("103-555-0142").is_empty());
+}
+
+#[test]
+fn phone_numbers_in_national_formats_of_many_regions_are_found_in_context() {
+    for number in [
+        "(88) 684-334",
+        "089 72 63 41",
+        "06-24312407",
+        "001-748-088-2851x818",
+        "833.719.3994x1887",
+        "785 8949",
+        "+33 (0)1 23 45 67 89",
+        "0151 1234567",
+        "(11) 98765-4321",
+        "+91 98765 43210",
+    ] {
+        let text = format!("Please call {number} tomorrow.");
+        assert_eq!(found(&text), [pair("PHONE_NUMBER", number)], "{text}");
+    }
+}
+
+#[test]
+fn dates_amounts_references_and_sections_in_legal_text_are_no_phone_or_ip_findings() {
+    let text = "Invoice INV-2024-00123 of 12-05-2024 for EUR 1 250 000 (ZIP 94107-1234). \
+        Clause 6.3.4.1 applies; see also 6.3.4.2, as does 14.2.1.3 of Schedule 3.\n\
+        6.3.4.1 The Initial Franchise Fee is payable. Version 2.4.1, build 2024.05.12. \
+        The term ran 2015-2016 and 1998 - 2004. Case No. 2:21-cv-01234; \
+        ISBN 978-3-16-148410-0; reference 2023/0456/17; 3,500,000 shares; USD 12.500.000.";
+    assert_eq!(found(text), []);
 }
 
 #[test]

@@ -14,6 +14,7 @@ pub use reading::DocumentText;
 pub use retrieval::{EmbedReport, SearchOptions, SearchOutcome, ToEmbed};
 pub use review::{ReportRow, ReviewInputError};
 
+use crate::extract::Passwords;
 use std::collections::{BTreeMap, HashSet};
 
 use std::path::PathBuf;
@@ -249,12 +250,23 @@ impl Kodiak {
         roots: &[PathBuf],
         progress: &dyn Progress,
     ) -> Result<IngestReport, ServiceError> {
+        self.ingest_with_passwords(roots, &Passwords::default(), progress)
+    }
+
+    /// [`Kodiak::ingest`], trying `passwords` in order on PDFs that need one.
+    pub fn ingest_with_passwords(
+        &self,
+        roots: &[PathBuf],
+        passwords: &Passwords,
+        progress: &dyn Progress,
+    ) -> Result<IngestReport, ServiceError> {
         self.count_request()?;
         let mut report = ingest::run(
             &self.settings.config,
             &self.db,
             self.index()?,
             roots,
+            passwords,
             progress,
         )?;
         if self.settings.paths.embedder_model.is_some() && !report.cancelled {
