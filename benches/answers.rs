@@ -587,6 +587,7 @@ fn source(n: usize, text: String) -> Source {
             path: format!("/docs/{n}.txt"),
             title: format!("Doc {n}"),
             page: 1,
+            ocr_confidence: None,
             char_start: 0,
             char_end: text.chars().count(),
             score: 0.0,

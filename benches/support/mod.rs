@@ -4,6 +4,7 @@
 pub mod contracts;
 pub mod corpus;
 pub mod pii_set;
+pub mod scans;
 
 use std::time::{Duration, Instant};
 

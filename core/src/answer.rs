@@ -45,6 +45,9 @@ pub struct Citation {
     pub path: String,
     pub title: String,
     pub page: usize,
+    /// OCR's mean word confidence on that page, when OCR read it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ocr_confidence: Option<f32>,
     pub char_start: usize,
     pub char_end: usize,
     /// Verbatim from the chunk's text.
@@ -235,6 +238,7 @@ fn citation_quoting(source: &Source, quote: &str) -> Citation {
         path: hit.path.clone(),
         title: hit.title.clone(),
         page: hit.page,
+        ocr_confidence: hit.ocr_confidence,
         char_start: hit.char_start,
         char_end: hit.char_end,
         quote: quote.to_owned(),
@@ -442,6 +446,7 @@ pub(crate) mod tests {
                 path: format!("/docs/{n}.txt"),
                 title: format!("Doc {n}"),
                 page: 1,
+                ocr_confidence: None,
                 char_start: 0,
                 char_end: text.chars().count(),
                 score: 0.0,

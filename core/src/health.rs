@@ -65,6 +65,8 @@ pub struct Components {
     pub search_index: IndexHealth,
     pub logs: LogsHealth,
     pub crash_reports: CrashReportsHealth,
+    /// OCR of scans and images: Tesseract's version, or why it is off or missing.
+    pub ocr: OcrHealth,
     /// The generation model; None when health was checked without the service.
     pub llm: Option<ModelHealth>,
     pub embedder: Option<ModelHealth>,
@@ -193,6 +195,41 @@ pub struct IndexHealth {
     pub error: Option<String>,
 }
 
+/// OCR: `ready` (with Tesseract's version and languages), `off`, or `unavailable` (with
+/// what to install). Unavailable while `[ingest] ocr = "auto"` is a degraded part: scans
+/// stay `needs_ocr`.
+#[derive(Debug, Clone, Serialize)]
+pub struct OcrHealth {
+    pub ok: bool,
+    pub state: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tesseract: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub languages: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl OcrHealth {
+    /// OCR as `[ingest]` configures it on this machine.
+    pub fn check(config: &crate::config::IngestConfig) -> OcrHealth {
+        use crate::extract::ocr::{self, Ocr, OcrError};
+        let tools = ocr::tools().ok();
+        let (ok, state, error) = match Ocr::from_config(config) {
+            Ok(_) => (true, "ready", None),
+            Err(OcrError::Off) => (true, "off", None),
+            Err(e) => (false, "unavailable", Some(e.to_string())),
+        };
+        OcrHealth {
+            ok,
+            state,
+            tesseract: tools.map(|t| t.tesseract_version.clone()),
+            languages: config.ocr_languages.clone(),
+            error,
+        }
+    }
+}
+
 /// The log folder and its size.
 #[derive(Debug, Clone, Serialize)]
 pub struct LogsHealth {
@@ -231,6 +268,7 @@ impl Components {
         } else if !self.search_index.ok
             || !self.logs.ok
             || !self.crash_reports.ok
+            || !self.ocr.ok
             || !self.resources.ok
             || model_failed
             || breaker_open
@@ -254,6 +292,7 @@ pub fn check(
         search_index: check_index(settings, index),
         logs: check_logs(settings),
         crash_reports: check_crash_reports(settings),
+        ocr: OcrHealth::check(&settings.config.ingest),
         llm: None,
         embedder: None,
         breakers: Vec::new(),
@@ -599,6 +638,19 @@ pub fn rows(report: &HealthReport) -> Vec<HealthRow> {
             None => "free space unknown".to_owned(),
         },
     ));
+    let ocr = &c.ocr;
+    let ocr_detail = match (&ocr.error, &ocr.tesseract) {
+        (Some(error), _) => error.clone(),
+        (None, _) if ocr.state == "off" => {
+            "off ([ingest] ocr = \"off\"): scans stay needs_ocr".into()
+        }
+        (None, version) => format!(
+            "Tesseract {} ({})",
+            version.as_deref().unwrap_or("?"),
+            ocr.languages.join(", ")
+        ),
+    };
+    rows.push(row("ocr", ocr.ok, ocr_detail));
     rows.push(row("logs", c.logs.ok, logs_detail));
     rows.push(row("crash reports", crash.ok, crash_detail));
     rows
@@ -722,6 +774,13 @@ mod tests {
                 directory: dir.join("crashes"),
                 count: 0,
                 newest: None,
+                error: None,
+            },
+            ocr: OcrHealth {
+                ok: true,
+                state: "ready",
+                tesseract: Some("5.3.0".into()),
+                languages: vec!["eng".into()],
                 error: None,
             },
             llm: Some(ModelHealth {

@@ -140,10 +140,10 @@ fn print_sources(answer: &Answer) {
     for source in &answer.sources {
         let cited = answer.citations.iter().any(|c| c.n == source.n);
         println!(
-            "[{}] {}, page {}{}",
+            "[{}] {}, {}{}",
             source.n,
             line(source.hit.label()),
-            source.hit.page,
+            source.hit.page_label(),
             if cited { "" } else { " (not cited)" }
         );
         println!("    {}", line(&source.hit.snippet.replace("**", "")));
@@ -305,10 +305,10 @@ fn print_markdown(turn: &Turn) {
     }
     for s in sources {
         println!(
-            "- [{}] {}, page {} ({})",
+            "- [{}] {}, {} ({})",
             s.n,
             line(&s.hit.title),
-            s.hit.page,
+            s.hit.page_label(),
             line(&s.hit.path)
         );
     }

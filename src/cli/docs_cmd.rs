@@ -57,16 +57,29 @@ pub(super) fn show(settings: Settings, id: i64, json: bool, text: bool) -> Resul
         };
         let chars: Vec<char> = content.text.chars().collect();
         for (number, (start, end)) in content.pages.iter().enumerate() {
-            println!("──── page {} ────", number + 1);
+            let ocr = content
+                .ocr_pages
+                .iter()
+                .find(|(page, _)| *page == number + 1)
+                .map(|(_, confidence)| format!(" (OCR, {confidence:.0}% confidence)"))
+                .unwrap_or_default();
+            println!("──── page {}{ocr} ────", number + 1);
             let page: String = chars.get(*start..*end).unwrap_or_default().iter().collect();
             println!("{}", block(&page));
         }
         return Ok(ExitCode::SUCCESS);
     }
     let pii = kodiak.pii_counts(id)?;
+    let ocr_pages = kodiak.ocr_pages(id)?;
     if json {
         let mut value = serde_json::to_value(&doc)?;
         value["pii"] = json!(pii);
+        value["ocr_pages"] = json!(
+            ocr_pages
+                .iter()
+                .map(|(page, confidence)| json!({"page": page, "confidence": confidence}))
+                .collect::<Vec<_>>()
+        );
         println!("{}", serde_json::to_string_pretty(&value)?);
         return Ok(ExitCode::SUCCESS);
     }
@@ -87,6 +100,9 @@ pub(super) fn show(settings: Settings, id: i64, json: bool, text: bool) -> Resul
     field("size", &format!("{} bytes", doc.size));
     field("sha256", doc.sha256.as_deref().unwrap_or("-"));
     field("pages", &doc.pages.to_string());
+    if !ocr_pages.is_empty() {
+        field("ocr", &ocr_summary(&ocr_pages));
+    }
     field("chunks", &doc.chunks.to_string());
     for (name, value) in &doc.metadata {
         field(&name.to_lowercase(), value);
@@ -100,6 +116,38 @@ pub(super) fn show(settings: Settings, id: i64, json: bool, text: bool) -> Resul
         field("pii", &counts.join(", "));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// "pages 1-3, 5 read by OCR (mean 91% confidence; lowest 84% on page 5)".
+fn ocr_summary(pages: &[(usize, f32)]) -> String {
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    for (page, _) in pages {
+        match runs.last_mut() {
+            Some((_, end)) if *end + 1 == *page => *end = *page,
+            _ => runs.push((*page, *page)),
+        }
+    }
+    let listed: Vec<String> = runs
+        .iter()
+        .map(|(a, b)| {
+            if a == b {
+                a.to_string()
+            } else {
+                format!("{a}-{b}")
+            }
+        })
+        .collect();
+    let mean = pages.iter().map(|(_, c)| c).sum::<f32>() / pages.len().max(1) as f32;
+    let lowest = pages
+        .iter()
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(page, c)| format!("; lowest {c:.0}% on page {page}"))
+        .unwrap_or_default();
+    format!(
+        "page{} {} read by OCR (mean {mean:.0}% confidence{lowest})",
+        if pages.len() == 1 { "" } else { "s" },
+        listed.join(", ")
+    )
 }
 
 pub(super) fn rm(settings: Settings, id: i64) -> Result<ExitCode> {

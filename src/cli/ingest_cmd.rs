@@ -72,6 +72,7 @@ struct Bar {
     bar: std::sync::OnceLock<ProgressBar>,
     embed_bar: std::sync::OnceLock<ProgressBar>,
     files: Cell<(usize, usize)>,
+    pages_ocr: Cell<usize>,
 }
 
 impl Progress for Bar {
@@ -92,7 +93,14 @@ impl Progress for Bar {
         let (done, total) = self.files.get();
         self.files.set((done + 1, total));
         bar.inc(bytes);
-        bar.set_message(format!("{}/{total} files", done + 1));
+        if let Outcome::Ingested { pages_ocr, .. } = outcome {
+            self.pages_ocr.set(self.pages_ocr.get() + pages_ocr);
+        }
+        let ocr = match self.pages_ocr.get() {
+            0 => String::new(),
+            pages => format!(" · {pages} pages OCR'd"),
+        };
+        bar.set_message(format!("{}/{total} files{ocr}", done + 1));
         if let Some(problem) = problem_line(path, outcome) {
             bar.println(problem);
         }
@@ -138,7 +146,13 @@ impl Progress for Lines {
                 Outcome::Duplicate { .. } => "duplicate",
                 _ => "unchanged",
             };
-            format!("{what} {}", line(path))
+            let ocr = match outcome {
+                Outcome::Ingested { pages_ocr, .. } if *pages_ocr > 0 => {
+                    format!(" ({pages_ocr} pages OCR'd)")
+                }
+                _ => String::new(),
+            };
+            format!("{what} {}{ocr}", line(path))
         });
         eprintln!("{shown}");
     }
@@ -160,9 +174,7 @@ fn problem_line(path: &str, outcome: &Outcome) -> Option<String> {
     let path = line(path);
     match outcome {
         Outcome::Failed { reason } => Some(format!("failed {path}: {}", line(reason))),
-        Outcome::NeedsOcr { pages, .. } => Some(format!(
-            "needs OCR {path}: {pages} page(s) without a text layer"
-        )),
+        Outcome::NeedsOcr { reason, .. } => Some(format!("needs OCR {path}: {}", line(reason))),
         _ => None,
     }
 }
@@ -182,8 +194,12 @@ fn print_summary(report: &IngestReport) {
         human_bytes(report.bytes),
         human_bytes((report.bytes as f64 / seconds.max(1e-3)) as u64)
     );
+    let ocr = match report.pages_ocr {
+        0 => String::new(),
+        n => format!(" ({n} read by OCR)"),
+    };
     println!(
-        "ingested {}: {pages} pages, {chunks} chunks, {pii} PII findings",
+        "ingested {}: {pages} pages{ocr}, {chunks} chunks, {pii} PII findings",
         report.ingested
     );
     println!(
@@ -194,7 +210,7 @@ fn print_summary(report: &IngestReport) {
         report.failed.len()
     );
     for file in &report.needs_ocr {
-        println!("  needs OCR  {} ({} pages)", line(&file.path), file.pages);
+        println!("  needs OCR  {}: {}", line(&file.path), line(&file.reason));
     }
     for file in &report.failed {
         println!("  failed     {}: {}", line(&file.path), line(&file.reason));

@@ -37,9 +37,9 @@ pub(super) fn run(
     for (rank, hit) in hits.iter().enumerate() {
         let title = line(hit.label());
         println!(
-            "{}. {title} (page {}, {} {:.3}{}, doc {} chunk {})",
+            "{}. {title} ({}, {} {:.3}{}, doc {} chunk {})",
             rank + 1,
-            hit.page,
+            hit.page_label(),
             outcome.mode.as_str(),
             hit.score,
             why(hit.bm25_rank, hit.vector_rank),

@@ -168,6 +168,8 @@ pub struct PreparedDocument {
     pub focus: Option<(usize, usize)>,
     /// The headings, in text order.
     pub headings: Vec<Heading>,
+    /// Pages read by OCR: (1-based number, mean word confidence 0-100).
+    pub ocr_pages: Vec<(usize, f32)>,
 }
 
 impl PreparedDocument {
@@ -243,7 +245,22 @@ impl PreparedDocument {
             pages,
             focus,
             headings,
+            ocr_pages: Vec::new(),
         }
+    }
+
+    /// The same, knowing which pages OCR read and how sure it was.
+    pub fn with_ocr_pages(mut self, ocr_pages: Vec<(usize, f32)>) -> PreparedDocument {
+        self.ocr_pages = ocr_pages;
+        self
+    }
+
+    /// OCR's confidence on `page` (1-based), when OCR read it.
+    pub fn ocr_confidence(&self, page: usize) -> Option<f32> {
+        self.ocr_pages
+            .iter()
+            .find(|(number, _)| *number == page)
+            .map(|(_, confidence)| *confidence)
     }
 
     /// The byte offset in the redacted text of `offset` in the original (or back, with

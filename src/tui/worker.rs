@@ -383,7 +383,8 @@ fn open_document(
         &content.pages,
         &content.pii,
         focus,
-    ))
+    )
+    .with_ocr_pages(content.ocr_pages))
 }
 
 fn newest_crash(kodiak: &dyn ReviewService) -> Result<String, String> {
@@ -432,9 +433,7 @@ impl Progress for ChannelProgress {
         self.done.set(self.done.get() + 1);
         let reason = match outcome {
             Outcome::Failed { reason } => Some(reason.clone()),
-            Outcome::NeedsOcr { pages, .. } => Some(format!(
-                "needs OCR: {pages} pages without a text layer (stored, not searchable)"
-            )),
+            Outcome::NeedsOcr { reason, .. } => Some(format!("{reason} (stored, not searchable)")),
             _ => None,
         };
         if let Some(reason) = reason {

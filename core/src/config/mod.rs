@@ -207,6 +207,24 @@ pub struct IngestConfig {
     /// How much extraction and bulk embedding defer to other work, such as an answer
     /// being written.
     pub priority: crate::cpu::BulkPriority,
+    /// Whether scanned PDF pages and images are read with Tesseract.
+    pub ocr: OcrMode,
+    /// Tesseract languages to read with (`eng`, `deu`, …), tried together.
+    pub ocr_languages: Vec<String>,
+    /// Time OCR may take per page (rendering and reading) before the page is given up.
+    pub ocr_page_timeout_secs: u64,
+    /// Resolution PDF pages are rendered at for OCR.
+    pub ocr_dpi: u32,
+}
+
+/// `[ingest] ocr`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OcrMode {
+    /// OCR when Tesseract is installed; otherwise scans are `needs_ocr`, saying why.
+    Auto,
+    /// Never: scans are `needs_ocr`.
+    Off,
 }
 
 impl Default for IngestConfig {
@@ -224,6 +242,10 @@ impl Default for IngestConfig {
             chunk_overlap: 100,
             workers: 0,
             priority: crate::cpu::BulkPriority::Idle,
+            ocr: OcrMode::Auto,
+            ocr_languages: vec!["eng".to_owned()],
+            ocr_page_timeout_secs: 60,
+            ocr_dpi: 300,
         }
     }
 }
@@ -438,6 +460,24 @@ impl Config {
             ingest.chunk_chars / 2,
         )?;
         check_range("ingest.workers", ingest.workers, 0, 256)?;
+        check_range(
+            "ingest.ocr_page_timeout_secs",
+            ingest.ocr_page_timeout_secs,
+            1,
+            3_600,
+        )?;
+        check_range("ingest.ocr_dpi", ingest.ocr_dpi, 70, 1_200)?;
+        if ingest.ocr_languages.is_empty()
+            || ingest
+                .ocr_languages
+                .iter()
+                .any(|l| l.is_empty() || !l.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        {
+            return Err(Invalid {
+                key: "ingest.ocr_languages".into(),
+                message: "give Tesseract language codes such as [\"eng\", \"deu\"]".into(),
+            });
+        }
 
         let pii = &self.pii;
         check_range("pii.threshold", pii.threshold, 0.0, 1.0)?;

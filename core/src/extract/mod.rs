@@ -9,6 +9,7 @@ mod docx;
 mod email;
 mod html;
 mod normalize;
+pub mod ocr;
 mod pdf;
 mod text;
 
@@ -34,6 +35,8 @@ pub enum Format {
     Pdf,
     Docx,
     Email,
+    /// A PNG, JPEG or TIFF image: text only by OCR.
+    Image,
 }
 
 impl Format {
@@ -46,6 +49,7 @@ impl Format {
             Format::Pdf => "pdf",
             Format::Docx => "docx",
             Format::Email => "email",
+            Format::Image => "image",
         }
     }
 }
@@ -200,11 +204,15 @@ impl Default for Limits {
     }
 }
 
+/// Images OCR reads: PNG, JPEG, TIFF in either byte order.
+const IMAGE_MAGIC: [&[u8]; 4] = [b"\x89PNG", b"\xFF\xD8\xFF", b"II*\0", b"MM\0*"];
+
 /// Magic numbers of common binary formats, to name what a refused file is.
 const BINARY_MAGIC: &[(&[u8], &str)] = &[
-    (b"\x89PNG", "a PNG image"),
-    (b"\xFF\xD8\xFF", "a JPEG image"),
-    (b"GIF8", "a GIF image"),
+    (
+        b"GIF8",
+        "a GIF image; save it as PNG to have it read by OCR",
+    ),
     (b"\x7FELF", "an executable"),
     (b"MZ", "a Windows executable"),
     (b"\x1F\x8B", "gzip data"),
@@ -227,6 +235,9 @@ pub fn detect(bytes: &[u8], name: &Path) -> Result<Format, ExtractError> {
     // The PDF header may follow some junk within the first kilobyte.
     if head.windows(5).any(|w| w == b"%PDF-") {
         return Ok(Format::Pdf);
+    }
+    if IMAGE_MAGIC.iter().any(|magic| bytes.starts_with(magic)) {
+        return Ok(Format::Image);
     }
     if bytes.starts_with(b"PK\x03\x04") {
         return if docx::is_docx(bytes) {
@@ -318,6 +329,12 @@ pub fn extract(bytes: &[u8], name: &Path, limits: &Limits) -> Result<Extracted, 
         Format::Pdf => pdf::extract(bytes, limits)?,
         Format::Docx => docx::extract(bytes, limits)?,
         Format::Email => email::extract(bytes)?,
+        // An image has no text but what OCR reads: ingest does that (see `ocr`).
+        Format::Image => {
+            return Err(ExtractError::NeedsOcr {
+                pages: ocr::tiff_pages(bytes).unwrap_or(1),
+            });
+        }
         Format::Html => html::extract(bytes)?,
         format @ (Format::Text | Format::Markdown) => text::extract(bytes, name, format)?,
     };

@@ -392,10 +392,13 @@ fn bad_inputs_fail_with_reasons() {
         err.to_string(),
         "unsupported content: binary data, though it is named .pdf"
     );
+    // An image is one whatever its name: OCR reads it at ingest.
     let err = run(b"\x89PNG\r\n\x1a\n0000", "scan.pdf").unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "unsupported content: a PNG image, though it is named .pdf"
+    assert_eq!(err, ExtractError::NeedsOcr { pages: 1 });
+    let err = run(b"GIF89a binary", "scan.pdf").unwrap_err();
+    assert!(
+        err.to_string().contains("a GIF image; save it as PNG"),
+        "{err}"
     );
 }
 

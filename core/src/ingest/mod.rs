@@ -20,6 +20,7 @@ use rusqlite::Transaction;
 use serde::Serialize;
 
 use crate::config::Config;
+use crate::extract::ocr::Ocr;
 use crate::extract::{Limits, Passwords};
 use crate::pii::{Detector, PiiError};
 use crate::search::{SearchError, SearchIndex};
@@ -62,6 +63,8 @@ pub enum Outcome {
     Ingested {
         id: i64,
         replaced: bool,
+        /// Pages read by OCR, attachments' included.
+        pages_ocr: usize,
     },
     /// Its content was already stored: the path was added to that document.
     Duplicate {
@@ -72,6 +75,8 @@ pub enum Outcome {
     NeedsOcr {
         id: i64,
         pages: usize,
+        /// Why it was not read: OCR is off, missing, or failed.
+        reason: String,
     },
     Failed {
         reason: String,
@@ -142,11 +147,13 @@ pub struct FailedFile {
     pub reason: String,
 }
 
-/// A PDF without a text layer, kept as `needs_ocr`.
+/// A scan (a PDF without a text layer, an image) kept as `needs_ocr`, and why OCR did not
+/// read it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NeedsOcrFile {
     pub path: String,
     pub pages: usize,
+    pub reason: String,
 }
 
 /// A file stored by this run as a document; its figures include its attachments'.
@@ -156,6 +163,8 @@ pub struct StoredDocument {
     pub path: String,
     pub sha256: Option<String>,
     pub pages: usize,
+    /// Pages read by OCR (scanned pages, images).
+    pub pages_ocr: usize,
     pub chunks: usize,
     /// PII findings in the document and its attachments.
     pub pii: usize,
@@ -175,6 +184,8 @@ pub struct IngestReport {
     pub files: usize,
     pub bytes: u64,
     pub chunks_indexed: usize,
+    /// Pages read by OCR, in every document stored.
+    pub pages_ocr: usize,
     /// Chunks given a vector by the embedder.
     pub chunks_embedded: usize,
     /// Why chunks were left without vectors (the embedder is missing or broken); search
@@ -204,11 +215,13 @@ impl IngestReport {
                 self.ingested += 1;
                 if let Some(r) = record {
                     let with_children = |count: fn(&DocumentRecord) -> usize| total(r, count);
+                    self.pages_ocr += with_children(|d| d.page_ocr.iter().flatten().count());
                     self.documents.push(StoredDocument {
                         id: *id,
                         path: path.to_owned(),
                         sha256: r.sha256.clone(),
                         pages: with_children(|d| d.pages.len()),
+                        pages_ocr: with_children(|d| d.page_ocr.iter().flatten().count()),
                         chunks: with_children(|d| d.chunks.len()),
                         pii: with_children(|d| d.pii.len()),
                         attachments: r.children.len(),
@@ -223,6 +236,7 @@ impl IngestReport {
                             DocStatus::NeedsOcr => self.needs_ocr.push(NeedsOcrFile {
                                 path: child.path.clone(),
                                 pages: child.pages.len(),
+                                reason: child.reason.clone().unwrap_or_default(),
                             }),
                             DocStatus::Ingested => {}
                         }
@@ -231,9 +245,10 @@ impl IngestReport {
             }
             Outcome::Duplicate { .. } => self.duplicates += 1,
             Outcome::Unchanged => self.unchanged += 1,
-            Outcome::NeedsOcr { pages, .. } => self.needs_ocr.push(NeedsOcrFile {
+            Outcome::NeedsOcr { pages, reason, .. } => self.needs_ocr.push(NeedsOcrFile {
                 path: path.to_owned(),
                 pages: *pages,
+                reason: reason.clone(),
             }),
             Outcome::Failed { reason } => self.failed.push(FailedFile {
                 path: path.to_owned(),
@@ -278,10 +293,12 @@ pub fn run(
     } else {
         None
     };
+    let ocr = Ocr::from_config(&config.ingest);
     let preparer = Preparer {
         limits: &limits,
         chunker: &chunker,
         detector: detector.as_ref(),
+        ocr: &ocr,
     };
     let exclude =
         exclude_set(&config.ingest.exclude).map_err(|e| IngestError::Exclude(e.to_string()))?;
@@ -348,8 +365,10 @@ fn known(db: &Database, path: &str, sha256: &str) -> Known {
         return Known::Nothing;
     };
     match documents::path_entry(&conn, path) {
+        // A file that failed or awaits OCR is read again: limits, passwords or OCR may
+        // have changed since.
         Ok(Some(entry))
-            if entry.sha256.as_deref() == Some(sha256) && entry.status != DocStatus::Failed =>
+            if entry.sha256.as_deref() == Some(sha256) && entry.status == DocStatus::Ingested =>
         {
             return Known::SamePath;
         }
@@ -440,7 +459,7 @@ fn apply_record(tx: &Transaction<'_>, record: &DocumentRecord) -> Result<Outcome
     if let Some(sha256) = &record.sha256 {
         if let Some(e) = &existing
             && e.sha256.as_ref() == Some(sha256)
-            && e.status != DocStatus::Failed
+            && e.status == DocStatus::Ingested
         {
             return Ok(Outcome::Unchanged);
         }
@@ -468,10 +487,15 @@ fn apply_record(tx: &Transaction<'_>, record: &DocumentRecord) -> Result<Outcome
         _ => documents::insert(tx, record, None)?,
     };
     Ok(match record.status {
-        DocStatus::Ingested => Outcome::Ingested { id, replaced },
+        DocStatus::Ingested => Outcome::Ingested {
+            id,
+            replaced,
+            pages_ocr: total(record, |d| d.page_ocr.iter().flatten().count()),
+        },
         DocStatus::NeedsOcr => Outcome::NeedsOcr {
             id,
             pages: record.pages.len(),
+            reason: reason(),
         },
         DocStatus::Failed => Outcome::Failed { reason: reason() },
     })

@@ -6,7 +6,8 @@ use std::time::Instant;
 
 use sha2::{Digest, Sha256};
 
-use crate::extract::{self, DocumentText, ExtractError, Extracted, Limits};
+use crate::extract::ocr::{Ocr, OcrError, OcrPage};
+use crate::extract::{self, DocumentText, ExtractError, Extracted, Format, Limits};
 use crate::pii::{self, Detector};
 use crate::storage::documents::{DocStatus, DocumentRecord, PiiSpan};
 
@@ -33,6 +34,8 @@ pub struct Preparer<'a> {
     pub chunker: &'a Chunker,
     /// None when `[pii] detect` is off.
     pub detector: Option<&'a Detector>,
+    /// OCR for scanned pages and images, or why there is none (off, not installed).
+    pub ocr: &'a Result<Ocr, OcrError>,
 }
 
 /// The SHA-256 of `bytes` as lowercase hex.
@@ -48,6 +51,17 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// A record of a file that yielded no text.
 fn failed(path: String, sha256: Option<String>, size: u64, error: &ExtractError) -> DocumentRecord {
+    failed_because(path, sha256, size, error, error.to_string())
+}
+
+/// A record of a file that yielded no text, with `reason` said in full.
+fn failed_because(
+    path: String,
+    sha256: Option<String>,
+    size: u64,
+    error: &ExtractError,
+    reason: String,
+) -> DocumentRecord {
     let (status, pages) = match error {
         ExtractError::NeedsOcr { pages } => (DocStatus::NeedsOcr, vec![(0, 0); *pages]),
         _ => (DocStatus::Failed, Vec::new()),
@@ -59,10 +73,11 @@ fn failed(path: String, sha256: Option<String>, size: u64, error: &ExtractError)
         format: None,
         title: None,
         status,
-        reason: Some(error.to_string()),
+        reason: Some(reason),
         metadata: Default::default(),
         text: String::new(),
         pages,
+        page_ocr: Vec::new(),
         chunks: Vec::new(),
         pii: Vec::new(),
         children: Vec::new(),
@@ -104,12 +119,46 @@ impl Preparer<'_> {
         name: &Path,
     ) -> DocumentRecord {
         let size = bytes.len() as u64;
-        // Extraction and chunking share the file's time limit.
+        // Scans are read again by OCR, from a copy of the file.
+        let scan = match extract::detect(&bytes, name) {
+            Ok(format @ (Format::Pdf | Format::Image)) if self.ocr.is_ok() => {
+                Some((format, bytes.clone()))
+            }
+            _ => None,
+        };
+        // Extraction and chunking share the file's time limit; OCR has its own per page.
         let deadline = Instant::now() + self.limits.timeout;
-        match extract::extract_guarded(bytes, name, self.limits) {
-            Ok(extracted) => self.build_record(display, sha256, size, extracted, deadline),
-            Err(e) => failed(display, Some(sha256), size, &e),
-        }
+        let extracted = extract::extract_guarded(bytes, name, self.limits);
+        let (extracted, page_ocr, deadline) = match (extracted, scan, self.ocr) {
+            (Ok(extracted), Some((_, bytes)), Ok(ocr)) if has_blank_page(&extracted) => {
+                match read_blank_pages(ocr, &bytes, extracted) {
+                    Ok((extracted, page_ocr)) => {
+                        (extracted, page_ocr, Instant::now() + self.limits.timeout)
+                    }
+                    Err(e) => return failed_because(display, Some(sha256), size, &e.0, e.1),
+                }
+            }
+            (Ok(extracted), _, _) => (extracted, Vec::new(), deadline),
+            (Err(e @ ExtractError::NeedsOcr { .. }), Some((format, bytes)), Ok(ocr)) => {
+                match read_scan(ocr, &bytes, format) {
+                    Ok((extracted, page_ocr)) => {
+                        (extracted, page_ocr, Instant::now() + self.limits.timeout)
+                    }
+                    Err(why) => {
+                        let reason = format!("{e}; {why}");
+                        return failed_because(display, Some(sha256), size, &e, reason);
+                    }
+                }
+            }
+            (Err(e @ ExtractError::NeedsOcr { .. }), _, Err(why)) => {
+                let reason = format!("{e}; {why}");
+                return failed_because(display, Some(sha256), size, &e, reason);
+            }
+            (Err(e), _, _) => return failed(display, Some(sha256), size, &e),
+        };
+        let mut record = self.build_record(display, sha256, size, extracted, deadline);
+        record.page_ocr = page_ocr;
+        record
     }
 
     fn build_record(
@@ -175,11 +224,113 @@ impl Preparer<'_> {
             metadata: extracted.metadata,
             text: document.text,
             pages,
+            page_ocr: Vec::new(),
             chunks,
             pii,
             children,
         }
     }
+}
+
+/// Whether a PDF has a page without text: a scanned page among typed ones.
+fn has_blank_page(extracted: &Extracted) -> bool {
+    extracted.format == Format::Pdf && extracted.pages.iter().any(|p| p.trim().is_empty())
+}
+
+/// The bytes in a temporary file, for the OCR tools to read (the file is private to this
+/// user and removed when dropped).
+fn temporary_copy(bytes: &[u8]) -> Result<tempfile::NamedTempFile, OcrError> {
+    use std::io::Write;
+    let mut file = tempfile::Builder::new()
+        .prefix("kodiak-ocr-")
+        .tempfile()
+        .map_err(|e| OcrError::Failed(format!("cannot write a temporary copy: {e}")))?;
+    file.write_all(bytes)
+        .map_err(|e| OcrError::Failed(format!("cannot write a temporary copy: {e}")))?;
+    Ok(file)
+}
+
+/// A document with pages read by OCR, and per page OCR's confidence (None: text layer).
+type OcrRead = (Extracted, Vec<Option<f32>>);
+
+/// OCR of a PDF's pages without text; pages with a text layer keep it. A page OCR cannot
+/// read stays empty; if none can be read, the file needs OCR still, with the reason.
+fn read_blank_pages(
+    ocr: &Ocr,
+    bytes: &[u8],
+    mut extracted: Extracted,
+) -> Result<OcrRead, (ExtractError, String)> {
+    let blank = extracted
+        .pages
+        .iter()
+        .filter(|p| p.trim().is_empty())
+        .count();
+    let needs_ocr = |why: String| {
+        let error = ExtractError::NeedsOcr { pages: blank };
+        let reason = format!("{error}; {why}");
+        (error, reason)
+    };
+    let copy = temporary_copy(bytes).map_err(|e| needs_ocr(e.to_string()))?;
+    let mut page_ocr = vec![None; extracted.pages.len()];
+    let numbers: Vec<usize> = (1..=extracted.pages.len())
+        .filter(|n| extracted.pages[n - 1].trim().is_empty())
+        .collect();
+    for (number, result) in numbers.iter().zip(ocr.pdf_pages(copy.path(), &numbers)) {
+        match result {
+            Ok(OcrPage { text, confidence }) => {
+                extracted.pages[number - 1] = text;
+                page_ocr[number - 1] = Some(confidence);
+            }
+            Err(e) => tracing::warn!(page = number, error = %e, "a page could not be OCR'd"),
+        }
+    }
+    Ok((extracted, page_ocr))
+}
+
+/// OCR of a whole scan: every page of a PDF without a text layer, or an image.
+fn read_scan(ocr: &Ocr, bytes: &[u8], format: Format) -> Result<OcrRead, OcrError> {
+    let copy = temporary_copy(bytes)?;
+    let pages: Vec<OcrPage> = match format {
+        Format::Pdf => {
+            let count = lopdf::Document::load_mem(bytes)
+                .map(|d| d.get_pages().len())
+                .unwrap_or(0);
+            let numbers: Vec<usize> = (1..=count).collect();
+            let mut pages = Vec::with_capacity(count);
+            let mut last_error = None;
+            for result in ocr.pdf_pages(copy.path(), &numbers) {
+                match result {
+                    Ok(page) => pages.push(page),
+                    Err(e) => {
+                        pages.push(OcrPage {
+                            text: String::new(),
+                            confidence: 0.0,
+                        });
+                        last_error = Some(e);
+                    }
+                }
+            }
+            if let Some(e) = last_error
+                && pages.iter().all(|p| p.text.trim().is_empty())
+            {
+                return Err(e);
+            }
+            pages
+        }
+        _ => ocr.image(copy.path(), None)?,
+    };
+    if pages.iter().all(|p| p.text.trim().is_empty()) {
+        return Err(OcrError::Failed("OCR found no text".into()));
+    }
+    let page_ocr = pages.iter().map(|p| Some(p.confidence)).collect();
+    let extracted = Extracted {
+        format,
+        title: None,
+        pages: pages.into_iter().map(|p| p.text).collect(),
+        metadata: Default::default(),
+        attachments: Vec::new(),
+    };
+    Ok((extracted, page_ocr))
 }
 
 /// What the store already holds for a path and its content.

@@ -119,6 +119,9 @@ pub struct Hit {
     pub path: String,
     pub title: String,
     pub page: usize,
+    /// OCR's mean word confidence (0-100) on that page, when OCR read it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ocr_confidence: Option<f32>,
     /// Where the chunk lies in the document's text, in characters.
     pub char_start: usize,
     pub char_end: usize,
@@ -134,7 +137,20 @@ pub struct Hit {
     pub snippet: String,
 }
 
+/// "page 3", or "page 3 (OCR, 91% confidence)" for a page OCR read.
+pub fn page_label(page: usize, ocr_confidence: Option<f32>) -> String {
+    match ocr_confidence {
+        Some(confidence) => format!("page {page} (OCR, {confidence:.0}% confidence)"),
+        None => format!("page {page}"),
+    }
+}
+
 impl Hit {
+    /// "page 3", or "page 3 (OCR, 91% confidence)" for a page OCR read.
+    pub fn page_label(&self) -> String {
+        page_label(self.page, self.ocr_confidence)
+    }
+
     /// What to call the hit's document: its title, else its file name.
     pub fn label(&self) -> &str {
         crate::files::document_label(Some(&self.title), &self.path)

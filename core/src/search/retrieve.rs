@@ -122,6 +122,7 @@ pub fn retrieve(
             path: chunk.path,
             title: chunk.title,
             page: chunk.page,
+            ocr_confidence: chunk.ocr_confidence,
             char_start: chunk.char_start,
             char_end: chunk.char_end,
             score,

@@ -9,6 +9,8 @@ pub struct DocumentText {
     /// Character range of each page.
     pub pages: Vec<(usize, usize)>,
     pub pii: Vec<PiiSpan>,
+    /// Pages read by OCR: (1-based number, mean word confidence 0-100).
+    pub ocr_pages: Vec<(usize, f32)>,
 }
 
 impl Kodiak {
@@ -27,6 +29,11 @@ impl Kodiak {
         Ok(documents::pii_counts(&*self.db.conn()?, id)?)
     }
 
+    /// The pages of a document read by OCR: (1-based number, mean word confidence 0-100).
+    pub fn ocr_pages(&self, id: i64) -> Result<Vec<(usize, f32)>, ServiceError> {
+        Ok(documents::ocr_pages(&*self.db.conn()?, id)?)
+    }
+
     /// The extracted text; None for a document that has none (failed, needs OCR).
     pub fn document_text(&self, id: i64) -> Result<Option<DocumentText>, ServiceError> {
         let conn = self.db.conn()?;
@@ -37,7 +44,13 @@ impl Kodiak {
             return Ok(None);
         };
         let pii = documents::pii_spans(&conn, id)?;
-        Ok(Some(DocumentText { text, pages, pii }))
+        let ocr_pages = documents::ocr_pages(&conn, id)?;
+        Ok(Some(DocumentText {
+            text,
+            pages,
+            pii,
+            ocr_pages,
+        }))
     }
 
     /// Removes a document (and its attachments) from SQLite, then from the index.

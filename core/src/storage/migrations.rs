@@ -176,6 +176,9 @@ const MIGRATIONS: &[&str] = &[
          state       TEXT NOT NULL,
          updated_at  TEXT NOT NULL
      ) STRICT;",
+    // 10: pages read by OCR carry Tesseract's mean word confidence (0-100); NULL for a
+    // page with a text layer.
+    "ALTER TABLE pages ADD COLUMN ocr_confidence REAL;",
 ];
 
 /// The schema version this build of Kodiak writes.

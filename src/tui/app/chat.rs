@@ -17,6 +17,8 @@ pub struct SourceLine {
     pub n: usize,
     pub label: String,
     pub page: usize,
+    /// OCR's confidence on that page, when OCR read it.
+    pub ocr_confidence: Option<f32>,
     pub snippet: String,
     /// Where the passage is, to open it.
     pub doc_id: i64,
@@ -30,6 +32,7 @@ impl SourceLine {
             n: source.n,
             label: source.hit.label().to_owned(),
             page: source.hit.page,
+            ocr_confidence: source.hit.ocr_confidence,
             snippet: source.hit.snippet.replace("**", ""),
             doc_id: source.hit.doc_id,
             char_start: source.hit.char_start,

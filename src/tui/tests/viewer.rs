@@ -189,6 +189,21 @@ fn every_jump_in_a_long_document_puts_its_target_on_screen() {
 }
 
 #[test]
+fn the_viewer_header_says_when_the_page_shown_was_read_by_ocr_and_how_surely() {
+    let (doc, _) = long_contract(3, None);
+    let mut app = with_document_open(80, 24, doc.with_ocr_pages(vec![(2, 91.4)]));
+    let first = screen(&app);
+    assert!(
+        first.contains("page 1/3") && !first.contains("OCR"),
+        "{first}"
+    );
+    press(&mut app, prompted(':', "2"));
+    let second = screen(&app);
+    assert!(second.contains("page 2/3"), "{second}");
+    assert!(second.contains("· OCR 91%"), "{second}");
+}
+
+#[test]
 fn go_to_puts_a_page_line_or_percent_at_the_top_and_names_what_it_cannot_find() {
     let (doc, _) = long_contract(80, None);
     let mut app = with_document_open(80, 24, doc);

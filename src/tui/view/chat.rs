@@ -213,8 +213,12 @@ fn turn_rows<'a>(
         } else {
             theme.dim
         };
+        let ocr = source
+            .ocr_confidence
+            .map(|c| format!(" (OCR {c:.0}%)"))
+            .unwrap_or_default();
         let text = format!(
-            "[{}] {}, p. {} — {}",
+            "[{}] {}, p. {}{ocr} — {}",
             source.n, source.label, source.page, source.snippet
         );
         rows.push(Line::styled(wrap::truncate(&text, width), style));

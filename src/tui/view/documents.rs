@@ -209,6 +209,9 @@ pub fn draw_viewer(
         theme.text,
     )];
     header.push(Span::styled(format!(" · {percent}%"), theme.dim));
+    if let Some(confidence) = viewer.doc.ocr_confidence(viewer.page()) {
+        header.push(Span::styled(format!(" · OCR {confidence:.0}%"), theme.dim));
+    }
     // The finding last jumped to, with its type, as its highlight on screen is coloured.
     let pii = match viewer
         .pii_cursor

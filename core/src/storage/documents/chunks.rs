@@ -165,13 +165,15 @@ pub fn indexed_document_ids(conn: &Connection) -> rusqlite::Result<Vec<i64>> {
 }
 
 /// A chunk with where it sits: its document, page and character range.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ChunkDetails {
     pub chunk_id: i64,
     pub document_id: i64,
     pub path: String,
     pub title: String,
     pub page: usize,
+    /// OCR's mean word confidence on that page, when OCR read it.
+    pub ocr_confidence: Option<f32>,
     pub char_start: usize,
     pub char_end: usize,
     pub text: String,
@@ -190,18 +192,20 @@ pub fn chunk_details(
     // Retrieval passes several times more ids than it keeps; the rest are never read.
     let mut statement = conn.prepare_cached(
         "SELECT c.id, c.document_id, c.char_start, c.char_end, d.path,
-                coalesce(d.title, ''), c.page_start
+                coalesce(d.title, ''), c.page_start, p.ocr_confidence
          FROM chunks c JOIN documents d ON d.id = c.document_id
+         LEFT JOIN pages p ON p.document_id = c.document_id AND p.number = c.page_start
          WHERE c.id IN (SELECT value FROM json_each(?1))",
     )?;
-    let mut found: Vec<(ChunkPlace, String, String, usize)> = Vec::new();
+    type Found = (ChunkPlace, String, String, usize, Option<f32>);
+    let mut found: Vec<Found> = Vec::new();
     let mut rest = chunk_ids;
     while found.len() < limit && !rest.is_empty() {
         let (batch, tail) = rest.split_at((limit - found.len()).min(rest.len()));
         rest = tail;
         let ids = serde_json::to_string(batch)
             .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-        let mut by_id: HashMap<i64, (ChunkPlace, String, String, usize)> = statement
+        let mut by_id: HashMap<i64, Found> = statement
             .query_map([ids], |row| {
                 let place = ChunkPlace::from_row(row)?;
                 Ok((
@@ -211,6 +215,7 @@ pub fn chunk_details(
                         row.get::<_, String>(4)?,
                         row.get::<_, String>(5)?,
                         row.get::<_, i64>(6)? as usize,
+                        row.get::<_, Option<f64>>(7)?.map(|c| c as f32),
                     ),
                 ))
             })?
@@ -228,16 +233,19 @@ pub fn chunk_details(
     Ok(found
         .into_iter()
         .zip(texts)
-        .map(|((place, path, title, page), text)| ChunkDetails {
-            chunk_id: place.chunk_id,
-            document_id: place.document_id,
-            path,
-            title,
-            page,
-            char_start: place.char_start,
-            char_end: place.char_end,
-            text,
-        })
+        .map(
+            |((place, path, title, page, ocr_confidence), text)| ChunkDetails {
+                chunk_id: place.chunk_id,
+                document_id: place.document_id,
+                path,
+                title,
+                page,
+                ocr_confidence,
+                char_start: place.char_start,
+                char_end: place.char_end,
+                text,
+            },
+        )
         .collect())
 }
 
@@ -301,6 +309,7 @@ mod tests {
             metadata: Default::default(),
             text: text.into(),
             pages: vec![(0, 36), (38, n)],
+            page_ocr: Vec::new(),
             chunks: chunks
                 .iter()
                 .map(|&(char_start, char_end)| ChunkRecord {

@@ -85,6 +85,9 @@ pub struct DocumentRecord {
     pub text: String,
     /// Character range of each page in `text`.
     pub pages: Vec<(usize, usize)>,
+    /// Per page, OCR's mean word confidence (0-100) for a page read by OCR, None for a
+    /// page with a text layer; empty when no page was OCR'd.
+    pub page_ocr: Vec<Option<f32>>,
     pub chunks: Vec<ChunkRecord>,
     pub pii: Vec<PiiSpan>,
     /// Attachments, stored as documents whose parent is this one.
@@ -137,12 +140,12 @@ pub fn path_entry(conn: &Connection, path: &str) -> rusqlite::Result<Option<Path
     .optional()
 }
 
-/// The top-level document already holding this content, unless it failed (a failed file is
-/// tried again, since limits may have changed).
+/// The top-level document already holding this content, unless it failed or awaits OCR (such
+/// a file is tried again, since limits, passwords or OCR may have changed).
 pub fn usable_with_sha256(conn: &Connection, sha256: &str) -> rusqlite::Result<Option<i64>> {
     conn.query_row(
         "SELECT id FROM documents
-         WHERE sha256 = ?1 AND status != 'failed' AND parent_id IS NULL
+         WHERE sha256 = ?1 AND status = 'ingested' AND parent_id IS NULL
          ORDER BY id LIMIT 1",
         [sha256],
         |row| row.get(0),
@@ -262,10 +265,18 @@ fn write_content(tx: &Transaction<'_>, id: i64, record: &DocumentRecord) -> rusq
         )?;
     }
     let mut page = tx.prepare_cached(
-        "INSERT INTO pages (document_id, number, char_start, char_end) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO pages (document_id, number, char_start, char_end, ocr_confidence)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
     for (index, (start, end)) in record.pages.iter().enumerate() {
-        page.execute(params![id, index as i64 + 1, *start as i64, *end as i64])?;
+        let ocr = record.page_ocr.get(index).copied().flatten().map(f64::from);
+        page.execute(params![
+            id,
+            index as i64 + 1,
+            *start as i64,
+            *end as i64,
+            ocr
+        ])?;
     }
     let mut chunk = tx.prepare_cached(
         "INSERT INTO chunks (document_id, ordinal, page_start, page_end, char_start, char_end)
@@ -435,6 +446,18 @@ pub fn text(conn: &Connection, id: i64) -> rusqlite::Result<Option<(String, Page
         })?
         .collect::<rusqlite::Result<_>>()?;
     Ok(Some((text, pages)))
+}
+
+/// The pages of a document read by OCR: (1-based number, mean word confidence 0-100).
+pub fn ocr_pages(conn: &Connection, id: i64) -> rusqlite::Result<Vec<(usize, f32)>> {
+    conn.prepare_cached(
+        "SELECT number, ocr_confidence FROM pages
+         WHERE document_id = ?1 AND ocr_confidence IS NOT NULL ORDER BY number",
+    )?
+    .query_map([id], |row| {
+        Ok((row.get::<_, i64>(0)? as usize, row.get::<_, f64>(1)? as f32))
+    })?
+    .collect()
 }
 
 /// A document's PII spans in text order.
