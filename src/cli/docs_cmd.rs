@@ -141,6 +141,7 @@ fn ocr_summary(pages: &[(usize, f32)]) -> String {
     let lowest = pages
         .iter()
         .min_by(|a, b| a.1.total_cmp(&b.1))
+        .filter(|_| pages.len() > 1)
         .map(|(page, c)| format!("; lowest {c:.0}% on page {page}"))
         .unwrap_or_default();
     format!(

@@ -118,8 +118,12 @@ impl Worker {
                         .ingest(&[path], &progress)
                         .map(|r| {
                             let stopped = if r.cancelled { "cancelled: " } else { "" };
+                            let ocr = match r.pages_ocr {
+                                0 => String::new(),
+                                n => format!(" ({n} pages read by OCR)"),
+                            };
                             format!(
-                                "{stopped}ingested {} new, {} duplicates, {} unchanged, \
+                                "{stopped}ingested {} new{ocr}, {} duplicates, {} unchanged, \
                                  {} failed, {} need OCR",
                                 r.ingested,
                                 r.duplicates,
