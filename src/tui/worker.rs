@@ -440,6 +440,14 @@ impl Progress for ChannelProgress {
             Outcome::NeedsOcr { reason, .. } => Some(format!("{reason} (stored, not searchable)")),
             _ => None,
         };
+        if let Outcome::Ingested { pages_ocr, .. } = outcome
+            && *pages_ocr > 0
+        {
+            let _ = self.messages.send(Msg::IngestOcrPages {
+                request: self.request,
+                pages: *pages_ocr,
+            });
+        }
         if let Some(reason) = reason {
             let _ = self.messages.send(Msg::IngestFailed {
                 request: self.request,

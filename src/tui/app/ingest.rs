@@ -24,6 +24,8 @@ pub struct IngestState {
     pub phase_done_at_start: usize,
     /// Cancel asked; the job stops at its next batch.
     pub cancelling: bool,
+    /// Pages read by OCR so far.
+    pub pages_ocr: usize,
     /// What the gauge and status bar say, updated with each progress and tick.
     pub shown: String,
 }
@@ -40,6 +42,7 @@ impl IngestState {
             phase_started: now,
             phase_done_at_start: 0,
             cancelling: false,
+            pages_ocr: 0,
             shown: format!("{phase} 0/0"),
         }
     }
@@ -69,6 +72,9 @@ impl IngestState {
             if self.total > self.done {
                 label.push_str(&format!(" · {} left", duration_words(left)));
             }
+        }
+        if self.pages_ocr > 0 {
+            label.push_str(&format!(" · {} pages OCR'd", self.pages_ocr));
         }
         if self.cancelling {
             label.push_str(" · cancelling");
@@ -189,6 +195,15 @@ impl App {
             vec![self.load_documents()]
         } else {
             Vec::new()
+        }
+    }
+
+    /// A file stored with `pages` read by OCR.
+    pub(super) fn ingest_ocr_pages(&mut self, request: u64, pages: usize, now: Instant) {
+        if let Some(ingest) = self.ingest.as_mut().filter(|i| i.request == request) {
+            ingest.pages_ocr += pages;
+            ingest.shown = ingest.label(now);
+            self.dirty = true;
         }
     }
 

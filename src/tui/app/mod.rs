@@ -118,6 +118,8 @@ pub enum Msg {
         total: usize,
         phase: IngestPhase,
     },
+    /// A file of the ingest was stored with `pages` read by OCR.
+    IngestOcrPages { request: u64, pages: usize },
     /// A file that could not be ingested, with the reason.
     IngestFailed {
         request: u64,

@@ -118,6 +118,10 @@ impl App {
                 total,
                 phase,
             } => self.ingest_progress(request, (done, total), phase, now),
+            Msg::IngestOcrPages { request, pages } => {
+                self.ingest_ocr_pages(request, pages, now);
+                Vec::new()
+            }
             Msg::IngestFailed {
                 request,
                 path,

@@ -250,6 +250,30 @@ fn the_gauge_gives_the_rate_and_time_left() {
 }
 
 #[test]
+fn the_gauge_counts_the_pages_read_by_ocr() {
+    let mut app = app(100, 24);
+    let request = press(&mut app, prompted('i', "/scans"))[0]
+        .request()
+        .unwrap();
+    let start = Instant::now();
+    let reading = |done| Msg::IngestProgress {
+        request,
+        done,
+        total: 10,
+        phase: IngestPhase::Reading,
+    };
+    app.update(reading(0), start);
+    app.update(Msg::IngestOcrPages { request, pages: 3 }, start);
+    app.update(Msg::IngestOcrPages { request, pages: 9 }, start);
+    app.update(reading(2), start + Duration::from_secs(4));
+    let shown = screen(&app);
+    assert!(
+        shown.contains("reading 2/10") && shown.contains("12 pages OCR'd"),
+        "{shown}"
+    );
+}
+
+#[test]
 fn embedding_left_from_before_resumes_at_start_and_says_so() {
     let mut app = app(160, 48);
     let effects = app.start();
