@@ -408,7 +408,8 @@ pub fn labelled_evidence(evidence: Option<&Evidence>, reason: &str) -> String {
     out
 }
 
-/// A line per passage, `[n] Title, page p: "quote"`, with the quote its citation holds.
+/// A line per passage, `[n] Title, page p: "quote"` (`page p (OCR, 91% confidence)` for a
+/// page OCR read), with the quote its citation holds.
 /// The quote's line breaks (a paragraph wrapped in its source) are shown as spaces, so each
 /// passage is one line to wrap; the citation keeps the verbatim quote.
 fn evidence_lines(sources: &[Source], citations: &[Citation]) -> String {
@@ -417,10 +418,10 @@ fn evidence_lines(sources: &[Source], citations: &[Citation]) -> String {
         .zip(citations)
         .map(|(source, citation)| {
             format!(
-                "[{}] {}, page {}: \"{}\"",
+                "[{}] {}, {}: \"{}\"",
                 source.n,
                 source.hit.label(),
-                source.hit.page,
+                source.hit.page_label(),
                 citation
                     .quote
                     .split_whitespace()
@@ -553,5 +554,17 @@ pub(crate) mod tests {
             "The deposit is returned\nwithin 31 days\nafter the tenant leaves."
         );
         assert_eq!(Evidence::for_question("Anything?", &[]), None);
+    }
+
+    #[test]
+    fn evidence_and_citations_from_a_page_ocr_read_say_so_with_its_confidence() {
+        let mut scanned = source(1, "Liability is capped at two hundred thousand euros.");
+        scanned.hit.ocr_confidence = Some(93.6);
+        let evidence = Evidence::for_question("What is the liability cap?", &[scanned]).unwrap();
+        assert_eq!(
+            evidence.text,
+            "[1] Doc 1, page 1 (OCR, 94% confidence): \"Liability is capped at two hundred thousand euros.\""
+        );
+        assert_eq!(evidence.citations[0].ocr_confidence, Some(93.6));
     }
 }
