@@ -371,12 +371,14 @@ fn check_text_limits(extracted: &Extracted, limits: &Limits) -> Result<(), Extra
 
 /// Runs [`extract`] on its own thread, so that a parser that panics or runs away fails
 /// this file only. A parser past its time budget is left to finish in the background (a
-/// thread cannot be killed) and its result discarded.
+/// thread cannot be killed) and its result discarded. The bytes may be shared (an `Arc`),
+/// so that a caller can keep them without a copy.
 pub fn extract_guarded(
-    bytes: Vec<u8>,
+    bytes: impl Into<std::sync::Arc<Vec<u8>>>,
     name: &Path,
     limits: &Limits,
 ) -> Result<Extracted, ExtractError> {
+    let bytes = bytes.into();
     let (sender, receiver) = mpsc::sync_channel(1);
     let name = name.to_path_buf();
     let thread_limits = limits.clone();

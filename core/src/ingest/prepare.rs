@@ -119,40 +119,44 @@ impl Preparer<'_> {
         name: &Path,
     ) -> DocumentRecord {
         let size = bytes.len() as u64;
-        // Scans are read again by OCR, from a copy of the file.
-        let scan = match extract::detect(&bytes, name) {
-            Ok(format @ (Format::Pdf | Format::Image)) if self.ocr.is_ok() => {
-                Some((format, bytes.clone()))
-            }
+        // Scans are read again by OCR, from the same bytes (shared, not copied).
+        let bytes = std::sync::Arc::new(bytes);
+        let scan_format = match extract::detect(&bytes, name) {
+            Ok(format @ (Format::Pdf | Format::Image)) => Some(format),
             _ => None,
         };
         // Extraction and chunking share the file's time limit; OCR has its own per page.
         let deadline = Instant::now() + self.limits.timeout;
-        let extracted = extract::extract_guarded(bytes, name, self.limits);
-        let (extracted, page_ocr, deadline) = match (extracted, scan, self.ocr) {
-            (Ok(extracted), Some((_, bytes)), Ok(ocr)) if has_blank_page(&extracted) => {
+        let extracted = extract::extract_guarded(bytes.clone(), name, self.limits);
+        let (extracted, page_ocr, deadline) = match (extracted, scan_format, self.ocr) {
+            (Ok(extracted), _, Ok(ocr)) if has_blank_page(&extracted) => {
+                let blank = extracted
+                    .pages
+                    .iter()
+                    .filter(|p| p.trim().is_empty())
+                    .count();
                 match read_blank_pages(ocr, &bytes, extracted) {
                     Ok((extracted, page_ocr)) => {
                         (extracted, page_ocr, Instant::now() + self.limits.timeout)
                     }
-                    Err(e) => return failed_because(display, Some(sha256), size, &e.0, e.1),
+                    Err(why) => return needs_ocr(display, sha256, size, blank, &why),
                 }
             }
             (Ok(extracted), _, _) => (extracted, Vec::new(), deadline),
-            (Err(e @ ExtractError::NeedsOcr { .. }), Some((format, bytes)), Ok(ocr)) => {
-                match read_scan(ocr, &bytes, format) {
+            (Err(ExtractError::NeedsOcr { pages }), Some(format), Ok(ocr)) => {
+                let read = match format {
+                    Format::Image => read_image(ocr, &bytes),
+                    _ => read_blank_pages(ocr, &bytes, blank_pdf(pages)),
+                };
+                match read {
                     Ok((extracted, page_ocr)) => {
                         (extracted, page_ocr, Instant::now() + self.limits.timeout)
                     }
-                    Err(why) => {
-                        let reason = format!("{e}; {why}");
-                        return failed_because(display, Some(sha256), size, &e, reason);
-                    }
+                    Err(why) => return needs_ocr(display, sha256, size, pages, &why),
                 }
             }
-            (Err(e @ ExtractError::NeedsOcr { .. }), _, Err(why)) => {
-                let reason = format!("{e}; {why}");
-                return failed_because(display, Some(sha256), size, &e, reason);
+            (Err(ExtractError::NeedsOcr { pages }), _, Err(why)) => {
+                return needs_ocr(display, sha256, size, pages, why);
             }
             (Err(e), _, _) => return failed(display, Some(sha256), size, &e),
         };
@@ -253,78 +257,72 @@ fn temporary_copy(bytes: &[u8]) -> Result<tempfile::NamedTempFile, OcrError> {
 /// A document with pages read by OCR, and per page OCR's confidence (None: text layer).
 type OcrRead = (Extracted, Vec<Option<f32>>);
 
+/// A scan that stays `needs_ocr`: its `pages` without text, and why OCR did not read it.
+fn needs_ocr(
+    display: String,
+    sha256: String,
+    size: u64,
+    pages: usize,
+    why: &OcrError,
+) -> DocumentRecord {
+    let error = ExtractError::NeedsOcr { pages };
+    let reason = format!("{error}; {why}");
+    failed_because(display, Some(sha256), size, &error, reason)
+}
+
+/// A PDF of `pages` pages with no text layer, for OCR to fill.
+fn blank_pdf(pages: usize) -> Extracted {
+    Extracted {
+        format: Format::Pdf,
+        title: None,
+        pages: vec![String::new(); pages],
+        metadata: Default::default(),
+        attachments: Vec::new(),
+    }
+}
+
 /// OCR of a PDF's pages without text; pages with a text layer keep it. A page OCR cannot
-/// read stays empty; if none can be read, the file needs OCR still, with the reason.
+/// read stays empty. A document left with no text at all is an error: the last page's,
+/// or that OCR found none.
 fn read_blank_pages(
     ocr: &Ocr,
     bytes: &[u8],
     mut extracted: Extracted,
-) -> Result<OcrRead, (ExtractError, String)> {
-    let blank = extracted
-        .pages
-        .iter()
-        .filter(|p| p.trim().is_empty())
-        .count();
-    let needs_ocr = |why: String| {
-        let error = ExtractError::NeedsOcr { pages: blank };
-        let reason = format!("{error}; {why}");
-        (error, reason)
-    };
-    let copy = temporary_copy(bytes).map_err(|e| needs_ocr(e.to_string()))?;
+) -> Result<OcrRead, OcrError> {
+    let copy = temporary_copy(bytes)?;
     let mut page_ocr = vec![None; extracted.pages.len()];
     let numbers: Vec<usize> = (1..=extracted.pages.len())
         .filter(|n| extracted.pages[n - 1].trim().is_empty())
         .collect();
+    let mut last_error = None;
     for (number, result) in numbers.iter().zip(ocr.pdf_pages(copy.path(), &numbers)) {
         match result {
             Ok(OcrPage { text, confidence }) => {
                 extracted.pages[number - 1] = text;
                 page_ocr[number - 1] = Some(confidence);
             }
-            Err(e) => tracing::warn!(page = number, error = %e, "a page could not be OCR'd"),
+            Err(e) => {
+                tracing::warn!(page = number, error = %e, "a page could not be OCR'd");
+                last_error = Some(e);
+            }
         }
+    }
+    if extracted.pages.iter().all(|p| p.trim().is_empty()) {
+        return Err(last_error.unwrap_or_else(|| OcrError::Failed("OCR found no text".into())));
     }
     Ok((extracted, page_ocr))
 }
 
-/// OCR of a whole scan: every page of a PDF without a text layer, or an image.
-fn read_scan(ocr: &Ocr, bytes: &[u8], format: Format) -> Result<OcrRead, OcrError> {
+/// OCR of an image file, page by page.
+fn read_image(ocr: &Ocr, bytes: &[u8]) -> Result<OcrRead, OcrError> {
     let copy = temporary_copy(bytes)?;
-    let pages: Vec<OcrPage> = match format {
-        Format::Pdf => {
-            let count = lopdf::Document::load_mem(bytes)
-                .map(|d| d.get_pages().len())
-                .unwrap_or(0);
-            let numbers: Vec<usize> = (1..=count).collect();
-            let mut pages = Vec::with_capacity(count);
-            let mut last_error = None;
-            for result in ocr.pdf_pages(copy.path(), &numbers) {
-                match result {
-                    Ok(page) => pages.push(page),
-                    Err(e) => {
-                        pages.push(OcrPage {
-                            text: String::new(),
-                            confidence: 0.0,
-                        });
-                        last_error = Some(e);
-                    }
-                }
-            }
-            if let Some(e) = last_error
-                && pages.iter().all(|p| p.text.trim().is_empty())
-            {
-                return Err(e);
-            }
-            pages
-        }
-        _ => ocr.image(copy.path(), None)?,
-    };
+    let pages = ocr.image(copy.path(), None)?;
     if pages.iter().all(|p| p.text.trim().is_empty()) {
         return Err(OcrError::Failed("OCR found no text".into()));
     }
     let page_ocr = pages.iter().map(|p| Some(p.confidence)).collect();
     let extracted = Extracted {
-        format,
+        format: Format::Image,
         title: None,
         pages: pages.into_iter().map(|p| p.text).collect(),
         metadata: Default::default(),
