@@ -323,7 +323,7 @@ fn numbered_item(line: &str) -> bool {
 }
 
 /// A heading or a label rather than a statement: `# Rent`, `**Date:** 1 March 2026`.
-fn is_heading(sentence: &str) -> bool {
+pub(crate) fn is_heading(sentence: &str) -> bool {
     sentence.starts_with('#') || sentence.split_whitespace().count() < 4
 }
 

@@ -215,7 +215,7 @@ fn numbers(text: &str) -> Vec<String> {
 }
 
 /// Words of `text`: runs of letters (with inner apostrophes and hyphens kept apart).
-fn words(text: &str) -> impl Iterator<Item = &str> {
+pub(crate) fn words(text: &str) -> impl Iterator<Item = &str> {
     text.split(|c: char| !c.is_alphabetic())
         .filter(|w| !w.is_empty())
 }
@@ -247,7 +247,7 @@ impl Stemmer {
     }
 
     /// The stem of a lower-cased word.
-    fn stem(&mut self, lower: &str) -> String {
+    pub(crate) fn stem(&mut self, lower: &str) -> String {
         self.0.stem(lower).into_owned()
     }
 

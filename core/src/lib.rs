@@ -4,6 +4,7 @@
 //! and the terminal UI are thin shells over [`Kodiak`].
 
 pub mod answer;
+pub mod checklist;
 pub mod config;
 pub mod cpu;
 pub mod extract;

@@ -211,7 +211,7 @@ pub fn parse(text: &str, path: &Path, check: FrontEndCheck) -> Result<Config, Co
 
 /// The byte offset where a dotted key (`a.b`, or `a.list[2].c` for arrays of tables) is set
 /// in a TOML document, for pointing at a value that parsed but failed validation.
-fn line_of_key(text: &str, dotted: &str) -> Option<usize> {
+pub(crate) fn line_of_key(text: &str, dotted: &str) -> Option<usize> {
     let doc = toml::de::DeTable::parse(text).ok()?;
     let mut table = doc.get_ref();
     let mut parts = dotted.split('.').peekable();

@@ -7,6 +7,7 @@
 mod error;
 mod inference;
 mod load;
+pub(crate) use load::line_of_key;
 mod paths;
 
 use std::collections::BTreeMap;

@@ -13,7 +13,7 @@ mod stem;
 pub mod vectors;
 
 pub use fusion::{Fused, FusionWeights};
-pub use retrieve::{Mode, Retrieval, SearchRequest, retrieve};
+pub use retrieve::{Mode, Ranked, Retrieval, SearchRequest, rank, retrieve};
 pub use vectors::{VectorHit, VectorIndex};
 
 use std::os::fd::AsRawFd;

@@ -5,11 +5,11 @@ use std::collections::HashSet;
 
 use serde::Serialize;
 
-use super::fusion::{self, FusionWeights};
+use super::fusion::{self, Fused, FusionWeights};
 use super::vectors::VectorHit;
 use super::{Hit, SearchError, SearchIndex};
 use crate::storage::Database;
-use crate::storage::documents;
+use crate::storage::documents::{self, ChunkDetails};
 
 /// How chunks are ranked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -70,6 +70,71 @@ pub fn retrieve(
     request: &SearchRequest<'_>,
     nearest: impl FnOnce(usize, Option<&HashSet<i64>>) -> Option<Vec<VectorHit>>,
 ) -> Result<Retrieval, SearchError> {
+    let ranked = rank(index, mode, request, nearest)?;
+    let snippets = index.snippets(request.text)?;
+    let ids: Vec<i64> = ranked.fused.iter().map(|f| f.chunk_id).collect();
+    let chunks = documents::chunk_details(&*db.conn()?, &ids, request.limit)?;
+    let hits = ranked
+        .hits(chunks)
+        .map(|(mut hit, text)| {
+            hit.snippet = snippets.cut(&text);
+            hit
+        })
+        .collect();
+    Ok(Retrieval {
+        mode: ranked.mode,
+        hits,
+    })
+}
+
+/// Chunks ranked by one search, before their passages are read.
+pub struct Ranked {
+    /// The mode actually used.
+    pub mode: Mode,
+    pub fused: Vec<Fused>,
+    bm25: Vec<super::RankedChunk>,
+    nearest: Vec<VectorHit>,
+}
+
+impl Ranked {
+    /// The hits for `chunks` (read for `fused`, in its order, less those deleted
+    /// meanwhile), each with its chunk's text, without snippets.
+    pub fn hits(&self, chunks: Vec<ChunkDetails>) -> impl Iterator<Item = (Hit, String)> + '_ {
+        let mut ranked = self.fused.iter();
+        chunks.into_iter().filter_map(move |chunk| {
+            let f = ranked.find(|f| f.chunk_id == chunk.chunk_id)?;
+            let score = match self.mode {
+                Mode::Bm25 => f.bm25_rank.map_or(0.0, |r| self.bm25[r - 1].score),
+                Mode::Vector => f.vector_rank.map_or(0.0, |r| self.nearest[r - 1].score),
+                Mode::Hybrid => f.fused_score,
+            };
+            let hit = Hit {
+                doc_id: chunk.document_id,
+                chunk_id: chunk.chunk_id,
+                snippet: String::new(),
+                path: chunk.path,
+                title: chunk.title,
+                page: chunk.page,
+                ocr_confidence: chunk.ocr_confidence,
+                char_start: chunk.char_start,
+                char_end: chunk.char_end,
+                score,
+                bm25_rank: f.bm25_rank,
+                vector_rank: f.vector_rank,
+                fused_score: f.fused_score,
+            };
+            Some((hit, chunk.text))
+        })
+    }
+}
+
+/// Ranks chunks for `request` by `mode` (see [`retrieve`]), without reading them.
+pub fn rank(
+    index: &SearchIndex,
+    mode: Mode,
+    request: &SearchRequest<'_>,
+    nearest: impl FnOnce(usize, Option<&HashSet<i64>>) -> Option<Vec<VectorHit>>,
+) -> Result<Ranked, SearchError> {
     let candidates = |mode| match mode {
         Mode::Hybrid => request.candidates.max(request.limit),
         _ => request.limit,
@@ -99,37 +164,10 @@ pub fn retrieve(
     let vector_ids: Vec<i64> = nearest.iter().map(|v| v.chunk_id).collect();
     // Ranking a few more than asked leaves room for chunks deleted meanwhile.
     let fused = fusion::fuse(&bm25_ids, &vector_ids, request.weights, candidates);
-
-    let snippets = index.snippets(request.text)?;
-    let ids: Vec<i64> = fused.iter().map(|f| f.chunk_id).collect();
-    let chunks = documents::chunk_details(&*db.conn()?, &ids, request.limit)?;
-    let mut hits = Vec::with_capacity(chunks.len());
-    // The chunks come in fused order, less those deleted meanwhile.
-    let mut ranked = fused.iter();
-    for chunk in chunks {
-        let Some(f) = ranked.find(|f| f.chunk_id == chunk.chunk_id) else {
-            continue;
-        };
-        let score = match mode {
-            Mode::Bm25 => f.bm25_rank.map_or(0.0, |r| bm25[r - 1].score),
-            Mode::Vector => f.vector_rank.map_or(0.0, |r| nearest[r - 1].score),
-            Mode::Hybrid => f.fused_score,
-        };
-        hits.push(Hit {
-            doc_id: chunk.document_id,
-            chunk_id: chunk.chunk_id,
-            snippet: snippets.cut(&chunk.text),
-            path: chunk.path,
-            title: chunk.title,
-            page: chunk.page,
-            ocr_confidence: chunk.ocr_confidence,
-            char_start: chunk.char_start,
-            char_end: chunk.char_end,
-            score,
-            bm25_rank: f.bm25_rank,
-            vector_rank: f.vector_rank,
-            fused_score: f.fused_score,
-        });
-    }
-    Ok(Retrieval { mode, hits })
+    Ok(Ranked {
+        mode,
+        fused,
+        bm25,
+        nearest,
+    })
 }

@@ -2,6 +2,9 @@
 //! what a reviewer can do; it knows nothing about terminals.
 
 mod ask;
+mod checklist;
+#[cfg(test)]
+mod checklist_tests;
 mod conversation;
 mod health_report;
 mod reading;
@@ -9,6 +12,10 @@ mod retrieval;
 mod review;
 
 pub use ask::{AskOptions, Piece};
+pub use checklist::{
+    DecisionInput, Grid, GridCell, GridRow, JobCounts, JobInfo, JobOutcome, JobProgress, JobScope,
+    ModelFigures,
+};
 pub use conversation::{ConversationTurns, StoredAnswer, Turn};
 pub use reading::DocumentText;
 pub use retrieval::{EmbedReport, SearchOptions, SearchOutcome, ToEmbed};
@@ -81,6 +88,11 @@ pub enum ServiceError {
     Review(#[from] ReviewInputError),
     #[error("{0}")]
     Record(String),
+    #[error("no checklist job with id {0}; `kodiak review jobs` lists them")]
+    NoSuchJob(i64),
+    /// A checklist job cannot do what was asked; the message says why and what to do.
+    #[error("{0}")]
+    Job(String),
 }
 
 /// An answer's record that could not be written.

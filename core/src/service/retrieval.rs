@@ -51,6 +51,10 @@ pub(super) struct QueryEmbedding<'a> {
 }
 
 impl QueryEmbedding<'_> {
+    pub(super) fn handle(&self) -> &EmbedderWorker {
+        self.handle
+    }
+
     pub(super) fn wait(mut self) -> Result<Vec<Vec<f32>>, LlmError> {
         self.outcome()
             .unwrap_or_else(|| Err(LlmError::Embed("the query was already embedded".into())))
@@ -233,6 +237,15 @@ impl Kodiak {
 
     /// Hands the query to the embedder (unless its breaker is open) without waiting.
     pub(super) fn start_query_embedding(&self, query: &str) -> Result<QueryEmbedding<'_>, String> {
+        self.start_queries_embedding(vec![query.to_owned()])
+    }
+
+    /// Hands several queries to the embedder at once (a checklist's items), without
+    /// waiting.
+    pub(super) fn start_queries_embedding(
+        &self,
+        queries: Vec<String>,
+    ) -> Result<QueryEmbedding<'_>, String> {
         let handle = match self.embedder() {
             None => return Err("no embedder is configured".into()),
             Some(Err(reason)) => return Err(reason.to_owned()),
@@ -248,7 +261,7 @@ impl Kodiak {
         Ok(QueryEmbedding {
             handle,
             breaker,
-            pending: Some(handle.submit(vec![query.to_owned()], Urgency::Query)),
+            pending: Some(handle.submit(queries, Urgency::Query)),
         })
     }
 

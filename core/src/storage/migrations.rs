@@ -179,6 +179,53 @@ const MIGRATIONS: &[&str] = &[
     // 10: pages read by OCR carry Tesseract's mean word confidence (0-100); NULL for a
     // page with a text layer.
     "ALTER TABLE pages ADD COLUMN ocr_confidence REAL;",
+    // 11: checklist jobs. A job keeps the checklist as it was run and its documents in
+    // order, so that it resumes as it began; each cell is stored once as it is decided.
+    // Reviewers' decisions are kept apart, per checklist name, document and item: a later
+    // run never overwrites them.
+    "CREATE TABLE checklist_jobs (
+         id          INTEGER PRIMARY KEY,
+         checklist   TEXT NOT NULL,
+         definition  TEXT NOT NULL,
+         scope       TEXT NOT NULL,
+         use_model   INTEGER NOT NULL,
+         state       TEXT NOT NULL,
+         writer      TEXT,
+         created_by  TEXT NOT NULL,
+         created_at  TEXT NOT NULL,
+         updated_at  TEXT NOT NULL
+     ) STRICT;
+     CREATE TABLE checklist_job_documents (
+         job_id       INTEGER NOT NULL REFERENCES checklist_jobs(id) ON DELETE CASCADE,
+         position     INTEGER NOT NULL,
+         document_id  INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+         PRIMARY KEY (job_id, position)
+     ) STRICT;
+     CREATE TABLE checklist_cells (
+         job_id       INTEGER NOT NULL REFERENCES checklist_jobs(id) ON DELETE CASCADE,
+         document_id  INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+         item         TEXT NOT NULL,
+         state        TEXT NOT NULL,
+         answer       TEXT NOT NULL,
+         confidence   REAL NOT NULL,
+         evidence     TEXT NOT NULL,
+         method       TEXT NOT NULL,
+         note         TEXT,
+         created_at   TEXT NOT NULL,
+         PRIMARY KEY (job_id, document_id, item)
+     ) STRICT;
+     CREATE TABLE checklist_decisions (
+         checklist    TEXT NOT NULL,
+         document_id  INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+         item         TEXT NOT NULL,
+         decision     TEXT NOT NULL,
+         answer       TEXT,
+         note         TEXT,
+         job_id       INTEGER,
+         decided_by   TEXT NOT NULL,
+         decided_at   TEXT NOT NULL,
+         PRIMARY KEY (checklist, document_id, item)
+     ) STRICT;",
 ];
 
 /// The schema version this build of Kodiak writes.

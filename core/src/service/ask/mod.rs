@@ -26,6 +26,8 @@ use crate::storage::documents;
 
 mod turns;
 
+pub(super) use turns::chunk_spans;
+
 use turns::*;
 
 /// Characters of a question kept as a new conversation's title.
@@ -315,7 +317,7 @@ impl Kodiak {
     /// The generator to answer with, or why the answer must be extractive. A generator
     /// whose breaker is open is not even started again: repeated crashes give extractive
     /// answers with the reason, not a crash loop.
-    fn why_extractive(&self, no_llm: bool) -> Result<&GeneratorWorker, String> {
+    pub(super) fn why_extractive(&self, no_llm: bool) -> Result<&GeneratorWorker, String> {
         if no_llm {
             return Err("--no-llm was given".into());
         }
@@ -365,7 +367,7 @@ impl Kodiak {
 
     /// Counts a failed generation in the breaker and remembers why, for the note given
     /// while the breaker is open.
-    fn generation_failed(&self, reason: &str) {
+    pub(super) fn generation_failed(&self, reason: &str) {
         self.breakers.generator.failure();
         if let Ok(mut last) = self.last_generation_failure.lock() {
             *last = Some(reason.to_owned());

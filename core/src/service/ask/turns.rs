@@ -81,7 +81,7 @@ pub(super) fn replay(history: &[Turn]) -> (Vec<Exchange>, BTreeMap<String, Strin
 
 /// The stored spans overlapping a chunk, as byte ranges of the chunk's text. A span cut
 /// by the chunk's edge is masked as far as it reaches.
-pub(super) fn chunk_spans(
+pub(in crate::service) fn chunk_spans(
     chunk_text: &str,
     chunk_start: usize,
     pii: &[documents::PiiValue],

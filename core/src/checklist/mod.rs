@@ -1,0 +1,322 @@
+//! Checklists: the same questions asked of every document in a set ("governing law?",
+//! "liability cap?"). A checklist is a TOML file of items; each item is answered per
+//! document by [`decide`] (extractively) or by the generator ([`model`]), always with
+//! evidence quoted from the stored text and checked against it.
+
+pub mod decide;
+pub mod export;
+pub mod model;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// Most items one checklist may hold: each is asked of every document.
+const MAX_ITEMS: usize = 200;
+/// Longest question, in characters: it goes into every prompt.
+const MAX_QUESTION_CHARS: usize = 500;
+
+/// What kind of answer an item wants; it decides what is pulled out of the evidence.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnswerKind {
+    /// Is the clause there? "yes" or "no".
+    YesNo,
+    /// The clause's gist, quoted.
+    #[default]
+    Text,
+    Date,
+    /// Who: a party to the contract or a named role.
+    Party,
+    Duration,
+    Amount,
+}
+
+impl AnswerKind {
+    pub const ALL: [AnswerKind; 6] = [
+        AnswerKind::YesNo,
+        AnswerKind::Text,
+        AnswerKind::Date,
+        AnswerKind::Party,
+        AnswerKind::Duration,
+        AnswerKind::Amount,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AnswerKind::YesNo => "yes_no",
+            AnswerKind::Text => "text",
+            AnswerKind::Date => "date",
+            AnswerKind::Party => "party",
+            AnswerKind::Duration => "duration",
+            AnswerKind::Amount => "amount",
+        }
+    }
+}
+
+/// One question of a checklist.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Item {
+    /// Short, stable name: the column of the grid and the key of reviewers' decisions.
+    pub id: String,
+    pub question: String,
+    /// Words or phrases that indicate the clause; searched for and required by the
+    /// extractive decision.
+    #[serde(default)]
+    pub terms: Vec<String>,
+    #[serde(default)]
+    pub answer: AnswerKind,
+}
+
+/// A checklist as written in its file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChecklistFile {
+    title: String,
+    #[serde(default)]
+    description: String,
+    #[serde(rename = "item")]
+    items: Vec<Item>,
+}
+
+/// A validated checklist.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checklist {
+    /// The file's stem (`commercial` for `commercial.toml`): reviewers' decisions are kept
+    /// per checklist name, document and item.
+    pub name: String,
+    pub title: String,
+    pub description: String,
+    pub items: Vec<Item>,
+}
+
+/// Why a checklist cannot be used; each names the file and, where known, the line and key.
+#[derive(Debug, thiserror::Error)]
+pub enum ChecklistError {
+    #[error("cannot read checklist {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid checklist {}{}: {}{message}", path.display(), line_suffix(*line), key_prefix(key))]
+    Invalid {
+        path: PathBuf,
+        line: Option<usize>,
+        key: Option<String>,
+        message: String,
+    },
+}
+
+fn line_suffix(line: Option<usize>) -> String {
+    line.map(|l| format!(", line {l}")).unwrap_or_default()
+}
+
+fn key_prefix(key: &Option<String>) -> String {
+    key.as_ref()
+        .map(|k| format!("key `{k}`: "))
+        .unwrap_or_default()
+}
+
+impl Checklist {
+    /// Reads and validates a checklist file.
+    pub fn load(path: &Path) -> Result<Checklist, ChecklistError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ChecklistError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Checklist::parse(&text, path)
+    }
+
+    /// Parses and validates the text of a checklist file named `path`.
+    pub fn parse(text: &str, path: &Path) -> Result<Checklist, ChecklistError> {
+        let invalid =
+            |line: Option<usize>, key: Option<String>, message: String| ChecklistError::Invalid {
+                path: path.to_path_buf(),
+                line,
+                key,
+                message,
+            };
+        let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+        let deserializer = toml::Deserializer::parse(text).map_err(|e| {
+            invalid(
+                e.span().map(|s| line_of(s.start)),
+                None,
+                e.message().trim().to_owned(),
+            )
+        })?;
+        let file: ChecklistFile = serde_path_to_error::deserialize(deserializer).map_err(|e| {
+            let key = e.path().to_string();
+            let key = (key != ".").then_some(key);
+            let inner = e.into_inner();
+            invalid(
+                inner.span().map(|s| line_of(s.start)),
+                key,
+                inner.message().trim().to_owned(),
+            )
+        })?;
+        validate(&file).map_err(|(key, message)| {
+            let line = crate::config::line_of_key(text, &key).map(line_of);
+            invalid(line, Some(key), message)
+        })?;
+        let name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| "checklist".into());
+        Ok(Checklist {
+            name,
+            title: file.title.trim().to_owned(),
+            description: file.description.trim().to_owned(),
+            items: file.items,
+        })
+    }
+
+    /// The item called `id`.
+    pub fn item(&self, id: &str) -> Option<&Item> {
+        self.items.iter().find(|item| item.id == id)
+    }
+}
+
+/// The first problem of a parsed checklist: the dotted key and what is wrong.
+fn validate(file: &ChecklistFile) -> Result<(), (String, String)> {
+    if file.title.trim().is_empty() {
+        return Err(("title".into(), "the title is empty".into()));
+    }
+    if file.items.is_empty() {
+        return Err((
+            "item".into(),
+            "the checklist has no items; add [[item]] tables with an id and a question".into(),
+        ));
+    }
+    if file.items.len() > MAX_ITEMS {
+        return Err((
+            "item".into(),
+            format!(
+                "{} items is more than the {MAX_ITEMS} a checklist may hold",
+                file.items.len()
+            ),
+        ));
+    }
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (n, item) in file.items.iter().enumerate() {
+        let key = |field: &str| format!("item[{n}].{field}");
+        let id_ok = !item.id.is_empty()
+            && item.id.len() <= 40
+            && item
+                .id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+        if !id_ok {
+            return Err((
+                key("id"),
+                format!(
+                    "{:?} is not an id: use 1 to 40 lower-case letters, digits, `_` or `-`",
+                    item.id
+                ),
+            ));
+        }
+        if let Some(first) = seen.insert(&item.id, n) {
+            return Err((
+                key("id"),
+                format!("the id {:?} is already used by item {}", item.id, first + 1),
+            ));
+        }
+        let question = item.question.trim();
+        if question.is_empty() {
+            return Err((key("question"), "the question is empty".into()));
+        }
+        if question.chars().count() > MAX_QUESTION_CHARS {
+            return Err((
+                key("question"),
+                format!("the question is longer than {MAX_QUESTION_CHARS} characters"),
+            ));
+        }
+        if let Some(t) = item.terms.iter().position(|t| t.trim().is_empty()) {
+            return Err((format!("item[{n}].terms[{t}]"), "a term is empty".into()));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Checklist, ChecklistError> {
+        Checklist::parse(text, Path::new("/lists/supply.toml"))
+    }
+
+    #[test]
+    fn a_checklist_parses_with_defaults_and_takes_its_name_from_the_file() {
+        let list = parse(
+            "title = \"Supply\"\n\n[[item]]\nid = \"governing_law\"\nquestion = \"Which law governs it?\"\n\
+             terms = [\"governing law\", \"governed by\"]\n\n[[item]]\nid = \"cap\"\n\
+             question = \"Is liability capped?\"\nanswer = \"yes_no\"\n",
+        )
+        .unwrap();
+        assert_eq!(list.name, "supply");
+        assert_eq!(list.items.len(), 2);
+        assert_eq!(list.items[0].answer, AnswerKind::Text);
+        assert_eq!(list.items[1].answer, AnswerKind::YesNo);
+        assert!(list.items[1].terms.is_empty());
+        assert_eq!(list.item("cap").map(|i| i.id.as_str()), Some("cap"));
+    }
+
+    #[test]
+    fn errors_name_the_file_line_and_key() {
+        let unknown_key =
+            parse("title = \"T\"\n[[item]]\nid = \"a\"\nquestion = \"Q?\"\nterm = [\"x\"]\n")
+                .unwrap_err()
+                .to_string();
+        assert!(
+            unknown_key
+                .starts_with("invalid checklist /lists/supply.toml, line 5: key `item[0].term`:"),
+            "{unknown_key}"
+        );
+        assert!(
+            unknown_key.contains("unknown field `term`"),
+            "{unknown_key}"
+        );
+
+        let duplicate = parse(
+            "title = \"T\"\n[[item]]\nid = \"a\"\nquestion = \"Q?\"\n[[item]]\nid = \"a\"\nquestion = \"R?\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            duplicate,
+            "invalid checklist /lists/supply.toml, line 6: key `item[1].id`: the id \"a\" is \
+             already used by item 1"
+        );
+
+        let kind =
+            parse("title = \"T\"\n[[item]]\nid = \"a\"\nquestion = \"Q?\"\nanswer = \"number\"\n")
+                .unwrap_err()
+                .to_string();
+        assert!(kind.contains("line 5: key `item[0].answer`"), "{kind}");
+        assert!(kind.contains("yes_no"), "{kind}");
+
+        let bad_id = parse("title = \"T\"\n[[item]]\nid = \"Governing Law\"\nquestion = \"Q?\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(bad_id.contains("line 3: key `item[0].id`"), "{bad_id}");
+
+        let empty = parse("title = \"T\"\nitem = []\n").unwrap_err().to_string();
+        assert!(empty.contains("has no items"), "{empty}");
+
+        let syntax = parse("title = \"T\"\n[[item]\n").unwrap_err().to_string();
+        assert!(syntax.contains("line 2"), "{syntax}");
+    }
+
+    #[test]
+    fn the_shipped_checklists_are_valid_and_the_commercial_one_covers_twenty_clause_types() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/checklists");
+        let commercial = Checklist::load(&dir.join("commercial-contract.toml")).unwrap();
+        assert!(commercial.items.len() >= 20, "{}", commercial.items.len());
+        assert!(commercial.items.iter().all(|i| !i.terms.is_empty()));
+        let dpa = Checklist::load(&dir.join("privacy-dpa.toml")).unwrap();
+        assert!(dpa.items.len() >= 6);
+    }
+}
