@@ -1,6 +1,7 @@
 //! Timing helpers shared by Kodiak's benchmarks: they print figures, they never assert.
 #![allow(dead_code)]
 
+pub mod clauses;
 pub mod contracts;
 pub mod corpus;
 pub mod pii_set;

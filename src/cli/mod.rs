@@ -2,6 +2,7 @@
 //! handler turns core results into text or JSON and an exit code.
 
 mod ask_cmd;
+mod checklist_cmd;
 mod config_cmd;
 mod crash_cmd;
 mod docs_cmd;
@@ -21,7 +22,7 @@ use clap::{Args, Parser, Subcommand};
 use kodiak::config::{self, ConfigError, Overrides, Settings};
 use kodiak::report::ReportFormat;
 use kodiak::search::Mode;
-use kodiak::service::{AskOptions, SearchOptions};
+use kodiak::service::{AskOptions, DecisionInput, JobScope, SearchOptions};
 use kodiak::storage::review::ReviewMark;
 use kodiak::telemetry::{self, crash};
 
@@ -135,9 +136,13 @@ enum Command {
     /// Find personal data without ingesting
     #[command(subcommand)]
     Pii(PiiCommand),
-    /// Mark documents reviewed or flagged, tag and annotate them, export the report
+    /// Mark documents reviewed or flagged, tag and annotate them, run checklists over
+    /// them, export the reports
     #[command(subcommand)]
     Review(ReviewCommand),
+    /// Validate a checklist file
+    #[command(subcommand)]
+    Checklist(ChecklistCommand),
     /// Developer aids
     #[command(subcommand, hide = true)]
     Debug(DebugCommand),
@@ -235,8 +240,11 @@ enum ReviewCommand {
     },
     /// Add a note to a document
     Note { id: i64, text: String },
-    /// Write the report: per document its status, tags, notes and PII counts by type
+    /// Write the report: per document its status, tags, notes and PII counts by type; with
+    /// JOB, that checklist job's grid (a row per document, a column per item)
     Export {
+        /// A checklist job (`kodiak review jobs` lists them)
+        job: Option<i64>,
         #[arg(
             long,
             default_value = "md",
@@ -247,6 +255,85 @@ enum ReviewCommand {
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Run a checklist over the documents: every item asked of every document, each
+    /// answer with its evidence quoted from the text
+    Run {
+        /// The checklist file (TOML; see assets/checklists)
+        checklist: PathBuf,
+        /// Only this document (repeat for several)
+        #[arg(long = "doc", value_name = "ID")]
+        docs: Vec<i64>,
+        /// Only documents with this tag (repeat: any of them)
+        #[arg(long = "tag", value_name = "TAG")]
+        tags: Vec<String>,
+        /// Only documents in this review state
+        #[arg(long, value_parser = one_of::<ReviewMark>(ReviewMark::ALL.map(ReviewMark::as_str)))]
+        status: Option<ReviewMark>,
+        /// Decide without the model (extractively), even when one is configured
+        #[arg(long)]
+        no_llm: bool,
+        /// Print the whole grid as JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Go on with a job that was stopped, cancelled or cut short
+    Resume {
+        job: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stop a running job before its next cell (what is decided stays)
+    Cancel { job: i64 },
+    /// List checklist jobs, newest first
+    Jobs {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a job's grid: a line per document, a symbol per item
+    Grid {
+        job: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one cell: the suggestion, its evidence and the reviewer's decision
+    Cell {
+        job: i64,
+        /// The document's id
+        doc: i64,
+        /// The item's id
+        item: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record your decision on a cell; no later run overwrites it
+    Decide {
+        job: i64,
+        /// The document's id
+        doc: i64,
+        /// The item's id
+        item: String,
+        /// The suggestion is right
+        #[arg(long, group = "decision")]
+        confirm: bool,
+        /// The right answer is this
+        #[arg(long, group = "decision", value_name = "TEXT")]
+        answer: Option<String>,
+        /// The document has no such clause
+        #[arg(long, group = "decision")]
+        not_found: bool,
+        /// Withdraw your decision
+        #[arg(long, group = "decision")]
+        clear: bool,
+        /// A note kept with the decision
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ChecklistCommand {
+    /// Validate a checklist file; exit 2 naming the line and key when it is wrong
+    Check { file: PathBuf },
 }
 
 #[derive(Debug, Subcommand)]
@@ -416,9 +503,69 @@ fn run(cli: Cli) -> Result<ExitCode> {
             review_cmd::tag(settings, id, &tags, true)?
         }
         Command::Review(ReviewCommand::Note { id, text }) => review_cmd::note(settings, id, &text)?,
-        Command::Review(ReviewCommand::Export { format, output }) => {
-            review_cmd::export(settings, format, output.as_deref())?
+        Command::Review(ReviewCommand::Export {
+            job: None,
+            format,
+            output,
+        }) => review_cmd::export(settings, format, output.as_deref())?,
+        Command::Review(ReviewCommand::Export {
+            job: Some(job),
+            format,
+            output,
+        }) => checklist_cmd::export_job(settings, job, format, output.as_deref())?,
+        Command::Review(ReviewCommand::Run {
+            checklist,
+            docs,
+            tags,
+            status,
+            no_llm,
+            json,
+        }) => checklist_cmd::run(
+            settings,
+            checklist_cmd::RunArgs {
+                checklist: &checklist,
+                scope: JobScope {
+                    documents: docs,
+                    tags,
+                    status,
+                },
+                no_llm,
+                json,
+            },
+        )?,
+        Command::Review(ReviewCommand::Resume { job, json }) => {
+            checklist_cmd::resume(settings, job, json)?
         }
+        Command::Review(ReviewCommand::Cancel { job }) => checklist_cmd::cancel(settings, job)?,
+        Command::Review(ReviewCommand::Jobs { json }) => checklist_cmd::jobs(settings, json)?,
+        Command::Review(ReviewCommand::Grid { job, json }) => {
+            checklist_cmd::grid(settings, job, json)?
+        }
+        Command::Review(ReviewCommand::Cell {
+            job,
+            doc,
+            item,
+            json,
+        }) => checklist_cmd::cell(settings, job, doc, &item, json)?,
+        Command::Review(ReviewCommand::Decide {
+            job,
+            doc,
+            item,
+            confirm: _,
+            answer,
+            not_found,
+            clear,
+            note,
+        }) => {
+            let input = match (answer, not_found, clear) {
+                (Some(answer), _, _) => DecisionInput::Correct(answer),
+                (None, true, _) => DecisionInput::NotFound,
+                (None, false, true) => DecisionInput::Clear,
+                (None, false, false) => DecisionInput::Confirm,
+            };
+            checklist_cmd::decide(settings, (job, doc, &item), input, note.as_deref())?
+        }
+        Command::Checklist(ChecklistCommand::Check { file }) => checklist_cmd::check(&file)?,
         Command::Debug(DebugCommand::BenchTui) => crate::tui::bench::run()?,
         Command::Debug(DebugCommand::Panic { message }) => {
             tracing::info!("panicking on request");

@@ -306,7 +306,7 @@ static DATE: LazyLock<Option<Regex>> = LazyLock::new(|| {
 
 static AMOUNT: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)(?:\b(?:USD|EUR|GBP|CHF|CAD|AUD|JPY)\s?|[$€£])\d[\d,]*(?:\.\d+)?(?:\s?(?:million|thousand|billion|m|k)\b)?|\b\d[\d,]*(?:\.\d+)?(?:\s?(?:million|thousand|billion))?\s?(?:dollars|euros|pounds|francs)\b|\b(?:one|two|three|four|five|ten|twice|three times)?\s?(?:times\s)?the\s(?:total\s)?(?:fees|charges|amounts?|price)\s(?:paid|payable)[^.;]{0,60}",
+        r"(?i)(?:\b(?:USD|EUR|GBP|CHF|CAD|AUD|JPY)\s?|[$€£])\d[\d,]*(?:\.\d+)?(?:\s?(?:million|thousand|billion|m|k)\b)?|\b\d[\d,]*(?:\.\d+)?(?:\s?(?:million|thousand|billion))?\s?(?:dollars|euros|pounds|francs)\b|\b(?:one|two|three|four|five|ten|twice|three times)?\s?(?:times\s)?the\s(?:total\s)?(?:fees|charges|amounts?|price)\s(?:paid|payable)(?:\s[^\s.;,]+){0,10}",
     )
     .ok()
 });

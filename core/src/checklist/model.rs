@@ -7,6 +7,7 @@
 use super::decide::{CellState, Method, Quote, Suggestion, answer_from, quote_of};
 use super::{AnswerKind, Item};
 use crate::answer::Source;
+use crate::llm::prompt::{Exchange, Passage, user_message};
 
 /// The system prompt of a checklist run.
 pub const SYSTEM_PROMPT: &str = "You review one contract at a time for a lawyer. You are given \
@@ -14,6 +15,54 @@ passages of the contract and one question about a clause. Answer only from the p
 in exactly three lines:\nFOUND: yes or no\nANSWER: a short answer\nQUOTE: the one sentence of \
 the passages that shows it, copied exactly\nIf no passage holds the clause, reply FOUND: no, \
 ANSWER: none, QUOTE: none.";
+
+/// Worked examples of the reply asked for, over passages that are not the reviewer's: one
+/// clause found, one absent. Small models copy an example's shape far better than they
+/// follow a description of it; the examples come before the document's passages, so they
+/// are part of the prefix every item of a document reuses.
+pub fn worked_examples() -> Vec<Exchange> {
+    let passages = [
+        Passage {
+            number: 1,
+            title: "Warehouse Services Agreement".into(),
+            page: 3,
+            text: "7.2 Either party may terminate this Agreement on ninety (90) days' written \
+                   notice to the other. 7.3 Termination does not affect accrued rights."
+                .into(),
+        },
+        Passage {
+            number: 2,
+            title: "Warehouse Services Agreement".into(),
+            page: 5,
+            text: "11. The Provider shall store the Goods at its premises in Leeds.".into(),
+        },
+    ];
+    let ask = |item: &Item| user_message(&passages, &question(item));
+    let notice = Item {
+        id: "termination_notice".into(),
+        question: "On what notice can a party terminate?".into(),
+        terms: Vec::new(),
+        answer: AnswerKind::Duration,
+    };
+    let law = Item {
+        id: "governing_law".into(),
+        question: "Which law governs the agreement?".into(),
+        terms: Vec::new(),
+        answer: AnswerKind::Text,
+    };
+    vec![
+        Exchange {
+            user: ask(&notice),
+            assistant: "FOUND: yes\nANSWER: ninety (90) days\nQUOTE: Either party may terminate \
+                        this Agreement on ninety (90) days' written notice to the other."
+                .into(),
+        },
+        Exchange {
+            user: ask(&law),
+            assistant: "FOUND: no\nANSWER: none\nQUOTE: none".into(),
+        },
+    ]
+}
 
 /// The question as the model is asked it: the item's question and the kind of answer.
 pub fn question(item: &Item) -> String {
@@ -160,6 +209,21 @@ pub fn suggestion(
                 note: None,
             }
         }
+        // Both find the clause: the sentence holding the item's terms is the evidence.
+        (true, None) if extractive.state == CellState::Found => Suggestion {
+            answer: match item.answer {
+                AnswerKind::YesNo => "yes".into(),
+                _ => extractive.answer,
+            },
+            confidence: 0.7,
+            method: Method::Model,
+            note: Some(
+                "the model found the clause but quoted nothing from the document; the evidence \
+                 is the sentence holding the item's terms"
+                    .into(),
+            ),
+            ..extractive
+        },
         (true, None) => Suggestion {
             state: CellState::Uncertain,
             answer: answer(CellState::Uncertain, ""),
@@ -256,12 +320,24 @@ mod tests {
             quote: "This Agreement is governed by the laws of Texas.".into(),
         };
         let got = suggestion(&item, &reply, &sources, fallback);
-        assert_eq!(got.state, CellState::Uncertain);
-        assert!(
-            got.evidence
-                .iter()
-                .all(|q| sources[0].text.contains(&q.text))
+        // Both find a clause: the evidence is the document's sentence holding the item's
+        // terms, and the answer is drawn from it, not from the model's invention.
+        assert_eq!(got.state, CellState::Found);
+        assert_eq!(
+            got.evidence[0].text,
+            "This Agreement is governed by the laws of Ohio."
         );
-        assert!(got.evidence.iter().all(|q| !q.text.contains("Texas")));
+        assert!(!got.answer.contains("Texas"));
+        // Where nothing holds the terms, an unverifiable claim stays uncertain, unquoted.
+        let elsewhere = [source(1, "Rent is paid monthly.")];
+        let none = extractive(
+            &item,
+            &ItemMatcher::new(&item),
+            &elsewhere,
+            &mut SentenceCache::default(),
+        );
+        let got = suggestion(&item, &reply, &elsewhere, none);
+        assert_eq!(got.state, CellState::Uncertain);
+        assert!(got.evidence.is_empty());
     }
 }

@@ -609,7 +609,7 @@ impl Kodiak {
             id: 1,
             parts: PromptParts {
                 system: model::SYSTEM_PROMPT.into(),
-                examples: Vec::new(),
+                examples: model::worked_examples(),
                 passages: passages.clone(),
                 history: Vec::new(),
                 question: model::question(item),

@@ -1,0 +1,273 @@
+//! Checklist jobs: how fast and how right.
+//!
+//! - `speed`: 1,000 generated contracts (`KODIAK_BENCH_CONTRACTS`) × the 20 clause types of
+//!   the shipped commercial checklist, decided without a model: cells per second (goal
+//!   ≥ 200 on 2 cores), with hybrid retrieval (the default) and with BM25 alone.
+//! - `quality`: per item, precision and recall of `found` against the labels the
+//!   contracts were built with, the share left `uncertain`, and evidence accuracy (the
+//!   quote overlaps the planted clause), without a model.
+//! - `model`: the same figures with the default generator over a few contracts
+//!   (`KODIAK_BENCH_MODEL_CONTRACTS`, default 8), with seconds and tokens per cell and the
+//!   share of each prompt reused from the document's previous item.
+//!
+//! Figures to improve, never assertions. Run with `cargo bench --bench checklist` (or
+//! `-- speed`, `-- quality`, `-- model`).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::Instant;
+
+use kodiak::Kodiak;
+use kodiak::checklist::Checklist;
+use kodiak::checklist::decide::CellState;
+use kodiak::config::{Config, Settings};
+use kodiak::ingest::Silent;
+use kodiak::service::{Grid, JobScope};
+use support::clauses::{self, ITEMS, LabelledContract};
+
+fn main() {
+    let only: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let wanted = |s: &str| only.is_empty() || only.iter().any(|o| s.contains(o.as_str()));
+    let count = env_count("KODIAK_BENCH_CONTRACTS", 1000);
+    let dir = tempfile::tempdir().unwrap();
+    let contracts = clauses::generate(count, 0x5eed_c1a5);
+    let docs = dir.path().join("contracts");
+    std::fs::create_dir_all(&docs).unwrap();
+    for contract in &contracts {
+        std::fs::write(docs.join(&contract.file_name), &contract.text).unwrap();
+    }
+    let checklist = bench_checklist();
+    if wanted("speed") || wanted("quality") {
+        let root = dir.path().join("hybrid");
+        let kodiak = open(&root, true, false);
+        let started = Instant::now();
+        kodiak.ingest(std::slice::from_ref(&docs), &Silent).unwrap();
+        println!(
+            "ingested {count} contracts with their vectors in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+        let grid = run(&kodiak, &checklist, "hybrid (default), no model", false);
+        if wanted("quality") {
+            quality(
+                &kodiak,
+                &grid,
+                &contracts,
+                "without a model (hybrid retrieval)",
+            );
+        }
+        if wanted("speed") {
+            drop(kodiak);
+            let bm25 = open(&root, false, false);
+            run(&bm25, &checklist, "BM25 only, no model", false);
+        }
+    }
+    if wanted("model") {
+        let few = env_count("KODIAK_BENCH_MODEL_CONTRACTS", 8);
+        let subset = dir.path().join("subset");
+        std::fs::create_dir_all(&subset).unwrap();
+        for contract in &contracts[..few.min(contracts.len())] {
+            std::fs::write(subset.join(&contract.file_name), &contract.text).unwrap();
+        }
+        let kodiak = open(&dir.path().join("model"), true, true);
+        kodiak.ingest(&[subset], &Silent).unwrap();
+        let extractive = run(&kodiak, &checklist, "subset, no model", false);
+        quality(
+            &kodiak,
+            &extractive,
+            &contracts,
+            "the same contracts without a model",
+        );
+        let grid = run(&kodiak, &checklist, "subset, default generator", true);
+        quality(&kodiak, &grid, &contracts, "with the default generator");
+    }
+}
+
+fn env_count(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// The shipped commercial checklist, cut to the 20 clause types the contracts plant.
+fn bench_checklist() -> Checklist {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/checklists/commercial-contract.toml");
+    let mut checklist = Checklist::load(&path).unwrap();
+    checklist.items.retain(|i| ITEMS.contains(&i.id.as_str()));
+    assert_eq!(checklist.items.len(), ITEMS.len());
+    checklist
+}
+
+fn open(root: &Path, embedder: bool, generator: bool) -> Kodiak {
+    let mut config = Config::default();
+    config.embedder.enabled = embedder;
+    config.generator.enabled = generator;
+    let kodiak = Kodiak::open(Settings::in_dir(root, config)).unwrap();
+    if generator {
+        let models = kodiak::config::default_models_dir();
+        assert!(
+            models
+                .join(kodiak::config::DEFAULT_GENERATOR_FILE)
+                .is_file(),
+            "the model section needs the default models in {}: run scripts/fetch-models",
+            models.display()
+        );
+    }
+    kodiak
+}
+
+fn run(kodiak: &Kodiak, checklist: &Checklist, label: &str, use_model: bool) -> Grid {
+    let job = kodiak
+        .start_checklist(checklist, &JobScope::default(), use_model)
+        .unwrap();
+    let outcome = kodiak.run_checklist(job, &()).unwrap();
+    let rate = outcome.decided as f64 / outcome.seconds;
+    print!(
+        "{label:<34} {:>6} cells in {:>7.1} s: {rate:>7.1} cells/s",
+        outcome.decided, outcome.seconds
+    );
+    if !use_model {
+        print!(
+            "  goal ≥ 200: {}",
+            if rate >= 200.0 { "met" } else { "MISSED" }
+        );
+    }
+    println!();
+    if let Some(model) = outcome.model.filter(|m| m.cells > 0) {
+        let cells = model.cells as f64;
+        println!(
+            "  model: {:.2} s/cell, {:.0} prompt + {:.0} written tokens/cell, {:.0}% of prompt tokens reused",
+            model.seconds / cells,
+            model.prompt_tokens as f64 / cells,
+            model.completion_tokens as f64 / cells,
+            100.0 * model.reused_tokens as f64 / model.prompt_tokens.max(1) as f64
+        );
+    }
+    for note in &outcome.notes {
+        println!("  note: {note}");
+    }
+    kodiak.checklist_grid(job).unwrap()
+}
+
+#[derive(Default)]
+struct Counts {
+    tp: usize,
+    fp: usize,
+    fn_: usize,
+    uncertain: usize,
+    cells: usize,
+    evidence_right: usize,
+}
+
+fn quality(kodiak: &Kodiak, grid: &Grid, contracts: &[LabelledContract], label: &str) {
+    let by_name: HashMap<&str, &LabelledContract> = contracts
+        .iter()
+        .map(|c| (c.file_name.as_str(), c))
+        .collect();
+    // `KODIAK_BENCH_MISSED=1` lists the cells found where no clause was planted.
+    let list_misses = std::env::var_os("KODIAK_BENCH_MISSED").is_some();
+    let mut per_item: Vec<Counts> = grid
+        .checklist
+        .items
+        .iter()
+        .map(|_| Counts::default())
+        .collect();
+    for row in &grid.rows {
+        let name = Path::new(&row.path).file_name().unwrap().to_str().unwrap();
+        let contract = by_name[name];
+        let text = kodiak.document_text(row.doc_id).unwrap().unwrap().text;
+        for ((item, cell), counts) in grid
+            .checklist
+            .items
+            .iter()
+            .zip(&row.cells)
+            .zip(&mut per_item)
+        {
+            let Some(cell) = cell else { continue };
+            let planted = contract
+                .present
+                .iter()
+                .find(|(id, _)| *id == item.id)
+                .map(|(_, clause)| clause);
+            counts.cells += 1;
+            let state = cell.suggestion.state;
+            if state == CellState::Uncertain {
+                counts.uncertain += 1;
+            }
+            match (state == CellState::Found, planted) {
+                (true, Some(clause)) => {
+                    counts.tp += 1;
+                    if overlaps(&text, clause, &cell.suggestion.evidence) {
+                        counts.evidence_right += 1;
+                    }
+                }
+                (true, None) => {
+                    counts.fp += 1;
+                    if list_misses {
+                        let quote = cell
+                            .suggestion
+                            .evidence
+                            .first()
+                            .map_or("", |q| q.text.as_str());
+                        println!("false found {} in {name}: {quote:?}", item.id);
+                    }
+                }
+                (false, Some(_)) => counts.fn_ += 1,
+                (false, None) => {}
+            }
+        }
+    }
+    println!("\nquality {label} ({} documents):", grid.rows.len());
+    println!(
+        "{:<26} {:>9} {:>7} {:>9} {:>9}",
+        "item", "precision", "recall", "uncertain", "evidence"
+    );
+    let mut all = Counts::default();
+    for (item, c) in grid.checklist.items.iter().zip(&per_item) {
+        println!(
+            "{:<26} {:>9.3} {:>7.3} {:>8.1}% {:>9.3}",
+            item.id,
+            ratio(c.tp, c.tp + c.fp),
+            ratio(c.tp, c.tp + c.fn_),
+            100.0 * ratio(c.uncertain, c.cells),
+            ratio(c.evidence_right, c.tp)
+        );
+        all.tp += c.tp;
+        all.fp += c.fp;
+        all.fn_ += c.fn_;
+        all.uncertain += c.uncertain;
+        all.cells += c.cells;
+        all.evidence_right += c.evidence_right;
+    }
+    println!(
+        "{:<26} {:>9.3} {:>7.3} {:>8.1}% {:>9.3}",
+        "all (micro)",
+        ratio(all.tp, all.tp + all.fp),
+        ratio(all.tp, all.tp + all.fn_),
+        100.0 * ratio(all.uncertain, all.cells),
+        ratio(all.evidence_right, all.tp)
+    );
+}
+
+fn ratio(a: usize, b: usize) -> f64 {
+    if b == 0 { 0.0 } else { a as f64 / b as f64 }
+}
+
+/// Whether a quote of `evidence` overlaps where `clause` stands in `text`.
+fn overlaps(text: &str, clause: &str, evidence: &[kodiak::checklist::decide::Quote]) -> bool {
+    let Some(at) = text.find(clause) else {
+        return false;
+    };
+    let start = text[..at].chars().count();
+    let end = start + clause.chars().count();
+    evidence
+        .iter()
+        .any(|q| q.char_start < end && start < q.char_end)
+}
