@@ -12,9 +12,11 @@ use kodiak::ingest::{IngestReport, Outcome, Progress};
 use kodiak::llm::prompt::Dropped;
 use kodiak::llm::{Finish, GenerationStats};
 use kodiak::service::{
-    AskOptions, ConversationTurns, DocumentText, EmbedReport, Piece, ReportRow, SearchOptions,
-    SearchOutcome, ServiceError,
+    AskOptions, ConversationTurns, DecisionInput, DocumentText, EmbedReport, Grid, GridCell,
+    JobCounts, JobInfo, JobOutcome, JobProgress, Piece, ReportRow, SearchOptions, SearchOutcome,
+    ServiceError,
 };
+use kodiak::storage::checklists::JobState;
 use kodiak::storage::conversations::Conversation;
 use kodiak::storage::documents::{DocStatus, DocumentInfo};
 use kodiak::storage::review::{Review, ReviewMark, ReviewStatus};
@@ -226,5 +228,66 @@ impl ReviewService for Fake {
     fn crash_dir(&self) -> &Path {
         self.call();
         Path::new("/nonexistent/kodiak-crash-reports")
+    }
+
+    fn checklist_jobs(&self) -> Result<Vec<JobInfo>, ServiceError> {
+        self.call();
+        Ok(Vec::new())
+    }
+
+    fn checklist_grid(&self, job: i64) -> Result<Grid, ServiceError> {
+        self.call();
+        Err(ServiceError::NoSuchJob(job))
+    }
+
+    fn start_checklist(&self, _path: &Path) -> Result<i64, ServiceError> {
+        self.call();
+        Ok(7)
+    }
+
+    /// Decides four cells of two documents, one at a time, stopping when cancelled.
+    fn run_checklist(
+        &self,
+        job: i64,
+        progress: &dyn JobProgress,
+    ) -> Result<JobOutcome, ServiceError> {
+        self.call();
+        let total = 4;
+        let mut cells = 0;
+        while cells < total && !progress.cancelled() {
+            cells += 1;
+            progress.advanced(JobCounts {
+                cells,
+                total,
+                documents: cells / 2,
+                total_documents: 2,
+            });
+        }
+        Ok(JobOutcome {
+            job,
+            state: if cells == total {
+                JobState::Done
+            } else {
+                JobState::Cancelled
+            },
+            decided: cells,
+            cells,
+            total,
+            seconds: 0.0,
+            model: None,
+            quotes_dropped: 0,
+            notes: Vec::new(),
+        })
+    }
+
+    fn decide_cell(
+        &self,
+        job: i64,
+        _doc_id: i64,
+        _item: &str,
+        _input: DecisionInput,
+    ) -> Result<GridCell, ServiceError> {
+        self.call();
+        Err(ServiceError::NoSuchJob(job))
     }
 }

@@ -21,6 +21,8 @@ pub enum KeyContext {
     Viewer,
     /// The results of a search of every document.
     Search,
+    /// The checklist grid.
+    Checklist,
     /// The chat pane while its input has the keyboard.
     ChatInput,
     /// The chat pane's transcript (after Esc leaves the input).
@@ -36,6 +38,7 @@ impl KeyContext {
             KeyContext::Documents => "Documents",
             KeyContext::Viewer => "Document viewer",
             KeyContext::Search => "Search results",
+            KeyContext::Checklist => "Checklist grid",
             KeyContext::ChatInput => "Chat input",
             KeyContext::Chat => "Chat transcript",
             KeyContext::Health => "Health",
@@ -66,7 +69,7 @@ const fn spec(
     }
 }
 
-use KeyContext::{Chat, ChatInput, Documents, Global, Health, Search, Viewer};
+use KeyContext::{Chat, ChatInput, Checklist, Documents, Global, Health, Search, Viewer};
 
 /// Every action, in the order the help shows them.
 pub const ACTIONS: &[ActionSpec] = &[
@@ -120,6 +123,12 @@ pub const ACTIONS: &[ActionSpec] = &[
         Global,
         "search every document (BM25 and vectors)",
         &["S"],
+    ),
+    spec(
+        "checklists",
+        Global,
+        "checklist grid: every item of a checklist for every document",
+        &["C"],
     ),
     spec("up", Global, "move up", &["k", "up"]),
     spec("down", Global, "move down", &["j", "down"]),
@@ -178,6 +187,66 @@ pub const ACTIONS: &[ActionSpec] = &[
     spec(
         "close_search",
         Search,
+        "back to the document list",
+        &["esc", "backspace"],
+    ),
+    spec(
+        "open_cell",
+        Checklist,
+        "open the cell's evidence highlighted (Esc comes back)",
+        &["enter"],
+    ),
+    spec("cell_left", Checklist, "previous item", &["h", "left"]),
+    spec("cell_right", Checklist, "next item", &["l", "right"]),
+    spec(
+        "show_cell",
+        Checklist,
+        "show the cell: question, evidence, why, decision",
+        &["v"],
+    ),
+    spec("confirm", Checklist, "confirm the suggestion", &["c"]),
+    spec("correct", Checklist, "correct the answer", &["e"]),
+    spec(
+        "not_found",
+        Checklist,
+        "mark: the document has no such clause",
+        &["n"],
+    ),
+    spec(
+        "clear_decision",
+        Checklist,
+        "withdraw your decision (the suggestion counts again)",
+        &["u"],
+    ),
+    spec(
+        "filter_cells",
+        Checklist,
+        "rows where this item is not found / uncertain / found / all",
+        &["f"],
+    ),
+    spec(
+        "run_checklist",
+        Checklist,
+        "run a checklist file over every document, in the background",
+        &["R"],
+    ),
+    spec(
+        "resume_checklist",
+        Checklist,
+        "resume the job shown (stopped or cut short)",
+        &["r"],
+    ),
+    spec(
+        "cancel_checklist",
+        Checklist,
+        "stop the running job (what is decided stays)",
+        &["x"],
+    ),
+    spec("older_job", Checklist, "show the older job", &["<"]),
+    spec("newer_job", Checklist, "show the newer job", &[">"]),
+    spec(
+        "close_checklist",
+        Checklist,
         "back to the document list",
         &["esc", "backspace"],
     ),

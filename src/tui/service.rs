@@ -6,11 +6,13 @@ use std::path::{Path, PathBuf};
 
 use kodiak::Kodiak;
 use kodiak::answer::Answer;
+use kodiak::checklist::Checklist;
 use kodiak::health::HealthReport;
 use kodiak::ingest::{IngestReport, Progress};
 use kodiak::service::{
-    AskOptions, ConversationTurns, DocumentText, EmbedReport, Piece, ReportRow, SearchOptions,
-    SearchOutcome, ServiceError,
+    AskOptions, ConversationTurns, DecisionInput, DocumentText, EmbedReport, Grid, GridCell,
+    JobInfo, JobOutcome, JobProgress, JobScope, Piece, ReportRow, SearchOptions, SearchOutcome,
+    ServiceError,
 };
 use kodiak::storage::conversations::Conversation;
 use kodiak::storage::documents::DocumentInfo;
@@ -48,6 +50,23 @@ pub trait ReviewService: Send + Sync + 'static {
     fn document_text(&self, id: i64) -> Result<Option<DocumentText>, ServiceError>;
     /// Where crash reports are kept.
     fn crash_dir(&self) -> &Path;
+    fn checklist_jobs(&self) -> Result<Vec<JobInfo>, ServiceError>;
+    fn checklist_grid(&self, job: i64) -> Result<Grid, ServiceError>;
+    /// A new job of the checklist in `path` over every ingested document, asking the
+    /// generator when one is configured.
+    fn start_checklist(&self, path: &Path) -> Result<i64, ServiceError>;
+    fn run_checklist(
+        &self,
+        job: i64,
+        progress: &dyn JobProgress,
+    ) -> Result<JobOutcome, ServiceError>;
+    fn decide_cell(
+        &self,
+        job: i64,
+        doc_id: i64,
+        item: &str,
+        input: DecisionInput,
+    ) -> Result<GridCell, ServiceError>;
 }
 
 impl ReviewService for Kodiak {
@@ -134,5 +153,36 @@ impl ReviewService for Kodiak {
 
     fn crash_dir(&self) -> &Path {
         &self.settings().paths.crash_dir
+    }
+
+    fn checklist_jobs(&self) -> Result<Vec<JobInfo>, ServiceError> {
+        Kodiak::checklist_jobs(self)
+    }
+
+    fn checklist_grid(&self, job: i64) -> Result<Grid, ServiceError> {
+        Kodiak::checklist_grid(self, job)
+    }
+
+    fn start_checklist(&self, path: &Path) -> Result<i64, ServiceError> {
+        let checklist = Checklist::load(path).map_err(|e| ServiceError::Job(e.to_string()))?;
+        Kodiak::start_checklist(self, &checklist, &JobScope::default(), true)
+    }
+
+    fn run_checklist(
+        &self,
+        job: i64,
+        progress: &dyn JobProgress,
+    ) -> Result<JobOutcome, ServiceError> {
+        Kodiak::run_checklist(self, job, progress)
+    }
+
+    fn decide_cell(
+        &self,
+        job: i64,
+        doc_id: i64,
+        item: &str,
+        input: DecisionInput,
+    ) -> Result<GridCell, ServiceError> {
+        Kodiak::decide_cell(self, job, doc_id, item, input, None)
     }
 }

@@ -15,9 +15,10 @@ use kodiak::report;
 use kodiak::service::{AskOptions, Piece};
 use kodiak::telemetry::{self, crash};
 
-use super::app::{Effect, Msg, ReviewChange};
+use super::app::{ChecklistSource, Effect, Msg, ReviewChange};
 use super::document::PreparedDocument;
 use super::service::ReviewService;
+use kodiak::service::{JobCounts, JobProgress};
 
 /// Passages a search of every document fetches; grouped by document, they are the hits the
 /// search view counts.
@@ -165,6 +166,24 @@ impl Worker {
                     Some(Msg::Exported { request, result })
                 });
             }
+            Effect::RunChecklist { request, source } => {
+                let cancel = self.cancel_flag(request);
+                self.blocking(job, on_panic, move |kodiak, messages| {
+                    let job = match source {
+                        ChecklistSource::Resume(job) => Ok(job),
+                        ChecklistSource::File(path) => kodiak.start_checklist(&path),
+                    };
+                    let result = job.and_then(|job| {
+                        let _ = messages.send(Msg::ChecklistStarted { request, job });
+                        let progress = ChecklistProgress::new(request, messages, cancel);
+                        kodiak.run_checklist(job, &progress)
+                    });
+                    Some(Msg::ChecklistDone {
+                        request,
+                        result: result.map_err(|e| e.to_string()),
+                    })
+                });
+            }
             // The event loop writes to the terminal itself.
             Effect::Copy(_) => {}
             effect => self.blocking(job, on_panic, move |kodiak, _| service_call(kodiak, effect)),
@@ -255,6 +274,23 @@ fn failure_reply(effect: &Effect) -> impl FnOnce(String) -> Option<Msg> + Send +
                 request,
                 result: Err(error),
             },
+            Effect::LoadChecklists { request } => Msg::Checklists {
+                request,
+                result: Err(error),
+            },
+            Effect::LoadGrid { request, .. } => Msg::Grid {
+                request,
+                result: Err(error),
+            },
+            Effect::RunChecklist { request, .. } => Msg::ChecklistDone {
+                request,
+                result: Err(error),
+            },
+            Effect::DecideCell { doc_id, item, .. } => Msg::CellDecided {
+                doc_id,
+                item,
+                result: Err(error),
+            },
             // The next health check comes anyway; these have no reply.
             Effect::WarmUp { .. }
             | Effect::RefreshHealth { .. }
@@ -343,10 +379,79 @@ fn service_call(kodiak: &dyn ReviewService, effect: Effect) -> Option<Msg> {
             request,
             result: newest_crash(kodiak),
         },
-        Effect::Ask { .. } | Effect::Cancel { .. } | Effect::Copy(_) | Effect::Export { .. } => {
+        Effect::LoadChecklists { request } => Msg::Checklists {
+            request,
+            result: kodiak.checklist_jobs().map_err(text),
+        },
+        Effect::LoadGrid { request, job } => Msg::Grid {
+            request,
+            result: kodiak.checklist_grid(job).map(Box::new).map_err(text),
+        },
+        Effect::DecideCell {
+            job,
+            doc_id,
+            item,
+            input,
+            ..
+        } => Msg::CellDecided {
+            doc_id,
+            result: kodiak
+                .decide_cell(job, doc_id, &item, input)
+                .map(Box::new)
+                .map_err(text),
+            item,
+        },
+        Effect::Ask { .. }
+        | Effect::Cancel { .. }
+        | Effect::Copy(_)
+        | Effect::Export { .. }
+        | Effect::RunChecklist { .. } => {
             return None;
         }
     })
+}
+
+/// A checklist run's progress as messages: at most ten a second, and each document's end,
+/// however fast cells are decided (a thousand a second without a model).
+struct ChecklistProgress {
+    request: u64,
+    messages: UnboundedSender<Msg>,
+    cancel: Arc<AtomicBool>,
+    last: std::sync::Mutex<(std::time::Instant, usize)>,
+}
+
+impl ChecklistProgress {
+    fn new(request: u64, messages: &UnboundedSender<Msg>, cancel: Arc<AtomicBool>) -> Self {
+        ChecklistProgress {
+            request,
+            messages: messages.clone(),
+            cancel,
+            last: std::sync::Mutex::new((std::time::Instant::now(), 0)),
+        }
+    }
+}
+
+impl JobProgress for ChecklistProgress {
+    fn advanced(&self, counts: JobCounts) {
+        let Ok(mut last) = self.last.lock() else {
+            return;
+        };
+        let now = std::time::Instant::now();
+        let due = now.duration_since(last.0) >= std::time::Duration::from_millis(100)
+            || counts.documents != last.1
+            || counts.cells == counts.total;
+        if due {
+            *last = (now, counts.documents);
+            let _ = self.messages.send(Msg::ChecklistProgress {
+                request: self.request,
+                counts,
+            });
+        }
+    }
+
+    fn cancelled(&self) -> bool {
+        self.cancel.load(Ordering::Relaxed)
+    }
 }
 
 /// Writes the review report to `dir`, named by the time.

@@ -7,6 +7,7 @@ impl App {
     pub fn context(&self) -> KeyContext {
         match self.focus {
             Pane::Documents if self.viewer.is_some() => KeyContext::Viewer,
+            Pane::Documents if self.checklist_shown() => KeyContext::Checklist,
             Pane::Documents if self.search.is_some() => KeyContext::Search,
             Pane::Documents => KeyContext::Documents,
             Pane::Chat if self.chat.mode == ChatMode::Input => KeyContext::ChatInput,
@@ -106,6 +107,7 @@ impl App {
             Action::Zoom => self.zoomed = !self.zoomed,
             Action::CancelIngest => return self.cancel_ingest(now),
             Action::Jobs => self.overlay = Some(Overlay::Jobs),
+            Action::Checklists => return self.open_checklists(),
             Action::SearchCorpus => {
                 self.search_recall = None;
                 self.overlay = Some(Overlay::prompt(PromptKind::CorpusSearch, "", Vec::new()));
@@ -121,6 +123,7 @@ impl App {
                     KeyContext::Documents => self.act_documents(action),
                     KeyContext::Viewer => self.act_viewer(action),
                     KeyContext::Search => self.act_search(action),
+                    KeyContext::Checklist => self.act_checklist(action),
                     KeyContext::Chat | KeyContext::ChatInput => self.act_chat(action, now),
                     KeyContext::Health => self.act_health(action),
                     KeyContext::Global => Vec::new(),
@@ -167,6 +170,13 @@ impl App {
     /// Moves the focused component's cursor or view by `delta` rows.
     fn move_by(&mut self, delta: isize) {
         let size = self.viewer_size();
+        if self.focus == Pane::Documents
+            && self.viewer.is_none()
+            && let Some(view) = self.checklist.as_mut().filter(|v| v.open)
+        {
+            view.move_by(delta);
+            return;
+        }
         match self.focus {
             Pane::Documents => match (&mut self.viewer, &mut self.search) {
                 (Some(viewer), _) => viewer.scroll(delta, size),

@@ -71,6 +71,10 @@ pub struct Jobs {
     pub conversation: JobSlot,
     pub health: JobSlot,
     pub crash: JobSlot,
+    /// The list of checklist jobs.
+    pub checklists: JobSlot,
+    /// The checklist grid shown.
+    pub grid: JobSlot,
 }
 
 #[cfg(test)]

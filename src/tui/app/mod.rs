@@ -33,6 +33,7 @@ use jobs::Jobs;
 
 mod actions;
 mod chat;
+mod checklist;
 mod documents;
 pub mod filter;
 mod health;
@@ -45,6 +46,7 @@ mod update;
 mod viewer;
 
 pub use chat::*;
+pub use checklist::*;
 pub use documents::*;
 pub use health::*;
 pub use ingest::{IngestQueue, IngestState};
@@ -166,6 +168,35 @@ pub enum Msg {
         request: u64,
         result: Result<String, String>,
     },
+    /// The checklist jobs, newest first.
+    Checklists {
+        request: u64,
+        result: Result<Vec<kodiak::service::JobInfo>, String>,
+    },
+    /// A checklist job's grid.
+    Grid {
+        request: u64,
+        result: Result<Box<kodiak::service::Grid>, String>,
+    },
+    /// The job a checklist run created (or resumed).
+    ChecklistStarted { request: u64, job: i64 },
+    /// Cells and documents a checklist run has decided.
+    ChecklistProgress {
+        request: u64,
+        counts: kodiak::service::JobCounts,
+    },
+    /// A checklist run ended: done, stopped or failed.
+    ChecklistDone {
+        request: u64,
+        result: Result<kodiak::service::JobOutcome, String>,
+    },
+    /// A reviewer's decision on a cell, stored: the cell as it now stands. (Decisions on
+    /// cells do not supersede one another: each reply is applied.)
+    CellDecided {
+        doc_id: i64,
+        item: String,
+        result: Result<Box<kodiak::service::GridCell>, String>,
+    },
 }
 
 /// Work for the event loop to do; each result comes back as a [`Msg`] naming `request`.
@@ -233,6 +264,26 @@ pub enum Effect {
     },
     /// Put text on the terminal's clipboard (OSC 52).
     Copy(String),
+    LoadChecklists {
+        request: u64,
+    },
+    LoadGrid {
+        request: u64,
+        job: i64,
+    },
+    /// Run a checklist job in the background; `Cancel` with its request stops it.
+    RunChecklist {
+        request: u64,
+        source: ChecklistSource,
+    },
+    /// Store the reviewer's decision on a cell.
+    DecideCell {
+        request: u64,
+        job: i64,
+        doc_id: i64,
+        item: String,
+        input: kodiak::service::DecisionInput,
+    },
 }
 
 impl Effect {
@@ -251,7 +302,11 @@ impl Effect {
             | Effect::Search { request, .. }
             | Effect::LoadConversation { request, .. }
             | Effect::RefreshHealth { request }
-            | Effect::ShowCrash { request } => Some(*request),
+            | Effect::ShowCrash { request }
+            | Effect::LoadChecklists { request }
+            | Effect::LoadGrid { request, .. }
+            | Effect::RunChecklist { request, .. }
+            | Effect::DecideCell { request, .. } => Some(*request),
             Effect::Cancel { .. } | Effect::Copy(_) | Effect::LoadSession => None,
         }
     }
@@ -287,6 +342,9 @@ pub struct App {
     pub zoomed: bool,
     /// A search of every document, shown in the Documents pane until closed.
     pub search: Option<CorpusSearch>,
+    /// The checklist grid, shown in the Documents pane until closed; kept (with a job
+    /// running) while closed.
+    pub checklist: Option<ChecklistView>,
     /// Searches of every document, oldest first.
     pub search_history: Vec<String>,
     /// Where ↑ and ↓ are in `search_history` while the search prompt is open.
@@ -338,6 +396,7 @@ impl App {
             ingest: None,
             zoomed: false,
             search: None,
+            checklist: None,
             search_history: Vec::new(),
             search_recall: None,
             pending: session::Pending::default(),
@@ -456,7 +515,9 @@ impl App {
 
     /// Whether a timer tick is needed (something shows elapsed time).
     pub fn needs_ticks(&self) -> bool {
-        self.chat.answering.is_active() || self.ingest.is_some()
+        self.chat.answering.is_active()
+            || self.ingest.is_some()
+            || self.checklist.as_ref().is_some_and(|v| v.running.is_some())
     }
 
     fn info(&mut self, text: String) {

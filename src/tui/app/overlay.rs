@@ -13,6 +13,10 @@ pub enum PromptKind {
     IngestPath,
     GoTo,
     CorpusSearch,
+    /// A checklist file to run.
+    ChecklistFile,
+    /// A correction of a checklist cell's answer.
+    CellAnswer,
 }
 
 impl PromptKind {
@@ -24,6 +28,8 @@ impl PromptKind {
             PromptKind::Note => "Note",
             PromptKind::IngestPath => "Ingest path",
             PromptKind::GoTo => "Go to page (12), line (l40) or percent (50%)",
+            PromptKind::ChecklistFile => "Checklist file to run over every document",
+            PromptKind::CellAnswer => "The right answer",
             PromptKind::CorpusSearch => {
                 "Search every document (\"a phrase\", term*, -term; ↑ earlier)"
             }
@@ -317,6 +323,13 @@ impl App {
                 Vec::new()
             }
             (PromptKind::CorpusSearch, _) => self.search_corpus(text),
+            (PromptKind::ChecklistFile, _) if !text.is_empty() => {
+                let path = kodiak::config::expand_home(std::path::Path::new(text));
+                self.run_checklist(ChecklistSource::File(path))
+            }
+            (PromptKind::CellAnswer, _) if !text.trim().is_empty() => self.decide(
+                kodiak::service::DecisionInput::Correct(text.trim().to_owned()),
+            ),
             (PromptKind::IngestPath, _) if !text.is_empty() => {
                 let path = kodiak::config::expand_home(std::path::Path::new(text));
                 self.start_ingest(path, now)

@@ -105,6 +105,9 @@ impl App {
         });
         self.viewer = None;
         self.focus = Pane::Documents;
+        if let Some(view) = &mut self.checklist {
+            view.open = false;
+        }
         let request = self.start_job(|jobs| &mut jobs.search);
         vec![Effect::Search {
             request,

@@ -173,6 +173,22 @@ impl App {
                 }
                 Vec::new()
             }
+            Msg::Checklists { request, result } => self.checklists_loaded(request, result),
+            Msg::Grid { request, result } => {
+                self.grid_loaded(request, result);
+                Vec::new()
+            }
+            Msg::ChecklistStarted { request, job } => self.checklist_started(request, job),
+            Msg::ChecklistProgress { request, counts } => self.checklist_progress(request, counts),
+            Msg::ChecklistDone { request, result } => self.checklist_done(request, result),
+            Msg::CellDecided {
+                doc_id,
+                item,
+                result,
+            } => {
+                self.cell_decided(doc_id, &item, result);
+                Vec::new()
+            }
             Msg::SearchResults { request, result } => {
                 self.search_results(request, result);
                 Vec::new()

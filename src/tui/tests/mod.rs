@@ -27,6 +27,7 @@ use super::theme::Theme;
 use super::view;
 
 mod chat;
+mod checklist;
 mod documents;
 mod health;
 mod search;

@@ -257,7 +257,8 @@ fn a_new_search_prompt_starts_empty_and_ctrl_u_clears_a_prompt() {
 fn help_has_a_legend_of_the_pii_colours_as_the_viewer_draws_them() {
     let mut app = with_lease_open(160, 48);
     press(&mut app, [ch('?')]);
-    for _ in 0..10 {
+    // To the end of the help, where the legend is.
+    for _ in 0..30 {
         press(&mut app, [key(KeyCode::PageDown)]);
     }
     let buffer = buffer(&app);

@@ -2,6 +2,7 @@
 //! Wide terminals show the three panes side by side; narrower ones one pane under tabs.
 
 mod chat;
+mod checklist;
 mod documents;
 mod health;
 mod search;
@@ -44,6 +45,7 @@ fn draw_pane(frame: &mut Frame<'_>, app: &App, theme: &Theme, pane: Pane, area: 
     let focused = app.focus == pane;
     let title = match (pane, &app.viewer) {
         (Pane::Documents, Some(viewer)) => format!(" {} ", viewer.doc.title),
+        (Pane::Documents, None) if app.checklist_shown() => " Checklist ".to_owned(),
         (Pane::Documents, None) => match &app.search {
             Some(search) => format!(" Search: {} ", wrap::truncate(&search.query, 40)),
             None => format!(" Documents ({}) ", app.docs.visible.len()),
@@ -78,9 +80,12 @@ fn draw_pane(frame: &mut Frame<'_>, app: &App, theme: &Theme, pane: Pane, area: 
                     .map(|row| &row.review);
                 documents::draw_viewer(frame, viewer, review, theme, inner);
             }
-            None => match &app.search {
-                Some(search) => search::draw(frame, search, theme, inner),
-                None => documents::draw_list(frame, &app.docs, app.ingest.as_ref(), theme, inner),
+            None => match (&app.search, app.checklist.as_ref().filter(|v| v.open)) {
+                (_, Some(view)) => checklist::draw(frame, view, theme, inner),
+                (Some(search), None) => search::draw(frame, search, theme, inner),
+                (None, None) => {
+                    documents::draw_list(frame, &app.docs, app.ingest.as_ref(), theme, inner)
+                }
             },
         },
         Pane::Chat => {
@@ -110,6 +115,7 @@ fn draw_status(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
         KeyContext::ChatInput => " Chat: typing ".to_owned(),
         KeyContext::Chat => " Chat: transcript ".to_owned(),
         KeyContext::Viewer => " Viewer ".to_owned(),
+        KeyContext::Checklist => " Checklist ".to_owned(),
         _ => format!(" {} ", app.focus.title()),
     }];
     parts.push(format!("model: {}", app.health.model));
@@ -161,6 +167,13 @@ fn hints(app: &App) -> String {
             ("open_hit", "open"),
             ("search_corpus", "new search"),
             ("close_search", "back"),
+        ],
+        KeyContext::Checklist => &[
+            ("open_cell", "evidence"),
+            ("confirm", "confirm"),
+            ("correct", "correct"),
+            ("not_found", "not found"),
+            ("filter_cells", "filter"),
         ],
         KeyContext::Viewer => &[
             ("search", "search"),
@@ -231,10 +244,17 @@ fn draw_overlay(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
         Overlay::Help { scroll } => {
             let rect = centered(area, 76, area.height.saturating_sub(2));
             let lines = help_lines(app, theme);
-            // Scrolled no further than the last line at the bottom.
-            let last = lines
-                .len()
-                .saturating_sub(usize::from(rect.height.saturating_sub(2)));
+            // Scrolled no further than the last line at the bottom, counting the rows that
+            // long lines wrap to.
+            let width = usize::from(rect.width.saturating_sub(2)).max(1);
+            let rows: usize = lines
+                .iter()
+                .map(|line| {
+                    let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+                    wrap::wrap(&text, width).len().max(1)
+                })
+                .sum();
+            let last = rows.saturating_sub(usize::from(rect.height.saturating_sub(2)));
             let scroll = (*scroll).min(last);
             let text = Paragraph::new(lines)
                 .wrap(Wrap { trim: false })

@@ -1,0 +1,555 @@
+//! The checklist grid, shown in the Documents pane until closed: a row per document, a
+//! cell per item, the cursor on one cell. Enter opens the cell's evidence highlighted in
+//! the viewer (whose Esc comes back here); `c`, `e`, `n` and `u` record the reviewer's
+//! decision; `f` keeps the rows where the cursor's item is in a given state; `R` runs a
+//! checklist file in the background while the grid stays usable, `r` resumes the job
+//! shown and `x` stops it.
+
+use std::path::PathBuf;
+
+use kodiak::checklist::decide::CellState;
+use kodiak::service::{DecisionInput, Grid, GridCell, GridRow, JobCounts, JobInfo, JobOutcome};
+use kodiak::storage::checklists::JobState;
+
+use super::*;
+
+/// The checklist a run prompt offers first.
+pub const DEFAULT_CHECKLIST: &str = "assets/checklists/commercial-contract.toml";
+
+/// What a background run is started from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ChecklistSource {
+    /// A new job of the checklist in this file, over every ingested document.
+    File(PathBuf),
+    /// Go on with this job.
+    Resume(i64),
+}
+
+/// A job running in the background.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunningChecklist {
+    pub request: u64,
+    /// Known once the job is created.
+    pub job: Option<i64>,
+    pub counts: JobCounts,
+    pub started: Instant,
+    /// Documents done when the grid was last read, to read it again as rows complete.
+    pub reloaded_at: usize,
+}
+
+/// The grid and where the reviewer is in it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChecklistView {
+    /// Every job, newest first.
+    pub jobs: Vec<JobInfo>,
+    /// The job shown.
+    pub job: Option<i64>,
+    /// None while it loads.
+    pub grid: Option<Result<Grid, String>>,
+    /// Index into the rows shown (after the filter).
+    pub row: usize,
+    /// The item's column.
+    pub col: usize,
+    /// Only rows whose cell in this column is in this state.
+    pub filter: Option<(usize, CellState)>,
+    pub running: Option<RunningChecklist>,
+    /// Shown in the Documents pane (a closed grid is kept while its job runs).
+    pub open: bool,
+}
+
+impl ChecklistView {
+    pub fn new() -> ChecklistView {
+        ChecklistView {
+            open: true,
+            jobs: Vec::new(),
+            job: None,
+            grid: None,
+            row: 0,
+            col: 0,
+            filter: None,
+            running: None,
+        }
+    }
+
+    /// The grid, when loaded.
+    pub fn loaded(&self) -> Option<&Grid> {
+        self.grid.as_ref().and_then(|g| g.as_ref().ok())
+    }
+
+    /// The rows shown, in order: all, or those the filter keeps.
+    pub fn rows(&self) -> Vec<&GridRow> {
+        let Some(grid) = self.loaded() else {
+            return Vec::new();
+        };
+        grid.rows
+            .iter()
+            .filter(|row| match self.filter {
+                None => true,
+                Some((col, state)) => row
+                    .cells
+                    .get(col)
+                    .and_then(Option::as_ref)
+                    .is_some_and(|cell| cell.state() == state),
+            })
+            .collect()
+    }
+
+    /// The row and cell under the cursor.
+    pub fn current(&self) -> Option<(&GridRow, Option<&GridCell>)> {
+        let row = *self.rows().get(self.row)?;
+        Some((row, row.cells.get(self.col).and_then(Option::as_ref)))
+    }
+
+    fn items(&self) -> usize {
+        self.loaded().map_or(0, |g| g.checklist.items.len())
+    }
+
+    fn clamp(&mut self) {
+        self.row = self.row.min(self.rows().len().saturating_sub(1));
+        self.col = self.col.min(self.items().saturating_sub(1));
+    }
+
+    /// Moves the cursor `delta` rows.
+    pub fn move_by(&mut self, delta: isize) {
+        let rows = self.rows().len();
+        self.row = self
+            .row
+            .saturating_add_signed(delta)
+            .min(rows.saturating_sub(1));
+    }
+
+    /// The job shown, as listed.
+    pub fn shown_job(&self) -> Option<&JobInfo> {
+        self.jobs.iter().find(|j| Some(j.id) == self.job)
+    }
+}
+
+impl Default for ChecklistView {
+    fn default() -> Self {
+        ChecklistView::new()
+    }
+}
+
+/// The next state `f` filters on: not found, uncertain, found, then no filter.
+fn next_filter(state: Option<CellState>) -> Option<CellState> {
+    match state {
+        None => Some(CellState::NotFound),
+        Some(CellState::NotFound) => Some(CellState::Uncertain),
+        Some(CellState::Uncertain) => Some(CellState::Found),
+        Some(CellState::Found) => None,
+    }
+}
+
+impl App {
+    /// Opens the grid (the newest job's), or brings it back.
+    pub(super) fn open_checklists(&mut self) -> Vec<Effect> {
+        self.search = None;
+        self.viewer = None;
+        self.focus = Pane::Documents;
+        let view = self.checklist.get_or_insert_with(ChecklistView::new);
+        view.open = true;
+        let job = view.job;
+        let mut effects = vec![Effect::LoadChecklists {
+            request: self.start_job(|jobs| &mut jobs.checklists),
+        }];
+        if let Some(job) = job {
+            effects.push(self.load_grid(job));
+        }
+        effects
+    }
+
+    fn load_grid(&mut self, job: i64) -> Effect {
+        Effect::LoadGrid {
+            request: self.start_job(|jobs| &mut jobs.grid),
+            job,
+        }
+    }
+
+    /// The jobs, newest first; the newest is shown when none is yet.
+    pub(super) fn checklists_loaded(
+        &mut self,
+        request: u64,
+        result: Result<Vec<JobInfo>, String>,
+    ) -> Vec<Effect> {
+        if !self.jobs.checklists.accept_latest(request) {
+            return Vec::new();
+        }
+        let Some(view) = &mut self.checklist else {
+            return Vec::new();
+        };
+        self.dirty = true;
+        match result {
+            Ok(jobs) => {
+                view.jobs = jobs;
+                if view.job.is_none() {
+                    match view.jobs.first().map(|j| j.id) {
+                        Some(newest) => {
+                            view.job = Some(newest);
+                            return vec![self.load_grid(newest)];
+                        }
+                        None => {
+                            view.grid = Some(Err(
+                                "No checklist has been run yet. R runs one (a TOML file of questions)."
+                                    .into(),
+                            ));
+                        }
+                    }
+                }
+            }
+            Err(e) => view.grid = Some(Err(format!("cannot list the checklist jobs: {e}"))),
+        }
+        Vec::new()
+    }
+
+    pub(super) fn grid_loaded(&mut self, request: u64, result: Result<Box<Grid>, String>) {
+        if !self.jobs.grid.accept_latest(request) {
+            return;
+        }
+        if let Some(view) = &mut self.checklist {
+            let same_job =
+                view.loaded().map(|g| g.job.id) == result.as_ref().ok().map(|g| g.job.id);
+            view.grid = Some(result.map(|g| *g));
+            if !same_job {
+                view.row = 0;
+                view.col = 0;
+                view.filter = None;
+            }
+            view.clamp();
+            self.dirty = true;
+        }
+    }
+
+    /// The grid's actions.
+    pub(super) fn act_checklist(&mut self, action: Action) -> Vec<Effect> {
+        let Some(view) = &mut self.checklist else {
+            return Vec::new();
+        };
+        match action {
+            Action::Left => view.col = view.col.saturating_sub(1),
+            Action::Right => view.col = (view.col + 1).min(view.items().saturating_sub(1)),
+            Action::FilterCells => {
+                let current = view
+                    .filter
+                    .filter(|(col, _)| *col == view.col)
+                    .map(|(_, s)| s);
+                view.filter = next_filter(current).map(|state| (view.col, state));
+                view.row = 0;
+            }
+            Action::Close => {
+                view.open = false;
+                if view.running.is_none() {
+                    self.checklist = None;
+                }
+            }
+            Action::Open => return self.open_cell(),
+            Action::ShowCell => self.show_cell(),
+            Action::Confirm => return self.decide(DecisionInput::Confirm),
+            Action::MarkNotFound => return self.decide(DecisionInput::NotFound),
+            Action::ClearDecision => return self.decide(DecisionInput::Clear),
+            Action::Correct => {
+                let answer = view
+                    .current()
+                    .and_then(|(_, cell)| cell)
+                    .map(|cell| cell.answer().to_owned())
+                    .unwrap_or_default();
+                self.overlay = Some(Overlay::prompt(PromptKind::CellAnswer, &answer, Vec::new()));
+            }
+            Action::RunChecklist => {
+                if view.running.is_some() {
+                    self.error("a checklist job is running; x stops it".into());
+                } else {
+                    self.overlay = Some(Overlay::prompt(
+                        PromptKind::ChecklistFile,
+                        DEFAULT_CHECKLIST,
+                        Vec::new(),
+                    ));
+                }
+            }
+            Action::ResumeChecklist => {
+                let job = view
+                    .shown_job()
+                    .filter(|j| j.state != JobState::Done)
+                    .map(|j| j.id);
+                match (job, &view.running) {
+                    (_, Some(_)) => self.error("a checklist job is running; x stops it".into()),
+                    (Some(job), None) => return self.run_checklist(ChecklistSource::Resume(job)),
+                    (None, None) => self.info("this job is done; R runs a checklist again".into()),
+                }
+            }
+            Action::CancelChecklist => {
+                if let Some(running) = &view.running {
+                    let request = running.request;
+                    self.info("stopping the checklist job after its current cell…".into());
+                    return vec![Effect::Cancel { request }];
+                }
+            }
+            Action::OlderJob | Action::NewerJob => {
+                let at = view
+                    .jobs
+                    .iter()
+                    .position(|j| Some(j.id) == view.job)
+                    .unwrap_or(0);
+                let to = if action == Action::OlderJob {
+                    (at + 1).min(view.jobs.len().saturating_sub(1))
+                } else {
+                    at.saturating_sub(1)
+                };
+                if let Some(job) = view.jobs.get(to).map(|j| j.id)
+                    && Some(job) != view.job
+                {
+                    view.job = Some(job);
+                    view.grid = None;
+                    return vec![self.load_grid(job)];
+                }
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// Opens the document of the cell under the cursor with its first quote highlighted.
+    fn open_cell(&mut self) -> Vec<Effect> {
+        let target = self.checklist.as_ref().and_then(|view| {
+            let (row, cell) = view.current()?;
+            let focus = cell
+                .and_then(|c| c.suggestion.evidence.first())
+                .map(|q| (q.char_start, q.char_end));
+            Some((row.doc_id, focus))
+        });
+        match target {
+            Some((doc_id, focus)) => vec![self.open(doc_id, focus)],
+            None => Vec::new(),
+        }
+    }
+
+    /// The cell under the cursor in full: the question, the suggestion and its evidence,
+    /// why, and the reviewer's decision.
+    fn show_cell(&mut self) {
+        let Some(view) = &self.checklist else { return };
+        let (Some(grid), Some((row, cell))) = (view.loaded(), view.current()) else {
+            return;
+        };
+        let Some(item) = grid.checklist.items.get(view.col) else {
+            return;
+        };
+        let mut text = format!("{}\n\n", item.question);
+        match cell {
+            None => text.push_str("Not decided yet: r resumes the job."),
+            Some(cell) => {
+                let s = &cell.suggestion;
+                text.push_str(&format!(
+                    "Suggested: {} ({}, confidence {:.2})\nAnswer: {}\n",
+                    s.state.as_str().replace('_', " "),
+                    s.method.as_str(),
+                    s.confidence,
+                    if s.answer.is_empty() { "-" } else { &s.answer }
+                ));
+                for quote in &s.evidence {
+                    text.push_str(&format!(
+                        "\n{}: \"{}\"\n",
+                        kodiak::search::page_label(quote.page, quote.ocr_confidence),
+                        quote.text.split_whitespace().collect::<Vec<_>>().join(" ")
+                    ));
+                }
+                if let Some(note) = &s.note {
+                    text.push_str(&format!("\nWhy: {note}\n"));
+                }
+                match &cell.decision {
+                    Some(d) => {
+                        text.push_str(&format!(
+                            "\nDecision: {} at {}",
+                            kodiak::checklist::export::decided(d),
+                            d.decided_at
+                        ));
+                        if let Some(answer) = &d.answer {
+                            text.push_str(&format!(": {answer}"));
+                        }
+                        if let Some(note) = &d.note {
+                            text.push_str(&format!("\nNote: {note}"));
+                        }
+                    }
+                    None => text
+                        .push_str("\nNo decision yet: c confirms, e corrects, n marks not found."),
+                }
+            }
+        }
+        self.overlay = Some(Overlay::Text {
+            title: format!("{} · {}", item.id, row.title),
+            text,
+            scroll: 0,
+        });
+    }
+
+    /// Records the reviewer's decision on the cell under the cursor.
+    pub(super) fn decide(&mut self, input: DecisionInput) -> Vec<Effect> {
+        let Some(view) = &self.checklist else {
+            return Vec::new();
+        };
+        let (Some(grid), Some((row, cell))) = (view.loaded(), view.current()) else {
+            return Vec::new();
+        };
+        if cell.is_none() {
+            self.error("this cell is not decided yet; r resumes the job".into());
+            return Vec::new();
+        }
+        let (job, doc_id) = (grid.job.id, row.doc_id);
+        let Some(item) = grid.checklist.items.get(view.col).map(|i| i.id.clone()) else {
+            return Vec::new();
+        };
+        vec![Effect::DecideCell {
+            request: self.request_id(),
+            job,
+            doc_id,
+            item,
+            input,
+        }]
+    }
+
+    /// A decision stored: the cell shows it at once.
+    pub(super) fn cell_decided(
+        &mut self,
+        doc_id: i64,
+        item: &str,
+        result: Result<Box<GridCell>, String>,
+    ) {
+        match result {
+            Err(e) => self.error(format!("the decision was not stored: {e}")),
+            Ok(cell) => {
+                let said = match &cell.decision {
+                    Some(d) => format!("saved: {item} {}", kodiak::checklist::export::decided(d)),
+                    None => format!("saved: {item} back to the suggestion"),
+                };
+                if let Some(grid) = self
+                    .checklist
+                    .as_mut()
+                    .and_then(|v| v.grid.as_mut())
+                    .and_then(|g| g.as_mut().ok())
+                    && let Some(col) = grid.checklist.items.iter().position(|i| i.id == item)
+                    && let Some(row) = grid.rows.iter_mut().find(|r| r.doc_id == doc_id)
+                {
+                    row.cells[col] = Some(*cell);
+                }
+                self.info(said);
+            }
+        }
+        self.dirty = true;
+    }
+
+    /// Whether the grid is in the Documents pane (under the viewer, when a cell is open).
+    pub fn checklist_shown(&self) -> bool {
+        self.checklist.as_ref().is_some_and(|v| v.open)
+    }
+
+    /// Whether `request` is the checklist run in progress (its replies count; others are
+    /// from a run that ended).
+    fn runs(&self, request: u64) -> bool {
+        self.checklist
+            .as_ref()
+            .and_then(|v| v.running.as_ref())
+            .is_some_and(|r| r.request == request)
+    }
+
+    /// Starts a checklist job in the background.
+    pub(super) fn run_checklist(&mut self, source: ChecklistSource) -> Vec<Effect> {
+        let request = self.request_id();
+        let view = self.checklist.get_or_insert_with(ChecklistView::new);
+        let job = match &source {
+            ChecklistSource::Resume(job) => Some(*job),
+            ChecklistSource::File(_) => None,
+        };
+        view.running = Some(RunningChecklist {
+            request,
+            job,
+            counts: JobCounts::default(),
+            started: Instant::now(),
+            reloaded_at: 0,
+        });
+        self.dirty = true;
+        vec![Effect::RunChecklist { request, source }]
+    }
+
+    /// The job the run created: it is shown.
+    pub(super) fn checklist_started(&mut self, request: u64, job: i64) -> Vec<Effect> {
+        if !self.runs(request) {
+            return Vec::new();
+        }
+        let Some(view) = &mut self.checklist else {
+            return Vec::new();
+        };
+        if let Some(running) = &mut view.running {
+            running.job = Some(job);
+        }
+        view.job = Some(job);
+        view.grid = None;
+        self.dirty = true;
+        let list = Effect::LoadChecklists {
+            request: self.start_job(|jobs| &mut jobs.checklists),
+        };
+        vec![list, self.load_grid(job)]
+    }
+
+    /// Progress of the running job; the grid is read again as documents complete.
+    pub(super) fn checklist_progress(&mut self, request: u64, counts: JobCounts) -> Vec<Effect> {
+        if !self.runs(request) {
+            return Vec::new();
+        }
+        let Some(view) = &mut self.checklist else {
+            return Vec::new();
+        };
+        let Some(running) = &mut view.running else {
+            return Vec::new();
+        };
+        running.counts = counts;
+        self.dirty = true;
+        let shown = running.job.is_some() && running.job == view.job;
+        // Reading the grid costs a query per document: at most every 5% of the documents.
+        let step = (counts.total_documents / 20).max(1);
+        if shown && counts.documents >= running.reloaded_at + step {
+            running.reloaded_at = counts.documents;
+            if let Some(job) = running.job {
+                return vec![self.load_grid(job)];
+            }
+        }
+        Vec::new()
+    }
+
+    pub(super) fn checklist_done(
+        &mut self,
+        request: u64,
+        result: Result<JobOutcome, String>,
+    ) -> Vec<Effect> {
+        if !self.runs(request) {
+            return Vec::new();
+        }
+        let job = self
+            .checklist
+            .as_mut()
+            .and_then(|v| v.running.take())
+            .and_then(|r| r.job);
+        match result {
+            Ok(outcome) => {
+                let state = match outcome.state {
+                    JobState::Done => "done",
+                    JobState::Cancelled => "stopped (r resumes it)",
+                    JobState::Running => "running",
+                };
+                self.info(format!(
+                    "checklist job {}: {state}, {} of {} cells",
+                    outcome.job, outcome.cells, outcome.total
+                ));
+            }
+            Err(e) => self.error(format!("the checklist job failed: {e}")),
+        }
+        self.dirty = true;
+        if self.checklist.is_none() {
+            return Vec::new();
+        }
+        let mut effects = vec![Effect::LoadChecklists {
+            request: self.start_job(|jobs| &mut jobs.checklists),
+        }];
+        if let Some(job) = job.filter(|j| self.checklist.as_ref().and_then(|v| v.job) == Some(*j)) {
+            effects.push(self.load_grid(job));
+        }
+        effects
+    }
+}

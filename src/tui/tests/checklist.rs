@@ -1,0 +1,336 @@
+//! The checklist grid.
+
+use kodiak::checklist::decide::{CellState, Method, Quote, Suggestion};
+use kodiak::checklist::{AnswerKind, Checklist, Item};
+use kodiak::service::{DecisionInput, Grid, GridCell, GridRow, JobCounts, JobInfo, JobOutcome};
+use kodiak::storage::checklists::{Decision, DecisionKind, JobState};
+
+use super::super::app::ChecklistSource;
+use super::*;
+
+fn item(id: &str, question: &str) -> Item {
+    Item {
+        id: id.into(),
+        question: question.into(),
+        terms: Vec::new(),
+        answer: AnswerKind::Text,
+    }
+}
+
+fn cell(state: CellState, answer: &str, at: usize) -> Option<GridCell> {
+    let evidence = match state {
+        CellState::NotFound => Vec::new(),
+        _ => vec![Quote {
+            chunk_id: 1,
+            page: 2,
+            ocr_confidence: None,
+            char_start: at,
+            char_end: at + 40,
+            text: format!("The clause says {answer}."),
+        }],
+    };
+    Some(GridCell {
+        suggestion: Suggestion {
+            state,
+            answer: answer.into(),
+            confidence: 0.8,
+            evidence,
+            method: Method::Extractive,
+            note: None,
+        },
+        decision: None,
+    })
+}
+
+fn job(id: i64) -> JobInfo {
+    JobInfo {
+        id,
+        checklist: "commercial".into(),
+        title: "Commercial contract review".into(),
+        scope: "all documents".into(),
+        use_model: false,
+        state: JobState::Done,
+        interrupted: false,
+        documents: 3,
+        items: 3,
+        cells: 9,
+        total: 9,
+        created_by: "alice".into(),
+        created_at: "2026-11-27T10:00:00Z".into(),
+        updated_at: "2026-11-27T10:00:05Z".into(),
+    }
+}
+
+/// Three contracts × three items: the supply agreement has everything, the lease no cap,
+/// the NDA its law uncertain.
+fn grid() -> Grid {
+    let found = CellState::Found;
+    let row = |doc_id: i64, title: &str, cells: Vec<Option<GridCell>>| GridRow {
+        doc_id,
+        title: title.into(),
+        path: format!("/cases/{title}.pdf"),
+        cells,
+    };
+    Grid {
+        job: job(4),
+        checklist: Checklist {
+            name: "commercial".into(),
+            title: "Commercial contract review".into(),
+            description: String::new(),
+            items: vec![
+                item("governing_law", "Which law governs the agreement?"),
+                item("liability_cap", "Is liability capped?"),
+                item("term", "How long is the term?"),
+            ],
+        },
+        rows: vec![
+            row(
+                1,
+                "Supply agreement",
+                vec![
+                    cell(found, "England and Wales", 100),
+                    cell(found, "USD 2,000,000", 300),
+                    cell(found, "three (3) years", 500),
+                ],
+            ),
+            row(
+                2,
+                "Office lease",
+                vec![
+                    cell(found, "Scotland", 120),
+                    cell(CellState::NotFound, "", 0),
+                    cell(found, "five (5) years", 700),
+                ],
+            ),
+            row(
+                3,
+                "Mutual NDA",
+                vec![
+                    cell(CellState::Uncertain, "the laws", 80),
+                    cell(CellState::NotFound, "", 0),
+                    None,
+                ],
+            ),
+        ],
+    }
+}
+
+/// The grid opened with `C` and loaded, as the worker replies.
+fn opened(app: &mut App) {
+    let effects = press(app, [ch('C')]);
+    let Some(Effect::LoadChecklists { request }) = effects.first().cloned() else {
+        panic!("{effects:?}");
+    };
+    let effects = press(
+        app,
+        [Msg::Checklists {
+            request,
+            result: Ok(vec![job(4), job(3)]),
+        }],
+    );
+    let Some(Effect::LoadGrid { request, job: 4 }) = effects.first().cloned() else {
+        panic!("{effects:?}");
+    };
+    press(
+        app,
+        [Msg::Grid {
+            request,
+            result: Ok(Box::new(grid())),
+        }],
+    );
+}
+
+#[test]
+fn the_grid_shows_a_symbol_per_cell_and_the_cursors_cell_in_words_at_80x24_and_120x40() {
+    let mut app = app(80, 24);
+    show_list(&mut app, rows());
+    opened(&mut app);
+    let shown = screen(&app);
+    assert!(shown.contains("┌ Checklist"), "{shown}");
+    assert!(shown.contains("Supply agreement"), "{shown}");
+    insta::assert_snapshot!("checklist_80x24", shown);
+    let mut wide = super::app(120, 40);
+    show_list(&mut wide, rows());
+    opened(&mut wide);
+    press(&mut wide, [ch('j'), ch('l')]);
+    insta::assert_snapshot!("checklist_120x40", screen(&wide));
+}
+
+#[test]
+fn enter_opens_the_cells_evidence_highlighted_and_the_viewers_esc_comes_back_to_the_grid() {
+    let mut app = app(80, 24);
+    show_list(&mut app, rows());
+    opened(&mut app);
+    // The lease's term: row 2, item 3.
+    let effects = press(&mut app, [ch('j'), ch('l'), ch('l'), key(KeyCode::Enter)]);
+    let [
+        Effect::OpenDocument {
+            request,
+            doc_id: 2,
+            focus: Some((700, 740)),
+        },
+    ] = effects.as_slice()
+    else {
+        panic!("{effects:?}");
+    };
+    press(
+        &mut app,
+        [Msg::Document {
+            request: *request,
+            result: Ok(Box::new(lease(Some((0, 10))))),
+        }],
+    );
+    assert!(app.viewer.is_some());
+    press(&mut app, [key(KeyCode::Esc)]);
+    assert!(screen(&app).contains("┌ Checklist"), "{}", screen(&app));
+    press(&mut app, [key(KeyCode::Esc)]);
+    assert!(screen(&app).contains("Documents (3)"), "{}", screen(&app));
+}
+
+#[test]
+fn decisions_are_sent_for_the_cursors_cell_and_shown_once_stored() {
+    let mut app = app(80, 24);
+    show_list(&mut app, rows());
+    opened(&mut app);
+    let effects = press(&mut app, [ch('c')]);
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [Effect::DecideCell { job: 4, doc_id: 1, item, input: DecisionInput::Confirm, .. }]
+                if item == "governing_law"
+        ),
+        "{effects:?}"
+    );
+    // `e` offers the answer to correct; Enter sends the correction.
+    let mut keys = vec![ch('l'), ch('e'), ctrl('u')];
+    keys.extend("USD 2.5m".chars().map(ch));
+    keys.push(key(KeyCode::Enter));
+    let effects = press(&mut app, keys);
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [Effect::DecideCell { doc_id: 1, item, input: DecisionInput::Correct(answer), .. }]
+                if item == "liability_cap" && answer == "USD 2.5m"
+        ),
+        "{effects:?}"
+    );
+    let mut stored = cell(CellState::Found, "USD 2,000,000", 300).unwrap();
+    stored.decision = Some(Decision {
+        decision: DecisionKind::Corrected,
+        answer: Some("USD 2.5m".into()),
+        note: None,
+        job_id: Some(4),
+        decided_by: "alice".into(),
+        decided_at: "2026-11-27T10:01:00Z".into(),
+    });
+    press(
+        &mut app,
+        [Msg::CellDecided {
+            doc_id: 1,
+            item: "liability_cap".into(),
+            result: Ok(Box::new(stored)),
+        }],
+    );
+    let shown = screen(&app);
+    assert!(shown.contains("✓*"), "{shown}");
+    assert!(
+        shown.contains("found: USD 2.5m (p. 2; corrected by alice)"),
+        "{shown}"
+    );
+    // A pending cell cannot be decided.
+    let effects = press(&mut app, [ch('j'), ch('j'), ch('l'), ch('n')]);
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(screen(&app).contains("not decided yet"), "{}", screen(&app));
+}
+
+#[test]
+fn f_keeps_the_rows_where_the_cursors_item_is_not_found_then_uncertain_then_found() {
+    let mut app = app(80, 24);
+    show_list(&mut app, rows());
+    opened(&mut app);
+    press(&mut app, [ch('l'), ch('f')]);
+    let shown = screen(&app);
+    assert!(
+        shown.contains("2 of 3 documents where liability_cap is not found"),
+        "{shown}"
+    );
+    assert!(!shown.contains("Supply agreement"), "{shown}");
+    press(&mut app, [ch('f')]);
+    assert!(screen(&app).contains("0 of 3 documents where liability_cap is uncertain"));
+    press(&mut app, [ch('f')]);
+    let shown = screen(&app);
+    assert!(
+        shown.contains("1 of 3 documents where liability_cap is found"),
+        "{shown}"
+    );
+    assert!(shown.contains("Supply agreement"), "{shown}");
+    press(&mut app, [ch('f')]);
+    assert!(screen(&app).contains("3 documents · f filters"));
+}
+
+#[test]
+fn a_run_started_from_the_grid_shows_its_progress_and_x_stops_it() {
+    let mut app = app(80, 24);
+    show_list(&mut app, rows());
+    opened(&mut app);
+    // R offers the shipped checklist; Enter runs it.
+    let effects = press(&mut app, [ch('R'), key(KeyCode::Enter)]);
+    let [Effect::RunChecklist { request, source }] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(
+        *source,
+        ChecklistSource::File("assets/checklists/commercial-contract.toml".into())
+    );
+    let request = *request;
+    let effects = press(&mut app, [Msg::ChecklistStarted { request, job: 5 }]);
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::LoadGrid { job: 5, .. })),
+        "{effects:?}"
+    );
+    press(
+        &mut app,
+        [Msg::ChecklistProgress {
+            request,
+            counts: JobCounts {
+                cells: 30,
+                total: 90,
+                documents: 1,
+                total_documents: 3,
+            },
+        }],
+    );
+    let shown = screen(&app);
+    assert!(
+        shown.contains("running job 5: 30/90 cells · 1/3 documents"),
+        "{shown}"
+    );
+    assert!(app.needs_ticks());
+    let effects = press(&mut app, [ch('x')]);
+    assert_eq!(effects, [Effect::Cancel { request }]);
+    press(
+        &mut app,
+        [Msg::ChecklistDone {
+            request,
+            result: Ok(JobOutcome {
+                job: 5,
+                state: JobState::Cancelled,
+                decided: 31,
+                cells: 31,
+                total: 90,
+                seconds: 1.0,
+                model: None,
+                quotes_dropped: 0,
+                notes: Vec::new(),
+            }),
+        }],
+    );
+    let shown = screen(&app);
+    assert!(
+        shown.contains("checklist job 5: stopped (r resumes it)"),
+        "{shown}"
+    );
+    assert!(!app.needs_ticks());
+}
