@@ -12,7 +12,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use kodiak::checklist::decide::CellState;
 use kodiak::service::GridCell;
 
-use super::super::app::ChecklistView;
+use super::super::app::{ChecklistView, RunningChecklist};
 use super::super::theme::Theme;
 use crate::tui::wrap;
 
@@ -26,22 +26,8 @@ pub fn draw(frame: &mut Frame<'_>, view: &ChecklistView, theme: &Theme, area: Re
     let height = usize::from(area.height);
     let mut lines: Vec<Line<'_>> = Vec::new();
     if let Some(running) = &view.running {
-        let c = running.counts;
-        let rate = c.cells as f64 / running.started.elapsed().as_secs_f64().max(0.001);
-        let left = match c.total.saturating_sub(c.cells) {
-            0 => String::new(),
-            rest if rate > 0.0 => format!(" · {} left", eta(rest as f64 / rate)),
-            _ => String::new(),
-        };
-        let job = running.job.map_or(String::new(), |j| format!("job {j}: "));
         lines.push(Line::styled(
-            wrap::truncate(
-                &format!(
-                    "running {job}{}/{} cells · {}/{} documents · {rate:.0} cells/s{left} · x stops",
-                    c.cells, c.total, c.documents, c.total_documents
-                ),
-                width,
-            ),
+            wrap::truncate(&format!("running {} · x stops", progress(running)), width),
             theme.warn,
         ));
     }
@@ -147,23 +133,45 @@ pub fn draw(frame: &mut Frame<'_>, view: &ChecklistView, theme: &Theme, area: Re
                 if let Some(quote) = cell.suggestion.evidence.first()
                     && cell.state() != CellState::NotFound
                 {
-                    what.push_str(&format!(
-                        " · \"{}\"",
-                        quote.text.split_whitespace().collect::<Vec<_>>().join(" ")
-                    ));
+                    let quote = quote.text.split_whitespace().collect::<Vec<_>>().join(" ");
+                    // A text answer is the quote itself: said once.
+                    let answer = cell.answer().trim_end_matches('…');
+                    if answer.is_empty() || !quote.starts_with(answer) {
+                        what.push_str(&format!(" · \"{quote}\""));
+                    }
                 }
                 what
             }
         };
+        let head = format!("{} {} · {} · ", view.col + 1, item.id, row.title);
         lines.push(Line::from(vec![
-            Span::styled(format!("{} {} · ", view.col + 1, item.id), theme.title),
-            Span::styled(wrap::truncate(&row.title, width / 3), theme.dim),
+            Span::styled(wrap::truncate(&head, width), theme.title),
+            Span::styled(
+                wrap::truncate(&item.question, width.saturating_sub(wrap::width(&head))),
+                theme.dim,
+            ),
         ]));
         for line in wrap::wrap(&what, width).into_iter().take(DETAIL_ROWS - 1) {
             lines.push(Line::styled(line, theme.text));
         }
     }
     frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// A running job's progress: `job 5: 30/90 cells · 1/3 documents · 40 cells/s · 2 s left`.
+pub fn progress(running: &RunningChecklist) -> String {
+    let c = running.counts;
+    let rate = c.cells as f64 / running.started.elapsed().as_secs_f64().max(0.001);
+    let left = match c.total.saturating_sub(c.cells) {
+        0 => String::new(),
+        rest if rate > 0.0 => format!(" · {} left", eta(rest as f64 / rate)),
+        _ => String::new(),
+    };
+    let job = running.job.map_or(String::new(), |j| format!("job {j}: "));
+    format!(
+        "{job}{}/{} cells · {}/{} documents · {rate:.0} cells/s{left}",
+        c.cells, c.total, c.documents, c.total_documents
+    )
 }
 
 /// A cell's symbol and the mark of a person's decision.

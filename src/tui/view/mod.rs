@@ -127,6 +127,10 @@ fn draw_status(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
         };
         parts.push(format!("{}{queued}", ingest.shown));
     }
+    if let Some(running) = app.checklist.as_ref().and_then(|v| v.running.as_ref()) {
+        let c = running.counts;
+        parts.push(format!("checklist {}/{}", c.cells, c.total));
+    }
     if let (true, Some(turn)) = (app.chat.answering.is_active(), app.chat.turns.last()) {
         parts.push(format!("answering {:.1} s", turn.elapsed.as_secs_f64()));
     }
@@ -283,20 +287,32 @@ fn draw_overlay(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
         }
         Overlay::Jobs => {
             let mut lines = Vec::new();
-            match &app.ingest {
-                Some(job) => {
-                    let what = job.path.as_ref().map_or_else(
-                        || "chunks left without vectors from before".to_owned(),
-                        |path| format!("ingest {}", path.display()),
-                    );
-                    lines.push(Line::styled(format!("Running: {what}"), theme.title));
-                    lines.push(Line::styled(format!("  {}", job.shown), theme.text));
-                    lines.push(Line::styled(
-                        "  X cancels it; what is stored stays",
-                        theme.dim,
-                    ));
-                }
-                None => lines.push(Line::styled("Nothing is running.", theme.dim)),
+            if let Some(job) = &app.ingest {
+                let what = job.path.as_ref().map_or_else(
+                    || "chunks left without vectors from before".to_owned(),
+                    |path| format!("ingest {}", path.display()),
+                );
+                lines.push(Line::styled(format!("Running: {what}"), theme.title));
+                lines.push(Line::styled(format!("  {}", job.shown), theme.text));
+                lines.push(Line::styled(
+                    "  X cancels it; what is stored stays",
+                    theme.dim,
+                ));
+            }
+            let checklist = app.checklist.as_ref().and_then(|v| v.running.as_ref());
+            if let Some(running) = checklist {
+                lines.push(Line::styled("Running: a checklist", theme.title));
+                lines.push(Line::styled(
+                    format!("  {}", checklist::progress(running)),
+                    theme.text,
+                ));
+                lines.push(Line::styled(
+                    "  x in the checklist grid (C) stops it; what is decided stays",
+                    theme.dim,
+                ));
+            }
+            if app.ingest.is_none() && checklist.is_none() {
+                lines.push(Line::styled("Nothing is running.", theme.dim));
             }
             if app.ingest_queue.len() > 0 {
                 lines.push(Line::from(""));
