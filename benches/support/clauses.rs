@@ -39,16 +39,8 @@ pub const ITEMS: [&str; 20] = [
     "subcontracting",
 ];
 
-const SUPPLIERS: &[&str] = &[
-    "Aldgate Components Ltd",
-    "Brenner Feinmechanik GmbH",
-    "Cobalt Ridge Manufacturing Inc.",
-    "Dunmore Textiles plc",
-    "Eastgate Polymers LLC",
-    "Fjord Marine Supplies AS",
-    "Granite Peak Electronics Corp.",
-    "Hollins & Vale Packaging Ltd",
-];
+use super::contracts::SUPPLIERS;
+
 const CUSTOMERS: &[&str] = &[
     "Meridian Retail Group",
     "Northgate Hospitals Trust",

@@ -12,7 +12,7 @@ pub struct Contract {
     pub questions: Vec<(String, Vec<String>)>,
 }
 
-const SUPPLIERS: &[&str] = &[
+pub const SUPPLIERS: &[&str] = &[
     "Aldgate Components Ltd",
     "Brenner Feinmechanik GmbH",
     "Cobalt Ridge Manufacturing Inc.",

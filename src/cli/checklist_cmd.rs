@@ -135,12 +135,16 @@ fn go(kodiak: &Kodiak, job: i64, json: bool) -> Result<ExitCode> {
         eprintln!("note: {}", line(note));
     }
     eprintln!("{}", summary(&outcome, started.elapsed().as_secs_f64()));
-    let grid = kodiak.checklist_grid(job)?;
+    print_grid(&kodiak.checklist_grid(job)?, json)
+}
+
+/// The grid on standard output: JSON, or a line per document.
+fn print_grid(grid: &Grid, json: bool) -> Result<ExitCode> {
     if json {
-        let text = export::render(&grid, ReportFormat::Json, &telemetry::now_rfc3339())?;
+        let text = export::render(grid, ReportFormat::Json, &telemetry::now_rfc3339())?;
         std::io::stdout().write_all(text.as_bytes())?;
     } else {
-        print!("{}", block(&grid_text(&grid)));
+        print!("{}", block(&grid_text(grid)));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -279,14 +283,7 @@ pub(super) fn cancel(settings: Settings, job: i64) -> Result<ExitCode> {
 
 pub(super) fn grid(settings: Settings, job: i64, json: bool) -> Result<ExitCode> {
     let kodiak = Kodiak::open(settings)?;
-    let grid = kodiak.checklist_grid(job)?;
-    if json {
-        let text = export::render(&grid, ReportFormat::Json, &telemetry::now_rfc3339())?;
-        std::io::stdout().write_all(text.as_bytes())?;
-    } else {
-        print!("{}", block(&grid_text(&grid)));
-    }
-    Ok(ExitCode::SUCCESS)
+    print_grid(&kodiak.checklist_grid(job)?, json)
 }
 
 pub(super) fn cell(

@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::config::{TomlProblem, from_toml};
+
 /// Most items one checklist may hold: each is asked of every document.
 const MAX_ITEMS: usize = 200;
 /// Longest question, in characters: it goes into every prompt.
@@ -131,35 +133,14 @@ impl Checklist {
 
     /// Parses and validates the text of a checklist file named `path`.
     pub fn parse(text: &str, path: &Path) -> Result<Checklist, ChecklistError> {
-        let invalid =
-            |line: Option<usize>, key: Option<String>, message: String| ChecklistError::Invalid {
-                path: path.to_path_buf(),
-                line,
-                key,
-                message,
-            };
-        let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
-        let deserializer = toml::Deserializer::parse(text).map_err(|e| {
-            invalid(
-                e.span().map(|s| line_of(s.start)),
-                None,
-                e.message().trim().to_owned(),
-            )
-        })?;
-        let file: ChecklistFile = serde_path_to_error::deserialize(deserializer).map_err(|e| {
-            let key = e.path().to_string();
-            let key = (key != ".").then_some(key);
-            let inner = e.into_inner();
-            invalid(
-                inner.span().map(|s| line_of(s.start)),
-                key,
-                inner.message().trim().to_owned(),
-            )
-        })?;
-        validate(&file).map_err(|(key, message)| {
-            let line = crate::config::line_of_key(text, &key).map(line_of);
-            invalid(line, Some(key), message)
-        })?;
+        let invalid = |problem: TomlProblem| ChecklistError::Invalid {
+            path: path.to_path_buf(),
+            line: problem.line,
+            key: problem.key,
+            message: problem.message,
+        };
+        let file: ChecklistFile = from_toml(text).map_err(invalid)?;
+        validate(&file).map_err(|(key, message)| invalid(TomlProblem::at(text, key, message)))?;
         let name = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())

@@ -173,45 +173,67 @@ pub fn load(
 /// Parses and validates the text of a config file, with the core's checks and then the
 /// front end's `check`; errors name `path`, the key and the line.
 pub fn parse(text: &str, path: &Path, check: FrontEndCheck) -> Result<Config, ConfigError> {
-    let invalid =
-        |key: Option<String>, line: Option<usize>, message: String| ConfigError::Invalid {
-            origin: Source::File(path.to_path_buf()),
-            key,
-            line,
-            message,
-        };
-    let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
-
-    let deserializer = toml::Deserializer::parse(text).map_err(|e| {
-        invalid(
-            None,
-            e.span().map(|s| line_of(s.start)),
-            e.message().trim().to_owned(),
-        )
-    })?;
-    let config: Config = serde_path_to_error::deserialize(deserializer).map_err(|e| {
-        let key = e.path().to_string();
-        let key = (key != ".").then_some(key);
-        let inner = e.into_inner();
-        invalid(
-            key,
-            inner.span().map(|s| line_of(s.start)),
-            inner.message().trim().to_owned(),
-        )
-    })?;
+    let invalid = |problem: TomlProblem| ConfigError::Invalid {
+        origin: Source::File(path.to_path_buf()),
+        key: problem.key,
+        line: problem.line,
+        message: problem.message,
+    };
+    let config: Config = from_toml(text).map_err(invalid)?;
     config
         .validate()
         .and_then(|()| check(&config))
-        .map_err(|Invalid { key, message }| {
-            let line = line_of_key(text, &key).map(line_of);
-            invalid(Some(key), line, message)
-        })?;
+        .map_err(|Invalid { key, message }| invalid(TomlProblem::at(text, key, message)))?;
     Ok(config)
+}
+
+/// What is wrong in a TOML document, and where: its 1-based line and dotted key, when known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TomlProblem {
+    pub line: Option<usize>,
+    pub key: Option<String>,
+    pub message: String,
+}
+
+impl TomlProblem {
+    /// A problem with the value of `key` (one that parsed but failed validation), placed on
+    /// the line that sets it.
+    pub(crate) fn at(text: &str, key: String, message: String) -> TomlProblem {
+        TomlProblem {
+            line: line_of_key(text, &key).map(|offset| line_of(text, offset)),
+            key: Some(key),
+            message,
+        }
+    }
+}
+
+/// The 1-based line of byte `offset` in `text`.
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+/// `text` deserialized as a `T`; a syntax error, an unknown key or a wrong type names its
+/// line and key.
+pub(crate) fn from_toml<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, TomlProblem> {
+    let deserializer = toml::Deserializer::parse(text).map_err(|e| TomlProblem {
+        line: e.span().map(|s| line_of(text, s.start)),
+        key: None,
+        message: e.message().trim().to_owned(),
+    })?;
+    serde_path_to_error::deserialize(deserializer).map_err(|e| {
+        let key = e.path().to_string();
+        let inner = e.into_inner();
+        TomlProblem {
+            line: inner.span().map(|s| line_of(text, s.start)),
+            key: (key != ".").then_some(key),
+            message: inner.message().trim().to_owned(),
+        }
+    })
 }
 
 /// The byte offset where a dotted key (`a.b`, or `a.list[2].c` for arrays of tables) is set
 /// in a TOML document, for pointing at a value that parsed but failed validation.
-pub(crate) fn line_of_key(text: &str, dotted: &str) -> Option<usize> {
+fn line_of_key(text: &str, dotted: &str) -> Option<usize> {
     let doc = toml::de::DeTable::parse(text).ok()?;
     let mut table = doc.get_ref();
     let mut parts = dotted.split('.').peekable();

@@ -7,7 +7,7 @@
 mod error;
 mod inference;
 mod load;
-pub(crate) use load::line_of_key;
+pub(crate) use load::{TomlProblem, from_toml};
 mod paths;
 
 use std::collections::BTreeMap;
