@@ -452,6 +452,10 @@ impl JobProgress for ChecklistProgress {
     fn cancelled(&self) -> bool {
         self.cancel.load(Ordering::Relaxed)
     }
+
+    fn cancel_flag(&self) -> Option<Arc<AtomicBool>> {
+        Some(Arc::clone(&self.cancel))
+    }
 }
 
 /// Writes the review report to `dir`, named by the time.

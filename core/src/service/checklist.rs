@@ -95,6 +95,11 @@ pub trait JobProgress: Sync {
     fn cancelled(&self) -> bool {
         false
     }
+    /// The flag behind `cancelled`, when there is one: a model's answer under way stops
+    /// within a few tokens when it is set, rather than at the end of the cell.
+    fn cancel_flag(&self) -> Option<Arc<AtomicBool>> {
+        None
+    }
 }
 
 /// No progress shown.
@@ -365,13 +370,20 @@ impl Kodiak {
             queries,
             vectors,
             engine,
-            cancel: Arc::new(AtomicBool::new(false)),
+            // The front end's stop reaches a generation under way, not only the next cell.
+            cancel: progress.cancel_flag().unwrap_or_default(),
         };
         let mut done = checklists::done(&*self.db.conn()?, job)?;
         let mut tally = Tally::default();
         let mut state = row.state;
         if state != JobState::Done {
             state = JobState::Running;
+            progress.advanced(JobCounts {
+                cells: done.len(),
+                total,
+                documents: 0,
+                total_documents: documents.len(),
+            });
             for (position, &document) in documents.iter().enumerate() {
                 let pending: Vec<usize> = (0..run.checklist.items.len())
                     .filter(|&i| !done.contains(&(document, run.checklist.items[i].id.clone())))
@@ -501,9 +513,11 @@ impl Kodiak {
             }
             let item = &run.checklist.items[i];
             let suggestion = match self.ask_item(engine, run, item, &passages, tally) {
-                Ok(reply) => {
+                Ok(Some(reply)) => {
                     model::suggestion(item, &model::parse_reply(&reply), &sources, extractive)
                 }
+                // Stopped mid-answer: the cell is left for the resumed run.
+                Ok(None) => return Ok(true),
                 Err(reason) => Suggestion {
                     note: Some(format!("the model failed ({reason}); decided without it")),
                     ..extractive
@@ -592,7 +606,7 @@ impl Kodiak {
     }
 
     /// The model's reply to one item over a document's passages, with personal data
-    /// restored; counts its figures.
+    /// restored (None when the run was stopped while it was written); counts its figures.
     fn ask_item(
         &self,
         engine: &GeneratorWorker,
@@ -600,7 +614,7 @@ impl Kodiak {
         item: &crate::checklist::Item,
         (passages, mask): &(Vec<Passage>, PromptMask),
         tally: &mut Tally,
-    ) -> Result<String, String> {
+    ) -> Result<Option<String>, String> {
         if !self.breakers.generator.allow() {
             return Err("generation is paused after failures in a row".into());
         }
@@ -625,6 +639,10 @@ impl Kodiak {
             match event {
                 GenerationEvent::Prompt { .. } => {}
                 GenerationEvent::Token { text: piece, .. } => text.push_str(&piece),
+                GenerationEvent::Done {
+                    finish: crate::llm::Finish::Cancelled,
+                    ..
+                } => return Ok(None),
                 GenerationEvent::Done { stats, .. } => {
                     self.breakers.generator.success();
                     let figures = &mut tally.model;
@@ -633,7 +651,7 @@ impl Kodiak {
                     figures.prompt_tokens += stats.prompt_tokens;
                     figures.reused_tokens += stats.reused_tokens;
                     figures.completion_tokens += stats.completion_tokens;
-                    return Ok(mask.restore(&text));
+                    return Ok(Some(mask.restore(&text)));
                 }
                 GenerationEvent::Failed { error, .. } => {
                     self.generation_failed(&error);

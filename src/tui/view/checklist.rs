@@ -168,8 +168,14 @@ pub fn progress(running: &RunningChecklist) -> String {
         _ => String::new(),
     };
     let job = running.job.map_or(String::new(), |j| format!("job {j}: "));
+    // A model decides a cell a second or two: a rate under ten keeps its decimal.
+    let rate = if rate < 10.0 {
+        format!("{rate:.1}")
+    } else {
+        format!("{rate:.0}")
+    };
     format!(
-        "{job}{}/{} cells · {}/{} documents · {rate:.0} cells/s{left}",
+        "{job}{}/{} cells · {}/{} documents · {rate} cells/s{left}",
         c.cells, c.total, c.documents, c.total_documents
     )
 }
