@@ -95,6 +95,17 @@ pub(super) fn run(settings: Settings, args: RunArgs<'_>) -> Result<ExitCode> {
             return Ok(ExitCode::from(EXIT_INVALID));
         }
     };
+    let fetched = settings
+        .paths
+        .generator_model
+        .as_deref()
+        .and_then(kodiak::llm::FetchedModel::named);
+    if !args.no_llm && fetched.is_some() {
+        eprintln!(
+            "note: the generator is one of the small models scripts/fetch-models fetches; the \
+             checklist benchmark measures it below deciding without it (--no-llm)"
+        );
+    }
     let kodiak = Kodiak::open(settings)?;
     let job = kodiak.start_checklist(&checklist, &args.scope, !args.no_llm)?;
     go(&kodiak, job, args.json)
