@@ -146,10 +146,15 @@ impl App {
     fn work_in_flight(&self) -> Option<String> {
         if self.chat.answering.is_active() {
             Some("an answer is streaming (it is stored as cancelled)".into())
+        } else if let Some(job) = &self.ingest {
+            Some(format!("a job is running: {}", job.shown))
         } else {
-            self.ingest
-                .as_ref()
-                .map(|job| format!("a job is running: {}", job.shown))
+            let running = self.checklist.as_ref()?.running.as_ref()?;
+            Some(format!(
+                "a checklist job is running: {} of {} cells (kodiak review resume goes on \
+                 with it later)",
+                running.counts.cells, running.counts.total
+            ))
         }
     }
 

@@ -33,6 +33,9 @@ pub struct RunningChecklist {
     pub job: Option<i64>,
     pub counts: JobCounts,
     pub started: Instant,
+    /// Cells the job had when this run began (a resumed job has some): the rate counts
+    /// only this run's.
+    pub start_cells: Option<usize>,
     /// Documents done when the grid was last read, to read it again as rows complete.
     pub reloaded_at: usize,
 }
@@ -462,6 +465,7 @@ impl App {
             job,
             counts: JobCounts::default(),
             started: Instant::now(),
+            start_cells: None,
             reloaded_at: 0,
         });
         self.dirty = true;
@@ -500,6 +504,7 @@ impl App {
             return Vec::new();
         };
         running.counts = counts;
+        running.start_cells.get_or_insert(counts.cells);
         self.dirty = true;
         let shown = running.job.is_some() && running.job == view.job;
         // Reading the grid costs a query per document: at most every 5% of the documents.

@@ -269,7 +269,7 @@ fn f_keeps_the_rows_where_the_cursors_item_is_not_found_then_uncertain_then_foun
 }
 
 #[test]
-fn a_run_started_from_the_grid_shows_its_progress_and_x_stops_it() {
+fn a_run_started_from_the_grid_shows_its_progress_q_asks_first_and_x_stops_it() {
     let mut app = app(80, 24);
     show_list(&mut app, rows());
     opened(&mut app);
@@ -308,6 +308,11 @@ fn a_run_started_from_the_grid_shows_its_progress_and_x_stops_it() {
         "{shown}"
     );
     assert!(app.needs_ticks());
+    // q asks first while a job runs; any key but y keeps the UI.
+    press(&mut app, [ch('q')]);
+    assert!(screen(&app).contains("a checklist job is running: 30 of 90 cells"));
+    press(&mut app, [ch('n')]);
+    assert!(!app.quit);
     let effects = press(&mut app, [ch('x')]);
     assert_eq!(effects, [Effect::Cancel { request }]);
     press(

@@ -161,7 +161,8 @@ pub fn draw(frame: &mut Frame<'_>, view: &ChecklistView, theme: &Theme, area: Re
 /// A running job's progress: `job 5: 30/90 cells · 1/3 documents · 40 cells/s · 2 s left`.
 pub fn progress(running: &RunningChecklist) -> String {
     let c = running.counts;
-    let rate = c.cells as f64 / running.started.elapsed().as_secs_f64().max(0.001);
+    let decided = c.cells.saturating_sub(running.start_cells.unwrap_or(0));
+    let rate = decided as f64 / running.started.elapsed().as_secs_f64().max(0.001);
     let left = match c.total.saturating_sub(c.cells) {
         0 => String::new(),
         rest if rate > 0.0 => format!(" · {} left", eta(rest as f64 / rate)),
