@@ -27,6 +27,19 @@ fn main() {
     })
     .report(Some(Duration::from_millis(10)));
 
+    // An audit entry: read the head, hash, insert, commit (WAL, synchronous = NORMAL).
+    let mut n = 0u64;
+    Samples::measure("audit log append", 50, 2_000, || {
+        n += 1;
+        kodiak
+            .record(
+                "bench",
+                serde_json::json!({ "doc_id": n, "mark": "reviewed" }),
+            )
+            .unwrap();
+    })
+    .report(Some(Duration::from_millis(1)));
+
     let crash_settings = CrashSettings {
         dir: settings.paths.crash_dir.clone(),
         max_reports: 20,

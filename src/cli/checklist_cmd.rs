@@ -411,6 +411,12 @@ pub(super) fn export_job(
     let kodiak = Kodiak::open(settings)?;
     let grid = kodiak.checklist_grid(job)?;
     let text = export::render(&grid, format, &telemetry::now_rfc3339())?;
+    let (seq, hash) = kodiak.record_export(
+        &format!("checklist grid of job {job}"),
+        format.as_str(),
+        grid.rows.len(),
+    )?;
+    eprintln!("audit chain head at export: entry {seq}, {hash}");
     match output {
         Some(path) => {
             kodiak::files::write_atomic(path, text.as_bytes())

@@ -2,6 +2,7 @@
 //! handler turns core results into text or JSON and an exit code.
 
 mod ask_cmd;
+mod audit_cmd;
 mod checklist_cmd;
 mod config_cmd;
 mod crash_cmd;
@@ -22,7 +23,7 @@ use clap::{Args, Parser, Subcommand};
 use kodiak::config::{self, ConfigError, Overrides, Settings};
 use kodiak::report::ReportFormat;
 use kodiak::search::Mode;
-use kodiak::service::{AskOptions, DecisionInput, JobScope, SearchOptions};
+use kodiak::service::{AskOptions, AuditFilter, DecisionInput, JobScope, SearchOptions};
 use kodiak::storage::review::ReviewMark;
 use kodiak::telemetry::{self, crash};
 
@@ -143,6 +144,9 @@ enum Command {
     /// Validate a checklist file
     #[command(subcommand)]
     Checklist(ChecklistCommand),
+    /// The audit trail: who did what, hash-chained; list, verify, export
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Developer aids
     #[command(subcommand, hide = true)]
     Debug(DebugCommand),
@@ -327,6 +331,38 @@ enum ReviewCommand {
         /// A note kept with the decision
         #[arg(long, value_name = "TEXT")]
         note: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Entries in order: time, user@host, action, detail
+    List {
+        #[arg(long)]
+        json: bool,
+        /// Entries at or after this time or date (2026-11-27)
+        #[arg(long, value_name = "TIME")]
+        since: Option<String>,
+        /// Entries of this OS user
+        #[arg(long)]
+        user: Option<String>,
+        /// Entries of this action (ingest, remove, review, tag, note, ask, export,
+        /// checklist_job, checklist_run, checklist_decision, config)
+        #[arg(long)]
+        action: Option<String>,
+    },
+    /// Check the chain; exit 0 intact, 1 naming the first broken or missing entry
+    Verify {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write every entry with the chain head, as JSON or CSV
+    Export {
+        #[arg(long, default_value = "json", value_parser = ["json", "csv"])]
+        format: String,
+        /// Write to this file (replaced atomically) instead of standard output
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
     },
 }
 
@@ -566,6 +602,24 @@ fn run(cli: Cli) -> Result<ExitCode> {
             checklist_cmd::decide(settings, (job, doc, &item), input, note.as_deref())?
         }
         Command::Checklist(ChecklistCommand::Check { file }) => checklist_cmd::check(&file)?,
+        Command::Audit(AuditCommand::List {
+            json,
+            since,
+            user,
+            action,
+        }) => audit_cmd::list(
+            settings,
+            &AuditFilter {
+                since,
+                user,
+                action,
+            },
+            json,
+        )?,
+        Command::Audit(AuditCommand::Verify { json }) => audit_cmd::verify(settings, json)?,
+        Command::Audit(AuditCommand::Export { format, output }) => {
+            audit_cmd::export(settings, format == "csv", output.as_deref())?
+        }
         Command::Debug(DebugCommand::BenchTui) => crate::tui::bench::run()?,
         Command::Debug(DebugCommand::Panic { message }) => {
             tracing::info!("panicking on request");

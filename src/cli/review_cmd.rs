@@ -21,6 +21,8 @@ pub(super) fn export(
     let kodiak = Kodiak::open(settings)?;
     let rows = kodiak.review_report()?;
     let text = report::render(&rows, format, &telemetry::now_rfc3339())?;
+    let (seq, hash) = kodiak.record_export("review report", format.as_str(), rows.len())?;
+    eprintln!("audit chain head at export: entry {seq}, {hash}");
     match output {
         Some(path) => {
             kodiak::files::write_atomic(path, text.as_bytes())

@@ -230,6 +230,16 @@ impl ReviewService for Fake {
         Path::new("/nonexistent/kodiak-crash-reports")
     }
 
+    fn record_export(
+        &self,
+        _what: &str,
+        _format: &str,
+        _rows: usize,
+    ) -> Result<(i64, String), ServiceError> {
+        self.call();
+        Ok((0, String::new()))
+    }
+
     fn checklist_jobs(&self) -> Result<Vec<JobInfo>, ServiceError> {
         self.call();
         Ok(Vec::new())

@@ -50,6 +50,13 @@ pub trait ReviewService: Send + Sync + 'static {
     fn document_text(&self, id: i64) -> Result<Option<DocumentText>, ServiceError>;
     /// Where crash reports are kept.
     fn crash_dir(&self) -> &Path;
+    /// Records an export in the audit log; returns the chain head it carries.
+    fn record_export(
+        &self,
+        what: &str,
+        format: &str,
+        rows: usize,
+    ) -> Result<(i64, String), ServiceError>;
     fn checklist_jobs(&self) -> Result<Vec<JobInfo>, ServiceError>;
     fn checklist_grid(&self, job: i64) -> Result<Grid, ServiceError>;
     /// A new job of the checklist in `path` over every ingested document, asking the
@@ -153,6 +160,15 @@ impl ReviewService for Kodiak {
 
     fn crash_dir(&self) -> &Path {
         &self.settings().paths.crash_dir
+    }
+
+    fn record_export(
+        &self,
+        what: &str,
+        format: &str,
+        rows: usize,
+    ) -> Result<(i64, String), ServiceError> {
+        Kodiak::record_export(self, what, format, rows)
     }
 
     fn checklist_jobs(&self) -> Result<Vec<JobInfo>, ServiceError> {

@@ -471,6 +471,9 @@ fn export(
     let path = dir.join(format!("kodiak-review-{stamp}.{}", format.extension()));
     kodiak::files::write_atomic(&path, body.as_bytes())
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    kodiak
+        .record_export("review report", format.as_str(), rows.len())
+        .map_err(|e| e.to_string())?;
     Ok(path)
 }
 

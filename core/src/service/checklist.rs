@@ -232,7 +232,7 @@ impl Kodiak {
         let use_model = use_model && self.settings.paths.generator_model.is_some();
         let user = crate::guard::user_name();
         self.db.write(|tx| {
-            checklists::create(
+            let job = checklists::create(
                 tx,
                 &NewJob {
                     checklist: &checklist.name,
@@ -242,8 +242,19 @@ impl Kodiak {
                     documents: &documents,
                     created_by: &user,
                 },
-            )
-            .map_err(ServiceError::from)
+            )?;
+            self.audit(
+                tx,
+                "checklist_job",
+                serde_json::json!({
+                    "job": job,
+                    "checklist": checklist.name,
+                    "items": checklist.items.len(),
+                    "documents": documents,
+                    "use_model": use_model,
+                }),
+            )?;
+            Ok::<_, ServiceError>(job)
         })
     }
 
@@ -424,8 +435,15 @@ impl Kodiak {
             if state == JobState::Running {
                 state = JobState::Done;
             }
+            let decided = tally.decided;
             self.db.write(|tx| {
-                checklists::set_state(tx, job, state, None).map_err(ServiceError::from)
+                checklists::set_state(tx, job, state, None)?;
+                self.audit(
+                    tx,
+                    "checklist_run",
+                    serde_json::json!({ "job": job, "state": state.as_str(), "decided": decided }),
+                )
+                .map_err(ServiceError::from)
             })?;
         }
         let cells = checklists::done(&*self.db.conn()?, job)?.len();
@@ -792,8 +810,15 @@ impl Kodiak {
         let decision = match input {
             DecisionInput::Clear => {
                 self.db.write(|tx| {
-                    checklists::undecide(tx, &grid.checklist.name, document, item)
-                        .map_err(ServiceError::from)
+                    checklists::undecide(tx, &grid.checklist.name, document, item)?;
+                    self.audit(
+                        tx,
+                        "checklist_decision",
+                        serde_json::json!({
+                            "job": job, "doc_id": document, "item": item, "decision": "cleared",
+                        }),
+                    )
+                    .map_err(ServiceError::from)
                 })?;
                 return Ok(GridCell {
                     decision: None,
@@ -824,8 +849,18 @@ impl Kodiak {
             decided_at: crate::telemetry::now_rfc3339(),
         };
         self.db.write(|tx| {
-            checklists::decide(tx, &grid.checklist.name, document, item, &decision)
-                .map_err(ServiceError::from)
+            checklists::decide(tx, &grid.checklist.name, document, item, &decision)?;
+            self.audit(
+                tx,
+                "checklist_decision",
+                serde_json::json!({
+                    "job": job,
+                    "doc_id": document,
+                    "item": item,
+                    "decision": decision.decision.as_str(),
+                }),
+            )
+            .map_err(ServiceError::from)
         })?;
         Ok(GridCell {
             decision: Some(decision),

@@ -2,6 +2,7 @@
 //! what a reviewer can do; it knows nothing about terminals.
 
 mod ask;
+mod audit;
 mod checklist;
 #[cfg(test)]
 mod checklist_tests;
@@ -12,6 +13,7 @@ mod retrieval;
 mod review;
 
 pub use ask::{AskOptions, Piece};
+pub use audit::{AuditFilter, audit_csv};
 pub use checklist::{
     DecisionInput, Grid, GridCell, GridRow, JobCounts, JobInfo, JobOutcome, JobProgress, JobScope,
     ModelFigures,
@@ -132,6 +134,8 @@ pub struct Kodiak {
     /// Why the latest generation failed, for the note while the breaker is open.
     last_generation_failure: Mutex<Option<String>>,
     limiter: RateLimiter,
+    /// Who this process acts as, for the audit log.
+    actor: crate::storage::audit::Actor,
 }
 
 /// One breaker per component that can fail over and over.
@@ -170,9 +174,13 @@ impl Kodiak {
             },
             last_generation_failure: Mutex::new(None),
             limiter,
+            actor: audit::current_actor(),
         };
         kodiak.catch_up_index();
         kodiak.interrupt_abandoned_answers();
+        if let Err(e) = kodiak.record_config() {
+            tracing::warn!(error = %e, "the settings were not recorded in the audit log");
+        }
         Ok(kodiak)
     }
 
@@ -287,6 +295,20 @@ impl Kodiak {
             report.chunks_embedded = embedded.embedded;
             report.embedding_error = embedded.error;
         }
+        let roots: Vec<String> = roots.iter().map(|r| r.display().to_string()).collect();
+        self.record(
+            "ingest",
+            serde_json::json!({
+                "roots": roots,
+                "files": report.files,
+                "ingested": report.ingested,
+                "duplicates": report.duplicates,
+                "unchanged": report.unchanged,
+                "failed": report.failed.len(),
+                "needs_ocr": report.needs_ocr.len(),
+                "cancelled": report.cancelled,
+            }),
+        )?;
         Ok(report)
     }
 

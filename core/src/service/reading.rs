@@ -58,9 +58,13 @@ impl Kodiak {
         let index = self.index()?;
         // Take the writer first, so a busy index fails the command before anything changes.
         let mut updater = index.writer()?;
-        let removed = self
-            .db
-            .write(|tx| documents::delete(tx, id).map_err(ServiceError::from))?;
+        let removed = self.db.write(|tx| {
+            let removed = documents::delete(tx, id)?;
+            if removed {
+                self.audit(tx, "remove", serde_json::json!({ "doc_id": id }))?;
+            }
+            Ok::<_, ServiceError>(removed)
+        })?;
         if !removed {
             return Err(ServiceError::NoSuchDocument(id));
         }

@@ -61,13 +61,17 @@ impl Kodiak {
     /// Sets a document's review status or flag, as the OS user running Kodiak.
     pub fn mark(&self, document_id: i64, mark: ReviewMark) -> Result<Review, ServiceError> {
         let user = guard::user_name();
-        self.review_write(document_id, |tx| review::mark(tx, document_id, mark, &user))
+        let detail = serde_json::json!({ "doc_id": document_id, "mark": mark.as_str() });
+        self.review_write(document_id, ("review", detail), |tx| {
+            review::mark(tx, document_id, mark, &user)
+        })
     }
 
     /// Adds a tag (trimmed); adding one the document has is not an error.
     pub fn add_tag(&self, document_id: i64, tag: &str) -> Result<Review, ServiceError> {
         let tag = valid_tag(tag)?;
-        self.review_write(document_id, |tx| {
+        let detail = serde_json::json!({ "doc_id": document_id, "added": tag });
+        self.review_write(document_id, ("tag", detail), |tx| {
             review::add_tag(tx, document_id, &tag).map(drop)
         })
     }
@@ -75,7 +79,8 @@ impl Kodiak {
     /// Removes a tag from a document.
     pub fn remove_tag(&self, document_id: i64, tag: &str) -> Result<Review, ServiceError> {
         let tag = tag.trim().to_owned();
-        self.review_write(document_id, |tx| {
+        let detail = serde_json::json!({ "doc_id": document_id, "removed": tag });
+        self.review_write(document_id, ("tag", detail), |tx| {
             review::remove_tag(tx, document_id, &tag).map(drop)
         })
     }
@@ -91,7 +96,9 @@ impl Kodiak {
             return Err(ReviewInputError::LongNote(chars).into());
         }
         let author = guard::user_name();
-        self.review_write(document_id, |tx| {
+        // Who wrote a note on which document, and how long: its words stay in the review.
+        let detail = serde_json::json!({ "doc_id": document_id, "note_chars": chars });
+        self.review_write(document_id, ("note", detail), |tx| {
             review::add_note(tx, document_id, text, &author).map(drop)
         })
     }
@@ -135,6 +142,7 @@ impl Kodiak {
     fn review_write(
         &self,
         document_id: i64,
+        (action, detail): (&str, serde_json::Value),
         write: impl Fn(&rusqlite::Transaction<'_>) -> rusqlite::Result<()>,
     ) -> Result<Review, ServiceError> {
         self.db.write(|tx| {
@@ -142,6 +150,7 @@ impl Kodiak {
                 return Err(ServiceError::NoSuchDocument(document_id));
             }
             write(tx)?;
+            self.audit(tx, action, detail)?;
             Ok(review::get(tx, document_id)?)
         })
     }

@@ -226,6 +226,19 @@ const MIGRATIONS: &[&str] = &[
          decided_at   TEXT NOT NULL,
          PRIMARY KEY (checklist, document_id, item)
      ) STRICT;",
+    // 12: the audit log, each entry chained to the one before by its hash (`audit`).
+    "CREATE TABLE audit_log (
+         seq        INTEGER PRIMARY KEY,
+         at         TEXT NOT NULL,
+         uid        INTEGER NOT NULL,
+         user       TEXT NOT NULL,
+         host       TEXT NOT NULL,
+         action     TEXT NOT NULL,
+         detail     TEXT NOT NULL,
+         prev_hash  TEXT NOT NULL,
+         hash       TEXT NOT NULL
+     ) STRICT;
+     CREATE INDEX audit_log_action ON audit_log (action, seq);",
 ];
 
 /// The schema version this build of Kodiak writes.

@@ -1,6 +1,7 @@
 //! SQLite, the source of truth: a pool of connections with Kodiak's pragmas, versioned
 //! migrations, and a write helper that always takes the write lock up front.
 
+pub mod audit;
 pub mod checklists;
 pub mod conversations;
 pub mod documents;

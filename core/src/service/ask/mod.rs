@@ -167,7 +167,8 @@ impl Kodiak {
             let details = record.to_stored().map_err(super::record_error)?;
             self.db.write(|tx| {
                 conversations::finish(tx, answer_id, "", MessageStatus::Failed, None, &details)
-                    .map_err(ServiceError::from)
+                    .map_err(ServiceError::from)?;
+                self.audit_question(tx, conversation, question, &[])
             })?;
             return outcome.map(|(answer, _)| answer);
         }
@@ -206,6 +207,12 @@ impl Kodiak {
             writer: None,
         };
         let details = stored.to_stored().map_err(super::record_error)?;
+        let cited: Vec<i64> = answer
+            .citations
+            .iter()
+            .chain(answer.evidence.iter().flat_map(|e| &e.citations))
+            .map(|c| c.chunk_id)
+            .collect();
         self.db.write(|tx| {
             conversations::finish(
                 tx,
@@ -215,9 +222,35 @@ impl Kodiak {
                 Some(answer.mode),
                 &details,
             )
-            .map_err(ServiceError::from)
+            .map_err(ServiceError::from)?;
+            self.audit_question(tx, conversation, question, &cited)
         })?;
         Ok(answer)
+    }
+
+    /// The audit entry of a question: as the model would see it (personal data masked),
+    /// with the chunks its answer cites; never the answer.
+    fn audit_question(
+        &self,
+        tx: &rusqlite::Transaction<'_>,
+        conversation: i64,
+        question: &str,
+        cited: &[i64],
+    ) -> Result<(), ServiceError> {
+        let detector = Detector::new(&self.settings.config.pii)?;
+        let mut chunks = cited.to_vec();
+        chunks.sort_unstable();
+        chunks.dedup();
+        self.audit(
+            tx,
+            "ask",
+            serde_json::json!({
+                "conversation": conversation,
+                "question": super::audit::masked(&detector, question),
+                "cited_chunks": chunks,
+            }),
+        )?;
+        Ok(())
     }
 
     /// The conversation to continue (or a new one) and its messages so far.
