@@ -83,6 +83,19 @@ fn every_action_is_recorded_with_who_and_where_and_the_question_masked_without_t
     let (code, text) = verify(&sandbox);
     assert_eq!(code, Some(0), "{text}");
     assert!(text.contains("audit trail intact: 7 entries"), "{text}");
+    // A report carries the head it was made at; its export entry records the same head.
+    let report = sandbox.json(&["review", "export", "--format", "json"]);
+    let head = &report["audit_chain_head"];
+    assert_eq!(head["seq"], 7);
+    assert_eq!(head["hash"], entries[6]["hash"]);
+    let exports = sandbox.json(&["audit", "list", "--json", "--action", "export"]);
+    let last: Value = serde_json::from_str(exports[1]["detail"].as_str().unwrap()).unwrap();
+    assert_eq!(last["chain_head"], entries[6]["hash"]);
+    let markdown = sandbox.stdout(&["review", "export"]);
+    assert!(
+        markdown.contains("audit trail head: entry 8, "),
+        "{markdown}"
+    );
 }
 
 #[test]

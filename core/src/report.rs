@@ -84,7 +84,7 @@ impl Summary {
 pub fn render(
     rows: &[ReportRow],
     format: ReportFormat,
-    generated_at: &str,
+    made: &Provenance,
 ) -> Result<String, ReportError> {
     match format {
         ReportFormat::Csv => csv_report(rows),
@@ -92,18 +92,44 @@ pub fn render(
             #[derive(Serialize)]
             struct Report<'a> {
                 generated_at: &'a str,
+                audit_chain_head: &'a AuditHead,
                 summary: Summary,
                 documents: &'a [ReportRow],
             }
             let mut text = serde_json::to_string_pretty(&Report {
-                generated_at,
+                generated_at: &made.generated_at,
+                audit_chain_head: &made.audit_head,
                 summary: Summary::of(rows),
                 documents: rows,
             })?;
             text.push('\n');
             Ok(text)
         }
-        ReportFormat::Md => Ok(markdown_report(rows, generated_at)),
+        ReportFormat::Md => Ok(markdown_report(rows, made)),
+    }
+}
+
+/// When a report was made, and the audit trail's newest entry then: `kodiak audit verify`
+/// later shows whether the trail the report came from is still intact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Provenance {
+    pub generated_at: String,
+    pub audit_head: AuditHead,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditHead {
+    pub seq: i64,
+    pub hash: String,
+}
+
+impl Provenance {
+    /// The line a Markdown report carries.
+    pub fn line(&self) -> String {
+        format!(
+            "Generated {}; audit trail head: entry {}, {}.",
+            self.generated_at, self.audit_head.seq, self.audit_head.hash
+        )
     }
 }
 
@@ -175,11 +201,11 @@ fn cell(text: &str) -> String {
     }
 }
 
-fn markdown_report(rows: &[ReportRow], generated_at: &str) -> String {
+fn markdown_report(rows: &[ReportRow], made: &Provenance) -> String {
     let summary = Summary::of(rows);
     let mut out = String::new();
     let _ = writeln!(out, "# Kodiak review report\n");
-    let _ = writeln!(out, "Generated {generated_at}.\n");
+    let _ = writeln!(out, "{}\n", made.line());
     let _ = writeln!(
         out,
         "{} documents: {} reviewed, {} unreviewed, {} flagged; {} with personal data.\n",
@@ -258,6 +284,16 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
+
+    fn made(at: &str) -> Provenance {
+        Provenance {
+            generated_at: at.into(),
+            audit_head: AuditHead {
+                seq: 7,
+                hash: "ab12".into(),
+            },
+        }
+    }
     use crate::storage::review::{Note, Review};
 
     fn rows() -> Vec<ReportRow> {
@@ -303,7 +339,7 @@ mod tests {
 
     #[test]
     fn csv_has_a_column_per_pii_type_quotes_cells_and_defuses_formulas() {
-        let text = render(&rows(), ReportFormat::Csv, "now").unwrap();
+        let text = render(&rows(), ReportFormat::Csv, &made("now")).unwrap();
         let mut reader = csv::Reader::from_reader(text.as_bytes());
         let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
         assert_eq!(
@@ -334,7 +370,7 @@ mod tests {
 
     #[test]
     fn json_carries_summary_and_every_field() {
-        let text = render(&rows(), ReportFormat::Json, "2026-11-23T10:00:00Z").unwrap();
+        let text = render(&rows(), ReportFormat::Json, &made("2026-11-23T10:00:00Z")).unwrap();
         let value: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(value["summary"]["documents"], 2);
         assert_eq!(value["summary"]["flagged"], 1);
@@ -351,7 +387,7 @@ mod tests {
 
     #[test]
     fn markdown_escapes_markup_and_keeps_notes_on_one_line() {
-        let text = render(&rows(), ReportFormat::Md, "now").unwrap();
+        let text = render(&rows(), ReportFormat::Md, &made("now")).unwrap();
         assert!(
             text.contains(
                 "2 documents: 1 reviewed, 1 unreviewed, 1 flagged; 1 with personal data."

@@ -19,7 +19,6 @@ use kodiak::service::{
     DecisionInput, Grid, GridCell, JobCounts, JobInfo, JobOutcome, JobProgress, JobScope,
 };
 use kodiak::storage::checklists::JobState;
-use kodiak::telemetry;
 
 use super::sanitize::{block, line};
 
@@ -146,13 +145,13 @@ fn go(kodiak: &Kodiak, job: i64, json: bool) -> Result<ExitCode> {
         eprintln!("note: {}", line(note));
     }
     eprintln!("{}", summary(&outcome, started.elapsed().as_secs_f64()));
-    print_grid(&kodiak.checklist_grid(job)?, json)
+    print_grid(kodiak, &kodiak.checklist_grid(job)?, json)
 }
 
 /// The grid on standard output: JSON, or a line per document.
-fn print_grid(grid: &Grid, json: bool) -> Result<ExitCode> {
+fn print_grid(kodiak: &Kodiak, grid: &Grid, json: bool) -> Result<ExitCode> {
     if json {
-        let text = export::render(grid, ReportFormat::Json, &telemetry::now_rfc3339())?;
+        let text = export::render(grid, ReportFormat::Json, &kodiak.provenance()?)?;
         std::io::stdout().write_all(text.as_bytes())?;
     } else {
         print!("{}", block(&grid_text(grid)));
@@ -294,7 +293,7 @@ pub(super) fn cancel(settings: Settings, job: i64) -> Result<ExitCode> {
 
 pub(super) fn grid(settings: Settings, job: i64, json: bool) -> Result<ExitCode> {
     let kodiak = Kodiak::open(settings)?;
-    print_grid(&kodiak.checklist_grid(job)?, json)
+    print_grid(&kodiak, &kodiak.checklist_grid(job)?, json)
 }
 
 pub(super) fn cell(
@@ -410,13 +409,13 @@ pub(super) fn export_job(
 ) -> Result<ExitCode> {
     let kodiak = Kodiak::open(settings)?;
     let grid = kodiak.checklist_grid(job)?;
-    let text = export::render(&grid, format, &telemetry::now_rfc3339())?;
+    let text = export::render(&grid, format, &kodiak.provenance()?)?;
     let (seq, hash) = kodiak.record_export(
         &format!("checklist grid of job {job}"),
         format.as_str(),
         grid.rows.len(),
     )?;
-    eprintln!("audit chain head at export: entry {seq}, {hash}");
+    eprintln!("audit trail head at export: entry {seq}, {hash}");
     match output {
         Some(path) => {
             kodiak::files::write_atomic(path, text.as_bytes())

@@ -8,7 +8,6 @@ use kodiak::Kodiak;
 use kodiak::config::Settings;
 use kodiak::report::{self, ReportFormat};
 use kodiak::storage::review::{Review, ReviewMark};
-use kodiak::telemetry;
 
 use super::sanitize::{block, line};
 
@@ -20,9 +19,10 @@ pub(super) fn export(
 ) -> Result<ExitCode> {
     let kodiak = Kodiak::open(settings)?;
     let rows = kodiak.review_report()?;
-    let text = report::render(&rows, format, &telemetry::now_rfc3339())?;
+    let made = kodiak.provenance()?;
+    let text = report::render(&rows, format, &made)?;
     let (seq, hash) = kodiak.record_export("review report", format.as_str(), rows.len())?;
-    eprintln!("audit chain head at export: entry {seq}, {hash}");
+    eprintln!("audit trail head at export: entry {seq}, {hash}");
     match output {
         Some(path) => {
             kodiak::files::write_atomic(path, text.as_bytes())

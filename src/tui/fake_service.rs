@@ -230,6 +230,17 @@ impl ReviewService for Fake {
         Path::new("/nonexistent/kodiak-crash-reports")
     }
 
+    fn provenance(&self) -> Result<kodiak::report::Provenance, ServiceError> {
+        self.call();
+        Ok(kodiak::report::Provenance {
+            generated_at: "2026-11-27T10:00:00Z".into(),
+            audit_head: kodiak::report::AuditHead {
+                seq: 0,
+                hash: String::new(),
+            },
+        })
+    }
+
     fn record_export(
         &self,
         _what: &str,

@@ -50,6 +50,8 @@ pub trait ReviewService: Send + Sync + 'static {
     fn document_text(&self, id: i64) -> Result<Option<DocumentText>, ServiceError>;
     /// Where crash reports are kept.
     fn crash_dir(&self) -> &Path;
+    /// What a report made now carries: the time and the audit trail's head.
+    fn provenance(&self) -> Result<kodiak::report::Provenance, ServiceError>;
     /// Records an export in the audit log; returns the chain head it carries.
     fn record_export(
         &self,
@@ -160,6 +162,10 @@ impl ReviewService for Kodiak {
 
     fn crash_dir(&self) -> &Path {
         &self.settings().paths.crash_dir
+    }
+
+    fn provenance(&self) -> Result<kodiak::report::Provenance, ServiceError> {
+        Kodiak::provenance(self)
     }
 
     fn record_export(

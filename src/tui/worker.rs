@@ -13,7 +13,7 @@ use kodiak::ingest::IngestPhase;
 use kodiak::ingest::{Outcome, Progress};
 use kodiak::report;
 use kodiak::service::{AskOptions, Piece};
-use kodiak::telemetry::{self, crash};
+use kodiak::telemetry::crash;
 
 use super::app::{ChecklistSource, Effect, Msg, ReviewChange};
 use super::document::PreparedDocument;
@@ -465,9 +465,14 @@ fn export(
     dir: &std::path::Path,
 ) -> Result<PathBuf, String> {
     let rows = kodiak.review_report().map_err(|e| e.to_string())?;
-    let now = telemetry::now_rfc3339();
-    let body = report::render(&rows, format, &now).map_err(|e| e.to_string())?;
-    let stamp: String = now.chars().filter(char::is_ascii_digit).take(14).collect();
+    let made = kodiak.provenance().map_err(|e| e.to_string())?;
+    let body = report::render(&rows, format, &made).map_err(|e| e.to_string())?;
+    let stamp: String = made
+        .generated_at
+        .chars()
+        .filter(char::is_ascii_digit)
+        .take(14)
+        .collect();
     let path = dir.join(format!("kodiak-review-{stamp}.{}", format.extension()));
     kodiak::files::write_atomic(&path, body.as_bytes())
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;

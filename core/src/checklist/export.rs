@@ -8,22 +8,16 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::decide::{CellState, Quote};
-use crate::report::{ReportError, ReportFormat};
+use crate::report::{Provenance, ReportError, ReportFormat};
 use crate::service::{Grid, GridCell, JobInfo};
 use crate::storage::checklists::{Decision, DecisionKind};
 
 /// Writes `grid` in `format`; `generated_at` is printed in the header.
-pub fn render(
-    grid: &Grid,
-    format: ReportFormat,
-    generated_at: &str,
-) -> Result<String, ReportError> {
+pub fn render(grid: &Grid, format: ReportFormat, made: &Provenance) -> Result<String, ReportError> {
     match format {
         ReportFormat::Csv => csv(grid),
-        ReportFormat::Json => {
-            Ok(serde_json::to_string_pretty(&JsonGrid::of(grid, generated_at))? + "\n")
-        }
-        ReportFormat::Md => Ok(markdown(grid, generated_at)),
+        ReportFormat::Json => Ok(serde_json::to_string_pretty(&JsonGrid::of(grid, made))? + "\n"),
+        ReportFormat::Md => Ok(markdown(grid, made)),
     }
 }
 
@@ -111,7 +105,7 @@ fn escape_md(text: &str) -> String {
         .replace('|', "\\|")
 }
 
-fn markdown(grid: &Grid, generated_at: &str) -> String {
+fn markdown(grid: &Grid, made: &Provenance) -> String {
     let job = &grid.job;
     let items = &grid.checklist.items;
     let mut out = String::new();
@@ -123,7 +117,8 @@ fn markdown(grid: &Grid, generated_at: &str) -> String {
     );
     let _ = writeln!(
         out,
-        "Generated {generated_at} · checklist `{}` · {} · {} of {} cells decided · {}\n",
+        "{} Checklist `{}` · {} · {} of {} cells decided · {}\n",
+        made.line(),
         job.checklist,
         escape_md(&job.scope),
         job.cells,
@@ -209,6 +204,7 @@ fn markdown(grid: &Grid, generated_at: &str) -> String {
 #[derive(Serialize)]
 struct JsonGrid<'a> {
     generated_at: &'a str,
+    audit_chain_head: &'a crate::report::AuditHead,
     job: &'a JobInfo,
     checklist: &'a super::Checklist,
     rows: Vec<JsonRow<'a>>,
@@ -234,7 +230,7 @@ struct JsonCell<'a> {
 }
 
 impl<'a> JsonGrid<'a> {
-    fn of(grid: &'a Grid, generated_at: &'a str) -> JsonGrid<'a> {
+    fn of(grid: &'a Grid, made: &'a Provenance) -> JsonGrid<'a> {
         let rows = grid
             .rows
             .iter()
@@ -267,7 +263,8 @@ impl<'a> JsonGrid<'a> {
             })
             .collect();
         JsonGrid {
-            generated_at,
+            generated_at: &made.generated_at,
+            audit_chain_head: &made.audit_head,
             job: &grid.job,
             checklist: &grid.checklist,
             rows,

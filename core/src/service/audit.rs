@@ -80,6 +80,15 @@ impl Kodiak {
         Ok(head)
     }
 
+    /// What a report made now carries: the time and the audit trail's head.
+    pub fn provenance(&self) -> Result<crate::report::Provenance, ServiceError> {
+        let (seq, hash) = self.audit_head()?;
+        Ok(crate::report::Provenance {
+            generated_at: crate::telemetry::now_rfc3339(),
+            audit_head: crate::report::AuditHead { seq, hash },
+        })
+    }
+
     /// The newest entry's sequence number and hash.
     pub fn audit_head(&self) -> Result<(i64, String), ServiceError> {
         Ok(audit::head(&*self.db.conn()?)?)
