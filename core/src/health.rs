@@ -11,6 +11,8 @@ use std::time::Instant;
 
 use serde::Serialize;
 
+use crate::guard::air_gap::NetworkState;
+
 use crate::config::Settings;
 use crate::files;
 use crate::guard::{BreakerState, BreakerStatus, RateUsage};
@@ -67,6 +69,8 @@ pub struct Components {
     pub crash_reports: CrashReportsHealth,
     /// OCR of scans and images: Tesseract's version, or why it is off or missing.
     pub ocr: OcrHealth,
+    /// Whether this process can reach a network.
+    pub network: NetworkHealth,
     /// The generation model; None when health was checked without the service.
     pub llm: Option<ModelHealth>,
     pub embedder: Option<ModelHealth>,
@@ -269,6 +273,7 @@ impl Components {
             || !self.logs.ok
             || !self.crash_reports.ok
             || !self.ocr.ok
+            || !self.network.ok
             || !self.resources.ok
             || model_failed
             || breaker_open
@@ -276,6 +281,27 @@ impl Components {
             Status::Degraded
         } else {
             Status::Healthy
+        }
+    }
+}
+
+/// The air gap: whether an AF_INET socket can be opened here, and whether the
+/// configuration asks that it cannot. Open while asked to be blocked is degraded.
+#[derive(Debug, Clone, Serialize)]
+pub struct NetworkHealth {
+    pub ok: bool,
+    pub state: NetworkState,
+    /// `[security] block_network`.
+    pub wanted: bool,
+}
+
+impl NetworkHealth {
+    pub fn check(wanted: bool) -> NetworkHealth {
+        let state = crate::guard::air_gap::state();
+        NetworkHealth {
+            ok: state == NetworkState::Blocked || !wanted,
+            state,
+            wanted,
         }
     }
 }
@@ -293,6 +319,7 @@ pub fn check(
         logs: check_logs(settings),
         crash_reports: check_crash_reports(settings),
         ocr: OcrHealth::check(&settings.config.ingest),
+        network: NetworkHealth::check(settings.config.security.block_network),
         llm: None,
         embedder: None,
         breakers: Vec::new(),
@@ -651,6 +678,15 @@ pub fn rows(report: &HealthReport) -> Vec<HealthRow> {
         ),
     };
     rows.push(row("ocr", ocr.ok, ocr_detail));
+    let network = &c.network;
+    let network_detail = match (network.state, network.wanted) {
+        (NetworkState::Blocked, _) => "blocked (seccomp): no socket but AF_UNIX opens".to_owned(),
+        (NetworkState::Open, false) => "open ([security] block_network = false)".to_owned(),
+        (NetworkState::Open, true) => {
+            "open: the seccomp filter is not installed (see the log)".to_owned()
+        }
+    };
+    rows.push(row("network", network.ok, network_detail));
     rows.push(row("logs", c.logs.ok, logs_detail));
     rows.push(row("crash reports", crash.ok, crash_detail));
     rows
@@ -782,6 +818,11 @@ mod tests {
                 tesseract: Some("5.3.0".into()),
                 languages: vec!["eng".into()],
                 error: None,
+            },
+            network: NetworkHealth {
+                ok: true,
+                state: NetworkState::Blocked,
+                wanted: true,
             },
             llm: Some(ModelHealth {
                 ok: true,

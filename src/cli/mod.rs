@@ -393,6 +393,9 @@ enum ConversationsCommand {
 enum DebugCommand {
     /// Print how fast the terminal UI draws and how many bytes it writes
     BenchTui,
+    /// Try to open a TCP connection to this machine (127.0.0.1, port 9) and say what
+    /// happened: with the air gap up, the socket itself is refused
+    TryNetwork,
     /// Panic on purpose, to exercise the crash-report path
     Panic {
         #[arg(long, default_value = "deliberate panic from `kodiak debug panic`")]
@@ -447,6 +450,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
         &|key| std::env::var(key).ok(),
         crate::tui::keys::check,
     )?;
+    // The air gap goes up before any document, model or index is touched; the model worker
+    // and OCR inherit it. Health says if it could not.
+    if settings.config.security.block_network
+        && let Err(e) = kodiak::guard::air_gap::block_network()
+    {
+        eprintln!("kodiak: warning: {e}; the network is not blocked");
+    }
 
     // Configuration commands only read; everything else logs and may crash.
     if let Some(Command::Config(command)) = &cli.command {
@@ -621,6 +631,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             audit_cmd::export(settings, format == "csv", output.as_deref())?
         }
         Command::Debug(DebugCommand::BenchTui) => crate::tui::bench::run()?,
+        Command::Debug(DebugCommand::TryNetwork) => try_network(),
         Command::Debug(DebugCommand::Panic { message }) => {
             tracing::info!("panicking on request");
             panic!("{message}");
@@ -629,6 +640,29 @@ fn run(cli: Cli) -> Result<ExitCode> {
     };
     drop(telemetry);
     Ok(code)
+}
+
+/// `kodiak debug try-network`: a connection attempt to the loopback discard port, which
+/// leaves nothing on the wire even when it succeeds. Exit 0 when it was refused by the air
+/// gap, 1 otherwise.
+fn try_network() -> ExitCode {
+    let address = std::net::SocketAddr::from(([127, 0, 0, 1], 9));
+    match std::net::TcpStream::connect_timeout(&address, std::time::Duration::from_secs(2)) {
+        Err(e) if e.raw_os_error() == Some(libc::EACCES) => {
+            println!(
+                "connect to {address}: {e}: the socket was refused before any packet (air gap up)"
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            println!("connect to {address}: {e}: a socket opened, so the network is not blocked");
+            ExitCode::FAILURE
+        }
+        Ok(_) => {
+            println!("connect to {address}: connected: the network is not blocked");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 fn start_telemetry(settings: &Settings) -> telemetry::Telemetry {

@@ -42,11 +42,29 @@ pub struct Config {
     pub retrieval: RetrievalConfig,
     pub limits: LimitsConfig,
     pub breakers: BreakersConfig,
+    pub security: SecurityConfig,
     pub tui: TuiConfig,
     /// The terminal UI's keys by action name (the UI's action table); unnamed actions keep
     /// their defaults.
     #[serde(skip_serializing_if = "KeysConfig::is_empty")]
     pub keys: KeysConfig,
+}
+
+/// `[security]`: the air gap.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecurityConfig {
+    /// Install a seccomp filter at start that refuses every socket but AF_UNIX, in Kodiak
+    /// and the processes it starts. Turning it off is recorded in the audit log.
+    pub block_network: bool,
+}
+
+impl Default for SecurityConfig {
+    fn default() -> Self {
+        SecurityConfig {
+            block_network: true,
+        }
+    }
 }
 
 /// `[tui]`: the terminal application.

@@ -120,6 +120,7 @@ impl Kodiak {
             "generator": name(&self.settings.paths.generator_model),
             "embedder": name(&self.settings.paths.embedder_model),
             "redact_for_llm": self.settings.config.pii.redact_for_llm,
+            "network": crate::guard::air_gap::state().as_str(),
         });
         let last = audit::last_detail(&*self.db.conn()?, "config")?;
         if last.as_deref() != Some(now.to_string().as_str()) {

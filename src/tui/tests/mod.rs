@@ -528,6 +528,11 @@ pub(super) fn health_report(chunks: u64, model_state: &str) -> kodiak::health::H
                 languages: vec!["eng".into()],
                 error: None,
             },
+            network: kodiak::health::NetworkHealth {
+                ok: true,
+                state: kodiak::guard::air_gap::NetworkState::Blocked,
+                wanted: true,
+            },
             llm: Some(ModelHealth {
                 ok: true,
                 state: model_state.into(),
