@@ -301,12 +301,15 @@ impl Kodiak {
     /// Every checklist job, newest first.
     pub fn checklist_jobs(&self) -> Result<Vec<JobInfo>, ServiceError> {
         let rows = checklists::list(&*self.db.conn()?)?;
-        rows.into_iter().map(|row| job_info(&row)).collect()
+        rows.into_iter()
+            .map(|row| Ok(job_info(&row, &stored_checklist(&row)?)))
+            .collect()
     }
 
     /// One job.
     pub fn checklist_job(&self, job: i64) -> Result<JobInfo, ServiceError> {
-        job_info(&self.job_row(job)?)
+        let row = self.job_row(job)?;
+        Ok(job_info(&row, &stored_checklist(&row)?))
     }
 
     fn job_row(&self, job: i64) -> Result<JobRow, ServiceError> {
@@ -346,9 +349,7 @@ impl Kodiak {
                 writer.pid
             )));
         }
-        let checklist: Checklist = serde_json::from_str(&row.definition).map_err(|e| {
-            ServiceError::Record(format!("the stored checklist of job {job} is damaged: {e}"))
-        })?;
+        let checklist = stored_checklist(&row)?;
         let documents = checklists::documents(&*self.db.conn()?, job)?;
         let total = documents.len() * checklist.items.len();
         if row.state != JobState::Done {
@@ -384,7 +385,9 @@ impl Kodiak {
             // The front end's stop reaches a generation under way, not only the next cell.
             cancel: progress.cancel_flag().unwrap_or_default(),
         };
-        let mut done = checklists::done(&*self.db.conn()?, job)?;
+        // Read once: the cells this run stores are counted as they are stored, not read back
+        // after every document.
+        let done = checklists::done(&*self.db.conn()?, job)?;
         let mut tally = Tally::default();
         let mut state = row.state;
         if state != JobState::Done {
@@ -400,6 +403,7 @@ impl Kodiak {
                     .filter(|&i| !done.contains(&(document, run.checklist.items[i].id.clone())))
                     .collect();
                 if !pending.is_empty() {
+                    let before = done.len() + tally.decided;
                     let stopped = self.checklist_document(
                         &run,
                         document,
@@ -412,7 +416,7 @@ impl Kodiak {
                         },
                         &mut |decided| {
                             progress.advanced(JobCounts {
-                                cells: done.len() + decided,
+                                cells: before + decided,
                                 total,
                                 documents: position,
                                 total_documents: documents.len(),
@@ -423,10 +427,9 @@ impl Kodiak {
                         state = JobState::Cancelled;
                         break;
                     }
-                    done = checklists::done(&*self.db.conn()?, job)?;
                 }
                 progress.advanced(JobCounts {
-                    cells: done.len(),
+                    cells: done.len() + tally.decided,
                     total,
                     documents: position + 1,
                     total_documents: documents.len(),
@@ -723,10 +726,8 @@ impl Kodiak {
     /// A job's grid, with reviewers' decisions beside the suggestions.
     pub fn checklist_grid(&self, job: i64) -> Result<Grid, ServiceError> {
         let row = self.job_row(job)?;
-        let info = job_info(&row)?;
-        let checklist: Checklist = serde_json::from_str(&row.definition).map_err(|e| {
-            ServiceError::Record(format!("the stored checklist of job {job} is damaged: {e}"))
-        })?;
+        let checklist = stored_checklist(&row)?;
+        let info = job_info(&row, &checklist);
         let conn = self.db.conn()?;
         let order = checklists::documents(&conn, job)?;
         let mut decisions = checklists::decisions(&conn, &checklist.name)?;
@@ -778,30 +779,32 @@ impl Kodiak {
         input: DecisionInput,
         note: Option<&str>,
     ) -> Result<GridCell, ServiceError> {
-        let grid = self.checklist_grid(job)?;
-        let column = grid
-            .checklist
-            .items
-            .iter()
-            .position(|i| i.id == item)
-            .ok_or_else(|| {
-                let ids: Vec<&str> = grid.checklist.items.iter().map(|i| i.id.as_str()).collect();
-                ServiceError::Job(format!(
-                    "checklist {} has no item {item:?}; its items: {}",
-                    grid.checklist.name,
-                    ids.join(", ")
-                ))
-            })?;
-        let row = grid
-            .rows
-            .iter()
-            .find(|r| r.doc_id == document)
-            .ok_or_else(|| ServiceError::Job(format!("document {document} is not in job {job}")))?;
-        let Some(cell) = row.cells[column].clone() else {
+        // The one cell, not the job's grid: a decision is a keypress in the terminal UI.
+        let checklist = stored_checklist(&self.job_row(job)?)?;
+        if checklist.item(item).is_none() {
+            let ids: Vec<&str> = checklist.items.iter().map(|i| i.id.as_str()).collect();
+            return Err(ServiceError::Job(format!(
+                "checklist {} has no item {item:?}; its items: {}",
+                checklist.name,
+                ids.join(", ")
+            )));
+        }
+        let conn = self.db.conn()?;
+        if !checklists::documents(&conn, job)?.contains(&document) {
+            return Err(ServiceError::Job(format!(
+                "document {document} is not in job {job}"
+            )));
+        }
+        let Some(stored) = checklists::cell(&conn, job, document, item)? else {
             return Err(ServiceError::Job(format!(
                 "job {job} has not decided {item:?} for document {document} yet; \
                  `kodiak review resume {job}` decides it"
             )));
+        };
+        drop(conn);
+        let cell = GridCell {
+            suggestion: stored.suggestion,
+            decision: None,
         };
         let note = note
             .map(str::trim)
@@ -810,7 +813,7 @@ impl Kodiak {
         let decision = match input {
             DecisionInput::Clear => {
                 self.db.write(|tx| {
-                    checklists::undecide(tx, &grid.checklist.name, document, item)?;
+                    checklists::undecide(tx, &checklist.name, document, item)?;
                     self.audit(
                         tx,
                         "checklist_decision",
@@ -849,7 +852,7 @@ impl Kodiak {
             decided_at: crate::telemetry::now_rfc3339(),
         };
         self.db.write(|tx| {
-            checklists::decide(tx, &grid.checklist.name, document, item, &decision)?;
+            checklists::decide(tx, &checklist.name, document, item, &decision)?;
             self.audit(
                 tx,
                 "checklist_decision",
@@ -869,19 +872,23 @@ impl Kodiak {
     }
 }
 
-fn job_info(row: &JobRow) -> Result<JobInfo, ServiceError> {
-    let checklist: Checklist = serde_json::from_str(&row.definition).map_err(|e| {
+/// The checklist a job was run with, as it stored it.
+fn stored_checklist(row: &JobRow) -> Result<Checklist, ServiceError> {
+    serde_json::from_str(&row.definition).map_err(|e| {
         ServiceError::Record(format!(
             "the stored checklist of job {} is damaged: {e}",
             row.id
         ))
-    })?;
+    })
+}
+
+fn job_info(row: &JobRow, checklist: &Checklist) -> JobInfo {
     let interrupted =
         row.state == JobState::Running && row.writer.is_none_or(|writer| !writer.is_alive());
-    Ok(JobInfo {
+    JobInfo {
         id: row.id,
         checklist: row.checklist.clone(),
-        title: checklist.title,
+        title: checklist.title.clone(),
         scope: row.scope.clone(),
         use_model: row.use_model,
         state: row.state,
@@ -893,7 +900,7 @@ fn job_info(row: &JobRow) -> Result<JobInfo, ServiceError> {
         created_by: row.created_by.clone(),
         created_at: row.created_at.clone(),
         updated_at: row.updated_at.clone(),
-    })
+    }
 }
 
 /// The passages the model reads for a document: each item's best, once each, in the

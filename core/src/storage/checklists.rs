@@ -213,29 +213,50 @@ pub struct CellRow {
 
 /// The job's cells.
 pub fn cells(conn: &Connection, job: i64) -> rusqlite::Result<Vec<CellRow>> {
-    conn.prepare(
-        "SELECT document_id, item, state, answer, confidence, evidence, method, note
-         FROM checklist_cells WHERE job_id = ?1",
-    )?
-    .query_map([job], |row| {
-        let evidence: String = row.get(5)?;
-        let evidence: Vec<Quote> = serde_json::from_str(&evidence).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(5, rusqlite::types::Type::Text, Box::new(e))
-        })?;
-        Ok(CellRow {
-            document_id: row.get(0)?,
-            item: row.get(1)?,
-            suggestion: Suggestion {
-                state: row.get::<_, CellState>(2)?,
-                answer: row.get(3)?,
-                confidence: row.get::<_, f64>(4)? as f32,
-                evidence,
-                method: row.get::<_, Method>(6)?,
-                note: row.get(7)?,
-            },
-        })
-    })?
+    conn.prepare(&format!(
+        "SELECT {CELL_COLUMNS} FROM checklist_cells WHERE job_id = ?1"
+    ))?
+    .query_map([job], cell_from_row)?
     .collect()
+}
+
+/// One cell of the job, if it is decided.
+pub fn cell(
+    conn: &Connection,
+    job: i64,
+    document: i64,
+    item: &str,
+) -> rusqlite::Result<Option<CellRow>> {
+    conn.query_row(
+        &format!(
+            "SELECT {CELL_COLUMNS} FROM checklist_cells
+             WHERE job_id = ?1 AND document_id = ?2 AND item = ?3"
+        ),
+        params![job, document, item],
+        cell_from_row,
+    )
+    .optional()
+}
+
+const CELL_COLUMNS: &str = "document_id, item, state, answer, confidence, evidence, method, note";
+
+fn cell_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<CellRow> {
+    let evidence: String = row.get(5)?;
+    let evidence: Vec<Quote> = serde_json::from_str(&evidence).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(5, rusqlite::types::Type::Text, Box::new(e))
+    })?;
+    Ok(CellRow {
+        document_id: row.get(0)?,
+        item: row.get(1)?,
+        suggestion: Suggestion {
+            state: row.get::<_, CellState>(2)?,
+            answer: row.get(3)?,
+            confidence: row.get::<_, f64>(4)? as f32,
+            evidence,
+            method: row.get::<_, Method>(6)?,
+            note: row.get(7)?,
+        },
+    })
 }
 
 /// What a reviewer decided about a cell.
