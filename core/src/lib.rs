@@ -14,6 +14,7 @@ pub mod guard;
 pub mod health;
 pub mod ingest;
 pub mod llm;
+pub mod matter;
 pub mod process;
 pub mod report;
 pub mod service;

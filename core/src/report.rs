@@ -91,14 +91,18 @@ pub fn render(
         ReportFormat::Json => {
             #[derive(Serialize)]
             struct Report<'a> {
+                matter: &'a str,
                 generated_at: &'a str,
                 audit_chain_head: &'a AuditHead,
+                network: &'a str,
                 summary: Summary,
                 documents: &'a [ReportRow],
             }
             let mut text = serde_json::to_string_pretty(&Report {
+                matter: &made.matter,
                 generated_at: &made.generated_at,
                 audit_chain_head: &made.audit_head,
+                network: &made.network,
                 summary: Summary::of(rows),
                 documents: rows,
             })?;
@@ -113,8 +117,12 @@ pub fn render(
 /// later shows whether the trail the report came from is still intact.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Provenance {
+    /// The matter the report was made in.
+    pub matter: String,
     pub generated_at: String,
     pub audit_head: AuditHead,
+    /// The air gap when the report was made: `blocked (seccomp)` or `open`.
+    pub network: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -127,8 +135,8 @@ impl Provenance {
     /// The line a Markdown report carries.
     pub fn line(&self) -> String {
         format!(
-            "Generated {}; audit trail head: entry {}, {}.",
-            self.generated_at, self.audit_head.seq, self.audit_head.hash
+            "Matter {}. Generated {}; audit trail head: entry {}, {}; network {}.",
+            self.matter, self.generated_at, self.audit_head.seq, self.audit_head.hash, self.network
         )
     }
 }
@@ -287,11 +295,13 @@ mod tests {
 
     fn made(at: &str) -> Provenance {
         Provenance {
+            matter: "acme".into(),
             generated_at: at.into(),
             audit_head: AuditHead {
                 seq: 7,
                 hash: "ab12".into(),
             },
+            network: "blocked (seccomp)".into(),
         }
     }
     use crate::storage::review::{Note, Review};
@@ -383,11 +393,17 @@ mod tests {
         assert_eq!(first["tags"][1], "lease");
         assert_eq!(first["notes"][0]["text"], "check clause 4,\n\"late fees\"");
         assert_eq!(first["pii"]["EMAIL_ADDRESS"], 2);
+        assert_eq!(value["matter"], "acme");
+        assert_eq!(value["network"], "blocked (seccomp)");
+        assert_eq!(value["audit_chain_head"]["hash"], "ab12");
     }
 
     #[test]
     fn markdown_escapes_markup_and_keeps_notes_on_one_line() {
         let text = render(&rows(), ReportFormat::Md, &made("now")).unwrap();
+        assert!(text.contains(
+            "Matter acme. Generated now; audit trail head: entry 7, ab12; network blocked (seccomp)."
+        ));
         assert!(
             text.contains(
                 "2 documents: 1 reviewed, 1 unreviewed, 1 flagged; 1 with personal data."

@@ -9,6 +9,7 @@ mod crash_cmd;
 mod docs_cmd;
 mod health_cmd;
 mod ingest_cmd;
+mod matter_cmd;
 mod pii_cmd;
 mod review_cmd;
 mod sanitize;
@@ -46,6 +47,9 @@ struct GlobalArgs {
     /// Data directory for the database and index [env: KODIAK_DATA_DIR]
     #[arg(long, global = true, value_name = "DIR")]
     data_dir: Option<PathBuf>,
+    /// The matter to work in [env: KODIAK_MATTER; default: default]
+    #[arg(long, global = true, value_name = "NAME")]
+    matter: Option<String>,
     /// Log level or filter, e.g. `debug` or `kodiak=trace` [env: KODIAK_LOG]
     #[arg(long, global = true, value_name = "LEVEL")]
     log_level: Option<String>,
@@ -147,6 +151,9 @@ enum Command {
     /// The audit trail: who did what, hash-chained; list, verify, export
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Matters: separate workspaces, each with its own documents, index and audit trail
+    #[command(subcommand)]
+    Matter(MatterCommand),
     /// Developer aids
     #[command(subcommand, hide = true)]
     Debug(DebugCommand),
@@ -367,6 +374,33 @@ enum AuditCommand {
 }
 
 #[derive(Debug, Subcommand)]
+enum MatterCommand {
+    /// Make a matter (its folder, database and index are made on first use)
+    New {
+        name: String,
+        /// A line saying what the matter is
+        #[arg(long, value_name = "TEXT")]
+        description: Option<String>,
+    },
+    /// List the matters (* marks the one in use)
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a matter: its folder, counts and audit trail
+    Show {
+        /// [default: the matter in use]
+        name: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make a matter read-only: it can still be read, searched and reported on
+    Archive { name: String },
+    /// Make an archived matter changeable again
+    Reopen { name: String },
+}
+
+#[derive(Debug, Subcommand)]
 enum ChecklistCommand {
     /// Validate a checklist file; exit 2 naming the line and key when it is wrong
     Check { file: PathBuf },
@@ -425,7 +459,11 @@ pub fn main() -> ExitCode {
         Err(error) => {
             // Errors quote file names and document text.
             eprintln!("kodiak: error: {}", sanitize::block(&format!("{error:#}")));
-            if error.downcast_ref::<ConfigError>().is_some() {
+            if error.downcast_ref::<ConfigError>().is_some()
+                || error
+                    .downcast_ref::<kodiak::matter::MatterError>()
+                    .is_some()
+            {
                 ExitCode::from(EXIT_CONFIG)
             } else {
                 ExitCode::FAILURE
@@ -443,6 +481,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
     let overrides = Overrides {
         config_file: cli.global.config,
         data_dir: cli.global.data_dir,
+        matter: cli.global.matter,
         log_level: cli.global.log_level,
     };
     let settings = config::load(
@@ -461,6 +500,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
     // Configuration commands only read; everything else logs and may crash.
     if let Some(Command::Config(command)) = &cli.command {
         return config_cmd::run(command, &settings);
+    }
+    // A mistyped matter is an error before anything runs, never a new empty matter.
+    if !matches!(cli.command, Some(Command::Matter(_))) {
+        kodiak::matter::open(&settings.paths.data_dir, &settings.paths.matter)?;
     }
     let telemetry = start_telemetry(&settings);
     let Some(command) = cli.command else {
@@ -629,6 +672,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Audit(AuditCommand::Verify { json }) => audit_cmd::verify(settings, json)?,
         Command::Audit(AuditCommand::Export { format, output }) => {
             audit_cmd::export(settings, format == "csv", output.as_deref())?
+        }
+        Command::Matter(MatterCommand::New { name, description }) => {
+            matter_cmd::new(&settings, &name, description.as_deref())?
+        }
+        Command::Matter(MatterCommand::List { json }) => matter_cmd::list(&settings, json)?,
+        Command::Matter(MatterCommand::Show { name, json }) => {
+            let name = name.unwrap_or_else(|| settings.paths.matter.clone());
+            matter_cmd::show(&settings, &name, json)?
+        }
+        Command::Matter(MatterCommand::Archive { name }) => {
+            matter_cmd::set_archived(&settings, &name, true)?
+        }
+        Command::Matter(MatterCommand::Reopen { name }) => {
+            matter_cmd::set_archived(&settings, &name, false)?
         }
         Command::Debug(DebugCommand::BenchTui) => crate::tui::bench::run()?,
         Command::Debug(DebugCommand::TryNetwork) => try_network(),

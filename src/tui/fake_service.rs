@@ -233,11 +233,13 @@ impl ReviewService for Fake {
     fn provenance(&self) -> Result<kodiak::report::Provenance, ServiceError> {
         self.call();
         Ok(kodiak::report::Provenance {
+            matter: "default".into(),
             generated_at: "2026-11-27T10:00:00Z".into(),
             audit_head: kodiak::report::AuditHead {
                 seq: 0,
                 hash: String::new(),
             },
+            network: "open".into(),
         })
     }
 

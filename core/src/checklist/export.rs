@@ -203,8 +203,10 @@ fn markdown(grid: &Grid, made: &Provenance) -> String {
 
 #[derive(Serialize)]
 struct JsonGrid<'a> {
+    matter: &'a str,
     generated_at: &'a str,
     audit_chain_head: &'a crate::report::AuditHead,
+    network: &'a str,
     job: &'a JobInfo,
     checklist: &'a super::Checklist,
     rows: Vec<JsonRow<'a>>,
@@ -263,8 +265,10 @@ impl<'a> JsonGrid<'a> {
             })
             .collect();
         JsonGrid {
+            matter: &made.matter,
             generated_at: &made.generated_at,
             audit_chain_head: &made.audit_head,
+            network: &made.network,
             job: &grid.job,
             checklist: &grid.checklist,
             rows,

@@ -11,6 +11,7 @@ use super::{Config, ConfigError, FrontEndCheck, Invalid, Paths};
 pub struct Overrides {
     pub config_file: Option<PathBuf>,
     pub data_dir: Option<PathBuf>,
+    pub matter: Option<String>,
     pub log_level: Option<String>,
 }
 
@@ -31,6 +32,8 @@ impl Settings {
                 config_file: root.join("config.toml"),
                 config_file_read: false,
                 data_dir: root.join("data"),
+                matter: crate::matter::DEFAULT.to_owned(),
+                matter_dir: root.join("data"),
                 database: root.join("data").join(DATABASE_FILE),
                 index_dir: root.join("data").join(INDEX_DIR),
                 log_dir: root.join("logs"),
@@ -41,6 +44,19 @@ impl Settings {
             },
             config,
         }
+    }
+}
+
+impl Settings {
+    /// The same settings in matter `name` (a valid name): its database and index.
+    pub fn for_matter(&self, name: &str) -> Settings {
+        let mut settings = self.clone();
+        let dir = crate::matter::dir(&self.paths.data_dir, name);
+        settings.paths.database = dir.join(DATABASE_FILE);
+        settings.paths.index_dir = dir.join(INDEX_DIR);
+        settings.paths.matter = name.to_owned();
+        settings.paths.matter_dir = dir;
+        settings
     }
 }
 
@@ -146,12 +162,26 @@ pub fn load(
         .data_dir
         .clone()
         .unwrap_or_else(|| dirs.data.join("kodiak"));
+    let (matter, matter_source) = match (&overrides.matter, env("KODIAK_MATTER")) {
+        (Some(name), _) => (name.clone(), Source::Flag("--matter")),
+        (None, Some(name)) if !name.is_empty() => (name, Source::Env("KODIAK_MATTER")),
+        _ => (crate::matter::DEFAULT.to_owned(), Source::Flag("--matter")),
+    };
+    crate::matter::check_name(&matter).map_err(|e| ConfigError::Invalid {
+        origin: matter_source,
+        key: None,
+        line: None,
+        message: e.to_string(),
+    })?;
+    let matter_dir = crate::matter::dir(&data_dir, &matter);
     let state_dir = dirs.state.join("kodiak");
     let paths = Paths {
         config_file,
         config_file_read,
-        database: data_dir.join(DATABASE_FILE),
-        index_dir: data_dir.join(INDEX_DIR),
+        database: matter_dir.join(DATABASE_FILE),
+        index_dir: matter_dir.join(INDEX_DIR),
+        matter,
+        matter_dir,
         data_dir,
         log_dir: config
             .logging
@@ -417,6 +447,53 @@ mod tests {
         let settings = load(&flags, &env, |_| Ok(())).unwrap();
         assert_eq!(settings.paths.data_dir, PathBuf::from("/flag/dir"));
         assert_eq!(settings.config.logging.level, "trace");
+    }
+
+    #[test]
+    fn a_matter_named_by_flag_or_environment_has_its_database_and_index_under_matters() {
+        let env = env_of(&[
+            ("HOME", "/home/r"),
+            ("KODIAK_DATA_DIR", "/srv/k"),
+            ("KODIAK_MATTER", "acme"),
+            ("XDG_CONFIG_HOME", "/nonexistent"),
+        ]);
+        let settings = load(&Overrides::default(), &env, |_| Ok(())).unwrap();
+        assert_eq!(settings.paths.matter, "acme");
+        assert_eq!(
+            settings.paths.database,
+            PathBuf::from("/srv/k/matters/acme/kodiak.db")
+        );
+        assert_eq!(
+            settings.paths.index_dir,
+            PathBuf::from("/srv/k/matters/acme/index")
+        );
+        let flag = Overrides {
+            matter: Some("beta".into()),
+            ..Overrides::default()
+        };
+        let settings = load(&flag, &env, |_| Ok(())).unwrap();
+        assert_eq!(
+            settings.paths.matter_dir,
+            PathBuf::from("/srv/k/matters/beta")
+        );
+        let bad = Overrides {
+            matter: Some("../escape".into()),
+            ..Overrides::default()
+        };
+        let e = load(&bad, &env, |_| Ok(())).unwrap_err().to_string();
+        assert!(
+            e.starts_with("invalid configuration in command-line flag --matter: invalid matter name \"../escape\""),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn without_a_matter_the_database_stays_where_it_always_was() {
+        let env = env_of(&[("HOME", "/home/r"), ("KODIAK_DATA_DIR", "/srv/k")]);
+        let settings = load(&Overrides::default(), &env, |_| Ok(())).unwrap();
+        assert_eq!(settings.paths.matter, "default");
+        assert_eq!(settings.paths.database, PathBuf::from("/srv/k/kodiak.db"));
+        assert_eq!(settings.paths.index_dir, PathBuf::from("/srv/k/index"));
     }
 
     #[test]

@@ -10,6 +10,10 @@ pub struct Paths {
     /// Whether `config_file` existed and was read.
     pub config_file_read: bool,
     pub data_dir: PathBuf,
+    /// The matter this process works in (`--matter`, `KODIAK_MATTER`, else `default`).
+    pub matter: String,
+    /// The matter's folder: the data directory itself for the default matter.
+    pub matter_dir: PathBuf,
     pub database: PathBuf,
     /// The full-text index, derived from the database and rebuilt by `kodiak reindex`.
     pub index_dir: PathBuf,

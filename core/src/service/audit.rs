@@ -61,7 +61,7 @@ impl Kodiak {
     /// elsewhere (an export written to a file, an ingest's many transactions).
     pub fn record(&self, action: &str, detail: serde_json::Value) -> Result<(), ServiceError> {
         self.db
-            .write(|tx| self.audit(tx, action, detail).map_err(ServiceError::from))
+            .write_even_read_only(|tx| self.audit(tx, action, detail).map_err(ServiceError::from))
     }
 
     /// Records an export: what, in which format, how many rows, and the chain head it
@@ -84,8 +84,10 @@ impl Kodiak {
     pub fn provenance(&self) -> Result<crate::report::Provenance, ServiceError> {
         let (seq, hash) = self.audit_head()?;
         Ok(crate::report::Provenance {
+            matter: self.matter.name.clone(),
             generated_at: crate::telemetry::now_rfc3339(),
             audit_head: crate::report::AuditHead { seq, hash },
+            network: crate::guard::air_gap::state().as_str().to_owned(),
         })
     }
 

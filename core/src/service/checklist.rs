@@ -227,6 +227,7 @@ impl Kodiak {
         scope: &JobScope,
         use_model: bool,
     ) -> Result<i64, ServiceError> {
+        self.check_changeable()?;
         let documents = self.scope_documents(scope)?;
         let definition = serde_json::to_string(checklist).map_err(super::record_error)?;
         let use_model = use_model && self.settings.paths.generator_model.is_some();
@@ -336,6 +337,7 @@ impl Kodiak {
         job: i64,
         progress: &dyn JobProgress,
     ) -> Result<JobOutcome, ServiceError> {
+        self.check_changeable()?;
         let started = Instant::now();
         let row = self.job_row(job)?;
         if let Some(writer) = row.writer

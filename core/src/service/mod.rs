@@ -136,6 +136,8 @@ pub struct Kodiak {
     limiter: RateLimiter,
     /// Who this process acts as, for the audit log.
     actor: crate::storage::audit::Actor,
+    /// The matter open, as its `matter.json` said when it was opened.
+    matter: crate::matter::Matter,
 }
 
 /// One breaker per component that can fail over and over.
@@ -149,7 +151,11 @@ impl Kodiak {
     /// Opens the data directory: the database is created and migrated if needed, and the
     /// search index catches up with anything SQLite holds that it does not.
     pub fn open(settings: Settings) -> Result<Kodiak, StorageError> {
-        let db = Database::open(&settings.paths.database, &settings.config.database)?;
+        let matter = crate::matter::open(&settings.paths.data_dir, &settings.paths.matter)?;
+        let mut db = Database::open(&settings.paths.database, &settings.config.database)?;
+        if let Err(archived) = matter.check_changeable() {
+            db.make_read_only(archived.to_string());
+        }
         let index = SearchIndex::open(&settings.paths.index_dir);
         let breakers = &settings.config.breakers;
         let (threshold, reset) = (
@@ -175,6 +181,7 @@ impl Kodiak {
             last_generation_failure: Mutex::new(None),
             limiter,
             actor: audit::current_actor(),
+            matter,
         };
         kodiak.catch_up_index();
         kodiak.interrupt_abandoned_answers();
@@ -243,6 +250,18 @@ impl Kodiak {
         }
     }
 
+    /// The matter open.
+    pub fn matter(&self) -> &crate::matter::Matter {
+        &self.matter
+    }
+
+    /// Refuses, before it starts, work that would change an archived matter.
+    pub(crate) fn check_changeable(&self) -> Result<(), ServiceError> {
+        self.matter
+            .check_changeable()
+            .map_err(|e| ServiceError::Storage(StorageError::Matter(e)))
+    }
+
     /// The settings it was opened with.
     pub fn settings(&self) -> &Settings {
         &self.settings
@@ -280,6 +299,7 @@ impl Kodiak {
         passwords: &Passwords,
         progress: &dyn Progress,
     ) -> Result<IngestReport, ServiceError> {
+        self.check_changeable()?;
         self.count_request()?;
         let mut report = ingest::run(
             &self.settings.config,

@@ -124,6 +124,13 @@ pub enum StorageError {
 
     #[error("database error: {0}")]
     Sql(rusqlite::Error),
+
+    /// The matter is archived: why, and how to change it again.
+    #[error("{0}")]
+    ReadOnly(String),
+
+    #[error(transparent)]
+    Matter(#[from] crate::matter::MatterError),
 }
 
 /// SQLite's errors, with the two a user can act on (a full disk, a lock held elsewhere)
@@ -156,6 +163,8 @@ pub struct Database {
     slow_checkout: Duration,
     /// The latest integrity check and when it ran, shared by the clones.
     integrity: Arc<Mutex<Option<(Instant, Integrity)>>>,
+    /// Set for an archived matter: why writes are refused.
+    read_only: Option<Arc<str>>,
 }
 
 /// What SQLite's `PRAGMA quick_check` found: `ok`, or the damage it names.
@@ -221,7 +230,14 @@ impl Database {
             path: path.to_path_buf(),
             slow_checkout: Duration::from_millis(config.slow_checkout_ms),
             integrity: Arc::default(),
+            read_only: None,
         })
+    }
+
+    /// Refuses every later [`Database::write`] with `why` (an archived matter); only
+    /// [`Database::write_even_read_only`] still writes, for the audit trail.
+    pub fn make_read_only(&mut self, why: String) {
+        self.read_only = Some(why.into());
     }
 
     /// The database's integrity, by SQLite's `quick_check` (pages, records and indexes,
@@ -307,6 +323,21 @@ impl Database {
     /// deferred transaction that later upgrades to a write gets SQLITE_BUSY straight away,
     /// ignoring busy_timeout. Commits when `f` succeeds, rolls back otherwise.
     pub fn write<T, E>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<StorageError> + From<rusqlite::Error>,
+    {
+        if let Some(why) = &self.read_only {
+            return Err(StorageError::ReadOnly(why.to_string()).into());
+        }
+        self.write_even_read_only(f)
+    }
+
+    /// [`Database::write`] that also writes to a read-only database: reading an archived
+    /// matter (an export, a report) is itself recorded in its audit trail.
+    pub fn write_even_read_only<T, E>(
+        &self,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T, E>,
+    ) -> Result<T, E>
     where
         E: From<StorageError> + From<rusqlite::Error>,
     {

@@ -122,6 +122,7 @@ impl Kodiak {
         if question.is_empty() {
             return Err(ServiceError::EmptyQuestion);
         }
+        self.check_changeable()?;
         self.count_request()?;
         let (conversation, history) = self.open_conversation(options.conversation, question)?;
         // The question is stored before anything can fail; the answer starts as
