@@ -1,15 +1,15 @@
 //! `kodiak audit`: the audit trail listed, verified and exported.
 
-use std::io::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use kodiak::Kodiak;
 use kodiak::config::Settings;
 use kodiak::service::AuditFilter;
 
+use super::output::deliver;
 use super::sanitize::line;
 
 pub(super) fn list(settings: Settings, filter: &AuditFilter, json: bool) -> Result<ExitCode> {
@@ -80,19 +80,12 @@ pub(super) fn export(settings: Settings, csv: bool, output: Option<&Path>) -> Re
         });
         serde_json::to_string_pretty(&document)? + "\n"
     };
-    match output {
-        Some(path) => {
-            kodiak::files::write_atomic(path, text.as_bytes())
-                .with_context(|| format!("cannot write the audit trail to {}", path.display()))?;
-            eprintln!(
-                "wrote {} audit entries (head {} {}) to {}",
-                entries.len(),
-                verified.head_seq,
-                verified.head_hash,
-                path.display()
-            );
-        }
-        None => std::io::stdout().write_all(text.as_bytes())?,
-    }
+    let what = format!(
+        "{} audit entries (head {} {})",
+        entries.len(),
+        verified.head_seq,
+        verified.head_hash
+    );
+    deliver(&text, !csv, output, &what)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -20,6 +20,7 @@ use kodiak::service::{
 };
 use kodiak::storage::checklists::JobState;
 
+use super::output::deliver;
 use super::sanitize::{block, line};
 
 /// Exit code of a checklist that does not validate, as for a bad configuration.
@@ -416,19 +417,11 @@ pub(super) fn export_job(
         grid.rows.len(),
     )?;
     eprintln!("audit trail head at export: entry {seq}, {hash}");
-    match output {
-        Some(path) => {
-            kodiak::files::write_atomic(path, text.as_bytes())
-                .with_context(|| format!("cannot write the grid to {}", path.display()))?;
-            eprintln!(
-                "wrote the grid of job {job} ({} documents × {} items) to {}",
-                grid.rows.len(),
-                grid.checklist.items.len(),
-                path.display()
-            );
-        }
-        None if format == ReportFormat::Json => std::io::stdout().write_all(text.as_bytes())?,
-        None => std::io::stdout().write_all(block(&text).as_bytes())?,
-    }
+    let what = format!(
+        "the grid of job {job} ({} documents × {} items)",
+        grid.rows.len(),
+        grid.checklist.items.len()
+    );
+    deliver(&text, format == ReportFormat::Json, output, &what)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -10,7 +10,9 @@ mod docs_cmd;
 mod health_cmd;
 mod ingest_cmd;
 mod matter_cmd;
+mod output;
 mod pii_cmd;
+mod report_cmd;
 mod review_cmd;
 mod sanitize;
 mod search_cmd;
@@ -154,6 +156,9 @@ enum Command {
     /// Matters: separate workspaces, each with its own documents, index and audit trail
     #[command(subcommand)]
     Matter(MatterCommand),
+    /// Reports for counsel and auditors: search-term hit counts, the redaction log
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// Developer aids
     #[command(subcommand, hide = true)]
     Debug(DebugCommand),
@@ -371,6 +376,73 @@ enum AuditCommand {
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum ReportCommand {
+    /// For each search term: documents with hits, unique hits, total hits, and the same
+    /// with email families counted together
+    Terms {
+        /// Terms, or files of terms (a term per line, # for comments). Words must all
+        /// appear; "quoted words" together; word* any word starting so; A OR B either
+        #[arg(required = true, value_name = "TERM|FILE")]
+        terms: Vec<String>,
+        #[command(flatten)]
+        scope: ScopeArgs,
+        #[command(flatten)]
+        style: StyleArgs,
+        /// Write to this file (replaced atomically) instead of standard output
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Every personal-data finding per document (type, page, offsets, score,
+    /// placeholder, salted hash of the value) with totals per type
+    Pii {
+        #[command(flatten)]
+        scope: ScopeArgs,
+        #[command(flatten)]
+        style: StyleArgs,
+        /// Show the values themselves, not only their hashes
+        #[arg(long)]
+        with_values: bool,
+        /// Write to this file (replaced atomically) instead of standard output
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+}
+
+/// Which documents a report covers.
+#[derive(Debug, Args)]
+struct ScopeArgs {
+    /// Only this document (repeat for several)
+    #[arg(long = "doc", value_name = "ID")]
+    docs: Vec<i64>,
+    /// Only documents with this tag (repeat: any of them)
+    #[arg(long = "tag", value_name = "TAG")]
+    tags: Vec<String>,
+    /// Only documents in this review state
+    #[arg(long, value_parser = one_of::<ReviewMark>(ReviewMark::ALL.map(ReviewMark::as_str)))]
+    status: Option<ReviewMark>,
+}
+
+impl ScopeArgs {
+    fn scope(self) -> JobScope {
+        JobScope {
+            documents: self.docs,
+            tags: self.tags,
+            status: self.status,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+struct StyleArgs {
+    /// Print JSON
+    #[arg(long, conflicts_with = "csv")]
+    json: bool,
+    /// Print CSV
+    #[arg(long)]
+    csv: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -687,6 +759,30 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Matter(MatterCommand::Reopen { name }) => {
             matter_cmd::set_archived(&settings, &name, false)?
         }
+        Command::Report(ReportCommand::Terms {
+            terms,
+            scope,
+            style,
+            output,
+        }) => report_cmd::terms(
+            settings,
+            &terms,
+            &scope.scope(),
+            report_cmd::Style::of(style.json, style.csv),
+            output.as_deref(),
+        )?,
+        Command::Report(ReportCommand::Pii {
+            scope,
+            style,
+            with_values,
+            output,
+        }) => report_cmd::pii(
+            settings,
+            &scope.scope(),
+            with_values,
+            report_cmd::Style::of(style.json, style.csv),
+            output.as_deref(),
+        )?,
         Command::Debug(DebugCommand::BenchTui) => crate::tui::bench::run()?,
         Command::Debug(DebugCommand::TryNetwork) => try_network(),
         Command::Debug(DebugCommand::Panic { message }) => {

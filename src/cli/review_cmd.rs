@@ -1,15 +1,15 @@
-use std::io::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use kodiak::Kodiak;
 use kodiak::config::Settings;
 use kodiak::report::{self, ReportFormat};
 use kodiak::storage::review::{Review, ReviewMark};
 
-use super::sanitize::{block, line};
+use super::output::deliver;
+use super::sanitize::line;
 
 /// Writes the review report to `output`, or to standard output.
 pub(super) fn export(
@@ -23,20 +23,8 @@ pub(super) fn export(
     let text = report::render(&rows, format, &made)?;
     let (seq, hash) = kodiak.record_export("review report", format.as_str(), rows.len())?;
     eprintln!("audit trail head at export: entry {seq}, {hash}");
-    match output {
-        Some(path) => {
-            kodiak::files::write_atomic(path, text.as_bytes())
-                .with_context(|| format!("cannot write the report to {}", path.display()))?;
-            eprintln!(
-                "wrote the review report of {} documents to {}",
-                rows.len(),
-                path.display()
-            );
-        }
-        // Notes and paths come from documents and people: escaped like everything else
-        // printed, except in the JSON, whose strings escape them already.
-        None => std::io::stdout().write_all(block(&text).as_bytes())?,
-    }
+    let what = format!("the review report of {} documents", rows.len());
+    deliver(&text, format == ReportFormat::Json, output, &what)?;
     Ok(ExitCode::SUCCESS)
 }
 

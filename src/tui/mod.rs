@@ -24,6 +24,8 @@ mod event_loop_tests;
 #[cfg(test)]
 mod fake_service;
 #[cfg(test)]
+mod redaction_tests;
+#[cfg(test)]
 mod replies_tests;
 #[cfg(test)]
 mod tests;

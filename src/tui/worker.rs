@@ -483,7 +483,7 @@ fn export(
 }
 
 /// The document prepared for the viewer; `focus` is a passage in characters.
-fn open_document(
+pub(super) fn open_document(
     kodiak: &dyn ReviewService,
     doc_id: i64,
     focus: Option<(usize, usize)>,

@@ -78,10 +78,16 @@ fn csv(grid: &Grid) -> Result<String, ReportError> {
     header.push("confirmed_cells".into());
     writer.write_record(&header)?;
     for row in &grid.rows {
-        let mut record = vec![row.doc_id.to_string(), row.title.clone(), row.path.clone()];
+        let mut record = vec![
+            row.doc_id.to_string(),
+            crate::report::spreadsheet_safe(&row.title),
+            crate::report::spreadsheet_safe(&row.path),
+        ];
         record.extend(row.cells.iter().map(|cell| {
-            cell.as_ref()
-                .map_or_else(|| "pending".to_owned(), cell_text)
+            cell.as_ref().map_or_else(
+                || "pending".to_owned(),
+                |c| crate::report::spreadsheet_safe(&cell_text(c)),
+            )
         }));
         let confirmed = row
             .cells
@@ -92,10 +98,7 @@ fn csv(grid: &Grid) -> Result<String, ReportError> {
         record.push(confirmed.to_string());
         writer.write_record(&record)?;
     }
-    let bytes = writer
-        .into_inner()
-        .map_err(|e| ReportError::Csv(e.into_error().into()))?;
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+    crate::report::csv_text(writer)
 }
 
 fn escape_md(text: &str) -> String {

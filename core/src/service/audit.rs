@@ -159,10 +159,7 @@ pub fn audit_csv(entries: &[Entry]) -> Result<String, crate::report::ReportError
             e.hash.clone(),
         ])?;
     }
-    let bytes = writer
-        .into_inner()
-        .map_err(|e| crate::report::ReportError::Csv(e.into_error().into()))?;
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+    crate::report::csv_text(writer)
 }
 
 /// `question` with its personal data replaced by `<KIND>`, as the audit log keeps it.

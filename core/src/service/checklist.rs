@@ -28,8 +28,8 @@ const MAX_MODEL_PASSAGES: usize = 8;
 /// Longest reply the model may write for one cell, in tokens.
 const MAX_REPLY_TOKENS: u32 = 120;
 
-/// Which documents a job covers: those named, with any of the tags, in the review state;
-/// every ingested document when nothing is given.
+/// Which documents a checklist job or a report covers: those named, with any of the tags,
+/// in the review state; every ingested document when nothing is given.
 #[derive(Debug, Clone, Default)]
 pub struct JobScope {
     pub documents: Vec<i64>,
@@ -38,8 +38,8 @@ pub struct JobScope {
 }
 
 impl JobScope {
-    /// How the scope reads in a job's listing.
-    fn describe(&self) -> String {
+    /// How the scope reads in a job's listing and a report's header.
+    pub fn describe(&self) -> String {
         let mut parts = Vec::new();
         if !self.documents.is_empty() {
             let ids: Vec<String> = self.documents.iter().map(i64::to_string).collect();
@@ -261,6 +261,19 @@ impl Kodiak {
 
     /// The ingested documents `scope` selects, attachments after their e-mail.
     fn scope_documents(&self, scope: &JobScope) -> Result<Vec<i64>, ServiceError> {
+        let chosen: Vec<i64> = self.documents_in(scope)?.iter().map(|r| r.doc_id).collect();
+        if chosen.is_empty() {
+            return Err(ServiceError::Job(format!(
+                "no ingested document matches the scope ({}); `kodiak docs list` shows them",
+                scope.describe()
+            )));
+        }
+        Ok(chosen)
+    }
+
+    /// The ingested documents `scope` selects (none is not an error), in the documents'
+    /// order, each with its review; an id that is not an ingested document is an error.
+    pub(super) fn documents_in(&self, scope: &JobScope) -> Result<Vec<ReportRow>, ServiceError> {
         let rows = self.review_report()?;
         for id in &scope.documents {
             match rows.iter().find(|r| r.doc_id == *id) {
@@ -274,8 +287,8 @@ impl Kodiak {
                 Some(_) => {}
             }
         }
-        let chosen: Vec<i64> = rows
-            .iter()
+        Ok(rows
+            .into_iter()
             .filter(|r| r.ingest_status == "ingested")
             .filter(|r| scope.documents.is_empty() || scope.documents.contains(&r.doc_id))
             .filter(|r| {
@@ -288,15 +301,7 @@ impl Kodiak {
                 Some(ReviewMark::Flagged) => r.review.flagged,
                 Some(ReviewMark::Unflagged) => !r.review.flagged,
             })
-            .map(|r| r.doc_id)
-            .collect();
-        if chosen.is_empty() {
-            return Err(ServiceError::Job(format!(
-                "no ingested document matches the scope ({}); `kodiak docs list` shows them",
-                scope.describe()
-            )));
-        }
-        Ok(chosen)
+            .collect())
     }
 
     /// Every checklist job, newest first.

@@ -9,6 +9,7 @@ mod checklist_tests;
 mod conversation;
 mod health_report;
 mod reading;
+mod reports;
 mod retrieval;
 mod review;
 
@@ -95,6 +96,8 @@ pub enum ServiceError {
     /// A checklist job cannot do what was asked; the message says why and what to do.
     #[error("{0}")]
     Job(String),
+    #[error(transparent)]
+    Term(#[from] crate::report::terms::TermError),
 }
 
 /// An answer's record that could not be written.

@@ -239,6 +239,13 @@ const MIGRATIONS: &[&str] = &[
          hash       TEXT NOT NULL
      ) STRICT;
      CREATE INDEX audit_log_action ON audit_log (action, seq);",
+    // 13: the matter's secrets, made once: the salt of the redaction log's value hashes
+    // (SQLite's randomblob draws on the operating system's randomness).
+    "CREATE TABLE secrets (
+         name   TEXT PRIMARY KEY,
+         value  BLOB NOT NULL
+     ) STRICT;
+     INSERT INTO secrets (name, value) VALUES ('pii_hash_salt', randomblob(32));",
 ];
 
 /// The schema version this build of Kodiak writes.

@@ -478,6 +478,15 @@ pub fn pii_spans(conn: &Connection, id: i64) -> rusqlite::Result<Vec<PiiSpan>> {
     .collect()
 }
 
+/// The salt of the redaction log's value hashes, made with the database.
+pub fn pii_hash_salt(conn: &Connection) -> rusqlite::Result<Vec<u8>> {
+    conn.query_row(
+        "SELECT value FROM secrets WHERE name = 'pii_hash_salt'",
+        [],
+        |row| row.get(0),
+    )
+}
+
 /// PII counts by type, for `docs show`.
 pub fn pii_counts(conn: &Connection, id: i64) -> rusqlite::Result<BTreeMap<String, usize>> {
     conn.prepare("SELECT kind, count(*) FROM pii_spans WHERE document_id = ?1 GROUP BY kind")?

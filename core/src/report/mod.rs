@@ -6,6 +6,9 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+pub mod redactions;
+pub mod terms;
+
 use crate::service::ReportRow;
 use crate::storage::review::ReviewStatus;
 
@@ -120,6 +123,7 @@ pub struct Provenance {
     /// The matter the report was made in.
     pub matter: String,
     pub generated_at: String,
+    #[serde(rename = "audit_chain_head")]
     pub audit_head: AuditHead,
     /// The air gap when the report was made: `blocked (seccomp)` or `open`.
     pub network: String,
@@ -174,17 +178,17 @@ fn csv_report(rows: &[ReportRow]) -> Result<String, ReportError> {
         let mut record = vec![
             row.doc_id.to_string(),
             row.parent_id.map(|id| id.to_string()).unwrap_or_default(),
-            cell(row.title.as_deref().unwrap_or_default()),
-            cell(&row.path),
+            spreadsheet_safe(row.title.as_deref().unwrap_or_default()),
+            spreadsheet_safe(&row.path),
             row.format.clone().unwrap_or_default(),
             row.pages.to_string(),
             row.ingest_status.clone(),
             row.review.status.as_str().to_owned(),
             if row.review.flagged { "yes" } else { "no" }.to_owned(),
             row.review.updated_at.clone().unwrap_or_default(),
-            cell(row.review.updated_by.as_deref().unwrap_or_default()),
-            cell(&row.review.tags.join(", ")),
-            cell(&notes.join("\n---\n")),
+            spreadsheet_safe(row.review.updated_by.as_deref().unwrap_or_default()),
+            spreadsheet_safe(&row.review.tags.join(", ")),
+            spreadsheet_safe(&notes.join("\n---\n")),
             row.pii.values().sum::<usize>().to_string(),
         ];
         record.extend(
@@ -194,6 +198,11 @@ fn csv_report(rows: &[ReportRow]) -> Result<String, ReportError> {
         );
         writer.write_record(&record)?;
     }
+    csv_text(writer)
+}
+
+/// What a CSV writer wrote, as text.
+pub(crate) fn csv_text(writer: csv::Writer<Vec<u8>>) -> Result<String, ReportError> {
     let bytes = writer
         .into_inner()
         .map_err(|e| csv::Error::from(e.into_error()))?;
@@ -201,12 +210,22 @@ fn csv_report(rows: &[ReportRow]) -> Result<String, ReportError> {
 }
 
 /// A text cell that a spreadsheet would read as a formula gets a leading apostrophe, so
-/// opening the report never runs what a document's title or a note contains.
-fn cell(text: &str) -> String {
+/// opening the report never runs what a document's title, a note or a term contains.
+pub(crate) fn spreadsheet_safe(text: &str) -> String {
     match text.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
         _ => text.to_owned(),
     }
+}
+
+/// `text` in at most `width` characters, an ellipsis marking a cut.
+pub(crate) fn cut(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_owned();
+    }
+    let mut out: String = text.chars().take(width.saturating_sub(1)).collect();
+    out.push('…');
+    out
 }
 
 fn markdown_report(rows: &[ReportRow], made: &Provenance) -> String {
@@ -288,12 +307,12 @@ fn inline(text: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
 
-    fn made(at: &str) -> Provenance {
+    pub(crate) fn made(at: &str) -> Provenance {
         Provenance {
             matter: "acme".into(),
             generated_at: at.into(),

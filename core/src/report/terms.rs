@@ -1,0 +1,572 @@
+//! The search-term report: for each term, the documents it hits, the documents only it hits,
+//! how often it occurs, and the same with email families (a message and its attachments)
+//! counted together. It is what counsel negotiate search terms with, so every count is
+//! exact: each document in scope is read whole, not ranked.
+//!
+//! A term is written as in the search box, with two additions counsel expect:
+//! - words must all appear in the document (stemmed: `terminate` finds "termination");
+//! - `"quoted words"` must appear together, in order;
+//! - `word*` matches any word starting with `word` (`indemn*`: "indemnify", "indemnities");
+//! - `A OR B` hits a document that either side hits.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use super::{Provenance, ReportError};
+use crate::grounding::Stemmer;
+
+/// A term that cannot be searched for.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("search term {term:?} {why}")]
+pub struct TermError {
+    pub term: String,
+    pub why: &'static str,
+}
+
+/// One word of a term: its stem, or a prefix of the word as written (lower case).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum WordMatch {
+    Stem(String),
+    Prefix(String),
+}
+
+/// A term parsed: alternatives (`OR`), each a list of parts that must all occur, each part
+/// a word or a phrase.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Term {
+    pub text: String,
+    alternatives: Vec<Vec<Vec<WordMatch>>>,
+}
+
+/// The words of `text`: runs of letters and digits.
+fn words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+}
+
+impl Term {
+    pub(crate) fn parse(text: &str, stemmer: &mut Stemmer) -> Result<Term, TermError> {
+        let error = |why| TermError {
+            term: text.to_owned(),
+            why,
+        };
+        if text.matches('"').count() % 2 == 1 {
+            return Err(error("has an unclosed quote"));
+        }
+        let mut alternatives = Vec::new();
+        let mut parts: Vec<Vec<WordMatch>> = Vec::new();
+        for (index, piece) in text.split('"').enumerate() {
+            if index % 2 == 1 {
+                let phrase: Vec<WordMatch> = words(piece)
+                    .map(|w| WordMatch::Stem(stemmer.stem(&w.to_lowercase())))
+                    .collect();
+                if !phrase.is_empty() {
+                    parts.push(phrase);
+                }
+                continue;
+            }
+            for token in piece.split_whitespace() {
+                if token == "OR" {
+                    if parts.is_empty() {
+                        return Err(error("has OR without a word before it"));
+                    }
+                    alternatives.push(std::mem::take(&mut parts));
+                    continue;
+                }
+                if let Some(prefix) = token.strip_suffix('*') {
+                    let prefix = prefix.to_lowercase();
+                    if prefix.chars().count() < 3 || words(&prefix).count() != 1 {
+                        return Err(error(
+                            "has a wildcard after fewer than three letters or digits",
+                        ));
+                    }
+                    parts.push(vec![WordMatch::Prefix(prefix)]);
+                    continue;
+                }
+                parts.extend(
+                    words(token).map(|w| vec![WordMatch::Stem(stemmer.stem(&w.to_lowercase()))]),
+                );
+            }
+        }
+        if parts.is_empty() {
+            return Err(error(if alternatives.is_empty() {
+                "has no word to search for"
+            } else {
+                "ends with OR"
+            }));
+        }
+        alternatives.push(parts);
+        Ok(Term {
+            text: text.to_owned(),
+            alternatives,
+        })
+    }
+}
+
+/// A document's words, read once and shared by every term.
+pub(crate) struct DocumentWords {
+    stems: Vec<String>,
+    lower: Vec<String>,
+    by_stem: HashMap<String, Vec<u32>>,
+}
+
+impl DocumentWords {
+    pub(crate) fn new(text: &str, stemmer: &mut Stemmer) -> DocumentWords {
+        let lower: Vec<String> = words(text).map(str::to_lowercase).collect();
+        let stems: Vec<String> = lower.iter().map(|w| stemmer.stem(w)).collect();
+        let mut by_stem: HashMap<String, Vec<u32>> = HashMap::new();
+        for (position, stem) in stems.iter().enumerate() {
+            by_stem
+                .entry(stem.clone())
+                .or_default()
+                .push(position as u32);
+        }
+        DocumentWords {
+            stems,
+            lower,
+            by_stem,
+        }
+    }
+
+    fn matches(&self, position: usize, word: &WordMatch) -> bool {
+        match word {
+            WordMatch::Stem(stem) => self.stems.get(position) == Some(stem),
+            WordMatch::Prefix(prefix) => self
+                .lower
+                .get(position)
+                .is_some_and(|w| w.starts_with(prefix.as_str())),
+        }
+    }
+
+    /// Where `part` starts in the document.
+    fn occurrences(&self, part: &[WordMatch]) -> Vec<u32> {
+        let Some(first) = part.first() else {
+            return Vec::new();
+        };
+        let starts: Vec<u32> = match first {
+            WordMatch::Stem(stem) => self.by_stem.get(stem).cloned().unwrap_or_default(),
+            WordMatch::Prefix(_) => (0..self.lower.len() as u32)
+                .filter(|&p| self.matches(p as usize, first))
+                .collect(),
+        };
+        starts
+            .into_iter()
+            .filter(|&start| {
+                part.iter()
+                    .enumerate()
+                    .skip(1)
+                    .all(|(i, word)| self.matches(start as usize + i, word))
+            })
+            .collect()
+    }
+
+    /// How many times `term` occurs: 0 when no alternative has all its parts here; else
+    /// the distinct places where a part of an alternative that does starts.
+    pub(crate) fn hits(&self, term: &Term) -> usize {
+        let mut places = HashSet::new();
+        for alternative in &term.alternatives {
+            let found: Vec<Vec<u32>> = alternative.iter().map(|p| self.occurrences(p)).collect();
+            if found.iter().all(|o| !o.is_empty()) {
+                places.extend(found.into_iter().flatten());
+            }
+        }
+        places.len()
+    }
+}
+
+/// A document in the report's scope: its id and its family (the id of the message it
+/// belongs to, its own id when it is not an attachment).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Searched {
+    pub doc_id: i64,
+    pub family: i64,
+}
+
+/// One term's line of the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TermRow {
+    pub term: String,
+    /// Documents with at least one hit.
+    pub documents: usize,
+    /// Documents hit by this term and by no other.
+    pub unique_documents: usize,
+    /// Occurrences in all documents.
+    pub hits: usize,
+    /// Families (a message with its attachments) with a hit in any member.
+    pub families: usize,
+    /// Documents in those families: what producing the hits with their families means.
+    pub family_documents: usize,
+    /// Families hit by this term and by no other.
+    pub unique_families: usize,
+    /// The documents hit, by id.
+    pub doc_ids: Vec<i64>,
+}
+
+/// The whole report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TermsReport {
+    pub documents_searched: usize,
+    pub families_searched: usize,
+    /// Documents and families hit by any term.
+    pub documents_hit: usize,
+    pub families_hit: usize,
+    pub family_documents_hit: usize,
+    pub terms: Vec<TermRow>,
+}
+
+impl TermsReport {
+    /// Counts from `hits[t][d]`: the hits of term `t` in document `searched[d]`.
+    pub fn count(terms: &[Term], searched: &[Searched], hits: &[Vec<usize>]) -> TermsReport {
+        let family_size: HashMap<i64, usize> =
+            searched.iter().fold(HashMap::new(), |mut sizes, doc| {
+                *sizes.entry(doc.family).or_default() += 1;
+                sizes
+            });
+        let hit_docs: Vec<Vec<usize>> = hits
+            .iter()
+            .map(|per_doc| (0..searched.len()).filter(|&d| per_doc[d] > 0).collect())
+            .collect();
+        let hit_families: Vec<HashSet<i64>> = hit_docs
+            .iter()
+            .map(|docs| docs.iter().map(|&d| searched[d].family).collect())
+            .collect();
+        // How many terms hit each document and each family.
+        let mut terms_per_doc = vec![0usize; searched.len()];
+        let mut terms_per_family: HashMap<i64, usize> = HashMap::new();
+        for (docs, families) in hit_docs.iter().zip(&hit_families) {
+            for &d in docs {
+                terms_per_doc[d] += 1;
+            }
+            for family in families {
+                *terms_per_family.entry(*family).or_default() += 1;
+            }
+        }
+        let rows = terms
+            .iter()
+            .zip(hits)
+            .zip(hit_docs.iter().zip(&hit_families))
+            .map(|((term, per_doc), (docs, families))| TermRow {
+                term: term.text.clone(),
+                documents: docs.len(),
+                unique_documents: docs.iter().filter(|&&d| terms_per_doc[d] == 1).count(),
+                hits: per_doc.iter().sum(),
+                families: families.len(),
+                family_documents: families.iter().map(|f| family_size[f]).sum(),
+                unique_families: families
+                    .iter()
+                    .filter(|f| terms_per_family[*f] == 1)
+                    .count(),
+                doc_ids: docs.iter().map(|&d| searched[d].doc_id).collect(),
+            })
+            .collect();
+        TermsReport {
+            documents_searched: searched.len(),
+            families_searched: family_size.len(),
+            documents_hit: terms_per_doc.iter().filter(|&&n| n > 0).count(),
+            families_hit: terms_per_family.len(),
+            family_documents_hit: terms_per_family.keys().map(|f| family_size[f]).sum(),
+            terms: rows,
+        }
+    }
+
+    /// A table for the terminal.
+    pub fn text(&self, made: &Provenance) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "{}", made.line());
+        let _ = writeln!(
+            out,
+            "{} documents in {} families searched; {} documents ({} families, {} documents with \
+             their families) hit by any term.\n",
+            self.documents_searched,
+            self.families_searched,
+            self.documents_hit,
+            self.families_hit,
+            self.family_documents_hit
+        );
+        let width = self
+            .terms
+            .iter()
+            .map(|t| t.term.chars().count())
+            .max()
+            .unwrap_or(4)
+            .clamp(4, 40);
+        let _ = writeln!(
+            out,
+            "{:<width$}  {:>6} {:>6} {:>7}  {:>8} {:>8} {:>8}",
+            "term", "docs", "unique", "hits", "families", "fam-docs", "unique"
+        );
+        for row in &self.terms {
+            let _ = writeln!(
+                out,
+                "{:<width$}  {:>6} {:>6} {:>7}  {:>8} {:>8} {:>8}",
+                super::cut(&row.term, width),
+                row.documents,
+                row.unique_documents,
+                row.hits,
+                row.families,
+                row.family_documents,
+                row.unique_families
+            );
+        }
+        out
+    }
+
+    pub fn csv(&self) -> Result<String, ReportError> {
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        writer.write_record([
+            "term",
+            "documents_with_hits",
+            "unique_documents",
+            "total_hits",
+            "families_with_hits",
+            "documents_in_families_with_hits",
+            "unique_families",
+        ])?;
+        for row in &self.terms {
+            writer.write_record([
+                super::spreadsheet_safe(&row.term),
+                row.documents.to_string(),
+                row.unique_documents.to_string(),
+                row.hits.to_string(),
+                row.families.to_string(),
+                row.family_documents.to_string(),
+                row.unique_families.to_string(),
+            ])?;
+        }
+        writer.write_record([
+            "(any term)".to_owned(),
+            self.documents_hit.to_string(),
+            String::new(),
+            String::new(),
+            self.families_hit.to_string(),
+            self.family_documents_hit.to_string(),
+            String::new(),
+        ])?;
+        super::csv_text(writer)
+    }
+
+    pub fn json(&self, made: &Provenance) -> Result<String, ReportError> {
+        #[derive(Serialize)]
+        struct Json<'a> {
+            #[serde(flatten)]
+            made: &'a Provenance,
+            #[serde(flatten)]
+            report: &'a TermsReport,
+        }
+        let mut text = serde_json::to_string_pretty(&Json { made, report: self })?;
+        text.push('\n');
+        Ok(text)
+    }
+}
+
+/// Counts the hits of every term in one document after another.
+pub struct HitCounter<'a> {
+    terms: &'a [Term],
+    stemmer: Stemmer,
+    /// Per term, per document added.
+    hits: Vec<Vec<usize>>,
+}
+
+impl<'a> HitCounter<'a> {
+    pub fn new(terms: &'a [Term]) -> HitCounter<'a> {
+        HitCounter {
+            terms,
+            stemmer: Stemmer::new(),
+            hits: vec![Vec::new(); terms.len()],
+        }
+    }
+
+    /// Reads the next document's text.
+    pub fn add(&mut self, text: &str) {
+        let words = DocumentWords::new(text, &mut self.stemmer);
+        for (term, per_doc) in self.terms.iter().zip(self.hits.iter_mut()) {
+            per_doc.push(words.hits(term));
+        }
+    }
+
+    /// Per term, per document in the order added.
+    pub fn finish(self) -> Vec<Vec<usize>> {
+        self.hits
+    }
+}
+
+/// The terms of a terms file: a term per line; blank lines and lines starting with `#`
+/// are skipped.
+pub fn terms_of_file(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Every term parsed, in the order given; the first that cannot be searched is the error.
+pub fn parse_all(texts: &[String]) -> Result<Vec<Term>, TermError> {
+    let mut stemmer = Stemmer::new();
+    texts.iter().map(|t| Term::parse(t, &mut stemmer)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hits(term: &str, text: &str) -> usize {
+        let mut stemmer = Stemmer::new();
+        let term = Term::parse(term, &mut stemmer).unwrap();
+        DocumentWords::new(text, &mut stemmer).hits(&term)
+    }
+
+    #[test]
+    fn words_are_stemmed_and_must_all_appear_in_the_document() {
+        assert_eq!(
+            hits(
+                "terminate",
+                "Either party may terminate. Termination is final."
+            ),
+            2
+        );
+        assert_eq!(
+            hits("liability cap", "The cap applies. Liability is limited."),
+            2
+        );
+        assert_eq!(hits("liability cap", "Liability is limited."), 0);
+    }
+
+    #[test]
+    fn a_quoted_phrase_must_appear_in_order_and_counts_once_per_place() {
+        let text = "governed by the laws of England; the laws of Wales govern";
+        assert_eq!(hits("\"governed by the laws\"", text), 1);
+        assert_eq!(hits("\"laws governed\"", text), 0);
+        assert_eq!(hits("\"the laws of\"", text), 2);
+    }
+
+    #[test]
+    fn a_trailing_star_matches_words_starting_so_and_or_joins_alternatives() {
+        let text = "Supplier shall indemnify Customer; indemnities survive. Hold harmless.";
+        assert_eq!(hits("indemn*", text), 2);
+        assert_eq!(hits("indemn* OR \"hold harmless\"", text), 3);
+        assert_eq!(hits("arbitration OR \"hold harmless\"", text), 1);
+        assert_eq!(hits("arbitration OR mediation", text), 0);
+        // Lower-case "or" is a word like any other.
+        assert_eq!(hits("indemnify or harmless", text), 0);
+    }
+
+    #[test]
+    fn numbers_are_words_too() {
+        assert_eq!(
+            hits("\"ISO 27001\"", "certified to ISO 27001 and ISO 9001"),
+            1
+        );
+    }
+
+    #[test]
+    fn terms_that_cannot_be_searched_are_errors_naming_them() {
+        let mut stemmer = Stemmer::new();
+        for (term, why) in [
+            ("\"open", "unclosed quote"),
+            ("OR contract", "OR without a word"),
+            ("contract OR", "ends with OR"),
+            ("in*", "wildcard after fewer than three"),
+            ("-- ..", "no word"),
+        ] {
+            let error = Term::parse(term, &mut stemmer).unwrap_err().to_string();
+            assert!(error.contains(why), "{term}: {error}");
+            assert!(error.contains(&format!("{term:?}")), "{error}");
+        }
+    }
+
+    #[test]
+    fn unique_hits_and_families_are_counted_as_counsel_count_them() {
+        let mut stemmer = Stemmer::new();
+        let terms = vec![
+            Term::parse("indemnify", &mut stemmer).unwrap(),
+            Term::parse("arbitration", &mut stemmer).unwrap(),
+        ];
+        // Documents 1 (email) with attachments 2 and 3; document 4 on its own.
+        let searched = [
+            Searched {
+                doc_id: 1,
+                family: 1,
+            },
+            Searched {
+                doc_id: 2,
+                family: 1,
+            },
+            Searched {
+                doc_id: 3,
+                family: 1,
+            },
+            Searched {
+                doc_id: 4,
+                family: 4,
+            },
+        ];
+        let texts = [
+            "please indemnify us",
+            "indemnify and indemnify again; arbitration",
+            "nothing here",
+            "arbitration in London",
+        ];
+        let mut counter = HitCounter::new(&terms);
+        for text in texts {
+            counter.add(text);
+        }
+        let counts = counter.finish();
+        let report = TermsReport::count(&terms, &searched, &counts);
+        let indemnify = &report.terms[0];
+        assert_eq!(
+            (
+                indemnify.documents,
+                indemnify.unique_documents,
+                indemnify.hits
+            ),
+            (2, 1, 3)
+        );
+        assert_eq!(
+            (
+                indemnify.families,
+                indemnify.family_documents,
+                indemnify.unique_families
+            ),
+            (1, 3, 0)
+        );
+        assert_eq!(indemnify.doc_ids, [1, 2]);
+        let arbitration = &report.terms[1];
+        assert_eq!(
+            (
+                arbitration.documents,
+                arbitration.unique_documents,
+                arbitration.hits
+            ),
+            (2, 1, 2)
+        );
+        assert_eq!(
+            (
+                arbitration.families,
+                arbitration.family_documents,
+                arbitration.unique_families
+            ),
+            (2, 4, 1)
+        );
+        assert_eq!(
+            (
+                report.documents_searched,
+                report.families_searched,
+                report.documents_hit,
+                report.families_hit,
+                report.family_documents_hit
+            ),
+            (4, 2, 3, 2, 4)
+        );
+    }
+
+    #[test]
+    fn a_terms_file_skips_blank_lines_and_comments() {
+        assert_eq!(
+            terms_of_file("# agreed 2026-11-20\nindemn*\n\n  \"hold harmless\"  \n"),
+            ["indemn*", "\"hold harmless\""]
+        );
+    }
+}

@@ -1,0 +1,112 @@
+//! The reports counsel and auditors ask for: the search-term report and the redaction log,
+//! each over a scope of documents and each recorded in the audit trail.
+
+use std::collections::HashMap;
+
+use serde_json::json;
+
+use super::*;
+use crate::report::redactions::{RedactionLog, Source};
+use crate::report::terms::{self, HitCounter, Searched, TermsReport};
+
+impl Kodiak {
+    /// The search-term report of `terms` over the documents `scope` selects.
+    pub fn terms_report(
+        &self,
+        terms: &[String],
+        scope: &JobScope,
+    ) -> Result<TermsReport, ServiceError> {
+        let parsed = terms::parse_all(terms)?;
+        if parsed.is_empty() {
+            return Err(ServiceError::Job(
+                "no search terms: give terms or a file of them, a term per line".into(),
+            ));
+        }
+        let chosen = self.documents_in(scope)?;
+        let searched = families(&self.review_report()?, &chosen);
+        let conn = self.db.conn()?;
+        let mut counter = HitCounter::new(&parsed);
+        for doc in &searched {
+            let text = documents::text(&conn, doc.doc_id)?.map(|(text, _)| text);
+            counter.add(text.as_deref().unwrap_or_default());
+        }
+        drop(conn);
+        let report = TermsReport::count(&parsed, &searched, &counter.finish());
+        let detector = crate::pii::Detector::new(&self.settings.config.pii)?;
+        let masked: Vec<String> = terms.iter().map(|t| audit::masked(&detector, t)).collect();
+        self.record(
+            "report",
+            json!({
+                "what": "search terms",
+                "scope": scope.describe(),
+                "terms": masked,
+                "documents": report.documents_searched,
+                "documents_hit": report.documents_hit,
+            }),
+        )?;
+        Ok(report)
+    }
+
+    /// The redaction log of the documents `scope` selects; values only `with_values`.
+    pub fn redaction_log(
+        &self,
+        scope: &JobScope,
+        with_values: bool,
+    ) -> Result<RedactionLog, ServiceError> {
+        let chosen = self.documents_in(scope)?;
+        let conn = self.db.conn()?;
+        let salt = documents::pii_hash_salt(&conn)?;
+        let mut read = Vec::with_capacity(chosen.len());
+        for row in &chosen {
+            let (text, pages) = documents::text(&conn, row.doc_id)?.unwrap_or_default();
+            let spans = documents::pii_spans(&conn, row.doc_id)?;
+            read.push((row, text, pages, spans));
+        }
+        drop(conn);
+        let log = RedactionLog::of(
+            read.iter().map(|(row, text, pages, spans)| Source {
+                doc_id: row.doc_id,
+                path: &row.path,
+                text,
+                pages,
+                spans,
+            }),
+            &salt,
+            with_values,
+        );
+        self.record(
+            "report",
+            json!({
+                "what": "redaction log",
+                "scope": scope.describe(),
+                "with_values": with_values,
+                "documents": log.documents,
+                "findings": log.findings.len(),
+            }),
+        )?;
+        Ok(log)
+    }
+}
+
+/// `chosen` with each document's family: the top of its chain of parents among `all`.
+fn families(all: &[ReportRow], chosen: &[ReportRow]) -> Vec<Searched> {
+    let parents: HashMap<i64, Option<i64>> =
+        all.iter().map(|row| (row.doc_id, row.parent_id)).collect();
+    chosen
+        .iter()
+        .map(|row| {
+            let mut family = row.doc_id;
+            // Bounded: a damaged database with a cycle of parents must not hang a report.
+            for _ in 0..parents.len() {
+                match parents.get(&family).copied().flatten() {
+                    Some(parent) => family = parent,
+                    None => break,
+                }
+            }
+            Searched {
+                doc_id: row.doc_id,
+                family,
+            }
+        })
+        .collect()
+}
