@@ -22,6 +22,7 @@ use kodiak::storage::checklists::JobState;
 
 use super::output::deliver;
 use super::sanitize::{block, line};
+use kodiak::report::plural;
 
 /// Exit code of a checklist that does not validate, as for a bad configuration.
 const EXIT_INVALID: u8 = 2;
@@ -158,14 +159,6 @@ fn print_grid(kodiak: &Kodiak, grid: &Grid, json: bool) -> Result<ExitCode> {
         print!("{}", block(&grid_text(grid)));
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn plural(n: usize, what: &str) -> String {
-    if n == 1 {
-        format!("1 {what}")
-    } else {
-        format!("{n} {what}s")
-    }
 }
 
 fn summary(outcome: &JobOutcome, seconds: f64) -> String {

@@ -1,13 +1,13 @@
 //! `kodiak report`: the search-term report and the redaction log.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use kodiak::Kodiak;
 use kodiak::config::Settings;
-use kodiak::report::terms::terms_of_file;
+use kodiak::report::terms::terms_from;
 use kodiak::service::JobScope;
 
 use super::output::deliver;
@@ -30,23 +30,6 @@ impl Style {
     }
 }
 
-/// Each argument that names a file is a file of terms, a term per line; any other is a
-/// term.
-fn read_terms(args: &[String]) -> Result<Vec<String>> {
-    let mut terms = Vec::new();
-    for arg in args {
-        let path = PathBuf::from(arg);
-        if path.is_file() {
-            let text = std::fs::read_to_string(&path)
-                .with_context(|| format!("cannot read the terms file {}", path.display()))?;
-            terms.extend(terms_of_file(&text));
-        } else {
-            terms.push(arg.clone());
-        }
-    }
-    Ok(terms)
-}
-
 pub(super) fn terms(
     settings: Settings,
     args: &[String],
@@ -54,7 +37,7 @@ pub(super) fn terms(
     style: Style,
     output: Option<&Path>,
 ) -> Result<ExitCode> {
-    let terms = read_terms(args)?;
+    let terms = terms_from(args)?;
     let kodiak = Kodiak::open(settings)?;
     let report = kodiak.terms_report(&terms, scope)?;
     let made = kodiak.provenance()?;

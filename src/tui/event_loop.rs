@@ -45,7 +45,7 @@ pub async fn run<B, E>(
     mut events: E,
     shutdown: impl Future<Output = ()>,
     mut copy: impl FnMut(&str),
-) -> Result<()>
+) -> Result<Option<String>>
 where
     B: Backend,
     B::Error: Send + Sync + 'static,
@@ -115,7 +115,7 @@ where
         Ok(state) => worker.save_session(state).await,
         Err(e) => tracing::warn!("the UI session cannot be written down: {e}"),
     }
-    Ok(())
+    Ok(app.switch_matter.take())
 }
 
 /// An answer still being written is cancelled and waited for, so it is stored as cancelled.

@@ -113,7 +113,7 @@ fn start(
     events: Events,
 ) -> (
     UnboundedReceiver<String>,
-    impl Future<Output = anyhow::Result<()>>,
+    impl Future<Output = anyhow::Result<Option<String>>>,
 ) {
     let (frames, drawn) = unbounded_channel();
     let (messages, inbox) = unbounded_channel();
@@ -148,7 +148,10 @@ async fn frame_showing(drawn: &mut UnboundedReceiver<String>, text: &str) -> Str
 }
 
 /// Runs the loop and the test's script side by side, for at most 30 s; the loop's result.
-fn run_beside(looping: impl Future<Output = anyhow::Result<()>>, script: impl Future<Output = ()>) {
+fn run_beside(
+    looping: impl Future<Output = anyhow::Result<Option<String>>>,
+    script: impl Future<Output = ()>,
+) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

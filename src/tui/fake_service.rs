@@ -313,4 +313,45 @@ impl ReviewService for Fake {
         self.call();
         Err(ServiceError::NoSuchJob(job))
     }
+
+    fn matters(&self) -> Result<Vec<kodiak::matter::Matter>, ServiceError> {
+        self.call();
+        Ok(["default", "acme"]
+            .map(|name| kodiak::matter::Matter {
+                name: name.into(),
+                dir: format!("/data/{name}").into(),
+                file: None,
+            })
+            .to_vec())
+    }
+
+    /// Each term hits every document asked about, once.
+    fn terms_report(
+        &self,
+        terms: &[String],
+        documents: &[i64],
+    ) -> Result<kodiak::report::terms::TermsReport, ServiceError> {
+        self.call();
+        let rows = terms
+            .iter()
+            .map(|term| kodiak::report::terms::TermRow {
+                term: term.clone(),
+                documents: documents.len(),
+                unique_documents: 0,
+                hits: documents.len(),
+                families: documents.len(),
+                family_documents: documents.len(),
+                unique_families: 0,
+                doc_ids: documents.to_vec(),
+            })
+            .collect();
+        Ok(kodiak::report::terms::TermsReport {
+            documents_searched: documents.len(),
+            families_searched: documents.len(),
+            documents_hit: documents.len(),
+            families_hit: documents.len(),
+            family_documents_hit: documents.len(),
+            terms: rows,
+        })
+    }
 }

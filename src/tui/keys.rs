@@ -124,6 +124,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         "search every document (BM25 and vectors)",
         &["S"],
     ),
+    spec("matters", Global, "switch to another matter (case)", &["M"]),
     spec(
         "checklists",
         Global,
@@ -172,6 +173,12 @@ pub const ACTIONS: &[ActionSpec] = &[
         &["space"],
     ),
     spec("export", Documents, "export the review report", &["E"]),
+    spec(
+        "terms_report",
+        Documents,
+        "count search terms in the listed documents",
+        &["T"],
+    ),
     spec(
         "ingest",
         Documents,

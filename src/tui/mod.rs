@@ -60,7 +60,6 @@ pub fn run(settings: Settings) -> Result<ExitCode> {
             "the terminal UI needs a terminal; in scripts use the commands (`kodiak --help`)"
         );
     }
-    let keymap = Keymap::new(&settings.config.keys)?;
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let theme = Theme::new(settings.config.tui.theme, no_color);
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -69,7 +68,29 @@ pub fn run(settings: Settings) -> Result<ExitCode> {
         .enable_all()
         .build()
         .context("cannot start the UI's runtime")?;
-    runtime.block_on(run_loop(settings, keymap, theme))?;
+    let (_guard, mut terminal) = TerminalGuard::enter()?;
+    // Switching matters closes the UI on one matter and opens it on the other, in the
+    // same terminal: nothing of one matter's state carries over to the other.
+    let mut settings = settings;
+    let mut switched = false;
+    loop {
+        let keymap = Keymap::new(&settings.config.keys)?;
+        let next = runtime.block_on(run_loop(
+            settings.clone(),
+            keymap,
+            theme,
+            &mut terminal,
+            switched,
+        ))?;
+        match next {
+            Some(matter) => {
+                tracing::info!(matter, "switching matters");
+                settings = settings.for_matter(&matter);
+                switched = true;
+            }
+            None => break,
+        }
+    }
     // Blocking tasks still running (an ingest, say) hold the database; their work so far
     // is committed, so there is nothing to wait for.
     runtime.shutdown_timeout(Duration::from_millis(200));
@@ -135,10 +156,20 @@ fn restores_terminal() -> bool {
     !crash::panic_is_expected()
 }
 
-async fn run_loop(settings: Settings, keymap: Keymap, theme: Theme) -> Result<()> {
-    let (_guard, mut terminal) = TerminalGuard::enter()?;
+/// The UI on one matter until it quits; returns the matter to open next, if the reviewer
+/// chose one.
+async fn run_loop(
+    settings: Settings,
+    keymap: Keymap,
+    theme: Theme,
+    terminal: &mut Terminal<Backend>,
+    switched: bool,
+) -> Result<Option<String>> {
+    // No clear (it would ask the terminal where the cursor is, and the old session's
+    // reader could take the answer): the first frame is drawn over the last one, as a diff.
     let size = terminal.size()?;
     let mut app = App::new(keymap, (size.width, size.height));
+    app.matter = settings.paths.matter.clone();
     // The first frame goes out before anything slow happens.
     terminal.draw(|frame| view::draw(frame, &app, &theme))?;
     app.dirty = false;
@@ -149,6 +180,10 @@ async fn run_loop(settings: Settings, keymap: Keymap, theme: Theme) -> Result<()
     let kodiak = tokio::task::spawn_blocking(move || Kodiak::open(settings))
         .await
         .context("opening Kodiak stopped")??;
+    app.matter_archived = kodiak.matter().archived().is_some();
+    if switched {
+        app.flash = Some((app::FlashLevel::Info, format!("matter {}", app.matter)));
+    }
     let (messages, inbox) = mpsc::unbounded_channel();
     let worker = Worker::new(
         Arc::new(kodiak),
@@ -174,13 +209,12 @@ async fn run_loop(settings: Settings, keymap: Keymap, theme: Theme) -> Result<()
     };
     event_loop::run(
         parts,
-        &mut terminal,
+        terminal,
         EventStream::new(),
         shutdown,
         copy_to_clipboard,
     )
-    .await?;
-    Ok(())
+    .await
 }
 
 /// OSC 52 (crossterm's `CopyToClipboard`): the terminal puts the text on the clipboard,

@@ -9,6 +9,8 @@ use kodiak::answer::Answer;
 use kodiak::checklist::Checklist;
 use kodiak::health::HealthReport;
 use kodiak::ingest::{IngestReport, Progress};
+use kodiak::matter::Matter;
+use kodiak::report::terms::TermsReport;
 use kodiak::service::{
     AskOptions, ConversationTurns, DecisionInput, DocumentText, EmbedReport, Grid, GridCell,
     JobInfo, JobOutcome, JobProgress, JobScope, Piece, ReportRow, SearchOptions, SearchOutcome,
@@ -76,6 +78,14 @@ pub trait ReviewService: Send + Sync + 'static {
         item: &str,
         input: DecisionInput,
     ) -> Result<GridCell, ServiceError>;
+    /// Every matter in the data directory, the default one first.
+    fn matters(&self) -> Result<Vec<Matter>, ServiceError>;
+    /// The search-term report of `terms` over `documents`.
+    fn terms_report(
+        &self,
+        terms: &[String],
+        documents: &[i64],
+    ) -> Result<TermsReport, ServiceError>;
 }
 
 impl ReviewService for Kodiak {
@@ -206,5 +216,22 @@ impl ReviewService for Kodiak {
         input: DecisionInput,
     ) -> Result<GridCell, ServiceError> {
         Kodiak::decide_cell(self, job, doc_id, item, input, None)
+    }
+
+    fn matters(&self) -> Result<Vec<Matter>, ServiceError> {
+        kodiak::matter::list(&self.settings().paths.data_dir)
+            .map_err(|e| ServiceError::Storage(e.into()))
+    }
+
+    fn terms_report(
+        &self,
+        terms: &[String],
+        documents: &[i64],
+    ) -> Result<TermsReport, ServiceError> {
+        let scope = JobScope {
+            documents: documents.to_vec(),
+            ..JobScope::default()
+        };
+        Kodiak::terms_report(self, terms, &scope)
     }
 }

@@ -286,6 +286,14 @@ fn failure_reply(effect: &Effect) -> impl FnOnce(String) -> Option<Msg> + Send +
                 request,
                 result: Err(error),
             },
+            Effect::LoadMatters { request } => Msg::Matters {
+                request,
+                result: Err(error),
+            },
+            Effect::TermsReport { request, .. } => Msg::TermsReport {
+                request,
+                result: Err(error),
+            },
             Effect::DecideCell { doc_id, item, .. } => Msg::CellDecided {
                 doc_id,
                 item,
@@ -382,6 +390,21 @@ fn service_call(kodiak: &dyn ReviewService, effect: Effect) -> Option<Msg> {
         Effect::LoadChecklists { request } => Msg::Checklists {
             request,
             result: kodiak.checklist_jobs().map_err(text),
+        },
+        Effect::LoadMatters { request } => Msg::Matters {
+            request,
+            result: kodiak.matters().map_err(text),
+        },
+        Effect::TermsReport {
+            request,
+            terms,
+            documents,
+        } => Msg::TermsReport {
+            request,
+            result: kodiak::report::terms::terms_from(&terms)
+                .map_err(|e| e.to_string())
+                .and_then(|terms| kodiak.terms_report(&terms, &documents).map_err(text))
+                .map(Box::new),
         },
         Effect::LoadGrid { request, job } => Msg::Grid {
             request,

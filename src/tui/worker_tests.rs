@@ -251,3 +251,40 @@ fn a_document_without_text_is_an_error_naming_its_status_and_reason() {
     };
     assert_eq!(error, "document 4 has no text (needs_ocr: no text layer)");
 }
+
+#[test]
+fn a_term_report_reads_terms_files_and_counts_over_the_documents_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("terms.txt");
+    std::fs::write(&file, "# agreed\nindemn*\n\"hold harmless\"\n").unwrap();
+    let effect = Effect::TermsReport {
+        request: 4,
+        terms: vec![file.display().to_string(), "arbitration".into()],
+        documents: vec![2, 5],
+    };
+    let got = replies(Fake::default(), vec![effect], 1);
+    let Msg::TermsReport {
+        request: 4,
+        result: Ok(report),
+    } = &got[0]
+    else {
+        panic!("{:?}", got[0]);
+    };
+    let terms: Vec<&str> = report.terms.iter().map(|t| t.term.as_str()).collect();
+    assert_eq!(terms, ["indemn*", "\"hold harmless\"", "arbitration"]);
+    assert_eq!(report.terms[0].doc_ids, [2, 5]);
+}
+
+#[test]
+fn the_matters_are_listed_for_the_switcher() {
+    let got = replies(Fake::default(), vec![Effect::LoadMatters { request: 9 }], 1);
+    let Msg::Matters {
+        request: 9,
+        result: Ok(list),
+    } = &got[0]
+    else {
+        panic!("{:?}", got[0]);
+    };
+    let names: Vec<&str> = list.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(names, ["default", "acme"]);
+}

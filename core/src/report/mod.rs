@@ -218,6 +218,16 @@ pub(crate) fn spreadsheet_safe(text: &str) -> String {
     }
 }
 
+/// `n` and `what`, in the plural unless `n` is 1: "1 document", "3 documents",
+/// "2 families".
+pub fn plural(n: usize, what: &str) -> String {
+    match (n, what.strip_suffix('y')) {
+        (1, _) => format!("1 {what}"),
+        (_, Some(stem)) => format!("{n} {stem}ies"),
+        (_, None) => format!("{n} {what}s"),
+    }
+}
+
 /// `text` in at most `width` characters, an ellipsis marking a cut.
 pub(crate) fn cut(text: &str, width: usize) -> String {
     if text.chars().count() <= width {

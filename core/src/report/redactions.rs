@@ -128,10 +128,10 @@ impl RedactionLog {
         let _ = writeln!(out, "{}", made.line());
         let _ = writeln!(
             out,
-            "{} findings in {} of {} documents{}.\n",
-            self.findings.len(),
+            "{} in {} of {}{}.\n",
+            super::plural(self.findings.len(), "finding"),
             self.documents_with_pii,
-            self.documents,
+            super::plural(self.documents, "document"),
             if self.with_values {
                 "; VALUES SHOWN"
             } else {

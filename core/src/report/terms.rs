@@ -277,13 +277,12 @@ impl TermsReport {
         let _ = writeln!(out, "{}", made.line());
         let _ = writeln!(
             out,
-            "{} documents in {} families searched; {} documents ({} families, {} documents with \
-             their families) hit by any term.\n",
-            self.documents_searched,
-            self.families_searched,
-            self.documents_hit,
-            self.families_hit,
-            self.family_documents_hit
+            "{} in {} searched; {} ({}, {} with their families) hit by any term.\n",
+            super::plural(self.documents_searched, "document"),
+            super::plural(self.families_searched, "family"),
+            super::plural(self.documents_hit, "document"),
+            super::plural(self.families_hit, "family"),
+            super::plural(self.family_documents_hit, "document"),
         );
         let width = self
             .terms
@@ -390,6 +389,33 @@ impl<'a> HitCounter<'a> {
     pub fn finish(self) -> Vec<Vec<usize>> {
         self.hits
     }
+}
+
+/// A terms file that could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read the terms file {}: {source}", path.display())]
+pub struct TermsFileError {
+    pub path: std::path::PathBuf,
+    pub source: std::io::Error,
+}
+
+/// The terms `args` give: an argument that names a file is a file of terms (see
+/// [`terms_of_file`]), any other is a term.
+pub fn terms_from(args: &[String]) -> Result<Vec<String>, TermsFileError> {
+    let mut terms = Vec::new();
+    for arg in args {
+        let path = std::path::Path::new(arg);
+        if path.is_file() {
+            let text = std::fs::read_to_string(path).map_err(|source| TermsFileError {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            terms.extend(terms_of_file(&text));
+        } else {
+            terms.push(arg.clone());
+        }
+    }
+    Ok(terms)
 }
 
 /// The terms of a terms file: a term per line; blank lines and lines starting with `#`

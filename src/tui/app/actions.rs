@@ -108,6 +108,7 @@ impl App {
             Action::CancelIngest => return self.cancel_ingest(now),
             Action::Jobs => self.overlay = Some(Overlay::Jobs),
             Action::Checklists => return self.open_checklists(),
+            Action::Matters => return self.open_matters(),
             Action::SearchCorpus => {
                 self.search_recall = None;
                 self.overlay = Some(Overlay::prompt(PromptKind::CorpusSearch, "", Vec::new()));
@@ -143,7 +144,7 @@ impl App {
     }
 
     /// What `q` would interrupt, if anything: it then asks first.
-    fn work_in_flight(&self) -> Option<String> {
+    pub(super) fn work_in_flight(&self) -> Option<String> {
         if self.chat.answering.is_active() {
             Some("an answer is streaming (it is stored as cancelled)".into())
         } else if let Some(job) = &self.ingest {

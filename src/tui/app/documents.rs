@@ -296,6 +296,7 @@ impl App {
                 }
             }
             Action::Export => self.overlay = Some(Overlay::ExportFormat),
+            Action::TermsReport => self.ask_terms(),
             // While a job runs, the next ingest waits for it.
             Action::Ingest => {
                 self.overlay = Some(Overlay::prompt(PromptKind::IngestPath, "", Vec::new()));

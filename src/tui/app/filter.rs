@@ -9,6 +9,7 @@
 //! - `pii>N`, `pii<N`, `pii=N`, `pages>N`…: counts; `pii:PHONE_NUMBER` (or `pii:phone`): has
 //!   findings of that type;
 //! - `failed`, `needs_ocr`, `ingested`: how the file's ingest went;
+//! - `id:3,7,12`: those documents (what the search-term report's Enter sets);
 //! - `-TERM`: not;
 //! - any other word: part of the title or path.
 
@@ -35,6 +36,7 @@ enum Term {
     Ingest(&'static str),
     PiiKind(String),
     Count(Counted, Comparison, usize),
+    Ids(Vec<i64>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -54,7 +56,7 @@ enum Comparison {
 const INGEST_STATES: [&str; 3] = ["failed", "needs_ocr", "ingested"];
 
 const SYNTAX: &str =
-    "status:, tag:, type:, pii>N, pii:TYPE, pages>N, flagged, failed, needs_ocr, -TERM";
+    "status:, tag:, type:, pii>N, pii:TYPE, pages>N, id:N,N, flagged, failed, needs_ocr, -TERM";
 
 impl Filter {
     /// Parses `text`: the filter of the terms that parse, and the first error, which names
@@ -115,6 +117,12 @@ impl Term {
                 "tag" => Ok(Term::Tag(value.to_owned())),
                 "type" | "format" => Ok(Term::Format(value.to_owned())),
                 "pii" => Ok(Term::PiiKind(value.to_uppercase())),
+                "id" => value
+                    .split(',')
+                    .map(|id| id.trim().parse::<i64>())
+                    .collect::<Result<Vec<i64>, _>>()
+                    .map(Term::Ids)
+                    .map_err(|_| format!("`{word}`: id needs document numbers, as in id:3,7")),
                 _ => Err(format!("unknown filter `{field}:`; one of {SYNTAX}")),
             };
         }
@@ -134,6 +142,7 @@ impl Term {
                     || row.path.to_lowercase().contains(text)
             }
             Term::Status(status) => row.review.status == *status,
+            Term::Ids(ids) => ids.contains(&row.doc_id),
             Term::Flagged => row.review.flagged,
             Term::Tag(tag) => row.review.tags.iter().any(|t| t.to_lowercase() == *tag),
             Term::Format(format) => row
@@ -233,6 +242,16 @@ mod tests {
         failed.ingest_status = "failed".into();
         assert!(passes("failed", &failed));
         assert!(passes("", &failed), "the empty filter lets all through");
+    }
+
+    #[test]
+    fn an_id_list_lets_through_exactly_those_documents() {
+        let mut row = doc("Lease", ReviewStatus::Unreviewed, &[], &[]);
+        row.doc_id = 7;
+        assert!(passes("id:3,7,12", &row));
+        assert!(!passes("id:3,12", &row));
+        assert!(passes("-id:3", &row));
+        assert!(error("id:3,x").contains("id needs document numbers"));
     }
 
     #[test]

@@ -75,6 +75,10 @@ pub struct Jobs {
     pub checklists: JobSlot,
     /// The checklist grid shown.
     pub grid: JobSlot,
+    /// The list of matters, for the switcher.
+    pub matters: JobSlot,
+    /// A search-term report.
+    pub terms: JobSlot,
 }
 
 #[cfg(test)]

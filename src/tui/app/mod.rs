@@ -31,6 +31,7 @@ use super::document::PreparedDocument;
 use super::keymap::{Action, Keymap, Resolution, chord};
 use jobs::Jobs;
 
+mod accountable;
 mod actions;
 mod chat;
 mod checklist;
@@ -197,6 +198,16 @@ pub enum Msg {
         item: String,
         result: Result<Box<kodiak::service::GridCell>, String>,
     },
+    /// The matters in the data directory.
+    Matters {
+        request: u64,
+        result: Result<Vec<kodiak::matter::Matter>, String>,
+    },
+    /// A search-term report.
+    TermsReport {
+        request: u64,
+        result: Result<Box<kodiak::report::terms::TermsReport>, String>,
+    },
 }
 
 /// Work for the event loop to do; each result comes back as a [`Msg`] naming `request`.
@@ -284,6 +295,15 @@ pub enum Effect {
         item: String,
         input: kodiak::service::DecisionInput,
     },
+    LoadMatters {
+        request: u64,
+    },
+    /// Count `terms` (or the terms in files they name) in `documents`.
+    TermsReport {
+        request: u64,
+        terms: Vec<String>,
+        documents: Vec<i64>,
+    },
 }
 
 impl Effect {
@@ -306,7 +326,9 @@ impl Effect {
             | Effect::LoadChecklists { request }
             | Effect::LoadGrid { request, .. }
             | Effect::RunChecklist { request, .. }
-            | Effect::DecideCell { request, .. } => Some(*request),
+            | Effect::DecideCell { request, .. }
+            | Effect::LoadMatters { request }
+            | Effect::TermsReport { request, .. } => Some(*request),
             Effect::Cancel { .. } | Effect::Copy(_) | Effect::LoadSession => None,
         }
     }
@@ -358,6 +380,13 @@ pub struct App {
     /// Set by every change that shows; the loop draws and clears it.
     pub dirty: bool,
     pub quit: bool,
+    /// The matter open, and whether it is archived (read-only).
+    pub matter: String,
+    pub matter_archived: bool,
+    /// Set with `quit` when the reviewer chose another matter: the UI opens again on it.
+    pub switch_matter: Option<String>,
+    /// The terms last counted, offered again by `T`.
+    pub last_terms: String,
     next_request: u64,
     /// The background jobs' requests, to tell a reply worth applying from a stale one.
     pub jobs: Jobs,
@@ -404,6 +433,10 @@ impl App {
             resuming: None,
             dirty: true,
             quit: false,
+            matter: kodiak::matter::DEFAULT.to_owned(),
+            matter_archived: false,
+            switch_matter: None,
+            last_terms: String::new(),
             next_request: 0,
             jobs: Jobs::default(),
             review_jobs: std::collections::HashMap::new(),

@@ -17,6 +17,8 @@ pub enum PromptKind {
     ChecklistFile,
     /// A correction of a checklist cell's answer.
     CellAnswer,
+    /// Search terms to count in the listed documents.
+    Terms,
 }
 
 impl PromptKind {
@@ -30,6 +32,9 @@ impl PromptKind {
             PromptKind::GoTo => "Go to page (12), line (l40) or percent (50%)",
             PromptKind::ChecklistFile => "Checklist file to run over every document",
             PromptKind::CellAnswer => "The right answer",
+            PromptKind::Terms => {
+                "Terms to count in the listed documents (a; \"b c\"; d* OR e; or a terms file)"
+            }
             PromptKind::CorpusSearch => {
                 "Search every document (\"a phrase\", term*, -term; ↑ earlier)"
             }
@@ -69,6 +74,16 @@ pub enum Overlay {
         title: String,
         text: String,
         scroll: usize,
+    },
+    /// The matters, to switch to another.
+    Matters {
+        list: Vec<kodiak::matter::Matter>,
+        selected: usize,
+    },
+    /// A search-term report; Enter lists a term's documents.
+    Terms {
+        report: Box<kodiak::report::terms::TermsReport>,
+        selected: usize,
     },
 }
 
@@ -229,6 +244,14 @@ impl App {
                     Vec::new()
                 }
             },
+            Overlay::Matters { list, selected } => {
+                self.matters_key(key, list, selected);
+                Vec::new()
+            }
+            Overlay::Terms { report, selected } => {
+                self.terms_key(key, report, selected);
+                Vec::new()
+            }
             Overlay::Prompt {
                 kind,
                 mut input,
@@ -323,6 +346,7 @@ impl App {
                 Vec::new()
             }
             (PromptKind::CorpusSearch, _) => self.search_corpus(text),
+            (PromptKind::Terms, false) => self.run_terms(text, docs),
             (PromptKind::ChecklistFile, _) if !text.is_empty() => {
                 let path = kodiak::config::expand_home(std::path::Path::new(text));
                 self.run_checklist(ChecklistSource::File(path))

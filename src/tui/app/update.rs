@@ -193,6 +193,14 @@ impl App {
                 self.search_results(request, result);
                 Vec::new()
             }
+            Msg::Matters { request, result } => {
+                self.matters_loaded(request, result);
+                Vec::new()
+            }
+            Msg::TermsReport { request, result } => {
+                self.terms_counted(request, result);
+                Vec::new()
+            }
             Msg::Conversations { request, result } => {
                 if !self.jobs.conversations.accept_latest(request) {
                     return Vec::new();

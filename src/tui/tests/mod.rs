@@ -26,6 +26,7 @@ use super::keymap::Keymap;
 use super::theme::Theme;
 use super::view;
 
+mod accountable;
 mod chat;
 mod checklist;
 mod documents;

@@ -1,6 +1,7 @@
 //! Drawing: every function here borrows the state and draws it; nothing changes state.
 //! Wide terminals show the three panes side by side; narrower ones one pane under tabs.
 
+mod accountable;
 mod chat;
 mod checklist;
 mod documents;
@@ -118,6 +119,12 @@ fn draw_status(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
         KeyContext::Checklist => " Checklist ".to_owned(),
         _ => format!(" {} ", app.focus.title()),
     }];
+    // The matter, unless it is the only one a reviewer may ever use.
+    match (app.matter.as_str(), app.matter_archived) {
+        (kodiak::matter::DEFAULT, false) => {}
+        (matter, false) => parts.push(format!("matter: {matter}")),
+        (matter, true) => parts.push(format!("matter: {matter} (archived, read-only)")),
+    }
     parts.push(format!("model: {}", app.health.model));
     parts.extend(app.health.summary());
     if let Some(ingest) = &app.ingest {
@@ -446,6 +453,20 @@ fn draw_overlay(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
                 rect,
             );
         }
+        Overlay::Matters { list, selected } => accountable::matters(
+            frame,
+            (list, *selected, &app.matter),
+            theme,
+            area,
+            boxed("Matters (Enter switches, Esc closes)"),
+        ),
+        Overlay::Terms { report, selected } => accountable::terms(
+            frame,
+            (report, *selected),
+            theme,
+            area,
+            boxed("Search terms (Enter lists a term's documents, Esc closes)"),
+        ),
         Overlay::Text {
             title,
             text,
