@@ -105,69 +105,133 @@ impl Term {
     }
 }
 
+/// Every word seen, lower-cased, with its stem: a word is stemmed once however many times
+/// and in however many documents it occurs, and documents hold word ids, not strings.
+pub(crate) struct Vocabulary {
+    stemmer: Stemmer,
+    ids: HashMap<String, u32>,
+    /// By word id.
+    words: Vec<String>,
+    stem_of: Vec<u32>,
+    stem_ids: HashMap<String, u32>,
+}
+
+impl Vocabulary {
+    pub(crate) fn new() -> Vocabulary {
+        Vocabulary {
+            stemmer: Stemmer::new(),
+            ids: HashMap::new(),
+            words: Vec::new(),
+            stem_of: Vec::new(),
+            stem_ids: HashMap::new(),
+        }
+    }
+
+    /// The id of `lower`, a lower-cased word.
+    fn word(&mut self, lower: &str) -> u32 {
+        if let Some(&id) = self.ids.get(lower) {
+            return id;
+        }
+        let stem = self.stemmer.stem(lower);
+        let next = self.stem_ids.len() as u32;
+        let stem_id = *self.stem_ids.entry(stem).or_insert(next);
+        let id = self.words.len() as u32;
+        self.words.push(lower.to_owned());
+        self.stem_of.push(stem_id);
+        self.ids.insert(lower.to_owned(), id);
+        id
+    }
+}
+
+/// A word of a term, resolved against the vocabulary for one document.
+enum Resolved<'a> {
+    Stem(u32),
+    Prefix(&'a str),
+    /// A stem no document has shown yet: it cannot occur.
+    Unseen,
+}
+
 /// A document's words, read once and shared by every term.
 pub(crate) struct DocumentWords {
-    stems: Vec<String>,
-    lower: Vec<String>,
-    by_stem: HashMap<String, Vec<u32>>,
+    /// Word ids, in order.
+    words: Vec<u32>,
+    /// Positions by stem id.
+    by_stem: HashMap<u32, Vec<u32>>,
 }
 
 impl DocumentWords {
-    pub(crate) fn new(text: &str, stemmer: &mut Stemmer) -> DocumentWords {
-        let lower: Vec<String> = words(text).map(str::to_lowercase).collect();
-        let stems: Vec<String> = lower.iter().map(|w| stemmer.stem(w)).collect();
-        let mut by_stem: HashMap<String, Vec<u32>> = HashMap::new();
-        for (position, stem) in stems.iter().enumerate() {
+    pub(crate) fn new(text: &str, vocabulary: &mut Vocabulary) -> DocumentWords {
+        let mut lower = String::new();
+        let mut ids = Vec::new();
+        for word in words(text) {
+            lower.clear();
+            lower.extend(word.chars().flat_map(char::to_lowercase));
+            ids.push(vocabulary.word(&lower));
+        }
+        let mut by_stem: HashMap<u32, Vec<u32>> = HashMap::new();
+        for (position, &id) in ids.iter().enumerate() {
             by_stem
-                .entry(stem.clone())
+                .entry(vocabulary.stem_of[id as usize])
                 .or_default()
                 .push(position as u32);
         }
         DocumentWords {
-            stems,
-            lower,
+            words: ids,
             by_stem,
         }
     }
 
-    fn matches(&self, position: usize, word: &WordMatch) -> bool {
+    fn matches(&self, position: usize, word: &Resolved<'_>, vocabulary: &Vocabulary) -> bool {
+        let Some(&id) = self.words.get(position) else {
+            return false;
+        };
         match word {
-            WordMatch::Stem(stem) => self.stems.get(position) == Some(stem),
-            WordMatch::Prefix(prefix) => self
-                .lower
-                .get(position)
-                .is_some_and(|w| w.starts_with(prefix.as_str())),
+            Resolved::Stem(stem) => vocabulary.stem_of[id as usize] == *stem,
+            Resolved::Prefix(prefix) => vocabulary.words[id as usize].starts_with(prefix),
+            Resolved::Unseen => false,
         }
     }
 
     /// Where `part` starts in the document.
-    fn occurrences(&self, part: &[WordMatch]) -> Vec<u32> {
-        let Some(first) = part.first() else {
-            return Vec::new();
-        };
-        let starts: Vec<u32> = match first {
-            WordMatch::Stem(stem) => self.by_stem.get(stem).cloned().unwrap_or_default(),
-            WordMatch::Prefix(_) => (0..self.lower.len() as u32)
-                .filter(|&p| self.matches(p as usize, first))
+    fn occurrences(&self, part: &[WordMatch], vocabulary: &Vocabulary) -> Vec<u32> {
+        let resolved: Vec<Resolved<'_>> = part
+            .iter()
+            .map(|word| match word {
+                WordMatch::Stem(stem) => vocabulary
+                    .stem_ids
+                    .get(stem)
+                    .map_or(Resolved::Unseen, |&id| Resolved::Stem(id)),
+                WordMatch::Prefix(prefix) => Resolved::Prefix(prefix),
+            })
+            .collect();
+        let starts: Vec<u32> = match resolved.first() {
+            None | Some(Resolved::Unseen) => return Vec::new(),
+            Some(Resolved::Stem(stem)) => self.by_stem.get(stem).cloned().unwrap_or_default(),
+            Some(first) => (0..self.words.len() as u32)
+                .filter(|&p| self.matches(p as usize, first, vocabulary))
                 .collect(),
         };
         starts
             .into_iter()
             .filter(|&start| {
-                part.iter()
+                resolved
+                    .iter()
                     .enumerate()
                     .skip(1)
-                    .all(|(i, word)| self.matches(start as usize + i, word))
+                    .all(|(i, word)| self.matches(start as usize + i, word, vocabulary))
             })
             .collect()
     }
 
     /// How many times `term` occurs: 0 when no alternative has all its parts here; else
     /// the distinct places where a part of an alternative that does starts.
-    pub(crate) fn hits(&self, term: &Term) -> usize {
+    pub(crate) fn hits(&self, term: &Term, vocabulary: &Vocabulary) -> usize {
         let mut places = HashSet::new();
         for alternative in &term.alternatives {
-            let found: Vec<Vec<u32>> = alternative.iter().map(|p| self.occurrences(p)).collect();
+            let found: Vec<Vec<u32>> = alternative
+                .iter()
+                .map(|p| self.occurrences(p, vocabulary))
+                .collect();
             if found.iter().all(|o| !o.is_empty()) {
                 places.extend(found.into_iter().flatten());
             }
@@ -363,7 +427,7 @@ impl TermsReport {
 /// Counts the hits of every term in one document after another.
 pub struct HitCounter<'a> {
     terms: &'a [Term],
-    stemmer: Stemmer,
+    vocabulary: Vocabulary,
     /// Per term, per document added.
     hits: Vec<Vec<usize>>,
 }
@@ -372,16 +436,16 @@ impl<'a> HitCounter<'a> {
     pub fn new(terms: &'a [Term]) -> HitCounter<'a> {
         HitCounter {
             terms,
-            stemmer: Stemmer::new(),
+            vocabulary: Vocabulary::new(),
             hits: vec![Vec::new(); terms.len()],
         }
     }
 
     /// Reads the next document's text.
     pub fn add(&mut self, text: &str) {
-        let words = DocumentWords::new(text, &mut self.stemmer);
+        let words = DocumentWords::new(text, &mut self.vocabulary);
         for (term, per_doc) in self.terms.iter().zip(self.hits.iter_mut()) {
-            per_doc.push(words.hits(term));
+            per_doc.push(words.hits(term, &self.vocabulary));
         }
     }
 
@@ -441,7 +505,8 @@ mod tests {
     fn hits(term: &str, text: &str) -> usize {
         let mut stemmer = Stemmer::new();
         let term = Term::parse(term, &mut stemmer).unwrap();
-        DocumentWords::new(text, &mut stemmer).hits(&term)
+        let mut vocabulary = Vocabulary::new();
+        DocumentWords::new(text, &mut vocabulary).hits(&term, &vocabulary)
     }
 
     #[test]

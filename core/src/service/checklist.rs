@@ -38,6 +38,43 @@ pub struct JobScope {
 }
 
 impl JobScope {
+    /// The ingested documents of `rows` (every document, as the review report lists them)
+    /// that the scope selects, in their order; none is not an error, but an id that is not
+    /// an ingested document is.
+    pub(super) fn select<'a>(
+        &self,
+        rows: &'a [ReportRow],
+    ) -> Result<Vec<&'a ReportRow>, ServiceError> {
+        let by_id: std::collections::HashMap<i64, &ReportRow> =
+            rows.iter().map(|r| (r.doc_id, r)).collect();
+        for id in &self.documents {
+            match by_id.get(id) {
+                None => return Err(ServiceError::NoSuchDocument(*id)),
+                Some(row) if row.ingest_status != "ingested" => {
+                    return Err(ServiceError::Job(format!(
+                        "document {id} cannot be reviewed: its ingest status is {}",
+                        row.ingest_status
+                    )));
+                }
+                Some(_) => {}
+            }
+        }
+        let named: std::collections::HashSet<i64> = self.documents.iter().copied().collect();
+        Ok(rows
+            .iter()
+            .filter(|r| r.ingest_status == "ingested")
+            .filter(|r| named.is_empty() || named.contains(&r.doc_id))
+            .filter(|r| self.tags.is_empty() || self.tags.iter().any(|t| r.review.tags.contains(t)))
+            .filter(|r| match self.status {
+                None => true,
+                Some(ReviewMark::Reviewed) => r.review.status == ReviewStatus::Reviewed,
+                Some(ReviewMark::Unreviewed) => r.review.status == ReviewStatus::Unreviewed,
+                Some(ReviewMark::Flagged) => r.review.flagged,
+                Some(ReviewMark::Unflagged) => !r.review.flagged,
+            })
+            .collect())
+    }
+
     /// How the scope reads in a job's listing and a report's header.
     pub fn describe(&self) -> String {
         let mut parts = Vec::new();
@@ -261,7 +298,8 @@ impl Kodiak {
 
     /// The ingested documents `scope` selects, attachments after their e-mail.
     fn scope_documents(&self, scope: &JobScope) -> Result<Vec<i64>, ServiceError> {
-        let chosen: Vec<i64> = self.documents_in(scope)?.iter().map(|r| r.doc_id).collect();
+        let rows = self.review_report()?;
+        let chosen: Vec<i64> = scope.select(&rows)?.iter().map(|r| r.doc_id).collect();
         if chosen.is_empty() {
             return Err(ServiceError::Job(format!(
                 "no ingested document matches the scope ({}); `kodiak docs list` shows them",
@@ -269,39 +307,6 @@ impl Kodiak {
             )));
         }
         Ok(chosen)
-    }
-
-    /// The ingested documents `scope` selects (none is not an error), in the documents'
-    /// order, each with its review; an id that is not an ingested document is an error.
-    pub(super) fn documents_in(&self, scope: &JobScope) -> Result<Vec<ReportRow>, ServiceError> {
-        let rows = self.review_report()?;
-        for id in &scope.documents {
-            match rows.iter().find(|r| r.doc_id == *id) {
-                None => return Err(ServiceError::NoSuchDocument(*id)),
-                Some(row) if row.ingest_status != "ingested" => {
-                    return Err(ServiceError::Job(format!(
-                        "document {id} cannot be reviewed: its ingest status is {}",
-                        row.ingest_status
-                    )));
-                }
-                Some(_) => {}
-            }
-        }
-        Ok(rows
-            .into_iter()
-            .filter(|r| r.ingest_status == "ingested")
-            .filter(|r| scope.documents.is_empty() || scope.documents.contains(&r.doc_id))
-            .filter(|r| {
-                scope.tags.is_empty() || scope.tags.iter().any(|t| r.review.tags.contains(t))
-            })
-            .filter(|r| match scope.status {
-                None => true,
-                Some(ReviewMark::Reviewed) => r.review.status == ReviewStatus::Reviewed,
-                Some(ReviewMark::Unreviewed) => r.review.status == ReviewStatus::Unreviewed,
-                Some(ReviewMark::Flagged) => r.review.flagged,
-                Some(ReviewMark::Unflagged) => !r.review.flagged,
-            })
-            .collect())
     }
 
     /// Every checklist job, newest first.

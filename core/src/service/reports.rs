@@ -22,8 +22,8 @@ impl Kodiak {
                 "no search terms: give terms or a file of them, a term per line".into(),
             ));
         }
-        let chosen = self.documents_in(scope)?;
-        let searched = families(&self.review_report()?, &chosen);
+        let rows = self.review_report()?;
+        let searched = families(&rows, &scope.select(&rows)?);
         let conn = self.db.conn()?;
         let mut counter = HitCounter::new(&parsed);
         for doc in &searched {
@@ -53,7 +53,8 @@ impl Kodiak {
         scope: &JobScope,
         with_values: bool,
     ) -> Result<RedactionLog, ServiceError> {
-        let chosen = self.documents_in(scope)?;
+        let rows = self.review_report()?;
+        let chosen = scope.select(&rows)?;
         let conn = self.db.conn()?;
         let salt = documents::pii_hash_salt(&conn)?;
         let mut read = Vec::with_capacity(chosen.len());
@@ -89,7 +90,7 @@ impl Kodiak {
 }
 
 /// `chosen` with each document's family: the top of its chain of parents among `all`.
-fn families(all: &[ReportRow], chosen: &[ReportRow]) -> Vec<Searched> {
+fn families(all: &[ReportRow], chosen: &[&ReportRow]) -> Vec<Searched> {
     let parents: HashMap<i64, Option<i64>> =
         all.iter().map(|row| (row.doc_id, row.parent_id)).collect();
     chosen
