@@ -354,3 +354,44 @@ fn signal_restores_the_terminal(signal: &str) {
     );
     assert_restored(&session);
 }
+
+/// `M` then Enter closes the UI on one matter and opens it on the other in the same
+/// terminal; the new session takes keys (a second switch comes back), and quitting still
+/// restores the terminal.
+#[test]
+fn switching_matters_in_the_terminal_ui_shows_the_other_matters_documents_and_back() {
+    let sandbox = Sandbox::new();
+    let script = prepared(&sandbox, "");
+    sandbox.stdout(&["matter", "new", "acme", "--description", "Acme v. Beta"]);
+    let acme_docs = sandbox.path().join("acme-docs");
+    std::fs::create_dir_all(&acme_docs).unwrap();
+    std::fs::write(
+        acme_docs.join("acme-only-letter.txt"),
+        "The Supplier shall indemnify Acme.",
+    )
+    .unwrap();
+    sandbox.stdout(&["--matter", "acme", "ingest", acme_docs.to_str().unwrap()]);
+
+    let session = Session::start("kodiak-e2e-matters", &script);
+    session.wait_for("Residential Lease Agreement", Duration::from_secs(30));
+    session.keys(&["M"]);
+    session.wait_for("Matters (Enter switches", Duration::from_secs(10));
+    session.keys(&["j"]);
+    session.keys(&["Enter"]);
+    let screen = session.wait_for("matter: acme", Duration::from_secs(30));
+    session.wait_for("acme-only-letter.txt", Duration::from_secs(10));
+    assert!(!screen.contains("Residential Lease Agreement"), "{screen}");
+
+    session.keys(&["M"]);
+    session.wait_for("Matters (Enter switches", Duration::from_secs(10));
+    session.keys(&["k"]);
+    session.keys(&["Enter"]);
+    let screen = session.wait_until(
+        "the default matter's documents",
+        Duration::from_secs(30),
+        |screen| screen.contains("Residential Lease Agreement") && !screen.contains("matter:"),
+    );
+    assert!(!screen.contains("acme-only-letter.txt"), "{screen}");
+    session.keys(&["q"]);
+    assert_restored(&session);
+}
