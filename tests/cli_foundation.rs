@@ -108,6 +108,21 @@ fn config_path_and_environment_overrides() {
             "database        {}/kodiak.db",
             data.display()
         )));
+    // A matter's database lives in its own folder under the data directory.
+    sandbox
+        .kodiak()
+        .args(["config", "path", "--matter", "acme"])
+        .env("KODIAK_DATA_DIR", &data)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!(
+            "matter          acme ({}/matters/acme)",
+            data.display()
+        )))
+        .stdout(predicate::str::contains(format!(
+            "database        {}/matters/acme/kodiak.db",
+            data.display()
+        )));
     sandbox
         .kodiak()
         .args(["config", "show"])

@@ -41,6 +41,11 @@ pub(super) fn run(command: &ConfigCommand, settings: &Settings) -> Result<ExitCo
                 paths.config_file.display()
             );
             println!("data directory  {}", paths.data_dir.display());
+            println!(
+                "matter          {} ({})",
+                paths.matter,
+                paths.matter_dir.display()
+            );
             println!("database        {}", paths.database.display());
             println!("logs            {}", paths.log_dir.display());
             println!("crash reports   {}", paths.crash_dir.display());
