@@ -276,15 +276,8 @@ enum ReviewCommand {
     Run {
         /// The checklist file (TOML; see assets/checklists)
         checklist: PathBuf,
-        /// Only this document (repeat for several)
-        #[arg(long = "doc", value_name = "ID")]
-        docs: Vec<i64>,
-        /// Only documents with this tag (repeat: any of them)
-        #[arg(long = "tag", value_name = "TAG")]
-        tags: Vec<String>,
-        /// Only documents in this review state
-        #[arg(long, value_parser = one_of::<ReviewMark>(ReviewMark::ALL.map(ReviewMark::as_str)))]
-        status: Option<ReviewMark>,
+        #[command(flatten)]
+        scope: ScopeArgs,
         /// Decide without the model (extractively), even when one is configured
         #[arg(long)]
         no_llm: bool,
@@ -411,7 +404,7 @@ enum ReportCommand {
     },
 }
 
-/// Which documents a report covers.
+/// Which documents a checklist run or a report covers.
 #[derive(Debug, Args)]
 struct ScopeArgs {
     /// Only this document (repeat for several)
@@ -676,20 +669,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }) => checklist_cmd::export_job(settings, job, format, output.as_deref())?,
         Command::Review(ReviewCommand::Run {
             checklist,
-            docs,
-            tags,
-            status,
+            scope,
             no_llm,
             json,
         }) => checklist_cmd::run(
             settings,
             checklist_cmd::RunArgs {
                 checklist: &checklist,
-                scope: JobScope {
-                    documents: docs,
-                    tags,
-                    status,
-                },
+                scope: scope.scope(),
                 no_llm,
                 json,
             },

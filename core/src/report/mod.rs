@@ -201,6 +201,20 @@ fn csv_report(rows: &[ReportRow]) -> Result<String, ReportError> {
     csv_text(writer)
 }
 
+/// `body`'s fields after `made`'s, in one JSON object, pretty and ending in a newline.
+pub(crate) fn json_with(made: &Provenance, body: &impl Serialize) -> Result<String, ReportError> {
+    #[derive(Serialize)]
+    struct Json<'a, T: Serialize> {
+        #[serde(flatten)]
+        made: &'a Provenance,
+        #[serde(flatten)]
+        body: &'a T,
+    }
+    let mut text = serde_json::to_string_pretty(&Json { made, body })?;
+    text.push('\n');
+    Ok(text)
+}
+
 /// What a CSV writer wrote, as text.
 pub(crate) fn csv_text(writer: csv::Writer<Vec<u8>>) -> Result<String, ReportError> {
     let bytes = writer

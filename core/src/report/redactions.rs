@@ -211,16 +211,7 @@ impl RedactionLog {
     }
 
     pub fn json(&self, made: &Provenance) -> Result<String, ReportError> {
-        #[derive(Serialize)]
-        struct Json<'a> {
-            #[serde(flatten)]
-            made: &'a Provenance,
-            #[serde(flatten)]
-            log: &'a RedactionLog,
-        }
-        let mut text = serde_json::to_string_pretty(&Json { made, log: self })?;
-        text.push('\n');
-        Ok(text)
+        super::json_with(made, self)
     }
 }
 

@@ -411,16 +411,7 @@ impl TermsReport {
     }
 
     pub fn json(&self, made: &Provenance) -> Result<String, ReportError> {
-        #[derive(Serialize)]
-        struct Json<'a> {
-            #[serde(flatten)]
-            made: &'a Provenance,
-            #[serde(flatten)]
-            report: &'a TermsReport,
-        }
-        let mut text = serde_json::to_string_pretty(&Json { made, report: self })?;
-        text.push('\n');
-        Ok(text)
+        super::json_with(made, self)
     }
 }
 
