@@ -523,7 +523,7 @@ pub fn main() -> ExitCode {
         Ok(code) => code,
         Err(error) => {
             // Errors quote file names and document text.
-            eprintln!("kodiak: error: {}", sanitize::block(&format!("{error:#}")));
+            eprintln!("kodiak: error: {}", sanitize::block(&describe(&error)));
             if error.downcast_ref::<ConfigError>().is_some()
                 || error
                     .downcast_ref::<kodiak::matter::MatterError>()
@@ -535,6 +535,21 @@ pub fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// The error and its causes, each cause once: most of Kodiak's errors already quote their
+/// cause in their own message ("cannot prepare … : No such file or directory"), so a cause
+/// that message holds is not repeated after it.
+fn describe(error: &anyhow::Error) -> String {
+    let mut text = error.to_string();
+    for cause in error.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    text
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
@@ -813,4 +828,24 @@ fn start_telemetry(settings: &Settings) -> telemetry::Telemetry {
     );
     tracing::debug!(version = env!("CARGO_PKG_VERSION"), "kodiak started");
     telemetry
+}
+
+#[cfg(test)]
+mod tests {
+    use super::describe;
+
+    #[test]
+    fn a_cause_the_message_already_quotes_is_said_once_and_others_follow_it() {
+        let gone = || std::io::Error::new(std::io::ErrorKind::NotFound, "gone");
+        let quoting = anyhow::Error::from(kodiak::storage::StorageError::Prepare {
+            path: "/cases".into(),
+            source: gone(),
+        });
+        assert_eq!(
+            describe(&quoting),
+            "cannot prepare the data directory /cases: gone"
+        );
+        let wrapped = anyhow::Error::from(gone()).context("reading the terms");
+        assert_eq!(describe(&wrapped), "reading the terms: gone");
+    }
 }

@@ -448,22 +448,34 @@ impl<'a> HitCounter<'a> {
 
 /// A terms file that could not be read.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot read the terms file {}: {source}", path.display())]
+#[error("cannot read the terms file {}: {reason}", path.display())]
 pub struct TermsFileError {
     pub path: std::path::PathBuf,
-    pub source: std::io::Error,
+    /// Not a `source`: the message says it already, and error chains would say it twice.
+    pub reason: std::io::Error,
 }
 
 /// The terms `args` give: an argument that names a file is a file of terms (see
-/// [`terms_of_file`]), any other is a term.
+/// [`terms_of_file`]), any other is a term. A `.txt` name with no file behind it is a
+/// mistyped terms file, not a term.
 pub fn terms_from(args: &[String]) -> Result<Vec<String>, TermsFileError> {
     let mut terms = Vec::new();
     for arg in args {
         let path = std::path::Path::new(arg);
-        if path.is_file() {
-            let text = std::fs::read_to_string(path).map_err(|source| TermsFileError {
+        let looks_like_a_file = arg.ends_with(".txt") && !arg.contains([' ', '"']);
+        if looks_like_a_file && !path.is_file() {
+            return Err(TermsFileError {
                 path: path.to_path_buf(),
-                source,
+                reason: std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "no such file (a term ending in .txt is read as a terms file)",
+                ),
+            });
+        }
+        if path.is_file() {
+            let text = std::fs::read_to_string(path).map_err(|reason| TermsFileError {
+                path: path.to_path_buf(),
+                reason,
             })?;
             terms.extend(terms_of_file(&text));
         } else {
@@ -641,6 +653,17 @@ mod tests {
                 report.family_documents_hit
             ),
             (4, 2, 3, 2, 4)
+        );
+    }
+
+    #[test]
+    fn a_missing_terms_file_is_an_error_naming_it_not_a_term() {
+        let error = terms_from(&["indemn*".into(), "agreed-terms.txt".into()])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("cannot read the terms file agreed-terms.txt: no such file"),
+            "{error}"
         );
     }
 
