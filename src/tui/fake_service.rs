@@ -39,6 +39,8 @@ pub struct Fake {
     pub session: Mutex<Option<String>>,
     /// Chunks without a vector when the UI starts.
     pub unembedded: usize,
+    /// The matter open; the default one when unset.
+    pub matter: Option<&'static str>,
 }
 
 impl Fake {
@@ -233,7 +235,7 @@ impl ReviewService for Fake {
     fn provenance(&self) -> Result<kodiak::report::Provenance, ServiceError> {
         self.call();
         Ok(kodiak::report::Provenance {
-            matter: "default".into(),
+            matter: self.matter.unwrap_or(kodiak::matter::DEFAULT).into(),
             generated_at: "2026-11-27T10:00:00Z".into(),
             audit_head: kodiak::report::AuditHead {
                 seq: 0,

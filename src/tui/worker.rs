@@ -496,7 +496,15 @@ fn export(
         .filter(char::is_ascii_digit)
         .take(14)
         .collect();
-    let path = dir.join(format!("kodiak-review-{stamp}.{}", format.extension()));
+    // Reports of different matters written to one folder stay apart by name.
+    let matter = match made.matter.as_str() {
+        kodiak::matter::DEFAULT => String::new(),
+        name => format!("{name}-"),
+    };
+    let path = dir.join(format!(
+        "kodiak-review-{matter}{stamp}.{}",
+        format.extension()
+    ));
     kodiak::files::write_atomic(&path, body.as_bytes())
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     kodiak

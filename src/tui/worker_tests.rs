@@ -288,3 +288,36 @@ fn the_matters_are_listed_for_the_switcher() {
     let names: Vec<&str> = list.iter().map(|m| m.name.as_str()).collect();
     assert_eq!(names, ["default", "acme"]);
 }
+
+#[test]
+fn an_export_in_a_matter_other_than_the_default_names_it_in_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let written = |matter: Option<&'static str>| {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let (messages, mut inbox) = tokio::sync::mpsc::unbounded_channel();
+            let fake = Fake {
+                matter,
+                ..Fake::default()
+            };
+            let mut worker = Worker::new(Arc::new(fake), messages, dir.path().to_path_buf());
+            worker.run(Effect::Export {
+                request: 1,
+                format: ReportFormat::Md,
+            });
+            match inbox.recv().await.unwrap() {
+                Msg::Exported {
+                    result: Ok(path), ..
+                } => path.file_name().unwrap().to_string_lossy().into_owned(),
+                other => panic!("{other:?}"),
+            }
+        })
+    };
+    let in_acme = written(Some("acme"));
+    assert!(in_acme.starts_with("kodiak-review-acme-2026"), "{in_acme}");
+    let in_default = written(None);
+    assert!(in_default.starts_with("kodiak-review-2026"), "{in_default}");
+}
