@@ -57,12 +57,12 @@ pub struct RedactionLog {
 
 /// A document as the log reads it: its stored text, pages and spans (in characters, as
 /// stored; spans in text order).
-pub struct Source<'a> {
+pub struct Source {
     pub doc_id: i64,
-    pub path: &'a str,
-    pub text: &'a str,
-    pub pages: &'a [(usize, usize)],
-    pub spans: &'a [PiiSpan],
+    pub path: String,
+    pub text: String,
+    pub pages: Vec<(usize, usize)>,
+    pub spans: Vec<PiiSpan>,
 }
 
 /// The salted hash of a value of `kind`: whitespace runs count as one space, so a name
@@ -83,17 +83,18 @@ pub fn value_hash(salt: &[u8], kind: &str, value: &str) -> String {
 }
 
 impl RedactionLog {
-    /// The log of `sources` (every document in scope, with PII or not).
-    pub fn of<'a>(
-        sources: impl IntoIterator<Item = Source<'a>>,
+    /// The log of `sources` (every document in scope, with PII or not), read one at a
+    /// time: only the findings are kept, not the texts; the first error stops it.
+    pub fn of<E>(
+        sources: impl IntoIterator<Item = Result<Source, E>>,
         salt: &[u8],
         with_values: bool,
-    ) -> RedactionLog {
+    ) -> Result<RedactionLog, E> {
         let mut documents = 0;
         let mut findings = Vec::new();
         for source in sources {
             documents += 1;
-            findings.extend(document_findings(&source, salt, with_values));
+            findings.extend(document_findings(&source?, salt, with_values));
         }
         let mut totals: BTreeMap<String, TypeTotal> = BTreeMap::new();
         let mut seen: BTreeMap<&str, (HashSet<i64>, HashSet<&str>)> = BTreeMap::new();
@@ -114,13 +115,13 @@ impl RedactionLog {
             .map(|f| f.doc_id)
             .collect::<HashSet<_>>()
             .len();
-        RedactionLog {
+        Ok(RedactionLog {
             documents,
             documents_with_pii,
             with_values,
             totals,
             findings,
-        }
+        })
     }
 
     pub fn text(&self, made: &Provenance) -> String {
@@ -216,10 +217,10 @@ impl RedactionLog {
 }
 
 /// The findings of one document, with their pages and values.
-fn document_findings(source: &Source<'_>, salt: &[u8], with_values: bool) -> Vec<Finding> {
+fn document_findings(source: &Source, salt: &[u8], with_values: bool) -> Vec<Finding> {
     let mut out = Vec::with_capacity(source.spans.len());
-    let mut bytes = ByteOffsets::new(source.text);
-    for span in source.spans {
+    let mut bytes = ByteOffsets::new(&source.text);
+    for span in &source.spans {
         let value = bytes
             .at(span.start)
             .zip(bytes.at(span.end))
@@ -239,7 +240,7 @@ fn document_findings(source: &Source<'_>, salt: &[u8], with_values: bool) -> Vec
         let kind = span.kind.as_str();
         out.push(Finding {
             doc_id: source.doc_id,
-            path: source.path.to_owned(),
+            path: source.path.clone(),
             kind: kind.to_owned(),
             page,
             start: span.start,
@@ -329,12 +330,12 @@ mod tests {
         ];
         let source = Source {
             doc_id: 7,
-            path: "/docs/a.txt",
-            text,
-            pages: &[(0, page_two - 1), (page_two, text.chars().count())],
-            spans: &spans,
+            path: "/docs/a.txt".into(),
+            text: text.into(),
+            pages: vec![(0, page_two - 1), (page_two, text.chars().count())],
+            spans: spans.to_vec(),
         };
-        let log = RedactionLog::of([source], b"salt", false);
+        let log = RedactionLog::of([Ok::<_, ()>(source)], b"salt", false).unwrap();
         let person = &log.findings[0];
         assert_eq!((person.start, person.end, person.page), (12, 21, 1));
         let chars: Vec<char> = text.chars().collect();
@@ -358,12 +359,12 @@ mod tests {
         let spans = [span(PiiKind::Person, text, "Ann Lee", "[PERSON_1]")];
         let source = Source {
             doc_id: 1,
-            path: "a",
-            text,
-            pages: &[(0, text.chars().count())],
-            spans: &spans,
+            path: "a".into(),
+            text: text.into(),
+            pages: vec![(0, text.chars().count())],
+            spans: spans.to_vec(),
         };
-        let log = RedactionLog::of([source], b"salt", true);
+        let log = RedactionLog::of([Ok::<_, ()>(source)], b"salt", true).unwrap();
         assert_eq!(log.findings[0].value.as_deref(), Some("Ann Lee"));
         assert!(
             log.csv()

@@ -57,24 +57,18 @@ impl Kodiak {
         let chosen = scope.select(&rows)?;
         let conn = self.db.conn()?;
         let salt = documents::pii_hash_salt(&conn)?;
-        let mut read = Vec::with_capacity(chosen.len());
-        for row in &chosen {
+        let read = |row: &&ReportRow| -> Result<Source, ServiceError> {
             let (text, pages) = documents::text(&conn, row.doc_id)?.unwrap_or_default();
-            let spans = documents::pii_spans(&conn, row.doc_id)?;
-            read.push((row, text, pages, spans));
-        }
-        drop(conn);
-        let log = RedactionLog::of(
-            read.iter().map(|(row, text, pages, spans)| Source {
+            Ok(Source {
                 doc_id: row.doc_id,
-                path: &row.path,
+                path: row.path.clone(),
                 text,
                 pages,
-                spans,
-            }),
-            &salt,
-            with_values,
-        );
+                spans: documents::pii_spans(&conn, row.doc_id)?,
+            })
+        };
+        let log = RedactionLog::of(chosen.iter().map(read), &salt, with_values)?;
+        drop(conn);
         self.record(
             "report",
             json!({
