@@ -80,9 +80,10 @@ pub(super) fn list(settings: &Settings, json: bool) -> Result<ExitCode> {
 pub(super) fn show(settings: &Settings, name: &str, json: bool) -> Result<ExitCode> {
     let found = matter::open(&settings.paths.data_dir, name)?;
     let kodiak = Kodiak::open(settings.for_matter(name))?;
-    let documents = kodiak.documents()?;
-    let top_level = documents.iter().filter(|d| d.parent_id.is_none()).count();
+    // One read of every document with its review gives all the counts.
     let report = kodiak.review_report()?;
+    let top_level = report.iter().filter(|d| d.parent_id.is_none()).count();
+    let attachments = report.len() - top_level;
     let reviewed = kodiak::report::Summary::of(&report).reviewed;
     let jobs = kodiak.checklist_jobs()?.len();
     let conversations = kodiak.conversations()?.len();
@@ -97,7 +98,7 @@ pub(super) fn show(settings: &Settings, name: &str, json: bool) -> Result<ExitCo
             "description": found.file.as_ref().and_then(|f| f.description.as_ref()),
             "archived": found.archived(),
             "documents": top_level,
-            "attachments": documents.len() - top_level,
+            "attachments": attachments,
             "reviewed": reviewed,
             "checklist_jobs": jobs,
             "conversations": conversations,
@@ -121,10 +122,7 @@ pub(super) fn show(settings: &Settings, name: &str, json: bool) -> Result<ExitCo
         }
     }
     println!("state        {}", state(&found));
-    println!(
-        "documents    {top_level} ({} attachments), {reviewed} reviewed",
-        documents.len() - top_level
-    );
+    println!("documents    {top_level} ({attachments} attachments), {reviewed} reviewed");
     println!("checklists   {jobs} jobs");
     println!("questions    {conversations} conversations");
     match &trail.broken {

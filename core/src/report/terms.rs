@@ -335,6 +335,35 @@ impl TermsReport {
         }
     }
 
+    /// Cells the table's count columns take after the term (see [`TermsReport::table`]).
+    pub const COUNTS_WIDTH: usize = 2 + 6 + 1 + 6 + 1 + 7 + 1 + 6 + 1 + 6 + 1 + 6;
+
+    /// The table's header and a line per term, the term cut to `term_width` characters:
+    /// the same columns in the text report and in the terminal UI.
+    pub fn table(&self, term_width: usize) -> (String, Vec<String>) {
+        let header = format!(
+            "{:<term_width$}  {:>6} {:>6} {:>7} {:>6} {:>6} {:>6}",
+            "term", "docs", "unique", "hits", "fams", "f-docs", "f-uniq"
+        );
+        let rows = self
+            .terms
+            .iter()
+            .map(|row| {
+                format!(
+                    "{:<term_width$}  {:>6} {:>6} {:>7} {:>6} {:>6} {:>6}",
+                    super::cut(&row.term, term_width),
+                    row.documents,
+                    row.unique_documents,
+                    row.hits,
+                    row.families,
+                    row.family_documents,
+                    row.unique_families
+                )
+            })
+            .collect();
+        (header, rows)
+    }
+
     /// A table for the terminal.
     pub fn text(&self, made: &Provenance) -> String {
         let mut out = String::new();
@@ -355,23 +384,10 @@ impl TermsReport {
             .max()
             .unwrap_or(4)
             .clamp(4, 40);
-        let _ = writeln!(
-            out,
-            "{:<width$}  {:>6} {:>6} {:>7}  {:>8} {:>8} {:>8}",
-            "term", "docs", "unique", "hits", "families", "fam-docs", "unique"
-        );
-        for row in &self.terms {
-            let _ = writeln!(
-                out,
-                "{:<width$}  {:>6} {:>6} {:>7}  {:>8} {:>8} {:>8}",
-                super::cut(&row.term, width),
-                row.documents,
-                row.unique_documents,
-                row.hits,
-                row.families,
-                row.family_documents,
-                row.unique_families
-            );
+        let (header, rows) = self.table(width);
+        let _ = writeln!(out, "{header}");
+        for row in rows {
+            let _ = writeln!(out, "{row}");
         }
         out
     }
@@ -665,6 +681,26 @@ mod tests {
             error.starts_with("cannot read the terms file agreed-terms.txt: no such file"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn the_table_lines_are_the_term_width_and_the_counts_width_long() {
+        let mut stemmer = Stemmer::new();
+        let terms = vec![Term::parse("indemnification", &mut stemmer).unwrap()];
+        let searched = [Searched {
+            doc_id: 1,
+            family: 1,
+        }];
+        let report = TermsReport::count(&terms, &searched, &[vec![2]]);
+        let (header, rows) = report.table(10);
+        for line in std::iter::once(&header).chain(&rows) {
+            assert_eq!(
+                line.chars().count(),
+                10 + TermsReport::COUNTS_WIDTH,
+                "{line}"
+            );
+        }
+        assert!(rows[0].starts_with("indemnifi…"), "{}", rows[0]);
     }
 
     #[test]

@@ -67,8 +67,8 @@ pub fn terms(
     let height = u16::try_from(report.terms.len() + 6).unwrap_or(u16::MAX);
     let rect = centered(area, 100, height.min(area.height.saturating_sub(2)));
     let width = usize::from(rect.width.saturating_sub(2));
-    let numbers = 6 * 7 + 2;
-    let term_width = width.saturating_sub(numbers).max(8);
+    let term_width = width.saturating_sub(TermsReport::COUNTS_WIDTH).max(8);
+    let (header, rows) = report.table(term_width);
     let mut lines = vec![
         Line::styled(
             wrap::truncate(
@@ -83,36 +83,16 @@ pub fn terms(
             ),
             theme.dim,
         ),
-        Line::styled(
-            wrap::truncate(
-                &format!(
-                    "{:<term_width$}  {:>6} {:>6} {:>6} {:>6} {:>6} {:>6}",
-                    "term", "docs", "unique", "hits", "fams", "f-docs", "f-uniq"
-                ),
-                width,
-            ),
-            theme.title,
-        ),
+        Line::styled(wrap::truncate(&header, width), theme.title),
     ];
-    let rows = usize::from(rect.height.saturating_sub(4)).max(1);
-    for i in window(report.terms.len(), selected, rows) {
-        let row = &report.terms[i];
-        let text = format!(
-            "{:<term_width$}  {:>6} {:>6} {:>6} {:>6} {:>6} {:>6}",
-            wrap::truncate(&row.term, term_width),
-            row.documents,
-            row.unique_documents,
-            row.hits,
-            row.families,
-            row.family_documents,
-            row.unique_families
-        );
+    let shown = usize::from(rect.height.saturating_sub(4)).max(1);
+    for i in window(rows.len(), selected, shown) {
         let style = if i == selected {
             theme.selected
         } else {
             theme.text
         };
-        lines.push(Line::styled(wrap::truncate(&text, width), style));
+        lines.push(Line::styled(wrap::truncate(&rows[i], width), style));
     }
     frame.render_widget(Clear, rect);
     frame.render_widget(Paragraph::new(lines).block(block), rect);
