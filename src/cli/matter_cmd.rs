@@ -122,9 +122,13 @@ pub(super) fn show(settings: &Settings, name: &str, json: bool) -> Result<ExitCo
         }
     }
     println!("state        {}", state(&found));
-    println!("documents    {top_level} ({attachments} attachments), {reviewed} reviewed");
-    println!("checklists   {jobs} jobs");
-    println!("questions    {conversations} conversations");
+    let plural = kodiak::report::plural;
+    println!(
+        "documents    {top_level} ({}), {reviewed} reviewed",
+        plural(attachments, "attachment")
+    );
+    println!("checklists   {}", plural(jobs, "job"));
+    println!("questions    {}", plural(conversations, "conversation"));
     match &trail.broken {
         None => println!(
             "audit trail  intact: {} entries, head {} {}",
