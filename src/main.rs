@@ -1,4 +1,5 @@
 mod cli;
+mod sanitize;
 mod tui;
 
 fn main() -> std::process::ExitCode {

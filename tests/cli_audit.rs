@@ -64,14 +64,18 @@ fn every_action_is_recorded_with_who_and_where_and_the_question_masked_without_t
         .collect();
     assert_eq!(
         actions,
-        ["config", "ingest", "review", "tag", "note", "ask", "export"]
+        [
+            "config", "stored", "ingest", "review", "tag", "note", "ask", "export"
+        ]
     );
     for entry in entries {
         assert!(!entry["user"].as_str().unwrap().is_empty());
         assert!(!entry["host"].as_str().unwrap().is_empty());
         assert!(entry["uid"].is_u64());
     }
-    let ask: Value = serde_json::from_str(entries[5]["detail"].as_str().unwrap()).unwrap();
+    let stored: Value = serde_json::from_str(entries[1]["detail"].as_str().unwrap()).unwrap();
+    assert_eq!(stored["documents"], serde_json::json!([1]));
+    let ask: Value = serde_json::from_str(entries[6]["detail"].as_str().unwrap()).unwrap();
     assert_eq!(ask["question"], "What rent does <EMAIL_ADDRESS> pay?");
     assert_eq!(ask["cited_chunks"].as_array().unwrap().len(), 1);
     let all = serde_json::to_string(entries).unwrap();
@@ -82,18 +86,18 @@ fn every_action_is_recorded_with_who_and_where_and_the_question_masked_without_t
     assert_eq!(filtered.as_array().unwrap().len(), 1);
     let (code, text) = verify(&sandbox);
     assert_eq!(code, Some(0), "{text}");
-    assert!(text.contains("audit trail intact: 7 entries"), "{text}");
+    assert!(text.contains("audit trail intact: 8 entries"), "{text}");
     // A report carries the head it was made at; its export entry records the same head.
     let report = sandbox.json(&["review", "export", "--format", "json"]);
     let head = &report["audit_chain_head"];
-    assert_eq!(head["seq"], 7);
-    assert_eq!(head["hash"], entries[6]["hash"]);
+    assert_eq!(head["seq"], 8);
+    assert_eq!(head["hash"], entries[7]["hash"]);
     let exports = sandbox.json(&["audit", "list", "--json", "--action", "export"]);
     let last: Value = serde_json::from_str(exports[1]["detail"].as_str().unwrap()).unwrap();
-    assert_eq!(last["chain_head"], entries[6]["hash"]);
+    assert_eq!(last["chain_head"], entries[7]["hash"]);
     let markdown = sandbox.stdout(&["review", "export"]);
     assert!(
-        markdown.contains("audit trail head: entry 8, "),
+        markdown.contains("audit trail head: entry 9, "),
         "{markdown}"
     );
 }
@@ -134,4 +138,50 @@ fn entries_reordered_with_the_sqlite3_shell_are_named() {
     let (code, text) = verify(&sandbox);
     assert_eq!(code, Some(1), "{text}");
     assert!(text.contains("entry 5 does not follow entry 4"), "{text}");
+}
+
+#[test]
+fn the_newest_entries_deleted_with_the_sqlite3_shell_are_reported_missing_against_the_head_file() {
+    let sandbox = audited();
+    sqlite3(&sandbox, "DELETE FROM audit_log WHERE seq > 5;");
+    let (code, text) = verify(&sandbox);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("the newest entries after 5 are missing: the head file records entry 8"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_wiped_trail_is_reported_and_the_next_entry_goes_on_from_the_recorded_head() {
+    let sandbox = audited();
+    sqlite3(&sandbox, "DELETE FROM audit_log;");
+    // Opening records the settings again (the trail has no config entry now): the entry
+    // does not start a new chain at 1 that would verify, it follows the recorded head, so
+    // the gap stays in the trail.
+    let (code, text) = verify(&sandbox);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("entries 1 to 8 are missing (the next is 9)"),
+        "{text}"
+    );
+    let entries = sandbox.json(&["audit", "list", "--json"]);
+    assert_eq!(entries[0]["seq"], 9, "{entries}");
+    assert_eq!(entries[0]["action"], "config", "{entries}");
+}
+
+#[test]
+fn a_trail_restarted_after_its_head_records_were_deleted_too_is_reported_from_the_log() {
+    let sandbox = audited();
+    sqlite3(
+        &sandbox,
+        "DELETE FROM audit_log; DELETE FROM meta WHERE key = 'audit_head';",
+    );
+    std::fs::remove_file(sandbox.data_dir().join("audit-head.json")).unwrap();
+    let (code, text) = verify(&sandbox);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("the newest entries after 1 are missing: the log records entry 8"),
+        "{text}"
+    );
 }

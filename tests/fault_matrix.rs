@@ -280,7 +280,7 @@ fn reindex_rebuilds_an_index_with_a_removed_segment_or_a_garbled_meta_file() {
     let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/sample-docs");
     sandbox.stdout(&["ingest", samples.to_str().unwrap()]);
     let index = sandbox.data_dir().join("index");
-    let damage: [&dyn Fn(); 2] = [
+    let damage: [&dyn Fn(); 3] = [
         &|| {
             let segment = std::fs::read_dir(&index)
                 .unwrap()
@@ -290,6 +290,15 @@ fn reindex_rebuilds_an_index_with_a_removed_segment_or_a_garbled_meta_file() {
             std::fs::remove_file(segment).unwrap();
         },
         &|| std::fs::write(index.join("meta.json"), b"{ not json").unwrap(),
+        // A real meta file (kilobytes of segment records) garbled in the middle.
+        &|| {
+            let meta = index.join("meta.json");
+            let mut text = std::fs::read_to_string(&meta).unwrap();
+            assert!(text.len() > 500, "{}", text.len());
+            let middle = text.len() / 2;
+            text.replace_range(middle..middle + 1, "\u{0}");
+            std::fs::write(meta, text).unwrap();
+        },
     ];
     for damage in damage {
         damage();
@@ -299,7 +308,10 @@ fn reindex_rebuilds_an_index_with_a_removed_segment_or_a_garbled_meta_file() {
             .output()
             .unwrap();
         assert!(!broken.status.success());
-        assert!(String::from_utf8_lossy(&broken.stderr).contains("kodiak reindex"));
+        let stderr = String::from_utf8_lossy(&broken.stderr);
+        assert!(stderr.contains("kodiak reindex"), "{stderr}");
+        // The error names the index and the way out; it does not paste the file.
+        assert!(stderr.len() < 600, "{} bytes: {stderr}", stderr.len());
         let reindexed = sandbox.stdout(&["reindex"]);
         assert!(reindexed.starts_with("reindexed 24 chunks"), "{reindexed}");
         let found = sandbox.json(&["search", "--json", "security deposit"]);
@@ -355,6 +367,33 @@ fn escape_sequences_in_titles_text_and_file_names_never_reach_the_terminal() {
             assert!(
                 line.ends_with("evil\\x1b]0;owned\\x07\\nname.txt"),
                 "{line}"
+            );
+        }
+    }
+    // Reports written to a file are read in terminals too: no raw control character
+    // there either (JSON escapes them itself).
+    let exports = [
+        ("review.md", vec!["review", "export"]),
+        ("review.csv", vec!["review", "export", "--format", "csv"]),
+        ("review.json", vec!["review", "export", "--format", "json"]),
+        ("terms.txt", vec!["report", "terms", "harbour"]),
+        ("terms.csv", vec!["report", "terms", "--csv", "harbour"]),
+    ];
+    for (name, args) in exports {
+        let file = sandbox.path().join(name);
+        let mut args = args.clone();
+        args.extend(["-o", file.to_str().unwrap()]);
+        sandbox.stdout(&args);
+        let bytes = std::fs::read(&file).unwrap();
+        assert!(
+            !bytes.iter().any(|b| *b == 0x1b || *b == 0x07),
+            "{name} holds a control character: {}",
+            String::from_utf8_lossy(&bytes)
+        );
+        if name.starts_with("review") {
+            assert!(
+                String::from_utf8_lossy(&bytes).contains("Invoice"),
+                "{name}"
             );
         }
     }
@@ -472,19 +511,16 @@ fn search_says_when_the_index_is_behind_the_database() {
     );
 }
 
-#[test]
-fn health_runs_an_integrity_check_and_fails_a_damaged_database() {
-    let sandbox = Sandbox::new();
-    sandbox.write_config(config_without_models());
-    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/sample-docs");
-    sandbox.stdout(&["ingest", samples.to_str().unwrap()]);
-    let healthy = sandbox.json(&["health", "--json"]);
-    assert_eq!(healthy["components"]["database"]["integrity"]["ok"], true);
-    // A page in the middle of the file overwritten, as a failing disk would: the first
-    // page of the documents' texts, which opening the database does not read.
+/// Overwrites the start of a page in the middle of the sandbox's database, as a failing
+/// disk would: the first page of the documents' texts, which opening the database does not
+/// read.
+fn damage_a_page(sandbox: &Sandbox) {
     let database = sandbox.data_dir().join("kodiak.db");
     let (page, page_size): (i64, i64) = {
         let conn = rusqlite::Connection::open(&database).unwrap();
+        // Everything in the write-ahead log goes into the file first.
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .unwrap();
         let page = conn
             .query_row(
                 "SELECT rootpage FROM sqlite_schema WHERE name = 'document_texts'",
@@ -504,6 +540,27 @@ fn health_runs_an_integrity_check_and_fails_a_damaged_database() {
         *byte = 0x5a;
     }
     std::fs::write(&database, bytes).unwrap();
+}
+
+fn samples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/sample-docs")
+}
+
+/// Documents of a few words each, to ingest into a damaged database.
+fn more_documents(sandbox: &Sandbox) -> PathBuf {
+    let more = sandbox.path().join("more");
+    write_files(&more, 11, 300);
+    more
+}
+
+#[test]
+fn health_runs_an_integrity_check_and_fails_a_damaged_database() {
+    let sandbox = Sandbox::new();
+    sandbox.write_config(config_without_models());
+    sandbox.stdout(&["ingest", samples().to_str().unwrap()]);
+    let healthy = sandbox.json(&["health", "--json"]);
+    assert_eq!(healthy["components"]["database"]["integrity"]["ok"], true);
+    damage_a_page(&sandbox);
     let output = sandbox
         .kodiak()
         .args(["health", "--json"])
@@ -524,6 +581,58 @@ fn health_runs_an_integrity_check_and_fails_a_damaged_database() {
             .contains("the database is damaged"),
         "{database}"
     );
+}
+
+/// Runs `kodiak ingest DIR`, which must fail naming the damage, and returns what it said.
+fn ingest_refused(sandbox: &Sandbox, dir: &Path) -> String {
+    let output = sandbox
+        .kodiak()
+        .args(["ingest", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(!output.status.success(), "the ingest wrote: {stderr}");
+    assert!(stderr.contains("is damaged (quick_check: "), "{stderr}");
+    assert!(stderr.contains("restore a backup"), "{stderr}");
+    stderr
+}
+
+#[test]
+fn a_write_refuses_a_database_whose_last_integrity_check_failed() {
+    let sandbox = Sandbox::new();
+    sandbox.write_config(config_without_models());
+    sandbox.stdout(&["ingest", samples().to_str().unwrap()]);
+    let before = sandbox.json(&["docs", "list", "--json"]);
+    damage_a_page(&sandbox);
+    // Health finds the damage and records it: every later write refuses, whatever the
+    // interval, until a check passes again.
+    let health = sandbox.kodiak().args(["health"]).output().unwrap();
+    assert_eq!(health.status.code(), Some(2));
+    ingest_refused(&sandbox, &more_documents(&sandbox));
+    let tag = sandbox
+        .kodiak()
+        .args(["review", "tag", "1", "late"])
+        .output()
+        .unwrap();
+    assert!(!tag.status.success());
+    assert!(String::from_utf8_lossy(&tag.stderr).contains("is damaged"));
+    // Nothing was added: the documents are the ones stored before.
+    assert_eq!(sandbox.json(&["docs", "list", "--json"]), before);
+}
+
+#[test]
+fn a_write_checks_integrity_first_when_the_last_check_is_older_than_the_interval() {
+    let sandbox = Sandbox::new();
+    sandbox.write_config(&format!(
+        "{}[database]\nintegrity_check_secs = 0\n",
+        config_without_models()
+    ));
+    sandbox.stdout(&["ingest", samples().to_str().unwrap()]);
+    let before = sandbox.json(&["docs", "list", "--json"]);
+    damage_a_page(&sandbox);
+    // No health in between: the ingest's own check before its first write finds it.
+    ingest_refused(&sandbox, &more_documents(&sandbox));
+    assert_eq!(sandbox.json(&["docs", "list", "--json"]), before);
 }
 
 #[test]
@@ -553,4 +662,70 @@ fn files_and_folders_kodiak_writes_are_private_whatever_the_umask() {
         }
     }
     assert!(checked > 10, "{checked}");
+}
+
+#[test]
+fn documents_stored_by_an_ingest_killed_midway_are_in_the_audit_trail() {
+    let sandbox = Sandbox::new();
+    sandbox.write_config(config_without_models());
+    let docs = sandbox.path().join("docs");
+    write_files(&docs, 2_000, 20_000);
+    let mut ingest = sandbox
+        .plain()
+        .args(["ingest", docs.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Killed as soon as the first documents are committed.
+    let database = sandbox.data_dir().join("kodiak.db");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let stored = loop {
+        assert!(Instant::now() < deadline, "no document was stored in 120 s");
+        let count = rusqlite::Connection::open(&database)
+            .and_then(|conn| conn.query_row("SELECT count(*) FROM documents", [], |r| r.get(0)))
+            .unwrap_or(0i64);
+        if count > 0 {
+            break count;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    ingest.kill().unwrap();
+    ingest.wait().unwrap();
+    assert!(stored < 2_000, "the ingest finished before it was killed");
+
+    // Every document the killed run committed is named by a `stored` entry, and the run
+    // itself never recorded its end.
+    let listed = sandbox.json(&["docs", "list", "--json"]);
+    let mut present: Vec<i64> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_i64().unwrap())
+        .collect();
+    assert!(
+        !present.is_empty() && present.len() < 2_000,
+        "{}",
+        present.len()
+    );
+    let entries = sandbox.json(&["audit", "list", "--json", "--action", "stored"]);
+    let mut recorded: Vec<i64> = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|e| {
+            let detail: Value = serde_json::from_str(e["detail"].as_str().unwrap()).unwrap();
+            detail["documents"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|id| id.as_i64().unwrap())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    present.sort_unstable();
+    recorded.sort_unstable();
+    assert_eq!(recorded, present);
+    let ended = sandbox.json(&["audit", "list", "--json", "--action", "ingest"]);
+    assert_eq!(ended.as_array().unwrap().len(), 0, "{ended}");
 }

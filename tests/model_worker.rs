@@ -224,6 +224,29 @@ fn a_worker_that_cannot_load_its_model_fails_every_request_with_the_reason_and_i
     );
 }
 
+#[test]
+fn a_model_file_cut_in_half_is_refused_naming_llama_cpps_reason_not_a_null_result() {
+    let _turn = switch(None);
+    require_models();
+    let dir = tempfile::tempdir().unwrap();
+    let whole = std::fs::read(FetchedModel::SmolLm2.path()).unwrap();
+    let half = dir.path().join("half.gguf");
+    std::fs::write(&half, &whole[..whole.len() / 2]).unwrap();
+    let (launch, crashes) = launch();
+    let generator = generator(launch, &half);
+    let GeneratorState::Failed { reason } = generator.wait_loaded(Duration::from_secs(60)) else {
+        panic!("{:?}", generator.state())
+    };
+    // llama.cpp says why in its log only; the reason carries it.
+    assert!(
+        reason.contains("llama.cpp refused it: tensor '")
+            && reason.contains("not within the file bounds"),
+        "{reason}"
+    );
+    assert!(!reason.contains("null result"), "{reason}");
+    assert!(crashes.lock().unwrap().is_empty());
+}
+
 fn samples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/sample-docs")
 }

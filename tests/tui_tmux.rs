@@ -395,3 +395,41 @@ fn switching_matters_in_the_terminal_ui_shows_the_other_matters_documents_and_ba
     session.keys(&["q"]);
     assert_restored(&session);
 }
+
+#[test]
+fn documents_another_process_ingests_appear_in_the_open_ui_and_its_search_finds_them() {
+    let sandbox = Sandbox::new();
+    let script = prepared(&sandbox, "");
+    let session = Session::start("kodiak-e2e-changes", &script);
+    session.wait_for("Residential Lease Agreement", Duration::from_secs(30));
+    // The UI is open; a second process ingests 60 files into the same matter.
+    let more = sandbox.path().join("more");
+    std::fs::create_dir_all(&more).unwrap();
+    for i in 0..60 {
+        std::fs::write(
+            more.join(format!("cli-added-{i:02}.txt")),
+            format!("Memorandum {i}. The zanzibarite shipment arrives on day {i}."),
+        )
+        .unwrap();
+    }
+    sandbox.stdout(&["ingest", more.to_str().unwrap()]);
+    // Within a few seconds the list shows them, without a key pressed.
+    session.wait_for("cli-added-00.txt", Duration::from_secs(15));
+    // And the search index the UI reads has followed the other process's commit.
+    session.keys(&["S"]);
+    session.keys(&["-l", "zanzibarite"]);
+    session.keys(&["Enter"]);
+    let screen = session.wait_until(
+        "the new documents' search results",
+        Duration::from_secs(30),
+        |screen| screen.contains("cli-added-"),
+    );
+    assert!(!screen.contains("No passage matches"), "{screen}");
+    // Esc alone (a key right after it would read as Alt and that key), then quit.
+    session.keys(&["Escape"]);
+    session.wait_until("the list again", Duration::from_secs(10), |screen| {
+        !screen.contains("Search: zanzibarite")
+    });
+    session.keys(&["q"]);
+    assert_restored(&session);
+}

@@ -171,15 +171,12 @@ pub struct DatabaseHealth {
     pub pool: Option<PoolStatus>,
     pub path: PathBuf,
     pub schema_version: Option<i64>,
-    /// SQLite's `quick_check`, run at most every [`INTEGRITY_EVERY`].
+    /// SQLite's `quick_check`, run at most every `[database] integrity_check_secs`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub integrity: Option<Integrity>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
-
-/// How often health checks the database's integrity: a check reads the whole file.
-pub const INTEGRITY_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// The full-text index: its folder, size and how far it lags the database.
 #[derive(Debug, Clone, Serialize)]
@@ -293,6 +290,8 @@ pub struct NetworkHealth {
     pub state: NetworkState,
     /// `[security] block_network`.
     pub wanted: bool,
+    /// The paths to a socket the filter closes, when it is up.
+    pub blocked: Vec<&'static str>,
 }
 
 impl NetworkHealth {
@@ -302,6 +301,10 @@ impl NetworkHealth {
             ok: state == NetworkState::Blocked || !wanted,
             state,
             wanted,
+            blocked: match state {
+                NetworkState::Blocked => crate::guard::air_gap::BLOCKED_PATHS.to_vec(),
+                NetworkState::Open => Vec::new(),
+            },
         }
     }
 }
@@ -369,7 +372,7 @@ fn check_database(
         }
         Err(e) => health.error = Some(e.to_string()),
     }
-    match db.integrity(INTEGRITY_EVERY) {
+    match db.integrity(db.integrity_every()) {
         Ok(integrity) if integrity.ok => health.integrity = Some(integrity),
         Ok(integrity) => {
             health.ok = false;
@@ -680,7 +683,10 @@ pub fn rows(report: &HealthReport) -> Vec<HealthRow> {
     rows.push(row("ocr", ocr.ok, ocr_detail));
     let network = &c.network;
     let network_detail = match (network.state, network.wanted) {
-        (NetworkState::Blocked, _) => "blocked (seccomp): no socket but AF_UNIX opens".to_owned(),
+        (NetworkState::Blocked, _) => format!(
+            "blocked (seccomp): {}",
+            crate::guard::air_gap::BLOCKED_PATHS.join(", ")
+        ),
         (NetworkState::Open, false) => "open ([security] block_network = false)".to_owned(),
         (NetworkState::Open, true) => {
             "open: the seccomp filter is not installed (see the log)".to_owned()
@@ -823,6 +829,7 @@ mod tests {
                 ok: true,
                 state: NetworkState::Blocked,
                 wanted: true,
+                blocked: Vec::new(),
             },
             llm: Some(ModelHealth {
                 ok: true,

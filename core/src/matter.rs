@@ -39,6 +39,12 @@ pub enum MatterError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(
+        "the data directory {} is a file, not a folder; give --data-dir (or data_dir, or \
+         KODIAK_DATA_DIR) a folder, which is made when it does not exist",
+        path.display()
+    )]
+    DataDirIsFile { path: PathBuf },
     #[error("the matter file {} is unreadable: {message}; fix or remove it", path.display())]
     Corrupt { path: PathBuf, message: String },
     #[error(
@@ -173,6 +179,7 @@ pub fn read(name: &str, dir: &Path) -> Result<Matter, MatterError> {
 /// Matter `name` in `data_dir`, which must exist (the default one always does).
 pub fn open(data_dir: &Path, name: &str) -> Result<Matter, MatterError> {
     check_name(name)?;
+    check_data_dir(data_dir)?;
     let dir = dir(data_dir, name);
     if name != DEFAULT && !dir.join(MATTER_FILE).exists() {
         return Err(MatterError::Unknown {
@@ -183,8 +190,20 @@ pub fn open(data_dir: &Path, name: &str) -> Result<Matter, MatterError> {
     read(name, &dir)
 }
 
+/// A data directory that is a file is said to be one, not reported as the matter file
+/// that cannot be read inside it.
+fn check_data_dir(data_dir: &Path) -> Result<(), MatterError> {
+    match std::fs::metadata(data_dir) {
+        Ok(meta) if !meta.is_dir() => Err(MatterError::DataDirIsFile {
+            path: data_dir.to_path_buf(),
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// Every matter, the default one first, the others by name.
 pub fn list(data_dir: &Path) -> Result<Vec<Matter>, MatterError> {
+    check_data_dir(data_dir)?;
     let mut matters = vec![read(DEFAULT, data_dir)?];
     let root = data_dir.join(MATTERS_DIR);
     let entries = match std::fs::read_dir(&root) {
@@ -323,6 +342,23 @@ fn write(dir: &Path, file: &MatterFile) -> Result<(), MatterError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_data_directory_that_is_a_file_is_named_as_such() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("notes.txt");
+        std::fs::write(&file, "not a folder").unwrap();
+        let error = open(&file, DEFAULT).unwrap_err().to_string();
+        assert!(
+            error.starts_with(&format!(
+                "the data directory {} is a file, not a folder",
+                file.display()
+            )),
+            "{error}"
+        );
+        assert!(!error.contains("matter.json"), "{error}");
+        assert!(list(&file).is_err());
+    }
 
     #[test]
     fn names_that_could_escape_the_matters_folder_are_refused() {

@@ -18,7 +18,7 @@ use kodiak::service::{ConversationTurns, Turn};
 use kodiak::storage::conversations::{MessageStatus, Role};
 use serde::Serialize;
 
-use super::sanitize::{block, line};
+use crate::sanitize::{block, line};
 
 pub(super) fn ask(settings: Settings, mut options: AskOptions, json: bool) -> Result<ExitCode> {
     let kodiak = Kodiak::open(settings)?;

@@ -10,7 +10,7 @@ use kodiak::config::Settings;
 use kodiak::service::AuditFilter;
 
 use super::output::deliver;
-use super::sanitize::line;
+use crate::sanitize::line;
 
 pub(super) fn list(settings: Settings, filter: &AuditFilter, json: bool) -> Result<ExitCode> {
     let kodiak = Kodiak::open(settings)?;
@@ -46,8 +46,18 @@ pub(super) fn verify(settings: Settings, json: bool) -> Result<ExitCode> {
     match &verified.broken {
         None => {
             if !json {
+                let places: Vec<&str> = verified
+                    .witnesses
+                    .iter()
+                    .map(|w| w.place.as_str())
+                    .collect();
+                let agree = match places.as_slice() {
+                    [] => String::new(),
+                    [one] => format!("; {one} agrees"),
+                    [first @ .., last] => format!("; {} and {last} agree", first.join(", ")),
+                };
                 println!(
-                    "audit trail intact: {} entries, head {} {}",
+                    "audit trail intact: {} entries, head {} {}{agree}",
                     verified.entries, verified.head_seq, verified.head_hash
                 );
             }

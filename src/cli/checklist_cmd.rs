@@ -21,7 +21,7 @@ use kodiak::service::{
 use kodiak::storage::checklists::JobState;
 
 use super::output::deliver;
-use super::sanitize::{block, line};
+use crate::sanitize::{block, line};
 use kodiak::report::plural;
 
 /// Exit code of a checklist that does not validate, as for a bad configuration.

@@ -6,7 +6,7 @@ use kodiak::config::Settings;
 use kodiak::telemetry::crash::{self, CrashReport};
 
 use super::CrashCommand;
-use super::sanitize::line;
+use crate::sanitize::line;
 
 pub(super) fn run(command: &CrashCommand, settings: &Settings) -> Result<ExitCode> {
     let dir = &settings.paths.crash_dir;

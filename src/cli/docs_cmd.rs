@@ -6,7 +6,7 @@ use serde_json::json;
 use kodiak::Kodiak;
 use kodiak::config::Settings;
 
-use super::sanitize::{block, line};
+use crate::sanitize::{block, line};
 
 pub(super) fn list(settings: Settings, json: bool) -> Result<ExitCode> {
     let kodiak = Kodiak::open(settings)?;

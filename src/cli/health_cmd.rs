@@ -7,7 +7,7 @@ use kodiak::Kodiak;
 use kodiak::config::Settings;
 use kodiak::health::{self, HealthReport};
 
-use super::sanitize::line;
+use crate::sanitize::line;
 
 /// How long health waits for the generation model to load before reporting `loading`.
 const MODEL_LOAD_WAIT: Duration = Duration::from_secs(60);

@@ -12,7 +12,7 @@ use kodiak::extract::Passwords;
 use kodiak::ingest::{IngestReport, Outcome, Progress};
 use kodiak::service::ToEmbed;
 
-use super::sanitize::line;
+use crate::sanitize::line;
 
 pub(super) fn run(
     settings: Settings,

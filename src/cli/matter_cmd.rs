@@ -10,7 +10,7 @@ use kodiak::Kodiak;
 use kodiak::config::Settings;
 use kodiak::matter::{self, Archived, Matter};
 
-use super::sanitize::line;
+use crate::sanitize::line;
 
 pub(super) fn new(settings: &Settings, name: &str, description: Option<&str>) -> Result<ExitCode> {
     let user = kodiak::guard::user_name();

@@ -10,11 +10,11 @@ mod docs_cmd;
 mod health_cmd;
 mod ingest_cmd;
 mod matter_cmd;
+mod network_cmd;
 mod output;
 mod pii_cmd;
 mod report_cmd;
 mod review_cmd;
-mod sanitize;
 mod search_cmd;
 
 use std::path::PathBuf;
@@ -492,9 +492,17 @@ enum ConversationsCommand {
 enum DebugCommand {
     /// Print how fast the terminal UI draws and how many bytes it writes
     BenchTui,
-    /// Try to open a TCP connection to this machine (127.0.0.1, port 9) and say what
-    /// happened: with the air gap up, the socket itself is refused
+    /// Try every path to a network socket the air gap closes (socket families, io_uring,
+    /// the 32-bit system call conventions, bpf, other processes' descriptors), each in a
+    /// child process, and a TCP connection to this machine (127.0.0.1, port 9); a line
+    /// each. Exit 1 if any opened
     TryNetwork,
+    /// One path of try-network, tried in this process (what try-network starts)
+    #[command(hide = true)]
+    ProbeNetwork {
+        #[arg(value_enum)]
+        probe: network_cmd::Probe,
+    },
     /// Panic on purpose, to exercise the crash-report path
     Panic {
         #[arg(long, default_value = "deliberate panic from `kodiak debug panic`")]
@@ -523,7 +531,10 @@ pub fn main() -> ExitCode {
         Ok(code) => code,
         Err(error) => {
             // Errors quote file names and document text.
-            eprintln!("kodiak: error: {}", sanitize::block(&describe(&error)));
+            eprintln!(
+                "kodiak: error: {}",
+                crate::sanitize::block(&describe(&error))
+            );
             if error.downcast_ref::<ConfigError>().is_some()
                 || error
                     .downcast_ref::<kodiak::matter::MatterError>()
@@ -557,6 +568,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
     // configuration, log files or panic hook of its own.
     if let Some(Command::Engine) = cli.command {
         return Ok(ExitCode::from(kodiak::llm::worker::serve::serve()));
+    }
+    // A network probe meets only the filter its parent passed on.
+    if let Some(Command::Debug(DebugCommand::ProbeNetwork { probe })) = cli.command {
+        return Ok(network_cmd::probe(probe));
     }
     let overrides = Overrides {
         config_file: cli.global.config,
@@ -786,38 +801,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
             output.as_deref(),
         )?,
         Command::Debug(DebugCommand::BenchTui) => crate::tui::bench::run()?,
-        Command::Debug(DebugCommand::TryNetwork) => try_network(),
+        Command::Debug(DebugCommand::TryNetwork) => network_cmd::try_network(),
         Command::Debug(DebugCommand::Panic { message }) => {
             tracing::info!("panicking on request");
             panic!("{message}");
         }
-        Command::Config(_) | Command::Engine => ExitCode::SUCCESS,
+        Command::Config(_)
+        | Command::Engine
+        | Command::Debug(DebugCommand::ProbeNetwork { .. }) => ExitCode::SUCCESS,
     };
     drop(telemetry);
     Ok(code)
-}
-
-/// `kodiak debug try-network`: a connection attempt to the loopback discard port, which
-/// leaves nothing on the wire even when it succeeds. Exit 0 when it was refused by the air
-/// gap, 1 otherwise.
-fn try_network() -> ExitCode {
-    let address = std::net::SocketAddr::from(([127, 0, 0, 1], 9));
-    match std::net::TcpStream::connect_timeout(&address, std::time::Duration::from_secs(2)) {
-        Err(e) if e.raw_os_error() == Some(libc::EACCES) => {
-            println!(
-                "connect to {address}: {e}: the socket was refused before any packet (air gap up)"
-            );
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            println!("connect to {address}: {e}: a socket opened, so the network is not blocked");
-            ExitCode::FAILURE
-        }
-        Ok(_) => {
-            println!("connect to {address}: connected: the network is not blocked");
-            ExitCode::FAILURE
-        }
-    }
 }
 
 fn start_telemetry(settings: &Settings) -> telemetry::Telemetry {

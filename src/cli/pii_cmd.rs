@@ -10,7 +10,7 @@ use kodiak::config::Settings;
 use kodiak::extract::{self, DocumentText, Limits};
 use kodiak::pii::{Detector, Finding, char_offsets};
 
-use super::sanitize::line;
+use crate::sanitize::line;
 
 /// A finding as users see it: offsets in characters, end exclusive.
 #[derive(Serialize)]

@@ -9,7 +9,7 @@ use kodiak::report::{self, ReportFormat};
 use kodiak::storage::review::{Review, ReviewMark};
 
 use super::output::deliver;
-use super::sanitize::line;
+use crate::sanitize::line;
 
 /// Writes the review report to `output`, or to standard output.
 pub(super) fn export(

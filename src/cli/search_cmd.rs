@@ -8,7 +8,7 @@ use kodiak::Kodiak;
 use kodiak::config::Settings;
 use kodiak::service::{SearchOptions, SearchOutcome};
 
-use super::sanitize::line;
+use crate::sanitize::line;
 
 pub(super) fn run(
     settings: Settings,

@@ -239,7 +239,8 @@ impl PreparedDocument {
             .collect();
         PreparedDocument {
             doc_id,
-            title,
+            // Shown on one line, as a pane title: control characters escaped.
+            title: crate::sanitize::line(&title).into_owned(),
             original,
             redacted: Rendition::new(redacted_text, redacted_pii),
             pages,

@@ -22,6 +22,9 @@ use super::worker::Worker;
 
 /// Shortest time between two frames: streamed tokens arriving faster are drawn together.
 const FRAME: Duration = Duration::from_millis(33);
+/// How often the matter is looked at for changes other processes made (one small query and
+/// the index's meta file; nothing is drawn unless something changed).
+const CHANGES_EVERY: Duration = Duration::from_secs(2);
 /// How long quitting waits for a cancelled answer to be stored.
 const CANCEL_WAIT: Duration = Duration::from_secs(3);
 
@@ -72,6 +75,8 @@ where
     let mut health_timer =
         tokio::time::interval_at(tokio::time::Instant::now() + health_refresh, health_refresh);
     health_timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut changes_timer = tokio::time::interval(CHANGES_EVERY);
+    changes_timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut ticker = tokio::time::interval(Duration::from_secs(1));
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_draw = Instant::now();
@@ -105,6 +110,7 @@ where
                 }
             }
             _ = health_timer.tick() => apply(&mut app, &mut worker, Msg::HealthDue),
+            _ = changes_timer.tick() => apply(&mut app, &mut worker, Msg::ChangesDue),
             _ = ticker.tick(), if app.needs_ticks() => apply(&mut app, &mut worker, Msg::Tick),
             () = tokio::time::sleep_until(frame_due), if app.dirty => {}
             () = &mut shutdown => break,

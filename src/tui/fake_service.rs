@@ -12,9 +12,9 @@ use kodiak::ingest::{IngestReport, Outcome, Progress};
 use kodiak::llm::prompt::Dropped;
 use kodiak::llm::{Finish, GenerationStats};
 use kodiak::service::{
-    AskOptions, ConversationTurns, DecisionInput, DocumentText, EmbedReport, Grid, GridCell,
-    JobCounts, JobInfo, JobOutcome, JobProgress, Piece, ReportRow, SearchOptions, SearchOutcome,
-    ServiceError,
+    AskOptions, ConversationTurns, DataStamp, DecisionInput, DocumentText, EmbedReport, Grid,
+    GridCell, JobCounts, JobInfo, JobOutcome, JobProgress, Piece, ReportRow, SearchOptions,
+    SearchOutcome, ServiceError,
 };
 use kodiak::storage::checklists::JobState;
 use kodiak::storage::conversations::Conversation;
@@ -82,6 +82,11 @@ impl ReviewService for Fake {
     fn review_report(&self) -> Result<Vec<ReportRow>, ServiceError> {
         self.call();
         Ok(super::tests::rows())
+    }
+
+    fn data_stamp(&self) -> Result<DataStamp, ServiceError> {
+        self.call();
+        Ok(DataStamp::default())
     }
 
     fn mark(&self, _: i64, mark: ReviewMark) -> Result<Review, ServiceError> {

@@ -12,9 +12,9 @@ use kodiak::ingest::{IngestReport, Progress};
 use kodiak::matter::Matter;
 use kodiak::report::terms::TermsReport;
 use kodiak::service::{
-    AskOptions, ConversationTurns, DecisionInput, DocumentText, EmbedReport, Grid, GridCell,
-    JobInfo, JobOutcome, JobProgress, JobScope, Piece, ReportRow, SearchOptions, SearchOutcome,
-    ServiceError,
+    AskOptions, ConversationTurns, DataStamp, DecisionInput, DocumentText, EmbedReport, Grid,
+    GridCell, JobInfo, JobOutcome, JobProgress, JobScope, Piece, ReportRow, SearchOptions,
+    SearchOutcome, ServiceError,
 };
 use kodiak::storage::conversations::Conversation;
 use kodiak::storage::documents::DocumentInfo;
@@ -26,6 +26,8 @@ pub trait ReviewService: Send + Sync + 'static {
     fn warm_up(&self) -> HealthReport;
     fn health(&self) -> HealthReport;
     fn review_report(&self) -> Result<Vec<ReportRow>, ServiceError>;
+    /// Where the matter's data stands, as any process changes it.
+    fn data_stamp(&self) -> Result<DataStamp, ServiceError>;
     fn mark(&self, doc_id: i64, mark: ReviewMark) -> Result<Review, ServiceError>;
     fn add_tag(&self, doc_id: i64, tag: &str) -> Result<Review, ServiceError>;
     fn remove_tag(&self, doc_id: i64, tag: &str) -> Result<Review, ServiceError>;
@@ -101,6 +103,10 @@ impl ReviewService for Kodiak {
 
     fn review_report(&self) -> Result<Vec<ReportRow>, ServiceError> {
         Kodiak::review_report(self)
+    }
+
+    fn data_stamp(&self) -> Result<DataStamp, ServiceError> {
+        Kodiak::data_stamp(self)
     }
 
     fn mark(&self, doc_id: i64, mark: ReviewMark) -> Result<Review, ServiceError> {

@@ -302,6 +302,7 @@ fn failure_reply(effect: &Effect) -> impl FnOnce(String) -> Option<Msg> + Send +
             // The next health check comes anyway; these have no reply.
             Effect::WarmUp { .. }
             | Effect::RefreshHealth { .. }
+            | Effect::CheckChanges { .. }
             | Effect::Cancel { .. }
             | Effect::Copy(_) => return None,
             // Without a saved session the UI starts afresh.
@@ -382,6 +383,10 @@ fn service_call(kodiak: &dyn ReviewService, effect: Effect) -> Option<Msg> {
         Effect::RefreshHealth { request } => Msg::Health {
             request,
             report: Box::new(kodiak.health()),
+        },
+        Effect::CheckChanges { request } => Msg::DataStamp {
+            request,
+            result: kodiak.data_stamp().map_err(text),
         },
         Effect::ShowCrash { request } => Msg::CrashReport {
             request,

@@ -247,7 +247,11 @@ fn line_of(text: &str, offset: usize) -> usize {
 pub(crate) fn from_toml<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, TomlProblem> {
     let deserializer = toml::Deserializer::parse(text).map_err(|e| TomlProblem {
         line: e.span().map(|s| line_of(text, s.start)),
-        key: None,
+        // A key set twice is named: the parser points at the second one.
+        key: e
+            .span()
+            .filter(|_| e.message().contains("duplicate key"))
+            .and_then(|span| dotted_key_at(text, span)),
         message: e.message().trim().to_owned(),
     })?;
     serde_path_to_error::deserialize(deserializer).map_err(|e| {
@@ -258,6 +262,25 @@ pub(crate) fn from_toml<T: serde::de::DeserializeOwned>(text: &str) -> Result<T,
             key: (key != ".").then_some(key),
             message: inner.message().trim().to_owned(),
         }
+    })
+}
+
+/// The dotted name of the key written at `span` (`database.pool_max_size`): the table
+/// header above it, then the key as written.
+fn dotted_key_at(text: &str, span: std::ops::Range<usize>) -> Option<String> {
+    let key = text.get(span.clone())?.trim().trim_matches('"');
+    if key.is_empty() || key.contains('\n') {
+        return None;
+    }
+    let table = text[..span.start]
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|line| line.starts_with('['))
+        .map(|header| header.trim_matches(['[', ']']).trim());
+    Some(match table {
+        Some(table) if !table.is_empty() => format!("{table}.{key}"),
+        _ => key.to_owned(),
     })
 }
 
@@ -338,12 +361,28 @@ mod tests {
     }
 
     #[test]
+    fn a_key_set_twice_is_named_with_its_table() {
+        assert_eq!(
+            err("[database]\npool_max_size = 3\npool_max_size = 4\n"),
+            "invalid configuration in /etc/kodiak/config.toml, line 3: key \
+             `database.pool_max_size`: duplicate key"
+        );
+        assert!(
+            err("data_dir = \"/a\"\ndata_dir = \"/b\"\n")
+                .ends_with("line 2: key `data_dir`: duplicate key"),
+            "{}",
+            err("data_dir = \"/a\"\ndata_dir = \"/b\"\n")
+        );
+    }
+
+    #[test]
     fn unknown_key_names_file_line_and_key() {
         assert_eq!(
             err("[database]\npool_max_sizes = 3\n"),
             "invalid configuration in /etc/kodiak/config.toml, line 2: key `database.pool_max_sizes`: \
              unknown field `pool_max_sizes`, expected one of `pool_max_size`, `pool_min_idle`, \
-             `connection_timeout_secs`, `busy_timeout_ms`, `synchronous`, `slow_checkout_ms`"
+             `connection_timeout_secs`, `busy_timeout_ms`, `synchronous`, `slow_checkout_ms`, \
+             `integrity_check_secs`"
         );
         assert!(err("bogus = 1\n").contains("line 1: key `bogus`: unknown field `bogus`"));
     }

@@ -132,6 +132,9 @@ pub struct DatabaseConfig {
     pub synchronous: Synchronous,
     /// A checkout slower than this logs "database pool exhausted" with the pool's counts.
     pub slow_checkout_ms: u64,
+    /// How old SQLite's integrity check may be before the first write of a process runs it
+    /// again (and how often health runs it). 0: before the first write of every process.
+    pub integrity_check_secs: u64,
 }
 
 /// SQLite's `synchronous` pragma. `normal` is safe with WAL (a power cut may lose the last
@@ -324,6 +327,7 @@ impl Default for DatabaseConfig {
             busy_timeout_ms: 5_000,
             synchronous: Synchronous::Normal,
             slow_checkout_ms: 1_000,
+            integrity_check_secs: 600,
         }
     }
 }
@@ -424,6 +428,12 @@ impl Config {
         )?;
         check_range("database.busy_timeout_ms", db.busy_timeout_ms, 0, 600_000)?;
         check_range("database.slow_checkout_ms", db.slow_checkout_ms, 1, 600_000)?;
+        check_range(
+            "database.integrity_check_secs",
+            db.integrity_check_secs,
+            0,
+            2_592_000,
+        )?;
 
         let log = &self.logging;
         load::log_filter(&log.level).map_err(|message| Invalid {

@@ -73,14 +73,17 @@ fn utf16_without_bom(bytes: &[u8]) -> Option<&'static Encoding> {
     }
 }
 
-/// More than 1 in 20 control characters (other than tab, newlines, form feed) or
-/// replacement characters means the bytes were not text.
+/// More than 1 in 20 control characters or replacement characters means the bytes were
+/// not text. Tab, line breaks and form feed are text's own; escape, bell and backspace are
+/// what terminal transcripts and logs hold (colour codes, window titles), so they count
+/// as text too: bytes that are not text have every other control character as well.
 fn looks_binary(text: &str) -> bool {
     let mut total = 0usize;
     let mut odd = 0usize;
     for c in text.chars().take(65_536) {
         total += 1;
-        let control = c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\x0C');
+        let control =
+            c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\x0C' | '\x1B' | '\x07' | '\x08');
         if control || c == '\u{FFFD}' {
             odd += 1;
         }
@@ -103,6 +106,19 @@ pub fn extract(bytes: &[u8], _name: &Path, format: Format) -> Result<Extracted, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_short_text_with_terminal_escape_sequences_is_text_and_random_bytes_are_not() {
+        // 170 bytes, 9 escape sequences: colours, and a window title ended by a bell.
+        let transcript = "\x1b[1mBuild log\x1b[0m for the quarterly release\n\x1b]0;deploy\x07\
+                          step 1 ok \x1b[32mpassed\x1b[0m\nstep 2 \x1b[31mfailed\x1b[0m: disk \
+                          full\nretry at 10:40, then \x1b[33mwarned\x1b[0m about the quota!!\n";
+        assert_eq!(transcript.len(), 170);
+        assert_eq!(transcript.matches('\x1b').count(), 9);
+        assert_eq!(decode(transcript.as_bytes()).as_deref(), Some(transcript));
+        let noise: Vec<u8> = (0..4096u32).map(|i| (i * 7919 % 251) as u8).collect();
+        assert_eq!(decode(&noise), None);
+    }
 
     #[test]
     fn the_head_of_a_long_text_decodes_as_the_whole_does() {

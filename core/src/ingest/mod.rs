@@ -268,7 +268,12 @@ fn total(record: &DocumentRecord, count: fn(&DocumentRecord) -> usize) -> usize 
             .sum::<usize>()
 }
 
-/// Ingests `roots` (files and folders) into `db`, then brings `index` up to date.
+/// Records in the audit trail, inside a write transaction, what one batch stored.
+pub type RecordBatch<'a> = &'a dyn Fn(&Transaction<'_>, serde_json::Value) -> rusqlite::Result<()>;
+
+/// Ingests `roots` (files and folders) into `db`, then brings `index` up to date. Each
+/// batch that stores a document is recorded by `record` in its own transaction, so what an
+/// ingest stored before it failed or was killed is in the audit trail too.
 pub fn run(
     config: &Config,
     db: &Database,
@@ -276,6 +281,7 @@ pub fn run(
     roots: &[PathBuf],
     passwords: &Passwords,
     progress: &dyn Progress,
+    record: RecordBatch<'_>,
 ) -> Result<IngestReport, IngestError> {
     let started = Instant::now();
     // The writer lock first: a second ingest must stop before it touches anything.
@@ -346,7 +352,8 @@ pub fn run(
         drop(sender);
         // The writer owns the receiving end: when it stops, on an error too, the workers'
         // next send fails and they end, so the scope never waits on a full channel.
-        write_all(db, receiver, &mut updater, &mut report, progress)
+        let batches = Batches { db, job, record };
+        write_all(&batches, receiver, &mut updater, &mut report, progress)
     });
     write_result?;
 
@@ -380,10 +387,70 @@ fn known(db: &Database, path: &str, sha256: &str) -> Known {
     }
 }
 
+/// Where the writer stores batches: the database, the job, and the audit trail.
+struct Batches<'a> {
+    db: &'a Database,
+    job: i64,
+    record: RecordBatch<'a>,
+}
+
+impl Batches<'_> {
+    /// Stores a batch in one transaction with its audit entry (when it stored a document):
+    /// the documents and the record of their arrival commit together.
+    fn store(&self, batch: &[(u64, Prepared)]) -> Result<Vec<Outcome>, IngestError> {
+        self.db.write(|tx| {
+            let outcomes = batch
+                .iter()
+                .map(|(_, prepared)| apply(tx, prepared))
+                .collect::<Result<Vec<_>, IngestError>>()?;
+            if let Some(detail) = batch_detail(self.job, &outcomes) {
+                (self.record)(tx, detail)?;
+            }
+            Ok(outcomes)
+        })
+    }
+}
+
+/// What a batch stored, for the audit trail: the documents it added or changed, by id, and
+/// the counts of each outcome; None when it stored nothing (every file unchanged or failed
+/// without a record).
+fn batch_detail(job: i64, outcomes: &[Outcome]) -> Option<serde_json::Value> {
+    let (mut ingested, mut duplicates, mut needs_ocr, mut failed) = (0, 0, 0, 0);
+    let mut documents = Vec::new();
+    for outcome in outcomes {
+        match outcome {
+            Outcome::Ingested { id, .. } => {
+                ingested += 1;
+                documents.push(*id);
+            }
+            Outcome::Duplicate { id } => {
+                duplicates += 1;
+                documents.push(*id);
+            }
+            Outcome::NeedsOcr { id, .. } => {
+                needs_ocr += 1;
+                documents.push(*id);
+            }
+            Outcome::Failed { .. } => failed += 1,
+            Outcome::Unchanged => {}
+        }
+    }
+    (!documents.is_empty()).then(|| {
+        serde_json::json!({
+            "job": job,
+            "documents": documents,
+            "ingested": ingested,
+            "duplicates": duplicates,
+            "needs_ocr": needs_ocr,
+            "failed": failed,
+        })
+    })
+}
+
 /// The writer loop: drains prepared files in batches, one transaction per batch, feeds each
 /// batch to the index, and commits the index every [`COMMIT_EVERY_CHUNKS`] chunks.
 fn write_all(
-    db: &Database,
+    batches: &Batches<'_>,
     receiver: mpsc::Receiver<(u64, Prepared)>,
     updater: &mut crate::search::IndexUpdater<'_>,
     report: &mut IngestReport,
@@ -398,12 +465,7 @@ fn write_all(
                 Err(_) => break,
             }
         }
-        let outcomes = db.write(|tx| {
-            batch
-                .iter()
-                .map(|(_, prepared)| apply(tx, prepared))
-                .collect::<Result<Vec<_>, IngestError>>()
-        })?;
+        let outcomes = batches.store(&batch)?;
         for ((bytes, prepared), outcome) in batch.iter().zip(outcomes) {
             let (path, record) = match prepared {
                 Prepared::Record(record) => (record.path.as_str(), Some(record.as_ref())),
@@ -414,11 +476,11 @@ fn write_all(
             progress.file_done(path, *bytes, &outcome);
             report.record(path, record, &outcome);
         }
-        let fed = updater.feed(db)?.chunks;
+        let fed = updater.feed(batches.db)?.chunks;
         report.chunks_indexed += fed;
         chunks_since_commit += fed;
         if chunks_since_commit >= COMMIT_EVERY_CHUNKS {
-            updater.sync(db)?;
+            updater.sync(batches.db)?;
             chunks_since_commit = 0;
         }
         // Returning drops the receiver: the readers' next send fails and they stop.

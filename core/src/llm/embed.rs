@@ -53,11 +53,7 @@ impl Embedder {
     pub fn load(path: &Path) -> Result<Embedder, LlmError> {
         let file = check_model_file(path)?;
         let params = super::model_params(&super::system_info(), 0);
-        let model =
-            LlamaModel::load_from_file(backend()?, path, &params).map_err(|e| LlmError::Load {
-                path: path.to_owned(),
-                reason: e.to_string(),
-            })?;
+        let model = super::load_model(path, &params)?;
         super::check_kind(&model, path, super::ModelKind::Embedding)?;
         let dimensions = usize::try_from(model.n_embd()).unwrap_or(0);
         let max_tokens = usize::try_from(model.n_ctx_train())

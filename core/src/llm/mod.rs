@@ -9,9 +9,9 @@ pub mod prompt;
 mod stream;
 pub mod worker;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
-use std::sync::OnceLock;
+use std::sync::{LazyLock, OnceLock};
 
 use llama_cpp_2::llama_backend::LlamaBackend;
 use llama_cpp_2::model::params::LlamaModelParams;
@@ -42,6 +42,47 @@ pub enum LlmError {
     Embed(String),
     #[error("generation failed: {0}")]
     Generate(String),
+}
+
+/// llama.cpp's error lines in this process. Its loader says why it refuses a file (a tensor
+/// "not within the file bounds" of a truncated GGUF) only in its log, while the call
+/// returns a bare null; the model worker's logging keeps those lines here so that the
+/// error can say it.
+pub fn llama_errors() -> &'static crate::telemetry::RecentEvents {
+    static ERRORS: LazyLock<crate::telemetry::RecentEvents> =
+        LazyLock::new(|| crate::telemetry::RecentEvents::new(16));
+    &ERRORS
+}
+
+/// Loads a model, and when llama.cpp refuses it, says why in llama.cpp's own words when it
+/// logged them.
+fn load_model(
+    path: &Path,
+    params: &LlamaModelParams,
+) -> Result<llama_cpp_2::model::LlamaModel, LlmError> {
+    // Only what this load logs.
+    llama_errors().take();
+    llama_cpp_2::model::LlamaModel::load_from_file(backend()?, path, params).map_err(|e| {
+        let logged = llama_errors().take();
+        let errors: Vec<&str> = logged
+            .iter()
+            .filter(|event| event.level == "ERROR")
+            .map(|event| event.message.trim())
+            .collect();
+        // "llama_model_load: error loading model: <why>" comes first; the lines after it
+        // only say that loading failed.
+        let why = errors
+            .iter()
+            .find_map(|m| m.split_once("error loading model: ").map(|(_, why)| why))
+            .or(errors.first().copied());
+        LlmError::Load {
+            path: path.to_owned(),
+            reason: match why {
+                Some(why) => format!("llama.cpp refused it: {why}"),
+                None => e.to_string(),
+            },
+        }
+    })
 }
 
 /// llama.cpp's backend, started once per process (it may not be started twice). Its log

@@ -64,10 +64,28 @@ pub enum SearchError {
         dir: PathBuf,
         source: std::io::Error,
     },
-    #[error("the search index in {} is unusable: {source}; run `kodiak reindex` to rebuild it from the database", dir.display())]
+    #[error(
+        "the search index in {} is unusable: {}; run `kodiak reindex` to rebuild it from the \
+         database",
+        dir.display(),
+        short(source)
+    )]
     Index { dir: PathBuf, source: TantivyError },
     #[error(transparent)]
     Storage(#[from] StorageError),
+}
+
+/// Tantivy's error cut to a line: a garbled `meta.json` is quoted whole in its error (some
+/// kilobytes), which says nothing more to a reviewer than its first words.
+fn short(error: &TantivyError) -> String {
+    const MOST: usize = 160;
+    let text = error.to_string();
+    let line = text.lines().next().unwrap_or_default();
+    match line.char_indices().nth(MOST) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None if line.len() < text.len() => format!("{line}…"),
+        None => line.to_owned(),
+    }
 }
 
 impl From<rusqlite::Error> for SearchError {
@@ -211,6 +229,8 @@ pub struct SearchIndex {
     index: Index,
     reader: IndexReader,
     fields: Fields,
+    /// The commit (Tantivy's opstamp) the reader was last reloaded at.
+    reader_opstamp: std::sync::atomic::AtomicU64,
 }
 
 impl SearchIndex {
@@ -261,11 +281,13 @@ impl SearchIndex {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
             .map_err(unusable)?;
+        let reader_opstamp = index.load_metas().map_err(unusable)?.opstamp.into();
         Ok(SearchIndex {
             dir: dir.to_owned(),
             index,
             reader,
             fields,
+            reader_opstamp,
         })
     }
 
@@ -315,6 +337,19 @@ impl SearchIndex {
     /// The last SQLite change the index reflects; None for an index never committed.
     pub fn applied_change(&self) -> Result<Option<i64>, SearchError> {
         let metas = self.index.load_metas().map_err(|e| self.unusable(e))?;
+        Ok(metas.payload.and_then(|p| p.trim().parse().ok()))
+    }
+
+    /// Reloads the reader when another process committed to the index since it was last
+    /// loaded (its own commits reload it at once), so searches see what that process
+    /// added. Reads the index's small meta file; returns the last SQLite change the index
+    /// reflects.
+    pub fn follow_commits(&self) -> Result<Option<i64>, SearchError> {
+        use std::sync::atomic::Ordering;
+        let metas = self.index.load_metas().map_err(|e| self.unusable(e))?;
+        if self.reader_opstamp.swap(metas.opstamp, Ordering::AcqRel) != metas.opstamp {
+            self.reader.reload().map_err(|e| self.unusable(e))?;
+        }
         Ok(metas.payload.and_then(|p| p.trim().parse().ok()))
     }
 
@@ -581,7 +616,10 @@ impl IndexUpdater<'_> {
             .prepare_commit()
             .map_err(|e| self.index.unusable(e))?;
         prepared.set_payload(&newest_change.to_string());
-        prepared.commit().map_err(|e| self.index.unusable(e))?;
+        let opstamp = prepared.commit().map_err(|e| self.index.unusable(e))?;
+        self.index
+            .reader_opstamp
+            .store(opstamp, std::sync::atomic::Ordering::Release);
         self.index
             .reader
             .reload()

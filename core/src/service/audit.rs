@@ -49,6 +49,7 @@ impl Kodiak {
     ) -> rusqlite::Result<()> {
         audit::append(
             tx,
+            &self.db.audit_head_file(),
             &self.actor,
             &crate::telemetry::now_rfc3339(),
             action,
@@ -105,9 +106,15 @@ impl Kodiak {
         )?)
     }
 
-    /// Checks the whole chain; `broken` names the first entry at fault.
+    /// Checks the whole chain, and its head against the head file and the log;
+    /// `broken` names the first entry at fault.
     pub fn audit_verify(&self) -> Result<Verification, ServiceError> {
-        Ok(audit::verify(&*self.db.conn()?)?)
+        let conn = self.db.conn()?;
+        let witnesses = audit::Witnesses {
+            file: self.db.audit_head_file().read(),
+            logged: audit::logged_head(&self.settings.paths.log_dir, self.db.path()),
+        };
+        Ok(audit::verify(&conn, &witnesses)?)
     }
 
     /// Records the settings that matter to what a reviewer sees (the models, whether the
@@ -211,7 +218,10 @@ mod tests {
         let (_dir, kodiak) = with_entries();
         let entries = kodiak.audit_entries(&AuditFilter::default()).unwrap();
         let actions: Vec<&str> = entries.iter().map(|e| e.action.as_str()).collect();
-        assert_eq!(actions, ["config", "ingest", "review", "tag", "note"]);
+        assert_eq!(
+            actions,
+            ["config", "stored", "ingest", "review", "tag", "note"]
+        );
         assert_eq!(entries[0].prev_hash, audit::GENESIS);
         for pair in entries.windows(2) {
             assert_eq!(pair[1].prev_hash, pair[0].hash);
@@ -220,12 +230,22 @@ mod tests {
         // The note's text is not in the log: who, when and which document only.
         assert!(entries.iter().all(|e| !e.detail.contains("check the rent")));
         let verified = kodiak.audit_verify().unwrap();
-        assert_eq!((verified.entries, verified.head_seq), (5, 5));
+        assert_eq!((verified.entries, verified.head_seq), (6, 6));
         assert_eq!(verified.broken, None);
+        // The head is kept beside the table's rows, and each place agrees.
+        let places: Vec<(&str, i64)> = verified
+            .witnesses
+            .iter()
+            .map(|w| (w.place.as_str(), w.head.seq))
+            .collect();
+        assert_eq!(
+            places,
+            [("the head file", 6), ("the database's meta table", 6)]
+        );
         // Opening again with the same settings records no new config entry.
         drop(kodiak);
         let again = open(_dir.path());
-        assert_eq!(again.audit_verify().unwrap().entries, 5);
+        assert_eq!(again.audit_verify().unwrap().entries, 6);
     }
 
     fn tamper(kodiak: &Kodiak, sql: &str) -> Option<crate::storage::audit::Break> {
@@ -251,6 +271,52 @@ mod tests {
         let broken = tamper(&kodiak, "DELETE FROM audit_log WHERE seq = 2").unwrap();
         assert_eq!(broken.seq, 2);
         assert!(broken.problem.contains("entry 2 is missing"), "{broken:?}");
+    }
+
+    #[test]
+    fn the_newest_entries_cut_off_are_named_from_the_head_kept_elsewhere() {
+        let (_dir, kodiak) = with_entries();
+        let broken = tamper(&kodiak, "DELETE FROM audit_log WHERE seq > 3").unwrap();
+        assert_eq!(broken.seq, 4);
+        assert!(
+            broken.problem.starts_with(
+                "the newest entries after 3 are missing: the head file records entry 6"
+            ),
+            "{broken:?}"
+        );
+    }
+
+    #[test]
+    fn an_entry_after_rows_were_cut_off_follows_the_recorded_head_leaving_the_gap() {
+        let (_dir, kodiak) = with_entries();
+        tamper(&kodiak, "DELETE FROM audit_log WHERE seq > 3");
+        let id = kodiak.documents().unwrap()[0].id;
+        kodiak.add_tag(id, "later").unwrap();
+        let entries = kodiak.audit_entries(&AuditFilter::default()).unwrap();
+        assert_eq!(entries.last().map(|e| e.seq), Some(7));
+        let broken = kodiak.audit_verify().unwrap().broken.unwrap();
+        assert_eq!(broken.seq, 4);
+        assert!(
+            broken.problem.contains("entries 4 to 6 are missing"),
+            "{broken:?}"
+        );
+    }
+
+    #[test]
+    fn a_head_file_that_holds_another_hash_for_an_entry_says_the_trail_was_rewritten() {
+        let (_dir, kodiak) = with_entries();
+        let file = kodiak.database().audit_head_file();
+        let mut head = file.read().unwrap().unwrap();
+        head.hash = "f".repeat(64);
+        std::fs::write(file.path(), serde_json::to_vec(&head).unwrap()).unwrap();
+        let broken = kodiak.audit_verify().unwrap().broken.unwrap();
+        assert_eq!(broken.seq, 6);
+        assert!(
+            broken
+                .problem
+                .contains("entry 6 is not the one the head file records"),
+            "{broken:?}"
+        );
     }
 
     #[test]

@@ -253,6 +253,23 @@ impl Kodiak {
         }
     }
 
+    /// Where the matter's data stands, as any process changes it: the audit trail's head
+    /// (every change is recorded there, by whichever process makes it) and the last change
+    /// the search index reflects. The index's reader first catches up with commits another
+    /// process made, so a search after this sees them. A front end that keeps data on
+    /// screen compares stamps to know when to reload it.
+    pub fn data_stamp(&self) -> Result<DataStamp, ServiceError> {
+        let index_change = match &self.index {
+            Ok(index) => index.follow_commits()?,
+            Err(_) => None,
+        };
+        let (audit_seq, _) = crate::storage::audit::head(&*self.db.conn()?)?;
+        Ok(DataStamp {
+            audit_seq,
+            index_change,
+        })
+    }
+
     /// The matter open.
     pub fn matter(&self) -> &crate::matter::Matter {
         &self.matter
@@ -304,6 +321,8 @@ impl Kodiak {
     ) -> Result<IngestReport, ServiceError> {
         self.check_changeable()?;
         self.count_request()?;
+        let record_batch =
+            |tx: &rusqlite::Transaction<'_>, detail| self.audit(tx, "stored", detail);
         let mut report = ingest::run(
             &self.settings.config,
             &self.db,
@@ -311,6 +330,7 @@ impl Kodiak {
             roots,
             passwords,
             progress,
+            &record_batch,
         )?;
         if self.settings.paths.embedder_model.is_some() && !report.cancelled {
             let embedded = self.embed_missing(ToEmbed::New, progress)?;
@@ -362,6 +382,14 @@ impl Kodiak {
             }),
         }
     }
+}
+
+/// Where a matter's data stood when looked at: see [`Kodiak::data_stamp`]. Two stamps
+/// differ when anything was stored, by this process or another, in between.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DataStamp {
+    pub audit_seq: i64,
+    pub index_change: Option<i64>,
 }
 
 /// A crash report for a model worker that died: what it ran, how and when it ended, and

@@ -2,9 +2,20 @@
 //! transaction as the change, each entry chained to the one before by a SHA-256 over the
 //! entry in canonical form and the previous hash. Editing, deleting or reordering an entry
 //! breaks the chain at that entry, and `verify` names it.
+//!
+//! Rows cut off the end of the table leave a shorter chain that is whole, so the newest
+//! head is also kept where deleting rows does not reach: in the `meta` table, in the same
+//! transaction; in a head file beside the database, rewritten after each commit that
+//! appended (and never moved back); and in a log line per append. `verify` compares the
+//! table with all three. A chain whose rows were deleted continues from the newest head
+//! recorded, so the gap stays in the chain for `verify` to name.
+
+use std::cell::RefCell;
+use std::io::{Read, Seek, Write};
+use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// The previous hash of the first entry.
@@ -68,17 +79,178 @@ pub fn head(conn: &Connection) -> rusqlite::Result<(i64, String)> {
         .unwrap_or((0, GENESIS.to_owned())))
 }
 
+/// A head kept outside the table: the newest entry's number and hash, and when it was
+/// written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Head {
+    pub seq: i64,
+    pub hash: String,
+    pub at: String,
+}
+
+/// The head file: `audit-head.json` beside the database.
+#[derive(Debug, Clone)]
+pub struct HeadFile {
+    path: PathBuf,
+}
+
+impl HeadFile {
+    /// The head file of the database at `database`.
+    pub fn beside(database: &Path) -> HeadFile {
+        HeadFile {
+            path: database.with_file_name("audit-head.json"),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The recorded head; None when no head was recorded yet (a new matter, or one made
+    /// before heads were kept), an error naming the file when it cannot be read.
+    pub fn read(&self) -> Result<Option<Head>, String> {
+        match std::fs::read(&self.path) {
+            Ok(bytes) if bytes.is_empty() => Ok(None),
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|e| format!("{} cannot be read: {e}", self.path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(format!("{} cannot be read: {e}", self.path.display())),
+        }
+    }
+
+    /// Records `head` unless the file already holds a later one: two processes that commit
+    /// one after the other may write their heads in the other order. The file is locked
+    /// while it is compared and replaced; the new content is written whole, then synced.
+    pub fn advance(&self, head: &Head) -> std::io::Result<()> {
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(&self.path)?;
+        // Held until the file is closed at the end of this call.
+        file.lock()?;
+        let mut text = String::new();
+        file.read_to_string(&mut text)?;
+        let recorded: Option<Head> = serde_json::from_str(&text).ok();
+        if recorded.is_some_and(|r| r.seq >= head.seq) {
+            return Ok(());
+        }
+        let bytes = serde_json::to_vec(head).map_err(std::io::Error::other)?;
+        // Rewritten in place under the lock: a rename would swap the locked file for
+        // another one. The content is short and written in one call; a torn write reads as
+        // unreadable, which `verify` reports.
+        file.set_len(0)?;
+        file.rewind()?;
+        file.write_all(&bytes)?;
+        file.sync_data()
+    }
+}
+
+thread_local! {
+    /// The newest entry appended by this thread's open write transaction, recorded outside
+    /// the table once the transaction commits.
+    static APPENDED: RefCell<Option<Head>> = const { RefCell::new(None) };
+}
+
+/// Forgets what this thread appended (a transaction starts, or rolled back).
+pub(crate) fn forget_appended() {
+    APPENDED.with(|a| a.borrow_mut().take());
+}
+
+/// What this thread's committed transaction appended, taken.
+pub(crate) fn take_appended() -> Option<Head> {
+    APPENDED.with(|a| a.borrow_mut().take())
+}
+
+/// Records a committed head outside the table: in the head file and in the log. A failure
+/// is logged; the change itself is stored.
+pub(crate) fn record_head(database: &Path, head: &Head) {
+    tracing::info!(
+        database = %database.display(),
+        seq = head.seq,
+        hash = %head.hash,
+        "{LOGGED_APPEND}"
+    );
+    if let Err(e) = HeadFile::beside(database).advance(head) {
+        tracing::warn!(error = %e, "the audit trail's head file could not be written");
+    }
+}
+
+/// The message of the log line that records an append.
+const LOGGED_APPEND: &str = "audit entry appended";
+
+/// The newest head the log files in `dir` record for `database`, read line by line (text
+/// or JSON lines): `seq=N … hash=H` or `"seq":N … "hash":"H"`.
+pub fn logged_head(dir: &Path, database: &Path) -> Option<Head> {
+    let database = database.display().to_string();
+    let mut newest: Option<Head> = None;
+    for entry in std::fs::read_dir(dir).ok()?.flatten() {
+        let Ok(text) = std::fs::read_to_string(entry.path()) else {
+            continue;
+        };
+        for line in text.lines() {
+            if !line.contains(LOGGED_APPEND) || !line.contains(&database) {
+                continue;
+            }
+            let field = |name: &str| -> Option<String> {
+                let start = line
+                    .find(&format!("{name}="))
+                    .map(|i| i + name.len() + 1)
+                    .or_else(|| {
+                        line.find(&format!("\"{name}\":"))
+                            .map(|i| i + name.len() + 3)
+                    })?;
+                let rest = line[start..].trim_start_matches('"');
+                Some(
+                    rest.chars()
+                        .take_while(|c| c.is_ascii_alphanumeric())
+                        .collect(),
+                )
+            };
+            let (Some(seq), Some(hash)) = (field("seq"), field("hash")) else {
+                continue;
+            };
+            let Ok(seq) = seq.parse::<i64>() else {
+                continue;
+            };
+            if newest.as_ref().is_none_or(|n| seq > n.seq) {
+                let at = line
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned();
+                newest = Some(Head { seq, hash, at });
+            }
+        }
+    }
+    newest
+}
+
 /// Appends an entry after the newest one, chained to it; returns its sequence number.
 /// Runs inside the caller's write transaction, so the entry and the change it records are
-/// stored together or not at all.
+/// stored together or not at all. The newest one is the table's, or the head file's when
+/// that is later (rows were cut off the end): the chain goes on from where it really was.
 pub fn append(
     tx: &Transaction<'_>,
+    head_file: &HeadFile,
     actor: &Actor,
     at: &str,
     action: &str,
     detail: &serde_json::Value,
 ) -> rusqlite::Result<i64> {
-    let (last, prev_hash) = head(tx)?;
+    let (mut last, mut prev_hash) = head(tx)?;
+    for recorded in [meta_head(tx)?, head_file.read().ok().flatten()]
+        .into_iter()
+        .flatten()
+    {
+        if recorded.seq > last {
+            (last, prev_hash) = (recorded.seq, recorded.hash);
+        }
+    }
     let mut entry = Entry {
         seq: last + 1,
         at: at.to_owned(),
@@ -106,7 +278,27 @@ pub fn append(
         entry.prev_hash,
         entry.hash
     ])?;
+    let appended = Head {
+        seq: entry.seq,
+        hash: entry.hash,
+        at: entry.at,
+    };
+    tx.prepare_cached(
+        "INSERT INTO meta (key, value) VALUES ('audit_head', ?1)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )?
+    .execute([serde_json::to_string(&appended).unwrap_or_default()])?;
+    APPENDED.with(|a| *a.borrow_mut() = Some(appended));
     Ok(entry.seq)
+}
+
+/// The head recorded in the `meta` table with the last append; None before the first.
+pub fn meta_head(conn: &Connection) -> rusqlite::Result<Option<Head>> {
+    let text: Option<String> = conn
+        .prepare_cached("SELECT value FROM meta WHERE key = 'audit_head'")?
+        .query_row([], |row| row.get(0))
+        .optional()?;
+    Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
 }
 
 fn entry_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
@@ -150,19 +342,41 @@ pub struct Break {
     pub problem: String,
 }
 
-/// What verifying found: how many entries were checked, the head, and the first break.
+/// What verifying found: how many entries were checked, the head, what else recorded the
+/// head, and the first break.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Verification {
     pub entries: usize,
     pub head_seq: i64,
     pub head_hash: String,
+    /// The heads kept outside the table's rows, by where they were found.
+    pub witnesses: Vec<Witness>,
     pub broken: Option<Break>,
+}
+
+/// A head kept outside the table's rows, and where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Witness {
+    /// "the head file", "the database's meta table", "the log".
+    pub place: String,
+    pub head: Head,
+}
+
+/// What the table is checked against beyond itself.
+#[derive(Debug, Clone)]
+pub struct Witnesses {
+    /// The head file's head, or why it cannot be read.
+    pub file: Result<Option<Head>, String>,
+    /// The newest head in the log files.
+    pub logged: Option<Head>,
 }
 
 /// Walks the chain from the first entry: sequence numbers must run 1, 2, 3… without a gap,
 /// each entry's `prev_hash` must be the hash of the one before, and each hash must be the
-/// one its content gives.
-pub fn verify(conn: &Connection) -> rusqlite::Result<Verification> {
+/// one its content gives. Then the newest entry is compared with the heads recorded outside
+/// the table: a later head there means entries were cut off the end, another hash for the
+/// same entry that the chain was rewritten.
+pub fn verify(conn: &Connection, witnesses: &Witnesses) -> rusqlite::Result<Verification> {
     let mut statement = conn.prepare(&format!("SELECT {COLUMNS} FROM audit_log ORDER BY seq"))?;
     let rows = statement.query_map([], entry_from_row)?;
     let mut expected_seq = 1;
@@ -176,10 +390,18 @@ pub fn verify(conn: &Connection) -> rusqlite::Result<Verification> {
             broken = if entry.seq != expected_seq {
                 Some(Break {
                     seq: expected_seq,
-                    problem: format!(
-                        "entry {expected_seq} is missing (the next is {})",
-                        entry.seq
-                    ),
+                    problem: if entry.seq == expected_seq + 1 {
+                        format!(
+                            "entry {expected_seq} is missing (the next is {})",
+                            entry.seq
+                        )
+                    } else {
+                        format!(
+                            "entries {expected_seq} to {} are missing (the next is {})",
+                            entry.seq - 1,
+                            entry.seq
+                        )
+                    },
                 })
             } else if entry.prev_hash != prev {
                 Some(Break {
@@ -207,13 +429,83 @@ pub fn verify(conn: &Connection) -> rusqlite::Result<Verification> {
         expected_seq = entry.seq + 1;
         prev = entry.hash;
     }
+    drop(statement);
     let (head_seq, head_hash) = head(conn)?;
+    let found = [
+        (THE_HEAD_FILE, witnesses.file.clone().unwrap_or(None)),
+        ("the database's meta table", meta_head(conn)?),
+        ("the log", witnesses.logged.clone()),
+    ];
+    let found: Vec<Witness> = found
+        .into_iter()
+        .filter_map(|(place, head)| {
+            head.map(|head| Witness {
+                place: place.to_owned(),
+                head,
+            })
+        })
+        .collect();
+    if broken.is_none() {
+        broken = match &witnesses.file {
+            Err(why) => Some(Break {
+                seq: head_seq + 1,
+                problem: format!("the trail's head file was damaged: {why}"),
+            }),
+            Ok(_) => compare_heads(conn, head_seq, &found)?,
+        };
+    }
     Ok(Verification {
         entries,
         head_seq,
         head_hash,
+        witnesses: found,
         broken,
     })
+}
+
+const THE_HEAD_FILE: &str = "the head file";
+
+/// The table's newest entry against the heads kept elsewhere: a later head means the
+/// newest entries were cut off; another hash for an entry that the chain was rewritten.
+fn compare_heads(
+    conn: &Connection,
+    head_seq: i64,
+    witnesses: &[Witness],
+) -> rusqlite::Result<Option<Break>> {
+    for Witness { place, head } in witnesses {
+        if head.seq > head_seq {
+            let newest = if head_seq == 0 {
+                "every entry is missing".to_owned()
+            } else {
+                format!("the newest entries after {head_seq} are missing")
+            };
+            return Ok(Some(Break {
+                seq: head_seq + 1,
+                problem: format!(
+                    "{newest}: {place} records entry {} ({}), hash {}",
+                    head.seq, head.at, head.hash
+                ),
+            }));
+        }
+        let stored: Option<String> = conn
+            .query_row(
+                "SELECT hash FROM audit_log WHERE seq = ?1",
+                [head.seq],
+                |row| row.get(0),
+            )
+            .optional()?;
+        if stored.as_deref() != Some(head.hash.as_str()) {
+            return Ok(Some(Break {
+                seq: head.seq,
+                problem: format!(
+                    "entry {} is not the one {place} records (hash {}): the trail was \
+                     rewritten from there",
+                    head.seq, head.hash
+                ),
+            }));
+        }
+    }
+    Ok(None)
 }
 
 /// The detail of the newest entry of `action`, if any.

@@ -12,8 +12,9 @@ pub mod sessions;
 pub mod vectors;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use r2d2::{ManageConnection, Pool, PooledConnection};
 use r2d2_sqlite::SqliteConnectionManager;
@@ -129,6 +130,15 @@ pub enum StorageError {
     #[error("{0}")]
     ReadOnly(String),
 
+    /// SQLite's integrity check found damage: nothing is written into such a file.
+    #[error(
+        "the database {} is damaged (quick_check: {problems}); nothing was written. Copy the \
+         matter's folder aside, then restore a backup or recover the file (README: \
+         \"When the database is damaged\")",
+        path.display()
+    )]
+    Damaged { path: PathBuf, problems: String },
+
     #[error(transparent)]
     Matter(#[from] crate::matter::MatterError),
 }
@@ -163,6 +173,10 @@ pub struct Database {
     slow_checkout: Duration,
     /// The latest integrity check and when it ran, shared by the clones.
     integrity: Arc<Mutex<Option<(Instant, Integrity)>>>,
+    /// How old an integrity check may be before a write runs it again.
+    integrity_every: Duration,
+    /// Whether this process has checked the database's integrity before its first write.
+    checked_for_writes: Arc<AtomicBool>,
     /// Set for an archived matter: why writes are refused.
     read_only: Option<Arc<str>>,
 }
@@ -230,6 +244,8 @@ impl Database {
             path: path.to_path_buf(),
             slow_checkout: Duration::from_millis(config.slow_checkout_ms),
             integrity: Arc::default(),
+            integrity_every: Duration::from_secs(config.integrity_check_secs),
+            checked_for_writes: Arc::default(),
             read_only: None,
         })
     }
@@ -269,7 +285,67 @@ impl Database {
             tracing::error!(problems = %integrity.result, "the database failed its integrity check");
         }
         *cached = Some((Instant::now(), integrity.clone()));
+        let record = IntegrityRecord {
+            checked_at: unix_now(),
+            ok: integrity.ok,
+        };
+        if let Err(e) = serde_json::to_vec(&record)
+            .map_err(std::io::Error::other)
+            .and_then(|bytes| files::write_atomic(&self.integrity_record_path(), &bytes))
+        {
+            tracing::warn!(error = %e, "the integrity check's result could not be recorded");
+        }
         Ok(integrity)
+    }
+
+    /// How old an integrity check may be before it runs again (`[database]
+    /// integrity_check_secs`).
+    pub fn integrity_every(&self) -> Duration {
+        self.integrity_every
+    }
+
+    /// Where the last integrity check's time and outcome are kept, so that processes that
+    /// start one after another do not each read the whole file.
+    fn integrity_record_path(&self) -> PathBuf {
+        self.path.with_file_name("integrity-check.json")
+    }
+
+    /// Before the first write of this process: the integrity check, unless a passing one
+    /// (by any process) is younger than `integrity_every`. A failed check is never trusted
+    /// from the record: it runs again (the file may have been restored). A damaged database
+    /// refuses every write, in this process for good.
+    fn check_before_write(&self) -> Result<(), StorageError> {
+        let damaged = |integrity: &Integrity| StorageError::Damaged {
+            path: self.path.clone(),
+            problems: integrity.result.clone(),
+        };
+        let known = self
+            .integrity
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .map(|(_, integrity)| integrity.clone());
+        if let Some(integrity) = known.as_ref().filter(|i| !i.ok) {
+            return Err(damaged(integrity));
+        }
+        if self.checked_for_writes.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        let recent_pass = std::fs::read(self.integrity_record_path())
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<IntegrityRecord>(&bytes).ok())
+            .is_some_and(|record| {
+                record.ok
+                    && unix_now().saturating_sub(record.checked_at) < self.integrity_every.as_secs()
+            });
+        if !recent_pass {
+            let integrity = self.integrity(Duration::ZERO)?;
+            if !integrity.ok {
+                return Err(damaged(&integrity));
+            }
+        }
+        self.checked_for_writes.store(true, Ordering::Release);
+        Ok(())
     }
 
     /// The database file.
@@ -341,6 +417,7 @@ impl Database {
     where
         E: From<StorageError> + From<rusqlite::Error>,
     {
+        self.check_before_write()?;
         let mut conn = self.conn()?;
         // SQLite itself waits `busy_timeout` for the write lock; when another process still
         // holds it after that, back off and try again a few times before giving up. Only
@@ -359,15 +436,39 @@ impl Database {
                 Err(e) => return Err(e.into()),
             }
         };
-        let value = f(&tx)?;
-        tx.commit()?;
+        audit::forget_appended();
+        let value = f(&tx).inspect_err(|_| audit::forget_appended())?;
+        tx.commit().inspect_err(|_| audit::forget_appended())?;
+        // The entry is stored: its head is now recorded where deleting rows cannot reach.
+        if let Some(head) = audit::take_appended() {
+            audit::record_head(&self.path, &head);
+        }
         Ok(value)
+    }
+
+    /// The audit trail's head file, beside the database.
+    pub fn audit_head_file(&self) -> audit::HeadFile {
+        audit::HeadFile::beside(&self.path)
     }
 
     /// The schema version recorded in the file.
     pub fn schema_version(conn: &Connection) -> Result<i64, StorageError> {
         Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
     }
+}
+
+/// The last integrity check, as kept beside the database.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct IntegrityRecord {
+    /// Seconds since the Unix epoch.
+    checked_at: u64,
+    ok: bool,
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 /// Retries after SQLite's own busy wait, and the first pause between them (each is four

@@ -16,6 +16,7 @@ fn config(max: u32, timeout_secs: u64) -> DatabaseConfig {
         busy_timeout_ms: 5_000,
         synchronous: Synchronous::Full,
         slow_checkout_ms: 200,
+        integrity_check_secs: 600,
     }
 }
 

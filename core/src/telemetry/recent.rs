@@ -52,6 +52,15 @@ impl RecentEvents {
         }
     }
 
+    /// The buffered events, oldest first, taken out: the buffer is empty after.
+    pub fn take(&self) -> Vec<LogEvent> {
+        let mut events = match self.inner.lock() {
+            Ok(events) => events,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        events.drain(..).collect()
+    }
+
     fn push(&self, event: LogEvent) {
         if self.capacity == 0 {
             return;

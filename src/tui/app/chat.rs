@@ -30,7 +30,7 @@ impl SourceLine {
     pub(super) fn of(source: &Source) -> SourceLine {
         SourceLine {
             n: source.n,
-            label: source.hit.label().to_owned(),
+            label: crate::sanitize::line(source.hit.label()).into_owned(),
             page: source.hit.page,
             ocr_confidence: source.hit.ocr_confidence,
             snippet: source.hit.snippet.replace("**", ""),

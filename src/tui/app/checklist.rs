@@ -161,7 +161,7 @@ impl App {
         effects
     }
 
-    fn load_grid(&mut self, job: i64) -> Effect {
+    pub(super) fn load_grid(&mut self, job: i64) -> Effect {
         Effect::LoadGrid {
             request: self.start_job(|jobs| &mut jobs.grid),
             job,

@@ -127,8 +127,14 @@ impl DocList {
     }
 }
 
-pub fn title_of(row: &ReportRow) -> &str {
-    kodiak::files::document_label(row.title.as_deref(), &row.path)
+/// A document's name as the list shows it, on one line: a line break or a terminal
+/// sequence in a file name or title is shown escaped (`\n`, `\x1b`), as the command line
+/// prints it.
+pub fn title_of(row: &ReportRow) -> std::borrow::Cow<'_, str> {
+    crate::sanitize::line(kodiak::files::document_label(
+        row.title.as_deref(),
+        &row.path,
+    ))
 }
 
 pub fn pii_total(row: &ReportRow) -> usize {

@@ -79,6 +79,8 @@ pub struct Jobs {
     pub matters: JobSlot,
     /// A search-term report.
     pub terms: JobSlot,
+    /// A look for changes other processes made.
+    pub changes: JobSlot,
 }
 
 #[cfg(test)]

@@ -33,6 +33,7 @@ use jobs::Jobs;
 
 mod accountable;
 mod actions;
+mod changes;
 mod chat;
 mod checklist;
 mod documents;
@@ -93,6 +94,13 @@ pub enum Msg {
     Tick,
     /// Time to check health again.
     HealthDue,
+    /// Time to look for changes other processes made to the matter.
+    ChangesDue,
+    /// Where the matter's data stands now; when it moved, what is shown is read again.
+    DataStamp {
+        request: u64,
+        result: Result<kodiak::service::DataStamp, String>,
+    },
     /// The document list, with reviews and PII counts.
     Documents {
         request: u64,
@@ -270,6 +278,11 @@ pub enum Effect {
     RefreshHealth {
         request: u64,
     },
+    /// Read where the matter's data stands (and let the search index follow commits
+    /// another process made).
+    CheckChanges {
+        request: u64,
+    },
     ShowCrash {
         request: u64,
     },
@@ -322,6 +335,7 @@ impl Effect {
             | Effect::Search { request, .. }
             | Effect::LoadConversation { request, .. }
             | Effect::RefreshHealth { request }
+            | Effect::CheckChanges { request }
             | Effect::ShowCrash { request }
             | Effect::LoadChecklists { request }
             | Effect::LoadGrid { request, .. }
@@ -387,6 +401,8 @@ pub struct App {
     pub switch_matter: Option<String>,
     /// The terms last counted, offered again by `T`.
     pub last_terms: String,
+    /// Where the matter's data stood when last looked at; a change reloads what is shown.
+    data_stamp: Option<kodiak::service::DataStamp>,
     next_request: u64,
     /// The background jobs' requests, to tell a reply worth applying from a stale one.
     pub jobs: Jobs,
@@ -437,6 +453,7 @@ impl App {
             matter_archived: false,
             switch_matter: None,
             last_terms: String::new(),
+            data_stamp: None,
             next_request: 0,
             jobs: Jobs::default(),
             review_jobs: std::collections::HashMap::new(),

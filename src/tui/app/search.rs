@@ -44,7 +44,7 @@ impl SearchResults {
                 Some(doc) => doc.hits.push(hit),
                 None => documents.push(DocHits {
                     doc_id: hit.doc_id,
-                    title: hit.label().to_owned(),
+                    title: crate::sanitize::line(hit.label()).into_owned(),
                     hits: vec![hit],
                 }),
             }
@@ -124,8 +124,14 @@ impl App {
             return;
         }
         if let Some(search) = &mut self.search {
-            search.results = Some(result.map(SearchResults::new));
-            search.selected = 0;
+            // Results read again (the matter changed) keep the selection where it can be.
+            let refreshed = search.results.is_some();
+            let results = result.map(SearchResults::new);
+            search.selected = match (&results, refreshed) {
+                (Ok(r), true) => search.selected.min(r.passages().saturating_sub(1)),
+                _ => 0,
+            };
+            search.results = Some(results);
             self.dirty = true;
         }
     }

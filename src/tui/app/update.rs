@@ -30,6 +30,8 @@ impl App {
                 Vec::new()
             }
             Msg::HealthDue => vec![self.refresh_health()],
+            Msg::ChangesDue => vec![self.check_changes()],
+            Msg::DataStamp { request, result } => self.data_stamp(request, result),
             Msg::Session(state) => {
                 let session = state.and_then(|text| {
                     serde_json::from_str::<Session>(&text)
@@ -87,7 +89,7 @@ impl App {
                         let summary = review_summary(&review);
                         if let Some(row) = self.docs.rows.iter_mut().find(|r| r.doc_id == doc_id) {
                             row.review = review;
-                            let title = title_of(row).to_owned();
+                            let title = title_of(row).into_owned();
                             self.info(format!("saved: {title}: {summary}"));
                         }
                         self.docs.refresh();

@@ -642,3 +642,22 @@ fn j_lists_the_running_job_live_and_those_waiting() {
     assert!(shown.contains("ingest /more"), "{shown}");
     assert_eq!(press(&mut app, [ch('X')]), [Effect::Cancel { request }]);
 }
+
+#[test]
+fn a_file_name_with_a_line_break_or_an_escape_sequence_is_listed_escaped_on_one_line() {
+    let mut app = app(100, 24);
+    let mut list = rows();
+    list[0].title = None;
+    list[0].path = "/cases/evil\u{1b}]0;owned\u{7}\nname.txt".into();
+    show_list(&mut app, list);
+    let shown = screen(&app);
+    let line = shown
+        .lines()
+        .find(|l| l.contains("evil"))
+        .unwrap_or_else(|| panic!("{shown}"));
+    assert!(line.contains("evil\\x1b]0;owned\\x07\\nname.txt"), "{line}");
+    assert!(
+        !shown.contains('\u{1b}') && !shown.contains('\u{7}'),
+        "{shown}"
+    );
+}

@@ -27,6 +27,7 @@ use super::theme::Theme;
 use super::view;
 
 mod accountable;
+mod changes;
 mod chat;
 mod checklist;
 mod documents;
@@ -533,6 +534,7 @@ pub(super) fn health_report(chunks: u64, model_state: &str) -> kodiak::health::H
                 ok: true,
                 state: kodiak::guard::air_gap::NetworkState::Blocked,
                 wanted: true,
+                blocked: Vec::new(),
             },
             llm: Some(ModelHealth {
                 ok: true,

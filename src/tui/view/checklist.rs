@@ -3,6 +3,7 @@
 //! without colour: ✓ found, ✗ not found, ? uncertain, · pending; a person's decision
 //! underlined and marked `*`), and the cursor's cell in words at the bottom.
 
+use crate::sanitize;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
@@ -106,7 +107,7 @@ pub fn draw(frame: &mut Frame<'_>, view: &ChecklistView, theme: &Theme, area: Re
         let mut spans = vec![Span::styled(
             format!(
                 "{:<w$}",
-                wrap::truncate(&row.title, title_width.saturating_sub(1)),
+                wrap::truncate(&sanitize::line(&row.title), title_width.saturating_sub(1)),
                 w = title_width
             ),
             title_style,
@@ -143,7 +144,12 @@ pub fn draw(frame: &mut Frame<'_>, view: &ChecklistView, theme: &Theme, area: Re
                 what
             }
         };
-        let head = format!("{} {} · {} · ", view.col + 1, item.id, row.title);
+        let head = format!(
+            "{} {} · {} · ",
+            view.col + 1,
+            item.id,
+            sanitize::line(&row.title)
+        );
         lines.push(Line::from(vec![
             Span::styled(wrap::truncate(&head, width), theme.title),
             Span::styled(

@@ -285,12 +285,7 @@ fn load(
 ) -> Result<(LlamaModel, LlamaChatTemplate, String, Vec<String>), LlmError> {
     check_model_file(&settings.model)?;
     let params = super::model_params(&super::system_info(), settings.gpu_layers);
-    let model = LlamaModel::load_from_file(backend()?, &settings.model, &params).map_err(|e| {
-        LlmError::Load {
-            path: settings.model.clone(),
-            reason: e.to_string(),
-        }
-    })?;
+    let model = super::load_model(&settings.model, &params)?;
     super::check_kind(&model, &settings.model, super::ModelKind::Generation)?;
     let mut stops = Vec::new();
     let (template, name) = match model.chat_template(None) {

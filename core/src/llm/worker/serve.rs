@@ -78,14 +78,24 @@ pub fn serve() -> u8 {
 }
 
 /// Logs go to standard error as JSON lines: Kodiak reads them back into its own log.
+/// llama.cpp's errors are also kept, whatever the filter, for a load failure to quote.
 fn init_logging(filter: &str) {
+    use tracing_subscriber::Layer;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
     let filter = tracing_subscriber::EnvFilter::try_new(filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
+    let lines = tracing_subscriber::fmt::layer()
         .json()
-        .with_env_filter(filter)
         .with_writer(io::stderr)
         .with_current_span(false)
+        .with_filter(filter);
+    let llama_errors = crate::llm::llama_errors()
+        .layer()
+        .with_filter(tracing_subscriber::filter::LevelFilter::ERROR);
+    let _ = tracing_subscriber::registry()
+        .with(lines)
+        .with(llama_errors)
         .try_init();
 }
 

@@ -124,7 +124,6 @@ pub fn chunk_texts(conn: &Connection) -> rusqlite::Result<Vec<(i64, String)>> {
     ids_and_texts(conn, &places)
 }
 
-/// The newest entry of the change log (0 when empty).
 /// Whether any document is stored.
 pub fn any(conn: &Connection) -> rusqlite::Result<bool> {
     conn.query_row("SELECT EXISTS (SELECT 1 FROM documents)", [], |row| {

@@ -1,9 +1,10 @@
-//! What the command line prints of untrusted text (document text, titles, snippets, file
-//! names, e-mail headers, answers, error messages that quote them) goes through here
-//! first: a control character in a document must never reach the terminal, where
-//! `ESC ] 0 ; … BEL` retitles the window and other sequences do worse. Control characters
-//! are shown escaped (`\x1b`, `\u{9b}`), as are the invisible characters that reorder
-//! text (bidirectional overrides).
+//! What the command line and the terminal UI show of untrusted text (document text,
+//! titles, snippets, file names, e-mail headers, answers, error messages that quote them)
+//! goes through here first: a control character in a document must never reach the
+//! terminal, where `ESC ] 0 ; … BEL` retitles the window and other sequences do worse, and
+//! a line break in a title must not cut it short. Control characters are shown escaped
+//! (`\x1b`, `\u{9b}`), as are the invisible characters that reorder text (bidirectional
+//! overrides).
 
 use std::borrow::Cow;
 use std::fmt::Write as _;

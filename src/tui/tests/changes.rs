@@ -1,0 +1,95 @@
+//! Changes another process makes to the matter: seen by their stamp, reloading what is
+//! shown and nothing when the stamp stands still.
+
+use super::*;
+use kodiak::service::DataStamp;
+
+/// The stamp the worker reads for a look the app asked for.
+fn stamp_reply(app: &mut App, audit_seq: i64) -> Vec<Effect> {
+    let asked = press(app, [Msg::ChangesDue]);
+    let request = match asked[..] {
+        [Effect::CheckChanges { request }] => request,
+        _ => panic!("{asked:?}"),
+    };
+    press(
+        app,
+        [Msg::DataStamp {
+            request,
+            result: Ok(DataStamp {
+                audit_seq,
+                index_change: Some(audit_seq),
+            }),
+        }],
+    )
+}
+
+#[test]
+fn the_first_stamp_and_an_unchanged_one_reload_nothing_and_draw_nothing() {
+    let mut app = app(80, 24);
+    show_list(&mut app, rows());
+    app.dirty = false;
+    assert!(stamp_reply(&mut app, 7).is_empty());
+    assert!(stamp_reply(&mut app, 7).is_empty());
+    assert!(!app.dirty, "an idle session draws nothing");
+}
+
+#[test]
+fn a_changed_stamp_reloads_the_list_health_and_the_search_shown() {
+    let mut app = app(80, 24);
+    show_list(&mut app, rows());
+    stamp_reply(&mut app, 7);
+    press(&mut app, prompted('S', "rent"));
+    let effects = stamp_reply(&mut app, 9);
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::LoadDocuments { .. })),
+        "{effects:?}"
+    );
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::RefreshHealth { .. })),
+        "{effects:?}"
+    );
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Search { query, .. } if query == "rent")),
+        "{effects:?}"
+    );
+}
+
+#[test]
+fn the_list_read_again_keeps_the_cursor_on_its_document() {
+    let mut app = app(80, 24);
+    show_list(&mut app, rows());
+    press(&mut app, [ch('j')]);
+    let selected = app.docs.selected_row().map(|r| r.doc_id);
+    assert!(selected.is_some());
+    // Another process added a document: the new list holds one more row.
+    let mut more = rows();
+    let mut added = more[0].clone();
+    added.doc_id = 99;
+    added.path = "/docs/added-elsewhere.txt".into();
+    more.push(added);
+    let effects = stamp_reply(&mut app, 1);
+    assert!(effects.is_empty());
+    let effects = stamp_reply(&mut app, 2);
+    let request = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::LoadDocuments { request } => Some(*request),
+            _ => None,
+        })
+        .unwrap();
+    press(
+        &mut app,
+        [Msg::Documents {
+            request,
+            result: Ok(more),
+        }],
+    );
+    assert_eq!(app.docs.rows.len(), rows().len() + 1);
+    assert_eq!(app.docs.selected_row().map(|r| r.doc_id), selected);
+}
