@@ -3,56 +3,21 @@
 //! points to a passage and carries a quote from it, and a marker pointing to no passage is
 //! flagged.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::LazyLock;
+use std::collections::{BTreeMap, HashMap};
 
-use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use crate::grounding::{Grounding, Stemmer};
+pub use crate::citation::{Citation, Source, marker_spans, markers};
+use crate::grounding::Grounding;
 use crate::llm::prompt::Dropped;
 use crate::llm::{Finish, GenerationStats};
 use crate::process::ProcessId;
-use crate::search::Hit;
-
-/// `[2]`, `[1, 3]`, `[1][2]` (each bracket on its own).
-static MARKER: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r"\[\s*(\d{1,3}(?:\s*,\s*\d{1,3})*)\s*\]").ok());
+use crate::text::{Stemmer, is_heading, sentences};
 
 /// Longest quote, in characters.
 const MAX_QUOTE_CHARS: usize = 300;
 
-pub use crate::storage::conversations::AnswerMode;
-
-/// A passage given to the model (or shown, in extractive mode), numbered from 1: the
-/// search hit it came from, with the chunk's text.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Source {
-    pub n: usize,
-    #[serde(flatten)]
-    pub hit: Hit,
-    /// Not serialized: the quote and snippet carry what is needed.
-    #[serde(skip)]
-    pub text: String,
-}
-
-/// A passage the answer cites, with the sentence of it that best supports the answer.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Citation {
-    pub n: usize,
-    pub doc_id: i64,
-    pub chunk_id: i64,
-    pub path: String,
-    pub title: String,
-    pub page: usize,
-    /// OCR's mean word confidence on that page, when OCR read it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ocr_confidence: Option<f32>,
-    pub char_start: usize,
-    pub char_end: usize,
-    /// Verbatim from the chunk's text.
-    pub quote: String,
-}
+pub use crate::conversation::AnswerMode;
 
 /// An answer to one question, with everything the front ends show beside it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -170,33 +135,6 @@ impl AnswerRecord {
     }
 }
 
-/// The numbers cited in `text`, in order of first appearance.
-pub fn markers(text: &str) -> Vec<usize> {
-    let mut seen = HashSet::new();
-    marker_spans(text)
-        .into_iter()
-        .flat_map(|(_, numbers)| numbers)
-        .filter(|n| seen.insert(*n))
-        .collect()
-}
-
-/// Each citation marker in `text`: where it stands (bytes) and the numbers it cites.
-pub fn marker_spans(text: &str) -> Vec<(std::ops::Range<usize>, Vec<usize>)> {
-    let Some(pattern) = MARKER.as_ref() else {
-        return Vec::new();
-    };
-    pattern
-        .captures_iter(text)
-        .filter_map(|caps| {
-            let numbers = caps[1]
-                .split(',')
-                .filter_map(|n| n.trim().parse::<usize>().ok())
-                .collect();
-            Some((caps.get(0)?.range(), numbers))
-        })
-        .collect()
-}
-
 /// The citations of `answer` against `sources`, and the markers that point nowhere.
 pub fn cite(answer: &str, sources: &[Source]) -> (Vec<Citation>, Vec<usize>) {
     let mut citations = Vec::new();
@@ -251,80 +189,6 @@ fn sentences_citing(answer: &str, n: usize) -> String {
         .filter(|s| markers(s).contains(&n))
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-/// Sentences of `text` as slices of it, trimmed.
-fn sentences(text: &str) -> impl Iterator<Item = &str> {
-    sentence_ranges(text)
-        .into_iter()
-        .map(move |(start, end)| &text[start..end])
-}
-
-/// The byte ranges of `text`'s sentences, trimmed: a sentence ends at `.`, `?` or `!`
-/// before whitespace (not inside a number such as `2.5`), or at a line break that ends one
-/// ([`line_break_ends_sentence`]).
-pub(crate) fn sentence_ranges(text: &str) -> Vec<(usize, usize)> {
-    let bytes = text.as_bytes();
-    let mut ranges = Vec::new();
-    let mut start = 0;
-    let mut push = |from: usize, to: usize| {
-        let piece = &text[from..to];
-        let lead = piece.len() - piece.trim_start().len();
-        let trail = piece.len() - piece.trim_end().len();
-        if from + lead < to - trail {
-            ranges.push((from + lead, to - trail));
-        }
-    };
-    for (i, &b) in bytes.iter().enumerate() {
-        let ends = match b {
-            b'\n' => line_break_ends_sentence(text, start, i),
-            b'.' | b'?' | b'!' => {
-                bytes.get(i + 1).is_none_or(|n| n.is_ascii_whitespace())
-                    && !section_number(&text[start..=i])
-            }
-            _ => false,
-        };
-        if ends {
-            push(start, i + 1);
-            start = i + 1;
-        }
-    }
-    push(start, text.len());
-    ranges
-}
-
-/// Whether the line break at byte `at` ends the sentence begun at `start`. Documents wrap
-/// their paragraphs at a fixed width, so a single break inside a sentence is a space; it
-/// ends one after a blank line, a heading, a lead-in ending in `:`, or before a heading or
-/// a list item.
-fn line_break_ends_sentence(text: &str, start: usize, at: usize) -> bool {
-    let before = text[start..at].trim();
-    let after = text[at + 1..].trim_start_matches([' ', '\t']);
-    before.starts_with('#')
-        || before.ends_with(':')
-        || after.is_empty()
-        || after.starts_with(['\n', '\r', '#', '-', '*', '•', '>', '|'])
-        || numbered_item(after)
-}
-
-/// Whether `piece` is only a section number (`4.`, `## 4.1.`), which a title follows.
-fn section_number(piece: &str) -> bool {
-    let number = piece.trim_start().trim_start_matches(['#', ' ']);
-    number.len() <= 8
-        && number.ends_with('.')
-        && number.bytes().all(|b| b.is_ascii_digit() || b == b'.')
-        && number.bytes().any(|b| b.is_ascii_digit())
-}
-
-/// Whether `line` starts as a numbered item does: `4.`, `4.1`, `12)`.
-fn numbered_item(line: &str) -> bool {
-    let digits = line.bytes().take_while(u8::is_ascii_digit).count();
-    (1..=3).contains(&digits) && matches!(line.as_bytes().get(digits), Some(b'.' | b')'))
-}
-
-/// A heading or a label rather than a statement: `# Rent`, `**Date:** 1 March 2026`.
-pub(crate) fn is_heading(sentence: &str) -> bool {
-    sentence.starts_with('#') || sentence.split_whitespace().count() < 4
 }
 
 /// The sentence of `text` that best matches `claim`, cut to [`MAX_QUOTE_CHARS`] at a
@@ -436,6 +300,7 @@ fn evidence_lines(sources: &[Source], citations: &[Citation]) -> String {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::citation::Hit;
 
     /// A passage numbered `n` holding `text`, for tests.
     pub(crate) fn source(n: usize, text: &str) -> Source {
@@ -461,22 +326,10 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn a_paragraph_wrapped_across_lines_is_one_sentence_and_items_and_headings_stay_apart() {
+    fn the_best_quote_of_a_wrapped_paragraph_is_its_whole_sentence() {
         let text = "## 4. Rent\n\n4.1 The tenant pays rent of USD 2,150.00 on the first day of\n\
                     each month, in advance.\n4.2 Rent is paid by transfer. Late fees:\n\
                     - USD 75.00 after the fifth day\nText ends";
-        let got: Vec<&str> = sentences(text).collect();
-        assert_eq!(
-            got,
-            [
-                "## 4. Rent",
-                "4.1 The tenant pays rent of USD 2,150.00 on the first day of\n\
-                 each month, in advance.",
-                "4.2 Rent is paid by transfer.",
-                "Late fees:",
-                "- USD 75.00 after the fifth day\nText ends",
-            ]
-        );
         assert_eq!(
             best_quote(text, "What is the monthly rent?"),
             "4.1 The tenant pays rent of USD 2,150.00 on the first day of\n\

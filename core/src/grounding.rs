@@ -24,7 +24,8 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 
-use crate::answer::{Source, marker_spans, sentence_ranges};
+use crate::citation::{Source, marker_spans};
+use crate::text::{Stemmer, is_content_word, is_stop_word, sentence_ranges, words};
 
 /// How well the passages support one sentence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -214,53 +215,6 @@ fn numbers(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Words of `text`: runs of letters (with inner apostrophes and hyphens kept apart).
-pub(crate) fn words(text: &str) -> impl Iterator<Item = &str> {
-    text.split(|c: char| !c.is_alphabetic())
-        .filter(|w| !w.is_empty())
-}
-
-/// Words that carry no content of their own.
-const STOP_WORDS: &str = "\
-    a about above after again all also am an and any are as at be been before being both but \
-    many much \
-    by can could did do does each either for from had has have he her here him his how i if \
-    in into is it its may me more most must my no nor not of on one only or other our shall \
-    she should so such than that the their them then there these they this those through to \
-    under up upon was we were what when where which while who whom why will with within \
-    would you your according answer based document documents passage passages source sources \
-    states stated says said provided given question";
-
-static STOP_SET: LazyLock<HashSet<&'static str>> =
-    LazyLock::new(|| STOP_WORDS.split_whitespace().collect());
-
-fn is_stop_word(lower: &str) -> bool {
-    STOP_SET.contains(lower)
-}
-
-/// The Snowball English stemmer, so that "terminates" in an answer finds "terminate".
-pub(crate) struct Stemmer(frostem::Stemmer);
-
-impl Stemmer {
-    pub(crate) fn new() -> Stemmer {
-        Stemmer(frostem::Stemmer::new(frostem::Algorithm::English))
-    }
-
-    /// The stem of a lower-cased word.
-    pub(crate) fn stem(&mut self, lower: &str) -> String {
-        self.0.stem(lower).into_owned()
-    }
-
-    /// The stems of `text`'s content words.
-    pub(crate) fn content(&mut self, text: &str) -> HashSet<String> {
-        words(text)
-            .map(str::to_lowercase)
-            .filter(|w| w.chars().count() >= 3 && !is_stop_word(w))
-            .map(|w| self.stem(&w))
-            .collect()
-    }
-}
-
 /// A passage as the check reads it, once per answer.
 struct Passage {
     n: usize,
@@ -336,7 +290,7 @@ impl Claim {
         let mut content: Vec<(String, String)> = Vec::new();
         for word in words(text) {
             let lower = word.to_lowercase();
-            if lower.chars().count() < 3 || is_stop_word(&lower) {
+            if !is_content_word(&lower) {
                 continue;
             }
             let stem = stemmer.stem(&lower);

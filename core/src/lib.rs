@@ -5,7 +5,9 @@
 
 pub mod answer;
 pub mod checklist;
+pub mod citation;
 pub mod config;
+pub mod conversation;
 pub mod cpu;
 pub mod extract;
 pub mod files;
@@ -15,11 +17,17 @@ pub mod health;
 pub mod ingest;
 pub mod llm;
 pub mod matter;
+pub mod named;
+pub mod panics;
 pub mod process;
 pub mod report;
+pub mod review;
+pub mod scrub;
 pub mod service;
 pub mod storage;
 pub mod telemetry;
+pub mod text;
+pub mod timestamp;
 
 pub use service::Kodiak;
 pub mod pii;

@@ -275,7 +275,7 @@ pub fn create(
     })?;
     let file = MatterFile {
         name: name.to_owned(),
-        created_at: crate::telemetry::now_rfc3339(),
+        created_at: crate::timestamp::Timestamp::now().to_stored(),
         created_by: by.to_owned(),
         description: description.map(str::to_owned),
         archived: None,

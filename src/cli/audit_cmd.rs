@@ -84,7 +84,7 @@ pub(super) fn export(settings: Settings, csv: bool, output: Option<&Path>) -> Re
         kodiak::service::audit_csv(&entries)?
     } else {
         let document = serde_json::json!({
-            "generated_at": kodiak::telemetry::now_rfc3339(),
+            "generated_at": kodiak::timestamp::Timestamp::now().to_stored(),
             "verification": verified,
             "entries": entries,
         });

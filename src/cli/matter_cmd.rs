@@ -154,7 +154,7 @@ pub(super) fn set_archived(settings: &Settings, name: &str, archive: bool) -> Re
         return Ok(ExitCode::SUCCESS);
     }
     let archived = archive.then(|| Archived {
-        at: kodiak::telemetry::now_rfc3339(),
+        at: kodiak::timestamp::Timestamp::now().to_stored(),
         by: kodiak::guard::user_name(),
     });
     let changed = matter::set_archived(&settings.paths.data_dir, name, archived)?;

@@ -9,6 +9,7 @@
 use super::wrap::wrap_rows;
 use kodiak::pii::PiiKind;
 use kodiak::storage::documents::PiiSpan;
+pub use kodiak::text::Heading;
 
 /// A highlighted stretch of one rendition, in bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,69 +93,6 @@ impl Rendition {
     }
 }
 
-/// A heading of the document, for the outline and `] h`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Heading {
-    /// Where its line starts, in bytes of the original text.
-    pub offset: usize,
-    /// 1 for a top heading (`# Title`, `ARTICLE 6`, `6.`), 2 for `6.2`, and so on.
-    pub level: usize,
-    pub text: String,
-}
-
-/// Longest line taken for a heading, in characters.
-const HEADING_CHARS: usize = 100;
-
-/// The heading `line` is, if it looks like one: a Markdown heading; a line opening with
-/// Article, Section, Schedule, Exhibit or Appendix and a number; a short numbered line that
-/// is no sentence (`6.2 Training Costs and Expenses`); a short line in capitals. Except
-/// for Markdown, a heading follows a blank line or one that ends a sentence: in text
-/// wrapped by hand, a line of a paragraph may start with `7. This requirement…` or
-/// `section 13, concerning…` and is no heading.
-fn heading_of(line: &str, above: &str) -> Option<(usize, String)> {
-    static NUMBERED: std::sync::LazyLock<Option<regex::Regex>> =
-        std::sync::LazyLock::new(|| regex::Regex::new(r"^(\d+(?:\.\d+)*)\.?\s+\p{Lu}").ok());
-    static NAMED: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(
-            r"^(?:Article|ARTICLE|Section|SECTION|Schedule|SCHEDULE|Exhibit|EXHIBIT|Appendix|APPENDIX|Annex|ANNEX)\s+([0-9]+|[IVXLC]+|[A-Z])\b",
-        )
-        .ok()
-    });
-    let text = line.trim();
-    if text.is_empty() || text.chars().count() > HEADING_CHARS {
-        return None;
-    }
-    // `# Title`: the hashes, then a space (`#ifdef` or `#1` starting a line of plain text
-    // is no heading).
-    let hashes = text.chars().take_while(|&c| c == '#').count();
-    if hashes > 0 {
-        let title = text[hashes..].strip_prefix(' ').map(str::trim);
-        return title
-            .filter(|t| !t.is_empty())
-            .map(|t| (hashes, t.to_owned()));
-    }
-    let above = above.trim_end();
-    let starts_a_block = above.trim().is_empty() || above.ends_with(['.', ':', ';', '?', '!', ')']);
-    if !starts_a_block {
-        return None;
-    }
-    let words = text.split_whitespace().count();
-    let sentence = text.ends_with('.') && words > 12;
-    if NAMED.as_ref().is_some_and(|re| re.is_match(text)) && !sentence {
-        return Some((1, text.to_owned()));
-    }
-    if let Some(caps) = NUMBERED.as_ref().and_then(|re| re.captures(text))
-        && !sentence
-        && words <= 12
-    {
-        let level = caps.get(1).map_or(1, |m| m.as_str().split('.').count());
-        return Some((level, text.to_owned()));
-    }
-    let letters = text.chars().filter(|c| c.is_alphabetic()).count();
-    let capitals = letters >= 4 && !text.chars().any(char::is_lowercase) && words <= 10;
-    capitals.then(|| (1, text.to_owned()))
-}
-
 /// A document as the viewer shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PreparedDocument {
@@ -229,7 +167,7 @@ impl PreparedDocument {
                     }
                     None => "",
                 };
-                let (level, text) = heading_of(&original.text[start..end], above)?;
+                let (level, text) = kodiak::text::heading_of(&original.text[start..end], above)?;
                 Some(Heading {
                     offset: start,
                     level,
@@ -326,57 +264,6 @@ mod tests {
             score: 0.9,
             placeholder: placeholder.into(),
         }
-    }
-
-    #[test]
-    fn headings_are_markdown_named_numbered_or_capital_lines_and_sentences_are_not() {
-        let heading = |line: &str| heading_of(line, "").map(|(level, _)| level);
-        assert_eq!(heading("# Residential Lease"), Some(1));
-        assert_eq!(heading("### 4.2 Deposit"), Some(3));
-        assert_eq!(heading("ARTICLE 6 FEES"), Some(1));
-        assert_eq!(heading("Section 7. Training"), Some(1));
-        assert_eq!(heading("6. Training Costs and Expenses"), Some(1));
-        assert_eq!(heading("6.2 Training Costs and Expenses"), Some(2));
-        assert_eq!(heading("6.3.4.1 Initial Training"), Some(4));
-        assert_eq!(heading("MASTER SERVICES AGREEMENT"), Some(1));
-        assert_eq!(
-            heading(
-                "6.2.1 The Franchisee shall pay the Initial Franchise Fee in full when this \
-                 Agreement is signed."
-            ),
-            None,
-            "a numbered sentence is a clause, not a heading"
-        );
-        assert_eq!(heading("The tenant pays rent monthly."), None);
-        assert_eq!(heading("12 months"), None, "no capital after the number");
-        assert_eq!(heading("NDA"), None, "too short to tell");
-        assert_eq!(heading(""), None);
-        assert_eq!(
-            heading("13. Use with the GNU Affero General Public License."),
-            Some(1)
-        );
-        assert_eq!(
-            heading("section 13, concerning interaction through a network"),
-            None,
-            "a Section heading starts with a capital"
-        );
-        // In text wrapped by hand, a line inside a paragraph is no heading.
-        let inside = |line: &str, above: &str| heading_of(line, above).is_some();
-        assert!(!inside(
-            "7. This requirement modifies the requirement in section 4 to",
-            "    b) The work must carry prominent notices stating that it is"
-        ));
-        assert!(inside("7. Additional Terms.", "  "));
-        assert!(inside("7. Additional Terms.", "of the license."));
-        assert!(
-            inside("## 4. Rent", "and then the rent"),
-            "Markdown is a heading anywhere"
-        );
-        assert_eq!(
-            heading("#ifdefs in the source code."),
-            None,
-            "no space: no Markdown"
-        );
     }
 
     #[test]

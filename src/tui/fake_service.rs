@@ -76,7 +76,7 @@ impl ReviewService for Fake {
 
     fn health(&self) -> HealthReport {
         self.call();
-        health_report(10, "ready")
+        health_report(10, kodiak::health::ModelState::Ready)
     }
 
     fn review_report(&self) -> Result<Vec<ReportRow>, ServiceError> {

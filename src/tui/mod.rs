@@ -47,7 +47,6 @@ use tokio::sync::mpsc;
 
 use kodiak::Kodiak;
 use kodiak::config::Settings;
-use kodiak::telemetry::crash;
 
 use app::App;
 use keymap::Keymap;
@@ -153,7 +152,7 @@ fn install_restoring_panic_hook() {
 
 /// Whether a panic now on this thread ends the process, so the terminal is restored first.
 fn restores_terminal() -> bool {
-    !crash::panic_is_expected()
+    !kodiak::panics::panic_is_expected()
 }
 
 /// The UI on one matter until it quits; returns the matter to open next, if the reviewer

@@ -3,7 +3,6 @@
 
 use kodiak::ingest::IngestPhase;
 use kodiak::storage::review::{Review, ReviewStatus};
-use kodiak::telemetry::crash;
 
 use super::app::{Effect, Msg};
 use super::tests::{app, ch, press, prompted, rows};
@@ -115,6 +114,6 @@ fn a_list_read_before_a_review_was_written_cannot_undo_the_review() {
 #[test]
 fn only_a_panic_that_ends_the_process_restores_the_terminal() {
     assert!(super::restores_terminal());
-    let caught = crash::expecting_panics(super::restores_terminal).unwrap();
+    let caught = kodiak::panics::expecting_panics(super::restores_terminal).unwrap();
     assert!(!caught, "a caught panic leaves the terminal to the UI");
 }

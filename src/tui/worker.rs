@@ -207,7 +207,8 @@ impl Worker {
         let kodiak = Arc::clone(&self.kodiak);
         let messages = self.messages.clone();
         tokio::task::spawn_blocking(move || {
-            let reply = match crash::expecting_panics(|| work(kodiak.as_ref(), &messages)) {
+            let reply = match kodiak::panics::expecting_panics(|| work(kodiak.as_ref(), &messages))
+            {
                 Ok(reply) => reply,
                 Err(panic) => {
                     tracing::error!(request = ?job, panic = %panic, "a background job panicked");

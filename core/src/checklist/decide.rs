@@ -11,8 +11,8 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 use super::{AnswerKind, Item};
-use crate::answer::{Source, is_heading, sentence_ranges};
-use crate::grounding::{Stemmer, words};
+use crate::citation::Source;
+use crate::text::{Stemmer, is_heading, sentence_ranges, words};
 
 /// Longest short answer of the `text` kind, in characters.
 const MAX_ANSWER_CHARS: usize = 160;
@@ -47,8 +47,8 @@ impl CellState {
     }
 }
 
-crate::storage::stored_by_name!(CellState);
-crate::storage::parse_by_name!(CellState, "cell state");
+crate::named::stored_by_name!(CellState);
+crate::named::parse_by_name!(CellState, "cell state");
 
 /// How a suggestion was made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -71,8 +71,8 @@ impl Method {
     }
 }
 
-crate::storage::stored_by_name!(Method);
-crate::storage::parse_by_name!(Method, "method");
+crate::named::stored_by_name!(Method);
+crate::named::parse_by_name!(Method, "method");
 
 /// A verbatim quote from a document: where it stands (characters of the document's text)
 /// and what it says.

@@ -8,9 +8,8 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::decide::{CellState, Quote};
+use super::grid::{Decision, DecisionKind, Grid, GridCell, JobInfo};
 use crate::report::{Provenance, ReportError, ReportFormat};
-use crate::service::{Grid, GridCell, JobInfo};
-use crate::storage::checklists::{Decision, DecisionKind};
 
 /// Writes `grid` in `format`; `generated_at` is printed in the header.
 pub fn render(grid: &Grid, format: ReportFormat, made: &Provenance) -> Result<String, ReportError> {

@@ -5,6 +5,7 @@
 
 pub mod decide;
 pub mod export;
+pub mod grid;
 pub mod model;
 
 use std::collections::HashMap;

@@ -6,7 +6,7 @@
 
 use super::decide::{CellState, Method, Quote, Suggestion, answer_from, quote_of};
 use super::{AnswerKind, Item};
-use crate::answer::Source;
+use crate::citation::Source;
 use crate::llm::prompt::{Exchange, Passage, user_message};
 
 /// The system prompt of a checklist run.

@@ -13,7 +13,7 @@ pub mod ocr;
 mod pdf;
 mod text;
 
-pub use normalize::{DocumentText, char_slices, normalize};
+pub use normalize::{DocumentText, normalize};
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -23,7 +23,6 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::config::IngestConfig;
-use crate::telemetry::crash;
 
 /// A document format Kodiak reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -385,7 +384,8 @@ pub fn extract_guarded(
     let spawned = std::thread::Builder::new()
         .name("kodiak-extract".into())
         .spawn(move || {
-            let outcome = crash::expecting_panics(|| extract(&bytes, &name, &thread_limits));
+            let outcome =
+                crate::panics::expecting_panics(|| extract(&bytes, &name, &thread_limits));
             let _ = sender.send(outcome);
         });
     if let Err(e) = spawned {

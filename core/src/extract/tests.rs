@@ -461,7 +461,8 @@ fn limits_on_size_pages_and_characters() {
 
 #[test]
 fn a_caught_panic_comes_back_as_its_message_with_the_email_scrubbed() {
-    let outcome =
-        crash::expecting_panics(|| -> usize { panic!("parser bug at offset 42 for x@y.example") });
+    let outcome = crate::panics::expecting_panics(|| -> usize {
+        panic!("parser bug at offset 42 for x@y.example")
+    });
     assert_eq!(outcome.unwrap_err(), "parser bug at offset 42 for [email]");
 }

@@ -6,8 +6,9 @@ use text_splitter::{ChunkConfig, ChunkConfigError, TextSplitter};
 
 use std::time::Instant;
 
-use crate::extract::{DocumentText, char_slices};
+use crate::extract::DocumentText;
 use crate::storage::documents::ChunkRecord;
+use crate::text::char_slices;
 
 /// Cuts a document's text into overlapping chunks of about `chunk_chars` characters, at sentence
 /// and section boundaries where it can.

@@ -2,6 +2,7 @@
 //! `regex` crate, validators and context words), overlap resolution, and redaction with
 //! placeholders that stay stable within a document.
 
+mod config;
 pub mod mask;
 pub mod phone;
 mod recognizers;
@@ -14,7 +15,7 @@ use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::PiiConfig;
+pub use config::{CustomRecognizer, PiiConfig};
 use recognizers::{Pattern, Recognizer};
 pub use redact::{Redaction, placeholders, redact};
 use validate::Verdict;
@@ -84,7 +85,19 @@ impl std::str::FromStr for PiiKind {
     }
 }
 
-crate::storage::stored_by_name!(PiiKind);
+crate::named::stored_by_name!(PiiKind);
+
+/// One stored span of personal data, in characters of the document text.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PiiSpan {
+    #[serde(rename = "type")]
+    pub kind: PiiKind,
+    pub start: usize,
+    pub end: usize,
+    pub score: f32,
+    /// The placeholder that stands for this value in redacted text, e.g. `[PERSON_2]`.
+    pub placeholder: String,
+}
 
 impl fmt::Display for PiiKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -14,7 +14,6 @@ use phonenumber::country::Id;
 use regex::Regex;
 
 use super::validate::Verdict;
-use crate::telemetry::crash;
 
 /// The default `[pii] phone_regions`: North America, the British Isles, the larger EU
 /// members, and the other regions Presidio's recognizer covers by default.
@@ -265,7 +264,7 @@ fn is_dotted_non_phone(number: &str) -> bool {
 /// The parser is third-party code meeting document text: a panic in it is a "no".
 fn parses_valid(region: Option<Id>, number: &str) -> bool {
     widen_regex_cache();
-    crash::expecting_panics(|| {
+    crate::panics::expecting_panics(|| {
         phonenumber::parse(region, number).is_ok_and(|parsed| phonenumber::is_valid(&parsed))
     })
     .unwrap_or(false)

@@ -9,8 +9,27 @@ use serde::Serialize;
 pub mod redactions;
 pub mod terms;
 
-use crate::service::ReportRow;
-use crate::storage::review::ReviewStatus;
+use crate::review::{Review, ReviewStatus};
+
+/// One document in the review report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReportRow {
+    pub doc_id: i64,
+    pub parent_id: Option<i64>,
+    pub title: Option<String>,
+    pub path: String,
+    pub format: Option<String>,
+    pub pages: usize,
+    /// Ingest status: ingested, failed or needs_ocr.
+    pub ingest_status: String,
+    /// Why a file failed or needs OCR.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(flatten)]
+    pub review: Review,
+    /// PII spans by type.
+    pub pii: std::collections::BTreeMap<String, usize>,
+}
 
 /// How a report is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,7 +58,7 @@ impl ReportFormat {
     }
 }
 
-crate::storage::parse_by_name!(ReportFormat, "report format");
+crate::named::parse_by_name!(ReportFormat, "report format");
 
 /// Why a report could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -347,7 +366,7 @@ pub(crate) mod tests {
             network: "blocked (seccomp)".into(),
         }
     }
-    use crate::storage::review::{Note, Review};
+    use crate::review::Note;
 
     fn rows() -> Vec<ReportRow> {
         vec![

@@ -12,7 +12,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::{Provenance, ReportError};
-use crate::storage::documents::PiiSpan;
+use crate::pii::PiiSpan;
 
 /// Hex digits of the value hash kept: 64 bits, enough to tell values apart in a matter.
 const HASH_HEX_DIGITS: usize = 16;

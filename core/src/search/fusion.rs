@@ -12,6 +12,16 @@ pub struct FusionWeights {
     pub vector: f32,
 }
 
+impl From<&crate::config::RetrievalConfig> for FusionWeights {
+    fn from(retrieval: &crate::config::RetrievalConfig) -> FusionWeights {
+        FusionWeights {
+            k: retrieval.rrf_k,
+            bm25: retrieval.bm25_weight,
+            vector: retrieval.vector_weight,
+        }
+    }
+}
+
 /// A chunk's place in each ranking and its fused score.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Fused {

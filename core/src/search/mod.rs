@@ -9,7 +9,6 @@
 pub mod fusion;
 mod query;
 mod retrieve;
-mod stem;
 pub mod vectors;
 
 pub use fusion::{Fused, FusionWeights};
@@ -19,7 +18,6 @@ pub use vectors::{VectorHit, VectorIndex};
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
 use tantivy::collector::TopDocs;
 use tantivy::directory::MmapDirectory;
 use tantivy::directory::error::LockError;
@@ -29,11 +27,9 @@ use tantivy::schema::{
     TextOptions, Value,
 };
 use tantivy::snippet::SnippetGenerator;
-use tantivy::tokenizer::{
-    AsciiFoldingFilter, LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer,
-};
 use tantivy::{Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, TantivyError, Term};
 
+pub use crate::citation::{Hit, page_label};
 use crate::files;
 use crate::storage::documents::{self, IndexedChunk};
 use crate::storage::{Database, StorageError};
@@ -129,52 +125,6 @@ fn schema() -> (Schema, Fields) {
     (builder.build(), fields)
 }
 
-/// One search result.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Hit {
-    pub doc_id: i64,
-    pub chunk_id: i64,
-    pub path: String,
-    pub title: String,
-    pub page: usize,
-    /// OCR's mean word confidence (0-100) on that page, when OCR read it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ocr_confidence: Option<f32>,
-    /// Where the chunk lies in the document's text, in characters.
-    pub char_start: usize,
-    pub char_end: usize,
-    /// The score of the ranking used: BM25, cosine similarity, or the fused score.
-    pub score: f32,
-    /// 1-based rank among BM25 candidates; None when BM25 did not find the chunk.
-    pub bm25_rank: Option<usize>,
-    /// 1-based rank among vector candidates; None when vector search did not find it.
-    pub vector_rank: Option<usize>,
-    /// Reciprocal rank fusion of the two ranks (see [`fusion`]).
-    pub fused_score: f32,
-    /// A passage around the best match, matched terms wrapped in `**`.
-    pub snippet: String,
-}
-
-/// "page 3", or "page 3 (OCR, 91% confidence)" for a page OCR read.
-pub fn page_label(page: usize, ocr_confidence: Option<f32>) -> String {
-    match ocr_confidence {
-        Some(confidence) => format!("page {page} (OCR, {confidence:.0}% confidence)"),
-        None => format!("page {page}"),
-    }
-}
-
-impl Hit {
-    /// "page 3", or "page 3 (OCR, 91% confidence)" for a page OCR read.
-    pub fn page_label(&self) -> String {
-        page_label(self.page, self.ocr_confidence)
-    }
-
-    /// What to call the hit's document: its title, else its file name.
-    pub fn label(&self) -> &str {
-        crate::files::document_label(Some(&self.title), &self.path)
-    }
-}
-
 /// A chunk BM25 ranked, before its snippet is cut.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RankedChunk {
@@ -267,15 +217,9 @@ impl SearchIndex {
         } else {
             create(directory)?
         };
-        index.tokenizers().register(
-            ANALYZER,
-            TextAnalyzer::builder(SimpleTokenizer::default())
-                .filter(RemoveLongFilter::limit(40))
-                .filter(LowerCaser)
-                .filter(AsciiFoldingFilter)
-                .filter(stem::RememberingStemmer)
-                .build(),
-        );
+        index
+            .tokenizers()
+            .register(ANALYZER, crate::text::analyzer());
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)

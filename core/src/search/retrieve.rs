@@ -37,7 +37,7 @@ impl Mode {
     }
 }
 
-crate::storage::parse_by_name!(Mode, "search mode");
+crate::named::parse_by_name!(Mode, "search mode");
 
 /// What to look for.
 #[derive(Debug, Clone, Copy)]

@@ -51,7 +51,7 @@ impl Kodiak {
             tx,
             &self.db.audit_head_file(),
             &self.actor,
-            &crate::telemetry::now_rfc3339(),
+            &crate::timestamp::Timestamp::now().to_stored(),
             action,
             &detail,
         )
@@ -86,7 +86,7 @@ impl Kodiak {
         let (seq, hash) = self.audit_head()?;
         Ok(crate::report::Provenance {
             matter: self.matter.name.clone(),
-            generated_at: crate::telemetry::now_rfc3339(),
+            generated_at: crate::timestamp::Timestamp::now().to_stored(),
             audit_head: crate::report::AuditHead { seq, hash },
             network: crate::guard::air_gap::state().as_str().to_owned(),
         })

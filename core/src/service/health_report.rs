@@ -1,6 +1,7 @@
 //! The health report, with the model workers' state.
 
 use super::*;
+use crate::health::ModelState;
 
 impl Kodiak {
     /// Every component's health. Models are reported as they are in this process; call
@@ -31,9 +32,9 @@ impl Kodiak {
             ..ModelHealth::default()
         };
         health.state = match self.generator_status() {
-            None => "not_configured".into(),
-            Some(GeneratorState::NotStarted) => "not_started".into(),
-            Some(GeneratorState::Loading) => "loading".into(),
+            None => ModelState::NotConfigured,
+            Some(GeneratorState::NotStarted) => ModelState::NotStarted,
+            Some(GeneratorState::Loading) => ModelState::Loading,
             Some(GeneratorState::Ready(info)) => {
                 health.context_size = Some(info.context_size);
                 health.template = Some(info.template);
@@ -43,17 +44,17 @@ impl Kodiak {
                     info.last_decode_tokens_per_s,
                     info.best_decode_tokens_per_s,
                 );
-                "ready".into()
+                ModelState::Ready
             }
             Some(GeneratorState::Failed { reason }) => {
                 health.ok = false;
                 health.error = Some(format!("{reason}; answers are extractive until fixed"));
-                "failed".into()
+                ModelState::Failed
             }
             Some(GeneratorState::Crashed { reason }) => {
                 health.ok = false;
                 health.error = Some(format!("{reason}; it starts again with the next question"));
-                "crashed".into()
+                ModelState::Crashed
             }
         };
         health
@@ -66,11 +67,11 @@ impl Kodiak {
             ..ModelHealth::default()
         };
         if health.model.is_none() {
-            health.state = "not_configured".into();
+            health.state = ModelState::NotConfigured;
             return health;
         }
         let Some(started) = self.embedder.get() else {
-            health.state = "not_started".into();
+            health.state = ModelState::NotStarted;
             return health;
         };
         match started {
@@ -78,8 +79,8 @@ impl Kodiak {
                 let identity = handle.identity();
                 let worker = handle.status();
                 health.state = match worker.pid {
-                    Some(_) => "ready".into(),
-                    None => "restarts_on_next_use".into(),
+                    Some(_) => ModelState::Ready,
+                    None => ModelState::RestartsOnNextUse,
                 };
                 health.worker = Some(worker);
                 health.dimensions = Some(identity.dimensions);
@@ -105,7 +106,7 @@ impl Kodiak {
             }
             Err(reason) => {
                 health.ok = false;
-                health.state = "failed".into();
+                health.state = ModelState::Failed;
                 health.error = Some(format!("{reason}; search is BM25 only until fixed"));
             }
         }

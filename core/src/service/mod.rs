@@ -4,25 +4,23 @@
 mod ask;
 mod audit;
 mod checklist;
-#[cfg(test)]
-mod checklist_tests;
 mod conversation;
+mod generation;
 mod health_report;
 mod reading;
 mod reports;
 mod retrieval;
 mod review;
 
+pub use crate::checklist::grid::{Grid, GridCell, GridRow, JobInfo};
+pub use crate::report::ReportRow;
 pub use ask::{AskOptions, Piece};
 pub use audit::{AuditFilter, audit_csv};
-pub use checklist::{
-    DecisionInput, Grid, GridCell, GridRow, JobCounts, JobInfo, JobOutcome, JobProgress, JobScope,
-    ModelFigures,
-};
+pub use checklist::{DecisionInput, JobCounts, JobOutcome, JobProgress, JobScope, ModelFigures};
 pub use conversation::{ConversationTurns, StoredAnswer, Turn};
 pub use reading::DocumentText;
 pub use retrieval::{EmbedReport, SearchOptions, SearchOutcome, ToEmbed};
-pub use review::{ReportRow, ReviewInputError};
+pub use review::ReviewInputError;
 
 use crate::extract::Passwords;
 use std::collections::{BTreeMap, HashSet};

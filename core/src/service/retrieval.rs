@@ -189,11 +189,7 @@ impl Kodiak {
             limit: options.limit,
             candidates: retrieval.candidates,
             scope,
-            weights: FusionWeights {
-                k: retrieval.rrf_k,
-                bm25: retrieval.bm25_weight,
-                vector: retrieval.vector_weight,
-            },
+            weights: FusionWeights::from(retrieval),
         };
         let nearest = |candidates: usize, scope: Option<&HashSet<i64>>| {
             let found = pending?.and_then(|pending| self.nearest(pending, candidates, scope));

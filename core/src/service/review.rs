@@ -1,10 +1,9 @@
 //! Review: a status, tags and notes per document, each written at once, and the report
 //! of them all.
 
-use serde::Serialize;
-
 use super::{Kodiak, ServiceError};
 use crate::guard;
+use crate::report::ReportRow;
 use crate::storage::documents;
 use crate::storage::review::{self, Review, ReviewMark};
 
@@ -26,26 +25,6 @@ pub enum ReviewInputError {
     EmptyNote,
     #[error("a note is at most {MAX_NOTE_CHARS} characters; this one has {0}")]
     LongNote(usize),
-}
-
-/// One document in the review report.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ReportRow {
-    pub doc_id: i64,
-    pub parent_id: Option<i64>,
-    pub title: Option<String>,
-    pub path: String,
-    pub format: Option<String>,
-    pub pages: usize,
-    /// Ingest status: ingested, failed or needs_ocr.
-    pub ingest_status: String,
-    /// Why a file failed or needs OCR.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    #[serde(flatten)]
-    pub review: Review,
-    /// PII spans by type.
-    pub pii: std::collections::BTreeMap<String, usize>,
 }
 
 impl Kodiak {

@@ -5,37 +5,11 @@
 use std::collections::{HashMap, HashSet};
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
-use serde::{Deserialize, Serialize};
 
 use crate::checklist::decide::{CellState, Method, Quote, Suggestion};
+pub use crate::checklist::grid::{Decision, DecisionKind, JobState};
 use crate::process::ProcessId;
-use crate::telemetry;
-
-/// Where a job stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum JobState {
-    /// Being run, or cut short (its writer has ended): `kodiak review resume` goes on.
-    Running,
-    Done,
-    /// Stopped on request; resumable.
-    Cancelled,
-}
-
-impl JobState {
-    pub const ALL: [JobState; 3] = [JobState::Running, JobState::Done, JobState::Cancelled];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            JobState::Running => "running",
-            JobState::Done => "done",
-            JobState::Cancelled => "cancelled",
-        }
-    }
-}
-
-super::stored_by_name!(JobState);
-super::parse_by_name!(JobState, "job state");
+use crate::timestamp::Timestamp;
 
 /// A job as stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -92,7 +66,7 @@ pub struct NewJob<'a> {
 
 /// Stores a new job, running, with no cells yet.
 pub fn create(tx: &Transaction<'_>, job: &NewJob<'_>) -> rusqlite::Result<i64> {
-    let now = telemetry::now_rfc3339();
+    let now = Timestamp::now();
     tx.execute(
         "INSERT INTO checklist_jobs
              (checklist, definition, scope, use_model, state, created_by, created_at, updated_at)
@@ -153,7 +127,7 @@ pub fn set_state(
     let writer = writer.and_then(|w| serde_json::to_string(&w).ok());
     tx.execute(
         "UPDATE checklist_jobs SET state = ?2, writer = ?3, updated_at = ?4 WHERE id = ?1",
-        params![job, state, writer, telemetry::now_rfc3339()],
+        params![job, state, writer, Timestamp::now()],
     )?;
     Ok(())
 }
@@ -198,7 +172,7 @@ pub fn insert_cell(
         evidence,
         suggestion.method,
         suggestion.note,
-        telemetry::now_rfc3339()
+        Timestamp::now()
     ])?;
     Ok(inserted == 1)
 }
@@ -257,50 +231,6 @@ fn cell_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<CellRow> {
             note: row.get(7)?,
         },
     })
-}
-
-/// What a reviewer decided about a cell.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DecisionKind {
-    /// The suggestion is right.
-    Confirmed,
-    /// The answer is the reviewer's own.
-    Corrected,
-    /// The document has no such clause.
-    NotFound,
-}
-
-impl DecisionKind {
-    pub const ALL: [DecisionKind; 3] = [
-        DecisionKind::Confirmed,
-        DecisionKind::Corrected,
-        DecisionKind::NotFound,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DecisionKind::Confirmed => "confirmed",
-            DecisionKind::Corrected => "corrected",
-            DecisionKind::NotFound => "not_found",
-        }
-    }
-}
-
-super::stored_by_name!(DecisionKind);
-super::parse_by_name!(DecisionKind, "decision");
-
-/// A reviewer's decision on a cell.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Decision {
-    pub decision: DecisionKind,
-    /// The reviewer's answer (a correction), or the suggestion's answer they confirmed.
-    pub answer: Option<String>,
-    pub note: Option<String>,
-    /// The job whose suggestion was judged.
-    pub job_id: Option<i64>,
-    pub decided_by: String,
-    pub decided_at: String,
 }
 
 /// Records (or replaces) the reviewer's decision on a checklist's item for a document.

@@ -2,126 +2,14 @@
 //! answer when it ends, complete or not.
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
-use serde::{Deserialize, Serialize};
 
-use crate::telemetry;
+use crate::timestamp::Timestamp;
 
-/// Who wrote a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// The reviewer's question.
-    User,
-    /// Kodiak's answer.
-    Assistant,
-}
-
-impl Role {
-    /// Every role.
-    pub const ALL: [Role; 2] = [Role::User, Role::Assistant];
-
-    /// The name stored and exported.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::User => "user",
-            Role::Assistant => "assistant",
-        }
-    }
-}
-
-super::stored_by_name!(Role);
-super::parse_by_name!(Role, "role");
-
-/// How an answer ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum MessageStatus {
-    Complete,
-    /// Still being written (or the process died while writing it).
-    Generating,
-    Cancelled,
-    Failed,
-}
-
-impl MessageStatus {
-    /// Every message status.
-    pub const ALL: [MessageStatus; 4] = [
-        MessageStatus::Complete,
-        MessageStatus::Generating,
-        MessageStatus::Cancelled,
-        MessageStatus::Failed,
-    ];
-
-    /// The name stored and exported.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MessageStatus::Complete => "complete",
-            MessageStatus::Generating => "generating",
-            MessageStatus::Cancelled => "cancelled",
-            MessageStatus::Failed => "failed",
-        }
-    }
-}
-
-super::stored_by_name!(MessageStatus);
-super::parse_by_name!(MessageStatus, "message status");
-
-/// How an answer was made.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum AnswerMode {
-    /// Written by the local model from the passages.
-    Generated,
-    /// The best passages themselves, without a model.
-    Extractive,
-}
-
-impl AnswerMode {
-    /// Every answer mode.
-    pub const ALL: [AnswerMode; 2] = [AnswerMode::Generated, AnswerMode::Extractive];
-
-    /// The name stored and exported.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AnswerMode::Generated => "generated",
-            AnswerMode::Extractive => "extractive",
-        }
-    }
-}
-
-super::stored_by_name!(AnswerMode);
-super::parse_by_name!(AnswerMode, "answer mode");
-
-/// A conversation's summary line.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Conversation {
-    pub id: i64,
-    /// The start of its first question.
-    pub title: String,
-    pub created_at: String,
-    pub updated_at: String,
-    /// Questions and answers stored.
-    pub messages: usize,
-}
-
-/// One stored message. Its details are the service's record of an answer, as JSON that
-/// only the service reads (`AnswerRecord`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Message {
-    pub id: i64,
-    pub role: Role,
-    pub content: String,
-    pub status: MessageStatus,
-    /// How an answer was made; None for questions and for answers that failed before.
-    pub mode: Option<AnswerMode>,
-    pub details: String,
-    pub created_at: String,
-    pub finished_at: Option<String>,
-}
+pub use crate::conversation::{AnswerMode, Conversation, Message, MessageStatus, Role};
 
 /// Starts a conversation titled `title`; returns its id.
 pub fn create(tx: &Transaction<'_>, title: &str) -> rusqlite::Result<i64> {
-    let now = telemetry::now_rfc3339();
+    let now = Timestamp::now();
     tx.execute(
         "INSERT INTO conversations (title, created_at, updated_at) VALUES (?1, ?2, ?2)",
         params![title, now],
@@ -148,8 +36,8 @@ pub fn add_message(
     content: &str,
     status: MessageStatus,
 ) -> rusqlite::Result<i64> {
-    let now = telemetry::now_rfc3339();
-    let finished = (status != MessageStatus::Generating).then_some(now.as_str());
+    let now = Timestamp::now();
+    let finished = (status != MessageStatus::Generating).then_some(now);
     tx.execute(
         "INSERT INTO messages (conversation_id, role, content, status, created_at, finished_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -175,14 +63,7 @@ pub fn finish(
     tx.execute(
         "UPDATE messages SET content = ?2, status = ?3, mode = ?4, details = ?5, finished_at = ?6
          WHERE id = ?1",
-        params![
-            message,
-            content,
-            status,
-            mode,
-            details,
-            telemetry::now_rfc3339()
-        ],
+        params![message, content, status, mode, details, Timestamp::now()],
     )?;
     Ok(())
 }
@@ -221,7 +102,7 @@ pub fn interrupt(tx: &Transaction<'_>, message: i64, details: &str) -> rusqlite:
     tx.execute(
         "UPDATE messages SET status = 'failed', details = ?2, finished_at = ?3
          WHERE id = ?1 AND status = 'generating'",
-        params![message, details, telemetry::now_rfc3339()],
+        params![message, details, Timestamp::now()],
     )?;
     Ok(())
 }

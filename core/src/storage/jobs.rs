@@ -3,7 +3,7 @@
 use rusqlite::{Transaction, params};
 use serde::Serialize;
 
-use crate::telemetry;
+use crate::timestamp::Timestamp;
 
 /// The counts a job ends with.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -26,7 +26,7 @@ pub fn start(tx: &Transaction<'_>, roots: &[String]) -> rusqlite::Result<i64> {
     tx.execute(
         "INSERT INTO ingest_jobs (started_at, roots, status) VALUES (?1, ?2, 'running')",
         params![
-            telemetry::now_rfc3339(),
+            Timestamp::now(),
             serde_json::to_string(roots).unwrap_or_else(|_| "[]".into())
         ],
     )?;
@@ -41,7 +41,7 @@ pub fn finish(tx: &Transaction<'_>, id: i64, counts: &JobCounts) -> rusqlite::Re
          WHERE id = ?1",
         params![
             id,
-            telemetry::now_rfc3339(),
+            Timestamp::now(),
             counts.files as i64,
             counts.ingested as i64,
             counts.duplicates as i64,

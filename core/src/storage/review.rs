@@ -5,89 +5,10 @@
 use std::collections::{BTreeMap, HashMap};
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
-use serde::Serialize;
 
-use crate::telemetry;
+use crate::timestamp::Timestamp;
 
-/// Whether a document has been reviewed. A flag is separate: see [`Review::flagged`].
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ReviewStatus {
-    #[default]
-    Unreviewed,
-    Reviewed,
-}
-
-impl ReviewStatus {
-    /// Every status, for front ends to offer.
-    pub const ALL: [ReviewStatus; 2] = [ReviewStatus::Unreviewed, ReviewStatus::Reviewed];
-
-    /// The status's name, stored and shown.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReviewStatus::Unreviewed => "unreviewed",
-            ReviewStatus::Reviewed => "reviewed",
-        }
-    }
-}
-
-super::stored_by_name!(ReviewStatus);
-super::parse_by_name!(ReviewStatus, "review status");
-
-/// One change a reviewer makes to a document's status or flag.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReviewMark {
-    Reviewed,
-    Unreviewed,
-    /// Needs a second look or escalation, whatever the status.
-    Flagged,
-    Unflagged,
-}
-
-impl ReviewMark {
-    pub const ALL: [ReviewMark; 4] = [
-        ReviewMark::Reviewed,
-        ReviewMark::Unreviewed,
-        ReviewMark::Flagged,
-        ReviewMark::Unflagged,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReviewMark::Reviewed => "reviewed",
-            ReviewMark::Unreviewed => "unreviewed",
-            ReviewMark::Flagged => "flagged",
-            ReviewMark::Unflagged => "unflagged",
-        }
-    }
-}
-
-super::parse_by_name!(ReviewMark, "review mark");
-
-/// A note on a document.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Note {
-    pub id: i64,
-    pub text: String,
-    pub created_at: String,
-    /// The OS user who wrote it; None for notes from before authors were kept.
-    pub author: Option<String>,
-}
-
-/// One document's review.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Review {
-    pub status: ReviewStatus,
-    pub flagged: bool,
-    /// Sorted, each once.
-    pub tags: Vec<String>,
-    /// Oldest first.
-    pub notes: Vec<Note>,
-    /// When the status or flag was last set; None while never marked.
-    pub updated_at: Option<String>,
-    /// The OS user who last set them.
-    pub updated_by: Option<String>,
-}
+pub use crate::review::{Note, Review, ReviewMark, ReviewStatus};
 
 /// Sets a document's status or flag, recording `user` as who did it.
 pub fn mark(
@@ -96,7 +17,7 @@ pub fn mark(
     mark: ReviewMark,
     user: &str,
 ) -> rusqlite::Result<()> {
-    let now = telemetry::now_rfc3339();
+    let now = Timestamp::now();
     let (column, value): (&str, &dyn rusqlite::ToSql) = match mark {
         ReviewMark::Reviewed => ("status", &ReviewStatus::Reviewed),
         ReviewMark::Unreviewed => ("status", &ReviewStatus::Unreviewed),
@@ -123,7 +44,7 @@ pub fn mark(
 pub fn add_tag(tx: &Transaction<'_>, document_id: i64, tag: &str) -> rusqlite::Result<bool> {
     let added = tx.execute(
         "INSERT OR IGNORE INTO document_tags (document_id, tag, created_at) VALUES (?1, ?2, ?3)",
-        params![document_id, tag, telemetry::now_rfc3339()],
+        params![document_id, tag, Timestamp::now()],
     )?;
     Ok(added > 0)
 }
@@ -147,7 +68,7 @@ pub fn add_note(
     tx.execute(
         "INSERT INTO document_notes (document_id, text, created_at, author)
          VALUES (?1, ?2, ?3, ?4)",
-        params![document_id, text, telemetry::now_rfc3339(), author],
+        params![document_id, text, Timestamp::now(), author],
     )?;
     Ok(tx.last_insert_rowid())
 }

@@ -3,7 +3,7 @@
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
-use crate::telemetry;
+use crate::timestamp::Timestamp;
 
 /// `user`'s saved session, if any.
 pub fn load(conn: &Connection, user: &str) -> rusqlite::Result<Option<String>> {
@@ -20,7 +20,7 @@ pub fn save(tx: &Transaction<'_>, user: &str, state: &str) -> rusqlite::Result<(
     tx.execute(
         "INSERT INTO ui_sessions (user, state, updated_at) VALUES (?1, ?2, ?3)
          ON CONFLICT (user) DO UPDATE SET state = ?2, updated_at = ?3",
-        params![user, state, telemetry::now_rfc3339()],
+        params![user, state, Timestamp::now()],
     )?;
     Ok(())
 }

@@ -7,7 +7,7 @@
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use crate::storage::documents::{self, ChunkPlace};
-use crate::telemetry;
+use crate::timestamp::Timestamp;
 
 /// An embedder as the database knows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,12 +30,7 @@ pub fn embedder_id(
     tx.execute(
         "INSERT INTO embedders (file_name, sha256, dimensions, first_used) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (file_name, sha256) DO NOTHING",
-        params![
-            file_name,
-            sha256,
-            dimensions as i64,
-            telemetry::now_rfc3339()
-        ],
+        params![file_name, sha256, dimensions as i64, Timestamp::now()],
     )?;
     tx.query_row(
         "SELECT id FROM embedders WHERE file_name = ?1 AND sha256 = ?2",

@@ -5,7 +5,6 @@
 //! the process is going down) and atomically, and scrubs the panic message and the recent
 //! log events of anything that looks like PII.
 
-use std::cell::Cell;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -14,7 +13,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use serde::{Deserialize, Serialize};
 
 use super::recent::{LogEvent, RecentEvents};
-use super::scrub;
+use crate::scrub;
+
 use crate::config::Settings;
 use crate::files;
 
@@ -83,7 +83,7 @@ const EXTENSION: &str = "json";
 /// the message below lands on a usable screen.
 pub fn install_panic_hook(settings: CrashSettings, recent: RecentEvents) {
     std::panic::set_hook(Box::new(move |info| {
-        if EXPECTING_PANICS.get() {
+        if crate::panics::panic_is_expected() {
             return; // caught and reported by `expecting_panics`' caller
         }
         let report = CrashReport::capture(
@@ -106,34 +106,6 @@ pub fn install_panic_hook(settings: CrashSettings, recent: RecentEvents) {
             ),
         }
     }));
-}
-
-thread_local! {
-    /// Set while this thread runs code whose panics are caught and handled.
-    static EXPECTING_PANICS: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Whether a panic now on this thread is caught and handled (inside [`expecting_panics`]):
-/// such a panic ends nothing, so hooks that prepare for the process to end (restoring the
-/// terminal) leave it alone.
-pub fn panic_is_expected() -> bool {
-    EXPECTING_PANICS.get()
-}
-
-/// Runs `f`, turning a panic into `Err(message)` (scrubbed) instead of a crash report: for
-/// parsers of untrusted files, whose panics fail one file, not Kodiak.
-pub fn expecting_panics<T>(f: impl FnOnce() -> T) -> Result<T, String> {
-    let previous = EXPECTING_PANICS.replace(true);
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
-    EXPECTING_PANICS.set(previous);
-    outcome.map_err(|payload| {
-        let message = payload
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_owned())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "panic with a non-text payload".to_owned());
-        scrub::mask(&message).into_owned()
-    })
 }
 
 impl CrashReport {
@@ -169,7 +141,7 @@ impl CrashReport {
         );
         CrashReport {
             id,
-            timestamp: super::format_rfc3339(now),
+            timestamp: crate::timestamp::Timestamp::from_datetime(now).to_stored(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
             os: std::env::consts::OS.to_owned(),
             arch: std::env::consts::ARCH.to_owned(),

@@ -3,7 +3,6 @@
 
 pub mod crash;
 pub mod recent;
-pub mod scrub;
 
 use std::path::PathBuf;
 
@@ -95,16 +94,4 @@ fn open_log_files(settings: &Settings) -> Result<RollingFileAppender, String> {
         return Err("the folder is not writable".into());
     }
     Ok(appender)
-}
-
-/// Formats a time as RFC 3339 in UTC, e.g. `2026-11-22T11:30:15.123Z`.
-pub fn format_rfc3339(at: time::OffsetDateTime) -> String {
-    at.to_offset(time::UtcOffset::UTC)
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| at.unix_timestamp().to_string())
-}
-
-/// The current time as RFC 3339 in UTC.
-pub fn now_rfc3339() -> String {
-    format_rfc3339(time::OffsetDateTime::now_utc())
 }

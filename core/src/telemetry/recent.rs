@@ -10,7 +10,7 @@ use tracing::{Event, Subscriber};
 use tracing_subscriber::Layer;
 use tracing_subscriber::layer::Context;
 
-use super::scrub;
+use crate::scrub;
 
 /// One log event as a crash report shows it. Text is scrubbed of PII when captured.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -94,7 +94,7 @@ impl<S: Subscriber> Layer<S> for RecentEventsLayer {
         event.record(&mut visitor);
         let meta = event.metadata();
         self.events.push(LogEvent {
-            timestamp: super::now_rfc3339(),
+            timestamp: crate::timestamp::Timestamp::now().to_stored(),
             level: meta.level().to_string(),
             target: meta.target().to_owned(),
             message: scrub::mask(&visitor.message).into_owned(),

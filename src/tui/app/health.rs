@@ -86,7 +86,7 @@ impl App {
             .components
             .llm
             .as_ref()
-            .map_or_else(|| "no generator".to_owned(), |m| m.state.replace('_', " "));
+            .map_or_else(|| "no generator".to_owned(), |m| m.state.words().to_owned());
         let status_changed = self.health.status != Some(report.status);
         let pane_changed = rows != self.health.rows || status_changed;
         let model_changed = model != self.health.model;

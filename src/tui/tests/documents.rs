@@ -372,7 +372,10 @@ fn titles_take_the_width_the_other_columns_leave_and_tags_show_at_120_columns() 
     for (width, height, shown) in [(120, 40, &long[..24]), (200, 50, &long[..50])] {
         let mut app = app(width, height);
         show_list(&mut app, rows.clone());
-        report_health(&mut app, health_report(10, "ready"));
+        report_health(
+            &mut app,
+            health_report(10, kodiak::health::ModelState::Ready),
+        );
         let screen = screen(&app);
         assert!(screen.contains(shown), "{width}x{height}:\n{screen}");
         assert!(screen.contains("TAGS"), "{width}x{height}:\n{screen}");

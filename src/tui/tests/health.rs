@@ -9,7 +9,7 @@ fn a_health_report_older_than_the_one_shown_is_dropped() {
     let newer = press(&mut app, [Msg::HealthDue])[0].request().unwrap();
     let msg = |request, chunks| Msg::Health {
         request,
-        report: Box::new(health_report(chunks, "ready")),
+        report: Box::new(health_report(chunks, kodiak::health::ModelState::Ready)),
     };
     press(&mut app, [msg(newer, 25), msg(older, 24)]);
     let shows = |chunks: &str| app.health.rows.iter().any(|r| r.detail.contains(chunks));
@@ -38,10 +38,16 @@ fn asking_for_health_draws_nothing_and_an_idle_app_needs_no_ticks() {
 fn a_health_change_out_of_sight_draws_nothing() {
     // 80 columns: one pane at a time, the documents showing.
     let mut app = app(80, 24);
-    report_health(&mut app, health_report(24, "ready"));
+    report_health(
+        &mut app,
+        health_report(24, kodiak::health::ModelState::Ready),
+    );
     assert!(app.dirty, "the first report shows the model's state");
     app.dirty = false;
-    report_health(&mut app, health_report(25, "ready"));
+    report_health(
+        &mut app,
+        health_report(25, kodiak::health::ModelState::Ready),
+    );
     assert!(!app.dirty, "the health pane is not on screen");
     assert!(
         app.health
@@ -49,24 +55,36 @@ fn a_health_change_out_of_sight_draws_nothing() {
             .iter()
             .any(|r| r.detail.contains("25 chunks"))
     );
-    report_health(&mut app, health_report(25, "loading"));
+    report_health(
+        &mut app,
+        health_report(25, kodiak::health::ModelState::Loading),
+    );
     assert!(app.dirty, "the model's state is in the status bar");
 
     // With the health pane on screen, the same change is drawn.
     app.focus = Pane::Health;
     app.dirty = false;
-    report_health(&mut app, health_report(26, "loading"));
+    report_health(
+        &mut app,
+        health_report(26, kodiak::health::ModelState::Loading),
+    );
     assert!(app.dirty);
     // A wide terminal folds a healthy Health pane into the status bar, and shows it again
     // when something degrades.
     let mut wide = app_wide();
-    report_health(&mut wide, health_report(24, "ready"));
+    report_health(
+        &mut wide,
+        health_report(24, kodiak::health::ModelState::Ready),
+    );
     assert!(!wide.shows(Pane::Health));
     assert!(screen(&wide).contains("✓ healthy"));
     wide.dirty = false;
-    report_health(&mut wide, health_report(25, "ready"));
+    report_health(
+        &mut wide,
+        health_report(25, kodiak::health::ModelState::Ready),
+    );
     assert!(!wide.dirty, "folded away while healthy");
-    let mut degraded = health_report(25, "ready");
+    let mut degraded = health_report(25, kodiak::health::ModelState::Ready);
     degraded.status = kodiak::health::Status::Degraded;
     degraded.components.search_index.ok = false;
     report_health(&mut wide, degraded);
@@ -77,7 +95,7 @@ fn a_health_change_out_of_sight_draws_nothing() {
 #[test]
 fn memory_and_disk_drifting_a_little_draw_nothing_even_on_screen() {
     let with = |resident_mib: u64, free_gib: u64| {
-        let mut report = health_report(24, "ready");
+        let mut report = health_report(24, kodiak::health::ModelState::Ready);
         report.components.resources.rss_bytes = Some(resident_mib << 20);
         report.components.resources.data_dir_free_bytes = Some(free_gib << 30);
         report

@@ -485,7 +485,10 @@ pub(super) fn report_health(app: &mut App, report: kodiak::health::HealthReport)
 }
 
 /// A health report whose index holds `chunks` chunks, with the generator in `model_state`.
-pub(super) fn health_report(chunks: u64, model_state: &str) -> kodiak::health::HealthReport {
+pub(super) fn health_report(
+    chunks: u64,
+    model_state: kodiak::health::ModelState,
+) -> kodiak::health::HealthReport {
     use kodiak::health::*;
     HealthReport {
         status: Status::Healthy,
@@ -525,7 +528,7 @@ pub(super) fn health_report(chunks: u64, model_state: &str) -> kodiak::health::H
             },
             ocr: OcrHealth {
                 ok: true,
-                state: "ready",
+                state: OcrState::Ready,
                 tesseract: Some("5.3.0".into()),
                 languages: vec!["eng".into()],
                 error: None,
@@ -538,7 +541,7 @@ pub(super) fn health_report(chunks: u64, model_state: &str) -> kodiak::health::H
             },
             llm: Some(ModelHealth {
                 ok: true,
-                state: model_state.into(),
+                state: model_state,
                 ..Default::default()
             }),
             embedder: None,

@@ -5,28 +5,26 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use super::conversation::{Turn, turns_of};
+use super::generation::Ended;
 use super::{Kodiak, SearchOptions, ServiceError};
 use crate::answer::{self, Answer, AnswerMode, AnswerRecord, Evidence, Source};
 use crate::config::Lead;
 use crate::grounding;
-use crate::llm::prompt::{Dropped, Exchange, Passage, PromptParts};
+use crate::llm::prompt::{Dropped, Exchange, PromptParts};
 use crate::llm::{
-    EngineSettings, Finish, GenerationEvent, GenerationRequest, GenerationStats, GeneratorState,
-    GeneratorWorker, Sampling,
+    EngineSettings, Finish, GenerationRequest, GenerationStats, GeneratorState, GeneratorWorker,
+    Sampling,
 };
 use crate::pii::Detector;
-use crate::pii::mask::{MaskSpan, PromptMask, StreamRestorer};
+use crate::pii::mask::{PromptMask, StreamRestorer};
 use crate::process::ProcessId;
 use crate::storage::conversations::{self, MessageStatus, Role};
 use crate::storage::documents;
 
 mod turns;
-
-pub(super) use turns::chunk_spans;
 
 use turns::*;
 
@@ -399,15 +397,6 @@ impl Kodiak {
         }
     }
 
-    /// Counts a failed generation in the breaker and remembers why, for the note given
-    /// while the breaker is open.
-    pub(super) fn generation_failed(&self, reason: &str) {
-        self.breakers.generator.failure();
-        if let Ok(mut last) = self.last_generation_failure.lock() {
-            *last = Some(reason.to_owned());
-        }
-    }
-
     /// The hits with their chunk text, numbered from 1.
     fn sources(&self, hits: &[crate::search::Hit]) -> Result<Vec<Source>, ServiceError> {
         let ids: Vec<i64> = hits.iter().map(|h| h.chunk_id).collect();
@@ -437,31 +426,10 @@ impl Kodiak {
         (answer_id, history): (i64, &[Turn]),
         on_text: &mut dyn FnMut(Piece<'_>),
     ) -> Result<(Answer, Record), ServiceError> {
-        let redact = self.settings.config.pii.redact_for_llm;
         let all_sources = answer.sources.clone();
         let (exchanges, earlier) = replay(history);
         let mut mask = PromptMask::with_originals(earlier);
-        let conn = self.db.conn()?;
-        let mut passages = Vec::with_capacity(answer.sources.len());
-        for source in &answer.sources {
-            let text = if redact {
-                let hit = &source.hit;
-                let pii = documents::pii_in_range(&conn, hit.doc_id, hit.char_start, hit.char_end)?;
-                mask.mask(
-                    &source.text,
-                    &chunk_spans(&source.text, hit.char_start, &pii),
-                )
-            } else {
-                source.text.clone()
-            };
-            passages.push(Passage {
-                number: source.n,
-                title: source.hit.label().to_owned(),
-                page: source.hit.page,
-                text,
-            });
-        }
-        drop(conn);
+        let passages = self.prompt_passages(&answer.sources, &mut mask)?;
         // The evidence leads: it is shown while the model reads the prompt and writes.
         let g = &self.settings.config.generator;
         let evidence_leads =
@@ -472,23 +440,7 @@ impl Kodiak {
                 on_text(Piece::Evidence(&evidence.text));
             }
         }
-        let masked_question = if redact {
-            let spans: Vec<MaskSpan> = Detector::new(&self.settings.config.pii)?
-                .scan(question)
-                .into_iter()
-                .map(|f| MaskSpan {
-                    start: f.start,
-                    end: f.end,
-                    kind: f.kind.clone(),
-                    placeholder: None,
-                    value: question[f.start..f.end].to_owned(),
-                })
-                .collect();
-            mask.mask(question, &spans)
-        } else {
-            question.to_owned()
-        };
-        let g = &self.settings.config.generator;
+        let masked_question = self.prompt_question(question, &mut mask)?;
         let request = GenerationRequest {
             id: 1,
             parts: PromptParts {
@@ -505,12 +457,10 @@ impl Kodiak {
             max_tokens: evidence_leads.then_some(g.draft_max_tokens.min(g.max_tokens)),
             cancel: Arc::clone(&options.cancel),
         };
-        let (events, replies) = mpsc::channel();
-        engine.generate(request, events);
 
         let mut restorer = StreamRestorer::new(&mask);
         let mut saved = Instant::now();
-        let (record, kept) = read_stream(replies, &mut answer, &mut |text, so_far| {
+        let generated = self.generate_stream(engine, request, &mut |text, so_far| {
             let shown = restorer.push(text);
             if !shown.is_empty() {
                 on_text(Piece::Text(&shown));
@@ -526,29 +476,36 @@ impl Kodiak {
                 }
             }
         });
-        let mut record = record;
         let rest = restorer.finish();
         if !rest.is_empty() {
             on_text(Piece::Text(&rest));
         }
-        match (record.failed, answer.finish) {
-            (true, _) => self.generation_failed(&record.error),
-            (_, Some(Finish::Timeout)) => self.generation_failed("the answer timed out"),
-            _ => self.breakers.generator.success(),
-        }
-        if record.failed {
-            tracing::warn!(error = %record.error, "generation failed");
-            answer
-                .notes
-                .push(format!("generation failed: {}", record.error));
-        }
-        if answer.finish == Some(Finish::Timeout) {
-            answer
-                .notes
-                .push("the answer was cut off by generator.timeout_secs".into());
+        answer.dropped = generated.dropped;
+        let mut record = Record {
+            prompt_user: generated.prompt_user,
+            model_text: generated.text,
+            ..Record::default()
+        };
+        match generated.end {
+            Ended::Failed(error) => {
+                tracing::warn!(error = %error, "generation failed");
+                answer.notes.push(format!("generation failed: {error}"));
+                record.failed = true;
+                record.error = error;
+            }
+            Ended::Done { finish, stats } => {
+                if finish == Finish::Timeout {
+                    answer
+                        .notes
+                        .push("the answer was cut off by generator.timeout_secs".into());
+                }
+                answer.finish = Some(finish);
+                answer.stats = stats;
+            }
         }
         // Sources the prompt had no room for were never seen by the model; those the
         // evidence quotes stay, after the model's text is checked against what it saw.
+        let kept = generated.kept;
         answer.sources.retain(|s| kept.contains(&s.n));
         answer.answer = mask.restore(&record.model_text);
         answer.mode = AnswerMode::Generated;
@@ -600,24 +557,6 @@ fn extractive(
 mod tests {
     use super::*;
 
-    fn empty_answer() -> Answer {
-        Answer {
-            answer: String::new(),
-            mode: AnswerMode::Generated,
-            citations: Vec::new(),
-            invalid_citations: Vec::new(),
-            sources: Vec::new(),
-            dropped: Dropped::default(),
-            stats: GenerationStats::default(),
-            finish: None,
-            conversation_id: 1,
-            notes: Vec::new(),
-            failure: None,
-            grounding: None,
-            evidence: None,
-        }
-    }
-
     #[test]
     fn on_auto_only_the_fetched_small_models_lead_with_evidence() {
         use crate::llm::FetchedModel;
@@ -629,46 +568,5 @@ mod tests {
         assert!(!leads_with_evidence(Lead::Auto, Some(own)));
         assert!(leads_with_evidence(Lead::Evidence, Some(own)));
         assert!(!leads_with_evidence(Lead::Model, Some(&gemma)));
-    }
-
-    fn token(text: &str) -> GenerationEvent {
-        GenerationEvent::Token {
-            id: 1,
-            text: text.into(),
-        }
-    }
-
-    #[test]
-    fn a_stream_that_closes_without_its_end_event_is_a_failure_that_keeps_the_text() {
-        let mut answer = empty_answer();
-        let mut shown = String::new();
-        let events = vec![token("The deposit "), token("is returned")];
-        let (record, _) = read_stream(events, &mut answer, &mut |t, _| shown.push_str(t));
-        assert!(record.failed);
-        assert_eq!(
-            record.error,
-            "the model stopped without finishing the answer"
-        );
-        assert_eq!(record.model_text, "The deposit is returned");
-        assert_eq!(shown, record.model_text);
-        assert_eq!(answer.finish, None);
-    }
-
-    #[test]
-    fn a_stream_ends_at_its_end_event() {
-        let mut answer = empty_answer();
-        let events = vec![
-            token("Ninety days."),
-            GenerationEvent::Done {
-                id: 1,
-                finish: Finish::Stop,
-                stats: GenerationStats::default(),
-            },
-            token(" Never read."),
-        ];
-        let (record, _) = read_stream(events, &mut answer, &mut |_, _| {});
-        assert!(!record.failed);
-        assert_eq!(record.model_text, "Ninety days.");
-        assert_eq!(answer.finish, Some(Finish::Stop));
     }
 }

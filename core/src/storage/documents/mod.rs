@@ -9,9 +9,9 @@ use std::collections::{BTreeMap, HashMap};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::Serialize;
 
-use crate::extract::char_slices;
-use crate::pii::PiiKind;
-use crate::telemetry;
+pub use crate::pii::PiiSpan;
+use crate::text::char_slices;
+use crate::timestamp::Timestamp;
 
 mod chunks;
 
@@ -42,8 +42,8 @@ impl DocStatus {
     }
 }
 
-super::stored_by_name!(DocStatus);
-super::parse_by_name!(DocStatus, "document status");
+crate::named::stored_by_name!(DocStatus);
+crate::named::parse_by_name!(DocStatus, "document status");
 
 /// A passage of a document, the unit of search and of a model's context.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,18 +55,6 @@ pub struct ChunkRecord {
     /// document's text between them.
     pub char_start: usize,
     pub char_end: usize,
-}
-
-/// One stored span of personal data, in characters of the document text.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PiiSpan {
-    #[serde(rename = "type")]
-    pub kind: PiiKind,
-    pub start: usize,
-    pub end: usize,
-    pub score: f32,
-    /// The placeholder that stands for this value in redacted text, e.g. `[PERSON_2]`.
-    pub placeholder: String,
 }
 
 /// Everything ingestion learned about one file (or one email attachment).
@@ -160,7 +148,7 @@ pub fn set_path(tx: &Transaction<'_>, path: &str, document_id: i64) -> rusqlite:
         "INSERT INTO document_paths (path, document_id, seen_at) VALUES (?1, ?2, ?3)
          ON CONFLICT (path) DO UPDATE SET document_id = excluded.document_id,
                                           seen_at = excluded.seen_at",
-        params![path, document_id, telemetry::now_rfc3339()],
+        params![path, document_id, Timestamp::now()],
     )?;
     if let Some(previous) = previous
         && previous.document_id != document_id
@@ -205,7 +193,7 @@ pub fn insert(
     record: &DocumentRecord,
     parent_id: Option<i64>,
 ) -> rusqlite::Result<i64> {
-    let now = telemetry::now_rfc3339();
+    let now = Timestamp::now();
     tx.execute(
         "INSERT INTO documents (parent_id, path, created_at, updated_at, status, size)
          VALUES (?1, ?2, ?3, ?3, 'failed', 0)",
@@ -255,7 +243,7 @@ fn write_content(tx: &Transaction<'_>, id: i64, record: &DocumentRecord) -> rusq
             record.status,
             record.reason,
             metadata,
-            telemetry::now_rfc3339(),
+            Timestamp::now(),
         ],
     )?;
     if record.status == DocStatus::Ingested {

@@ -302,7 +302,7 @@ pub(super) fn ended(shared: &Shared, process: &Process) {
             signal: status.and_then(|s| s.signal()),
             exit_code: status.and_then(|s| s.code()),
             during,
-            at: crate::telemetry::now_rfc3339(),
+            at: crate::timestamp::Timestamp::now().to_stored(),
             log_tail,
         };
         (shared.launch.on_crash)(&crash);
@@ -400,7 +400,7 @@ pub fn parse_log_line(line: &str) -> LogEvent {
         };
     }
     LogEvent {
-        timestamp: crate::telemetry::now_rfc3339(),
+        timestamp: crate::timestamp::Timestamp::now().to_stored(),
         level: "ERROR".into(),
         target: "native".into(),
         message: mask(line.trim_end()),

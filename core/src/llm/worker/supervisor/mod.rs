@@ -19,7 +19,8 @@ use serde::Serialize;
 
 use super::protocol::{FromWorker, LoadedModel, Role, Start, ToWorker, read_frame, write_frame};
 use crate::llm::{GenerationEvent, LlmError, is_end};
-use crate::telemetry::{LogEvent, scrub};
+use crate::scrub;
+use crate::telemetry::LogEvent;
 
 mod child;
 

@@ -19,7 +19,7 @@ use crate::guard::{BreakerState, BreakerStatus, RateUsage};
 use crate::llm::WorkerStatus;
 use crate::search::{SearchError, SearchIndex};
 use crate::storage::{Database, Integrity, PoolStatus, StorageError};
-use crate::telemetry::{self, crash};
+use crate::telemetry::crash;
 
 /// How a part, or the whole, stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -126,13 +126,46 @@ impl ModelHealth {
     }
 }
 
+/// Where a local model stands.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModelState {
+    /// Turned off in the configuration.
+    #[default]
+    NotConfigured,
+    /// Configured; not loaded in this process yet.
+    NotStarted,
+    Loading,
+    Ready,
+    /// Its file could not be loaded.
+    Failed,
+    /// Its worker process died; a new one starts with the next request.
+    Crashed,
+    /// Its worker ended after loading; it starts again when next used.
+    RestartsOnNextUse,
+}
+
+impl ModelState {
+    /// The state in words, as people read it (`not started`).
+    pub fn words(self) -> &'static str {
+        match self {
+            ModelState::NotConfigured => "not configured",
+            ModelState::NotStarted => "not started",
+            ModelState::Loading => "loading",
+            ModelState::Ready => "ready",
+            ModelState::Failed => "failed",
+            ModelState::Crashed => "crashed",
+            ModelState::RestartsOnNextUse => "restarts on next use",
+        }
+    }
+}
+
 /// A local model: generator or embedder.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ModelHealth {
     /// False only when a configured model failed; answers and search then degrade.
     pub ok: bool,
-    /// `not_configured`, `not_started`, `loading`, `ready` or `failed`.
-    pub state: String,
+    pub state: ModelState,
     pub model: Option<PathBuf>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub context_size: Option<u32>,
@@ -196,13 +229,25 @@ pub struct IndexHealth {
     pub error: Option<String>,
 }
 
-/// OCR: `ready` (with Tesseract's version and languages), `off`, or `unavailable` (with
-/// what to install). Unavailable while `[ingest] ocr = "auto"` is a degraded part: scans
-/// stay `needs_ocr`.
+/// Whether OCR reads scans.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OcrState {
+    /// Tesseract and pdftoppm are there.
+    Ready,
+    /// `[ingest] ocr = "off"`.
+    Off,
+    /// Asked for, but a tool is missing: scans stay `needs_ocr`.
+    Unavailable,
+}
+
+/// OCR: ready (with Tesseract's version and languages), off, or unavailable (with what to
+/// install). Unavailable while `[ingest] ocr = "auto"` is a degraded part: scans stay
+/// `needs_ocr`.
 #[derive(Debug, Clone, Serialize)]
 pub struct OcrHealth {
     pub ok: bool,
-    pub state: &'static str,
+    pub state: OcrState,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tesseract: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -217,9 +262,9 @@ impl OcrHealth {
         use crate::extract::ocr::{self, Ocr, OcrError};
         let tools = ocr::tools().ok();
         let (ok, state, error) = match Ocr::from_config(config) {
-            Ok(_) => (true, "ready", None),
-            Err(OcrError::Off) => (true, "off", None),
-            Err(e) => (false, "unavailable", Some(e.to_string())),
+            Ok(_) => (true, OcrState::Ready, None),
+            Err(OcrError::Off) => (true, OcrState::Off, None),
+            Err(e) => (false, OcrState::Unavailable, Some(e.to_string())),
         };
         OcrHealth {
             ok,
@@ -332,7 +377,7 @@ pub fn check(
     HealthReport {
         status: components.status(),
         version: env!("CARGO_PKG_VERSION"),
-        timestamp: telemetry::now_rfc3339(),
+        timestamp: crate::timestamp::Timestamp::now().to_stored(),
         components,
     }
 }
@@ -439,7 +484,9 @@ fn index_files(dir: &std::path::Path) -> (u64, Option<String>) {
     let last_commit = std::fs::metadata(dir.join("meta.json"))
         .and_then(|m| m.modified())
         .ok()
-        .map(|t| telemetry::format_rfc3339(time::OffsetDateTime::from(t)));
+        .map(|t| {
+            crate::timestamp::Timestamp::from_datetime(time::OffsetDateTime::from(t)).to_stored()
+        });
     (size, last_commit)
 }
 
@@ -494,449 +541,9 @@ fn free_bytes(dir: &std::path::Path) -> Option<u64> {
     fs4::available_space(dir).ok()
 }
 
-/// One line of the health table: `kodiak health` prints these, the health pane shows them.
-/// `status` is the row's own: healthy, degraded (working worse than it should) or
-/// unhealthy (failed).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HealthRow {
-    pub component: &'static str,
-    pub status: Status,
-    pub detail: String,
-}
+mod rows;
 
-impl HealthRow {
-    /// A row that is healthy when `ok`, else failed.
-    fn of(component: &'static str, ok: bool, detail: String) -> HealthRow {
-        HealthRow {
-            component,
-            status: if ok {
-                Status::Healthy
-            } else {
-                Status::Unhealthy
-            },
-            detail,
-        }
-    }
-
-    fn model(component: &'static str, model: &ModelHealth) -> HealthRow {
-        HealthRow {
-            component,
-            status: match (model.ok, &model.warning) {
-                (false, _) => Status::Unhealthy,
-                (true, Some(_)) => Status::Degraded,
-                (true, None) => Status::Healthy,
-            },
-            detail: model_detail(model),
-        }
-    }
-}
-
-/// A round trip as the health table shows it: "under 10 ms" when all is well, then to the
-/// nearest 10 ms, then to the nearest 100 ms.
-fn coarse_latency(ms: f64) -> String {
-    if ms < 10.0 {
-        "under 10 ms".to_owned()
-    } else if ms < 100.0 {
-        format!("about {} ms", (ms / 10.0).round() * 10.0)
-    } else {
-        format!("about {} ms", (ms / 100.0).round() * 100.0)
-    }
-}
-
-/// The report as table rows, in a fixed order.
-pub fn rows(report: &HealthReport) -> Vec<HealthRow> {
-    let c = &report.components;
-    let db = &c.database;
-    let db_detail = match (&db.error, db.pool, db.latency_ms) {
-        (Some(error), _, _) => error.clone(),
-        // Coarse figures: the table is redrawn when a row changes, and a round trip that
-        // jitters between 0.4 and 1.6 ms is not news (`--json` has the exact figure). Whole
-        // milliseconds still flipped the row between "under 1 ms" and "1 ms" on an idle
-        // screen. Not the check's age either, for the same reason (`--json` has it).
-        (None, Some(pool), Some(latency)) => format!(
-            "{}, pool {}/{} ({} idle), schema v{}{}, {}",
-            coarse_latency(latency),
-            pool.connections,
-            pool.max,
-            pool.idle,
-            db.schema_version.unwrap_or_default(),
-            match &db.integrity {
-                Some(integrity) if integrity.ok => ", intact",
-                _ => "",
-            },
-            db.path.display()
-        ),
-        _ => db.path.display().to_string(),
-    };
-    let index = &c.search_index;
-    let index_detail = index.error.clone().unwrap_or_else(|| {
-        let mut parts = vec![format!("{} chunks", index.chunks.unwrap_or_default())];
-        if let Some(documents) = index.documents {
-            parts.push(format!("{documents} documents"));
-        }
-        if let Some(size) = index.size_bytes {
-            parts.push(human_bytes(size));
-        }
-        if let Some(commit) = &index.last_commit {
-            parts.push(format!("committed {commit}"));
-        }
-        parts.push(index.directory.display().to_string());
-        parts.join(", ")
-    });
-    let logs_detail = c
-        .logs
-        .error
-        .clone()
-        .unwrap_or_else(|| c.logs.directory.display().to_string());
-    let crash = &c.crash_reports;
-    let crash_detail = crash.error.clone().unwrap_or_else(|| {
-        let newest = crash
-            .newest
-            .as_deref()
-            .map(|t| format!(", newest {t}"))
-            .unwrap_or_default();
-        format!("{} in {}{newest}", crash.count, crash.directory.display())
-    });
-    let row = HealthRow::of;
-    let mut rows = vec![
-        row("database", db.ok, db_detail),
-        row("search index", index.ok, index_detail),
-    ];
-    if let Some(llm) = &c.llm {
-        rows.push(HealthRow::model("generator", llm));
-    }
-    if let Some(embedder) = &c.embedder {
-        rows.push(HealthRow::model("embedder", embedder));
-    }
-    for breaker in &c.breakers {
-        let mut detail = format!(
-            "{:?}, {} failures in a row{}",
-            breaker.state,
-            breaker.failures,
-            breaker
-                .retry_in_secs
-                .map(|s| format!(", trial in {s:.0} s"))
-                .unwrap_or_default()
-        )
-        .to_lowercase();
-        let (component, calls) = match breaker.name {
-            "generator" => ("breaker generator", "answers"),
-            "embedder" => ("breaker embedder", "embeddings"),
-            _ => ("breaker search", "searches"),
-        };
-        let status = match (breaker.state, breaker.failures) {
-            (BreakerState::Closed, 0) => Status::Healthy,
-            (BreakerState::Closed, n) => {
-                detail = format!("the last {n} {calls} failed; {detail}");
-                Status::Degraded
-            }
-            _ => Status::Unhealthy,
-        };
-        rows.push(HealthRow {
-            component,
-            status,
-            detail,
-        });
-    }
-    if let Some(rate) = &c.rate_limit {
-        rows.push(row(
-            "rate limit",
-            rate.used < rate.limit,
-            format!(
-                "{} used of {} per {} s by {}",
-                rate.used, rate.limit, rate.window_secs, rate.identity
-            ),
-        ));
-    }
-    let resources = &c.resources;
-    rows.push(row(
-        "memory",
-        true,
-        resources.rss_bytes.map_or_else(
-            || "unknown".to_owned(),
-            |b| format!("{} resident", human_bytes(b)),
-        ),
-    ));
-    rows.push(row(
-        "disk",
-        resources.ok,
-        match resources.data_dir_free_bytes {
-            Some(free) if !resources.ok => {
-                format!("only {} free for the data directory", human_bytes(free))
-            }
-            Some(free) => format!("{} free for the data directory", human_bytes(free)),
-            None => "free space unknown".to_owned(),
-        },
-    ));
-    let ocr = &c.ocr;
-    let ocr_detail = match (&ocr.error, &ocr.tesseract) {
-        (Some(error), _) => error.clone(),
-        (None, _) if ocr.state == "off" => {
-            "off ([ingest] ocr = \"off\"): scans stay needs_ocr".into()
-        }
-        (None, version) => format!(
-            "Tesseract {} ({})",
-            version.as_deref().unwrap_or("?"),
-            ocr.languages.join(", ")
-        ),
-    };
-    rows.push(row("ocr", ocr.ok, ocr_detail));
-    let network = &c.network;
-    let network_detail = match (network.state, network.wanted) {
-        (NetworkState::Blocked, _) => format!(
-            "blocked (seccomp): {}",
-            crate::guard::air_gap::BLOCKED_PATHS.join(", ")
-        ),
-        (NetworkState::Open, false) => "open ([security] block_network = false)".to_owned(),
-        (NetworkState::Open, true) => {
-            "open: the seccomp filter is not installed (see the log)".to_owned()
-        }
-    };
-    rows.push(row("network", network.ok, network_detail));
-    rows.push(row("logs", c.logs.ok, logs_detail));
-    rows.push(row("crash reports", crash.ok, crash_detail));
-    rows
-}
-
-fn model_detail(model: &ModelHealth) -> String {
-    let path = model
-        .model
-        .as_ref()
-        .map(|p| p.display().to_string())
-        .unwrap_or_default();
-    let worker = model.worker.as_ref().map(worker_detail).unwrap_or_default();
-    if let Some(error) = &model.error {
-        return format!("{}: {error}{worker}", model.state);
-    }
-    // What the reviewer loses comes first.
-    let mut parts: Vec<String> = model.warning.iter().cloned().collect();
-    parts.push(format!("{}{worker}", model.state.replace('_', " ")));
-    if let Some(n) = model.context_size {
-        parts.push(format!("context {n}"));
-    }
-    if let Some(t) = &model.template {
-        parts.push(format!("template {t}"));
-    }
-    if let Some(rate) = model.last_decode_tokens_per_s {
-        parts.push(format!("{rate:.1} tokens/s"));
-    }
-    if let Some(d) = model.dimensions {
-        parts.push(format!("{d} dimensions"));
-    }
-    if let Some(v) = model.vectors {
-        parts.push(format!("{v} vectors"));
-    }
-    if let Some(m) = model.missing_vectors.filter(|m| *m > 0)
-        && model.warning.is_none()
-    {
-        parts.push(format!("{m} chunks without vectors (kodiak reembed)"));
-    }
-    if !path.is_empty() {
-        parts.push(path);
-    }
-    parts.join(", ")
-}
-
-/// `, pid 4242, 1 restart, last crash 2026-11-26T10:02:11Z: …`; empty for a worker that
-/// has not started.
-fn worker_detail(worker: &WorkerStatus) -> String {
-    let mut parts = Vec::new();
-    if let Some(pid) = worker.pid {
-        parts.push(format!("pid {pid}"));
-    }
-    match worker.restarts {
-        0 => {}
-        1 => parts.push("1 restart".to_owned()),
-        n => parts.push(format!("{n} restarts")),
-    }
-    if let Some(crash) = &worker.last_crash {
-        // To the second: the row is read, not parsed.
-        let at = crash.at.get(..19).unwrap_or(&crash.at);
-        parts.push(format!("last crash {at}Z: {}", crash.reason));
-    }
-    parts.iter().map(|part| format!(", {part}")).collect()
-}
-
-/// `1.5 GiB`, `320 MiB`, `12 KiB`, `17 B`. Coarser than `indicatif::HumanBytes` (two
-/// decimals) on purpose: the health pane redraws when a row changes, and resident memory
-/// moving by a few pages while idle is not a change worth sending over SSH.
-fn human_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
-    if bytes < 1024 {
-        return format!("{bytes} B");
-    }
-    let mut value = bytes as f64 / 1024.0;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if value < 10.0 {
-        format!("{value:.1} {}", UNITS[unit])
-    } else {
-        format!("{value:.0} {}", UNITS[unit])
-    }
-}
+pub use rows::{HealthRow, rows};
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Every part well, the embedder with `vectors` and `missing` chunks without, the
-    /// generator breaker with `failures` in a row.
-    fn components(vectors: usize, missing: usize, failures: u32) -> Components {
-        let dir = PathBuf::from("/data");
-        Components {
-            database: DatabaseHealth {
-                ok: true,
-                latency_ms: Some(0.1),
-                pool: None,
-                path: dir.join("kodiak.db"),
-                schema_version: Some(7),
-                integrity: None,
-                error: None,
-            },
-            search_index: IndexHealth {
-                ok: true,
-                directory: dir.join("index"),
-                chunks: Some(u64::try_from(vectors + missing).unwrap()),
-                applied_change: None,
-                documents: None,
-                size_bytes: None,
-                last_commit: None,
-                error: None,
-            },
-            logs: LogsHealth {
-                ok: true,
-                directory: dir.join("logs"),
-                error: None,
-            },
-            crash_reports: CrashReportsHealth {
-                ok: true,
-                directory: dir.join("crashes"),
-                count: 0,
-                newest: None,
-                error: None,
-            },
-            ocr: OcrHealth {
-                ok: true,
-                state: "ready",
-                tesseract: Some("5.3.0".into()),
-                languages: vec!["eng".into()],
-                error: None,
-            },
-            network: NetworkHealth {
-                ok: true,
-                state: NetworkState::Blocked,
-                wanted: true,
-                blocked: Vec::new(),
-            },
-            llm: Some(ModelHealth {
-                ok: true,
-                state: "ready".into(),
-                ..ModelHealth::default()
-            }),
-            embedder: Some(ModelHealth {
-                ok: true,
-                state: "ready".into(),
-                vectors: Some(vectors),
-                missing_vectors: Some(missing),
-                warning: ModelHealth::missing_vectors_warning(vectors, missing),
-                ..ModelHealth::default()
-            }),
-            breakers: vec![BreakerStatus {
-                name: "generator",
-                state: BreakerState::Closed,
-                failures,
-                retry_in_secs: None,
-            }],
-            rate_limit: None,
-            resources: ResourcesHealth {
-                ok: true,
-                rss_bytes: None,
-                data_dir_free_bytes: None,
-            },
-        }
-    }
-
-    fn report(components: Components) -> HealthReport {
-        HealthReport {
-            status: components.status(),
-            version: "test",
-            timestamp: "2026-11-26T10:00:00Z".into(),
-            components,
-        }
-    }
-
-    fn row<'a>(report: &'a [HealthRow], component: &str) -> &'a HealthRow {
-        report.iter().find(|r| r.component == component).unwrap()
-    }
-
-    #[test]
-    fn most_chunks_without_vectors_degrade_the_embedder_and_say_search_is_keyword_only() {
-        let degraded = report(components(383, 14_065, 0));
-        assert_eq!(degraded.status, Status::Degraded);
-        let rows = rows(&degraded);
-        let embedder = row(&rows, "embedder");
-        assert_eq!(embedder.status, Status::Degraded);
-        assert!(
-            embedder.detail.starts_with(
-                "search is keyword-only for 98% of chunks (14065 of 14448 have no vector): \
-                 run `kodiak reembed`"
-            ),
-            "{}",
-            embedder.detail
-        );
-        // A few chunks still waiting are no news.
-        let healthy = report(components(990, 10, 0));
-        assert_eq!(healthy.status, Status::Healthy);
-        assert_eq!(
-            row(&super::rows(&healthy), "embedder").status,
-            Status::Healthy
-        );
-    }
-
-    #[test]
-    fn a_closed_breaker_with_failures_in_a_row_is_degraded_and_says_what_failed() {
-        let degraded = report(components(10, 0, 2));
-        assert_eq!(degraded.status, Status::Degraded);
-        let rows = rows(&degraded);
-        let breaker = row(&rows, "breaker generator");
-        assert_eq!(breaker.status, Status::Degraded);
-        assert!(
-            breaker.detail.starts_with("the last 2 answers failed"),
-            "{}",
-            breaker.detail
-        );
-        assert_eq!(report(components(10, 0, 0)).status, Status::Healthy);
-    }
-
-    #[test]
-    fn a_decode_under_a_quarter_of_the_best_since_loading_warns() {
-        let warning = ModelHealth::slow_decode_warning(Some(0.5), Some(62.0)).unwrap();
-        assert!(warning.contains("0.5 tokens/s"), "{warning}");
-        assert!(warning.contains("62.0 tokens/s"), "{warning}");
-        assert_eq!(
-            ModelHealth::slow_decode_warning(Some(40.0), Some(62.0)),
-            None
-        );
-        assert_eq!(ModelHealth::slow_decode_warning(Some(0.5), None), None);
-        let mut slow = components(10, 0, 0);
-        if let Some(llm) = &mut slow.llm {
-            llm.warning = Some(warning);
-        }
-        let degraded = report(slow);
-        assert_eq!(degraded.status, Status::Degraded);
-        assert_eq!(row(&rows(&degraded), "generator").status, Status::Degraded);
-    }
-
-    #[test]
-    fn a_round_trip_jittering_under_10_ms_shows_one_text_and_slower_ones_are_rounded() {
-        for ms in [0.05, 0.4, 1.0, 1.6, 9.9] {
-            assert_eq!(coarse_latency(ms), "under 10 ms", "{ms}");
-        }
-        assert_eq!(coarse_latency(14.0), "about 10 ms");
-        assert_eq!(coarse_latency(96.0), "about 100 ms");
-        assert_eq!(coarse_latency(250.0), "about 300 ms");
-    }
-}
+mod tests;

@@ -1,13 +1,88 @@
-//! English stemming that remembers the words it has stemmed.
+//! Stems: the Snowball English stemmer, as a word's key everywhere Kodiak matches words
+//! (search's index, the term report, grounding, checklists), and as the index's token
+//! filter, which remembers the words it has stemmed.
 //!
 //! Snowball stemming is the most expensive step of indexing a chunk, and text repeats its
-//! words: most tokens of a document are words already seen. This filter gives exactly the
+//! words: most tokens of a document are words already seen. The filter gives exactly the
 //! stems of Tantivy's `Stemmer` (the same Snowball algorithm), looked up in a per-analyser
 //! table before they are computed.
 
+use std::collections::HashSet;
+
 use frostem::Algorithm;
 use rustc_hash::FxHashMap;
-use tantivy::tokenizer::{Token, TokenFilter, TokenStream, Tokenizer};
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, LowerCaser, RawTokenizer, RemoveLongFilter, TextAnalyzer, Token,
+    TokenFilter, TokenStream, Tokenizer,
+};
+
+use super::{WordTokenizer, is_content_word, words};
+
+/// Words longer than this (in bytes) are left out of the index: no one searches for them,
+/// and they are mostly base64 or run-together noise.
+pub const LONGEST_WORD: usize = 40;
+
+/// The analyser of the search index: [`words`], lower-cased, folded to ASCII
+/// ("café" is "cafe"), stemmed. [`Stemmer::key`] gives one word the same form.
+pub fn analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(WordTokenizer::default())
+        .filter(RemoveLongFilter::limit(LONGEST_WORD))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .filter(RememberingStemmer)
+        .build()
+}
+
+/// The Snowball English stemmer, so that "terminates" in an answer finds "terminate".
+pub struct Stemmer {
+    snowball: frostem::Stemmer,
+    /// A word as the index reads it: lower-cased, folded, stemmed.
+    keys: TextAnalyzer,
+}
+
+impl Default for Stemmer {
+    fn default() -> Self {
+        Stemmer::new()
+    }
+}
+
+impl Stemmer {
+    pub fn new() -> Stemmer {
+        Stemmer {
+            snowball: frostem::Stemmer::new(Algorithm::English),
+            keys: TextAnalyzer::builder(RawTokenizer::default())
+                .filter(LowerCaser)
+                .filter(AsciiFoldingFilter)
+                .filter(RememberingStemmer)
+                .build(),
+        }
+    }
+
+    /// The stem of a lower-cased word.
+    pub fn stem(&mut self, lower: &str) -> String {
+        self.snowball.stem(lower).into_owned()
+    }
+
+    /// A word as the search index holds it (lower-cased, folded to ASCII, stemmed): what
+    /// the term report counts, so that it counts what search finds.
+    pub fn key(&mut self, word: &str) -> String {
+        let mut stream = self.keys.token_stream(word);
+        if stream.advance() {
+            std::mem::take(&mut stream.token_mut().text)
+        } else {
+            String::new()
+        }
+    }
+
+    /// The stems of `text`'s content words (see [`is_content_word`]).
+    pub fn content(&mut self, text: &str) -> HashSet<String> {
+        words(text)
+            .map(str::to_lowercase)
+            .filter(|w| is_content_word(w))
+            .map(|w| self.stem(&w))
+            .collect()
+    }
+}
 
 /// Words remembered per analyser before the table starts afresh; each analyser clone (one
 /// per indexing thread) keeps its own, so there is no locking.

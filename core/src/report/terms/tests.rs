@@ -1,0 +1,193 @@
+//! The search-term report: matching, phrases, wildcards, OR, and the counts counsel read.
+
+use super::*;
+
+fn hits(term: &str, text: &str) -> usize {
+    let mut stemmer = Stemmer::new();
+    let term = Term::parse(term, &mut stemmer).unwrap();
+    let mut vocabulary = Vocabulary::new();
+    DocumentWords::new(text, &mut vocabulary).hits(&term, &vocabulary)
+}
+
+#[test]
+fn words_are_stemmed_and_must_all_appear_in_the_document() {
+    assert_eq!(
+        hits(
+            "terminate",
+            "Either party may terminate. Termination is final."
+        ),
+        2
+    );
+    assert_eq!(
+        hits("liability cap", "The cap applies. Liability is limited."),
+        2
+    );
+    assert_eq!(hits("liability cap", "Liability is limited."), 0);
+}
+
+#[test]
+fn a_quoted_phrase_must_appear_in_order_and_counts_once_per_place() {
+    let text = "governed by the laws of England; the laws of Wales govern";
+    assert_eq!(hits("\"governed by the laws\"", text), 1);
+    assert_eq!(hits("\"laws governed\"", text), 0);
+    assert_eq!(hits("\"the laws of\"", text), 2);
+}
+
+#[test]
+fn a_trailing_star_matches_words_starting_so_and_or_joins_alternatives() {
+    let text = "Supplier shall indemnify Customer; indemnities survive. Hold harmless.";
+    assert_eq!(hits("indemn*", text), 2);
+    assert_eq!(hits("indemn* OR \"hold harmless\"", text), 3);
+    assert_eq!(hits("arbitration OR \"hold harmless\"", text), 1);
+    assert_eq!(hits("arbitration OR mediation", text), 0);
+    // Lower-case "or" is a word like any other.
+    assert_eq!(hits("indemnify or harmless", text), 0);
+}
+
+#[test]
+fn numbers_are_words_too() {
+    assert_eq!(
+        hits("\"ISO 27001\"", "certified to ISO 27001 and ISO 9001"),
+        1
+    );
+}
+
+#[test]
+fn terms_that_cannot_be_searched_are_errors_naming_them() {
+    let mut stemmer = Stemmer::new();
+    for (term, why) in [
+        ("\"open", "unclosed quote"),
+        ("OR contract", "OR without a word"),
+        ("contract OR", "ends with OR"),
+        ("in*", "wildcard after fewer than three"),
+        ("-- ..", "no word"),
+    ] {
+        let error = Term::parse(term, &mut stemmer).unwrap_err().to_string();
+        assert!(error.contains(why), "{term}: {error}");
+        assert!(error.contains(&format!("{term:?}")), "{error}");
+    }
+}
+
+#[test]
+fn unique_hits_and_families_are_counted_as_counsel_count_them() {
+    let mut stemmer = Stemmer::new();
+    let terms = vec![
+        Term::parse("indemnify", &mut stemmer).unwrap(),
+        Term::parse("arbitration", &mut stemmer).unwrap(),
+    ];
+    // Documents 1 (email) with attachments 2 and 3; document 4 on its own.
+    let searched = [
+        Searched {
+            doc_id: 1,
+            family: 1,
+        },
+        Searched {
+            doc_id: 2,
+            family: 1,
+        },
+        Searched {
+            doc_id: 3,
+            family: 1,
+        },
+        Searched {
+            doc_id: 4,
+            family: 4,
+        },
+    ];
+    let texts = [
+        "please indemnify us",
+        "indemnify and indemnify again; arbitration",
+        "nothing here",
+        "arbitration in London",
+    ];
+    let mut counter = HitCounter::new(&terms);
+    for text in texts {
+        counter.add(text);
+    }
+    let counts = counter.finish();
+    let report = TermsReport::count(&terms, &searched, &counts);
+    let indemnify = &report.terms[0];
+    assert_eq!(
+        (
+            indemnify.documents,
+            indemnify.unique_documents,
+            indemnify.hits
+        ),
+        (2, 1, 3)
+    );
+    assert_eq!(
+        (
+            indemnify.families,
+            indemnify.family_documents,
+            indemnify.unique_families
+        ),
+        (1, 3, 0)
+    );
+    assert_eq!(indemnify.doc_ids, [1, 2]);
+    let arbitration = &report.terms[1];
+    assert_eq!(
+        (
+            arbitration.documents,
+            arbitration.unique_documents,
+            arbitration.hits
+        ),
+        (2, 1, 2)
+    );
+    assert_eq!(
+        (
+            arbitration.families,
+            arbitration.family_documents,
+            arbitration.unique_families
+        ),
+        (2, 4, 1)
+    );
+    assert_eq!(
+        (
+            report.documents_searched,
+            report.families_searched,
+            report.documents_hit,
+            report.families_hit,
+            report.family_documents_hit
+        ),
+        (4, 2, 3, 2, 4)
+    );
+}
+
+#[test]
+fn a_missing_terms_file_is_an_error_naming_it_not_a_term() {
+    let error = terms_from(&["indemn*".into(), "agreed-terms.txt".into()])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.starts_with("cannot read the terms file agreed-terms.txt: no such file"),
+        "{error}"
+    );
+}
+
+#[test]
+fn the_table_lines_are_the_term_width_and_the_counts_width_long() {
+    let mut stemmer = Stemmer::new();
+    let terms = vec![Term::parse("indemnification", &mut stemmer).unwrap()];
+    let searched = [Searched {
+        doc_id: 1,
+        family: 1,
+    }];
+    let report = TermsReport::count(&terms, &searched, &[vec![2]]);
+    let (header, rows) = report.table(10);
+    for line in std::iter::once(&header).chain(&rows) {
+        assert_eq!(
+            line.chars().count(),
+            10 + TermsReport::COUNTS_WIDTH,
+            "{line}"
+        );
+    }
+    assert!(rows[0].starts_with("indemnifi…"), "{}", rows[0]);
+}
+
+#[test]
+fn a_terms_file_skips_blank_lines_and_comments() {
+    assert_eq!(
+        terms_of_file("# agreed 2026-11-20\nindemn*\n\n  \"hold harmless\"  \n"),
+        ["indemn*", "\"hold harmless\""]
+    );
+}

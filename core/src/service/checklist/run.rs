@@ -1,0 +1,436 @@
+//! A checklist job's run: per document, each item's best passages found, decided by the
+//! extractive rules and, where a model is used, by the model over the document's passages;
+//! each cell checked against the stored text and stored as soon as it is decided.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+use super::*;
+
+/// Passages of a document retrieved per item.
+const PASSAGES_PER_ITEM: usize = 4;
+/// Of those, how many per item the model reads (all items' together, once per document).
+const MODEL_PASSAGES_PER_ITEM: usize = 2;
+/// Most passages of one document in a model's prompt.
+const MAX_MODEL_PASSAGES: usize = 8;
+/// Longest reply the model may write for one cell, in tokens.
+const MAX_REPLY_TOKENS: u32 = 120;
+
+/// One run's context, built once: the checklist, its items' matchers and query vectors, the
+/// model to ask.
+struct Run<'k> {
+    job: i64,
+    checklist: Checklist,
+    matchers: Vec<ItemMatcher>,
+    queries: Vec<String>,
+    vectors: Option<Vec<Vec<f32>>>,
+    engine: Option<&'k GeneratorWorker>,
+    cancel: Arc<AtomicBool>,
+}
+
+/// Counters of a run, shared by its documents.
+#[derive(Default)]
+struct Tally {
+    decided: usize,
+    quotes_dropped: usize,
+    model: ModelFigures,
+}
+
+impl Kodiak {
+    /// Runs (or resumes) a job until every cell is decided, the job is cancelled or
+    /// `progress` asks to stop. Each cell is stored as soon as it is decided.
+    pub fn run_checklist(
+        &self,
+        job: i64,
+        progress: &dyn JobProgress,
+    ) -> Result<JobOutcome, ServiceError> {
+        self.check_changeable()?;
+        let started = Instant::now();
+        let row = self.job_row(job)?;
+        if let Some(writer) = row.writer
+            && row.state == JobState::Running
+            && writer != ProcessId::current()
+            && writer.is_alive()
+        {
+            return Err(ServiceError::Job(format!(
+                "job {job} is being run by process {}; wait for it or cancel it with \
+                 `kodiak review cancel {job}`",
+                writer.pid
+            )));
+        }
+        let checklist = stored_checklist(&row)?;
+        let documents = checklists::documents(&*self.db.conn()?, job)?;
+        let total = documents.len() * checklist.items.len();
+        if row.state != JobState::Done {
+            self.db.write(|tx| {
+                checklists::set_state(tx, job, JobState::Running, Some(ProcessId::current()))
+                    .map_err(ServiceError::from)
+            })?;
+        }
+        let mut notes = Vec::new();
+        let engine = match (row.use_model, row.state) {
+            (true, JobState::Running | JobState::Cancelled) => match self.why_extractive(false) {
+                Ok(engine) => Some(engine),
+                Err(reason) => {
+                    notes.push(format!("cells decided without the model: {reason}"));
+                    None
+                }
+            },
+            _ => None,
+        };
+        let queries: Vec<String> = checklist
+            .items
+            .iter()
+            .map(|item| format!("{} {}", item.question, item.terms.join(" ")))
+            .collect();
+        let vectors = self.query_vectors(&queries, &mut notes);
+        let run = Run {
+            job,
+            matchers: checklist.items.iter().map(ItemMatcher::new).collect(),
+            checklist,
+            queries,
+            vectors,
+            engine,
+            // The front end's stop reaches a generation under way, not only the next cell.
+            cancel: progress.cancel_flag().unwrap_or_default(),
+        };
+        // Read once: the cells this run stores are counted as they are stored, not read back
+        // after every document.
+        let done = checklists::done(&*self.db.conn()?, job)?;
+        let mut tally = Tally::default();
+        let mut state = row.state;
+        if state != JobState::Done {
+            state = JobState::Running;
+            progress.advanced(JobCounts {
+                cells: done.len(),
+                total,
+                documents: 0,
+                total_documents: documents.len(),
+            });
+            for (position, &document) in documents.iter().enumerate() {
+                let pending: Vec<usize> = (0..run.checklist.items.len())
+                    .filter(|&i| !done.contains(&(document, run.checklist.items[i].id.clone())))
+                    .collect();
+                if !pending.is_empty() {
+                    let before = done.len() + tally.decided;
+                    let stopped = self.checklist_document(
+                        &run,
+                        document,
+                        &pending,
+                        &mut tally,
+                        &mut || {
+                            Ok(progress.cancelled()
+                                || checklists::state(&*self.db.conn()?, job)?
+                                    != Some(JobState::Running))
+                        },
+                        &mut |decided| {
+                            progress.advanced(JobCounts {
+                                cells: before + decided,
+                                total,
+                                documents: position,
+                                total_documents: documents.len(),
+                            })
+                        },
+                    )?;
+                    if stopped {
+                        state = JobState::Cancelled;
+                        break;
+                    }
+                }
+                progress.advanced(JobCounts {
+                    cells: done.len() + tally.decided,
+                    total,
+                    documents: position + 1,
+                    total_documents: documents.len(),
+                });
+            }
+            if state == JobState::Running {
+                state = JobState::Done;
+            }
+            let decided = tally.decided;
+            self.db.write(|tx| {
+                checklists::set_state(tx, job, state, None)?;
+                self.audit(
+                    tx,
+                    "checklist_run",
+                    serde_json::json!({ "job": job, "state": state.as_str(), "decided": decided }),
+                )
+                .map_err(ServiceError::from)
+            })?;
+        }
+        let cells = checklists::done(&*self.db.conn()?, job)?.len();
+        Ok(JobOutcome {
+            job,
+            state,
+            decided: tally.decided,
+            cells,
+            total,
+            seconds: started.elapsed().as_secs_f64(),
+            model: run.engine.map(|_| tally.model),
+            quotes_dropped: tally.quotes_dropped,
+            notes,
+        })
+    }
+
+    /// The items' query vectors, embedded together once per run; None (with a note) when
+    /// there is no embedder or it fails: retrieval is then BM25 alone.
+    fn query_vectors(&self, queries: &[String], notes: &mut Vec<String>) -> Option<Vec<Vec<f32>>> {
+        self.settings.paths.embedder_model.as_ref()?;
+        let outcome = self
+            .start_queries_embedding(queries.to_vec())
+            .and_then(|pending| {
+                self.sync_vectors(pending.handle())
+                    .map_err(|e| e.to_string())?;
+                pending.wait().map_err(|e| e.to_string())
+            });
+        match outcome {
+            Ok(vectors) if vectors.len() == queries.len() => Some(vectors),
+            Ok(_) => {
+                notes.push(
+                    "vector search unavailable (the embedder answered short); BM25 only".into(),
+                );
+                None
+            }
+            Err(reason) => {
+                notes.push(format!("vector search unavailable ({reason}); BM25 only"));
+                None
+            }
+        }
+    }
+
+    /// Decides the `pending` items of one document and stores each cell as it is decided.
+    /// True when `stop` asked to stop.
+    fn checklist_document(
+        &self,
+        run: &Run<'_>,
+        document: i64,
+        pending: &[usize],
+        tally: &mut Tally,
+        stop: &mut dyn FnMut() -> Result<bool, ServiceError>,
+        decided: &mut dyn FnMut(usize),
+    ) -> Result<bool, ServiceError> {
+        let Some((text, _)) = documents::text(&*self.db.conn()?, document)? else {
+            // Removed since the job began: its cells went with it.
+            return Ok(false);
+        };
+        let mut cache = SentenceCache::default();
+        let mut prepared = Vec::with_capacity(pending.len());
+        let mut stored = 0;
+        for &i in pending {
+            if stop()? {
+                return Ok(true);
+            }
+            let item = &run.checklist.items[i];
+            let sources = self.item_passages(run, document, i)?;
+            let suggestion = decide::extractive(item, &run.matchers[i], &sources, &mut cache);
+            match run.engine {
+                None => {
+                    self.store_cell(run.job, document, &item.id, suggestion, &text, tally)?;
+                    stored += 1;
+                    decided(stored);
+                }
+                Some(_) => prepared.push((i, sources, suggestion)),
+            }
+        }
+        let Some(engine) = run.engine else {
+            return Ok(false);
+        };
+        let sources = model_sources(&prepared);
+        let passages = self.masked_passages(&sources)?;
+        for (i, _, extractive) in prepared {
+            if stop()? {
+                return Ok(true);
+            }
+            let item = &run.checklist.items[i];
+            let suggestion = match self.ask_item(engine, run, item, &passages, tally) {
+                Ok(Some(reply)) => {
+                    model::suggestion(item, &model::parse_reply(&reply), &sources, extractive)
+                }
+                // Stopped mid-answer: the cell is left for the resumed run.
+                Ok(None) => return Ok(true),
+                Err(reason) => Suggestion {
+                    note: Some(format!("the model failed ({reason}); decided without it")),
+                    ..extractive
+                },
+            };
+            self.store_cell(run.job, document, &item.id, suggestion, &text, tally)?;
+            stored += 1;
+            decided(stored);
+        }
+        Ok(false)
+    }
+
+    /// The document's best passages for item `i`, by hybrid search when the item has a
+    /// query vector, else BM25.
+    fn item_passages(
+        &self,
+        run: &Run<'_>,
+        document: i64,
+        i: usize,
+    ) -> Result<Vec<Source>, ServiceError> {
+        let index = self.index()?;
+        let retrieval = &self.settings.config.retrieval;
+        let scope = [document];
+        let request = SearchRequest {
+            text: &run.queries[i],
+            limit: PASSAGES_PER_ITEM,
+            candidates: PASSAGES_PER_ITEM * 4,
+            scope: Some(&scope),
+            weights: FusionWeights::from(retrieval),
+        };
+        let vector = run.vectors.as_ref().and_then(|v| v.get(i));
+        let mode = if vector.is_some() {
+            Mode::Hybrid
+        } else {
+            Mode::Bm25
+        };
+        let ranked = crate::search::rank(index, mode, &request, |candidates, scope| {
+            let vectors = self.vectors.lock().ok()?;
+            Some(vectors.matrix.as_ref()?.search(vector?, candidates, scope))
+        })?;
+        let ids: Vec<i64> = ranked.fused.iter().map(|f| f.chunk_id).collect();
+        let chunks = documents::chunk_details(&*self.db.conn()?, &ids, PASSAGES_PER_ITEM)?;
+        Ok(ranked
+            .hits(chunks)
+            .enumerate()
+            .map(|(n, (hit, text))| Source {
+                n: n + 1,
+                hit,
+                text,
+            })
+            .collect())
+    }
+
+    /// The passages as the model sees them: personal data masked as in `ask`.
+    fn masked_passages(
+        &self,
+        sources: &[Source],
+    ) -> Result<(Vec<Passage>, PromptMask), ServiceError> {
+        let mut mask = PromptMask::with_originals(BTreeMap::new());
+        let passages = self.prompt_passages(sources, &mut mask)?;
+        Ok((passages, mask))
+    }
+
+    /// The model's reply to one item over a document's passages, with personal data
+    /// restored (None when the run was stopped while it was written); counts its figures.
+    fn ask_item(
+        &self,
+        engine: &GeneratorWorker,
+        run: &Run<'_>,
+        item: &crate::checklist::Item,
+        (passages, mask): &(Vec<Passage>, PromptMask),
+        tally: &mut Tally,
+    ) -> Result<Option<String>, String> {
+        if !self.breakers.generator.allow() {
+            return Err("generation is paused after failures in a row".into());
+        }
+        let started = Instant::now();
+        let request = GenerationRequest {
+            id: 1,
+            parts: PromptParts {
+                system: model::SYSTEM_PROMPT.into(),
+                examples: model::worked_examples(),
+                passages: passages.clone(),
+                history: Vec::new(),
+                question: model::question(item),
+                restate_question: false,
+            },
+            max_tokens: Some(MAX_REPLY_TOKENS.min(self.settings.config.generator.max_tokens)),
+            cancel: Arc::clone(&run.cancel),
+        };
+        let generated = self.generate_stream(engine, request, &mut |_, _| {});
+        match generated.end {
+            Ended::Done {
+                finish: crate::llm::Finish::Cancelled,
+                ..
+            } => Ok(None),
+            Ended::Done { stats, .. } => {
+                let figures = &mut tally.model;
+                figures.cells += 1;
+                figures.seconds += started.elapsed().as_secs_f64();
+                figures.prompt_tokens += stats.prompt_tokens;
+                figures.reused_tokens += stats.reused_tokens;
+                figures.completion_tokens += stats.completion_tokens;
+                Ok(Some(mask.restore(&generated.text)))
+            }
+            Ended::Failed(error) => Err(error),
+        }
+    }
+
+    /// Stores a cell after checking its quotes against the document's stored text: a quote
+    /// that does not match character for character is dropped, never shown.
+    fn store_cell(
+        &self,
+        job: i64,
+        document: i64,
+        item: &str,
+        mut suggestion: Suggestion,
+        text: &str,
+        tally: &mut Tally,
+    ) -> Result<(), ServiceError> {
+        let before = suggestion.evidence.len();
+        suggestion
+            .evidence
+            .retain(|q| chars_of(text, q.char_start, q.char_end) == Some(q.text.as_str()));
+        let dropped = before - suggestion.evidence.len();
+        if dropped > 0 {
+            tally.quotes_dropped += dropped;
+            tracing::warn!(
+                job,
+                document,
+                dropped,
+                "evidence that did not match the text dropped"
+            );
+            if suggestion.evidence.is_empty() && suggestion.state == CellState::Found {
+                suggestion.state = CellState::Uncertain;
+                suggestion.note = Some("its quote did not match the stored text".into());
+            }
+        }
+        let inserted = self.db.write(|tx| {
+            checklists::insert_cell(tx, job, document, item, &suggestion)
+                .map_err(ServiceError::from)
+        })?;
+        if inserted {
+            tally.decided += 1;
+        }
+        Ok(())
+    }
+}
+
+/// The passages the model reads for a document: each item's best, once each, in the
+/// document's order, numbered from 1. The same for every item, so the model's cache of
+/// them is kept from one item to the next.
+fn model_sources(prepared: &[(usize, Vec<Source>, Suggestion)]) -> Vec<Source> {
+    let mut chosen: Vec<Source> = Vec::new();
+    for (_, sources, _) in prepared {
+        for source in sources.iter().take(MODEL_PASSAGES_PER_ITEM) {
+            if chosen.len() < MAX_MODEL_PASSAGES
+                && !chosen.iter().any(|c| c.hit.chunk_id == source.hit.chunk_id)
+            {
+                chosen.push(source.clone());
+            }
+        }
+    }
+    chosen.sort_by_key(|s| s.hit.char_start);
+    for (n, source) in chosen.iter_mut().enumerate() {
+        source.n = n + 1;
+    }
+    chosen
+}
+
+/// Characters `start..end` of `text`, if it has them.
+fn chars_of(text: &str, start: usize, end: usize) -> Option<&str> {
+    let mut indices = text
+        .char_indices()
+        .map(|(i, _)| i)
+        .chain(std::iter::once(text.len()));
+    let from = indices.nth(start)?;
+    let to = if end == start {
+        from
+    } else {
+        indices.nth(end - start - 1)?
+    };
+    text.get(from..to)
+}
