@@ -32,10 +32,10 @@ fn main() {
     Samples::measure("audit log append", 50, 2_000, || {
         n += 1;
         kodiak
-            .record(
-                "bench",
-                serde_json::json!({ "doc_id": n, "mark": "reviewed" }),
-            )
+            .record(kodiak::service::Event::Review {
+                doc_id: n as i64,
+                mark: "reviewed".into(),
+            })
             .unwrap();
     })
     .report(Some(Duration::from_millis(1)));
@@ -47,7 +47,7 @@ fn main() {
     };
     let events: Vec<LogEvent> = (0..50)
         .map(|i| LogEvent {
-            timestamp: "2026-11-22T11:00:00Z".into(),
+            timestamp: kodiak::timestamp::Timestamp::parse("2026-11-22T11:00:00Z").unwrap(),
             level: "INFO".into(),
             target: "kodiak::bench".into(),
             message: format!("event {i}"),

@@ -1,6 +1,7 @@
 //! Conversations with the model, as a reviewer has them: who wrote each message, how an
 //! answer ended and how it was made. `storage::conversations` keeps them.
 
+use crate::timestamp::Timestamp;
 use serde::{Deserialize, Serialize};
 
 /// Who wrote a message.
@@ -95,8 +96,8 @@ pub struct Conversation {
     pub id: i64,
     /// The start of its first question.
     pub title: String,
-    pub created_at: String,
-    pub updated_at: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
     /// Questions and answers stored.
     pub messages: usize,
 }
@@ -112,6 +113,6 @@ pub struct Message {
     /// How an answer was made; None for questions and for answers that failed before.
     pub mode: Option<AnswerMode>,
     pub details: String,
-    pub created_at: String,
-    pub finished_at: Option<String>,
+    pub created_at: Timestamp,
+    pub finished_at: Option<Timestamp>,
 }

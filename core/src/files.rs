@@ -15,8 +15,7 @@ use std::path::Path;
 pub fn create_private_dir(dir: &Path) -> io::Result<()> {
     DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
     let metadata = fs::metadata(dir)?;
-    // SAFETY: getuid has no preconditions and cannot fail.
-    let mine = metadata.uid() == unsafe { libc::getuid() };
+    let mine = metadata.uid() == nix::unistd::getuid().as_raw();
     if mine && metadata.permissions().mode() & 0o077 != 0 {
         fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
     }

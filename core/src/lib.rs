@@ -14,6 +14,7 @@ pub mod files;
 pub mod grounding;
 pub mod guard;
 pub mod health;
+pub mod identity;
 pub mod ingest;
 pub mod llm;
 pub mod matter;

@@ -8,6 +8,7 @@
 //! lives in `DATA_DIR/matters/NAME`. A matter's `matter.json` says who made it and whether
 //! it is archived; an archived matter can be read, searched and reported on, not changed.
 
+use crate::timestamp::Timestamp;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -71,7 +72,9 @@ fn known_list(known: &[String]) -> String {
 #[serde(deny_unknown_fields)]
 pub struct MatterFile {
     pub name: String,
-    pub created_at: String,
+    /// None for the default matter, whose file is written only when it is archived.
+    #[serde(default, with = "crate::timestamp::empty_is_none")]
+    pub created_at: Option<Timestamp>,
     pub created_by: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
@@ -83,7 +86,7 @@ pub struct MatterFile {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Archived {
-    pub at: String,
+    pub at: Timestamp,
     pub by: String,
 }
 
@@ -107,7 +110,7 @@ impl Matter {
         match self.archived() {
             Some(archived) => Err(MatterError::Archived {
                 name: self.name.clone(),
-                at: archived.at.clone(),
+                at: archived.at.to_string(),
                 by: archived.by.clone(),
             }),
             None => Ok(()),
@@ -275,7 +278,7 @@ pub fn create(
     })?;
     let file = MatterFile {
         name: name.to_owned(),
-        created_at: crate::timestamp::Timestamp::now().to_stored(),
+        created_at: Some(Timestamp::now()),
         created_by: by.to_owned(),
         description: description.map(str::to_owned),
         archived: None,
@@ -298,7 +301,7 @@ pub fn set_archived(
     let mut matter = open(data_dir, name)?;
     let mut file = matter.file.take().unwrap_or_else(|| MatterFile {
         name: name.to_owned(),
-        created_at: String::new(),
+        created_at: None,
         created_by: String::new(),
         ..MatterFile::default()
     });
@@ -426,7 +429,7 @@ mod tests {
         let data = tempfile::tempdir().unwrap();
         create(data.path(), "acme", None, "ann").unwrap();
         let archived = Archived {
-            at: "2026-11-27T10:00:00Z".into(),
+            at: Timestamp::parse("2026-11-27T10:00:00Z").unwrap(),
             by: "ann".into(),
         };
         let matter = set_archived(data.path(), "acme", Some(archived)).unwrap();
@@ -445,7 +448,7 @@ mod tests {
         let data = tempfile::tempdir().unwrap();
         assert!(open(data.path(), DEFAULT).unwrap().file.is_none());
         let archived = Archived {
-            at: "t".into(),
+            at: Timestamp::parse("2026-11-27").unwrap(),
             by: "ann".into(),
         };
         set_archived(data.path(), DEFAULT, Some(archived)).unwrap();

@@ -29,11 +29,11 @@ impl ProcessId {
             // No /proc entry: ended (or no /proc at all, where kill(pid, 0) tells).
             None if std::path::Path::new("/proc/self/stat").exists() => false,
             None => {
-                let Ok(pid) = libc::pid_t::try_from(self.pid) else {
+                let Ok(pid) = i32::try_from(self.pid) else {
                     return false;
                 };
-                // SAFETY: signal 0 only checks that the process exists.
-                unsafe { libc::kill(pid, 0) == 0 }
+                // No signal: only whether the process exists.
+                nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok()
             }
         }
     }

@@ -1,6 +1,7 @@
 //! A reviewer's coding of a document: its status, a flag, tags and notes, each with who
 //! made it and when. `storage::review` keeps them; reports and front ends read them.
 
+use crate::timestamp::Timestamp;
 use serde::Serialize;
 
 /// Whether a document has been reviewed. A flag is separate: see [`Review::flagged`].
@@ -63,7 +64,7 @@ crate::named::parse_by_name!(ReviewMark, "review mark");
 pub struct Note {
     pub id: i64,
     pub text: String,
-    pub created_at: String,
+    pub created_at: Timestamp,
     /// The OS user who wrote it; None for notes from before authors were kept.
     pub author: Option<String>,
 }
@@ -78,7 +79,7 @@ pub struct Review {
     /// Oldest first.
     pub notes: Vec<Note>,
     /// When the status or flag was last set; None while never marked.
-    pub updated_at: Option<String>,
+    pub updated_at: Option<Timestamp>,
     /// The OS user who last set them.
     pub updated_by: Option<String>,
 }

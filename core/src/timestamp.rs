@@ -57,6 +57,12 @@ impl Timestamp {
         Ok(Timestamp(date.midnight().assume_utc()))
     }
 
+    /// The same moment without its fraction of a second: what a record people read keeps
+    /// (a crash report written to a file and read back is the same).
+    pub fn whole_second(self) -> Timestamp {
+        Timestamp(self.0.replace_nanosecond(0).unwrap_or(self.0))
+    }
+
     pub fn datetime(self) -> OffsetDateTime {
         self.0
     }
@@ -122,6 +128,30 @@ impl rusqlite::types::FromSql for Timestamp {
     fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
         let text = value.as_str()?;
         Timestamp::parse(text).map_err(|e| rusqlite::types::FromSqlError::Other(Box::new(e)))
+    }
+}
+
+/// For a time that may be unknown, written as `""` by Kodiak before it was typed:
+/// `#[serde(default, with = "crate::timestamp::empty_is_none")]`.
+pub mod empty_is_none {
+    use super::Timestamp;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(at: &Option<Timestamp>, s: S) -> Result<S::Ok, S::Error> {
+        match at {
+            Some(at) => at.serialize(s),
+            None => s.serialize_str(""),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
+        let text = String::deserialize(d)?;
+        if text.trim().is_empty() {
+            return Ok(None);
+        }
+        Timestamp::parse(&text)
+            .map(Some)
+            .map_err(serde::de::Error::custom)
     }
 }
 

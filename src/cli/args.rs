@@ -328,8 +328,8 @@ pub(super) enum AuditCommand {
         #[arg(long)]
         json: bool,
         /// Entries at or after this time or date (2026-11-27)
-        #[arg(long, value_name = "TIME")]
-        since: Option<String>,
+        #[arg(long, value_name = "TIME", value_parser = timestamp)]
+        since: Option<kodiak::timestamp::Timestamp>,
         /// Entries of this OS user
         #[arg(long)]
         user: Option<String>,
@@ -505,4 +505,9 @@ where
 {
     use clap::builder::TypedValueParser;
     clap::builder::PossibleValuesParser::new(names).try_map(|name| name.parse::<T>())
+}
+
+/// A time or date as a flag's value (`2026-11-27`, `2026-11-27T14:00:00+01:00`).
+fn timestamp(text: &str) -> Result<kodiak::timestamp::Timestamp, String> {
+    kodiak::timestamp::Timestamp::parse(text).map_err(|e| e.to_string())
 }

@@ -16,6 +16,7 @@ use kodiak::grounding::Support;
 use kodiak::service::{AskOptions, Piece};
 use kodiak::service::{ConversationTurns, Turn};
 use kodiak::storage::conversations::{MessageStatus, Role};
+use kodiak::timestamp::Timestamp;
 use serde::Serialize;
 
 use crate::sanitize::{block, line};
@@ -245,9 +246,9 @@ struct ExportedMessage<'a> {
     status: MessageStatus,
     mode: Option<AnswerMode>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    created_at: Option<&'a str>,
+    created_at: Option<&'a Timestamp>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    finished_at: Option<&'a str>,
+    finished_at: Option<&'a Timestamp>,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     record: Option<AnswerRecord>,
 }
@@ -272,7 +273,7 @@ fn exported(turn: &Turn) -> Vec<ExportedMessage<'_>> {
             status: answer.status,
             mode: answer.mode,
             created_at: None,
-            finished_at: answer.finished_at.as_deref(),
+            finished_at: answer.finished_at.as_ref(),
             record: Some(answer.record.public()),
         });
     }

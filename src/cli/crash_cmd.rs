@@ -22,7 +22,9 @@ pub(super) fn run(command: &CrashCommand, settings: &Settings) -> Result<ExitCod
                     println!(
                         "{}  {}  {}",
                         line(&report.id),
-                        report.timestamp,
+                        report
+                            .timestamp
+                            .map_or_else(|| "(unreadable)".to_owned(), |t| t.to_string()),
                         line(&report.message)
                     );
                 }
@@ -58,7 +60,7 @@ fn print_report(report: &CrashReport) {
             .collect();
         println!(
             "  {} {:5} {}: {} {}",
-            line(&event.timestamp),
+            event.timestamp,
             line(&event.level),
             line(&event.target),
             line(&event.message),

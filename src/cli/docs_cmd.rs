@@ -107,8 +107,8 @@ pub(super) fn show(settings: Settings, id: i64, json: bool, text: bool) -> Resul
     for (name, value) in &doc.metadata {
         field(&name.to_lowercase(), value);
     }
-    field("ingested", &doc.created_at);
-    field("updated", &doc.updated_at);
+    field("ingested", &doc.created_at.to_string());
+    field("updated", &doc.updated_at.to_string());
     if pii.is_empty() {
         field("pii", "none found");
     } else {

@@ -9,14 +9,18 @@ use serde_json::json;
 use kodiak::Kodiak;
 use kodiak::config::Settings;
 use kodiak::matter::{self, Archived, Matter};
+use kodiak::service::Event;
 
 use crate::sanitize::line;
 
 pub(super) fn new(settings: &Settings, name: &str, description: Option<&str>) -> Result<ExitCode> {
-    let user = kodiak::guard::user_name();
+    let user = kodiak::identity::user_name();
     let made = matter::create(&settings.paths.data_dir, name, description, &user)?;
     let kodiak = Kodiak::open(settings.for_matter(name))?;
-    kodiak.record("matter", json!({ "op": "new", "name": name }))?;
+    kodiak.record(Event::Matter {
+        op: "new",
+        name: name.to_owned(),
+    })?;
     println!(
         "made matter {name} in {}\nwork in it with --matter {name} (or KODIAK_MATTER={name})",
         made.dir.display()
@@ -113,12 +117,8 @@ pub(super) fn show(settings: &Settings, name: &str, json: bool) -> Result<ExitCo
         if let Some(description) = &file.description {
             println!("description  {}", line(description));
         }
-        if !file.created_at.is_empty() {
-            println!(
-                "made         {} by {}",
-                file.created_at,
-                line(&file.created_by)
-            );
+        if let Some(made) = file.created_at {
+            println!("made         {made} by {}", line(&file.created_by));
         }
     }
     println!("state        {}", state(&found));
@@ -154,13 +154,16 @@ pub(super) fn set_archived(settings: &Settings, name: &str, archive: bool) -> Re
         return Ok(ExitCode::SUCCESS);
     }
     let archived = archive.then(|| Archived {
-        at: kodiak::timestamp::Timestamp::now().to_stored(),
-        by: kodiak::guard::user_name(),
+        at: kodiak::timestamp::Timestamp::now(),
+        by: kodiak::identity::user_name(),
     });
     let changed = matter::set_archived(&settings.paths.data_dir, name, archived)?;
     let kodiak = Kodiak::open(settings.for_matter(name))?;
     let op = if archive { "archive" } else { "reopen" };
-    kodiak.record("matter", json!({ "op": op, "name": name }))?;
+    kodiak.record(Event::Matter {
+        op,
+        name: name.to_owned(),
+    })?;
     println!("matter {name}: {}", state(&changed));
     Ok(ExitCode::SUCCESS)
 }

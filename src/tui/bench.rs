@@ -426,7 +426,9 @@ fn long_chat() -> Result<App> {
             app.update(
                 Msg::AskDone {
                     request,
-                    result: Err("kept short for the benchmark".into()),
+                    result: Err(crate::tui::app::JobError::Service(
+                        "kept short for the benchmark".into(),
+                    )),
                 },
                 Instant::now(),
             );

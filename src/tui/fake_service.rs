@@ -222,8 +222,8 @@ impl ReviewService for Fake {
             status: DocStatus::NeedsOcr,
             reason: Some("no text layer".into()),
             metadata: Default::default(),
-            created_at: "2026-11-26T10:00:00Z".into(),
-            updated_at: "2026-11-26T10:00:00Z".into(),
+            created_at: kodiak::timestamp::Timestamp::parse("2026-11-26T10:00:00Z").unwrap(),
+            updated_at: kodiak::timestamp::Timestamp::parse("2026-11-26T10:00:00Z").unwrap(),
         })
     }
 
@@ -241,7 +241,7 @@ impl ReviewService for Fake {
         self.call();
         Ok(kodiak::report::Provenance {
             matter: self.matter.unwrap_or(kodiak::matter::DEFAULT).into(),
-            generated_at: "2026-11-27T10:00:00Z".into(),
+            generated_at: kodiak::timestamp::Timestamp::parse("2026-11-27T10:00:00Z").unwrap(),
             audit_head: kodiak::report::AuditHead {
                 seq: 0,
                 hash: String::new(),

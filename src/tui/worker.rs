@@ -15,7 +15,7 @@ use kodiak::report;
 use kodiak::service::{AskOptions, Piece};
 use kodiak::telemetry::crash;
 
-use super::app::{ChecklistSource, Effect, Msg, ReviewChange};
+use super::app::{ChecklistSource, Effect, JobError, Msg, Reply, ReviewChange};
 use super::document::PreparedDocument;
 use super::service::ReviewService;
 use kodiak::service::{JobCounts, JobProgress};
@@ -107,7 +107,7 @@ impl Worker {
                     let result = kodiak
                         .ask(&options, &mut on_text)
                         .map(Box::new)
-                        .map_err(|e| e.to_string());
+                        .map_err(JobError::from);
                     Some(Msg::AskDone { request, result })
                 });
             }
@@ -133,7 +133,7 @@ impl Worker {
                                 r.needs_ocr.len()
                             )
                         })
-                        .map_err(|e| e.to_string());
+                        .map_err(JobError::from);
                     Some(Msg::IngestDone { request, result })
                 });
             }
@@ -148,13 +148,13 @@ impl Worker {
                             Ok(format!("embedding cancelled after {} chunks", r.embedded))
                         }
                         Ok(r) => match r.error {
-                            Some(error) => Err(format!(
+                            Some(error) => Err(JobError::Service(format!(
                                 "embedded {} chunks left from before, then: {error}",
                                 r.embedded
-                            )),
+                            ))),
                             None => Ok(format!("embedded {} chunks left from before", r.embedded)),
                         },
-                        Err(e) => Err(e.to_string()),
+                        Err(e) => Err(JobError::from(e)),
                     };
                     Some(Msg::IngestDone { request, result })
                 });
@@ -180,7 +180,7 @@ impl Worker {
                     });
                     Some(Msg::ChecklistDone {
                         request,
-                        result: result.map_err(|e| e.to_string()),
+                        result: result.map_err(JobError::from),
                     })
                 });
             }
@@ -227,7 +227,7 @@ impl Worker {
 fn failure_reply(effect: &Effect) -> impl FnOnce(String) -> Option<Msg> + Send + 'static {
     let effect = effect.clone();
     move |panic| {
-        let error = format!("an internal error stopped it: {panic}");
+        let error = JobError::Internal(panic);
         Some(match effect {
             Effect::LoadDocuments { request } => Msg::Documents {
                 request,
@@ -316,7 +316,6 @@ fn failure_reply(effect: &Effect) -> impl FnOnce(String) -> Option<Msg> + Send +
 /// that are not service calls (asking, cancelling, exporting and copying are handled by
 /// the caller).
 fn service_call(kodiak: &dyn ReviewService, effect: Effect) -> Option<Msg> {
-    let text = |e: kodiak::service::ServiceError| e.to_string();
     Some(match effect {
         // Run by the worker itself, with a cancel flag.
         Effect::Ingest { .. } | Effect::ResumeEmbedding { .. } => return None,
@@ -330,7 +329,7 @@ fn service_call(kodiak: &dyn ReviewService, effect: Effect) -> Option<Msg> {
         })),
         Effect::LoadDocuments { request } => Msg::Documents {
             request,
-            result: kodiak.review_report().map_err(text),
+            result: kodiak.review_report().map_err(JobError::from),
         },
         Effect::OpenDocument {
             request,
@@ -354,12 +353,12 @@ fn service_call(kodiak: &dyn ReviewService, effect: Effect) -> Option<Msg> {
             Msg::Reviewed {
                 request,
                 doc_id,
-                result: result.map_err(text),
+                result: result.map_err(JobError::from),
             }
         }
         Effect::LoadConversations { request } => Msg::Conversations {
             request,
-            result: kodiak.conversations().map_err(text),
+            result: kodiak.conversations().map_err(JobError::from),
         },
         Effect::Search { request, query } => {
             let options = kodiak::service::SearchOptions {
@@ -369,7 +368,7 @@ fn service_call(kodiak: &dyn ReviewService, effect: Effect) -> Option<Msg> {
             };
             Msg::SearchResults {
                 request,
-                result: kodiak.search(&query, &options).map_err(text),
+                result: kodiak.search(&query, &options).map_err(JobError::from),
             }
         }
         Effect::LoadConversation { request, id } => Msg::ConversationLoaded {
@@ -377,8 +376,8 @@ fn service_call(kodiak: &dyn ReviewService, effect: Effect) -> Option<Msg> {
             id,
             result: match kodiak.conversation(id) {
                 Ok(Some(found)) => Ok(found.turns),
-                Ok(None) => Err(format!("conversation {id} is gone")),
-                Err(e) => Err(text(e)),
+                Ok(None) => Err(JobError::Service(format!("conversation {id} is gone"))),
+                Err(e) => Err(JobError::from(e)),
             },
         },
         Effect::RefreshHealth { request } => Msg::Health {
@@ -387,7 +386,7 @@ fn service_call(kodiak: &dyn ReviewService, effect: Effect) -> Option<Msg> {
         },
         Effect::CheckChanges { request } => Msg::DataStamp {
             request,
-            result: kodiak.data_stamp().map_err(text),
+            result: kodiak.data_stamp().map_err(JobError::from),
         },
         Effect::ShowCrash { request } => Msg::CrashReport {
             request,
@@ -395,11 +394,11 @@ fn service_call(kodiak: &dyn ReviewService, effect: Effect) -> Option<Msg> {
         },
         Effect::LoadChecklists { request } => Msg::Checklists {
             request,
-            result: kodiak.checklist_jobs().map_err(text),
+            result: kodiak.checklist_jobs().map_err(JobError::from),
         },
         Effect::LoadMatters { request } => Msg::Matters {
             request,
-            result: kodiak.matters().map_err(text),
+            result: kodiak.matters().map_err(JobError::from),
         },
         Effect::TermsReport {
             request,
@@ -408,13 +407,20 @@ fn service_call(kodiak: &dyn ReviewService, effect: Effect) -> Option<Msg> {
         } => Msg::TermsReport {
             request,
             result: kodiak::report::terms::terms_from(&terms)
-                .map_err(|e| e.to_string())
-                .and_then(|terms| kodiak.terms_report(&terms, &documents).map_err(text))
+                .map_err(JobError::other)
+                .and_then(|terms| {
+                    kodiak
+                        .terms_report(&terms, &documents)
+                        .map_err(JobError::from)
+                })
                 .map(Box::new),
         },
         Effect::LoadGrid { request, job } => Msg::Grid {
             request,
-            result: kodiak.checklist_grid(job).map(Box::new).map_err(text),
+            result: kodiak
+                .checklist_grid(job)
+                .map(Box::new)
+                .map_err(JobError::from),
         },
         Effect::DecideCell {
             job,
@@ -427,7 +433,7 @@ fn service_call(kodiak: &dyn ReviewService, effect: Effect) -> Option<Msg> {
             result: kodiak
                 .decide_cell(job, doc_id, &item, input)
                 .map(Box::new)
-                .map_err(text),
+                .map_err(JobError::from),
             item,
         },
         Effect::Ask { .. }
@@ -492,12 +498,13 @@ fn export(
     kodiak: &dyn ReviewService,
     format: report::ReportFormat,
     dir: &std::path::Path,
-) -> Result<PathBuf, String> {
-    let rows = kodiak.review_report().map_err(|e| e.to_string())?;
-    let made = kodiak.provenance().map_err(|e| e.to_string())?;
-    let body = report::render(&rows, format, &made).map_err(|e| e.to_string())?;
+) -> Reply<PathBuf> {
+    let rows = kodiak.review_report()?;
+    let made = kodiak.provenance()?;
+    let body = report::render(&rows, format, &made).map_err(JobError::other)?;
     let stamp: String = made
         .generated_at
+        .to_second()
         .chars()
         .filter(char::is_ascii_digit)
         .take(14)
@@ -512,10 +519,8 @@ fn export(
         format.extension()
     ));
     kodiak::files::write_atomic(&path, body.as_bytes())
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    kodiak
-        .record_export("review report", format.as_str(), rows.len())
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| JobError::other(format!("cannot write {}: {e}", path.display())))?;
+    kodiak.record_export("review report", format.as_str(), rows.len())?;
     Ok(path)
 }
 
@@ -524,15 +529,15 @@ pub(super) fn open_document(
     kodiak: &dyn ReviewService,
     doc_id: i64,
     focus: Option<(usize, usize)>,
-) -> Result<PreparedDocument, String> {
-    let info = kodiak.document(doc_id).map_err(|e| e.to_string())?;
+) -> Reply<PreparedDocument> {
+    let info = kodiak.document(doc_id)?;
     let title = kodiak::files::document_label(info.title.as_deref(), &info.path).to_owned();
-    let Some(content) = kodiak.document_text(doc_id).map_err(|e| e.to_string())? else {
-        return Err(format!(
+    let Some(content) = kodiak.document_text(doc_id)? else {
+        return Err(JobError::Service(format!(
             "document {doc_id} has no text ({}{})",
             info.status.as_str(),
             info.reason.map(|r| format!(": {r}")).unwrap_or_default()
-        ));
+        )));
     };
     Ok(PreparedDocument::new(
         doc_id,
@@ -545,14 +550,14 @@ pub(super) fn open_document(
     .with_ocr_pages(content.ocr_pages))
 }
 
-fn newest_crash(kodiak: &dyn ReviewService) -> Result<String, String> {
+fn newest_crash(kodiak: &dyn ReviewService) -> Reply<String> {
     let dir = kodiak.crash_dir();
-    let reports = crash::list(dir).map_err(|e| e.to_string())?;
+    let reports = crash::list(dir).map_err(JobError::other)?;
     let Some(newest) = reports.first() else {
-        return Err("no crash reports".into());
+        return Err(JobError::Service("no crash reports".into()));
     };
-    let report = crash::read(dir, &newest.id).map_err(|e| e.to_string())?;
-    serde_json::to_string_pretty(&report).map_err(|e| e.to_string())
+    let report = crash::read(dir, &newest.id).map_err(JobError::other)?;
+    serde_json::to_string_pretty(&report).map_err(JobError::other)
 }
 
 /// Ingest progress as messages to the UI, and the reviewer's cancel.

@@ -9,7 +9,7 @@ use kodiak::llm::Finish;
 use kodiak::report::ReportFormat;
 use kodiak::storage::review::ReviewMark;
 
-use super::app::{Effect, Msg, ReviewChange};
+use super::app::{Effect, JobError, Msg, ReviewChange};
 use super::fake_service::Fake;
 use super::worker::Worker;
 
@@ -185,7 +185,13 @@ fn every_job_that_panics_replies_with_the_failure_its_effect_waits_for() {
             other => panic!("not the failure its effect waits for: {other:?}"),
         };
         assert!(
-            error.contains("an internal error stopped it: a service call panics"),
+            matches!(error, JobError::Internal(panic) if panic.contains("a service call panics")),
+            "{which}: {error}"
+        );
+        assert!(
+            error
+                .to_string()
+                .starts_with("an internal error stopped it: a service call panics"),
             "{which}: {error}"
         );
         seen.push(which);
@@ -249,7 +255,10 @@ fn a_document_without_text_is_an_error_naming_its_status_and_reason() {
     else {
         panic!("{:?}", got[0]);
     };
-    assert_eq!(error, "document 4 has no text (needs_ocr: no text layer)");
+    assert_eq!(
+        error,
+        &JobError::Service("document 4 has no text (needs_ocr: no text layer)".into())
+    );
 }
 
 #[test]

@@ -206,7 +206,7 @@ fn markdown(grid: &Grid, made: &Provenance) -> String {
 #[derive(Serialize)]
 struct JsonGrid<'a> {
     matter: &'a str,
-    generated_at: &'a str,
+    generated_at: &'a crate::timestamp::Timestamp,
     audit_chain_head: &'a crate::report::AuditHead,
     network: &'a str,
     job: &'a JobInfo,

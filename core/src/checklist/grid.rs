@@ -2,6 +2,7 @@
 //! document, a cell per item), and the reviewer's decisions kept apart from the machine's
 //! suggestions. `storage::checklists` keeps them; the service fills them in.
 
+use crate::timestamp::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use super::Checklist;
@@ -50,8 +51,8 @@ pub struct JobInfo {
     pub cells: usize,
     pub total: usize,
     pub created_by: String,
-    pub created_at: String,
-    pub updated_at: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
 }
 
 /// A job's grid: a row per document, a cell per item (None until decided).
@@ -145,5 +146,5 @@ pub struct Decision {
     /// The job whose suggestion was judged.
     pub job_id: Option<i64>,
     pub decided_by: String,
-    pub decided_at: String,
+    pub decided_at: Timestamp,
 }

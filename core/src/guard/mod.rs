@@ -6,4 +6,4 @@ mod breaker;
 mod rate;
 
 pub use breaker::{Breaker, BreakerState, BreakerStatus};
-pub use rate::{RateLimited, RateLimiter, RateUsage, user_identity, user_name};
+pub use rate::{RateLimited, RateLimiter, RateUsage};

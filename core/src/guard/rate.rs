@@ -121,50 +121,6 @@ impl RateLimiter {
     }
 }
 
-/// The identity requests are counted by: the OS user id, with the account's name when the
-/// system has one (`uid 1000 (alice)`). It comes from the kernel, not the environment:
-/// `USER=mallory kodiak ask` is still the same user.
-pub fn user_identity() -> String {
-    // SAFETY: getuid has no preconditions and cannot fail.
-    let uid = unsafe { libc::getuid() };
-    match account_name(uid) {
-        Some(name) => format!("uid {uid} ({name})"),
-        None => format!("uid {uid}"),
-    }
-}
-
-/// The OS user as a review records it: the account name, else `uid N`.
-pub fn user_name() -> String {
-    // SAFETY: getuid has no preconditions and cannot fail.
-    let uid = unsafe { libc::getuid() };
-    account_name(uid).unwrap_or_else(|| format!("uid {uid}"))
-}
-
-/// The account name of `uid` from the password database, if it has one.
-fn account_name(uid: libc::uid_t) -> Option<String> {
-    // SAFETY: passwd is a plain C struct of integers and pointers: all zeroes is valid.
-    let mut entry: libc::passwd = unsafe { std::mem::zeroed() };
-    let mut buffer = vec![0 as libc::c_char; 4096];
-    let mut found: *mut libc::passwd = std::ptr::null_mut();
-    // SAFETY: getpwuid_r writes into `entry` and `buffer`, both ours and large enough (it
-    // reports ERANGE otherwise), and sets `found` to `&mut entry` or null.
-    let status = unsafe {
-        libc::getpwuid_r(
-            uid,
-            &mut entry,
-            buffer.as_mut_ptr(),
-            buffer.len(),
-            &mut found,
-        )
-    };
-    if status != 0 || found.is_null() || entry.pw_name.is_null() {
-        return None;
-    }
-    // SAFETY: on success pw_name points at a NUL-terminated string inside `buffer`.
-    let name = unsafe { std::ffi::CStr::from_ptr(entry.pw_name) };
-    Some(name.to_string_lossy().into_owned()).filter(|n| !n.is_empty())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,6 +6,7 @@
 //! recent failures, a model decoding far below its own speed. A degraded part says what the
 //! reviewer loses and what to do.
 
+use crate::timestamp::Timestamp;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -56,7 +57,7 @@ impl Status {
 pub struct HealthReport {
     pub status: Status,
     pub version: &'static str,
-    pub timestamp: String,
+    pub timestamp: Timestamp,
     pub components: Components,
 }
 
@@ -224,7 +225,7 @@ pub struct IndexHealth {
     pub documents: Option<usize>,
     pub size_bytes: Option<u64>,
     /// When the index last committed.
-    pub last_commit: Option<String>,
+    pub last_commit: Option<Timestamp>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
@@ -292,7 +293,7 @@ pub struct CrashReportsHealth {
     pub directory: PathBuf,
     pub count: usize,
     /// Timestamp of the newest report.
-    pub newest: Option<String>,
+    pub newest: Option<Timestamp>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
@@ -377,7 +378,7 @@ pub fn check(
     HealthReport {
         status: components.status(),
         version: env!("CARGO_PKG_VERSION"),
-        timestamp: crate::timestamp::Timestamp::now().to_stored(),
+        timestamp: Timestamp::now(),
         components,
     }
 }
@@ -470,7 +471,7 @@ fn check_index(
 }
 
 /// The index's size on disk, and when its metadata (rewritten by every commit) last changed.
-fn index_files(dir: &std::path::Path) -> (u64, Option<String>) {
+fn index_files(dir: &std::path::Path) -> (u64, Option<Timestamp>) {
     let size = std::fs::read_dir(dir)
         .map(|entries| {
             entries
@@ -484,9 +485,7 @@ fn index_files(dir: &std::path::Path) -> (u64, Option<String>) {
     let last_commit = std::fs::metadata(dir.join("meta.json"))
         .and_then(|m| m.modified())
         .ok()
-        .map(|t| {
-            crate::timestamp::Timestamp::from_datetime(time::OffsetDateTime::from(t)).to_stored()
-        });
+        .map(|t| Timestamp::from_datetime(time::OffsetDateTime::from(t)));
     (size, last_commit)
 }
 
@@ -506,7 +505,7 @@ fn check_crash_reports(settings: &Settings) -> CrashReportsHealth {
         Ok(reports) => CrashReportsHealth {
             ok: true,
             count: reports.len(),
-            newest: reports.first().map(|r| r.timestamp.clone()),
+            newest: reports.first().and_then(|r| r.timestamp),
             directory,
             error: None,
         },

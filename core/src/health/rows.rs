@@ -100,7 +100,6 @@ pub fn rows(report: &HealthReport) -> Vec<HealthRow> {
     let crash_detail = crash.error.clone().unwrap_or_else(|| {
         let newest = crash
             .newest
-            .as_deref()
             .map(|t| format!(", newest {t}"))
             .unwrap_or_default();
         format!("{} in {}{newest}", crash.count, crash.directory.display())
@@ -258,9 +257,7 @@ fn worker_detail(worker: &WorkerStatus) -> String {
         n => parts.push(format!("{n} restarts")),
     }
     if let Some(crash) = &worker.last_crash {
-        // To the second: the row is read, not parsed.
-        let at = crash.at.get(..19).unwrap_or(&crash.at);
-        parts.push(format!("last crash {at}Z: {}", crash.reason));
+        parts.push(format!("last crash {}: {}", crash.at, crash.reason));
     }
     parts.iter().map(|part| format!(", {part}")).collect()
 }

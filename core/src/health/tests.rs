@@ -84,7 +84,7 @@ fn report(components: Components) -> HealthReport {
     HealthReport {
         status: components.status(),
         version: "test",
-        timestamp: "2026-11-26T10:00:00Z".into(),
+        timestamp: crate::timestamp::Timestamp::parse("2026-11-26T10:00:00Z").unwrap(),
         components,
     }
 }

@@ -24,6 +24,7 @@ use crate::extract::ocr::Ocr;
 use crate::extract::{Limits, Passwords};
 use crate::pii::{Detector, PiiError};
 use crate::search::{SearchError, SearchIndex};
+use crate::storage::audit_event::Event;
 use crate::storage::documents::{self, DocStatus, DocumentRecord};
 use crate::storage::jobs::{self, JobCounts};
 use crate::storage::{Database, StorageError};
@@ -269,7 +270,7 @@ fn total(record: &DocumentRecord, count: fn(&DocumentRecord) -> usize) -> usize 
 }
 
 /// Records in the audit trail, inside a write transaction, what one batch stored.
-pub type RecordBatch<'a> = &'a dyn Fn(&Transaction<'_>, serde_json::Value) -> rusqlite::Result<()>;
+pub type RecordBatch<'a> = &'a dyn Fn(&Transaction<'_>, Event) -> rusqlite::Result<()>;
 
 /// Ingests `roots` (files and folders) into `db`, then brings `index` up to date. Each
 /// batch that stores a document is recorded by `record` in its own transaction, so what an
@@ -414,7 +415,7 @@ impl Batches<'_> {
 /// What a batch stored, for the audit trail: the documents it added or changed, by id, and
 /// the counts of each outcome; None when it stored nothing (every file unchanged or failed
 /// without a record).
-fn batch_detail(job: i64, outcomes: &[Outcome]) -> Option<serde_json::Value> {
+fn batch_detail(job: i64, outcomes: &[Outcome]) -> Option<Event> {
     let (mut ingested, mut duplicates, mut needs_ocr, mut failed) = (0, 0, 0, 0);
     let mut documents = Vec::new();
     for outcome in outcomes {
@@ -435,15 +436,13 @@ fn batch_detail(job: i64, outcomes: &[Outcome]) -> Option<serde_json::Value> {
             Outcome::Unchanged => {}
         }
     }
-    (!documents.is_empty()).then(|| {
-        serde_json::json!({
-            "job": job,
-            "documents": documents,
-            "ingested": ingested,
-            "duplicates": duplicates,
-            "needs_ocr": needs_ocr,
-            "failed": failed,
-        })
+    (!documents.is_empty()).then_some(Event::Stored {
+        job,
+        documents,
+        ingested,
+        duplicates,
+        needs_ocr,
+        failed,
     })
 }
 

@@ -1,6 +1,7 @@
 //! The review report: per document its review status, tags, notes and PII counts by type,
 //! as CSV (for spreadsheets), JSON (for scripts) or Markdown (for people).
 
+use crate::timestamp::Timestamp;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
@@ -114,7 +115,7 @@ pub fn render(
             #[derive(Serialize)]
             struct Report<'a> {
                 matter: &'a str,
-                generated_at: &'a str,
+                generated_at: &'a Timestamp,
                 audit_chain_head: &'a AuditHead,
                 network: &'a str,
                 summary: Summary,
@@ -141,7 +142,7 @@ pub fn render(
 pub struct Provenance {
     /// The matter the report was made in.
     pub matter: String,
-    pub generated_at: String,
+    pub generated_at: Timestamp,
     #[serde(rename = "audit_chain_head")]
     pub audit_head: AuditHead,
     /// The air gap when the report was made: `blocked (seccomp)` or `open`.
@@ -204,7 +205,10 @@ fn csv_report(rows: &[ReportRow]) -> Result<String, ReportError> {
             row.ingest_status.clone(),
             row.review.status.as_str().to_owned(),
             if row.review.flagged { "yes" } else { "no" }.to_owned(),
-            row.review.updated_at.clone().unwrap_or_default(),
+            row.review
+                .updated_at
+                .map(|at| at.to_string())
+                .unwrap_or_default(),
             spreadsheet_safe(row.review.updated_by.as_deref().unwrap_or_default()),
             spreadsheet_safe(&row.review.tags.join(", ")),
             spreadsheet_safe(&notes.join("\n---\n")),
@@ -358,7 +362,7 @@ pub(crate) mod tests {
     pub(crate) fn made(at: &str) -> Provenance {
         Provenance {
             matter: "acme".into(),
-            generated_at: at.into(),
+            generated_at: Timestamp::parse(at).unwrap(),
             audit_head: AuditHead {
                 seq: 7,
                 hash: "ab12".into(),
@@ -386,10 +390,10 @@ pub(crate) mod tests {
                     notes: vec![Note {
                         id: 1,
                         text: "check clause 4,\n\"late fees\"".into(),
-                        created_at: "2026-11-23T10:00:00Z".into(),
+                        created_at: Timestamp::parse("2026-11-23T10:00:00Z").unwrap(),
                         author: Some("ana".into()),
                     }],
-                    updated_at: Some("2026-11-23T10:00:00Z".into()),
+                    updated_at: Some(Timestamp::parse("2026-11-23T10:00:00Z").unwrap()),
                     updated_by: Some("ana".into()),
                 },
                 pii: BTreeMap::from([("EMAIL_ADDRESS".into(), 2), ("PERSON".into(), 1)]),
@@ -411,7 +415,7 @@ pub(crate) mod tests {
 
     #[test]
     fn csv_has_a_column_per_pii_type_quotes_cells_and_defuses_formulas() {
-        let text = render(&rows(), ReportFormat::Csv, &made("now")).unwrap();
+        let text = render(&rows(), ReportFormat::Csv, &made("2026-11-27T10:00:00Z")).unwrap();
         let mut reader = csv::Reader::from_reader(text.as_bytes());
         let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
         assert_eq!(
@@ -462,9 +466,10 @@ pub(crate) mod tests {
 
     #[test]
     fn markdown_escapes_markup_and_keeps_notes_on_one_line() {
-        let text = render(&rows(), ReportFormat::Md, &made("now")).unwrap();
+        let text = render(&rows(), ReportFormat::Md, &made("2026-11-27T10:00:00Z")).unwrap();
         assert!(text.contains(
-            "Matter acme. Generated now; audit trail head: entry 7, ab12; network blocked (seccomp)."
+            "Matter acme. Generated 2026-11-27T10:00:00Z; audit trail head: entry 7, ab12; \
+             network blocked (seccomp)."
         ));
         assert!(
             text.contains(

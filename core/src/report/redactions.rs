@@ -12,7 +12,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::{Provenance, ReportError};
-use crate::pii::PiiSpan;
+use crate::pii::{PiiKind, PiiSpan};
 
 /// Hex digits of the value hash kept: 64 bits, enough to tell values apart in a matter.
 const HASH_HEX_DIGITS: usize = 16;
@@ -23,7 +23,7 @@ pub struct Finding {
     pub doc_id: i64,
     pub path: String,
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: PiiKind,
     pub page: usize,
     /// Character offsets (Unicode scalar values) in the document's stored text, end
     /// exclusive, as `kodiak pii scan` counts them.
@@ -99,8 +99,9 @@ impl RedactionLog {
         let mut totals: BTreeMap<String, TypeTotal> = BTreeMap::new();
         let mut seen: BTreeMap<&str, (HashSet<i64>, HashSet<&str>)> = BTreeMap::new();
         for finding in &findings {
-            totals.entry(finding.kind.clone()).or_default().findings += 1;
-            let (docs, values) = seen.entry(&finding.kind).or_default();
+            let kind = finding.kind.as_str();
+            totals.entry(kind.to_owned()).or_default().findings += 1;
+            let (docs, values) = seen.entry(kind).or_default();
             docs.insert(finding.doc_id);
             values.insert(&finding.value_hash);
         }
@@ -195,7 +196,7 @@ impl RedactionLog {
             let mut record = vec![
                 f.doc_id.to_string(),
                 super::spreadsheet_safe(&f.path),
-                f.kind.clone(),
+                f.kind.to_string(),
                 f.page.to_string(),
                 f.start.to_string(),
                 f.end.to_string(),
@@ -237,17 +238,16 @@ fn document_findings(source: &Source, salt: &[u8], with_values: bool) -> Vec<Fin
             .pages
             .partition_point(|&(page_start, _)| page_start <= span.start)
             .max(1);
-        let kind = span.kind.as_str();
         out.push(Finding {
             doc_id: source.doc_id,
             path: source.path.clone(),
-            kind: kind.to_owned(),
+            kind: span.kind.clone(),
             page,
             start: span.start,
             end: span.end,
             score: span.score,
             placeholder: span.placeholder.clone(),
-            value_hash: value_hash(salt, kind, value),
+            value_hash: value_hash(salt, span.kind.as_str(), value),
             value: with_values.then(|| value.to_owned()),
         });
     }
@@ -345,9 +345,9 @@ mod tests {
         assert_eq!(log.totals["EMAIL_ADDRESS"].findings, 2);
         assert_eq!(log.totals["EMAIL_ADDRESS"].distinct_values, 1);
         assert_eq!(log.totals["PERSON"].documents, 1);
-        let json = log.json(&crate::report::tests::made("now")).unwrap();
+        let json = log.json(&crate::report::tests::made("2026-11-27T10:00:00Z")).unwrap();
         let csv = log.csv().unwrap();
-        for out in [&json, &csv, &log.text(&crate::report::tests::made("now"))] {
+        for out in [&json, &csv, &log.text(&crate::report::tests::made("2026-11-27T10:00:00Z"))] {
             assert!(!out.contains("Zoë"), "{out}");
             assert!(!out.contains("zoe@"), "{out}");
         }

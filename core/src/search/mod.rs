@@ -15,7 +15,6 @@ pub use fusion::{Fused, FusionWeights};
 pub use retrieve::{Mode, Ranked, Retrieval, SearchRequest, rank, retrieve};
 pub use vectors::{VectorHit, VectorIndex};
 
-use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 
 use tantivy::collector::TopDocs;
@@ -251,9 +250,8 @@ impl SearchIndex {
             .write(true)
             .open(dir.join(WRITER_LOCK_FILE))
             .map_err(prepare)?;
-        // SAFETY: flock only takes an advisory lock on our own open file; Tantivy takes
-        // the same kind of lock on this file for its writer.
-        let locked = unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0;
+        // An advisory lock (flock) on the file, the kind Tantivy takes for its writer.
+        let locked = lock.try_lock().is_ok();
         if !locked {
             return Err(SearchError::Locked {
                 dir: dir.to_owned(),

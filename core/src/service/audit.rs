@@ -2,41 +2,26 @@
 //! `storage::audit`), listed, verified and exported. Entries hold ids, counts and the
 //! question as the model saw it (personal data masked); never document text or answers.
 
-use serde_json::json;
-
 use super::*;
 use crate::storage::audit::{self, Actor, Entry, Verification};
+pub use crate::storage::audit_event::Event;
 
 /// Which entries to list.
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
-    /// RFC 3339 time or date (`2026-11-27`): entries at or after it.
-    pub since: Option<String>,
+    /// Entries at or after it.
+    pub since: Option<crate::timestamp::Timestamp>,
     pub user: Option<String>,
     pub action: Option<String>,
 }
 
 /// The OS user and machine this process acts as.
 pub(super) fn current_actor() -> Actor {
-    // SAFETY: getuid has no preconditions and cannot fail.
-    let uid = unsafe { libc::getuid() };
     Actor {
-        uid,
-        user: crate::guard::user_name(),
-        host: host_name(),
+        uid: crate::identity::uid(),
+        user: crate::identity::user_name(),
+        host: crate::identity::host_name(),
     }
-}
-
-/// The machine's host name, from the kernel.
-fn host_name() -> String {
-    let mut buffer = [0u8; 256];
-    // SAFETY: gethostname writes at most `buffer.len()` bytes into our buffer.
-    let status = unsafe { libc::gethostname(buffer.as_mut_ptr().cast(), buffer.len()) };
-    if status != 0 {
-        return "unknown".into();
-    }
-    let end = buffer.iter().position(|&b| b == 0).unwrap_or(buffer.len());
-    String::from_utf8_lossy(&buffer[..end]).into_owned()
 }
 
 impl Kodiak {
@@ -44,25 +29,23 @@ impl Kodiak {
     pub(super) fn audit(
         &self,
         tx: &rusqlite::Transaction<'_>,
-        action: &str,
-        detail: serde_json::Value,
+        event: Event,
     ) -> rusqlite::Result<()> {
         audit::append(
             tx,
             &self.db.audit_head_file(),
             &self.actor,
             &crate::timestamp::Timestamp::now().to_stored(),
-            action,
-            &detail,
+            &event,
         )
         .map(drop)
     }
 
     /// Appends an entry in a transaction of its own, for actions whose change is stored
     /// elsewhere (an export written to a file, an ingest's many transactions).
-    pub fn record(&self, action: &str, detail: serde_json::Value) -> Result<(), ServiceError> {
+    pub fn record(&self, event: Event) -> Result<(), ServiceError> {
         self.db
-            .write_even_read_only(|tx| self.audit(tx, action, detail).map_err(ServiceError::from))
+            .write_even_read_only(|tx| self.audit(tx, event).map_err(ServiceError::from))
     }
 
     /// Records an export: what, in which format, how many rows, and the chain head it
@@ -74,10 +57,12 @@ impl Kodiak {
         rows: usize,
     ) -> Result<(i64, String), ServiceError> {
         let head = self.audit_head()?;
-        self.record(
-            "export",
-            json!({ "what": what, "format": format, "rows": rows, "chain_head": head.1 }),
-        )?;
+        self.record(Event::Export {
+            what: what.to_owned(),
+            format: format.to_owned(),
+            rows,
+            chain_head: head.1.clone(),
+        })?;
         Ok(head)
     }
 
@@ -86,7 +71,7 @@ impl Kodiak {
         let (seq, hash) = self.audit_head()?;
         Ok(crate::report::Provenance {
             matter: self.matter.name.clone(),
-            generated_at: crate::timestamp::Timestamp::now().to_stored(),
+            generated_at: crate::timestamp::Timestamp::now(),
             audit_head: crate::report::AuditHead { seq, hash },
             network: crate::guard::air_gap::state().as_str().to_owned(),
         })
@@ -100,7 +85,7 @@ impl Kodiak {
     pub fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<Entry>, ServiceError> {
         Ok(audit::list(
             &*self.db.conn()?,
-            filter.since.as_deref(),
+            filter.since,
             filter.user.as_deref(),
             filter.action.as_deref(),
         )?)
@@ -125,15 +110,15 @@ impl Kodiak {
                 .and_then(|p| p.file_name())
                 .map(|n| n.to_string_lossy().into_owned())
         };
-        let now = json!({
-            "generator": name(&self.settings.paths.generator_model),
-            "embedder": name(&self.settings.paths.embedder_model),
-            "redact_for_llm": self.settings.config.pii.redact_for_llm,
-            "network": crate::guard::air_gap::state().as_str(),
-        });
-        let last = audit::last_detail(&*self.db.conn()?, "config")?;
-        if last.as_deref() != Some(now.to_string().as_str()) {
-            self.record("config", now)?;
+        let now = Event::Config {
+            generator: name(&self.settings.paths.generator_model),
+            embedder: name(&self.settings.paths.embedder_model),
+            redact_for_llm: self.settings.config.pii.redact_for_llm,
+            network: crate::guard::air_gap::state().as_str().to_owned(),
+        };
+        let last = audit::last_detail(&*self.db.conn()?, now.action())?;
+        if last.as_deref() != Some(now.detail().to_string().as_str()) {
+            self.record(now)?;
         }
         Ok(())
     }

@@ -1,6 +1,7 @@
 //! Conversations as front ends see them: each question with its answer and the answer's
 //! record, read through the one place that knows how answers are stored.
 
+use crate::timestamp::Timestamp;
 use serde::Serialize;
 
 use super::{Kodiak, ServiceError};
@@ -19,7 +20,7 @@ pub struct ConversationTurns {
 pub struct Turn {
     pub question_id: i64,
     pub question: String,
-    pub asked_at: String,
+    pub asked_at: Timestamp,
     pub answer: Option<StoredAnswer>,
 }
 
@@ -32,7 +33,7 @@ pub struct StoredAnswer {
     pub status: MessageStatus,
     pub mode: Option<AnswerMode>,
     pub record: AnswerRecord,
-    pub finished_at: Option<String>,
+    pub finished_at: Option<Timestamp>,
 }
 
 impl StoredAnswer {
@@ -77,7 +78,7 @@ pub(super) fn turns_of(messages: &[Message]) -> Result<Vec<Turn>, ServiceError> 
             Role::User => turns.push(Turn {
                 question_id: message.id,
                 question: message.content.clone(),
-                asked_at: message.created_at.clone(),
+                asked_at: message.created_at,
                 answer: None,
             }),
             Role::Assistant => {
@@ -92,7 +93,7 @@ pub(super) fn turns_of(messages: &[Message]) -> Result<Vec<Turn>, ServiceError> 
                         status: message.status,
                         mode: message.mode,
                         record,
-                        finished_at: message.finished_at.clone(),
+                        finished_at: message.finished_at,
                     });
                 }
             }

@@ -18,7 +18,7 @@ impl Kodiak {
         ];
         c.rate_limit = self
             .limiter
-            .usage(&self.db, &crate::guard::user_identity())
+            .usage(&self.db, &crate::identity::user_identity())
             .ok();
         report.status = report.components.status();
         report

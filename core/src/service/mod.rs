@@ -15,7 +15,7 @@ mod review;
 pub use crate::checklist::grid::{Grid, GridCell, GridRow, JobInfo};
 pub use crate::report::ReportRow;
 pub use ask::{AskOptions, Piece};
-pub use audit::{AuditFilter, audit_csv};
+pub use audit::{AuditFilter, Event, audit_csv};
 pub use checklist::{DecisionInput, JobCounts, JobOutcome, JobProgress, JobScope, ModelFigures};
 pub use conversation::{ConversationTurns, StoredAnswer, Turn};
 pub use reading::DocumentText;
@@ -319,8 +319,7 @@ impl Kodiak {
     ) -> Result<IngestReport, ServiceError> {
         self.check_changeable()?;
         self.count_request()?;
-        let record_batch =
-            |tx: &rusqlite::Transaction<'_>, detail| self.audit(tx, "stored", detail);
+        let record_batch = |tx: &rusqlite::Transaction<'_>, event| self.audit(tx, event);
         let mut report = ingest::run(
             &self.settings.config,
             &self.db,
@@ -337,26 +336,23 @@ impl Kodiak {
             report.embedding_error = embedded.error;
         }
         let roots: Vec<String> = roots.iter().map(|r| r.display().to_string()).collect();
-        self.record(
-            "ingest",
-            serde_json::json!({
-                "roots": roots,
-                "files": report.files,
-                "ingested": report.ingested,
-                "duplicates": report.duplicates,
-                "unchanged": report.unchanged,
-                "failed": report.failed.len(),
-                "needs_ocr": report.needs_ocr.len(),
-                "cancelled": report.cancelled,
-            }),
-        )?;
+        self.record(Event::Ingest {
+            roots,
+            files: report.files,
+            ingested: report.ingested,
+            duplicates: report.duplicates,
+            unchanged: report.unchanged,
+            failed: report.failed.len(),
+            needs_ocr: report.needs_ocr.len(),
+            cancelled: report.cancelled,
+        })?;
         Ok(report)
     }
 
     /// Counts a request (`ask`, `ingest`) against the user's rate limit.
     fn count_request(&self) -> Result<(), ServiceError> {
         self.limiter
-            .acquire(&self.db, &crate::guard::user_identity())?
+            .acquire(&self.db, &crate::identity::user_identity())?
             .map(|_| ())
             .map_err(ServiceError::from)
     }

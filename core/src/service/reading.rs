@@ -61,7 +61,7 @@ impl Kodiak {
         let removed = self.db.write(|tx| {
             let removed = documents::delete(tx, id)?;
             if removed {
-                self.audit(tx, "remove", serde_json::json!({ "doc_id": id }))?;
+                self.audit(tx, Event::Remove { doc_id: id })?;
             }
             Ok::<_, ServiceError>(removed)
         })?;

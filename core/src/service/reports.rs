@@ -3,8 +3,6 @@
 
 use std::collections::HashMap;
 
-use serde_json::json;
-
 use super::*;
 use crate::report::redactions::{RedactionLog, Source};
 use crate::report::terms::{self, HitCounter, Searched, TermsReport};
@@ -34,16 +32,13 @@ impl Kodiak {
         let report = TermsReport::count(&parsed, &searched, &counter.finish());
         let detector = crate::pii::Detector::new(&self.settings.config.pii)?;
         let masked: Vec<String> = terms.iter().map(|t| audit::masked(&detector, t)).collect();
-        self.record(
-            "report",
-            json!({
-                "what": "search terms",
-                "scope": scope.describe(),
-                "terms": masked,
-                "documents": report.documents_searched,
-                "documents_hit": report.documents_hit,
-            }),
-        )?;
+        self.record(Event::TermsReport {
+            what: "search terms",
+            scope: scope.describe(),
+            terms: masked,
+            documents: report.documents_searched,
+            documents_hit: report.documents_hit,
+        })?;
         Ok(report)
     }
 
@@ -69,16 +64,13 @@ impl Kodiak {
         };
         let log = RedactionLog::of(chosen.iter().map(read), &salt, with_values)?;
         drop(conn);
-        self.record(
-            "report",
-            json!({
-                "what": "redaction log",
-                "scope": scope.describe(),
-                "with_values": with_values,
-                "documents": log.documents,
-                "findings": log.findings.len(),
-            }),
-        )?;
+        self.record(Event::RedactionLog {
+            what: "redaction log",
+            scope: scope.describe(),
+            with_values,
+            documents: log.documents,
+            findings: log.findings.len(),
+        })?;
         Ok(log)
     }
 }

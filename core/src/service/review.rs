@@ -1,8 +1,7 @@
 //! Review: a status, tags and notes per document, each written at once, and the report
 //! of them all.
 
-use super::{Kodiak, ServiceError};
-use crate::guard;
+use super::{Event, Kodiak, ServiceError};
 use crate::report::ReportRow;
 use crate::storage::documents;
 use crate::storage::review::{self, Review, ReviewMark};
@@ -39,9 +38,12 @@ impl Kodiak {
 
     /// Sets a document's review status or flag, as the OS user running Kodiak.
     pub fn mark(&self, document_id: i64, mark: ReviewMark) -> Result<Review, ServiceError> {
-        let user = guard::user_name();
-        let detail = serde_json::json!({ "doc_id": document_id, "mark": mark.as_str() });
-        self.review_write(document_id, ("review", detail), |tx| {
+        let user = crate::identity::user_name();
+        let event = Event::Review {
+            doc_id: document_id,
+            mark: mark.as_str().to_owned(),
+        };
+        self.review_write(document_id, event, |tx| {
             review::mark(tx, document_id, mark, &user)
         })
     }
@@ -49,8 +51,12 @@ impl Kodiak {
     /// Adds a tag (trimmed); adding one the document has is not an error.
     pub fn add_tag(&self, document_id: i64, tag: &str) -> Result<Review, ServiceError> {
         let tag = valid_tag(tag)?;
-        let detail = serde_json::json!({ "doc_id": document_id, "added": tag });
-        self.review_write(document_id, ("tag", detail), |tx| {
+        let event = Event::Tag {
+            doc_id: document_id,
+            added: Some(tag.clone()),
+            removed: None,
+        };
+        self.review_write(document_id, event, |tx| {
             review::add_tag(tx, document_id, &tag).map(drop)
         })
     }
@@ -58,8 +64,12 @@ impl Kodiak {
     /// Removes a tag from a document.
     pub fn remove_tag(&self, document_id: i64, tag: &str) -> Result<Review, ServiceError> {
         let tag = tag.trim().to_owned();
-        let detail = serde_json::json!({ "doc_id": document_id, "removed": tag });
-        self.review_write(document_id, ("tag", detail), |tx| {
+        let event = Event::Tag {
+            doc_id: document_id,
+            added: None,
+            removed: Some(tag.clone()),
+        };
+        self.review_write(document_id, event, |tx| {
             review::remove_tag(tx, document_id, &tag).map(drop)
         })
     }
@@ -74,10 +84,13 @@ impl Kodiak {
         if chars > MAX_NOTE_CHARS {
             return Err(ReviewInputError::LongNote(chars).into());
         }
-        let author = guard::user_name();
+        let author = crate::identity::user_name();
         // Who wrote a note on which document, and how long: its words stay in the review.
-        let detail = serde_json::json!({ "doc_id": document_id, "note_chars": chars });
-        self.review_write(document_id, ("note", detail), |tx| {
+        let event = Event::Note {
+            doc_id: document_id,
+            note_chars: chars,
+        };
+        self.review_write(document_id, event, |tx| {
             review::add_note(tx, document_id, text, &author).map(drop)
         })
     }
@@ -85,12 +98,15 @@ impl Kodiak {
     /// The terminal UI session the OS user running Kodiak saved last, as it was saved.
     pub fn ui_session(&self) -> Result<Option<String>, ServiceError> {
         let conn = self.db.conn()?;
-        Ok(crate::storage::sessions::load(&conn, &guard::user_name())?)
+        Ok(crate::storage::sessions::load(
+            &conn,
+            &crate::identity::user_name(),
+        )?)
     }
 
     /// Saves the OS user's terminal UI session, replacing the one before.
     pub fn save_ui_session(&self, state: &str) -> Result<(), ServiceError> {
-        let user = guard::user_name();
+        let user = crate::identity::user_name();
         self.db
             .write(|tx| Ok(crate::storage::sessions::save(tx, &user, state)?))
     }
@@ -121,7 +137,7 @@ impl Kodiak {
     fn review_write(
         &self,
         document_id: i64,
-        (action, detail): (&str, serde_json::Value),
+        event: Event,
         write: impl Fn(&rusqlite::Transaction<'_>) -> rusqlite::Result<()>,
     ) -> Result<Review, ServiceError> {
         self.db.write(|tx| {
@@ -129,7 +145,7 @@ impl Kodiak {
                 return Err(ServiceError::NoSuchDocument(document_id));
             }
             write(tx)?;
-            self.audit(tx, action, detail)?;
+            self.audit(tx, event.clone())?;
             Ok(review::get(tx, document_id)?)
         })
     }

@@ -33,6 +33,8 @@ pub struct Actor {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Entry {
     pub seq: i64,
+    /// When, as the text written then: the hash covers this text, so it is kept as it
+    /// was (RFC 3339; `Timestamp::parse` reads it).
     pub at: String,
     pub uid: u32,
     pub user: String,
@@ -239,8 +241,7 @@ pub fn append(
     head_file: &HeadFile,
     actor: &Actor,
     at: &str,
-    action: &str,
-    detail: &serde_json::Value,
+    event: &super::audit_event::Event,
 ) -> rusqlite::Result<i64> {
     let (mut last, mut prev_hash) = head(tx)?;
     for recorded in [meta_head(tx)?, head_file.read().ok().flatten()]
@@ -257,8 +258,8 @@ pub fn append(
         uid: actor.uid,
         user: actor.user.clone(),
         host: actor.host.clone(),
-        action: action.to_owned(),
-        detail: detail.to_string(),
+        action: event.action().to_owned(),
+        detail: event.detail().to_string(),
         prev_hash,
         hash: String::new(),
     };
@@ -317,11 +318,11 @@ fn entry_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
 
 const COLUMNS: &str = "seq, at, uid, user, host, action, detail, prev_hash, hash";
 
-/// Entries in order, those at or after `since` (RFC 3339, compared as text), of `user` and
+/// Entries in order, those at or after `since` (stored times compared as text), of `user` and
 /// of `action` when given.
 pub fn list(
     conn: &Connection,
-    since: Option<&str>,
+    since: Option<crate::timestamp::Timestamp>,
     user: Option<&str>,
     action: Option<&str>,
 ) -> rusqlite::Result<Vec<Entry>> {

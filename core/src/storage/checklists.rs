@@ -25,8 +25,8 @@ pub struct JobRow {
     /// The process running it, while it runs.
     pub writer: Option<ProcessId>,
     pub created_by: String,
-    pub created_at: String,
-    pub updated_at: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
     pub documents: usize,
     pub cells: usize,
 }

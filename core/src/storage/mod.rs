@@ -2,6 +2,7 @@
 //! migrations, and a write helper that always takes the write lock up front.
 
 pub mod audit;
+pub mod audit_event;
 pub mod checklists;
 pub mod conversations;
 pub mod documents;

@@ -5,6 +5,7 @@
 //! the process is going down) and atomically, and scrubs the panic message and the recent
 //! log events of anything that looks like PII.
 
+use crate::timestamp::Timestamp;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -43,7 +44,7 @@ impl CrashSettings {
 pub struct CrashReport {
     pub id: String,
     /// UTC, RFC 3339.
-    pub timestamp: String,
+    pub timestamp: Timestamp,
     pub version: String,
     pub os: String,
     pub arch: String,
@@ -58,7 +59,8 @@ pub struct CrashReport {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Summary {
     pub id: String,
-    pub timestamp: String,
+    /// None when the report cannot be read.
+    pub timestamp: Option<Timestamp>,
     pub message: String,
     pub path: PathBuf,
 }
@@ -141,7 +143,7 @@ impl CrashReport {
         );
         CrashReport {
             id,
-            timestamp: crate::timestamp::Timestamp::from_datetime(now).to_stored(),
+            timestamp: Timestamp::from_datetime(now).whole_second(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
             os: std::env::consts::OS.to_owned(),
             arch: std::env::consts::ARCH.to_owned(),
@@ -217,13 +219,13 @@ pub fn list(dir: &Path) -> Result<Vec<Summary>, CrashError> {
         .map(|(path, _)| match read_file(&path) {
             Ok(report) => Summary {
                 id: report.id,
-                timestamp: report.timestamp,
+                timestamp: Some(report.timestamp),
                 message: report.message,
                 path,
             },
             Err(e) => Summary {
                 id: id_of(&path),
-                timestamp: String::new(),
+                timestamp: None,
                 message: e.to_string(),
                 path,
             },

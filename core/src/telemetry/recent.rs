@@ -1,5 +1,6 @@
 //! The last few log events, kept in memory so a crash report can say what led up to it.
 
+use crate::timestamp::Timestamp;
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
 use std::sync::{Arc, Mutex, TryLockError};
@@ -15,7 +16,7 @@ use crate::scrub;
 /// One log event as a crash report shows it. Text is scrubbed of PII when captured.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LogEvent {
-    pub timestamp: String,
+    pub timestamp: Timestamp,
     pub level: String,
     pub target: String,
     pub message: String,
@@ -94,7 +95,7 @@ impl<S: Subscriber> Layer<S> for RecentEventsLayer {
         event.record(&mut visitor);
         let meta = event.metadata();
         self.events.push(LogEvent {
-            timestamp: crate::timestamp::Timestamp::now().to_stored(),
+            timestamp: Timestamp::now(),
             level: meta.level().to_string(),
             target: meta.target().to_owned(),
             message: scrub::mask(&visitor.message).into_owned(),

@@ -1,5 +1,6 @@
 //! The matter switcher (`M`) and the search-term report over the listed documents (`T`).
 
+use super::Reply;
 use super::*;
 use kodiak::matter::Matter;
 use kodiak::report::terms::TermsReport;
@@ -12,7 +13,7 @@ impl App {
         }]
     }
 
-    pub(super) fn matters_loaded(&mut self, request: u64, result: Result<Vec<Matter>, String>) {
+    pub(super) fn matters_loaded(&mut self, request: u64, result: Reply<Vec<Matter>>) {
         if !self.jobs.matters.accept_latest(request) {
             return;
         }
@@ -64,7 +65,7 @@ impl App {
             .map(|row| row.doc_id)
             .collect();
         if docs.is_empty() {
-            self.error("no ingested document is listed: change the filter first".into());
+            self.error("no ingested document is listed: change the filter first");
             return;
         }
         self.overlay = Some(Overlay::prompt(PromptKind::Terms, &self.last_terms, docs));
@@ -94,7 +95,7 @@ impl App {
         }]
     }
 
-    pub(super) fn terms_counted(&mut self, request: u64, result: Result<Box<TermsReport>, String>) {
+    pub(super) fn terms_counted(&mut self, request: u64, result: Reply<Box<TermsReport>>) {
         if !self.jobs.terms.accept_latest(request) {
             return;
         }

@@ -25,7 +25,7 @@ impl App {
         if ctrl_c {
             // Ctrl-C first stops a streaming answer; once that is asked, it quits.
             if let Some(request) = self.chat.answering.cancel() {
-                self.info("cancelling the answer; Ctrl-C again quits".into());
+                self.info("cancelling the answer; Ctrl-C again quits");
                 return vec![Effect::Cancel { request }];
             }
             self.quit = true;

@@ -7,6 +7,7 @@
 
 use kodiak::service::DataStamp;
 
+use super::Reply;
 use super::{App, Effect};
 
 impl App {
@@ -19,11 +20,7 @@ impl App {
 
     /// The stamp read: the first is only remembered (the UI has just loaded everything);
     /// a different one reloads what is shown.
-    pub(super) fn data_stamp(
-        &mut self,
-        request: u64,
-        result: Result<DataStamp, String>,
-    ) -> Vec<Effect> {
+    pub(super) fn data_stamp(&mut self, request: u64, result: Reply<DataStamp>) -> Vec<Effect> {
         if !self.jobs.changes.accept_newer(request) {
             return Vec::new();
         }

@@ -363,7 +363,7 @@ impl App {
         }
         let request = self.request_id();
         if !self.chat.answering.ask(request, now) {
-            self.info("an answer is still being written; Esc cancels it".into());
+            self.info("an answer is still being written; Esc cancels it");
             return Vec::new();
         }
         let documents = match (&self.viewer, self.chat.scope_document) {
@@ -391,7 +391,7 @@ impl App {
             return Vec::new();
         };
         let Some(grounding) = &turn.grounding else {
-            self.info("only a generated answer has its sentences checked".into());
+            self.info("only a generated answer has its sentences checked");
             return Vec::new();
         };
         let supported: Vec<(usize, usize)> = grounding
@@ -408,7 +408,7 @@ impl App {
             .or(supported.first())
             .copied();
         let Some((sentence, n)) = next else {
-            self.info("no sentence of the last answer is borne out by a passage".into());
+            self.info("no sentence of the last answer is borne out by a passage");
             return Vec::new();
         };
         let Some(source) = turn.sources.iter().find(|s| s.n == n) else {
@@ -465,7 +465,7 @@ impl App {
                     return vec![Effect::Cancel { request }];
                 }
                 if matches!(self.chat.answering, Answering::Cancelling { .. }) {
-                    self.info("the answer is being cancelled".into());
+                    self.info("the answer is being cancelled");
                 } else if action == Action::LeaveInput {
                     self.chat.mode = ChatMode::Transcript;
                 }
@@ -475,12 +475,12 @@ impl App {
                 self.chat.turns.clear();
                 self.chat.selected_citation = None;
                 self.chat.scroll_back = 0;
-                self.info("new conversation".into());
+                self.info("new conversation");
             }
             Action::Scope => {
                 self.chat.scope_document = !self.chat.scope_document;
                 if self.chat.scope_document && self.viewer.is_none() {
-                    self.info("open a document to ask about it alone".into());
+                    self.info("open a document to ask about it alone");
                 }
             }
             Action::Type => self.chat.mode = ChatMode::Input,
@@ -498,7 +498,7 @@ impl App {
             Action::Copy => {
                 let last = self.chat.turns.iter().rev().find(|t| !t.answer.is_empty());
                 if let Some(answer) = last.map(Turn::as_copied) {
-                    self.info("answer copied to the clipboard".into());
+                    self.info("answer copied to the clipboard");
                     return vec![Effect::Copy(answer)];
                 }
             }

@@ -12,6 +12,7 @@ use kodiak::service::{DecisionInput, Grid, GridCell, GridRow, JobCounts, JobInfo
 use kodiak::storage::checklists::JobState;
 
 use super::*;
+use super::{JobError, Reply};
 
 /// The checklist a run prompt offers first.
 pub const DEFAULT_CHECKLIST: &str = "assets/checklists/commercial-contract.toml";
@@ -48,7 +49,7 @@ pub struct ChecklistView {
     /// The job shown.
     pub job: Option<i64>,
     /// None while it loads.
-    pub grid: Option<Result<Grid, String>>,
+    pub grid: Option<Reply<Grid>>,
     /// Index into the rows shown (after the filter).
     pub row: usize,
     /// The item's column.
@@ -172,7 +173,7 @@ impl App {
     pub(super) fn checklists_loaded(
         &mut self,
         request: u64,
-        result: Result<Vec<JobInfo>, String>,
+        result: Reply<Vec<JobInfo>>,
     ) -> Vec<Effect> {
         if !self.jobs.checklists.accept_latest(request) {
             return Vec::new();
@@ -191,20 +192,24 @@ impl App {
                             return vec![self.load_grid(newest)];
                         }
                         None => {
-                            view.grid = Some(Err(
+                            view.grid = Some(Err(JobError::Service(
                                 "No checklist has been run yet. R runs one (a TOML file of questions)."
                                     .into(),
-                            ));
+                            )));
                         }
                     }
                 }
             }
-            Err(e) => view.grid = Some(Err(format!("cannot list the checklist jobs: {e}"))),
+            Err(e) => {
+                view.grid = Some(Err(JobError::Service(format!(
+                    "cannot list the checklist jobs: {e}"
+                ))))
+            }
         }
         Vec::new()
     }
 
-    pub(super) fn grid_loaded(&mut self, request: u64, result: Result<Box<Grid>, String>) {
+    pub(super) fn grid_loaded(&mut self, request: u64, result: Reply<Box<Grid>>) {
         if !self.jobs.grid.accept_latest(request) {
             return;
         }
@@ -259,7 +264,7 @@ impl App {
             }
             Action::RunChecklist => {
                 if view.running.is_some() {
-                    self.error("a checklist job is running; x stops it".into());
+                    self.error("a checklist job is running; x stops it");
                 } else {
                     self.overlay = Some(Overlay::prompt(
                         PromptKind::ChecklistFile,
@@ -274,15 +279,15 @@ impl App {
                     .filter(|j| j.state != JobState::Done)
                     .map(|j| j.id);
                 match (job, &view.running) {
-                    (_, Some(_)) => self.error("a checklist job is running; x stops it".into()),
+                    (_, Some(_)) => self.error("a checklist job is running; x stops it"),
                     (Some(job), None) => return self.run_checklist(ChecklistSource::Resume(job)),
-                    (None, None) => self.info("this job is done; R runs a checklist again".into()),
+                    (None, None) => self.info("this job is done; R runs a checklist again"),
                 }
             }
             Action::CancelChecklist => {
                 if let Some(running) = &view.running {
                     let request = running.request;
-                    self.info("stopping the checklist job after its current cell…".into());
+                    self.info("stopping the checklist job after its current cell…");
                     return vec![Effect::Cancel { request }];
                 }
             }
@@ -392,7 +397,7 @@ impl App {
             return Vec::new();
         };
         if cell.is_none() {
-            self.error("this cell is not decided yet; r resumes the job".into());
+            self.error("this cell is not decided yet; r resumes the job");
             return Vec::new();
         }
         let (job, doc_id) = (grid.job.id, row.doc_id);
@@ -409,12 +414,7 @@ impl App {
     }
 
     /// A decision stored: the cell shows it at once.
-    pub(super) fn cell_decided(
-        &mut self,
-        doc_id: i64,
-        item: &str,
-        result: Result<Box<GridCell>, String>,
-    ) {
+    pub(super) fn cell_decided(&mut self, doc_id: i64, item: &str, result: Reply<Box<GridCell>>) {
         match result {
             Err(e) => self.error(format!("the decision was not stored: {e}")),
             Ok(cell) => {
@@ -521,7 +521,7 @@ impl App {
     pub(super) fn checklist_done(
         &mut self,
         request: u64,
-        result: Result<JobOutcome, String>,
+        result: Reply<JobOutcome>,
     ) -> Vec<Effect> {
         if !self.runs(request) {
             return Vec::new();

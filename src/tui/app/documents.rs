@@ -272,7 +272,7 @@ impl App {
                     effects.push(self.open(next_id, None));
                 }
             }
-            None => self.info("no unreviewed document after this one".into()),
+            None => self.info("no unreviewed document after this one"),
         }
         effects
     }

@@ -5,6 +5,7 @@
 
 use std::collections::VecDeque;
 
+use super::Reply;
 use super::*;
 
 /// Ingest or embedding running in the background.
@@ -151,12 +152,12 @@ impl App {
             None => match self.resuming {
                 Some(request) => request,
                 None => {
-                    self.info("nothing is being ingested".into());
+                    self.info("nothing is being ingested");
                     return Vec::new();
                 }
             },
         };
-        self.info("cancelling: what is stored stays, the rest is left for later".into());
+        self.info("cancelling: what is stored stays, the rest is left for later");
         vec![Effect::Cancel { request }]
     }
 
@@ -228,7 +229,7 @@ impl App {
     pub(super) fn ingest_done(
         &mut self,
         request: u64,
-        result: Result<String, String>,
+        result: Reply<String>,
         now: Instant,
     ) -> Vec<Effect> {
         if !self.jobs.ingest.accept_latest(request) {

@@ -11,6 +11,7 @@
 //! with the keyboard; `update` applies the workers' replies, each checked against its job
 //! slot (`jobs`) so a stale reply is dropped.
 
+pub use reply::{JobError, Reply};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -42,6 +43,7 @@ mod health;
 mod ingest;
 pub mod jobs;
 mod overlay;
+mod reply;
 mod search;
 mod session;
 mod update;
@@ -99,28 +101,28 @@ pub enum Msg {
     /// Where the matter's data stands now; when it moved, what is shown is read again.
     DataStamp {
         request: u64,
-        result: Result<kodiak::service::DataStamp, String>,
+        result: Reply<kodiak::service::DataStamp>,
     },
     /// The document list, with reviews and PII counts.
     Documents {
         request: u64,
-        result: Result<Vec<ReportRow>, String>,
+        result: Reply<Vec<ReportRow>>,
     },
     /// A document for the viewer.
     Document {
         request: u64,
-        result: Result<Box<PreparedDocument>, String>,
+        result: Reply<Box<PreparedDocument>>,
     },
     /// A document's review after a change.
     Reviewed {
         request: u64,
         doc_id: i64,
-        result: Result<Review, String>,
+        result: Reply<Review>,
     },
     /// Where the review report was written.
     Exported {
         request: u64,
-        result: Result<PathBuf, String>,
+        result: Reply<PathBuf>,
     },
     /// Ingest progress: files done of total, then the embedding phase.
     IngestProgress {
@@ -138,10 +140,7 @@ pub enum Msg {
         reason: String,
     },
     /// Ingest finished, with a one-line summary.
-    IngestDone {
-        request: u64,
-        result: Result<String, String>,
-    },
+    IngestDone { request: u64, result: Reply<String> },
     /// The evidence the answer leads with, before the model writes.
     AskEvidence { request: u64, text: String },
     /// Answer text as it is written.
@@ -149,23 +148,23 @@ pub enum Msg {
     /// The answer, finished or failed.
     AskDone {
         request: u64,
-        result: Result<Box<kodiak::answer::Answer>, String>,
+        result: Reply<Box<kodiak::answer::Answer>>,
     },
     /// The passages that match a search of every document.
     SearchResults {
         request: u64,
-        result: Result<kodiak::service::SearchOutcome, String>,
+        result: Reply<kodiak::service::SearchOutcome>,
     },
     /// The conversations, most recent first.
     Conversations {
         request: u64,
-        result: Result<Vec<Conversation>, String>,
+        result: Reply<Vec<Conversation>>,
     },
     /// A stored conversation's turns.
     ConversationLoaded {
         request: u64,
         id: i64,
-        result: Result<Vec<StoredTurn>, String>,
+        result: Reply<Vec<StoredTurn>>,
     },
     /// A fresh health report.
     Health {
@@ -173,19 +172,16 @@ pub enum Msg {
         report: Box<HealthReport>,
     },
     /// The newest crash report, as text.
-    CrashReport {
-        request: u64,
-        result: Result<String, String>,
-    },
+    CrashReport { request: u64, result: Reply<String> },
     /// The checklist jobs, newest first.
     Checklists {
         request: u64,
-        result: Result<Vec<kodiak::service::JobInfo>, String>,
+        result: Reply<Vec<kodiak::service::JobInfo>>,
     },
     /// A checklist job's grid.
     Grid {
         request: u64,
-        result: Result<Box<kodiak::service::Grid>, String>,
+        result: Reply<Box<kodiak::service::Grid>>,
     },
     /// The job a checklist run created (or resumed).
     ChecklistStarted { request: u64, job: i64 },
@@ -197,24 +193,24 @@ pub enum Msg {
     /// A checklist run ended: done, stopped or failed.
     ChecklistDone {
         request: u64,
-        result: Result<kodiak::service::JobOutcome, String>,
+        result: Reply<kodiak::service::JobOutcome>,
     },
     /// A reviewer's decision on a cell, stored: the cell as it now stands. (Decisions on
     /// cells do not supersede one another: each reply is applied.)
     CellDecided {
         doc_id: i64,
         item: String,
-        result: Result<Box<kodiak::service::GridCell>, String>,
+        result: Reply<Box<kodiak::service::GridCell>>,
     },
     /// The matters in the data directory.
     Matters {
         request: u64,
-        result: Result<Vec<kodiak::matter::Matter>, String>,
+        result: Reply<Vec<kodiak::matter::Matter>>,
     },
     /// A search-term report.
     TermsReport {
         request: u64,
-        result: Result<Box<kodiak::report::terms::TermsReport>, String>,
+        result: Reply<Box<kodiak::report::terms::TermsReport>>,
     },
 }
 
@@ -570,12 +566,12 @@ impl App {
             || self.checklist.as_ref().is_some_and(|v| v.running.is_some())
     }
 
-    fn info(&mut self, text: String) {
-        self.flash = Some((FlashLevel::Info, text));
+    fn info(&mut self, text: impl ToString) {
+        self.flash = Some((FlashLevel::Info, text.to_string()));
     }
 
-    fn error(&mut self, text: String) {
-        self.flash = Some((FlashLevel::Error, text));
+    fn error(&mut self, text: impl ToString) {
+        self.flash = Some((FlashLevel::Error, text.to_string()));
     }
 }
 

@@ -4,6 +4,7 @@
 
 use kodiak::search::{Hit, Mode};
 
+use super::Reply;
 use super::*;
 
 /// Queries kept for recall.
@@ -22,7 +23,7 @@ pub struct DocHits {
 pub struct CorpusSearch {
     pub query: String,
     /// None while the search runs.
-    pub results: Option<Result<SearchResults, String>>,
+    pub results: Option<Reply<SearchResults>>,
     /// Index of the selected passage, counting across the documents in order.
     pub selected: usize,
 }
@@ -118,7 +119,7 @@ impl App {
     pub(super) fn search_results(
         &mut self,
         request: u64,
-        result: Result<kodiak::service::SearchOutcome, String>,
+        result: Reply<kodiak::service::SearchOutcome>,
     ) {
         if !self.jobs.search.accept_latest(request) {
             return;

@@ -171,7 +171,7 @@ impl App {
                         self.chat.conversation = Some(answer.conversation_id);
                         finish_turn(turn, *answer);
                     }
-                    Err(e) => turn.status = TurnStatus::Failed(e),
+                    Err(e) => turn.status = TurnStatus::Failed(e.to_string()),
                 }
                 Vec::new()
             }
@@ -209,7 +209,7 @@ impl App {
                 }
                 self.dirty = true;
                 match result {
-                    Ok(list) if list.is_empty() => self.info("no conversations yet".into()),
+                    Ok(list) if list.is_empty() => self.info("no conversations yet"),
                     Ok(list) => {
                         let selected = self
                             .chat

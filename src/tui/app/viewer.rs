@@ -301,8 +301,8 @@ impl App {
         };
         match target {
             Some(index) => self.go_to_heading(index),
-            None if headings.is_empty() => self.info("no headings found in this document".into()),
-            None => self.info("no more headings this way".into()),
+            None if headings.is_empty() => self.info("no headings found in this document"),
+            None => self.info("no more headings this way"),
         }
     }
 
@@ -342,7 +342,7 @@ impl App {
                         .saturating_sub(1);
                     self.overlay = Some(Overlay::Outline { selected });
                 }
-                _ => self.info("no headings found in this document".into()),
+                _ => self.info("no headings found in this document"),
             },
             Action::Close => {
                 if let Some(viewer) = self.viewer.take()

@@ -12,7 +12,7 @@ fn matter(name: &str, archived: bool) -> Matter {
             name: name.into(),
             description: (name == "acme").then(|| "Acme v. Beta".into()),
             archived: archived.then(|| kodiak::matter::Archived {
-                at: "2026-11-20T10:00:00Z".into(),
+                at: kodiak::timestamp::Timestamp::parse("2026-11-20T10:00:00Z").unwrap(),
                 by: "ann".into(),
             }),
             ..kodiak::matter::MatterFile::default()
@@ -164,7 +164,9 @@ fn a_failed_term_report_says_why() {
         &mut app,
         [Msg::TermsReport {
             request,
-            result: Err("search term \"\\\"open\" has an unclosed quote".into()),
+            result: Err(crate::tui::app::JobError::Service(
+                "search term \"\\\"open\" has an unclosed quote".into(),
+            )),
         }],
     );
     let (_, flash) = app.flash.clone().unwrap();

@@ -142,7 +142,7 @@ fn a_stored_conversation_loads_with_its_sources_and_citations() {
     let turns = vec![kodiak::service::Turn {
         question_id: 1,
         question: "When is the deposit returned?".into(),
-        asked_at: "2026-11-23T10:00:00Z".into(),
+        asked_at: kodiak::timestamp::Timestamp::parse("2026-11-23T10:00:00Z").unwrap(),
         answer: Some(kodiak::service::StoredAnswer {
             id: 2,
             text: answer.answer.clone(),
@@ -164,8 +164,8 @@ fn a_stored_conversation_loads_with_its_sources_and_citations() {
     let listed = kodiak::storage::conversations::Conversation {
         id: 7,
         title: "When is the deposit returned?".into(),
-        created_at: "2026-11-26T10:00:00Z".into(),
-        updated_at: "2026-11-26T10:00:00Z".into(),
+        created_at: kodiak::timestamp::Timestamp::parse("2026-11-26T10:00:00Z").unwrap(),
+        updated_at: kodiak::timestamp::Timestamp::parse("2026-11-26T10:00:00Z").unwrap(),
         messages: 2,
     };
     press(

@@ -56,8 +56,8 @@ fn job(id: i64) -> JobInfo {
         cells: 9,
         total: 9,
         created_by: "alice".into(),
-        created_at: "2026-11-27T10:00:00Z".into(),
-        updated_at: "2026-11-27T10:00:05Z".into(),
+        created_at: kodiak::timestamp::Timestamp::parse("2026-11-27T10:00:00Z").unwrap(),
+        updated_at: kodiak::timestamp::Timestamp::parse("2026-11-27T10:00:05Z").unwrap(),
     }
 }
 
@@ -221,7 +221,7 @@ fn decisions_are_sent_for_the_cursors_cell_and_shown_once_stored() {
         note: None,
         job_id: Some(4),
         decided_by: "alice".into(),
-        decided_at: "2026-11-27T10:01:00Z".into(),
+        decided_at: kodiak::timestamp::Timestamp::parse("2026-11-27T10:01:00Z").unwrap(),
     });
     press(
         &mut app,

@@ -565,10 +565,10 @@ fn coding_in_the_viewer_is_confirmed_once_stored_and_v_shows_notes_with_who_and_
         notes: vec![kodiak::storage::review::Note {
             id: 1,
             text: "Check the renewal clause.".into(),
-            created_at: "2026-11-26T10:02:00Z".into(),
+            created_at: kodiak::timestamp::Timestamp::parse("2026-11-26T10:02:00Z").unwrap(),
             author: Some("ana".into()),
         }],
-        updated_at: Some("2026-11-26T10:03:00Z".into()),
+        updated_at: Some(kodiak::timestamp::Timestamp::parse("2026-11-26T10:03:00Z").unwrap()),
         updated_by: Some("ana".into()),
     };
     press(

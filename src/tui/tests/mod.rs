@@ -493,7 +493,7 @@ pub(super) fn health_report(
     HealthReport {
         status: Status::Healthy,
         version: "test",
-        timestamp: "2026-11-23T10:00:00Z".into(),
+        timestamp: kodiak::timestamp::Timestamp::parse("2026-11-23T10:00:00Z").unwrap(),
         components: Components {
             database: DatabaseHealth {
                 ok: true,

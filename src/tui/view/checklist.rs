@@ -39,7 +39,7 @@ pub fn draw(frame: &mut Frame<'_>, view: &ChecklistView, theme: &Theme, area: Re
             return;
         }
         Some(Err(message)) => {
-            lines.push(Line::styled(message.clone(), theme.dim));
+            lines.push(Line::styled(message.to_string(), theme.dim));
             frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
             return;
         }

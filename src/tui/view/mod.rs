@@ -436,11 +436,7 @@ fn draw_overlay(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
                     } else {
                         theme.text
                     };
-                    let when = c
-                        .updated_at
-                        .get(..16)
-                        .unwrap_or(&c.updated_at)
-                        .replace('T', " ");
+                    let when = c.updated_at.to_minute_in(time::UtcOffset::UTC);
                     Line::styled(
                         format!("{:>4}  {when}  {:>3} msgs  {}", c.id, c.messages, c.title),
                         style,

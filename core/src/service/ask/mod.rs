@@ -242,12 +242,11 @@ impl Kodiak {
         chunks.dedup();
         self.audit(
             tx,
-            "ask",
-            serde_json::json!({
-                "conversation": conversation,
-                "question": super::audit::masked(&detector, question),
-                "cited_chunks": chunks,
-            }),
+            super::Event::Ask {
+                conversation,
+                question: super::audit::masked(&detector, question),
+                cited_chunks: chunks,
+            },
         )?;
         Ok(())
     }

@@ -168,7 +168,7 @@ impl Kodiak {
         let documents = self.scope_documents(scope)?;
         let definition = serde_json::to_string(checklist).map_err(super::record_error)?;
         let use_model = use_model && self.settings.paths.generator_model.is_some();
-        let user = crate::guard::user_name();
+        let user = crate::identity::user_name();
         self.db.write(|tx| {
             let job = checklists::create(
                 tx,
@@ -183,14 +183,13 @@ impl Kodiak {
             )?;
             self.audit(
                 tx,
-                "checklist_job",
-                serde_json::json!({
-                    "job": job,
-                    "checklist": checklist.name,
-                    "items": checklist.items.len(),
-                    "documents": documents,
-                    "use_model": use_model,
-                }),
+                Event::ChecklistJob {
+                    job,
+                    checklist: checklist.name.clone(),
+                    items: checklist.items.len(),
+                    documents: documents.clone(),
+                    use_model,
+                },
             )?;
             Ok::<_, ServiceError>(job)
         })
@@ -333,10 +332,12 @@ impl Kodiak {
                     checklists::undecide(tx, &checklist.name, document, item)?;
                     self.audit(
                         tx,
-                        "checklist_decision",
-                        serde_json::json!({
-                            "job": job, "doc_id": document, "item": item, "decision": "cleared",
-                        }),
+                        Event::ChecklistDecision {
+                            job,
+                            doc_id: document,
+                            item: item.to_owned(),
+                            decision: "cleared".into(),
+                        },
                     )
                     .map_err(ServiceError::from)
                 })?;
@@ -365,20 +366,19 @@ impl Kodiak {
             answer: decision.1,
             note,
             job_id: Some(job),
-            decided_by: crate::guard::user_name(),
-            decided_at: crate::timestamp::Timestamp::now().to_stored(),
+            decided_by: crate::identity::user_name(),
+            decided_at: crate::timestamp::Timestamp::now(),
         };
         self.db.write(|tx| {
             checklists::decide(tx, &checklist.name, document, item, &decision)?;
             self.audit(
                 tx,
-                "checklist_decision",
-                serde_json::json!({
-                    "job": job,
-                    "doc_id": document,
-                    "item": item,
-                    "decision": decision.decision.as_str(),
-                }),
+                Event::ChecklistDecision {
+                    job,
+                    doc_id: document,
+                    item: item.to_owned(),
+                    decision: decision.decision.as_str().to_owned(),
+                },
             )
             .map_err(ServiceError::from)
         })?;
@@ -415,8 +415,8 @@ fn job_info(row: &JobRow, checklist: &Checklist) -> JobInfo {
         cells: row.cells,
         total: row.documents * checklist.items.len(),
         created_by: row.created_by.clone(),
-        created_at: row.created_at.clone(),
-        updated_at: row.updated_at.clone(),
+        created_at: row.created_at,
+        updated_at: row.updated_at,
     }
 }
 

@@ -154,8 +154,11 @@ impl Kodiak {
                 checklists::set_state(tx, job, state, None)?;
                 self.audit(
                     tx,
-                    "checklist_run",
-                    serde_json::json!({ "job": job, "state": state.as_str(), "decided": decided }),
+                    Event::ChecklistRun {
+                        job,
+                        state: state.as_str().to_owned(),
+                        decided,
+                    },
                 )
                 .map_err(ServiceError::from)
             })?;

@@ -99,8 +99,8 @@ pub struct DocumentInfo {
     pub status: DocStatus,
     pub reason: Option<String>,
     pub metadata: BTreeMap<String, String>,
-    pub created_at: String,
-    pub updated_at: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
 }
 
 /// What a path is currently known as.

@@ -302,7 +302,7 @@ pub(super) fn ended(shared: &Shared, process: &Process) {
             signal: status.and_then(|s| s.signal()),
             exit_code: status.and_then(|s| s.code()),
             during,
-            at: crate::timestamp::Timestamp::now().to_stored(),
+            at: crate::timestamp::Timestamp::now(),
             log_tail,
         };
         (shared.launch.on_crash)(&crash);
@@ -392,7 +392,8 @@ pub fn parse_log_line(line: &str) -> LogEvent {
             }
         }
         return LogEvent {
-            timestamp: text("timestamp").to_owned(),
+            timestamp: crate::timestamp::Timestamp::parse(text("timestamp"))
+                .unwrap_or_else(|_| crate::timestamp::Timestamp::now()),
             level: text("level").to_owned(),
             target: text("target").to_owned(),
             message,
@@ -400,7 +401,7 @@ pub fn parse_log_line(line: &str) -> LogEvent {
         };
     }
     LogEvent {
-        timestamp: crate::timestamp::Timestamp::now().to_stored(),
+        timestamp: crate::timestamp::Timestamp::now(),
         level: "ERROR".into(),
         target: "native".into(),
         message: mask(line.trim_end()),

@@ -5,6 +5,7 @@
 //! not load its model is not started again: the file or settings are wrong, and only a
 //! change (and a new Kodiak) can fix them.
 
+use crate::timestamp::Timestamp;
 use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, BufReader, BufWriter};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
@@ -52,7 +53,7 @@ pub struct WorkerCrash {
     /// `loading`, `generating`, `embedding` or `idle`.
     pub during: &'static str,
     /// UTC, RFC 3339.
-    pub at: String,
+    pub at: Timestamp,
     /// The worker's last log lines, scrubbed.
     pub log_tail: Vec<LogEvent>,
 }
@@ -74,7 +75,7 @@ pub struct WorkerStatus {
 /// The last crash of a worker, for health.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CrashSummary {
-    pub at: String,
+    pub at: Timestamp,
     pub reason: String,
 }
 
