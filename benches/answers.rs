@@ -525,7 +525,8 @@ fn prompts() {
 
 /// The corpus already ingested in `work`, opened with `config`.
 fn reopen(work: &Path, config: Config) -> Kodiak {
-    Kodiak::open(Settings::in_dir(work, config)).expect("open")
+    Kodiak::open(Settings::in_dir(work, config).with_engine(env!("CARGO_BIN_EXE_kodiak")))
+        .expect("open")
 }
 
 /// Five passages of about 1,000 characters from the sample documents, and an answer of

@@ -109,7 +109,9 @@ fn open(root: &Path, embedder: bool, generator: bool) -> Kodiak {
     let mut config = Config::default();
     config.embedder.enabled = embedder;
     config.generator.enabled = generator;
-    let kodiak = Kodiak::open(Settings::in_dir(root, config)).unwrap();
+    let kodiak =
+        Kodiak::open(Settings::in_dir(root, config).with_engine(env!("CARGO_BIN_EXE_kodiak")))
+            .unwrap();
     if generator {
         let models = kodiak::config::default_models_dir();
         assert!(

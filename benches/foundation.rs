@@ -14,7 +14,8 @@ use support::Samples;
 
 fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let settings = Settings::in_dir(dir.path(), Config::default());
+    let settings =
+        Settings::in_dir(dir.path(), Config::default()).with_engine(env!("CARGO_BIN_EXE_kodiak"));
     kodiak::files::create_private_dir(&settings.paths.log_dir).expect("log dir");
     let kodiak = Kodiak::open(settings.clone()).expect("open data dir");
 

@@ -72,7 +72,10 @@ fn main() {
     config.generator.max_tokens = MAX_TOKENS;
     config.generator.threads = THREADS;
     config.generator.stop = Vec::new();
-    let kodiak = Kodiak::open(Settings::in_dir(work.path(), config.clone())).expect("open");
+    let kodiak = Kodiak::open(
+        Settings::in_dir(work.path(), config.clone()).with_engine(env!("CARGO_BIN_EXE_kodiak")),
+    )
+    .expect("open");
     let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/sample-docs");
     kodiak.ingest(&[samples], &Silent).expect("ingest samples");
 

@@ -101,7 +101,9 @@ fn main() {
     let mut config = Config::default();
     config.embedder.enabled = false;
     config.generator.enabled = false;
-    let kodiak = Kodiak::open(Settings::in_dir(&root, config)).expect("open kodiak");
+    let kodiak =
+        Kodiak::open(Settings::in_dir(&root, config).with_engine(env!("CARGO_BIN_EXE_kodiak")))
+            .expect("open kodiak");
     let fts_build = search_side_by_side(&kodiak, work.path(), &mut rng);
     println!(
         "Kodiak's whole ingest without PII (extract, store, index) took {:.2} s; SQLite FTS5 took {:.2} s only to index the same chunks: ratio {:.2}",

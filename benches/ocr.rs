@@ -112,7 +112,10 @@ fn kodiak_rate(pdf: &Path) -> (f64, String, f32) {
     config.generator.enabled = false;
     config.pii.detect = false;
     config.ingest.ocr_dpi = DPI;
-    let kodiak = Kodiak::open(Settings::in_dir(data.path(), config)).unwrap();
+    let kodiak = Kodiak::open(
+        Settings::in_dir(data.path(), config).with_engine(env!("CARGO_BIN_EXE_kodiak")),
+    )
+    .unwrap();
     let started = Instant::now();
     let report = kodiak.ingest(&[pdf.to_path_buf()], &Silent).unwrap();
     let seconds = started.elapsed().as_secs_f64();

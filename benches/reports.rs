@@ -59,7 +59,10 @@ fn main() {
     let mut config = Config::default();
     config.embedder.enabled = false;
     config.generator.enabled = false;
-    let kodiak = Kodiak::open(Settings::in_dir(dir.path(), config)).unwrap();
+    let kodiak = Kodiak::open(
+        Settings::in_dir(dir.path(), config).with_engine(env!("CARGO_BIN_EXE_kodiak")),
+    )
+    .unwrap();
     kodiak.ingest(&[docs], &Silent).unwrap();
     let ids: Vec<i64> = kodiak.documents().unwrap().iter().map(|d| d.id).collect();
     let bytes: usize = ids

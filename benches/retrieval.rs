@@ -108,7 +108,10 @@ fn embedding_throughput(vocabulary: &Vocabulary, rng: &mut Rng) {
     let work = tempfile::tempdir().expect("temp dir");
     let docs = work.path().join("docs");
     write_corpus(&docs, EMBED_CHUNKS, vocabulary, rng);
-    let kodiak = Kodiak::open(Settings::in_dir(work.path(), config(true))).expect("open");
+    let kodiak = Kodiak::open(
+        Settings::in_dir(work.path(), config(true)).with_engine(env!("CARGO_BIN_EXE_kodiak")),
+    )
+    .expect("open");
     let timer = EmbedTimer::default();
     let report = kodiak.ingest(&[docs], &timer).expect("ingest");
     let during_ingest = timer.finished.get().unwrap() - timer.started.get().unwrap();
@@ -256,13 +259,17 @@ fn hybrid_latency(target_chunks: usize, vocabulary: &Vocabulary, rng: &mut Rng) 
     let work = tempfile::tempdir().expect("temp dir");
     let docs = work.path().join("docs");
     write_corpus(&docs, target_chunks, vocabulary, rng);
-    let settings = Settings::in_dir(work.path(), config(false));
+    let settings =
+        Settings::in_dir(work.path(), config(false)).with_engine(env!("CARGO_BIN_EXE_kodiak"));
     let kodiak = Kodiak::open(settings).expect("open");
     kodiak.ingest(&[docs], &Silent).expect("ingest");
     drop(kodiak);
 
     // Random unit vectors for every chunk, stored as the default embedder's.
-    let kodiak = Kodiak::open(Settings::in_dir(work.path(), config(true))).expect("open");
+    let kodiak = Kodiak::open(
+        Settings::in_dir(work.path(), config(true)).with_engine(env!("CARGO_BIN_EXE_kodiak")),
+    )
+    .expect("open");
     let identity = kodiak.embedder().unwrap().unwrap().identity().clone();
     let (ids, texts): (Vec<i64>, Vec<String>) = {
         let conn = support::database_of(&kodiak).conn().unwrap();

@@ -98,17 +98,15 @@ fn a_run_killed_with_sigkill_is_interrupted_and_resumes_to_every_cell_once() {
         .spawn()
         .unwrap();
     // Waits for cells to be stored (no timing assumed: it polls what is stored).
-    let mut cells = 0;
-    while cells < 50 {
+    common::wait_until("50 cells stored", Duration::from_secs(120), || {
         assert!(
             child.try_wait().unwrap().is_none(),
             "the run ended before it could be killed"
         );
-        std::thread::sleep(Duration::from_millis(20));
-        cells = job(&sandbox)["cells"].as_u64().unwrap_or(0);
-    }
+        (job(&sandbox)["cells"].as_u64().unwrap_or(0) >= 50).then_some(())
+    });
     child.kill().unwrap();
-    child.wait().unwrap();
+    common::wait_for_exit(&mut child, "the killed run", Duration::from_secs(30));
     let killed = job(&sandbox);
     let total = killed["total"].as_u64().unwrap();
     assert_eq!(total, 300 * 26);

@@ -92,7 +92,7 @@ fn a_database_locked_mid_ingest_ends_it_promptly_naming_the_lock_and_the_next_in
     let mut config = text_only();
     config.database.busy_timeout_ms = 50;
     config.ingest.workers = 2;
-    let settings = Settings::in_dir(dir.path(), config);
+    let settings = Settings::in_dir(dir.path(), config).with_engine(env!("CARGO_BIN_EXE_kodiak"));
     let database = settings.paths.database.clone();
     let kodiak = Arc::new(Kodiak::open(settings).unwrap());
     let progress = Arc::new(LockAfterFirstFile {
@@ -415,7 +415,10 @@ fn a_four_megabyte_text_without_blank_lines_is_ingested_within_the_file_time_lim
     std::fs::write(docs.join("one-line.txt"), text.join(" ")).unwrap();
     let mut config = text_only();
     config.ingest.file_timeout_secs = 60;
-    let kodiak = Kodiak::open(Settings::in_dir(dir.path(), config)).unwrap();
+    let kodiak = Kodiak::open(
+        Settings::in_dir(dir.path(), config).with_engine(env!("CARGO_BIN_EXE_kodiak")),
+    )
+    .unwrap();
     let report = kodiak.ingest(&[docs], &kodiak::ingest::Silent).unwrap();
     assert_eq!(report.ingested, 1, "{:?}", report.failed);
     assert!(report.documents[0].chunks > 4_000);
@@ -480,7 +483,8 @@ fn search_says_when_the_index_is_behind_the_database() {
     let dir = tempfile::tempdir().unwrap();
     let docs = dir.path().join("docs");
     write_files(&docs, 2, 500);
-    let settings = Settings::in_dir(dir.path(), text_only());
+    let settings =
+        Settings::in_dir(dir.path(), text_only()).with_engine(env!("CARGO_BIN_EXE_kodiak"));
     let kodiak = Kodiak::open(settings.clone()).unwrap();
     kodiak.ingest(&[docs], &kodiak::ingest::Silent).unwrap();
     let options = SearchOptions {
@@ -691,7 +695,7 @@ fn documents_stored_by_an_ingest_killed_midway_are_in_the_audit_trail() {
         std::thread::sleep(Duration::from_millis(5));
     };
     ingest.kill().unwrap();
-    ingest.wait().unwrap();
+    common::wait_for_exit(&mut ingest, "the killed ingest", Duration::from_secs(30));
     assert!(stored < 2_000, "the ingest finished before it was killed");
 
     // Every document the killed run committed is named by a `stored` entry, and the run

@@ -75,7 +75,12 @@ fn ask_then_signal(
             .and_then(|(_, draft)| draft.split_once('\n'))
             .is_some_and(|(_, written)| !written.trim().is_empty())
     };
+    let asked = Instant::now();
     while !model_writing(&text) {
+        assert!(
+            asked.elapsed() < Duration::from_secs(180),
+            "the model's draft did not start within 180 s"
+        );
         text.extend(
             printed
                 .recv_timeout(Duration::from_secs(120))
@@ -90,7 +95,7 @@ fn ask_then_signal(
     }
     // SAFETY: kill only sends a signal to our own child.
     unsafe { libc::kill(child.id() as i32, signal) };
-    let status = child.wait().unwrap();
+    let status = common::wait_for_exit(&mut child, "the signalled ask", Duration::from_secs(60));
     while let Ok(more) = printed.recv_timeout(Duration::from_millis(200)) {
         text.extend(more);
     }

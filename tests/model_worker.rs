@@ -256,7 +256,10 @@ fn an_embedder_crash_during_ingest_keeps_every_document_searchable_and_reembed_f
     require_models();
     let _turn = switch(Some("embedder,after=0,times=1"));
     let dir = tempfile::tempdir().unwrap();
-    let kodiak = Kodiak::open(Settings::in_dir(dir.path(), Config::default())).unwrap();
+    let kodiak = Kodiak::open(
+        Settings::in_dir(dir.path(), Config::default()).with_engine(env!("CARGO_BIN_EXE_kodiak")),
+    )
+    .unwrap();
     let report = kodiak.ingest(&[samples()], &Silent).unwrap();
     assert_eq!(report.ingested, 8);
     assert_eq!(report.chunks_embedded, 0);
@@ -309,7 +312,10 @@ fn repeated_generator_crashes_open_the_breaker_and_answers_turn_extractive_with_
     config.generator.temperature = 0.0;
     config.generator.max_tokens = 32;
     config.breakers.failure_threshold = 2;
-    let kodiak = Kodiak::open(Settings::in_dir(dir.path(), config)).unwrap();
+    let kodiak = Kodiak::open(
+        Settings::in_dir(dir.path(), config).with_engine(env!("CARGO_BIN_EXE_kodiak")),
+    )
+    .unwrap();
     kodiak.ingest(&[samples()], &Silent).unwrap();
     let ask = |question: &str| {
         let options = AskOptions {

@@ -34,7 +34,7 @@ fn kodiak_in(root: &Path, ocr: OcrMode) -> Kodiak {
     config.embedder.enabled = false;
     config.generator.enabled = false;
     config.ingest.ocr = ocr;
-    Kodiak::open(Settings::in_dir(root, config)).unwrap()
+    Kodiak::open(Settings::in_dir(root, config).with_engine(env!("CARGO_BIN_EXE_kodiak"))).unwrap()
 }
 
 fn ingest(kodiak: &Kodiak, path: &Path) -> IngestReport {

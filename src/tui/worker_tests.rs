@@ -317,7 +317,10 @@ fn an_export_in_a_matter_other_than_the_default_names_it_in_the_file() {
                 request: 1,
                 format: ReportFormat::Md,
             });
-            match inbox.recv().await.unwrap() {
+            let reply = tokio::time::timeout(Duration::from_secs(30), inbox.recv())
+                .await
+                .expect("the export did not reply within 30 s");
+            match reply.unwrap() {
                 Msg::Exported {
                     result: Ok(path), ..
                 } => path.file_name().unwrap().to_string_lossy().into_owned(),

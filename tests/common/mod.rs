@@ -84,7 +84,9 @@ impl Sandbox {
             .env("XDG_STATE_HOME", self.path().join("state"))
             // The default models, fetched once by the setup, not into every sandbox.
             .env("KODIAK_MODELS_DIR", kodiak::config::default_models_dir())
-            .env("RUST_BACKTRACE", "0");
+            .env("RUST_BACKTRACE", "0")
+            // A command that hangs is killed and the test fails, instead of waiting forever.
+            .timeout(std::time::Duration::from_secs(600));
         cmd
     }
 }
@@ -95,4 +97,43 @@ pub fn database_of(kodiak: &kodiak::Kodiak) -> kodiak::storage::Database {
     let settings = kodiak.settings();
     kodiak::storage::Database::open(&settings.paths.database, &settings.config.database)
         .expect("open the database")
+}
+
+/// Polls `poll` every 20 ms until it gives a value; fails naming `what` after `limit`, so a
+/// test never hangs on something that does not come.
+pub fn wait_until<T>(
+    what: &str,
+    limit: std::time::Duration,
+    mut poll: impl FnMut() -> Option<T>,
+) -> T {
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(value) = poll() {
+            return value;
+        }
+        assert!(
+            started.elapsed() < limit,
+            "{what} did not happen within {limit:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// Waits for `child` to end; fails (killing it) after `limit`.
+pub fn wait_for_exit(
+    child: &mut std::process::Child,
+    what: &str,
+    limit: std::time::Duration,
+) -> std::process::ExitStatus {
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if started.elapsed() >= limit {
+            let _ = child.kill();
+            panic!("{what} did not end within {limit:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 }

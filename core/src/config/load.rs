@@ -48,6 +48,13 @@ impl Settings {
 }
 
 impl Settings {
+    /// The same settings with `program` as the model worker, started as `PROGRAM engine`
+    /// (`kodiak`) or `PROGRAM` alone (`kodiak-engine`, which ignores the argument).
+    pub fn with_engine(mut self, program: impl Into<PathBuf>) -> Settings {
+        self.paths.engine_program = program.into();
+        self
+    }
+
     /// The same settings in matter `name` (a valid name): its database and index.
     pub fn for_matter(&self, name: &str) -> Settings {
         let mut settings = self.clone();

@@ -27,19 +27,13 @@ pub struct Paths {
     pub engine_program: PathBuf,
 }
 
-/// The running executable, which is also Kodiak's model worker. On Linux that is
-/// `/proc/self/exe`: the very binary running, even after a rebuild replaced the file, so a
-/// worker is never a different version. In Cargo's test and benchmark binaries
-/// (`target/*/deps/NAME-HASH`) it is the `kodiak` binary beside them, which Cargo builds
-/// for the integration tests and benchmarks.
+/// The running executable, which is also Kodiak's model worker (`kodiak engine`). On Linux
+/// that is `/proc/self/exe`: the very binary running, even after a rebuild replaced the
+/// file, so a worker is never a different version. Tests and benchmarks, which are other
+/// programs, name the worker themselves ([`Settings::with_engine`](super::Settings::with_engine)):
+/// the core's `kodiak-engine`, or the `kodiak` binary.
 pub fn engine_program() -> PathBuf {
     let current = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("kodiak"));
-    if let Some(deps) = current.parent()
-        && deps.file_name().is_some_and(|n| n == "deps")
-        && let Some(profile) = deps.parent()
-    {
-        return profile.join(format!("kodiak{}", std::env::consts::EXE_SUFFIX));
-    }
     let this = Path::new("/proc/self/exe");
     match this.exists() {
         true => this.to_owned(),

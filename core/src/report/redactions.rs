@@ -345,9 +345,15 @@ mod tests {
         assert_eq!(log.totals["EMAIL_ADDRESS"].findings, 2);
         assert_eq!(log.totals["EMAIL_ADDRESS"].distinct_values, 1);
         assert_eq!(log.totals["PERSON"].documents, 1);
-        let json = log.json(&crate::report::tests::made("2026-11-27T10:00:00Z")).unwrap();
+        let json = log
+            .json(&crate::report::tests::made("2026-11-27T10:00:00Z"))
+            .unwrap();
         let csv = log.csv().unwrap();
-        for out in [&json, &csv, &log.text(&crate::report::tests::made("2026-11-27T10:00:00Z"))] {
+        for out in [
+            &json,
+            &csv,
+            &log.text(&crate::report::tests::made("2026-11-27T10:00:00Z")),
+        ] {
             assert!(!out.contains("Zoë"), "{out}");
             assert!(!out.contains("zoe@"), "{out}");
         }

@@ -19,7 +19,7 @@ pub use audit::{AuditFilter, Event, audit_csv};
 pub use checklist::{DecisionInput, JobCounts, JobOutcome, JobProgress, JobScope, ModelFigures};
 pub use conversation::{ConversationTurns, StoredAnswer, Turn};
 pub use reading::DocumentText;
-pub use retrieval::{EmbedReport, SearchOptions, SearchOutcome, ToEmbed};
+pub use retrieval::{EmbedReport, QueryEmbedding, SearchOptions, SearchOutcome, ToEmbed};
 pub use review::ReviewInputError;
 
 use crate::extract::Passwords;
@@ -410,6 +410,3 @@ fn worker_crash_report(crash: &WorkerCrash) -> CrashReport {
 fn poisoned() -> ServiceError {
     ServiceError::Embedder("the vector index was poisoned by an earlier panic".into())
 }
-
-#[cfg(test)]
-mod tests;

@@ -44,7 +44,7 @@ pub struct EmbedReport {
 /// A search query on its way through the embedder. Its outcome is recorded by the
 /// embedder's breaker when it is waited for, or when it is dropped unused (a search that
 /// failed first): a half-open breaker's trial must end either way.
-pub(super) struct QueryEmbedding<'a> {
+pub struct QueryEmbedding<'a> {
     handle: &'a EmbedderWorker,
     breaker: &'a Breaker,
     pending: Option<PendingEmbedding>,
@@ -55,7 +55,8 @@ impl QueryEmbedding<'_> {
         self.handle
     }
 
-    pub(super) fn wait(mut self) -> Result<Vec<Vec<f32>>, LlmError> {
+    /// The query's vector, waited for.
+    pub fn wait(mut self) -> Result<Vec<Vec<f32>>, LlmError> {
         self.outcome()
             .unwrap_or_else(|| Err(LlmError::Embed("the query was already embedded".into())))
     }
@@ -231,8 +232,9 @@ impl Kodiak {
         })
     }
 
-    /// Hands the query to the embedder (unless its breaker is open) without waiting.
-    pub(super) fn start_query_embedding(&self, query: &str) -> Result<QueryEmbedding<'_>, String> {
+    /// Hands the query to the embedder (unless its breaker is open) without waiting: the
+    /// caller ranks by BM25 meanwhile, then waits for the vector, or drops it unused.
+    pub fn start_query_embedding(&self, query: &str) -> Result<QueryEmbedding<'_>, String> {
         self.start_queries_embedding(vec![query.to_owned()])
     }
 

@@ -1,11 +1,15 @@
-//! The service with the real default models: hybrid retrieval, masking on the way to the
-//! model, reembedding.
+//! The service with the real default models, its workers started from the core's own
+//! `kodiak-engine`: hybrid retrieval, masking on the way to the model, reembedding,
+//! answers that lead with evidence.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::PathBuf;
 
-use super::*;
-use crate::config::Config;
-use crate::ingest::Silent;
+use kodiak::Kodiak;
+use kodiak::config::{Config, Settings};
+use kodiak::ingest::Silent;
+use kodiak::search::Mode;
+use kodiak::service::{AskOptions, Piece, SearchOptions, SearchOutcome, ToEmbed};
 
 struct Fixture {
     _dir: tempfile::TempDir,
@@ -14,9 +18,9 @@ struct Fixture {
 }
 
 fn fixture(files: &[(&str, &str)]) -> Fixture {
-    let models = crate::config::default_models_dir();
+    let models = kodiak::config::default_models_dir();
     assert!(
-        models.join(crate::config::DEFAULT_EMBEDDER_FILE).is_file(),
+        models.join(kodiak::config::DEFAULT_EMBEDDER_FILE).is_file(),
         "these tests need the default models in {}: run scripts/fetch-models",
         models.display()
     );
@@ -35,7 +39,9 @@ fn fixture(files: &[(&str, &str)]) -> Fixture {
 }
 
 fn open(f: &Fixture, config: Config) -> Kodiak {
-    Kodiak::open(Settings::in_dir(&f.root, config)).unwrap()
+    let settings =
+        Settings::in_dir(&f.root, config).with_engine(env!("CARGO_BIN_EXE_kodiak-engine"));
+    Kodiak::open(settings).unwrap()
 }
 
 fn rank_of(outcome: &SearchOutcome, path_end: &str) -> Option<usize> {
@@ -172,7 +178,7 @@ fn vectors_follow_removal_and_a_new_embedder_is_detected_and_reembedded() {
 
     // Another embedder's vectors: the same model under another name stands in for it.
     let copy = f.root.join("renamed-embedder.gguf");
-    std::fs::copy(crate::llm::FetchedModel::MiniLm.path(), &copy).unwrap();
+    std::fs::copy(kodiak::llm::FetchedModel::MiniLm.path(), &copy).unwrap();
     let mut config = Config::default();
     config.embedder.model = Some(copy);
     drop(kodiak);
@@ -219,7 +225,7 @@ fn the_model_sees_placeholders_and_the_answer_restores_each_one_it_writes() {
             }
         })
         .unwrap();
-    assert_eq!(answer.mode, crate::answer::AnswerMode::Generated);
+    assert_eq!(answer.mode, kodiak::answer::AnswerMode::Generated);
     assert_eq!(shown, answer.answer);
     let stored = kodiak
         .conversation(answer.conversation_id)
@@ -244,32 +250,6 @@ fn the_model_sees_placeholders_and_the_answer_restores_each_one_it_writes() {
 }
 
 #[test]
-fn a_query_embedding_left_unused_still_ends_the_embedder_breakers_trial() {
-    use crate::guard::BreakerState;
-    let f = fixture(&[("a.txt", "The deposit is returned within thirty days.")]);
-    let mut config = Config::default();
-    config.breakers.failure_threshold = 1;
-    config.breakers.reset_timeout_secs = 0;
-    let kodiak = open(&f, config);
-    let breaker = &kodiak.breakers.embedder;
-    breaker.failure();
-    assert_eq!(breaker.status().state, BreakerState::Open);
-
-    // The trial starts when the query is handed over; a search that fails before waiting
-    // for the vector drops it, and its outcome must still be recorded.
-    let query = kodiak.start_query_embedding("deposit").unwrap();
-    assert_eq!(breaker.status().state, BreakerState::HalfOpen);
-    drop(query);
-    assert_eq!(breaker.status().state, BreakerState::Closed);
-    let vector = kodiak
-        .start_query_embedding("deposit")
-        .unwrap()
-        .wait()
-        .unwrap();
-    assert_eq!(vector[0].len(), 384);
-}
-
-#[test]
 fn an_answer_leading_with_evidence_sends_it_before_the_draft_and_stores_it_with_the_answer() {
     let f = fixture(&[(
         "lease.txt",
@@ -279,7 +259,7 @@ fn an_answer_leading_with_evidence_sends_it_before_the_draft_and_stores_it_with_
     let mut config = Config::default();
     config.generator.temperature = 0.0;
     config.generator.max_tokens = 8;
-    config.generator.lead = crate::config::Lead::Evidence;
+    config.generator.lead = kodiak::config::Lead::Evidence;
     let kodiak = open(&f, config);
     kodiak
         .ingest(std::slice::from_ref(&f.docs), &Silent)
@@ -295,7 +275,7 @@ fn an_answer_leading_with_evidence_sends_it_before_the_draft_and_stores_it_with_
             Piece::Text(text) => pieces.push((false, text.to_owned())),
         })
         .unwrap();
-    assert_eq!(answer.mode, crate::answer::AnswerMode::Generated);
+    assert_eq!(answer.mode, kodiak::answer::AnswerMode::Generated);
     let evidence = answer
         .evidence
         .as_ref()
@@ -330,7 +310,7 @@ fn an_answer_leading_with_evidence_sends_it_before_the_draft_and_stores_it_with_
     drop(kodiak);
     let mut config = Config::default();
     config.generator.max_tokens = 8;
-    config.generator.lead = crate::config::Lead::Model;
+    config.generator.lead = kodiak::config::Lead::Model;
     let kodiak = open(&f, config);
     let answer = kodiak
         .ask(&options, &mut |piece| {
