@@ -24,7 +24,7 @@ use kodiak::service::ReportRow;
 use kodiak::storage::documents::PiiSpan;
 use kodiak::storage::review::{Review, ReviewStatus};
 
-use super::app::{App, Effect, Msg, Pane};
+use super::app::{App, Effect, Job, Msg, Pane};
 use super::document::PreparedDocument;
 use super::keymap::Keymap;
 use super::theme::Theme;
@@ -284,7 +284,10 @@ fn base_app() -> Result<App> {
         .start()
         .iter()
         .find_map(|effect| match effect {
-            Effect::LoadDocuments { request } => Some(*request),
+            Effect::Job {
+                request,
+                job: Job::LoadDocuments,
+            } => Some(*request),
             _ => None,
         })
         .context("the app asked for no document list")?;
@@ -307,7 +310,11 @@ fn base_app() -> Result<App> {
 
 fn open(app: &mut App, document: PreparedDocument) -> Result<()> {
     let effects = press(app, KeyCode::Enter);
-    if let Some(Effect::OpenDocument { request, .. }) = effects.first() {
+    if let Some(Effect::Job {
+        request,
+        job: Job::OpenDocument { .. },
+    }) = effects.first()
+    {
         app.update(
             Msg::Document {
                 request: *request,
@@ -409,7 +416,11 @@ fn long_chat() -> Result<App> {
             press(&mut app, KeyCode::Char(c));
         }
         let effects = press(&mut app, KeyCode::Enter);
-        let Some(Effect::Ask { request, .. }) = effects.first().cloned() else {
+        let Some(Effect::Job {
+            request,
+            job: Job::Ask { .. },
+        }) = effects.first().cloned()
+        else {
             continue;
         };
         let answer =

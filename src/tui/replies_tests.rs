@@ -4,13 +4,18 @@
 use kodiak::ingest::IngestPhase;
 use kodiak::storage::review::{Review, ReviewStatus};
 
-use super::app::{Effect, Msg};
+use super::app::{Effect, Job, Msg};
 use super::tests::{app, ch, press, prompted, rows};
 
 /// The request of the one `LoadDocuments` in `effects`.
 fn load_request(effects: &[Effect]) -> u64 {
     match effects {
-        [Effect::LoadDocuments { request }] => *request,
+        [
+            Effect::Job {
+                request,
+                job: Job::LoadDocuments,
+            },
+        ] => *request,
         other => panic!("{other:?}"),
     }
 }
@@ -40,7 +45,11 @@ fn titles(app: &super::app::App) -> Vec<String> {
 fn ingesting(app: &mut super::app::App) -> (u64, u64) {
     let started = app.start();
     let first = load_request(&started[..1]);
-    let Some(Effect::ResumeEmbedding { request: resume }) = started.last().cloned() else {
+    let Some(Effect::Job {
+        request: resume,
+        job: Job::ResumeEmbedding,
+    }) = started.last().cloned()
+    else {
         panic!("{started:?}");
     };
     press(

@@ -15,7 +15,7 @@ use kodiak::report;
 use kodiak::service::{AskOptions, Piece};
 use kodiak::telemetry::crash;
 
-use super::app::{ChecklistSource, Effect, JobError, Msg, Reply, ReviewChange};
+use super::app::{ChecklistSource, Effect, Job, JobError, Msg, Reply, ReviewChange};
 use super::document::PreparedDocument;
 use super::service::ReviewService;
 use kodiak::service::{JobCounts, JobProgress};
@@ -67,126 +67,43 @@ impl Worker {
     }
 
     pub fn run(&mut self, effect: Effect) {
-        // Flags of finished answers are held only here.
+        // Flags of finished jobs are held only here.
         self.cancels.retain(|_, flag| Arc::strong_count(flag) > 1);
-        let on_panic = failure_reply(&effect);
-        let job = effect.request();
         match effect {
             Effect::Cancel { request } => {
                 if let Some(flag) = self.cancels.get(&request) {
                     flag.store(true, Ordering::Relaxed);
                 }
             }
-            Effect::Ask {
-                request,
-                question,
-                conversation,
-                documents,
-            } => {
-                let cancel = self.cancel_flag(request);
-                let options = AskOptions {
-                    question,
-                    documents,
-                    conversation,
-                    cancel,
-                    ..AskOptions::default()
-                };
-                self.blocking(job, on_panic, move |kodiak, messages| {
-                    let mut on_text = |piece: Piece<'_>| {
-                        let _ = messages.send(match piece {
-                            Piece::Evidence(text) => Msg::AskEvidence {
-                                request,
-                                text: text.to_owned(),
-                            },
-                            Piece::Text(text) => Msg::AskText {
-                                request,
-                                text: text.to_owned(),
-                            },
-                        });
-                    };
-                    let result = kodiak
-                        .ask(&options, &mut on_text)
-                        .map(Box::new)
-                        .map_err(JobError::from);
-                    Some(Msg::AskDone { request, result })
-                });
-            }
-            Effect::Ingest { request, path } => {
-                let cancel = self.cancel_flag(request);
-                self.blocking(job, on_panic, move |kodiak, messages| {
-                    let progress = ChannelProgress::new(request, messages, cancel);
-                    let result = kodiak
-                        .ingest(&[path], &progress)
-                        .map(|r| {
-                            let stopped = if r.cancelled { "cancelled: " } else { "" };
-                            let ocr = match r.pages_ocr {
-                                0 => String::new(),
-                                n => format!(" ({n} pages read by OCR)"),
-                            };
-                            format!(
-                                "{stopped}ingested {} new{ocr}, {} duplicates, {} unchanged, \
-                                 {} failed, {} need OCR",
-                                r.ingested,
-                                r.duplicates,
-                                r.unchanged,
-                                r.failed.len(),
-                                r.needs_ocr.len()
-                            )
-                        })
-                        .map_err(JobError::from);
-                    Some(Msg::IngestDone { request, result })
-                });
-            }
-            // Chunks an earlier session stored without vectors (it was closed while
-            // embedding) are embedded now, as a job the reviewer sees and can cancel.
-            Effect::ResumeEmbedding { request } => {
-                let cancel = self.cancel_flag(request);
-                self.blocking(job, on_panic, move |kodiak, messages| {
-                    let progress = ChannelProgress::new(request, messages, cancel);
-                    let result = match kodiak.embed_missing(&progress) {
-                        Ok(r) if r.cancelled => {
-                            Ok(format!("embedding cancelled after {} chunks", r.embedded))
-                        }
-                        Ok(r) => match r.error {
-                            Some(error) => Err(JobError::Service(format!(
-                                "embedded {} chunks left from before, then: {error}",
-                                r.embedded
-                            ))),
-                            None => Ok(format!("embedded {} chunks left from before", r.embedded)),
-                        },
-                        Err(e) => Err(JobError::from(e)),
-                    };
-                    Some(Msg::IngestDone { request, result })
-                });
-            }
-            Effect::Export { request, format } => {
-                let dir = self.export_dir.clone();
-                self.blocking(job, on_panic, move |kodiak, _| {
-                    let result = export(kodiak, format, &dir);
-                    Some(Msg::Exported { request, result })
-                });
-            }
-            Effect::RunChecklist { request, source } => {
-                let cancel = self.cancel_flag(request);
-                self.blocking(job, on_panic, move |kodiak, messages| {
-                    let job = match source {
-                        ChecklistSource::Resume(job) => Ok(job),
-                        ChecklistSource::File(path) => kodiak.start_checklist(&path),
-                    };
-                    let result = job.and_then(|job| {
-                        let _ = messages.send(Msg::ChecklistStarted { request, job });
-                        let progress = ChecklistProgress::new(request, messages, cancel);
-                        kodiak.run_checklist(job, &progress)
-                    });
-                    Some(Msg::ChecklistDone {
-                        request,
-                        result: result.map_err(JobError::from),
-                    })
-                });
-            }
             // The event loop writes to the terminal itself.
             Effect::Copy(_) => {}
-            effect => self.blocking(job, on_panic, move |kodiak, _| service_call(kodiak, effect)),
+            // Without a saved session (or if it cannot be read) the UI starts afresh.
+            Effect::LoadSession => self.blocking(
+                None,
+                |_| Some(Msg::Session(None)),
+                |kodiak, _| {
+                    Some(Msg::Session(kodiak.ui_session().unwrap_or_else(|e| {
+                        tracing::warn!("the saved UI session cannot be read: {e}");
+                        None
+                    })))
+                },
+            ),
+            Effect::Job { request, job } => {
+                let context = JobContext {
+                    request,
+                    cancel: job.cancellable().then(|| self.cancel_flag(request)),
+                    export_dir: self.export_dir.clone(),
+                };
+                let failed = (job.clone(), context.clone());
+                self.blocking(
+                    Some(request),
+                    move |panic| {
+                        let (job, context) = failed;
+                        reply(job, &context, Err(JobError::Internal(panic)))
+                    },
+                    move |kodiak, messages| reply(job, &context, Ok((kodiak, messages))),
+                );
+            }
         }
     }
 
@@ -222,227 +139,224 @@ impl Worker {
     }
 }
 
-/// How the job behind `effect` reports a failure it could not report itself (it panicked):
-/// the message it would have sent, with the error.
-fn failure_reply(effect: &Effect) -> impl FnOnce(String) -> Option<Msg> + Send + 'static {
-    let effect = effect.clone();
-    move |panic| {
-        let error = JobError::Internal(panic);
-        Some(match effect {
-            Effect::LoadDocuments { request } => Msg::Documents {
-                request,
-                result: Err(error),
-            },
-            Effect::OpenDocument { request, .. } => Msg::Document {
-                request,
-                result: Err(error),
-            },
-            Effect::Review {
-                request, doc_id, ..
-            } => Msg::Reviewed {
-                request,
-                doc_id,
-                result: Err(error),
-            },
-            Effect::Ingest { request, .. } | Effect::ResumeEmbedding { request } => {
-                Msg::IngestDone {
-                    request,
-                    result: Err(error),
-                }
-            }
-            Effect::Ask { request, .. } => Msg::AskDone {
-                request,
-                result: Err(error),
-            },
-            Effect::Export { request, .. } => Msg::Exported {
-                request,
-                result: Err(error),
-            },
-            Effect::LoadConversations { request } => Msg::Conversations {
-                request,
-                result: Err(error),
-            },
-            Effect::Search { request, .. } => Msg::SearchResults {
-                request,
-                result: Err(error),
-            },
-            Effect::LoadConversation { request, id } => Msg::ConversationLoaded {
-                request,
-                id,
-                result: Err(error),
-            },
-            Effect::ShowCrash { request } => Msg::CrashReport {
-                request,
-                result: Err(error),
-            },
-            Effect::LoadChecklists { request } => Msg::Checklists {
-                request,
-                result: Err(error),
-            },
-            Effect::LoadGrid { request, .. } => Msg::Grid {
-                request,
-                result: Err(error),
-            },
-            Effect::RunChecklist { request, .. } => Msg::ChecklistDone {
-                request,
-                result: Err(error),
-            },
-            Effect::LoadMatters { request } => Msg::Matters {
-                request,
-                result: Err(error),
-            },
-            Effect::TermsReport { request, .. } => Msg::TermsReport {
-                request,
-                result: Err(error),
-            },
-            Effect::DecideCell { doc_id, item, .. } => Msg::CellDecided {
-                doc_id,
-                item,
-                result: Err(error),
-            },
-            // The next health check comes anyway; these have no reply.
-            Effect::WarmUp { .. }
-            | Effect::RefreshHealth { .. }
-            | Effect::CheckChanges { .. }
-            | Effect::Cancel { .. }
-            | Effect::Copy(_) => return None,
-            // Without a saved session the UI starts afresh.
-            Effect::LoadSession => Msg::Session(None),
-        })
+/// What a job needs beside the service: its request, its cancel flag when it can be
+/// stopped, where exports go.
+#[derive(Clone)]
+struct JobContext {
+    request: u64,
+    cancel: Option<Arc<AtomicBool>>,
+    export_dir: PathBuf,
+}
+
+/// The service and the sender a running job reports progress on; or, for a job that
+/// panicked, why it failed.
+type Running<'a> = Result<(&'a dyn ReviewService, &'a UnboundedSender<Msg>), JobError>;
+
+impl Job {
+    /// Whether `Effect::Cancel` can stop it.
+    fn cancellable(&self) -> bool {
+        matches!(
+            self,
+            Job::Ask { .. } | Job::Ingest { .. } | Job::ResumeEmbedding | Job::RunChecklist { .. }
+        )
     }
 }
 
-/// The service call behind one effect, and its outcome as a message; None for effects
-/// that are not service calls (asking, cancelling, exporting and copying are handled by
-/// the caller).
-fn service_call(kodiak: &dyn ReviewService, effect: Effect) -> Option<Msg> {
-    Some(match effect {
-        // Run by the worker itself, with a cancel flag.
-        Effect::Ingest { .. } | Effect::ResumeEmbedding { .. } => return None,
-        Effect::WarmUp { request } => Msg::Health {
+/// Each job, once: what it asks of the service and the message that answers its request.
+/// Run with the service, it does the work; run with a failure (the job panicked), it gives
+/// the same message carrying the failure, so that nothing waits for a reply forever. Jobs
+/// whose reply is only a refresh (health) send nothing on failure: the next one comes.
+fn reply(job: Job, context: &JobContext, running: Running<'_>) -> Option<Msg> {
+    let request = context.request;
+    // The service's result, or the failure the job is replying with.
+    fn call<T>(
+        running: &Running<'_>,
+        f: impl FnOnce(&dyn ReviewService, &UnboundedSender<Msg>) -> Reply<T>,
+    ) -> Reply<T> {
+        match running {
+            Ok((kodiak, messages)) => f(*kodiak, messages),
+            Err(error) => Err(error.clone()),
+        }
+    }
+    let cancel = || context.cancel.clone().unwrap_or_default();
+    Some(match job {
+        Job::WarmUp => Msg::Health {
             request,
-            report: Box::new(kodiak.warm_up()),
+            report: Box::new(running.ok()?.0.warm_up()),
         },
-        Effect::LoadSession => Msg::Session(kodiak.ui_session().unwrap_or_else(|e| {
-            tracing::warn!("the saved UI session cannot be read: {e}");
-            None
-        })),
-        Effect::LoadDocuments { request } => Msg::Documents {
+        Job::RefreshHealth => Msg::Health {
             request,
-            result: kodiak.review_report().map_err(JobError::from),
+            report: Box::new(running.ok()?.0.health()),
         },
-        Effect::OpenDocument {
+        Job::CheckChanges => Msg::DataStamp {
+            request,
+            result: call(&running, |k, _| Ok(k.data_stamp()?)),
+        },
+        Job::LoadDocuments => Msg::Documents {
+            request,
+            result: call(&running, |k, _| Ok(k.review_report()?)),
+        },
+        Job::OpenDocument { doc_id, focus } => Msg::Document {
+            request,
+            result: call(&running, |k, _| {
+                open_document(k, doc_id, focus).map(Box::new)
+            }),
+        },
+        Job::Review { doc_id, change } => Msg::Reviewed {
             request,
             doc_id,
-            focus,
-        } => {
-            let result = open_document(kodiak, doc_id, focus).map(Box::new);
-            Msg::Document { request, result }
-        }
-        Effect::Review {
-            request,
-            doc_id,
-            change,
-        } => {
-            let result = match change {
-                ReviewChange::Mark(mark) => kodiak.mark(doc_id, mark),
-                ReviewChange::AddTag(tag) => kodiak.add_tag(doc_id, &tag),
-                ReviewChange::RemoveTag(tag) => kodiak.remove_tag(doc_id, &tag),
-                ReviewChange::AddNote(note) => kodiak.add_note(doc_id, &note),
-            };
-            Msg::Reviewed {
-                request,
-                doc_id,
-                result: result.map_err(JobError::from),
-            }
-        }
-        Effect::LoadConversations { request } => Msg::Conversations {
-            request,
-            result: kodiak.conversations().map_err(JobError::from),
+            result: call(&running, |k, _| {
+                Ok(match change {
+                    ReviewChange::Mark(mark) => k.mark(doc_id, mark),
+                    ReviewChange::AddTag(tag) => k.add_tag(doc_id, &tag),
+                    ReviewChange::RemoveTag(tag) => k.remove_tag(doc_id, &tag),
+                    ReviewChange::AddNote(note) => k.add_note(doc_id, &note),
+                }?)
+            }),
         },
-        Effect::Search { request, query } => {
-            let options = kodiak::service::SearchOptions {
-                mode: None,
-                limit: CORPUS_SEARCH_PASSAGES,
-                documents: Vec::new(),
-            };
-            Msg::SearchResults {
-                request,
-                result: kodiak.search(&query, &options).map_err(JobError::from),
-            }
-        }
-        Effect::LoadConversation { request, id } => Msg::ConversationLoaded {
+        Job::Export { format } => Msg::Exported {
+            request,
+            result: call(&running, |k, _| export(k, format, &context.export_dir)),
+        },
+        Job::Ingest { path } => Msg::IngestDone {
+            request,
+            result: call(&running, |k, messages| {
+                let progress = ChannelProgress::new(request, messages, cancel());
+                let r = k.ingest(&[path], &progress)?;
+                let stopped = if r.cancelled { "cancelled: " } else { "" };
+                let ocr = match r.pages_ocr {
+                    0 => String::new(),
+                    n => format!(" ({n} pages read by OCR)"),
+                };
+                Ok(format!(
+                    "{stopped}ingested {} new{ocr}, {} duplicates, {} unchanged, {} failed, \
+                     {} need OCR",
+                    r.ingested,
+                    r.duplicates,
+                    r.unchanged,
+                    r.failed.len(),
+                    r.needs_ocr.len()
+                ))
+            }),
+        },
+        // Chunks an earlier session stored without vectors (it was closed while
+        // embedding) are embedded now, as a job the reviewer sees and can cancel.
+        Job::ResumeEmbedding => Msg::IngestDone {
+            request,
+            result: call(&running, |k, messages| {
+                let progress = ChannelProgress::new(request, messages, cancel());
+                let r = k.embed_missing(&progress)?;
+                match r.error {
+                    _ if r.cancelled => {
+                        Ok(format!("embedding cancelled after {} chunks", r.embedded))
+                    }
+                    Some(error) => Err(JobError::Service(format!(
+                        "embedded {} chunks left from before, then: {error}",
+                        r.embedded
+                    ))),
+                    None => Ok(format!("embedded {} chunks left from before", r.embedded)),
+                }
+            }),
+        },
+        Job::Ask {
+            question,
+            conversation,
+            documents,
+        } => Msg::AskDone {
+            request,
+            result: call(&running, |k, messages| {
+                let options = AskOptions {
+                    question,
+                    documents,
+                    conversation,
+                    cancel: cancel(),
+                    ..AskOptions::default()
+                };
+                let mut on_text = |piece: Piece<'_>| {
+                    let _ = messages.send(match piece {
+                        Piece::Evidence(text) => Msg::AskEvidence {
+                            request,
+                            text: text.to_owned(),
+                        },
+                        Piece::Text(text) => Msg::AskText {
+                            request,
+                            text: text.to_owned(),
+                        },
+                    });
+                };
+                Ok(Box::new(k.ask(&options, &mut on_text)?))
+            }),
+        },
+        Job::LoadConversations => Msg::Conversations {
+            request,
+            result: call(&running, |k, _| Ok(k.conversations()?)),
+        },
+        Job::Search { query } => Msg::SearchResults {
+            request,
+            result: call(&running, |k, _| {
+                let options = kodiak::service::SearchOptions {
+                    mode: None,
+                    limit: CORPUS_SEARCH_PASSAGES,
+                    documents: Vec::new(),
+                };
+                Ok(k.search(&query, &options)?)
+            }),
+        },
+        Job::LoadConversation { id } => Msg::ConversationLoaded {
             request,
             id,
-            result: match kodiak.conversation(id) {
-                Ok(Some(found)) => Ok(found.turns),
-                Ok(None) => Err(JobError::Service(format!("conversation {id} is gone"))),
-                Err(e) => Err(JobError::from(e)),
-            },
+            result: call(&running, |k, _| match k.conversation(id)? {
+                Some(found) => Ok(found.turns),
+                None => Err(JobError::Service(format!("conversation {id} is gone"))),
+            }),
         },
-        Effect::RefreshHealth { request } => Msg::Health {
+        Job::ShowCrash => Msg::CrashReport {
             request,
-            report: Box::new(kodiak.health()),
+            result: call(&running, |k, _| newest_crash(k)),
         },
-        Effect::CheckChanges { request } => Msg::DataStamp {
+        Job::LoadChecklists => Msg::Checklists {
             request,
-            result: kodiak.data_stamp().map_err(JobError::from),
+            result: call(&running, |k, _| Ok(k.checklist_jobs()?)),
         },
-        Effect::ShowCrash { request } => Msg::CrashReport {
+        Job::LoadGrid { job } => Msg::Grid {
             request,
-            result: newest_crash(kodiak),
+            result: call(&running, |k, _| Ok(Box::new(k.checklist_grid(job)?))),
         },
-        Effect::LoadChecklists { request } => Msg::Checklists {
+        Job::RunChecklist { source } => Msg::ChecklistDone {
             request,
-            result: kodiak.checklist_jobs().map_err(JobError::from),
+            result: call(&running, |k, messages| {
+                let job = match source {
+                    ChecklistSource::Resume(job) => job,
+                    ChecklistSource::File(path) => k.start_checklist(&path)?,
+                };
+                let _ = messages.send(Msg::ChecklistStarted { request, job });
+                let progress = ChecklistProgress::new(request, messages, cancel());
+                Ok(k.run_checklist(job, &progress)?)
+            }),
         },
-        Effect::LoadMatters { request } => Msg::Matters {
-            request,
-            result: kodiak.matters().map_err(JobError::from),
-        },
-        Effect::TermsReport {
-            request,
-            terms,
-            documents,
-        } => Msg::TermsReport {
-            request,
-            result: kodiak::report::terms::terms_from(&terms)
-                .map_err(JobError::other)
-                .and_then(|terms| {
-                    kodiak
-                        .terms_report(&terms, &documents)
-                        .map_err(JobError::from)
-                })
-                .map(Box::new),
-        },
-        Effect::LoadGrid { request, job } => Msg::Grid {
-            request,
-            result: kodiak
-                .checklist_grid(job)
-                .map(Box::new)
-                .map_err(JobError::from),
-        },
-        Effect::DecideCell {
+        Job::DecideCell {
             job,
             doc_id,
             item,
             input,
-            ..
         } => Msg::CellDecided {
             doc_id,
-            result: kodiak
-                .decide_cell(job, doc_id, &item, input)
-                .map(Box::new)
-                .map_err(JobError::from),
+            result: call(&running, |k, _| {
+                Ok(Box::new(k.decide_cell(job, doc_id, &item, input)?))
+            }),
             item,
         },
-        Effect::Ask { .. }
-        | Effect::Cancel { .. }
-        | Effect::Copy(_)
-        | Effect::Export { .. }
-        | Effect::RunChecklist { .. } => {
-            return None;
-        }
+        Job::LoadMatters => Msg::Matters {
+            request,
+            result: call(&running, |k, _| Ok(k.matters()?)),
+        },
+        Job::TermsReport { terms, documents } => Msg::TermsReport {
+            request,
+            result: call(&running, |k, _| {
+                let terms = kodiak::report::terms::terms_from(&terms).map_err(JobError::other)?;
+                Ok(Box::new(k.terms_report(&terms, &documents)?))
+            }),
+        },
     })
 }
 

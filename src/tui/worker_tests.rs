@@ -9,7 +9,7 @@ use kodiak::llm::Finish;
 use kodiak::report::ReportFormat;
 use kodiak::storage::review::ReviewMark;
 
-use super::app::{Effect, JobError, Msg, ReviewChange};
+use super::app::{Effect, Job, JobError, Msg, ReviewChange};
 use super::fake_service::Fake;
 use super::worker::Worker;
 
@@ -44,11 +44,13 @@ fn replies_with(fake: Fake, count: usize, drive: impl FnOnce(&mut Worker)) -> Ve
 }
 
 fn ask(request: u64) -> Effect {
-    Effect::Ask {
+    Effect::Job {
         request,
-        question: "When is the deposit returned?".into(),
-        conversation: None,
-        documents: Vec::new(),
+        job: Job::Ask {
+            question: "When is the deposit returned?".into(),
+            conversation: None,
+            documents: Vec::new(),
+        },
     }
 }
 
@@ -112,32 +114,49 @@ fn every_job_that_panics_replies_with_the_failure_its_effect_waits_for() {
         ..Fake::default()
     };
     let effects = vec![
-        Effect::LoadDocuments { request: 11 },
-        Effect::OpenDocument {
+        Effect::Job {
+            request: 11,
+            job: Job::LoadDocuments,
+        },
+        Effect::Job {
             request: 12,
-            doc_id: 1,
-            focus: None,
+            job: Job::OpenDocument {
+                doc_id: 1,
+                focus: None,
+            },
         },
-        Effect::Review {
+        Effect::Job {
             request: 13,
-            doc_id: 4,
-            change: ReviewChange::Mark(ReviewMark::Reviewed),
+            job: Job::Review {
+                doc_id: 4,
+                change: ReviewChange::Mark(ReviewMark::Reviewed),
+            },
         },
-        Effect::Ingest {
+        Effect::Job {
             request: 14,
-            path: "/cases".into(),
+            job: Job::Ingest {
+                path: "/cases".into(),
+            },
         },
         ask(15),
-        Effect::Export {
+        Effect::Job {
             request: 16,
-            format: ReportFormat::Md,
+            job: Job::Export {
+                format: ReportFormat::Md,
+            },
         },
-        Effect::LoadConversations { request: 17 },
-        Effect::LoadConversation {
+        Effect::Job {
+            request: 17,
+            job: Job::LoadConversations,
+        },
+        Effect::Job {
             request: 18,
-            id: 40,
+            job: Job::LoadConversation { id: 40 },
         },
-        Effect::ShowCrash { request: 19 },
+        Effect::Job {
+            request: 19,
+            job: Job::ShowCrash,
+        },
     ];
     let count = effects.len();
     let got = replies(fake, effects, count);
@@ -203,9 +222,11 @@ fn every_job_that_panics_replies_with_the_failure_its_effect_waits_for() {
 
 #[test]
 fn an_ingest_reports_each_phase_and_failed_file_then_its_summary() {
-    let ingest = Effect::Ingest {
+    let ingest = Effect::Job {
         request: 9,
-        path: "/cases".into(),
+        job: Job::Ingest {
+            path: "/cases".into(),
+        },
     };
     let got = replies(Fake::default(), vec![ingest], 7);
     let progress = |msg: &Msg| match msg {
@@ -242,10 +263,12 @@ fn an_ingest_reports_each_phase_and_failed_file_then_its_summary() {
 
 #[test]
 fn a_document_without_text_is_an_error_naming_its_status_and_reason() {
-    let open = Effect::OpenDocument {
+    let open = Effect::Job {
         request: 21,
-        doc_id: 4,
-        focus: None,
+        job: Job::OpenDocument {
+            doc_id: 4,
+            focus: None,
+        },
     };
     let got = replies(Fake::default(), vec![open], 1);
     let Msg::Document {
@@ -266,10 +289,12 @@ fn a_term_report_reads_terms_files_and_counts_over_the_documents_listed() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("terms.txt");
     std::fs::write(&file, "# agreed\nindemn*\n\"hold harmless\"\n").unwrap();
-    let effect = Effect::TermsReport {
+    let effect = Effect::Job {
         request: 4,
-        terms: vec![file.display().to_string(), "arbitration".into()],
-        documents: vec![2, 5],
+        job: Job::TermsReport {
+            terms: vec![file.display().to_string(), "arbitration".into()],
+            documents: vec![2, 5],
+        },
     };
     let got = replies(Fake::default(), vec![effect], 1);
     let Msg::TermsReport {
@@ -286,7 +311,14 @@ fn a_term_report_reads_terms_files_and_counts_over_the_documents_listed() {
 
 #[test]
 fn the_matters_are_listed_for_the_switcher() {
-    let got = replies(Fake::default(), vec![Effect::LoadMatters { request: 9 }], 1);
+    let got = replies(
+        Fake::default(),
+        vec![Effect::Job {
+            request: 9,
+            job: Job::LoadMatters,
+        }],
+        1,
+    );
     let Msg::Matters {
         request: 9,
         result: Ok(list),
@@ -313,9 +345,11 @@ fn an_export_in_a_matter_other_than_the_default_names_it_in_the_file() {
                 ..Fake::default()
             };
             let mut worker = Worker::new(Arc::new(fake), messages, dir.path().to_path_buf());
-            worker.run(Effect::Export {
+            worker.run(Effect::Job {
                 request: 1,
-                format: ReportFormat::Md,
+                job: Job::Export {
+                    format: ReportFormat::Md,
+                },
             });
             let reply = tokio::time::timeout(Duration::from_secs(30), inbox.recv())
                 .await

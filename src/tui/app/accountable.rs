@@ -8,8 +8,9 @@ use kodiak::report::terms::TermsReport;
 impl App {
     /// `M`: the matters, to switch to another.
     pub(super) fn open_matters(&mut self) -> Vec<Effect> {
-        vec![Effect::LoadMatters {
+        vec![Effect::Job {
             request: self.start_job(|jobs| &mut jobs.matters),
+            job: Job::LoadMatters,
         }]
     }
 
@@ -88,10 +89,12 @@ impl App {
             kodiak::report::plural(terms.len(), "term"),
             kodiak::report::plural(docs.len(), "document")
         ));
-        vec![Effect::TermsReport {
+        vec![Effect::Job {
             request: self.start_job(|jobs| &mut jobs.terms),
-            terms,
-            documents: docs,
+            job: Job::TermsReport {
+                terms,
+                documents: docs,
+            },
         }]
     }
 

@@ -8,13 +8,14 @@
 use kodiak::service::DataStamp;
 
 use super::Reply;
-use super::{App, Effect};
+use super::{App, Effect, Job};
 
 impl App {
     /// A look at where the matter's data stands.
     pub(super) fn check_changes(&mut self) -> Effect {
-        Effect::CheckChanges {
+        Effect::Job {
             request: self.start_job(|jobs| &mut jobs.changes),
+            job: Job::CheckChanges,
         }
     }
 
@@ -42,9 +43,9 @@ impl App {
         let mut effects = vec![self.load_documents(), self.refresh_health()];
         if let Some(search) = &self.search {
             let query = search.query.clone();
-            effects.push(Effect::Search {
+            effects.push(Effect::Job {
                 request: self.start_job(|jobs| &mut jobs.search),
-                query,
+                job: Job::Search { query },
             });
         }
         if let Some(job) = self.checklist.as_ref().and_then(|view| view.job) {

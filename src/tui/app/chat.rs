@@ -376,11 +376,13 @@ impl App {
         self.chat.evidence = None;
         self.chat.turns.push(Turn::asked(question.clone()));
         self.chat.scroll_back = 0;
-        vec![Effect::Ask {
+        vec![Effect::Job {
             request,
-            question,
-            conversation: self.chat.conversation,
-            documents,
+            job: Job::Ask {
+                question,
+                conversation: self.chat.conversation,
+                documents,
+            },
         }]
     }
 
@@ -504,7 +506,10 @@ impl App {
             }
             Action::Conversations => {
                 let request = self.start_job(|jobs| &mut jobs.conversations);
-                return vec![Effect::LoadConversations { request }];
+                return vec![Effect::Job {
+                    request,
+                    job: Job::LoadConversations,
+                }];
             }
             _ => {}
         }

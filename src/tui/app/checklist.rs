@@ -153,8 +153,9 @@ impl App {
         let view = self.checklist.get_or_insert_with(ChecklistView::new);
         view.open = true;
         let job = view.job;
-        let mut effects = vec![Effect::LoadChecklists {
+        let mut effects = vec![Effect::Job {
             request: self.start_job(|jobs| &mut jobs.checklists),
+            job: Job::LoadChecklists,
         }];
         if let Some(job) = job {
             effects.push(self.load_grid(job));
@@ -163,9 +164,9 @@ impl App {
     }
 
     pub(super) fn load_grid(&mut self, job: i64) -> Effect {
-        Effect::LoadGrid {
+        Effect::Job {
             request: self.start_job(|jobs| &mut jobs.grid),
-            job,
+            job: Job::LoadGrid { job },
         }
     }
 
@@ -404,12 +405,14 @@ impl App {
         let Some(item) = grid.checklist.items.get(view.col).map(|i| i.id.clone()) else {
             return Vec::new();
         };
-        vec![Effect::DecideCell {
+        vec![Effect::Job {
             request: self.request_id(),
-            job,
-            doc_id,
-            item,
-            input,
+            job: Job::DecideCell {
+                job,
+                doc_id,
+                item,
+                input,
+            },
         }]
     }
 
@@ -469,7 +472,10 @@ impl App {
             reloaded_at: 0,
         });
         self.dirty = true;
-        vec![Effect::RunChecklist { request, source }]
+        vec![Effect::Job {
+            request,
+            job: Job::RunChecklist { source },
+        }]
     }
 
     /// The job the run created: it is shown.
@@ -486,8 +492,9 @@ impl App {
         view.job = Some(job);
         view.grid = None;
         self.dirty = true;
-        let list = Effect::LoadChecklists {
+        let list = Effect::Job {
             request: self.start_job(|jobs| &mut jobs.checklists),
+            job: Job::LoadChecklists,
         };
         vec![list, self.load_grid(job)]
     }
@@ -549,8 +556,9 @@ impl App {
         if self.checklist.is_none() {
             return Vec::new();
         }
-        let mut effects = vec![Effect::LoadChecklists {
+        let mut effects = vec![Effect::Job {
             request: self.start_job(|jobs| &mut jobs.checklists),
+            job: Job::LoadChecklists,
         }];
         if let Some(job) = job.filter(|j| self.checklist.as_ref().and_then(|v| v.job) == Some(*j)) {
             effects.push(self.load_grid(job));

@@ -113,7 +113,10 @@ impl App {
             Action::Refresh => vec![self.refresh_health()],
             Action::ShowCrash => {
                 let request = self.start_job(|jobs| &mut jobs.crash);
-                vec![Effect::ShowCrash { request }]
+                vec![Effect::Job {
+                    request,
+                    job: Job::ShowCrash,
+                }]
             }
             _ => Vec::new(),
         }

@@ -129,7 +129,10 @@ impl App {
             IngestPhase::Reading,
             now,
         ));
-        vec![Effect::Ingest { request, path }]
+        vec![Effect::Job {
+            request,
+            job: Job::Ingest { path },
+        }]
     }
 
     /// At start: embedding an earlier session left unfinished resumes (it shows only if
@@ -137,7 +140,10 @@ impl App {
     pub(super) fn resume_embedding(&mut self) -> Effect {
         let request = self.start_job(|jobs| &mut jobs.ingest);
         self.resuming = Some(request);
-        Effect::ResumeEmbedding { request }
+        Effect::Job {
+            request,
+            job: Job::ResumeEmbedding,
+        }
     }
 
     pub(super) fn cancel_ingest(&mut self, now: Instant) -> Vec<Effect> {

@@ -214,134 +214,92 @@ pub enum Msg {
     },
 }
 
-/// Work for the event loop to do; each result comes back as a [`Msg`] naming `request`.
+/// Work for the worker, from the event loop.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
-    /// Start loading the models in the background, then report health.
-    WarmUp {
-        request: u64,
-    },
-    LoadDocuments {
-        request: u64,
-    },
-    /// Read the session saved when the UI last closed.
+    /// A background job; its reply is a [`Msg`] naming `request`. What each job does and
+    /// what it replies is said once, in the worker.
+    Job { request: u64, job: Job },
+    /// Read the session saved when the UI last closed (its reply names no request: there
+    /// is one session).
     LoadSession,
+    /// Stop the job of `request` (an answer, an ingest, a checklist run); what it did so far
+    /// is kept, marked cancelled.
+    Cancel { request: u64 },
+    /// Put text on the terminal's clipboard (OSC 52).
+    Copy(String),
+}
+
+#[cfg(test)]
+impl Effect {
+    /// The request whose reply this effect's job sends; None for effects without a reply.
+    pub fn request(&self) -> Option<u64> {
+        match self {
+            Effect::Job { request, .. } => Some(*request),
+            Effect::LoadSession | Effect::Cancel { .. } | Effect::Copy(_) => None,
+        }
+    }
+}
+
+/// A background job.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Job {
+    /// Start loading the models in the background, then report health.
+    WarmUp,
+    /// The document list, with reviews and PII counts.
+    LoadDocuments,
+    /// A document for the viewer, scrolled to `focus` (characters) when given.
     OpenDocument {
-        request: u64,
         doc_id: i64,
         focus: Option<(usize, usize)>,
     },
     /// A change to a document's review.
-    Review {
-        request: u64,
-        doc_id: i64,
-        change: ReviewChange,
-    },
-    Export {
-        request: u64,
-        format: ReportFormat,
-    },
-    Ingest {
-        request: u64,
-        path: PathBuf,
-    },
-    /// Embed the chunks an earlier session left without vectors.
-    ResumeEmbedding {
-        request: u64,
-    },
+    Review { doc_id: i64, change: ReviewChange },
+    /// The review report written to the export folder.
+    Export { format: ReportFormat },
+    /// Files and folders ingested; cancellable.
+    Ingest { path: PathBuf },
+    /// Embed the chunks an earlier session left without vectors; cancellable.
+    ResumeEmbedding,
+    /// A question answered, streamed; cancellable.
     Ask {
-        request: u64,
         question: String,
         conversation: Option<i64>,
         documents: Vec<i64>,
     },
-    /// Stop the answer of `request`; it is kept, marked cancelled.
-    Cancel {
-        request: u64,
-    },
-    LoadConversations {
-        request: u64,
-    },
+    /// The conversations, most recent first.
+    LoadConversations,
     /// Search every document for `query`.
-    Search {
-        request: u64,
-        query: String,
-    },
-    LoadConversation {
-        request: u64,
-        id: i64,
-    },
-    RefreshHealth {
-        request: u64,
-    },
-    /// Read where the matter's data stands (and let the search index follow commits
-    /// another process made).
-    CheckChanges {
-        request: u64,
-    },
-    ShowCrash {
-        request: u64,
-    },
-    /// Put text on the terminal's clipboard (OSC 52).
-    Copy(String),
-    LoadChecklists {
-        request: u64,
-    },
-    LoadGrid {
-        request: u64,
-        job: i64,
-    },
-    /// Run a checklist job in the background; `Cancel` with its request stops it.
-    RunChecklist {
-        request: u64,
-        source: ChecklistSource,
-    },
+    Search { query: String },
+    /// A stored conversation's turns.
+    LoadConversation { id: i64 },
+    /// A fresh health report.
+    RefreshHealth,
+    /// Where the matter's data stands (and let the search index follow commits another
+    /// process made).
+    CheckChanges,
+    /// The newest crash report.
+    ShowCrash,
+    /// The checklist jobs.
+    LoadChecklists,
+    /// A checklist job's grid.
+    LoadGrid { job: i64 },
+    /// Run a checklist job in the background; cancellable.
+    RunChecklist { source: ChecklistSource },
     /// Store the reviewer's decision on a cell.
     DecideCell {
-        request: u64,
         job: i64,
         doc_id: i64,
         item: String,
         input: kodiak::service::DecisionInput,
     },
-    LoadMatters {
-        request: u64,
-    },
+    /// The matters in the data directory.
+    LoadMatters,
     /// Count `terms` (or the terms in files they name) in `documents`.
     TermsReport {
-        request: u64,
         terms: Vec<String>,
         documents: Vec<i64>,
     },
-}
-
-impl Effect {
-    /// The request whose reply this effect's job sends; None for effects without a reply.
-    pub fn request(&self) -> Option<u64> {
-        match self {
-            Effect::WarmUp { request }
-            | Effect::LoadDocuments { request }
-            | Effect::OpenDocument { request, .. }
-            | Effect::Review { request, .. }
-            | Effect::Export { request, .. }
-            | Effect::Ingest { request, .. }
-            | Effect::ResumeEmbedding { request }
-            | Effect::Ask { request, .. }
-            | Effect::LoadConversations { request }
-            | Effect::Search { request, .. }
-            | Effect::LoadConversation { request, .. }
-            | Effect::RefreshHealth { request }
-            | Effect::CheckChanges { request }
-            | Effect::ShowCrash { request }
-            | Effect::LoadChecklists { request }
-            | Effect::LoadGrid { request, .. }
-            | Effect::RunChecklist { request, .. }
-            | Effect::DecideCell { request, .. }
-            | Effect::LoadMatters { request }
-            | Effect::TermsReport { request, .. } => Some(*request),
-            Effect::Cancel { .. } | Effect::Copy(_) | Effect::LoadSession => None,
-        }
-    }
 }
 
 /// What a review change does.
@@ -459,8 +417,9 @@ impl App {
 
     /// The effects to run when the UI starts.
     pub fn start(&mut self) -> Vec<Effect> {
-        let warm_up = Effect::WarmUp {
+        let warm_up = Effect::Job {
             request: self.start_job(|jobs| &mut jobs.health),
+            job: Job::WarmUp,
         };
         let resume = self.resume_embedding();
         vec![self.load_documents(), warm_up, Effect::LoadSession, resume]
@@ -468,15 +427,17 @@ impl App {
 
     /// A request for the document list, newer than every one before.
     fn load_documents(&mut self) -> Effect {
-        Effect::LoadDocuments {
+        Effect::Job {
             request: self.start_job(|jobs| &mut jobs.documents),
+            job: Job::LoadDocuments,
         }
     }
 
     /// A health check, newer than every one before.
     fn refresh_health(&mut self) -> Effect {
-        Effect::RefreshHealth {
+        Effect::Job {
             request: self.start_job(|jobs| &mut jobs.health),
+            job: Job::RefreshHealth,
         }
     }
 
@@ -484,10 +445,9 @@ impl App {
     fn review(&mut self, doc_id: i64, change: ReviewChange) -> Effect {
         let request = self.request_id();
         self.review_jobs.entry(doc_id).or_default().start(request);
-        Effect::Review {
+        Effect::Job {
             request,
-            doc_id,
-            change,
+            job: Job::Review { doc_id, change },
         }
     }
 

@@ -215,7 +215,10 @@ impl App {
                     return Vec::new();
                 };
                 let request = self.start_job(|jobs| &mut jobs.export);
-                vec![Effect::Export { request, format }]
+                vec![Effect::Job {
+                    request,
+                    job: Job::Export { format },
+                }]
             }
             Overlay::Conversations { list, selected } => match key.code {
                 KeyCode::Down | KeyCode::Char('j') => {
@@ -231,9 +234,11 @@ impl App {
                 KeyCode::Enter => match list.get(selected) {
                     Some(conversation) => {
                         let request = self.start_job(|jobs| &mut jobs.conversation);
-                        vec![Effect::LoadConversation {
+                        vec![Effect::Job {
                             request,
-                            id: conversation.id,
+                            job: Job::LoadConversation {
+                                id: conversation.id,
+                            },
                         }]
                     }
                     None => Vec::new(),

@@ -110,9 +110,11 @@ impl App {
             view.open = false;
         }
         let request = self.start_job(|jobs| &mut jobs.search);
-        vec![Effect::Search {
+        vec![Effect::Job {
             request,
-            query: query.to_owned(),
+            job: Job::Search {
+                query: query.to_owned(),
+            },
         }]
     }
 

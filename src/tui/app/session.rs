@@ -93,7 +93,10 @@ impl App {
         }
         if let Some(id) = session.conversation {
             let request = self.start_job(|jobs| &mut jobs.conversation);
-            effects.push(Effect::LoadConversation { request, id });
+            effects.push(Effect::Job {
+                request,
+                job: Job::LoadConversation { id },
+            });
         }
         self.dirty = true;
         effects

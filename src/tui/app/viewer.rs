@@ -205,10 +205,9 @@ impl App {
 
     pub(super) fn open(&mut self, doc_id: i64, focus: Option<(usize, usize)>) -> Effect {
         let request = self.start_job(|jobs| &mut jobs.open);
-        Effect::OpenDocument {
+        Effect::Job {
             request,
-            doc_id,
-            focus,
+            job: Job::OpenDocument { doc_id, focus },
         }
     }
 

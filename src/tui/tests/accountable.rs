@@ -22,7 +22,13 @@ fn matter(name: &str, archived: bool) -> Matter {
 
 fn matters_shown(app: &mut App) {
     let effects = press(app, [ch('M')]);
-    let [Effect::LoadMatters { request }] = effects[..] else {
+    let [
+        Effect::Job {
+            request,
+            job: Job::LoadMatters,
+        },
+    ] = effects[..]
+    else {
         panic!("{effects:?}");
     };
     press(
@@ -114,10 +120,13 @@ fn t_counts_terms_in_the_listed_documents_and_enter_lists_a_terms_documents() {
     press(&mut app, prompted('/', "-status:reviewed"));
     let effects = press(&mut app, prompted('T', "indemn*; \"hold harmless\" ;"));
     let [
-        Effect::TermsReport {
+        Effect::Job {
             request,
-            ref terms,
-            ref documents,
+            job:
+                Job::TermsReport {
+                    ref terms,
+                    ref documents,
+                },
         },
     ] = effects[..]
     else {

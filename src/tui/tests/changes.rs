@@ -8,7 +8,12 @@ use kodiak::service::DataStamp;
 fn stamp_reply(app: &mut App, audit_seq: i64) -> Vec<Effect> {
     let asked = press(app, [Msg::ChangesDue]);
     let request = match asked[..] {
-        [Effect::CheckChanges { request }] => request,
+        [
+            Effect::Job {
+                request,
+                job: Job::CheckChanges,
+            },
+        ] => request,
         _ => panic!("{asked:?}"),
     };
     press(
@@ -41,21 +46,29 @@ fn a_changed_stamp_reloads_the_list_health_and_the_search_shown() {
     press(&mut app, prompted('S', "rent"));
     let effects = stamp_reply(&mut app, 9);
     assert!(
-        effects
-            .iter()
-            .any(|e| matches!(e, Effect::LoadDocuments { .. })),
+        effects.iter().any(|e| matches!(
+            e,
+            Effect::Job {
+                job: Job::LoadDocuments,
+                ..
+            }
+        )),
         "{effects:?}"
     );
     assert!(
-        effects
-            .iter()
-            .any(|e| matches!(e, Effect::RefreshHealth { .. })),
+        effects.iter().any(|e| matches!(
+            e,
+            Effect::Job {
+                job: Job::RefreshHealth,
+                ..
+            }
+        )),
         "{effects:?}"
     );
     assert!(
-        effects
-            .iter()
-            .any(|e| matches!(e, Effect::Search { query, .. } if query == "rent")),
+        effects.iter().any(
+            |e| matches!(e, Effect::Job { job: Job::Search { query, .. }, .. } if query == "rent")
+        ),
         "{effects:?}"
     );
 }
@@ -79,7 +92,10 @@ fn the_list_read_again_keeps_the_cursor_on_its_document() {
     let request = effects
         .iter()
         .find_map(|e| match e {
-            Effect::LoadDocuments { request } => Some(*request),
+            Effect::Job {
+                request,
+                job: Job::LoadDocuments,
+            } => Some(*request),
             _ => None,
         })
         .unwrap();

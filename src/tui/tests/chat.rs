@@ -27,11 +27,14 @@ fn asking_streams_the_answer_ignores_stale_replies_and_esc_cancels() {
     assert_eq!(app.focus, Pane::Chat);
     let effects = press(&mut app, [key(KeyCode::Enter)]);
     let [
-        Effect::Ask {
+        Effect::Job {
             request,
-            question,
-            conversation: None,
-            documents,
+            job:
+                Job::Ask {
+                    question,
+                    conversation: None,
+                    documents,
+                },
         },
     ] = effects.as_slice()
     else {
@@ -107,10 +110,13 @@ fn a_citation_opens_its_passage_and_esc_returns_to_the_chat() {
     assert_eq!(app.chat.selected().unwrap().n, 2);
     let effects = press(&mut app, [ch('o')]);
     let [
-        Effect::OpenDocument {
+        Effect::Job {
             request,
-            doc_id: 1,
-            focus: Some(focus),
+            job:
+                Job::OpenDocument {
+                    doc_id: 1,
+                    focus: Some(focus),
+                },
         },
     ] = effects.as_slice()
     else {
@@ -248,9 +254,12 @@ fn sentences_the_sources_do_not_bear_out_are_marked_and_e_opens_the_evidence_of_
     assert!(
         matches!(
             effects[..],
-            [Effect::OpenDocument {
-                doc_id: 1,
-                focus: Some((120, 180)),
+            [Effect::Job {
+                job: Job::OpenDocument {
+                    doc_id: 1,
+                    focus: Some((120, 180)),
+                    ..
+                },
                 ..
             }]
         ),

@@ -118,7 +118,11 @@ fn grid() -> Grid {
 /// The grid opened with `C` and loaded, as the worker replies.
 fn opened(app: &mut App) {
     let effects = press(app, [ch('C')]);
-    let Some(Effect::LoadChecklists { request }) = effects.first().cloned() else {
+    let Some(Effect::Job {
+        request,
+        job: Job::LoadChecklists,
+    }) = effects.first().cloned()
+    else {
         panic!("{effects:?}");
     };
     let effects = press(
@@ -128,7 +132,11 @@ fn opened(app: &mut App) {
             result: Ok(vec![job(4), job(3)]),
         }],
     );
-    let Some(Effect::LoadGrid { request, job: 4 }) = effects.first().cloned() else {
+    let Some(Effect::Job {
+        request,
+        job: Job::LoadGrid { job: 4 },
+    }) = effects.first().cloned()
+    else {
         panic!("{effects:?}");
     };
     press(
@@ -164,10 +172,13 @@ fn enter_opens_the_cells_evidence_highlighted_and_the_viewers_esc_comes_back_to_
     // The lease's term: row 2, item 3.
     let effects = press(&mut app, [ch('j'), ch('l'), ch('l'), key(KeyCode::Enter)]);
     let [
-        Effect::OpenDocument {
+        Effect::Job {
             request,
-            doc_id: 2,
-            focus: Some((700, 740)),
+            job:
+                Job::OpenDocument {
+                    doc_id: 2,
+                    focus: Some((700, 740)),
+                },
         },
     ] = effects.as_slice()
     else {
@@ -196,7 +207,7 @@ fn decisions_are_sent_for_the_cursors_cell_and_shown_once_stored() {
     assert!(
         matches!(
             effects.as_slice(),
-            [Effect::DecideCell { job: 4, doc_id: 1, item, input: DecisionInput::Confirm, .. }]
+            [Effect::Job { job: Job::DecideCell { job: 4, doc_id: 1, item, input: DecisionInput::Confirm, .. }, .. }]
                 if item == "governing_law"
         ),
         "{effects:?}"
@@ -209,7 +220,7 @@ fn decisions_are_sent_for_the_cursors_cell_and_shown_once_stored() {
     assert!(
         matches!(
             effects.as_slice(),
-            [Effect::DecideCell { doc_id: 1, item, input: DecisionInput::Correct(answer), .. }]
+            [Effect::Job { job: Job::DecideCell { doc_id: 1, item, input: DecisionInput::Correct(answer), .. }, .. }]
                 if item == "liability_cap" && answer == "USD 2.5m"
         ),
         "{effects:?}"
@@ -275,7 +286,13 @@ fn a_run_started_from_the_grid_shows_its_progress_q_asks_first_and_x_stops_it() 
     opened(&mut app);
     // R offers the shipped checklist; Enter runs it.
     let effects = press(&mut app, [ch('R'), key(KeyCode::Enter)]);
-    let [Effect::RunChecklist { request, source }] = effects.as_slice() else {
+    let [
+        Effect::Job {
+            request,
+            job: Job::RunChecklist { source },
+        },
+    ] = effects.as_slice()
+    else {
         panic!("{effects:?}");
     };
     assert_eq!(
@@ -285,9 +302,13 @@ fn a_run_started_from_the_grid_shows_its_progress_q_asks_first_and_x_stops_it() 
     let request = *request;
     let effects = press(&mut app, [Msg::ChecklistStarted { request, job: 5 }]);
     assert!(
-        effects
-            .iter()
-            .any(|e| matches!(e, Effect::LoadGrid { job: 5, .. })),
+        effects.iter().any(|e| matches!(
+            e,
+            Effect::Job {
+                job: Job::LoadGrid { job: 5, .. },
+                ..
+            }
+        )),
         "{effects:?}"
     );
     press(

@@ -8,10 +8,19 @@ fn the_list_filters_as_you_type_sorts_and_marks_review_at_once() {
     assert!(matches!(
         app.start()[..],
         [
-            Effect::LoadDocuments { .. },
-            Effect::WarmUp { .. },
+            Effect::Job {
+                job: Job::LoadDocuments,
+                ..
+            },
+            Effect::Job {
+                job: Job::WarmUp,
+                ..
+            },
             Effect::LoadSession,
-            Effect::ResumeEmbedding { .. }
+            Effect::Job {
+                job: Job::ResumeEmbedding,
+                ..
+            }
         ]
     ));
     show_list(&mut app, rows());
@@ -89,8 +98,11 @@ fn the_list_filters_as_you_type_sorts_and_marks_review_at_once() {
     let effects = press(&mut app, [ch('E'), ch('c')]);
     assert!(matches!(
         effects[..],
-        [Effect::Export {
-            format: kodiak::report::ReportFormat::Csv,
+        [Effect::Job {
+            job: Job::Export {
+                format: kodiak::report::ReportFormat::Csv,
+                ..
+            },
             ..
         }]
     ));
@@ -101,7 +113,10 @@ fn review_changes(effects: &[Effect]) -> Vec<(i64, ReviewChange)> {
     effects
         .iter()
         .filter_map(|effect| match effect {
-            Effect::Review { doc_id, change, .. } => Some((*doc_id, change.clone())),
+            Effect::Job {
+                job: Job::Review { doc_id, change, .. },
+                ..
+            } => Some((*doc_id, change.clone())),
             _ => None,
         })
         .collect()
@@ -113,8 +128,16 @@ fn a_stale_document_reply_is_ignored() {
     show_list(&mut app, rows());
     let first = press(&mut app, [key(KeyCode::Enter)]);
     let second = press(&mut app, [key(KeyCode::Enter)]);
-    let (Effect::OpenDocument { request: old, .. }, Effect::OpenDocument { request: new, .. }) =
-        (&first[0], &second[0])
+    let (
+        Effect::Job {
+            request: old,
+            job: Job::OpenDocument { .. },
+        },
+        Effect::Job {
+            request: new,
+            job: Job::OpenDocument { .. },
+        },
+    ) = (&first[0], &second[0])
     else {
         panic!()
     };
@@ -140,7 +163,13 @@ fn a_stale_document_reply_is_ignored() {
 fn ingest_shows_progress_reloads_the_list_as_files_land_and_lists_failures() {
     let mut app = app(80, 24);
     let effects = press(&mut app, prompted('i', "/cases"));
-    let [Effect::Ingest { request, path }] = &effects[..] else {
+    let [
+        Effect::Job {
+            request,
+            job: Job::Ingest { path },
+        },
+    ] = &effects[..]
+    else {
         panic!("{effects:?}");
     };
     assert_eq!(path.to_str(), Some("/cases"));
@@ -155,7 +184,10 @@ fn ingest_shows_progress_reloads_the_list_as_files_land_and_lists_failures() {
     assert!(press(&mut app, [progress(1)]).is_empty());
     assert!(matches!(
         press(&mut app, [progress(20)])[..],
-        [Effect::LoadDocuments { .. }]
+        [Effect::Job {
+            job: Job::LoadDocuments,
+            ..
+        }]
     ));
     press(
         &mut app,
@@ -175,7 +207,10 @@ fn ingest_shows_progress_reloads_the_list_as_files_land_and_lists_failures() {
                 phase: IngestPhase::Indexing
             }]
         )[..],
-        [Effect::LoadDocuments { .. }]
+        [Effect::Job {
+            job: Job::LoadDocuments,
+            ..
+        }]
     ));
     insta::assert_snapshot!("documents_ingesting_80x24", screen(&app));
     let effects = press(
@@ -185,7 +220,13 @@ fn ingest_shows_progress_reloads_the_list_as_files_land_and_lists_failures() {
             result: Ok("ingested 39 new".into()),
         }],
     );
-    assert!(matches!(effects[..], [Effect::LoadDocuments { .. }]));
+    assert!(matches!(
+        effects[..],
+        [Effect::Job {
+            job: Job::LoadDocuments,
+            ..
+        }]
+    ));
     assert!(app.ingest.is_none());
     let Some(crate::tui::app::Overlay::Text { text, .. }) = &app.overlay else {
         panic!("failures are listed");
@@ -221,7 +262,7 @@ fn a_second_ingest_waits_for_the_running_one_and_x_cancels_a_job() {
     assert!(
         effects
             .iter()
-            .any(|e| matches!(e, Effect::Ingest { path, .. } if path.to_str() == Some("/more"))),
+            .any(|e| matches!(e, Effect::Job { job: Job::Ingest { path, .. }, .. } if path.to_str() == Some("/more"))),
         "{effects:?}"
     );
     assert_eq!(app.ingest_queue.len(), 0);
@@ -277,7 +318,11 @@ fn the_gauge_counts_the_pages_read_by_ocr() {
 fn embedding_left_from_before_resumes_at_start_and_says_so() {
     let mut app = app(160, 48);
     let effects = app.start();
-    let Some(Effect::ResumeEmbedding { request }) = effects.last().cloned() else {
+    let Some(Effect::Job {
+        request,
+        job: Job::ResumeEmbedding,
+    }) = effects.last().cloned()
+    else {
         panic!("{effects:?}");
     };
     press(
@@ -312,7 +357,10 @@ fn embedding_left_from_before_resumes_at_start_and_says_so() {
     // being found out waits for it, so two jobs never embed the same chunks.
     let mut app = app_at_start();
     let request = match app.start().last() {
-        Some(Effect::ResumeEmbedding { request }) => *request,
+        Some(Effect::Job {
+            request,
+            job: Job::ResumeEmbedding,
+        }) => *request,
         other => panic!("{other:?}"),
     };
     assert!(
@@ -331,7 +379,7 @@ fn embedding_left_from_before_resumes_at_start_and_says_so() {
     assert!(
         effects
             .iter()
-            .any(|e| matches!(e, Effect::Ingest { path, .. } if path.to_str() == Some("/cases"))),
+            .any(|e| matches!(e, Effect::Job { job: Job::Ingest { path, .. }, .. } if path.to_str() == Some("/cases"))),
         "{effects:?}"
     );
 }
@@ -546,9 +594,13 @@ fn x_marks_reviewed_and_goes_to_the_next_unreviewed_in_the_list_and_in_the_viewe
         [(1, ReviewChange::Mark(ReviewMark::Reviewed))]
     );
     assert!(
-        effects
-            .iter()
-            .any(|e| matches!(e, Effect::OpenDocument { doc_id: 3, .. })),
+        effects.iter().any(|e| matches!(
+            e,
+            Effect::Job {
+                job: Job::OpenDocument { doc_id: 3, .. },
+                ..
+            }
+        )),
         "{effects:?}"
     );
 }

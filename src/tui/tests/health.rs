@@ -26,7 +26,10 @@ fn asking_for_health_draws_nothing_and_an_idle_app_needs_no_ticks() {
     app.dirty = false;
     assert!(matches!(
         press(&mut app, [Msg::HealthDue])[..],
-        [Effect::RefreshHealth { .. }]
+        [Effect::Job {
+            job: Job::RefreshHealth,
+            ..
+        }]
     ));
     assert!(!app.dirty, "asking for health draws nothing");
     app.health.rows = health_rows();

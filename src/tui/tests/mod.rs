@@ -20,7 +20,7 @@ use kodiak::service::ReportRow;
 use kodiak::storage::documents::PiiSpan;
 use kodiak::storage::review::{Review, ReviewMark, ReviewStatus};
 
-use super::app::{App, Effect, Msg, Pane, ReviewChange, TurnStatus};
+use super::app::{App, Effect, Job, Msg, Pane, ReviewChange, TurnStatus};
 use super::document::PreparedDocument;
 use super::keymap::Keymap;
 use super::theme::Theme;
@@ -172,10 +172,12 @@ fn with_lease_open(width: u16, height: u16) -> App {
     let mut app = app(width, height);
     show_list(&mut app, rows());
     let effects = press(&mut app, [key(KeyCode::Enter)]);
-    let Some(Effect::OpenDocument {
+    let Some(Effect::Job {
         request,
-        doc_id: 1,
-        focus: None,
+        job: Job::OpenDocument {
+            doc_id: 1,
+            focus: None,
+        },
     }) = effects.first().cloned()
     else {
         panic!("{effects:?}");
@@ -276,7 +278,11 @@ fn asking(app: &mut App) -> u64 {
     press(app, [ch('2')]);
     press(app, typed("When is the deposit returned?"));
     let effects = press(app, [key(KeyCode::Enter)]);
-    let Some(Effect::Ask { request, .. }) = effects.first().cloned() else {
+    let Some(Effect::Job {
+        request,
+        job: Job::Ask { .. },
+    }) = effects.first().cloned()
+    else {
         panic!("{effects:?}");
     };
     request

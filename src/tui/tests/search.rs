@@ -20,7 +20,12 @@ fn outcome() -> kodiak::service::SearchOutcome {
 fn searched(app: &mut App, query: &str) -> u64 {
     let effects = press(app, prompted('S', query));
     match effects.as_slice() {
-        [Effect::Search { request, query: q }] if q == query => *request,
+        [
+            Effect::Job {
+                request,
+                job: Job::Search { query: q },
+            },
+        ] if q == query => *request,
         other => panic!("{other:?}"),
     }
 }
@@ -52,9 +57,12 @@ fn a_search_of_every_document_groups_passages_by_document_and_enter_opens_one_hi
     assert!(
         matches!(
             effects.as_slice(),
-            [Effect::OpenDocument {
-                doc_id: 2,
-                focus: Some((100, 180)),
+            [Effect::Job {
+                job: Job::OpenDocument {
+                    doc_id: 2,
+                    focus: Some((100, 180)),
+                    ..
+                },
                 ..
             }]
         ),

@@ -40,16 +40,21 @@ fn a_restart_brings_back_the_pane_list_open_document_and_place_conversation_and_
     let open = effects
         .iter()
         .find_map(|e| match e {
-            Effect::OpenDocument {
-                request, doc_id: 1, ..
+            Effect::Job {
+                request,
+                job: Job::OpenDocument { doc_id: 1, .. },
             } => Some(*request),
             _ => None,
         })
         .expect("the lease is opened again");
     assert!(
-        effects
-            .iter()
-            .any(|e| matches!(e, Effect::LoadConversation { id: 7, .. })),
+        effects.iter().any(|e| matches!(
+            e,
+            Effect::Job {
+                job: Job::LoadConversation { id: 7, .. },
+                ..
+            }
+        )),
         "{effects:?}"
     );
     assert_eq!(app.docs.filter, "-status:reviewed");
