@@ -8,6 +8,7 @@
 
 pub mod app;
 pub mod bench;
+pub mod components;
 pub mod document;
 mod event_loop;
 pub mod keymap;

@@ -1,19 +1,12 @@
 //! Keys to actions, and what each action does.
 
 use super::*;
+use crate::tui::components::Movement;
 
 impl App {
     /// Where the keyboard is: which bindings apply.
     pub fn context(&self) -> KeyContext {
-        match self.focus {
-            Pane::Documents if self.viewer.is_some() => KeyContext::Viewer,
-            Pane::Documents if self.checklist_shown() => KeyContext::Checklist,
-            Pane::Documents if self.search.is_some() => KeyContext::Search,
-            Pane::Documents => KeyContext::Documents,
-            Pane::Chat if self.chat.mode == ChatMode::Input => KeyContext::ChatInput,
-            Pane::Chat => KeyContext::Chat,
-            Pane::Health => KeyContext::Health,
-        }
+        self.component(self.focus).context(self)
     }
 
     pub(super) fn key(&mut self, key: KeyEvent, now: Instant) -> Vec<Effect> {
@@ -113,23 +106,13 @@ impl App {
                 self.search_recall = None;
                 self.overlay = Some(Overlay::prompt(PromptKind::CorpusSearch, "", Vec::new()));
             }
-            Action::Up => self.move_by(-1),
-            Action::Down => self.move_by(1),
-            Action::PageUp => self.move_by(-page),
-            Action::PageDown => self.move_by(page),
-            Action::Top => self.move_to_end(false),
-            Action::Bottom => self.move_to_end(true),
-            _ => {
-                return match self.context() {
-                    KeyContext::Documents => self.act_documents(action),
-                    KeyContext::Viewer => self.act_viewer(action),
-                    KeyContext::Search => self.act_search(action),
-                    KeyContext::Checklist => self.act_checklist(action),
-                    KeyContext::Chat | KeyContext::ChatInput => self.act_chat(action, now),
-                    KeyContext::Health => self.act_health(action),
-                    KeyContext::Global => Vec::new(),
-                };
-            }
+            Action::Up => self.move_cursor(Movement::By(-1)),
+            Action::Down => self.move_cursor(Movement::By(1)),
+            Action::PageUp => self.move_cursor(Movement::By(-page)),
+            Action::PageDown => self.move_cursor(Movement::By(page)),
+            Action::Top => self.move_cursor(Movement::Top),
+            Action::Bottom => self.move_cursor(Movement::Bottom),
+            _ => return self.component(self.focus).act(self, action, now),
         }
         Vec::new()
     }
@@ -159,38 +142,8 @@ impl App {
         }
     }
 
-    /// Moves the focused component's cursor or view to its first or last row.
-    fn move_to_end(&mut self, bottom: bool) {
-        let size = self.viewer_size();
-        match &mut self.viewer {
-            Some(viewer) if self.focus == Pane::Documents && bottom => viewer.scroll_to_end(size),
-            Some(viewer) if self.focus == Pane::Documents => viewer.top = 0,
-            _ => self.move_by(if bottom {
-                isize::MAX / 2
-            } else {
-                isize::MIN / 2
-            }),
-        }
-    }
-
-    /// Moves the focused component's cursor or view by `delta` rows.
-    fn move_by(&mut self, delta: isize) {
-        let size = self.viewer_size();
-        if self.focus == Pane::Documents
-            && self.viewer.is_none()
-            && let Some(view) = self.checklist.as_mut().filter(|v| v.open)
-        {
-            view.move_by(delta);
-            return;
-        }
-        match self.focus {
-            Pane::Documents => match (&mut self.viewer, &mut self.search) {
-                (Some(viewer), _) => viewer.scroll(delta, size),
-                (None, Some(search)) => search.move_by(delta),
-                (None, None) => self.docs.move_by(delta),
-            },
-            Pane::Chat => self.chat.scroll(delta),
-            Pane::Health => self.health.move_by(delta),
-        }
+    /// Moves the focused component's cursor or view.
+    pub(crate) fn move_cursor(&mut self, movement: Movement) {
+        self.component(self.focus).move_cursor(self, movement);
     }
 }

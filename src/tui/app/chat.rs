@@ -272,7 +272,7 @@ impl Chat {
     }
 
     /// Up scrolls back through the transcript.
-    pub(super) fn scroll(&mut self, delta: isize) {
+    pub(crate) fn scroll(&mut self, delta: isize) {
         self.scroll_back = self.scroll_back.saturating_add_signed(-delta);
     }
 
@@ -456,7 +456,7 @@ impl App {
     }
 
     /// The chat's actions, in the input and in the transcript.
-    pub(super) fn act_chat(&mut self, action: Action, now: Instant) -> Vec<Effect> {
+    pub(crate) fn act_chat(&mut self, action: Action, now: Instant) -> Vec<Effect> {
         match action {
             Action::Send => return self.send(now),
             Action::Newline => self.chat.input.insert_newline(),

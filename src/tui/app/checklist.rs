@@ -229,7 +229,7 @@ impl App {
     }
 
     /// The grid's actions.
-    pub(super) fn act_checklist(&mut self, action: Action) -> Vec<Effect> {
+    pub(crate) fn act_checklist(&mut self, action: Action) -> Vec<Effect> {
         let Some(view) = &mut self.checklist else {
             return Vec::new();
         };
@@ -439,11 +439,6 @@ impl App {
             }
         }
         self.dirty = true;
-    }
-
-    /// Whether the grid is in the Documents pane (under the viewer, when a cell is open).
-    pub fn checklist_shown(&self) -> bool {
-        self.checklist.as_ref().is_some_and(|v| v.open)
     }
 
     /// Whether `request` is the checklist run in progress (its replies count; others are

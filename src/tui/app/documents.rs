@@ -70,7 +70,7 @@ pub struct DocList {
 }
 
 impl DocList {
-    pub(super) fn move_by(&mut self, delta: isize) {
+    pub(crate) fn move_by(&mut self, delta: isize) {
         let last = self.visible.len().saturating_sub(1);
         self.selected = self.selected.saturating_add_signed(delta).min(last);
     }
@@ -278,7 +278,7 @@ impl App {
     }
 
     /// The document list's actions.
-    pub(super) fn act_documents(&mut self, action: Action) -> Vec<Effect> {
+    pub(crate) fn act_documents(&mut self, action: Action) -> Vec<Effect> {
         match action {
             Action::Filter => {
                 self.overlay = Some(Overlay::prompt(

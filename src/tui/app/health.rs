@@ -31,7 +31,7 @@ impl HealthView {
         Some(format!("{mark} {status}: {}", parts.join(", ")))
     }
 
-    pub(super) fn move_by(&mut self, delta: isize) {
+    pub(crate) fn move_by(&mut self, delta: isize) {
         let last = self.rows.len().saturating_sub(1);
         self.selected = self.selected.saturating_add_signed(delta).min(last);
     }
@@ -108,7 +108,7 @@ impl App {
     }
 
     /// The health pane's actions.
-    pub(super) fn act_health(&mut self, action: Action) -> Vec<Effect> {
+    pub(crate) fn act_health(&mut self, action: Action) -> Vec<Effect> {
         match action {
             Action::Refresh => vec![self.refresh_health()],
             Action::ShowCrash => {

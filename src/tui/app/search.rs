@@ -68,7 +68,7 @@ impl SearchResults {
 }
 
 impl CorpusSearch {
-    pub(super) fn move_by(&mut self, delta: isize) {
+    pub(crate) fn move_by(&mut self, delta: isize) {
         let count = match &self.results {
             Some(Ok(results)) => results.passages(),
             _ => 0,
@@ -140,7 +140,7 @@ impl App {
     }
 
     /// The search results' actions.
-    pub(super) fn act_search(&mut self, action: Action) -> Vec<Effect> {
+    pub(crate) fn act_search(&mut self, action: Action) -> Vec<Effect> {
         match action {
             Action::Open => {
                 let hit = self.search.as_ref().and_then(CorpusSearch::selected_hit);

@@ -123,7 +123,7 @@ impl Viewer {
     }
 
     /// Scrolls by `delta` rows, never past the last screen.
-    pub(super) fn scroll(&mut self, delta: isize, size: (usize, usize)) {
+    pub(crate) fn scroll(&mut self, delta: isize, size: (usize, usize)) {
         let last = self.last_top(size);
         self.top = self.step(self.top, delta, size.0).min(last);
     }
@@ -170,7 +170,7 @@ impl Viewer {
         self.top = self.step(offset, 0, size.0).min(self.last_top(size));
     }
 
-    pub(super) fn scroll_to_end(&mut self, size: (usize, usize)) {
+    pub(crate) fn scroll_to_end(&mut self, size: (usize, usize)) {
         self.top = self.last_top(size);
     }
 
@@ -317,7 +317,7 @@ impl App {
     }
 
     /// The viewer's actions; review marks act on the open document.
-    pub(super) fn act_viewer(&mut self, action: Action) -> Vec<Effect> {
+    pub(crate) fn act_viewer(&mut self, action: Action) -> Vec<Effect> {
         match action {
             // A new search starts empty; n and N go on with the last one.
             Action::Search => {

@@ -30,6 +30,7 @@ mod accountable;
 mod changes;
 mod chat;
 mod checklist;
+mod components;
 mod documents;
 mod health;
 mod search;

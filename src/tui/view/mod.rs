@@ -2,11 +2,11 @@
 //! Wide terminals show the three panes side by side; narrower ones one pane under tabs.
 
 mod accountable;
-mod chat;
-mod checklist;
-mod documents;
-mod health;
-mod search;
+pub(crate) mod chat;
+pub(crate) mod checklist;
+pub(crate) mod documents;
+pub(crate) mod health;
+pub(crate) mod search;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -44,19 +44,8 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
 
 fn draw_pane(frame: &mut Frame<'_>, app: &App, theme: &Theme, pane: Pane, area: Rect) {
     let focused = app.focus == pane;
-    let title = match (pane, &app.viewer) {
-        (Pane::Documents, Some(viewer)) => format!(" {} ", viewer.doc.title),
-        (Pane::Documents, None) if app.checklist_shown() => " Checklist ".to_owned(),
-        (Pane::Documents, None) => match &app.search {
-            Some(search) => format!(" Search: {} ", wrap::truncate(&search.query, 40)),
-            None => format!(" Documents ({}) ", app.docs.visible.len()),
-        },
-        (Pane::Chat, _) => match app.chat.conversation {
-            Some(id) => format!(" Chat · conversation {id} "),
-            None => " Chat ".to_owned(),
-        },
-        (Pane::Health, _) => " Health ".to_owned(),
-    };
+    let component = app.component(pane);
+    let title = component.title(app);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(if focused {
@@ -70,31 +59,7 @@ fn draw_pane(frame: &mut Frame<'_>, app: &App, theme: &Theme, pane: Pane, area: 
         ));
     let inner = layout::inner(area);
     frame.render_widget(block, area);
-    match pane {
-        Pane::Documents => match &app.viewer {
-            Some(viewer) => {
-                let review = app
-                    .docs
-                    .rows
-                    .iter()
-                    .find(|row| row.doc_id == viewer.doc.doc_id)
-                    .map(|row| &row.review);
-                documents::draw_viewer(frame, viewer, review, theme, inner);
-            }
-            None => match (&app.search, app.checklist.as_ref().filter(|v| v.open)) {
-                (_, Some(view)) => checklist::draw(frame, view, theme, inner),
-                (Some(search), None) => search::draw(frame, search, theme, inner),
-                (None, None) => {
-                    documents::draw_list(frame, &app.docs, app.ingest.as_ref(), theme, inner)
-                }
-            },
-        },
-        Pane::Chat => {
-            let open_title = app.viewer.as_ref().map(|v| v.doc.title.as_str());
-            chat::draw(frame, &app.chat, focused, open_title, theme, inner);
-        }
-        Pane::Health => health::draw(frame, &app.health, focused, theme, inner),
-    }
+    component.draw(frame, app, theme, inner, focused);
 }
 
 fn draw_tabs(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
