@@ -15,8 +15,8 @@ fn main() -> std::process::ExitCode {
     if !missing.is_empty() {
         eprintln!(
             "kodiak: error: this build of Kodiak was made for a CPU with {}, which this CPU \
-             lacks; build Kodiak on this machine (`make build`), or see the README on \
-             building for other machines",
+             lacks; build Kodiak on this machine (`make build`), or see \
+             \"Building for the CPU\" in docs/configuration.md",
             missing.join(", ")
         );
         return std::process::ExitCode::from(2);

@@ -1,8 +1,8 @@
 //! The fault matrix: what Kodiak does when the disk fills, another process holds the
 //! database, the index is damaged, files have hostile names or contents, or a process is
 //! killed mid-answer. Each test reproduces one failure that was seen, against the real
-//! binary or the library, with real SQLite files and a real Tantivy index. The README's
-//! fault-matrix table names the test for each case.
+//! binary or the library, with real SQLite files and a real Tantivy index. The fault-matrix
+//! table in docs/reliability.md names the test for each case.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;

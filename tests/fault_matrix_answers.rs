@@ -1,7 +1,7 @@
 //! The fault matrix, for answers: what Kodiak does when `kodiak ask` is killed or stopped
 //! mid-answer, runs past its time limit, or is given a model of the wrong kind. These run the
-//! real binary with the default models (the README's setup fetches them). The README's
-//! fault-matrix table names the test for each case; the storage and input faults are in
+//! real binary with the default models (the README's setup fetches them). The fault-matrix
+//! table in docs/reliability.md names the test for each case; the storage and input faults are in
 //! `fault_matrix.rs`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]

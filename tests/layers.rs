@@ -43,7 +43,9 @@ fn core_imports() -> std::collections::BTreeMap<String, std::collections::BTreeS
     for entry in std::fs::read_dir(root).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_stem().unwrap().to_string_lossy().into_owned();
-        if name != "lib" && (path.is_dir() || path.extension().is_some_and(|e| e == "rs")) {
+        // `bin/` holds programs built on the library, not a module of it.
+        let module = path.is_dir() || path.extension().is_some_and(|e| e == "rs");
+        if name != "lib" && name != "bin" && module {
             modules.insert(name);
         }
     }
@@ -59,7 +61,9 @@ fn core_imports() -> std::collections::BTreeMap<String, std::collections::BTreeS
             let c = c.as_os_str().to_string_lossy();
             c == "tests" || c == "tests.rs" || c.ends_with("_tests.rs")
         });
-        if path.extension().is_none_or(|e| e != "rs") || is_test || relative == "lib.rs" {
+        let program = relative.starts_with("bin");
+        if path.extension().is_none_or(|e| e != "rs") || is_test || program || relative == "lib.rs"
+        {
             continue;
         }
         let first = relative.components().next().unwrap().as_os_str();
@@ -234,5 +238,66 @@ fn the_shared_leaves_import_nothing_else_of_the_core() {
             !uses.contains("service"),
             "`{module}` imports the service, which orchestrates the domains from above"
         );
+    }
+}
+
+/// The architecture page's layer drawing (`layer N  a b c` lines) and dependency table
+/// (`| `m` | `a`, `b` |` rows), as written.
+fn architecture_page() -> (
+    std::collections::BTreeMap<String, usize>,
+    std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+) {
+    let page =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/architecture.md"))
+            .unwrap();
+    let mut layers = std::collections::BTreeMap::new();
+    let mut table = std::collections::BTreeMap::new();
+    for line in page.lines() {
+        if let Some(rest) = line.strip_prefix("layer ") {
+            let mut words = rest.split_whitespace();
+            let layer: usize = words.next().unwrap().parse().unwrap();
+            for module in words {
+                assert!(
+                    layers.insert(module.to_owned(), layer).is_none(),
+                    "{module} is drawn twice"
+                );
+            }
+        }
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        if cells.len() == 4 && cells[1].starts_with('`') {
+            let module = cells[1].trim_matches('`').to_owned();
+            let imports = cells[2]
+                .split(',')
+                .map(|m| m.trim().trim_matches('`'))
+                .filter(|m| !m.is_empty() && *m != "—")
+                .map(str::to_owned)
+                .collect();
+            table.insert(module, imports);
+        }
+    }
+    (layers, table)
+}
+
+#[test]
+fn the_architecture_pages_layers_and_table_are_the_codes() {
+    let imports = core_imports();
+    let (layers, table) = architecture_page();
+    assert_eq!(
+        table, imports,
+        "docs/architecture.md's module table differs from the code's imports"
+    );
+    let drawn: std::collections::BTreeSet<&String> = layers.keys().collect();
+    let modules: std::collections::BTreeSet<&String> = imports.keys().collect();
+    assert_eq!(drawn, modules, "the layer drawing names other modules");
+    for (module, uses) in &imports {
+        for used in uses {
+            assert!(
+                layers[used] < layers[module],
+                "`{module}` (layer {}) imports `{used}` (layer {}): a module imports only \
+                 from the layers under it",
+                layers[module],
+                layers[used]
+            );
+        }
     }
 }

@@ -643,19 +643,25 @@ mod tests {
         );
     }
 
-    /// The README's key table lists every action of the terminal UI's keymap, with its help.
+    /// The reviewer's guide's key table lists every action of the terminal UI's keymap,
+    /// with its help.
     #[test]
-    fn readme_lists_every_key_action() {
-        let readme =
-            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    fn the_reviewers_guide_lists_every_key_action() {
+        let guide = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/docs/reviewers-guide.md"
+        ))
+        .unwrap();
         for action in ACTIONS {
-            let row = readme
+            let row = guide
                 .lines()
                 .find(|line| line.ends_with(&format!("| `{}` |", action.name)))
-                .unwrap_or_else(|| panic!("README's key table has no row for `{}`", action.name));
+                .unwrap_or_else(|| {
+                    panic!("the guide's key table has no row for `{}`", action.name)
+                });
             assert!(
                 row.contains(action.help),
-                "README row for `{}` does not say: {}",
+                "the guide's row for `{}` does not say: {}",
                 action.name,
                 action.help
             );

@@ -85,7 +85,7 @@ pub enum StorageError {
     /// SQLite's integrity check found damage: nothing is written into such a file.
     #[error(
         "the database {} is damaged (quick_check: {problems}); nothing was written. Copy the \
-         matter's folder aside, then restore a backup or recover the file (README: \
+         matter's folder aside, then restore a backup or recover the file (docs/reliability.md: \
          \"When the database is damaged\")",
         path.display()
     )]

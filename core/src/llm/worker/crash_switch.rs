@@ -13,7 +13,7 @@
 
 use super::protocol::Role;
 
-/// The environment variable that makes workers crash on purpose (see the README).
+/// The environment variable that makes workers crash on purpose (see docs/architecture.md).
 pub const VARIABLE: &str = "KODIAK_DEBUG_ENGINE_CRASH";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
