@@ -48,6 +48,7 @@ fn example_documents_every_key() {
     full.crash_reports.directory = Some("/c".into());
     full.generator.model = Some("/g".into());
     full.embedder.model = Some("/e".into());
+    full.checklist.clause_model = Some("/m".into());
     let mut all = Vec::new();
     keys(&toml::Value::try_from(&full).unwrap(), "", &mut all);
     assert!(all.len() >= 15, "{all:?}");

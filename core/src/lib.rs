@@ -6,6 +6,7 @@
 pub mod answer;
 pub mod checklist;
 pub mod citation;
+pub mod clauses;
 pub mod config;
 pub mod conversation;
 pub mod cpu;

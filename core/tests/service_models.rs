@@ -319,3 +319,76 @@ fn an_answer_leading_with_evidence_sends_it_before_the_draft_and_stores_it_with_
         .unwrap();
     assert_eq!(answer.evidence, None);
 }
+
+#[test]
+fn a_checklist_run_with_the_model_asks_it_only_about_cells_the_rules_left_uncertain() {
+    use kodiak::checklist::Checklist;
+    use kodiak::checklist::decide::CellState;
+    use kodiak::service::JobScope;
+
+    let f = fixture(&[
+        (
+            "licence.txt",
+            "SOFTWARE LICENCE AGREEMENT\n\nThis Software Licence Agreement is made between \
+             Fenwick Systems Ltd (\"Licensor\") and Grayling Foods plc (\"Licensee\").\n\n\
+             1. ESCROW\n\n1.1 The source code of the Software is deposited with a third party \
+             each quarter.\n\n9. GOVERNING LAW\n\n9.1 This Agreement is governed by the laws of \
+             England and Wales.\n",
+        ),
+        (
+            "memo.txt",
+            "Team lunch moves to Thursday. Bring the quarterly figures.\n",
+        ),
+    ]);
+    let models = kodiak::config::default_models_dir();
+    assert!(
+        models
+            .join(kodiak::config::DEFAULT_GENERATOR_FILE)
+            .is_file(),
+        "this test needs the default generator in {}: run scripts/fetch-models",
+        models.display()
+    );
+    let kodiak = open(&f, Config::default());
+    kodiak
+        .ingest(std::slice::from_ref(&f.docs), &Silent)
+        .unwrap();
+    let checklist = Checklist::parse(
+        "title = \"Licence\"\n\n[[item]]\nid = \"law\"\nquestion = \"Which law governs?\"\n\
+         clause = \"governing_law\"\nanswer = \"jurisdiction\"\n\n[[item]]\nid = \"escrow\"\n\
+         question = \"Is the source code deposited in escrow?\"\nterms = [\"escrow agent\"]\n\
+         answer = \"yes_no\"\n",
+        std::path::Path::new("licence.toml"),
+    )
+    .unwrap();
+    let run = |use_model: bool| {
+        let job = kodiak
+            .start_checklist(&checklist, &JobScope::default(), use_model)
+            .unwrap();
+        let outcome = kodiak.run_checklist(job, &()).unwrap();
+        (outcome, kodiak.checklist_grid(job).unwrap())
+    };
+    let (_, rules) = run(false);
+    let (outcome, with_model) = run(true);
+    let cells = |grid: &kodiak::service::Grid| -> Vec<kodiak::checklist::decide::Suggestion> {
+        grid.rows
+            .iter()
+            .flat_map(|r| r.cells.iter().flatten().map(|c| c.suggestion.clone()))
+            .collect()
+    };
+    let (rules, with_model) = (cells(&rules), cells(&with_model));
+    let uncertain = rules
+        .iter()
+        .filter(|s| s.state == CellState::Uncertain)
+        .count();
+    assert!(
+        uncertain >= 1,
+        "the escrow cell shares the question's words only: {rules:?}"
+    );
+    assert_eq!(outcome.model.map(|m| m.cells), Some(uncertain));
+    // Every cell the rules decided is the same with the model.
+    for (rule, model) in rules.iter().zip(&with_model) {
+        if rule.state != CellState::Uncertain {
+            assert_eq!(rule, model);
+        }
+    }
+}

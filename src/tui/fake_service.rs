@@ -270,7 +270,12 @@ impl ReviewService for Fake {
         Err(ServiceError::NoSuchJob(job))
     }
 
-    fn start_checklist(&self, _path: &Path) -> Result<i64, ServiceError> {
+    fn start_checklist(
+        &self,
+        _path: &Path,
+        _documents: &[i64],
+        _use_model: bool,
+    ) -> Result<i64, ServiceError> {
         self.call();
         Ok(7)
     }

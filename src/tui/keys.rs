@@ -234,7 +234,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     spec(
         "run_checklist",
         Checklist,
-        "run a checklist file over every document, in the background",
+        "run a checklist file: choose the documents and the model, then it runs in the background",
         &["R"],
     ),
     spec(

@@ -65,9 +65,15 @@ pub trait ReviewService: Send + Sync + 'static {
     ) -> Result<(i64, String), ServiceError>;
     fn checklist_jobs(&self) -> Result<Vec<JobInfo>, ServiceError>;
     fn checklist_grid(&self, job: i64) -> Result<Grid, ServiceError>;
-    /// A new job of the checklist in `path` over every ingested document, asking the
-    /// generator when one is configured.
-    fn start_checklist(&self, path: &Path) -> Result<i64, ServiceError>;
+    /// A new job of the checklist in `path` over `documents` (every ingested document when
+    /// empty), asking the generator about unsure cells when `use_model` and one is
+    /// configured.
+    fn start_checklist(
+        &self,
+        path: &Path,
+        documents: &[i64],
+        use_model: bool,
+    ) -> Result<i64, ServiceError>;
     fn run_checklist(
         &self,
         job: i64,
@@ -201,9 +207,18 @@ impl ReviewService for Kodiak {
         Kodiak::checklist_grid(self, job)
     }
 
-    fn start_checklist(&self, path: &Path) -> Result<i64, ServiceError> {
+    fn start_checklist(
+        &self,
+        path: &Path,
+        documents: &[i64],
+        use_model: bool,
+    ) -> Result<i64, ServiceError> {
         let checklist = Checklist::load(path).map_err(|e| ServiceError::Job(e.to_string()))?;
-        Kodiak::start_checklist(self, &checklist, &JobScope::default(), true)
+        let scope = JobScope {
+            documents: documents.to_vec(),
+            ..JobScope::default()
+        };
+        Kodiak::start_checklist(self, &checklist, &scope, use_model)
     }
 
     fn run_checklist(

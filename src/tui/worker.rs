@@ -327,7 +327,11 @@ fn reply(job: Job, context: &JobContext, running: Running<'_>) -> Option<Msg> {
             result: call(&running, |k, messages| {
                 let job = match source {
                     ChecklistSource::Resume(job) => job,
-                    ChecklistSource::File(path) => k.start_checklist(&path)?,
+                    ChecklistSource::File {
+                        path,
+                        documents,
+                        use_model,
+                    } => k.start_checklist(&path, &documents, use_model)?,
                 };
                 let _ = messages.send(Msg::ChecklistStarted { request, job });
                 let progress = ChecklistProgress::new(request, messages, cancel());

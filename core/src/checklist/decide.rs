@@ -1,21 +1,21 @@
-//! The extractive decision: whether a document's best passages for an item hold the clause,
-//! read without a model. A sentence counts as the clause when it holds one of the item's
-//! terms (as a phrase, stemmed: "governed by" finds "shall be governed by"); the question's
-//! own words only make a cell `uncertain`. The answer is pulled out of the quoted sentence
-//! by the item's kind (a date, an amount, a duration, a party).
+//! Deciding a cell without the generator, in one of two ways. An item that names a clause
+//! type is decided by the clause detector over the whole document: its best sentence is
+//! the evidence, its score the confidence, and the type's thresholds say `found`,
+//! `uncertain` or `not_found` ([`detected`]). Any other item is decided by its terms over
+//! the document's best passages ([`extractive`]): a sentence holding one of them is the
+//! clause; the question's own words only make a cell `uncertain`. Either way the answer
+//! is pulled out of the quote by the item's kind ([`answers`](super::answers)).
 
 use std::collections::{HashMap, HashSet};
-use std::sync::LazyLock;
 
-use regex::Regex;
 use serde::{Deserialize, Serialize};
 
+use super::answers::{answer_from, has_answer, party_count};
+use super::terms::{Term, TermText};
 use super::{AnswerKind, Item};
 use crate::citation::Source;
-use crate::text::{Stemmer, is_heading, sentence_ranges, words};
-
-/// Longest short answer of the `text` kind, in characters.
-const MAX_ANSWER_CHARS: usize = 160;
+use crate::clauses::{ClauseType, Scores};
+use crate::text::{Stemmer, is_heading, sentence_ranges};
 
 /// What a cell says about its document and item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -54,18 +54,21 @@ crate::named::parse_by_name!(CellState, "cell state");
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Method {
-    /// From the passages' words, without a model.
+    /// From the item's terms in the passages, without a model.
     Extractive,
+    /// By the clause detector (the item names a clause type), without a model.
+    Detector,
     /// By the generator, its quote checked against the text.
     Model,
 }
 
 impl Method {
-    pub const ALL: [Method; 2] = [Method::Extractive, Method::Model];
+    pub const ALL: [Method; 3] = [Method::Extractive, Method::Detector, Method::Model];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Method::Extractive => "extractive",
+            Method::Detector => "detector",
             Method::Model => "model",
         }
     }
@@ -104,8 +107,7 @@ pub struct Suggestion {
 
 /// An item's question and terms, stemmed once per job.
 pub struct ItemMatcher {
-    /// Each term as its stems in order.
-    terms: Vec<Vec<String>>,
+    terms: Vec<Term>,
     /// Content stems of the question.
     question: HashSet<String>,
 }
@@ -116,8 +118,7 @@ impl ItemMatcher {
         let terms = item
             .terms
             .iter()
-            .map(|t| stems(&mut stemmer, t))
-            .filter(|t| !t.is_empty())
+            .filter_map(|t| Term::new(&mut stemmer, t))
             .collect();
         ItemMatcher {
             terms,
@@ -126,19 +127,12 @@ impl ItemMatcher {
     }
 }
 
-/// The stems of every word of `text`, in order (stop words kept: "governed by" is a phrase).
-fn stems(stemmer: &mut Stemmer, text: &str) -> Vec<String> {
-    words(text)
-        .map(|w| stemmer.stem(&w.to_lowercase()))
-        .collect()
-}
-
 /// A sentence of a chunk, read once per document however many items look at it.
 struct Sentence {
     /// Byte range in the chunk's text.
     start: usize,
     end: usize,
-    stems: Vec<String>,
+    words: TermText,
     content: HashSet<String>,
     heading: bool,
 }
@@ -161,7 +155,7 @@ impl SentenceCache {
                     Sentence {
                         start,
                         end,
-                        stems: stems(&mut stemmer, text),
+                        words: TermText::new(&mut stemmer, text),
                         content: stemmer.content(text),
                         heading: is_heading(text),
                     }
@@ -186,7 +180,7 @@ fn score(matcher: &ItemMatcher, sentence: &Sentence) -> Score {
     let terms = matcher
         .terms
         .iter()
-        .filter(|term| contains_phrase(&sentence.stems, term))
+        .filter(|term| term.matches(&sentence.words))
         .count();
     let question = if matcher.question.is_empty() {
         0.0
@@ -199,10 +193,6 @@ fn score(matcher: &ItemMatcher, sentence: &Sentence) -> Score {
         terms,
         question,
     }
-}
-
-fn contains_phrase(haystack: &[String], phrase: &[String]) -> bool {
-    !phrase.is_empty() && haystack.windows(phrase.len()).any(|w| w == phrase)
 }
 
 /// The extractive suggestion for `item` over `sources`, a document's best passages for it.
@@ -268,10 +258,7 @@ pub fn extractive(
 fn not_found(item: &Item, best_question: f32, note: &str) -> Suggestion {
     Suggestion {
         state: CellState::NotFound,
-        answer: match item.answer {
-            AnswerKind::YesNo => "no".into(),
-            _ => String::new(),
-        },
+        answer: not_found_answer(item),
         confidence: 0.8 - 0.4 * best_question,
         evidence: Vec::new(),
         method: Method::Extractive,
@@ -294,116 +281,133 @@ pub fn quote_of(source: &Source, start: usize, end: usize) -> Quote {
     }
 }
 
-const MONTHS: &str =
-    "January|February|March|April|May|June|July|August|September|October|November|December";
+/// How many of the detector's best sentences are looked through for an answer the best
+/// one does not hold ("This Agreement takes effect on the Effective Date" has no date).
+const ANSWER_CANDIDATES: usize = 4;
 
-static DATE: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(&format!(
-        r"\b(?:\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{MONTHS}),?\s+\d{{4}}|(?:{MONTHS})\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}/\d{{1,2}}/\d{{2,4}})\b"
-    ))
-    .ok()
-});
+/// Sentences at the start of a document that make its preamble: where parties and dates
+/// are stated when the clause itself does not state them.
+const PREAMBLE_SENTENCES: usize = 3;
 
-static AMOUNT: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)(?:\b(?:USD|EUR|GBP|CHF|CAD|AUD|JPY)\s?|[$€£])\d[\d,]*(?:\.\d+)?(?:\s?(?:million|thousand|billion|m|k)\b)?|\b\d[\d,]*(?:\.\d+)?(?:\s?(?:million|thousand|billion))?\s?(?:dollars|euros|pounds|francs)\b|\b(?:one|two|three|four|five|ten|twice|three times)?\s?(?:times\s)?the\s(?:total\s)?(?:fees|charges|amounts?|price)\s(?:paid|payable)(?:\s[^\s.;,]+){0,10}",
-    )
-    .ok()
-});
-
-static DURATION: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)\b(?:(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty[- ]five|forty|sixty|ninety|hundred(?: and)? eighty|\d{1,4})(?:\s*\(\d{1,4}\))?)\s+(?:business\s+|calendar\s+|working\s+)?(?:days?|weeks?|months?|years?)\b",
-    )
-    .ok()
-});
-
-/// Roles contracts name their parties by, and how they refer to both.
-const PARTIES: [&str; 24] = [
-    "either party",
-    "each party",
-    "neither party",
-    "both parties",
-    "Supplier",
-    "Customer",
-    "Buyer",
-    "Seller",
-    "Licensor",
-    "Licensee",
-    "Provider",
-    "Client",
-    "Contractor",
-    "Vendor",
-    "Purchaser",
-    "Company",
-    "Landlord",
-    "Tenant",
-    "Employer",
-    "Employee",
-    "Processor",
-    "Controller",
-    "Discloser",
-    "Recipient",
-];
-
-/// The short answer of kind `kind` in `quote`; the quote itself, shortened, when nothing
-/// of that kind is in it.
-pub fn answer_from(kind: AnswerKind, state: CellState, quote: &str) -> String {
-    let flat = quote.split_whitespace().collect::<Vec<_>>().join(" ");
-    let first = |pattern: &LazyLock<Option<Regex>>| {
-        pattern
-            .as_ref()
-            .and_then(|p| p.find(&flat))
-            .map(|m| m.as_str().trim().to_owned())
+/// The detector's suggestion for `item`, which asks for clause type `kind` (the model's
+/// type `t`), over a document's `text` as `scores` read it. The quote is the best
+/// statement (never a heading), placed by its characters in `text`; chunk and page are
+/// left for the caller to fill in.
+pub fn detected(
+    item: &Item,
+    kind: &ClauseType,
+    t: usize,
+    scores: &Scores,
+    text: &str,
+) -> Suggestion {
+    let Some((best, score)) = scores.best(t) else {
+        return Suggestion {
+            state: CellState::NotFound,
+            answer: not_found_answer(item),
+            confidence: 1.0,
+            evidence: Vec::new(),
+            method: Method::Detector,
+            note: Some("the document has no sentence to read".into()),
+        };
     };
-    let found = match kind {
-        AnswerKind::YesNo => {
-            return match state {
-                CellState::Found => "yes",
-                CellState::NotFound => "no",
-                CellState::Uncertain => "unclear",
+    let state = if score >= kind.found {
+        CellState::Found
+    } else if score >= kind.unsure {
+        CellState::Uncertain
+    } else {
+        return Suggestion {
+            state: CellState::NotFound,
+            answer: not_found_answer(item),
+            confidence: 1.0 - score,
+            evidence: Vec::new(),
+            method: Method::Detector,
+            note: Some(format!(
+                "the clause detector's best sentence scores {score:.2}, below the {:.2} it takes to look",
+                kind.unsure
+            )),
+        };
+    };
+    let units = &scores.document.units;
+    let quote = |i: usize| quote_in(text, units[i].start, units[i].end);
+    let mut evidence = vec![quote(best)];
+    // A preamble often names one party per sentence: the quote runs on while each
+    // following sentence names more of them.
+    if item.answer == AnswerKind::Parties {
+        let mut count = party_count(&evidence[0].text);
+        let mut last = best;
+        for next in (best + 1..units.len()).take(PREAMBLE_SENTENCES) {
+            if units[next].heading {
+                break;
             }
-            .into();
+            let longer = quote_in(text, units[best].start, units[next].end);
+            let more = party_count(&longer.text);
+            if more <= count {
+                break;
+            }
+            (count, last) = (more, next);
         }
-        AnswerKind::Text => None,
-        AnswerKind::Date => first(&DATE),
-        AnswerKind::Amount => first(&AMOUNT),
-        AnswerKind::Duration => first(&DURATION),
-        AnswerKind::Party => first_party(&flat),
-    };
-    found.unwrap_or_else(|| shorten(&flat))
+        evidence[0] = quote_in(text, units[best].start, units[last].end);
+    }
+    // The answer is in the evidence: from the best sentence, else from the next best or
+    // the preamble, which is then quoted too.
+    let mut answer_quote = evidence[0].text.clone();
+    if !has_answer(item.answer, &answer_quote) {
+        let preamble = units
+            .iter()
+            .enumerate()
+            .filter(|(_, u)| !u.heading)
+            .take(PREAMBLE_SENTENCES)
+            .map(|(i, _)| i);
+        let candidates = scores
+            .ranked(t, ANSWER_CANDIDATES)
+            .into_iter()
+            .map(|(i, _)| i)
+            .chain(preamble)
+            .filter(|&i| i != best);
+        for i in candidates {
+            let other = quote(i);
+            if has_answer(item.answer, &other.text) {
+                answer_quote = other.text.clone();
+                evidence.push(other);
+                break;
+            }
+        }
+    }
+    let note = (state == CellState::Uncertain).then(|| {
+        format!(
+            "the clause detector is unsure: its best sentence scores {score:.2}, below the {:.2} it takes to find the clause",
+            kind.found
+        )
+    });
+    Suggestion {
+        state,
+        answer: answer_from(item.answer, state, &answer_quote),
+        confidence: score,
+        evidence,
+        method: Method::Detector,
+        note,
+    }
 }
 
-fn first_party(text: &str) -> Option<String> {
-    let lower = text.to_lowercase();
-    PARTIES
-        .iter()
-        .filter_map(|party| {
-            let at = if party.starts_with(char::is_lowercase) {
-                lower.find(party)
-            } else {
-                text.match_indices(party)
-                    .find(|(at, _)| {
-                        let after = text[at + party.len()..].chars().next();
-                        after.is_none_or(|c| !c.is_alphanumeric())
-                    })
-                    .map(|(at, _)| at)
-            }?;
-            Some((at, party))
-        })
-        .min_by_key(|(at, _)| *at)
-        .map(|(_, party)| (*party).to_owned())
+fn not_found_answer(item: &Item) -> String {
+    match item.answer {
+        AnswerKind::YesNo => "no".into(),
+        _ => String::new(),
+    }
 }
 
-/// `text` cut to [`MAX_ANSWER_CHARS`] at a word, with an ellipsis when cut.
-fn shorten(text: &str) -> String {
-    match text.char_indices().nth(MAX_ANSWER_CHARS) {
-        None => text.to_owned(),
-        Some((cut, _)) => {
-            let head = &text[..cut];
-            let head = head.rsplit_once(' ').map_or(head, |(h, _)| h);
-            format!("{head}…")
-        }
+/// The quote of bytes `start..end` of a document's `text`, placed by its characters; its
+/// chunk and page are for the caller to fill in.
+pub fn quote_in(text: &str, start: usize, end: usize) -> Quote {
+    let char_start = text[..start].chars().count();
+    let quoted = text[start..end].to_owned();
+    Quote {
+        chunk_id: 0,
+        page: 0,
+        ocr_confidence: None,
+        char_start,
+        char_end: char_start + quoted.chars().count(),
+        text: quoted,
     }
 }
 
@@ -418,6 +422,7 @@ mod tests {
             question: question.into(),
             terms: terms.iter().map(|t| (*t).to_owned()).collect(),
             answer,
+            clause: None,
         }
     }
 
@@ -475,47 +480,5 @@ mod tests {
         );
         assert_eq!(vague.state, CellState::Uncertain);
         assert_eq!(vague.evidence.len(), 1);
-    }
-
-    #[test]
-    fn answers_are_pulled_out_by_kind() {
-        let s = CellState::Found;
-        assert_eq!(
-            answer_from(
-                AnswerKind::Amount,
-                s,
-                "The Supplier's aggregate liability shall not exceed USD 2,500,000 in any year."
-            ),
-            "USD 2,500,000"
-        );
-        assert_eq!(
-            answer_from(
-                AnswerKind::Duration,
-                s,
-                "Either party may terminate on ninety (90) days' written notice."
-            ),
-            "ninety (90) days"
-        );
-        assert_eq!(
-            answer_from(
-                AnswerKind::Date,
-                s,
-                "This Agreement takes effect on 1 March 2026."
-            ),
-            "1 March 2026"
-        );
-        assert_eq!(
-            answer_from(
-                AnswerKind::Party,
-                s,
-                "The Customer may not assign this Agreement without the Supplier's consent."
-            ),
-            "Customer"
-        );
-        assert_eq!(answer_from(AnswerKind::YesNo, s, "anything"), "yes");
-        assert_eq!(
-            answer_from(AnswerKind::Date, s, "No date here."),
-            "No date here."
-        );
     }
 }

@@ -1,12 +1,17 @@
 //! Checklists: the same questions asked of every document in a set ("governing law?",
 //! "liability cap?"). A checklist is a TOML file of items; each item is answered per
-//! document by [`decide`] (extractively) or by the generator ([`model`]), always with
-//! evidence quoted from the stored text and checked against it.
+//! document by [`decide`]: by the clause detector where the item names a clause type it
+//! knows, else by the item's terms; where the detector is unsure, optionally by the
+//! generator ([`model`]). Evidence is always quoted from the stored text and checked
+//! against it; [`answers`] pulls the short answer out of it.
 
+pub mod answers;
 pub mod decide;
 pub mod export;
 pub mod grid;
+pub mod measure;
 pub mod model;
+pub mod terms;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -32,18 +37,26 @@ pub enum AnswerKind {
     Date,
     /// Who: a party to the contract or a named role.
     Party,
+    /// A period as written ("sixty (60) months"), or the date it runs to.
     Duration,
+    /// A sum or a cap ("USD 2,000,000", "the fees paid in the prior twelve months").
     Amount,
+    /// The place whose law governs ("State of New York").
+    Jurisdiction,
+    /// The parties the preamble names, with the names they are defined as.
+    Parties,
 }
 
 impl AnswerKind {
-    pub const ALL: [AnswerKind; 6] = [
+    pub const ALL: [AnswerKind; 8] = [
         AnswerKind::YesNo,
         AnswerKind::Text,
         AnswerKind::Date,
         AnswerKind::Party,
         AnswerKind::Duration,
         AnswerKind::Amount,
+        AnswerKind::Jurisdiction,
+        AnswerKind::Parties,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -54,6 +67,8 @@ impl AnswerKind {
             AnswerKind::Party => "party",
             AnswerKind::Duration => "duration",
             AnswerKind::Amount => "amount",
+            AnswerKind::Jurisdiction => "jurisdiction",
+            AnswerKind::Parties => "parties",
         }
     }
 }
@@ -66,11 +81,18 @@ pub struct Item {
     pub id: String,
     pub question: String,
     /// Words or phrases that indicate the clause; searched for and required by the
-    /// extractive decision.
+    /// extractive decision. Each matches its words in order, stemmed, with up to a few
+    /// other words between them; a word ending in `*` matches every word it starts
+    /// ("govern* laws of" finds "governed in all respects by the laws of").
     #[serde(default)]
     pub terms: Vec<String>,
     #[serde(default)]
     pub answer: AnswerKind,
+    /// The clause type the detector decides this item by (`governing_law`); without one,
+    /// the item's terms decide. A type the clause model does not know is refused when a
+    /// run starts, so that a misspelt name is not quietly decided by terms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clause: Option<String>,
 }
 
 /// A checklist as written in its file.

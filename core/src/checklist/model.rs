@@ -4,7 +4,8 @@
 //! The reply's quote is looked up in the passages: a quote that is not there verbatim
 //! (spacing aside) is never shown as evidence.
 
-use super::decide::{CellState, Method, Quote, Suggestion, answer_from, quote_of};
+use super::answers::answer_from;
+use super::decide::{CellState, Method, Quote, Suggestion, quote_of};
 use super::{AnswerKind, Item};
 use crate::citation::Source;
 use crate::llm::prompt::{Exchange, Passage, user_message};
@@ -43,12 +44,14 @@ pub fn worked_examples() -> Vec<Exchange> {
         question: "On what notice can a party terminate?".into(),
         terms: Vec::new(),
         answer: AnswerKind::Duration,
+        clause: None,
     };
     let law = Item {
         id: "governing_law".into(),
         question: "Which law governs the agreement?".into(),
         terms: Vec::new(),
         answer: AnswerKind::Text,
+        clause: None,
     };
     vec![
         Exchange {
@@ -73,6 +76,8 @@ pub fn question(item: &Item) -> String {
         AnswerKind::Party => "which party",
         AnswerKind::Duration => "the period",
         AnswerKind::Amount => "the amount",
+        AnswerKind::Jurisdiction => "the country or state",
+        AnswerKind::Parties => "the parties' names",
     };
     format!(
         "{} (ANSWER: {kind}.) Reply with FOUND, ANSWER and QUOTE lines.",
@@ -306,6 +311,7 @@ mod tests {
             question: "Which law governs?".into(),
             terms: vec!["governed by".into()],
             answer: AnswerKind::Text,
+            clause: None,
         };
         let sources = [source(1, "This Agreement is governed by the laws of Ohio.")];
         let fallback = extractive(

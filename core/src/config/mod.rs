@@ -45,6 +45,7 @@ pub struct Config {
     pub breakers: BreakersConfig,
     pub security: SecurityConfig,
     pub tui: TuiConfig,
+    pub checklist: ChecklistConfig,
     /// The terminal UI's keys by action name (the UI's action table); unnamed actions keep
     /// their defaults.
     #[serde(skip_serializing_if = "KeysConfig::is_empty")]
@@ -66,6 +67,16 @@ impl Default for SecurityConfig {
             block_network: true,
         }
     }
+}
+
+/// `[checklist]`: checklist review.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ChecklistConfig {
+    /// A clause model file made by `kodiak-train-clauses --out`, used instead of the one
+    /// built into Kodiak (`assets/clause-model.txt`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clause_model: Option<PathBuf>,
 }
 
 /// `[tui]`: the terminal application.

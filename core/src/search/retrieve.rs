@@ -108,22 +108,7 @@ impl Ranked {
                 Mode::Vector => f.vector_rank.map_or(0.0, |r| self.nearest[r - 1].score),
                 Mode::Hybrid => f.fused_score,
             };
-            let hit = Hit {
-                doc_id: chunk.document_id,
-                chunk_id: chunk.chunk_id,
-                snippet: String::new(),
-                path: chunk.path,
-                title: chunk.title,
-                page: chunk.page,
-                ocr_confidence: chunk.ocr_confidence,
-                char_start: chunk.char_start,
-                char_end: chunk.char_end,
-                score,
-                bm25_rank: f.bm25_rank,
-                vector_rank: f.vector_rank,
-                fused_score: f.fused_score,
-            };
-            Some((hit, chunk.text))
+            Some(chunk.into_hit(score, f.bm25_rank, f.vector_rank, f.fused_score))
         })
     }
 }

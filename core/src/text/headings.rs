@@ -64,9 +64,38 @@ pub fn heading_of(line: &str, above: &str) -> Option<(usize, String)> {
     capitals.then(|| (1, text.to_owned()))
 }
 
-/// A heading or a label rather than a statement: `# Rent`, `**Date:** 1 March 2026`.
+/// Longest title a sentence can be, in words: "Section 9.5 Dispute Resolution: Governing
+/// Law." is one; a statement in capitals is longer.
+const TITLE_WORDS: usize = 12;
+
+/// Small words a title keeps in lower case: "Limitation of Liability".
+const TITLE_SMALL_WORDS: [&str; 12] = [
+    "of", "and", "or", "the", "to", "for", "in", "on", "a", "an", "by", "with",
+];
+
+/// A heading or a label rather than a statement: `# Rent`, `**Date:** 1 March 2026`,
+/// `10.5 Governing Law.`, `Section 9.5 Dispute Resolution: Governing Law.`.
 pub fn is_heading(sentence: &str) -> bool {
-    sentence.starts_with('#') || sentence.split_whitespace().count() < 4
+    let words: Vec<&str> = sentence.split_whitespace().collect();
+    sentence.starts_with('#') || words.len() < 4 || (words.len() <= TITLE_WORDS && titled(&words))
+}
+
+/// Whether every word with letters starts with a capital, small words aside, as the words
+/// of a title do.
+fn titled(words: &[&str]) -> bool {
+    words.iter().all(|word| {
+        let letters = word.trim_matches(|c: char| !c.is_alphanumeric());
+        match letters.chars().next() {
+            None => true,
+            Some(first) if !first.is_alphabetic() => true,
+            Some(first) => {
+                first.is_uppercase()
+                    || TITLE_SMALL_WORDS
+                        .iter()
+                        .any(|small| letters.eq_ignore_ascii_case(small))
+            }
+        }
+    })
 }
 
 #[cfg(test)]
@@ -122,5 +151,18 @@ mod tests {
             None,
             "no space: no Markdown"
         );
+    }
+
+    #[test]
+    fn a_short_titled_sentence_is_a_heading_and_a_statement_is_not() {
+        assert!(is_heading("10.5 Governing Law."));
+        assert!(is_heading("Section 9.5 Dispute Resolution: Governing Law."));
+        assert!(is_heading("ARTICLE 12 LIMITATION OF LIABILITY"));
+        assert!(!is_heading(
+            "This Agreement is governed by the laws of Ohio."
+        ));
+        assert!(!is_heading(
+            "THIS AGREEMENT WILL BE GOVERNED IN ALL RESPECTS BY THE LAWS OF THE STATE OF DELAWARE."
+        ));
     }
 }

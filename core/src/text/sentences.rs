@@ -9,8 +9,9 @@ pub fn sentences(text: &str) -> impl Iterator<Item = &str> {
 }
 
 /// The byte ranges of `text`'s sentences, trimmed: a sentence ends at `.`, `?` or `!`
-/// before whitespace (not inside a number such as `2.5`), or at a line break that ends one
-/// ([`line_break_ends_sentence`]).
+/// before whitespace (not inside a number such as `2.5`, not after an abbreviation such as
+/// `Inc.`, not when the text goes on in lower case, as after "Sections 1.3. or 10.2"), or
+/// at a line break that ends one ([`line_break_ends_sentence`]).
 pub fn sentence_ranges(text: &str) -> Vec<(usize, usize)> {
     let bytes = text.as_bytes();
     let mut ranges = Vec::new();
@@ -27,8 +28,11 @@ pub fn sentence_ranges(text: &str) -> Vec<(usize, usize)> {
         let ends = match b {
             b'\n' => line_break_ends_sentence(text, start, i),
             b'.' | b'?' | b'!' => {
+                let abbreviated = b == b'.' && abbreviation(&text[start..i]);
                 bytes.get(i + 1).is_none_or(|n| n.is_ascii_whitespace())
                     && !section_number(&text[start..=i])
+                    && !abbreviated
+                    && !goes_on_in_lower_case(&text[i + 1..])
             }
             _ => false,
         };
@@ -53,6 +57,36 @@ fn line_break_ends_sentence(text: &str, start: usize, at: usize) -> bool {
         || after.is_empty()
         || after.starts_with(['\n', '\r', '#', '-', '*', '•', '>', '|'])
         || numbered_item(after)
+}
+
+/// Words that end in a full stop without ending a sentence: company forms, titles and the
+/// references contracts are full of ("No. 5", "Art. 3"). Compared without case.
+const ABBREVIATIONS: [&str; 34] = [
+    "inc", "ltd", "co", "corp", "llc", "l.l.c", "plc", "l.p", "n.a", "s.a", "b.v", "n.v", "mr",
+    "mrs", "ms", "dr", "st", "jr", "sr", "no", "nos", "art", "sec", "para", "vs", "v", "e.g",
+    "i.e", "u.s", "u.k", "cf", "viz", "approx", "p",
+];
+
+/// Whether `before`, the text of a sentence up to a full stop, ends in an abbreviation.
+fn abbreviation(before: &str) -> bool {
+    let word = before
+        .rsplit(|c: char| c.is_whitespace() || c == '(' || c == ',')
+        .next()
+        .unwrap_or("");
+    let initials = word.len() >= 3
+        && word
+            .split('.')
+            .all(|part| part.chars().count() == 1 && part.chars().all(char::is_alphabetic));
+    !word.is_empty()
+        && word.len() <= 7
+        && (initials || ABBREVIATIONS.iter().any(|a| word.eq_ignore_ascii_case(a)))
+}
+
+/// Whether the text after a full stop continues the sentence: its next word starts in
+/// lower case ("Sections 1.3. or 10.2", "etc. and").
+fn goes_on_in_lower_case(after: &str) -> bool {
+    let next = after.trim_start_matches([' ', '\t']);
+    next.chars().next().is_some_and(char::is_lowercase)
 }
 
 /// Whether `piece` is only a section number (`4.`, `## 4.1.`), which a title follows.
@@ -89,6 +123,24 @@ mod tests {
                 "4.2 Rent is paid by transfer.",
                 "Late fees:",
                 "- USD 75.00 after the fifth day\nText ends",
+            ]
+        );
+    }
+
+    #[test]
+    fn abbreviations_section_references_and_lower_case_continuations_do_not_end_a_sentence() {
+        let text = "Acme Inc. and Widget Co. agree. The term ends under Sections 1.3. or \
+                    10.2 of this Agreement. See Exhibit A. Payment is due. Galaxy B.C. Ltd. \
+                    signs.";
+        let got: Vec<&str> = sentences(text).collect();
+        assert_eq!(
+            got,
+            [
+                "Acme Inc. and Widget Co. agree.",
+                "The term ends under Sections 1.3. or 10.2 of this Agreement.",
+                "See Exhibit A.",
+                "Payment is due.",
+                "Galaxy B.C. Ltd. signs.",
             ]
         );
     }

@@ -20,10 +20,44 @@ pub const DEFAULT_CHECKLIST: &str = "assets/checklists/commercial-contract.toml"
 /// What a background run is started from.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ChecklistSource {
-    /// A new job of the checklist in this file, over every ingested document.
-    File(PathBuf),
+    /// A new job of the checklist in this file, over `documents` (every ingested document
+    /// when empty), asking the generator about the cells the rules leave unsure when
+    /// `use_model`.
+    File {
+        path: PathBuf,
+        documents: Vec<i64>,
+        use_model: bool,
+    },
     /// Go on with this job.
     Resume(i64),
+}
+
+/// Which documents a new checklist job covers, as `R` offers them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunDocuments {
+    All,
+    /// The documents the list's filter shows.
+    Filtered(Vec<i64>),
+    /// The documents marked with Space.
+    Selection(Vec<i64>),
+}
+
+impl RunDocuments {
+    /// The documents named, none for every document.
+    pub fn ids(&self) -> Vec<i64> {
+        match self {
+            RunDocuments::All => Vec::new(),
+            RunDocuments::Filtered(ids) | RunDocuments::Selection(ids) => ids.clone(),
+        }
+    }
+
+    pub fn describe(&self, all: usize) -> String {
+        match self {
+            RunDocuments::All => format!("all {all} documents"),
+            RunDocuments::Filtered(ids) => format!("the filtered list ({})", ids.len()),
+            RunDocuments::Selection(ids) => format!("the selection ({})", ids.len()),
+        }
+    }
 }
 
 /// A job running in the background.
@@ -456,7 +490,7 @@ impl App {
         let view = self.checklist.get_or_insert_with(ChecklistView::new);
         let job = match &source {
             ChecklistSource::Resume(job) => Some(*job),
-            ChecklistSource::File(_) => None,
+            ChecklistSource::File { .. } => None,
         };
         view.running = Some(RunningChecklist {
             request,

@@ -30,7 +30,7 @@ impl PromptKind {
             PromptKind::Note => "Note",
             PromptKind::IngestPath => "Ingest path",
             PromptKind::GoTo => "Go to page (12), line (l40) or percent (50%)",
-            PromptKind::ChecklistFile => "Checklist file to run over every document",
+            PromptKind::ChecklistFile => "Checklist file to run (then choose documents and model)",
             PromptKind::CellAnswer => "The right answer",
             PromptKind::Terms => {
                 "Terms to count in the listed documents (a; \"b c\"; d* OR e; or a terms file)"
@@ -55,6 +55,15 @@ pub enum Overlay {
         docs: Vec<i64>,
     },
     ExportFormat,
+    /// How to run a checklist: on which documents, with the model or not.
+    RunChecklist {
+        path: std::path::PathBuf,
+        /// The choices of documents there are (all, the filtered list, the selection) and
+        /// the one chosen.
+        choices: Vec<RunDocuments>,
+        chosen: usize,
+        use_model: bool,
+    },
     /// The background jobs: the running one, live, and those waiting.
     Jobs,
     /// The open document's headings; Enter goes to the selected one.
@@ -202,6 +211,34 @@ impl App {
                     _ => return Vec::new(),
                 };
                 self.overlay = Some(Overlay::Outline { selected });
+                Vec::new()
+            }
+            Overlay::RunChecklist {
+                path,
+                choices,
+                mut chosen,
+                mut use_model,
+            } => {
+                match key.code {
+                    KeyCode::Char('d') => chosen = (chosen + 1) % choices.len().max(1),
+                    KeyCode::Char('m') => use_model = !use_model,
+                    KeyCode::Enter => {
+                        let documents = choices.get(chosen).map_or(Vec::new(), RunDocuments::ids);
+                        return self.run_checklist(ChecklistSource::File {
+                            path,
+                            documents,
+                            use_model,
+                        });
+                    }
+                    KeyCode::Esc | KeyCode::Char('q') => return Vec::new(),
+                    _ => {}
+                }
+                self.overlay = Some(Overlay::RunChecklist {
+                    path,
+                    choices,
+                    chosen,
+                    use_model,
+                });
                 Vec::new()
             }
             Overlay::ExportFormat => {
@@ -354,7 +391,8 @@ impl App {
             (PromptKind::Terms, false) => self.run_terms(text, docs),
             (PromptKind::ChecklistFile, _) if !text.is_empty() => {
                 let path = kodiak::config::expand_home(std::path::Path::new(text));
-                self.run_checklist(ChecklistSource::File(path))
+                self.overlay = Some(self.run_choices(path));
+                Vec::new()
             }
             (PromptKind::CellAnswer, _) if !text.trim().is_empty() => self.decide(
                 kodiak::service::DecisionInput::Correct(text.trim().to_owned()),
@@ -364,6 +402,37 @@ impl App {
                 self.start_ingest(path, now)
             }
             _ => Vec::new(),
+        }
+    }
+}
+
+impl App {
+    /// The run dialog for the checklist at `path`: the documents it may cover (the
+    /// selection first when there is one, then all, then the filtered list when a filter
+    /// hides some), without the model by default.
+    fn run_choices(&self, path: std::path::PathBuf) -> Overlay {
+        let mut choices = Vec::new();
+        if !self.docs.marked.is_empty() {
+            choices.push(RunDocuments::Selection(
+                self.docs.marked.iter().copied().collect(),
+            ));
+        }
+        choices.push(RunDocuments::All);
+        if self.docs.visible.len() < self.docs.rows.len() && !self.docs.visible.is_empty() {
+            choices.push(RunDocuments::Filtered(
+                self.docs
+                    .visible
+                    .iter()
+                    .filter_map(|&i| self.docs.rows.get(i))
+                    .map(|r| r.doc_id)
+                    .collect(),
+            ));
+        }
+        Overlay::RunChecklist {
+            path,
+            choices,
+            chosen: 0,
+            use_model: false,
         }
     }
 }

@@ -14,6 +14,7 @@ fn item(id: &str, question: &str) -> Item {
         question: question.into(),
         terms: Vec::new(),
         answer: AnswerKind::Text,
+        clause: None,
     }
 }
 
@@ -284,8 +285,13 @@ fn a_run_started_from_the_grid_shows_its_progress_q_asks_first_and_x_stops_it() 
     let mut app = app(80, 24);
     show_list(&mut app, rows());
     opened(&mut app);
-    // R offers the shipped checklist; Enter runs it.
-    let effects = press(&mut app, [ch('R'), key(KeyCode::Enter)]);
+    // R offers the shipped checklist; Enter asks how to run it; Enter runs it over every
+    // document without the model.
+    press(&mut app, [ch('R'), key(KeyCode::Enter)]);
+    let shown = screen(&app);
+    assert!(shown.contains("documents: all 3 documents"), "{shown}");
+    assert!(shown.contains("without the model"), "{shown}");
+    let effects = press(&mut app, [key(KeyCode::Enter)]);
     let [
         Effect::Job {
             request,
@@ -297,7 +303,11 @@ fn a_run_started_from_the_grid_shows_its_progress_q_asks_first_and_x_stops_it() 
     };
     assert_eq!(
         *source,
-        ChecklistSource::File("assets/checklists/commercial-contract.toml".into())
+        ChecklistSource::File {
+            path: "assets/checklists/commercial-contract.toml".into(),
+            documents: Vec::new(),
+            use_model: false,
+        }
     );
     let request = *request;
     let effects = press(&mut app, [Msg::ChecklistStarted { request, job: 5 }]);
@@ -359,4 +369,52 @@ fn a_run_started_from_the_grid_shows_its_progress_q_asks_first_and_x_stops_it() 
         "{shown}"
     );
     assert!(!app.needs_ticks());
+}
+
+#[test]
+fn r_offers_the_selection_all_and_the_filtered_list_and_the_model_only_when_asked() {
+    let mut app = app(80, 24);
+    show_list(&mut app, rows());
+    // Documents 1 and 3 are unreviewed: the filter shows them; Space selects the first.
+    press(&mut app, prompted('/', "status:unreviewed"));
+    press(&mut app, [key(KeyCode::Char(' '))]);
+    opened(&mut app);
+    press(&mut app, [ch('R'), key(KeyCode::Enter)]);
+    let shown = screen(&app);
+    assert!(shown.contains("documents: the selection (1)"), "{shown}");
+    assert!(shown.contains("without the model"), "{shown}");
+    press(&mut app, [ch('d')]);
+    assert!(screen(&app).contains("documents: all 3 documents"));
+    press(&mut app, [ch('d'), ch('m')]);
+    let shown = screen(&app);
+    assert!(
+        shown.contains("documents: the filtered list (2)"),
+        "{shown}"
+    );
+    assert!(shown.contains("with the model"), "{shown}");
+    let effects = press(&mut app, [key(KeyCode::Enter)]);
+    let [
+        Effect::Job {
+            job: Job::RunChecklist { source },
+            ..
+        },
+    ] = effects.as_slice()
+    else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(
+        *source,
+        ChecklistSource::File {
+            path: "assets/checklists/commercial-contract.toml".into(),
+            documents: vec![1, 3],
+            use_model: true,
+        }
+    );
+    // Esc leaves the dialog without running anything.
+    let mut app = super::app(80, 24);
+    show_list(&mut app, rows());
+    opened(&mut app);
+    let effects = press(&mut app, [ch('R'), key(KeyCode::Enter), key(KeyCode::Esc)]);
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(!screen(&app).contains("Run a checklist"));
 }

@@ -368,6 +368,51 @@ fn draw_overlay(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
                 rect,
             );
         }
+        Overlay::RunChecklist {
+            path,
+            choices,
+            chosen,
+            use_model,
+        } => {
+            let rect = centered(area, 76, 8);
+            let name = path.file_name().map_or_else(
+                || path.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            let documents = choices
+                .get(*chosen)
+                .map_or_else(String::new, |c| c.describe(app.docs.rows.len()));
+            let model = if *use_model {
+                "with the model: it settles the cells the detector is unsure of (slow)"
+            } else {
+                "without the model: the clause detector and the terms decide"
+            };
+            let text = vec![
+                Line::from(format!("Run {name}")),
+                Line::from(vec![
+                    Span::styled("d", theme.key),
+                    Span::raw(format!(" documents: {documents}")),
+                ]),
+                Line::from(vec![
+                    Span::styled("m", theme.key),
+                    Span::raw(format!(" {model}")),
+                ]),
+                Line::from(""),
+                Line::from(vec![
+                    Span::styled("Enter", theme.key),
+                    Span::raw(" run   "),
+                    Span::styled("Esc", theme.key),
+                    Span::raw(" cancel"),
+                ]),
+            ];
+            frame.render_widget(Clear, rect);
+            frame.render_widget(
+                Paragraph::new(text)
+                    .wrap(Wrap { trim: true })
+                    .block(boxed("Run a checklist")),
+                rect,
+            );
+        }
         Overlay::ExportFormat => {
             let rect = centered(area, 60, 5);
             let text = vec![

@@ -165,6 +165,8 @@ impl Kodiak {
         use_model: bool,
     ) -> Result<i64, ServiceError> {
         self.check_changeable()?;
+        // A clause type the model does not know is refused before a job exists.
+        self.clause_detector(checklist)?;
         let documents = self.scope_documents(scope)?;
         let definition = serde_json::to_string(checklist).map_err(super::record_error)?;
         let use_model = use_model && self.settings.paths.generator_model.is_some();

@@ -1,13 +1,19 @@
-//! A checklist job's run: per document, each item's best passages found, decided by the
-//! extractive rules and, where a model is used, by the model over the document's passages;
-//! each cell checked against the stored text and stored as soon as it is decided.
+//! A checklist job's run: per document, each item that names a clause type decided by the
+//! clause detector (the document read once for all of them), each other item by its terms
+//! over its best passages; where a model is used, it is asked only about the cells left
+//! `uncertain`. Each cell is checked against the stored text and stored as soon as it is
+//! decided.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use super::*;
+use crate::checklist::decide::Quote;
+use crate::clauses::{ClauseModel, Reader, Scores};
+use crate::storage::documents::{ChunkPlace, PageRanges};
 
 /// Passages of a document retrieved per item.
 const PASSAGES_PER_ITEM: usize = 4;
@@ -17,6 +23,16 @@ const MODEL_PASSAGES_PER_ITEM: usize = 2;
 const MAX_MODEL_PASSAGES: usize = 8;
 /// Longest reply the model may write for one cell, in tokens.
 const MAX_REPLY_TOKENS: u32 = 120;
+/// Sentences the detector ranks highest whose passages the model reads for an unsure cell.
+const DETECTOR_PASSAGES_PER_ITEM: usize = 2;
+
+/// The clause model and, per checklist item, the clause type it decides the item by.
+pub(super) struct Detector {
+    model: Arc<ClauseModel>,
+    types: Vec<Option<usize>>,
+    /// Remembers word stems from one document to the next.
+    reader: RefCell<Reader>,
+}
 
 /// One run's context, built once: the checklist, its items' matchers and query vectors, the
 /// model to ask.
@@ -27,6 +43,7 @@ struct Run<'k> {
     queries: Vec<String>,
     vectors: Option<Vec<Vec<f32>>>,
     engine: Option<&'k GeneratorWorker>,
+    detector: Option<Detector>,
     cancel: Arc<AtomicBool>,
 }
 
@@ -85,7 +102,15 @@ impl Kodiak {
             .iter()
             .map(|item| format!("{} {}", item.question, item.terms.join(" ")))
             .collect();
-        let vectors = self.query_vectors(&queries, &mut notes);
+        let detector = self.clause_detector(&checklist)?;
+        let by_terms = detector.as_ref().map_or(checklist.items.len(), |d| {
+            d.types.iter().filter(|t| t.is_none()).count()
+        });
+        let vectors = if by_terms > 0 {
+            self.query_vectors(&queries, &mut notes)
+        } else {
+            None
+        };
         let run = Run {
             job,
             matchers: checklist.items.iter().map(ItemMatcher::new).collect(),
@@ -93,6 +118,7 @@ impl Kodiak {
             queries,
             vectors,
             engine,
+            detector,
             // The front end's stop reaches a generation under way, not only the next cell.
             cancel: progress.cancel_flag().unwrap_or_default(),
         };
@@ -214,9 +240,22 @@ impl Kodiak {
         stop: &mut dyn FnMut() -> Result<bool, ServiceError>,
         decided: &mut dyn FnMut(usize),
     ) -> Result<bool, ServiceError> {
-        let Some((text, _)) = documents::text(&*self.db.conn()?, document)? else {
+        let Some((text, pages)) = documents::text(&*self.db.conn()?, document)? else {
             // Removed since the job began: its cells went with it.
             return Ok(false);
+        };
+        // The detector reads the whole document once, for every item it decides.
+        let detected = match &run.detector {
+            Some(detector) if pending.iter().any(|&i| detector.types[i].is_some()) => {
+                let scores = detector
+                    .model
+                    .read(&mut detector.reader.borrow_mut(), &text);
+                let conn = self.db.conn()?;
+                let places = documents::places_with_pages(&conn, document)?;
+                let ocr = documents::ocr_pages(&conn, document)?;
+                Some((detector, scores, places, ocr))
+            }
+            _ => None,
         };
         let mut cache = SentenceCache::default();
         let mut prepared = Vec::with_capacity(pending.len());
@@ -226,18 +265,44 @@ impl Kodiak {
                 return Ok(true);
             }
             let item = &run.checklist.items[i];
-            let sources = self.item_passages(run, document, i)?;
-            let suggestion = decide::extractive(item, &run.matchers[i], &sources, &mut cache);
-            match run.engine {
-                None => {
-                    self.store_cell(run.job, document, &item.id, suggestion, &text, tally)?;
-                    stored += 1;
-                    decided(stored);
+            let by_detector = detected.as_ref().and_then(|d| Some((d, d.0.types[i]?)));
+            let (suggestion, sources) = match by_detector {
+                Some(((detector, scores, places, ocr), t)) => {
+                    let mut suggestion =
+                        decide::detected(item, &detector.model.types[t], t, scores, &text);
+                    for quote in &mut suggestion.evidence {
+                        place_quote(quote, places, &pages, ocr);
+                    }
+                    let sources = match run.engine {
+                        Some(_) if suggestion.state == CellState::Uncertain => {
+                            self.detector_passages(&text, scores, t, places)?
+                        }
+                        _ => Vec::new(),
+                    };
+                    (suggestion, sources)
                 }
-                Some(_) => prepared.push((i, sources, suggestion)),
+                None => {
+                    let sources = self.item_passages(run, document, i)?;
+                    let suggestion =
+                        decide::extractive(item, &run.matchers[i], &sources, &mut cache);
+                    (suggestion, sources)
+                }
+            };
+            // The model settles only what the rules leave unsure (and only over passages
+            // to read): a cell they decide stays theirs, so the model never lowers the
+            // grid's accuracy.
+            if run.engine.is_some()
+                && suggestion.state == CellState::Uncertain
+                && !sources.is_empty()
+            {
+                prepared.push((i, sources, suggestion));
+            } else {
+                self.store_cell(run.job, document, &item.id, suggestion, &text, tally)?;
+                stored += 1;
+                decided(stored);
             }
         }
-        let Some(engine) = run.engine else {
+        let Some(engine) = run.engine.filter(|_| !prepared.is_empty()) else {
             return Ok(false);
         };
         let sources = model_sources(&prepared);
@@ -302,6 +367,88 @@ impl Kodiak {
                 n: n + 1,
                 hit,
                 text,
+            })
+            .collect())
+    }
+
+    /// The clause model and the type each item names, when any item names one; an item
+    /// naming a type the model does not know is refused, so that a misspelt name is not
+    /// quietly decided by terms.
+    pub(super) fn clause_detector(
+        &self,
+        checklist: &Checklist,
+    ) -> Result<Option<Detector>, ServiceError> {
+        if checklist.items.iter().all(|item| item.clause.is_none()) {
+            return Ok(None);
+        }
+        let path = self.settings.config.checklist.clause_model.as_deref();
+        let expanded = path.map(crate::config::expand_home);
+        let model = crate::clauses::clause_model(expanded.as_deref()).map_err(|e| {
+            ServiceError::Job(format!(
+                "{e}; fix or remove `[checklist] clause_model` in the configuration"
+            ))
+        })?;
+        let mut types = Vec::with_capacity(checklist.items.len());
+        for item in &checklist.items {
+            let Some(clause) = item.clause.as_deref() else {
+                types.push(None);
+                continue;
+            };
+            let Some(t) = model.type_index(clause) else {
+                let known: Vec<&str> = model.types.iter().map(|t| t.id.as_str()).collect();
+                return Err(ServiceError::Job(format!(
+                    "checklist {} item `{}` asks for clause type `{clause}`, which the clause \
+                     model does not know; use one of: {}",
+                    checklist.name,
+                    item.id,
+                    known.join(", ")
+                )));
+            };
+            types.push(Some(t));
+        }
+        Ok(Some(Detector {
+            model,
+            types,
+            reader: RefCell::new(Reader::new()),
+        }))
+    }
+
+    /// The passages holding the sentences the detector ranks highest for clause type `t`,
+    /// for the model to read when the detector is unsure.
+    fn detector_passages(
+        &self,
+        text: &str,
+        scores: &Scores,
+        t: usize,
+        places: &[(ChunkPlace, usize)],
+    ) -> Result<Vec<Source>, ServiceError> {
+        let units = &scores.document.units;
+        let mut ids: Vec<(i64, f32)> = Vec::new();
+        for (i, probability) in scores.ranked(t, DETECTOR_PASSAGES_PER_ITEM * 2) {
+            // Units are placed in bytes, chunks in characters.
+            let start = text.get(..units[i].start).map_or(0, |t| t.chars().count());
+            if let Some((place, _)) = chunk_at(places, start)
+                && !ids.iter().any(|(id, _)| *id == place.chunk_id)
+            {
+                ids.push((place.chunk_id, probability));
+            }
+            if ids.len() == DETECTOR_PASSAGES_PER_ITEM {
+                break;
+            }
+        }
+        let chunk_ids: Vec<i64> = ids.iter().map(|(id, _)| *id).collect();
+        let chunks = documents::chunk_details(&*self.db.conn()?, &chunk_ids, chunk_ids.len())?;
+        Ok(chunks
+            .into_iter()
+            .zip(&ids)
+            .enumerate()
+            .map(|(n, (chunk, (_, probability)))| {
+                let (hit, text) = chunk.into_hit(*probability, None, None, 0.0);
+                Source {
+                    n: n + 1,
+                    hit,
+                    text,
+                }
             })
             .collect())
     }
@@ -421,6 +568,35 @@ fn model_sources(prepared: &[(usize, Vec<Source>, Suggestion)]) -> Vec<Source> {
         source.n = n + 1;
     }
     chosen
+}
+
+/// The chunk holding character `at`, else the last one starting before it.
+fn chunk_at(places: &[(ChunkPlace, usize)], at: usize) -> Option<&(ChunkPlace, usize)> {
+    places
+        .iter()
+        .find(|(p, _)| p.char_start <= at && at < p.char_end)
+        .or_else(|| places.iter().rev().find(|(p, _)| p.char_start <= at))
+}
+
+/// Fills in a detector quote's chunk, page and OCR confidence from where it stands.
+fn place_quote(
+    quote: &mut Quote,
+    places: &[(ChunkPlace, usize)],
+    pages: &PageRanges,
+    ocr: &[(usize, f32)],
+) {
+    let chunk = chunk_at(places, quote.char_start);
+    quote.chunk_id = chunk.map_or(0, |(p, _)| p.chunk_id);
+    quote.page = pages
+        .iter()
+        .position(|&(start, end)| start <= quote.char_start && quote.char_start < end)
+        .map(|p| p + 1)
+        .or(chunk.map(|(_, page)| *page))
+        .unwrap_or(1);
+    quote.ocr_confidence = ocr
+        .iter()
+        .find(|(page, _)| *page == quote.page)
+        .map(|(_, confidence)| *confidence);
 }
 
 /// Characters `start..end` of `text`, if it has them.

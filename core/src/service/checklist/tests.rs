@@ -311,3 +311,85 @@ fn a_cancelled_job_is_seen_by_its_run_before_the_next_cell() {
         .unwrap();
     assert_eq!((outcome.state, outcome.cells), (JobState::Cancelled, 1));
 }
+
+const DISTRIBUTION: &str = "DISTRIBUTION AGREEMENT\n\nThis Distribution Agreement (the \
+    \"Agreement\") is entered into as of March 3, 2021 (the \"Effective Date\") by and between \
+    Larkspur Devices, Inc., a Delaware corporation (\"Larkspur\"), and Oriel Trading Ltd., a \
+    company organised under the laws of Ontario (\"Distributor\").\n\n1. APPOINTMENT\n\n1.1 \
+    Larkspur appoints Distributor as a non-exclusive distributor of the Products in the \
+    Territory.\n\n2. PAYMENT\n\n2.1 Distributor shall pay each invoice within thirty (30) days \
+    of its date.\n\n12. GOVERNING LAW.\n\n12.1 This Agreement shall be construed and enforced in \
+    accordance with the laws of the State of California, without regard to its conflict of laws \
+    principles.\n\n12.2 Notices shall be sent to the addresses above.\n";
+
+#[test]
+fn an_item_naming_a_clause_type_is_decided_by_the_detector_quoting_the_sentence_under_the_heading()
+{
+    let s = setup();
+    std::fs::write(s._dir.path().join("docs/distribution.txt"), DISTRIBUTION).unwrap();
+    s.kodiak
+        .ingest(&[s._dir.path().join("docs")], &Silent)
+        .unwrap();
+    let checklist = Checklist::parse(
+        "title = \"Law\"\n\n[[item]]\nid = \"law\"\nquestion = \"Which law governs?\"\n\
+         clause = \"governing_law\"\nanswer = \"jurisdiction\"\n",
+        Path::new("law.toml"),
+    )
+    .unwrap();
+    let id = doc_id(&s.kodiak, "distribution.txt");
+    let scope = JobScope {
+        documents: vec![id],
+        ..JobScope::default()
+    };
+    let job = s.kodiak.start_checklist(&checklist, &scope, false).unwrap();
+    s.kodiak.run_checklist(job, &()).unwrap();
+    let grid = s.kodiak.checklist_grid(job).unwrap();
+    let cell = grid.rows[0].cells[0].as_ref().unwrap();
+    let suggestion = &cell.suggestion;
+    assert_eq!(suggestion.state, CellState::Found, "{suggestion:?}");
+    assert_eq!(suggestion.answer, "State of California");
+    let quote = &suggestion.evidence[0];
+    assert!(
+        quote
+            .text
+            .starts_with("12.1 This Agreement shall be construed")
+            || quote.text.starts_with("This Agreement shall be construed"),
+        "the clause, not its heading: {quote:?}"
+    );
+    assert!(
+        quote.text.ends_with("conflict of laws principles."),
+        "{quote:?}"
+    );
+    // The detector's score is the cell's confidence.
+    assert!(suggestion.confidence > 0.5, "{suggestion:?}");
+    // The quote is placed in the chunk that holds it, on its page.
+    let places = documents::places_with_pages(&s.kodiak.db.conn().unwrap(), id).unwrap();
+    let (chunk, page) = places
+        .iter()
+        .find(|(p, _)| p.chunk_id == quote.chunk_id)
+        .expect("the quote names one of the document's chunks");
+    assert!(chunk.char_start <= quote.char_start && quote.char_start < chunk.char_end);
+    assert_eq!((quote.page, *page), (1, 1));
+}
+
+#[test]
+fn a_clause_type_the_model_does_not_know_is_refused_before_a_job_exists() {
+    let s = setup();
+    let checklist = Checklist::parse(
+        "title = \"Law\"\n\n[[item]]\nid = \"law\"\nquestion = \"Which law governs?\"\n\
+         clause = \"governing_lawz\"\n",
+        Path::new("law.toml"),
+    )
+    .unwrap();
+    let error = s
+        .kodiak
+        .start_checklist(&checklist, &JobScope::default(), false)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("`governing_lawz`"), "{error}");
+    assert!(
+        error.contains("governing_law,"),
+        "names the known types: {error}"
+    );
+    assert!(s.kodiak.checklist_jobs().unwrap().is_empty());
+}

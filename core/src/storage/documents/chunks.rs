@@ -29,17 +29,8 @@ pub fn chunks_for_index(
     else {
         return Ok(Vec::new());
     };
-    let (places, pages): (Vec<ChunkPlace>, Vec<usize>) = conn
-        .prepare_cached(
-            "SELECT id, document_id, char_start, char_end, page_start FROM chunks
-             WHERE document_id = ?1 ORDER BY ordinal",
-        )?
-        .query_map([document_id], |row| {
-            Ok((ChunkPlace::from_row(row)?, row.get::<_, i64>(4)? as usize))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?
-        .into_iter()
-        .unzip();
+    let (places, pages): (Vec<ChunkPlace>, Vec<usize>) =
+        places_with_pages(conn, document_id)?.into_iter().unzip();
     let texts = texts_of(conn, &places)?;
     Ok(places
         .iter()
@@ -54,6 +45,21 @@ pub fn chunks_for_index(
             text,
         })
         .collect())
+}
+
+/// A document's chunks in text order, each with the page it starts on.
+pub fn places_with_pages(
+    conn: &Connection,
+    document_id: i64,
+) -> rusqlite::Result<Vec<(ChunkPlace, usize)>> {
+    conn.prepare_cached(
+        "SELECT id, document_id, char_start, char_end, page_start FROM chunks
+         WHERE document_id = ?1 ORDER BY ordinal",
+    )?
+    .query_map([document_id], |row| {
+        Ok((ChunkPlace::from_row(row)?, row.get::<_, i64>(4)? as usize))
+    })?
+    .collect()
 }
 
 /// Where a chunk's text lies: characters `char_start..char_end` of its document's text.
@@ -246,6 +252,35 @@ pub fn chunk_details(
             },
         )
         .collect())
+}
+
+impl ChunkDetails {
+    /// The chunk as a search hit scored `score`, with its ranks by each retrieval (None
+    /// for one that did not find it), and its text.
+    pub fn into_hit(
+        self,
+        score: f32,
+        bm25_rank: Option<usize>,
+        vector_rank: Option<usize>,
+        fused_score: f32,
+    ) -> (crate::citation::Hit, String) {
+        let hit = crate::citation::Hit {
+            doc_id: self.document_id,
+            chunk_id: self.chunk_id,
+            snippet: String::new(),
+            path: self.path,
+            title: self.title,
+            page: self.page,
+            ocr_confidence: self.ocr_confidence,
+            char_start: self.char_start,
+            char_end: self.char_end,
+            score,
+            bm25_rank,
+            vector_rank,
+            fused_score,
+        };
+        (hit, self.text)
+    }
 }
 
 /// A span of personal data with its original value.
