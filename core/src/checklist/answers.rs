@@ -249,9 +249,13 @@ fn trim_place(place: &str) -> String {
 }
 
 /// A defined name in brackets: `("Supplier")`, `(the "Company")`, `(hereinafter "Buyer")`,
-/// with straight or curly quotes.
-static DEFINED: LazyLock<Option<Regex>> =
-    LazyLock::new(|| compiled(r#"\((?:[^()"“”]{0,40}?)["“]([^"”]{1,40})["”][^()]{0,60}\)"#));
+/// with straight or curly quotes; or without quotes after "the" or "hereinafter":
+/// `(the Supplier)`.
+static DEFINED: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    compiled(
+        r#"\((?:[^()"“”]{0,40}?)["“]([^"”]{1,40})["”][^()]{0,60}\)|\((?:the|hereinafter(?:\s+(?:referred\s+to\s+as|called))?(?:\s+the)?)\s+([A-Z][A-Za-z-]{1,30})\)"#,
+    )
+});
 
 /// Where the first party's name starts: after the last of these words (or the start).
 static FIRST_NAME_START: LazyLock<Option<Regex>> =
@@ -312,7 +316,8 @@ fn party_names(text: &str) -> Vec<String> {
     let mut found: Vec<String> = Vec::new();
     let mut from = 0;
     for caps in defined.captures_iter(text) {
-        let (Some(whole), Some(short)) = (caps.get(0), caps.get(1)) else {
+        // The defined name, in quotes or, as in "(the Supplier)", without.
+        let (Some(whole), Some(short)) = (caps.get(0), caps.get(1).or(caps.get(2))) else {
             continue;
         };
         let before = &text[from..whole.start()];

@@ -288,6 +288,9 @@ const ANSWER_CANDIDATES: usize = 4;
 /// Sentences at the start of a document that make its preamble: where parties and dates
 /// are stated when the clause itself does not state them.
 const PREAMBLE_SENTENCES: usize = 3;
+/// A detector score at which a date or jurisdiction clause is found even when its answer
+/// cannot be read ("the date of the last signature").
+const SURE_WITHOUT_ANSWER: f32 = 0.5;
 
 /// The detector's suggestion for `item`, which asks for clause type `kind` (the model's
 /// type `t`), over a document's `text` as `scores` read it. The quote is the best
@@ -373,12 +376,41 @@ pub fn detected(
             }
         }
     }
-    let note = (state == CellState::Uncertain).then(|| {
+    let mut note = (state == CellState::Uncertain).then(|| {
         format!(
             "the clause detector is unsure: its best sentence scores {score:.2}, below the {:.2} it takes to find the clause",
             kind.found
         )
     });
+    // Every contract the detector learnt from names its parties, so it finds a "preamble"
+    // in any document; one that names no party in a contract's words (a memo, minutes)
+    // is left for the reviewer.
+    let mut state = state;
+    if state == CellState::Found
+        && item.answer == AnswerKind::Parties
+        && party_count(&evidence[0].text) == 0
+        && !names_contracting_parties(&evidence[0].text)
+    {
+        state = CellState::Uncertain;
+        note = Some(format!(
+            "the clause detector's best sentence scores {score:.2}, but it names no party \
+             as a contract does (\"between\", \"party\", a defined name)"
+        ));
+    }
+    // A date or a place is the clause: a weakly scored sentence that holds none (nor does
+    // the next best, nor the preamble) is not it.
+    if state == CellState::Found
+        && matches!(item.answer, AnswerKind::Date | AnswerKind::Jurisdiction)
+        && score < SURE_WITHOUT_ANSWER
+        && !has_answer(item.answer, &answer_quote)
+    {
+        state = CellState::Uncertain;
+        note = Some(format!(
+            "the clause detector's best sentence scores {score:.2}, and no {} can be read \
+             from it, the next best or the preamble",
+            item.answer.as_str()
+        ));
+    }
     Suggestion {
         state,
         answer: answer_from(item.answer, state, &answer_quote),
@@ -387,6 +419,28 @@ pub fn detected(
         method: Method::Detector,
         note,
     }
+}
+
+/// Whether `text` speaks of contracting parties: "between", "party", "agreement",
+/// "hereinafter", "incorporated", or a defined name in brackets.
+fn names_contracting_parties(text: &str) -> bool {
+    const MARKERS: [&str; 12] = [
+        "between",
+        "among",
+        "amongst",
+        "party",
+        "parties",
+        "agreement",
+        "hereinafter",
+        "undersigned",
+        "incorporated",
+        "organized",
+        "organised",
+        "registered",
+    ];
+    text.contains("(\"")
+        || text.contains("(“")
+        || crate::text::words(text).any(|w| MARKERS.iter().any(|m| w.eq_ignore_ascii_case(m)))
 }
 
 fn not_found_answer(item: &Item) -> String {

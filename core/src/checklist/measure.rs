@@ -108,10 +108,13 @@ pub fn tally(item: &Item, suggestion: &Suggestion, contract: &Contract, score: &
                 .get(clause)
                 .and_then(|c| c.first())
                 .map_or(String::new(), |c| shorten(&c.text));
+            let quoted = suggestion.evidence.first().map_or(String::new(), |q| {
+                format!(" (quoted: {})", shorten(&q.text))
+            });
             score.misses.push((
                 contract.name.clone(),
                 format!(
-                    "{} ({:.2}): {lawyers}",
+                    "{} ({:.2}): {lawyers}{quoted}",
                     suggestion.state.as_str(),
                     suggestion.confidence
                 ),

@@ -77,8 +77,16 @@ const TITLE_SMALL_WORDS: [&str; 12] = [
 /// `10.5 Governing Law.`, `Section 9.5 Dispute Resolution: Governing Law.`.
 pub fn is_heading(sentence: &str) -> bool {
     let words: Vec<&str> = sentence.split_whitespace().collect();
-    sentence.starts_with('#') || words.len() < 4 || (words.len() <= TITLE_WORDS && titled(&words))
+    sentence.starts_with('#')
+        || words.len() < 4
+        || (words.len() <= TITLE_WORDS && titled(&words))
+        || (words.len() <= LABEL_WORDS && !sentence.trim_end().ends_with(STATEMENT_ENDS))
 }
+
+/// Longest line without a closing mark that is taken for a label ("MÉMO INTERNE — Service
+/// juridique"): a statement ends in one.
+const LABEL_WORDS: usize = 6;
+const STATEMENT_ENDS: [char; 8] = ['.', '?', '!', ':', ';', ')', '"', '”'];
 
 /// Whether every word with letters starts with a capital, small words aside, as the words
 /// of a title do.
@@ -164,5 +172,8 @@ mod tests {
         assert!(!is_heading(
             "THIS AGREEMENT WILL BE GOVERNED IN ALL RESPECTS BY THE LAWS OF THE STATE OF DELAWARE."
         ));
+        // A short line with no closing mark is a label; a short statement ends in one.
+        assert!(is_heading("MÉMO INTERNE — Service juridique"));
+        assert!(!is_heading("The tenant pays rent monthly."));
     }
 }

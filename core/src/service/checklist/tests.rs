@@ -393,3 +393,33 @@ fn a_clause_type_the_model_does_not_know_is_refused_before_a_job_exists() {
     );
     assert!(s.kodiak.checklist_jobs().unwrap().is_empty());
 }
+
+#[test]
+fn a_document_naming_no_contracting_party_gets_no_parties_found() {
+    let s = setup();
+    let checklist = Checklist::parse(
+        "title = \"Parties\"\n\n[[item]]\nid = \"parties\"\nquestion = \"Who are the parties?\"\n\
+         clause = \"parties\"\nanswer = \"parties\"\n",
+        Path::new("parties.toml"),
+    )
+    .unwrap();
+    let job = s
+        .kodiak
+        .start_checklist(&checklist, &JobScope::default(), false)
+        .unwrap();
+    s.kodiak.run_checklist(job, &()).unwrap();
+    let grid = s.kodiak.checklist_grid(job).unwrap();
+    let state = |name: &str| {
+        let row = grid.rows.iter().find(|r| r.path.ends_with(name)).unwrap();
+        row.cells[0].as_ref().unwrap().suggestion.clone()
+    };
+    let supply = state("supply.txt");
+    assert_eq!(supply.state, CellState::Found, "{supply:?}");
+    assert_eq!(
+        supply.answer,
+        "Acme Ltd (\"Supplier\"); Birch plc (\"Customer\")"
+    );
+    // The lease's best sentence speaks of a tenant and a landlord, not of parties.
+    let lease = state("lease.txt");
+    assert_ne!(lease.state, CellState::Found, "{lease:?}");
+}
