@@ -252,13 +252,22 @@ pub fn suggestion(
                     .into(),
             ),
         },
-        (false, _) => Suggestion {
+        (false, _) if extractive.state == CellState::NotFound => Suggestion {
             state: CellState::NotFound,
             answer: answer(CellState::NotFound, ""),
             confidence: 0.8,
             evidence: Vec::new(),
             method: Method::Model,
             note: None,
+        },
+        // The rules were unsure: `not_found` promises the clause is absent (at most 5% of
+        // contracts with it score that low), a promise a model's "no" cannot keep. The cell
+        // stays for the reviewer, with the model's view.
+        (false, _) => Suggestion {
+            note: Some(
+                "the model found no such clause; left uncertain, as the rules were unsure".into(),
+            ),
+            ..extractive
         },
     }
 }
@@ -345,5 +354,45 @@ mod tests {
         let got = suggestion(&item, &reply, &elsewhere, none);
         assert_eq!(got.state, CellState::Uncertain);
         assert!(got.evidence.is_empty());
+    }
+
+    #[test]
+    fn a_models_no_leaves_an_unsure_cell_uncertain_and_its_quoted_yes_finds_it() {
+        let item = Item {
+            id: "non_compete".into(),
+            question: "Is there a non-compete?".into(),
+            terms: vec!["shall not compete".into()],
+            answer: AnswerKind::YesNo,
+            clause: None,
+        };
+        let text = "During the term the Supplier will not sell similar goods to rivals.";
+        let sources = [source(1, text)];
+        let unsure = Suggestion {
+            state: CellState::Uncertain,
+            answer: String::new(),
+            confidence: 0.2,
+            evidence: Vec::new(),
+            method: Method::Detector,
+            note: None,
+        };
+        let no = Reply {
+            found: Some(false),
+            answer: String::new(),
+            quote: String::new(),
+        };
+        let got = suggestion(&item, &no, &sources, unsure.clone());
+        assert_eq!(got.state, CellState::Uncertain);
+        assert!(
+            got.note
+                .is_some_and(|n| n.contains("model found no such clause"))
+        );
+        let yes = Reply {
+            found: Some(true),
+            answer: "yes".into(),
+            quote: text.into(),
+        };
+        let got = suggestion(&item, &yes, &sources, unsure);
+        assert_eq!(got.state, CellState::Found);
+        assert_eq!(got.evidence[0].text, text);
     }
 }
