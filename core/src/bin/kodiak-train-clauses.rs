@@ -130,7 +130,9 @@ fn run() -> Result<(), String> {
             .filter(|i| i.clause.as_ref().is_some_and(|c| categories.contains(c)))
             .cloned()
             .collect();
-        // Every other clause type too, for the per-type table.
+        // The checklist's items come first in the scores; every other clause type after
+        // them, for the per-type table.
+        let listed = items.len();
         for category in &categories {
             if !items.iter().any(|i| i.clause.as_ref() == Some(category)) {
                 items.push(Item {
@@ -142,11 +144,6 @@ fn run() -> Result<(), String> {
                 });
             }
         }
-        let listed = checklist
-            .items
-            .iter()
-            .filter(|i| i.clause.is_some())
-            .count();
         let cv_started = Instant::now();
         let scores = cross_validate(
             &set,
