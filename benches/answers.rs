@@ -594,6 +594,7 @@ fn source(n: usize, text: String) -> Source {
             score: 0.0,
             bm25_rank: None,
             vector_rank: None,
+            clause_rank: None,
             fused_score: 0.0,
             snippet: String::new(),
         },

@@ -321,6 +321,8 @@ fn hybrid_latency(target_chunks: usize, vocabulary: &Vocabulary, rng: &mut Rng) 
         k: config.rrf_k,
         bm25: config.bm25_weight,
         vector: config.vector_weight,
+        // The clause detector ranks contracts' clauses; this corpus has none.
+        clause: 0.0,
     };
 
     let mut with_embedding = Vec::new();
@@ -357,6 +359,7 @@ fn hybrid_latency(target_chunks: usize, vocabulary: &Vocabulary, rng: &mut Rng) 
                 Mode::Hybrid,
                 &request,
                 |candidates, scope| Some(matrix.search(v, candidates, scope)),
+                |_| Vec::new(),
             )
             .unwrap(),
         );

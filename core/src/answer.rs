@@ -318,6 +318,7 @@ pub(crate) mod tests {
                 score: 0.0,
                 bm25_rank: Some(n),
                 vector_rank: None,
+                clause_rank: None,
                 fused_score: 0.0,
                 snippet: String::new(),
             },

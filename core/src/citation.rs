@@ -34,7 +34,10 @@ pub struct Hit {
     pub bm25_rank: Option<usize>,
     /// 1-based rank among vector candidates; None when vector search did not find it.
     pub vector_rank: Option<usize>,
-    /// Reciprocal rank fusion of the two ranks (see `search::fusion`).
+    /// 1-based rank by the clause detector, for a question naming a clause type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clause_rank: Option<usize>,
+    /// Reciprocal rank fusion of the ranks (see `search::fusion`).
     pub fused_score: f32,
     /// A passage around the best match, matched terms wrapped in `**`.
     pub snippet: String,

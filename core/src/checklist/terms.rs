@@ -65,19 +65,30 @@ impl Term {
 
     /// Whether the term's words stand in `text` in order, close together.
     pub fn matches(&self, text: &TermText) -> bool {
-        (0..text.stems.len()).any(|at| self.matches_from(0, text, at))
+        self.find(text, MAX_GAP).is_some()
+    }
+
+    /// The word of `text` where the term's words first stand in order, with at most `gap`
+    /// other words between two of them.
+    pub fn find(&self, text: &TermText, gap: usize) -> Option<usize> {
+        (0..text.stems.len()).find(|&at| self.matches_from(0, text, at, gap))
+    }
+
+    /// The term's length in words.
+    pub fn word_count(&self) -> usize {
+        self.0.len()
     }
 
     /// Whether words `k..` of the term match from word `at` of the text on.
-    fn matches_from(&self, k: usize, text: &TermText, at: usize) -> bool {
+    fn matches_from(&self, k: usize, text: &TermText, at: usize, gap: usize) -> bool {
         if !self.word_matches(k, text, at) {
             return false;
         }
         if k + 1 == self.0.len() {
             return true;
         }
-        let last = (at + 1 + MAX_GAP).min(text.stems.len().saturating_sub(1));
-        (at + 1..=last).any(|next| self.matches_from(k + 1, text, next))
+        let last = (at + 1 + gap).min(text.stems.len().saturating_sub(1));
+        (at + 1..=last).any(|next| self.matches_from(k + 1, text, next, gap))
     }
 }
 

@@ -7,6 +7,7 @@
 pub mod annotated;
 pub mod features;
 pub mod model;
+pub mod question;
 pub mod train;
 pub mod units;
 

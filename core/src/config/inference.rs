@@ -145,6 +145,9 @@ pub struct RetrievalConfig {
     pub rrf_k: f32,
     pub bm25_weight: f32,
     pub vector_weight: f32,
+    /// Weight of the clause detector's ranking, for a question naming a clause type
+    /// ("which law governs…"); 0 leaves it out.
+    pub clause_weight: f32,
 }
 
 impl Default for RetrievalConfig {
@@ -155,6 +158,7 @@ impl Default for RetrievalConfig {
             rrf_k: 60.0,
             bm25_weight: 1.0,
             vector_weight: 1.0,
+            clause_weight: 4.0,
         }
     }
 }
@@ -303,6 +307,7 @@ pub(super) fn validate(
     check_range("retrieval.rrf_k", r.rrf_k, 0.0, 10_000.0)?;
     check_range("retrieval.bm25_weight", r.bm25_weight, 0.0, 100.0)?;
     check_range("retrieval.vector_weight", r.vector_weight, 0.0, 100.0)?;
+    check_range("retrieval.clause_weight", r.clause_weight, 0.0, 100.0)?;
     if r.bm25_weight + r.vector_weight <= 0.0 {
         return Err(Invalid {
             key: "retrieval.vector_weight".to_owned(),

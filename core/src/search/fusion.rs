@@ -1,15 +1,17 @@
-//! Reciprocal rank fusion: BM25 and vector rankings combined by rank, not by score (their
-//! scores are not comparable). A chunk at rank `r` (1-based) in a ranking with weight `w`
-//! gains `w / (k + r)`; chunks found by both rankings add both.
+//! Reciprocal rank fusion: the BM25, vector and clause rankings combined by rank, not by
+//! score (their scores are not comparable). A chunk at rank `r` (1-based) in a ranking with
+//! weight `w` gains `w / (k + r)`; chunks found by several rankings add each.
 
 use std::collections::HashMap;
 
-/// How to fuse: `[retrieval]` rrf_k, bm25_weight and vector_weight.
+/// How to fuse: `[retrieval]` rrf_k, bm25_weight, vector_weight and clause_weight.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FusionWeights {
     pub k: f32,
     pub bm25: f32,
     pub vector: f32,
+    /// The clause detector's ranking, for a question about a clause type.
+    pub clause: f32,
 }
 
 impl From<&crate::config::RetrievalConfig> for FusionWeights {
@@ -18,6 +20,7 @@ impl From<&crate::config::RetrievalConfig> for FusionWeights {
             k: retrieval.rrf_k,
             bm25: retrieval.bm25_weight,
             vector: retrieval.vector_weight,
+            clause: retrieval.clause_weight,
         }
     }
 }
@@ -28,16 +31,29 @@ pub struct Fused {
     pub chunk_id: i64,
     pub bm25_rank: Option<usize>,
     pub vector_rank: Option<usize>,
+    pub clause_rank: Option<usize>,
     pub fused_score: f32,
 }
 
-/// Fuses two rankings of chunk ids (best first) and keeps the best `limit`. Ties keep the
-/// BM25 order, then the vector order, so results are stable.
-pub fn fuse(bm25: &[i64], vector: &[i64], weights: FusionWeights, limit: usize) -> Vec<Fused> {
+/// The rankings to fuse, each of chunk ids, best first.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Rankings<'a> {
+    pub bm25: &'a [i64],
+    pub vector: &'a [i64],
+    pub clause: &'a [i64],
+}
+
+/// Fuses the rankings and keeps the best `limit`. Ties keep the BM25 order, then the
+/// vector order, then the clause order, so results are stable.
+pub fn fuse(rankings: Rankings<'_>, weights: FusionWeights, limit: usize) -> Vec<Fused> {
     let mut by_chunk: HashMap<i64, usize> = HashMap::new();
     let mut fused: Vec<Fused> = Vec::new();
-    let rankings = [(bm25, weights.bm25, true), (vector, weights.vector, false)];
-    for (ranking, weight, is_bm25) in rankings {
+    let lists = [
+        (rankings.bm25, weights.bm25, 0),
+        (rankings.vector, weights.vector, 1),
+        (rankings.clause, weights.clause, 2),
+    ];
+    for (ranking, weight, which) in lists {
         for (index, &chunk_id) in ranking.iter().enumerate() {
             let rank = index + 1;
             let slot = *by_chunk.entry(chunk_id).or_insert_with(|| {
@@ -45,15 +61,16 @@ pub fn fuse(bm25: &[i64], vector: &[i64], weights: FusionWeights, limit: usize) 
                     chunk_id,
                     bm25_rank: None,
                     vector_rank: None,
+                    clause_rank: None,
                     fused_score: 0.0,
                 });
                 fused.len() - 1
             });
             let entry = &mut fused[slot];
-            let rank_field = if is_bm25 {
-                &mut entry.bm25_rank
-            } else {
-                &mut entry.vector_rank
+            let rank_field = match which {
+                0 => &mut entry.bm25_rank,
+                1 => &mut entry.vector_rank,
+                _ => &mut entry.clause_rank,
             };
             // A chunk listed twice in one ranking counts once, at its best rank.
             if rank_field.is_none() {
@@ -76,11 +93,20 @@ mod tests {
         k: 60.0,
         bm25: 1.0,
         vector: 1.0,
+        clause: 1.0,
     };
+
+    fn two(bm25: &[i64], vector: &[i64]) -> Rankings<'static> {
+        Rankings {
+            bm25: bm25.to_vec().leak(),
+            vector: vector.to_vec().leak(),
+            clause: &[],
+        }
+    }
 
     #[test]
     fn a_chunk_both_rankings_find_beats_one_found_once_higher() {
-        let fused = fuse(&[1, 2, 3], &[3, 4, 1], EVEN, 10);
+        let fused = fuse(two(&[1, 2, 3], &[3, 4, 1]), EVEN, 10);
         let order: Vec<i64> = fused.iter().map(|f| f.chunk_id).collect();
         assert_eq!(order, [1, 3, 2, 4]);
         assert_eq!(fused[0].bm25_rank, Some(1));
@@ -93,16 +119,35 @@ mod tests {
     #[test]
     fn weights_and_limit_apply() {
         let vector_only = FusionWeights { bm25: 0.0, ..EVEN };
-        let fused = fuse(&[1, 2], &[2, 9], vector_only, 1);
+        let fused = fuse(two(&[1, 2], &[2, 9]), vector_only, 1);
         assert_eq!(fused.len(), 1);
         assert_eq!(fused[0].chunk_id, 2);
         // Equal scores keep the BM25 order.
-        let fused = fuse(&[5, 6], &[], EVEN, 10);
+        let fused = fuse(two(&[5, 6], &[]), EVEN, 10);
         assert_eq!(fused[0].chunk_id, 5);
-        assert!(fuse(&[], &[], EVEN, 10).is_empty());
+        assert!(fuse(Rankings::default(), EVEN, 10).is_empty());
         // A duplicate in one ranking counts once.
-        let fused = fuse(&[7, 7], &[], EVEN, 10);
+        let fused = fuse(two(&[7, 7], &[]), EVEN, 10);
         assert_eq!(fused.len(), 1);
         assert!((fused[0].fused_score - 1.0 / 61.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_clause_ranking_weighed_above_bm25_leads_the_fusion() {
+        let weights = FusionWeights {
+            clause: 4.0,
+            ..EVEN
+        };
+        let rankings = Rankings {
+            bm25: &[1, 2, 3],
+            vector: &[],
+            clause: &[3, 9],
+        };
+        let fused = fuse(rankings, weights, 10);
+        let order: Vec<i64> = fused.iter().map(|f| f.chunk_id).collect();
+        assert_eq!(order, [3, 9, 1, 2]);
+        assert_eq!(fused[0].clause_rank, Some(1));
+        assert_eq!(fused[0].bm25_rank, Some(3));
+        assert_eq!(fused[2].clause_rank, None);
     }
 }

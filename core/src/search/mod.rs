@@ -6,12 +6,14 @@
 //! again from SQLite. That is idempotent, so a crash between the SQLite commit and the index
 //! commit neither loses nor duplicates a chunk; the next writer simply catches up.
 
+pub mod clauses;
 pub mod fusion;
 mod query;
 mod retrieve;
 pub mod vectors;
 
-pub use fusion::{Fused, FusionWeights};
+pub use clauses::ClauseRanker;
+pub use fusion::{Fused, FusionWeights, Rankings};
 pub use retrieve::{Mode, Ranked, Retrieval, SearchRequest, rank, retrieve};
 pub use vectors::{VectorHit, VectorIndex};
 

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use serde::Serialize;
 
-use super::fusion::{self, Fused, FusionWeights};
+use super::fusion::{self, Fused, FusionWeights, Rankings};
 use super::vectors::VectorHit;
 use super::{Hit, SearchError, SearchIndex};
 use crate::storage::Database;
@@ -61,16 +61,19 @@ pub struct Retrieval {
 /// Ranks chunks for `request` by `mode`. Vector and hybrid modes ask `nearest` for the
 /// vector candidates (how many, and the documents in scope) after the BM25 ranking, so
 /// that the query can be embedded meanwhile; when it has none (no embedder, no vectors)
-/// the search is BM25 alone. A ranked chunk that SQLite no longer holds (the index has yet
-/// to catch up) is left out.
+/// the search is BM25 alone. `clauses` is then given the documents to rank by the clause
+/// detector (the scope, else the documents of the candidates, best first) and returns its
+/// ranking, empty when the question names no clause type. A ranked chunk that SQLite no
+/// longer holds (the index has yet to catch up) is left out.
 pub fn retrieve(
     index: &SearchIndex,
     db: &Database,
     mode: Mode,
     request: &SearchRequest<'_>,
     nearest: impl FnOnce(usize, Option<&HashSet<i64>>) -> Option<Vec<VectorHit>>,
+    clauses: impl FnOnce(&[i64]) -> Vec<i64>,
 ) -> Result<Retrieval, SearchError> {
-    let ranked = rank(index, mode, request, nearest)?;
+    let ranked = rank(index, mode, request, nearest, clauses)?;
     let snippets = index.snippets(request.text)?;
     let ids: Vec<i64> = ranked.fused.iter().map(|f| f.chunk_id).collect();
     let chunks = documents::chunk_details(&*db.conn()?, &ids, request.limit)?;
@@ -92,6 +95,8 @@ pub struct Ranked {
     /// The mode actually used.
     pub mode: Mode,
     pub fused: Vec<Fused>,
+    /// Whether the clause detector ranked chunks too.
+    pub by_clause: bool,
     bm25: Vec<super::RankedChunk>,
     nearest: Vec<VectorHit>,
 }
@@ -104,11 +109,14 @@ impl Ranked {
         chunks.into_iter().filter_map(move |chunk| {
             let f = ranked.find(|f| f.chunk_id == chunk.chunk_id)?;
             let score = match self.mode {
+                _ if self.by_clause => f.fused_score,
                 Mode::Bm25 => f.bm25_rank.map_or(0.0, |r| self.bm25[r - 1].score),
                 Mode::Vector => f.vector_rank.map_or(0.0, |r| self.nearest[r - 1].score),
                 Mode::Hybrid => f.fused_score,
             };
-            Some(chunk.into_hit(score, f.bm25_rank, f.vector_rank, f.fused_score))
+            let (mut hit, text) = chunk.into_hit(score, f.bm25_rank, f.vector_rank, f.fused_score);
+            hit.clause_rank = f.clause_rank;
+            Some((hit, text))
         })
     }
 }
@@ -119,6 +127,7 @@ pub fn rank(
     mode: Mode,
     request: &SearchRequest<'_>,
     nearest: impl FnOnce(usize, Option<&HashSet<i64>>) -> Option<Vec<VectorHit>>,
+    clauses: impl FnOnce(&[i64]) -> Vec<i64>,
 ) -> Result<Ranked, SearchError> {
     let candidates = |mode| match mode {
         Mode::Hybrid => request.candidates.max(request.limit),
@@ -147,12 +156,54 @@ pub fn rank(
     let candidates = candidates(mode);
     let bm25_ids: Vec<i64> = bm25.iter().map(|r| r.chunk_id).collect();
     let vector_ids: Vec<i64> = nearest.iter().map(|v| v.chunk_id).collect();
+    let documents: Vec<i64> = match request.scope {
+        Some(scope) => {
+            // The scope's documents the candidates are in first, best first.
+            let mut documents = candidate_documents(&bm25, &nearest);
+            let listed: HashSet<i64> = scope.iter().copied().collect();
+            documents.retain(|d| listed.contains(d));
+            let found: HashSet<i64> = documents.iter().copied().collect();
+            documents.extend(scope.iter().filter(|d| !found.contains(d)));
+            documents
+        }
+        None => candidate_documents(&bm25, &nearest),
+    };
+    let clause_ids = if request.weights.clause > 0.0 {
+        clauses(&documents)
+    } else {
+        Vec::new()
+    };
+    let rankings = Rankings {
+        bm25: &bm25_ids,
+        vector: &vector_ids,
+        clause: &clause_ids,
+    };
     // Ranking a few more than asked leaves room for chunks deleted meanwhile.
-    let fused = fusion::fuse(&bm25_ids, &vector_ids, request.weights, candidates);
+    let fused = fusion::fuse(rankings, request.weights, candidates);
     Ok(Ranked {
         mode,
         fused,
+        by_clause: !clause_ids.is_empty(),
         bm25,
         nearest,
     })
+}
+
+/// The documents of BM25's and the vectors' candidates, in the order their best chunks
+/// rank (the two rankings taken in turns), each once.
+fn candidate_documents(bm25: &[super::RankedChunk], nearest: &[VectorHit]) -> Vec<i64> {
+    let mut seen = HashSet::new();
+    let mut documents = Vec::new();
+    for i in 0..bm25.len().max(nearest.len()) {
+        let pair = [
+            bm25.get(i).map(|r| r.doc_id),
+            nearest.get(i).map(|v| v.document_id),
+        ];
+        for document in pair.into_iter().flatten() {
+            if seen.insert(document) {
+                documents.push(document);
+            }
+        }
+    }
+    documents
 }

@@ -129,6 +129,9 @@ pub struct Kodiak {
     embedder: OnceLock<Result<EmbedderWorker, String>>,
     /// The embedder's vectors, loaded on the first vector search.
     vectors: Mutex<Vectors>,
+    /// The clause model ranking passages for questions that name a clause type, loaded on
+    /// first use; an error says why it is unavailable.
+    clause_ranker: OnceLock<Result<crate::search::ClauseRanker, String>>,
     /// Started on first use (or by [`Kodiak::start_generator`]); loads in the background.
     generator: OnceLock<GeneratorWorker>,
     breakers: Breakers,
@@ -173,6 +176,7 @@ impl Kodiak {
             index,
             embedder: OnceLock::new(),
             vectors: Mutex::new(Vectors::default()),
+            clause_ranker: OnceLock::new(),
             generator: OnceLock::new(),
             breakers: Breakers {
                 generator: Breaker::new("generator", threshold, reset),

@@ -205,10 +205,12 @@ impl Kodiak {
                 }
             }
         };
+        let mut clause_notes = Vec::new();
+        let clauses = |documents: &[i64]| self.clause_ranking(query, documents, &mut clause_notes);
         let found = self
             .breakers
             .search
-            .call(|| crate::search::retrieve(index, &self.db, wanted, &request, nearest))
+            .call(|| crate::search::retrieve(index, &self.db, wanted, &request, nearest, clauses))
             .ok_or_else(|| {
                 let status = self.breakers.search.status();
                 ServiceError::SearchPaused {
@@ -216,6 +218,7 @@ impl Kodiak {
                     retry_in_secs: status.retry_in_secs.unwrap_or(0.0),
                 }
             })??;
+        notes.extend(clause_notes);
         // A full disk can leave the index behind the database; say so rather than let
         // "no matches" pass for the truth. (During an ingest it lags until its next commit.)
         if index.is_behind(&self.db).unwrap_or(false) {
@@ -229,6 +232,44 @@ impl Kodiak {
             mode: found.mode,
             hits: found.hits,
             notes,
+        })
+    }
+
+    /// The clause model, loaded once: `[checklist] clause_model`, else the built-in one.
+    pub(super) fn clause_model(&self) -> Result<Arc<crate::clauses::ClauseModel>, String> {
+        let path = self.settings.config.checklist.clause_model.as_deref();
+        let expanded = path.map(crate::config::expand_home);
+        crate::clauses::clause_model(expanded.as_deref()).map_err(|e| {
+            format!("{e}; fix or remove `[checklist] clause_model` in the configuration")
+        })
+    }
+
+    /// The chunks of `documents` ranked by the clause detector for `query`; empty when it
+    /// names no clause type, or when the model cannot be used (a note says why).
+    fn clause_ranking(&self, query: &str, documents: &[i64], notes: &mut Vec<String>) -> Vec<i64> {
+        let ranker = self
+            .clause_ranker
+            .get_or_init(|| self.clause_model().map(crate::search::ClauseRanker::new));
+        let ranker = match ranker {
+            Ok(ranker) => ranker,
+            Err(e) => {
+                notes.push(format!("passages not ranked by the clause detector: {e}"));
+                return Vec::new();
+            }
+        };
+        let types = ranker.asked(query);
+        if types.is_empty() {
+            return Vec::new();
+        }
+        let limit = self.settings.config.retrieval.candidates;
+        let ranked = self.db.conn().map_err(|e| e.to_string()).and_then(|conn| {
+            ranker
+                .rank(&conn, &types, documents, limit)
+                .map_err(|e| e.to_string())
+        });
+        ranked.unwrap_or_else(|e| {
+            notes.push(format!("passages not ranked by the clause detector: {e}"));
+            Vec::new()
         })
     }
 
@@ -334,5 +375,118 @@ impl Kodiak {
         }
         let fresh = SearchIndex::recreate(&self.settings.paths.index_dir)?;
         Ok(fresh.writer()?.rebuild(&self.db)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    use crate::config::Config;
+    use crate::ingest::Silent;
+
+    /// A contract whose assignment clause never says "assign": BM25 finds the question's
+    /// words in the recitals and the notices; the detector finds the clause.
+    const CONTRACT: &str = "DISTRIBUTION AGREEMENT\n\n\
+        This Distribution Agreement is made between Acme Ltd (the Supplier) and Birch plc \
+        (the Distributor). The Supplier may assign territories to the Distributor from time \
+        to time, and each territory assigned is listed in Schedule 1 of this agreement.\n\n\
+        1. Notices. Notices under this agreement are given in writing to the address of the \
+        party set out above, and a notice assigned a reference number is deemed received on \
+        the second business day after it is sent by courier to that address.\n\n\
+        2. Transfer. Neither party may transfer, delegate or otherwise dispose of its rights or \
+        obligations hereunder, in whole or in part, by operation of law or otherwise, without \
+        the prior written consent of the other party, and any purported transfer without such \
+        consent is void.\n\n\
+        3. Governing law. This Agreement shall be governed by and construed in accordance with \
+        the laws of the State of New York, without regard to its conflict of laws rules.\n";
+
+    /// Prose that is no contract, where the detector's other types also fire.
+    const STUDY: &str = "Randomised trial of exercise therapy\n\n\
+        Patients were assigned at random to exercise therapy or to usual care from the date \
+        of enrolment, and patients who withdrew were followed for twelve months. Exercise \
+        therapy became effective after six weeks and was more effective than usual care in \
+        reducing pain.\n";
+
+    fn kodiak(dir: &Path, clause_weight: f32) -> (Kodiak, i64, i64) {
+        let docs = dir.join("docs");
+        std::fs::create_dir_all(&docs).unwrap();
+        std::fs::write(docs.join("distribution.txt"), CONTRACT).unwrap();
+        std::fs::write(docs.join("study.txt"), STUDY).unwrap();
+        let mut config = Config::default();
+        config.embedder.enabled = false;
+        config.generator.enabled = false;
+        config.ingest.chunk_chars = 300;
+        config.ingest.chunk_overlap = 0;
+        config.retrieval.clause_weight = clause_weight;
+        let kodiak = Kodiak::open(Settings::in_dir(&dir.join("data"), config)).unwrap();
+        kodiak.ingest(&[docs], &Silent).unwrap();
+        let id = |name: &str| {
+            let documents = kodiak.documents().unwrap();
+            documents
+                .iter()
+                .find(|d| d.path.ends_with(name))
+                .unwrap()
+                .id
+        };
+        let (contract, study) = (id("distribution.txt"), id("study.txt"));
+        (kodiak, contract, study)
+    }
+
+    fn first_hit(kodiak: &Kodiak, question: &str, documents: Vec<i64>) -> Hit {
+        let options = SearchOptions {
+            mode: Some(Mode::Bm25),
+            limit: 5,
+            documents,
+        };
+        let outcome = kodiak.search(question, &options).unwrap();
+        assert!(outcome.notes.is_empty(), "{:?}", outcome.notes);
+        outcome.hits.into_iter().next().unwrap()
+    }
+
+    /// Whether `hit` holds the contract's transfer clause.
+    fn holds_the_transfer_clause(hit: &Hit) -> bool {
+        let byte = CONTRACT.find("Neither party may transfer").unwrap();
+        let at = CONTRACT[..byte].chars().count();
+        hit.char_start <= at && at < hit.char_end
+    }
+
+    #[test]
+    fn a_question_naming_a_clause_type_finds_the_clause_bm25_alone_misses() {
+        let question = "Can the agreement be assigned?";
+        let dir = tempfile::tempdir().unwrap();
+        let (with_detector, contract, _) = kodiak(dir.path(), 4.0);
+        let hit = first_hit(&with_detector, question, vec![contract]);
+        assert!(holds_the_transfer_clause(&hit), "{hit:?}");
+        assert!(hit.clause_rank.is_some());
+        let dir = tempfile::tempdir().unwrap();
+        let (bm25_only, contract, _) = kodiak(dir.path(), 0.0);
+        let hit = first_hit(&bm25_only, question, vec![contract]);
+        assert!(!holds_the_transfer_clause(&hit), "{hit:?}");
+    }
+
+    #[test]
+    fn the_detector_ranks_nothing_in_a_document_that_does_not_read_as_a_contract() {
+        let dir = tempfile::tempdir().unwrap();
+        let (kodiak, contract, study) = kodiak(dir.path(), 4.0);
+        let model = kodiak.clause_model().unwrap();
+        let ranker = crate::search::ClauseRanker::new(model.clone());
+        let types = ranker.asked("When does the agreement become effective?");
+        assert_eq!(types, ["effective_date"]);
+        // Read alone, the study has sentences the detector takes for an effective date.
+        let t = model.type_index("effective_date").unwrap();
+        let scores = model.read(&mut crate::clauses::Reader::new(), STUDY);
+        let fires = (0..scores.document.units.len())
+            .any(|i| scores.probability(i, t) >= model.types[t].unsure);
+        assert!(fires);
+        let conn = kodiak.db.conn().unwrap();
+        assert!(ranker.rank(&conn, &types, &[study], 10).unwrap().is_empty());
+        assert!(
+            !ranker
+                .rank(&conn, &types, &[contract], 10)
+                .unwrap()
+                .is_empty()
+        );
     }
 }

@@ -207,6 +207,7 @@ fn hit(n: usize) -> Hit {
         score: 0.5,
         bm25_rank: Some(n),
         vector_rank: None,
+        clause_rank: None,
         fused_score: 0.03,
     }
 }

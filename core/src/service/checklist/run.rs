@@ -354,10 +354,17 @@ impl Kodiak {
         } else {
             Mode::Bm25
         };
-        let ranked = crate::search::rank(index, mode, &request, |candidates, scope| {
-            let vectors = self.vectors.lock().ok()?;
-            Some(vectors.matrix.as_ref()?.search(vector?, candidates, scope))
-        })?;
+        // The detector decides the item on its own; its ranking is not fused in again.
+        let ranked = crate::search::rank(
+            index,
+            mode,
+            &request,
+            |candidates, scope| {
+                let vectors = self.vectors.lock().ok()?;
+                Some(vectors.matrix.as_ref()?.search(vector?, candidates, scope))
+            },
+            |_| Vec::new(),
+        )?;
         let ids: Vec<i64> = ranked.fused.iter().map(|f| f.chunk_id).collect();
         let chunks = documents::chunk_details(&*self.db.conn()?, &ids, PASSAGES_PER_ITEM)?;
         Ok(ranked
@@ -381,13 +388,7 @@ impl Kodiak {
         if checklist.items.iter().all(|item| item.clause.is_none()) {
             return Ok(None);
         }
-        let path = self.settings.config.checklist.clause_model.as_deref();
-        let expanded = path.map(crate::config::expand_home);
-        let model = crate::clauses::clause_model(expanded.as_deref()).map_err(|e| {
-            ServiceError::Job(format!(
-                "{e}; fix or remove `[checklist] clause_model` in the configuration"
-            ))
-        })?;
+        let model = self.clause_model().map_err(ServiceError::Job)?;
         let mut types = Vec::with_capacity(checklist.items.len());
         for item in &checklist.items {
             let Some(clause) = item.clause.as_deref() else {

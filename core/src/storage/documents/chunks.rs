@@ -277,6 +277,7 @@ impl ChunkDetails {
             score,
             bm25_rank,
             vector_rank,
+            clause_rank: None,
             fused_score,
         };
         (hit, self.text)

@@ -1,0 +1,382 @@
+//! Search on real contracts: the annotated CUAD half beside the repository
+//! (`../shared/data/cuad-train`, or `KODIAK_CUAD_DIR`).
+//!
+//! Each contract is asked, scoped to itself, CUAD's description of every clause category
+//! the lawyers marked in it ("Which state/country's law governs the interpretation of the
+//! contract?"); a question is answered when one of the first five passages overlaps a
+//! marked clause. Printed per category and in all, with BM25 and with BM25 beside the
+//! clause detector, over all contracts; and over the first `KODIAK_BENCH_HYBRID_CONTRACTS`
+//! (default 60; embedding them takes minutes) with hybrid search too. The detector is
+//! cross-validated: five models are trained here, each without a fifth of the contracts,
+//! and each contract is asked by a Kodiak whose model never saw it.
+//!
+//! The questions are CUAD's own wording, read from `CUAD_v1_README.txt` in the data folder;
+//! the "clause questions" leave out the three that ask for the document's name, its parties
+//! and its date. Figures to improve, never assertions. Run with
+//! `cargo bench --bench contracts` (or `-- bm25`, `-- hybrid`).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use kodiak::Kodiak;
+use kodiak::clauses::annotated::{AnnotatedSet, Contract, category_id};
+use kodiak::clauses::train::{Corpus, TrainOptions, train, trainable_categories};
+use kodiak::config::{Config, Settings};
+use kodiak::ingest::Silent;
+use kodiak::search::Mode;
+use kodiak::service::SearchOptions;
+
+/// Passages a question may look at.
+const TOP: usize = 5;
+/// The default `[retrieval] clause_weight`.
+const CLAUSE_WEIGHT: f32 = 4.0;
+/// Folds of the cross-validation: the set's contract `i` is in fold `i % FOLDS`.
+const FOLDS: usize = 5;
+/// Questions about the document rather than a clause.
+const NOT_CLAUSES: [&str; 3] = ["document_name", "parties", "agreement_date"];
+
+fn main() {
+    let only: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let wanted = |s: &str| only.is_empty() || only.iter().any(|o| s.contains(o.as_str()));
+    let data = std::env::var_os("KODIAK_CUAD_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/cuad-train"));
+    if !data.join("labels.csv").is_file() {
+        println!(
+            "no annotated contracts in {} (labels.csv and contracts/; set KODIAK_CUAD_DIR)",
+            data.display()
+        );
+        return;
+    }
+    let set = AnnotatedSet::load(&data, kodiak::extract::normalize).unwrap();
+    let questions = questions(&data.join("CUAD_v1_README.txt"));
+    print_question_types(&questions);
+    let work = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let models = fold_models(&set, work.path());
+    println!(
+        "{} clause models trained, each without a fifth of the contracts, in {:.1} s\n",
+        models.len(),
+        started.elapsed().as_secs_f64()
+    );
+    let all: Vec<(usize, &Contract)> = set.contracts.iter().enumerate().collect();
+    if wanted("bm25") {
+        let root = work.path().join("bm25");
+        let started = Instant::now();
+        open(&root, false, None, 0.0)
+            .ingest(&[data.join("contracts")], &Silent)
+            .unwrap();
+        println!(
+            "{} contracts ingested without vectors in {:.1} s\n",
+            set.contracts.len(),
+            started.elapsed().as_secs_f64()
+        );
+        let ask = |weight| ask_folds(&root, false, &models, weight, &all, &questions, Mode::Bm25);
+        let started = Instant::now();
+        let plain = ask(0.0);
+        let plain_secs = started.elapsed().as_secs_f64();
+        let started = Instant::now();
+        let detected = ask(CLAUSE_WEIGHT);
+        let detected_secs = started.elapsed().as_secs_f64();
+        print_tallies(
+            &format!("all {} contracts", all.len()),
+            &[("BM25", &plain), ("BM25 + detector", &detected)],
+        );
+        let asked: usize = plain.values().map(|(a, _)| a).sum();
+        println!(
+            "time per question: BM25 {:.1} ms, BM25 + detector {:.1} ms\n",
+            plain_secs * 1e3 / asked.max(1) as f64,
+            detected_secs * 1e3 / asked.max(1) as f64
+        );
+    }
+    if wanted("hybrid") {
+        let count = std::env::var("KODIAK_BENCH_HYBRID_CONTRACTS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(60usize);
+        let some: Vec<(usize, &Contract)> = all.iter().copied().take(count).collect();
+        let subset = work.path().join("subset");
+        std::fs::create_dir_all(&subset).unwrap();
+        for (_, contract) in &some {
+            let name = format!("{}.txt", contract.name);
+            std::fs::copy(data.join("contracts").join(&name), subset.join(&name)).unwrap();
+        }
+        let root = work.path().join("hybrid");
+        let started = Instant::now();
+        open(&root, true, None, 0.0)
+            .ingest(&[subset], &Silent)
+            .unwrap();
+        println!(
+            "{} contracts ingested with their vectors in {:.1} s\n",
+            some.len(),
+            started.elapsed().as_secs_f64()
+        );
+        let ask = |weight, mode| ask_folds(&root, true, &models, weight, &some, &questions, mode);
+        let bm25 = ask(0.0, Mode::Bm25);
+        let hybrid = ask(0.0, Mode::Hybrid);
+        let bm25_detected = ask(CLAUSE_WEIGHT, Mode::Bm25);
+        let hybrid_detected = ask(CLAUSE_WEIGHT, Mode::Hybrid);
+        print_tallies(
+            &format!("the first {} contracts", some.len()),
+            &[
+                ("BM25", &bm25),
+                ("hybrid", &hybrid),
+                ("BM25 + detector", &bm25_detected),
+                ("hybrid + detector", &hybrid_detected),
+            ],
+        );
+    }
+}
+
+/// Which clause type Kodiak reads each of CUAD's questions as asking about.
+fn print_question_types(questions: &BTreeMap<String, String>) {
+    let types = kodiak::clauses::question::QuestionTypes::new();
+    let mut own = 0;
+    let mut others = Vec::new();
+    for (category, question) in questions {
+        let asked = types.asked(question);
+        if asked == [category.as_str()] {
+            own += 1;
+        } else {
+            others.push(format!("  {category:<36} read as {asked:?}"));
+        }
+    }
+    println!(
+        "CUAD's questions read as asking about their own clause type: {own} of {}",
+        questions.len()
+    );
+    for line in others {
+        println!("{line}");
+    }
+    println!();
+}
+
+/// One clause model per fold, trained on the other folds' contracts, written to `dir`.
+fn fold_models(set: &AnnotatedSet, dir: &Path) -> Vec<PathBuf> {
+    let categories = trainable_categories(set);
+    let corpus = Corpus::new(&set.contracts, &categories);
+    (0..FOLDS)
+        .map(|fold| {
+            let trained: Vec<usize> = (0..set.contracts.len())
+                .filter(|i| i % FOLDS != fold)
+                .collect();
+            let model = train(&corpus, &trained, &TrainOptions::default(), Vec::new());
+            let path = dir.join(format!("clause-model-fold{fold}.txt"));
+            std::fs::write(&path, model.to_text()).unwrap();
+            path
+        })
+        .collect()
+}
+
+/// Asks every contract (with its index in the set) its questions, each by a Kodiak whose
+/// clause model did not learn from it.
+fn ask_folds(
+    root: &Path,
+    embedder: bool,
+    models: &[PathBuf],
+    clause_weight: f32,
+    contracts: &[(usize, &Contract)],
+    questions: &BTreeMap<String, String>,
+    mode: Mode,
+) -> Tally {
+    let mut tally = Tally::new();
+    for (fold, model) in models.iter().enumerate() {
+        let kodiak = open(root, embedder, Some(model), clause_weight);
+        let held: Vec<&Contract> = contracts
+            .iter()
+            .filter(|(i, _)| i % FOLDS == fold)
+            .map(|(_, c)| *c)
+            .collect();
+        for (category, (asked, answered)) in ask_all(&kodiak, &held, questions, mode) {
+            let entry = tally.entry(category).or_default();
+            entry.0 += asked;
+            entry.1 += answered;
+        }
+    }
+    tally
+}
+
+fn open(root: &Path, embedder: bool, clause_model: Option<&Path>, clause_weight: f32) -> Kodiak {
+    let mut config = Config::default();
+    config.generator.enabled = false;
+    config.embedder.enabled = embedder;
+    config.checklist.clause_model = clause_model.map(Path::to_path_buf);
+    config.retrieval.clause_weight = clause_weight;
+    if embedder {
+        let model = kodiak::llm::FetchedModel::MiniLm.path();
+        assert!(
+            model.is_file(),
+            "{} is missing: run scripts/fetch-models",
+            model.display()
+        );
+    }
+    Kodiak::open(Settings::in_dir(root, config).with_engine(env!("CARGO_BIN_EXE_kodiak"))).unwrap()
+}
+
+/// CUAD's description of each category, by category id.
+fn questions(readme: &Path) -> BTreeMap<String, String> {
+    let text = std::fs::read_to_string(readme).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (CUAD's README holds the questions)",
+            readme.display()
+        )
+    });
+    let mut questions = BTreeMap::new();
+    let mut category = None;
+    for line in text.lines() {
+        let line = line.trim();
+        if let Some(name) = line.strip_prefix("Category:") {
+            let name = name.trim();
+            // The README names a few categories otherwise than the labels' columns.
+            let column = match name {
+                "Notice to Terminate Renewal" => "Notice Period to Terminate Renewal",
+                "Right of First Refusal, Offer or Negotiation (ROFR/ROFO/ROFN)" => "Rofr/Rofo/Rofn",
+                "Price Restriction" => "Price Restrictions",
+                "Affiliate IP License-Licensor" => "Affiliate License-Licensor",
+                "Affiliate IP License-Licensee" => "Affiliate License-Licensee",
+                other => other,
+            };
+            category = Some(category_id(column));
+        } else if let Some(description) = line.strip_prefix("Description:")
+            && let Some(id) = category.take()
+        {
+            questions.insert(
+                id,
+                description.split_whitespace().collect::<Vec<_>>().join(" "),
+            );
+        }
+    }
+    questions
+}
+
+/// Per category: questions asked and answered in the top [`TOP`].
+type Tally = BTreeMap<String, (usize, usize)>;
+
+fn ask_all(
+    kodiak: &Kodiak,
+    contracts: &[&Contract],
+    questions: &BTreeMap<String, String>,
+    mode: Mode,
+) -> Tally {
+    let by_name: HashMap<String, i64> = kodiak
+        .documents()
+        .unwrap()
+        .into_iter()
+        .map(|d| {
+            let name = Path::new(&d.path)
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            (name, d.id)
+        })
+        .collect();
+    let mut tally = Tally::new();
+    let mut differing = 0;
+    for contract in contracts {
+        let Some(&doc) = by_name.get(&contract.name) else {
+            continue;
+        };
+        let stored = kodiak.document_text(doc).unwrap().map(|t| t.text);
+        if stored.as_deref() != Some(contract.text.as_str()) {
+            differing += 1;
+            continue;
+        }
+        // Byte offsets of the labels to the characters chunks are measured in.
+        let char_at = char_offsets(&contract.text);
+        for (category, clauses) in &contract.clauses {
+            let Some(question) = questions.get(category) else {
+                continue;
+            };
+            let spans: Vec<(usize, usize)> = clauses
+                .iter()
+                .flat_map(|c| c.spans.iter())
+                .map(|&(s, e)| (char_at[s], char_at[e]))
+                .collect();
+            if spans.is_empty() {
+                continue;
+            }
+            let options = SearchOptions {
+                mode: Some(mode),
+                limit: TOP,
+                documents: vec![doc],
+            };
+            let hits = kodiak.search(question, &options).unwrap().hits;
+            let answered = hits.iter().any(|h| {
+                spans
+                    .iter()
+                    .any(|&(s, e)| h.char_start < e && s < h.char_end)
+            });
+            let entry = tally.entry(category.clone()).or_default();
+            entry.0 += 1;
+            entry.1 += usize::from(answered);
+        }
+    }
+    if differing > 0 {
+        println!("({differing} contracts left out: their stored text differs from the labels')");
+    }
+    tally
+}
+
+/// For each byte offset of `text` (and its end), the character offset.
+fn char_offsets(text: &str) -> Vec<usize> {
+    let mut at = vec![0; text.len() + 1];
+    let mut chars = 0;
+    for (byte, c) in text.char_indices() {
+        for slot in &mut at[byte..byte + c.len_utf8()] {
+            *slot = chars;
+        }
+        chars += 1;
+    }
+    at[text.len()] = chars;
+    at
+}
+
+/// Answered over asked, with the share.
+fn share((asked, answered): (usize, usize)) -> String {
+    format!(
+        "{answered:>4}/{asked:<4} {:.3}",
+        answered as f64 / asked.max(1) as f64
+    )
+}
+
+fn total(tally: &Tally, clauses_only: bool) -> (usize, usize) {
+    tally
+        .iter()
+        .filter(|(c, _)| !clauses_only || !NOT_CLAUSES.contains(&c.as_str()))
+        .fold((0, 0), |(a, b), (_, (x, y))| (a + x, b + y))
+}
+
+/// The share of questions with the clause in the top [`TOP`], per category and in all,
+/// a column per way of searching.
+fn print_tallies(label: &str, columns: &[(&str, &Tally)]) {
+    println!("{label}: the clause in the first {TOP} passages");
+    print!("  {:<36}", "");
+    for (name, _) in columns {
+        print!(" {name:>18}");
+    }
+    println!();
+    let categories: Vec<&String> = columns[0].1.keys().collect();
+    for category in categories {
+        print!("  {category:<36}");
+        for (_, tally) in columns {
+            print!(
+                " {:>18}",
+                share(tally.get(category).copied().unwrap_or_default())
+            );
+        }
+        println!();
+    }
+    for (name, clauses_only) in [("all questions", false), ("clause questions", true)] {
+        print!("  {name:<36}");
+        for (_, tally) in columns {
+            print!(" {:>18}", share(total(tally, clauses_only)));
+        }
+        println!();
+    }
+    println!();
+}
