@@ -595,6 +595,7 @@ fn source(n: usize, text: String) -> Source {
             bm25_rank: None,
             vector_rank: None,
             clause_rank: None,
+            clause_sentence: None,
             fused_score: 0.0,
             snippet: String::new(),
         },

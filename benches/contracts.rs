@@ -13,7 +13,13 @@
 //! The questions are CUAD's own wording, read from `CUAD_v1_README.txt` in the data folder;
 //! the "clause questions" leave out the three that ask for the document's name, its parties
 //! and its date. Figures to improve, never assertions. Run with
-//! `cargo bench --bench contracts` (or `-- bm25`, `-- hybrid`).
+//! `cargo bench --bench contracts` (or `-- bm25`, `-- answers`, `-- hybrid`).
+//!
+//! `answers`: each contract asked seven reviewers' questions (governing law, term, renewal,
+//! notice to stop renewal, effective date, parties, liability cap) for the clauses it has,
+//! extractively: whether evidence [1] quotes the lawyers' clause, whether any quote does,
+//! and whether the value read from evidence [1] agrees with the set's normalised answer
+//! (`KODIAK_BENCH_MISSED=1` prints each evidence [1] that misses).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::{BTreeMap, HashMap};
@@ -21,12 +27,15 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use kodiak::Kodiak;
+use kodiak::answer::Evidence;
+use kodiak::checklist::AnswerKind;
+use kodiak::checklist::measure::answer_right;
 use kodiak::clauses::annotated::{AnnotatedSet, Contract, category_id};
 use kodiak::clauses::train::{Corpus, TrainOptions, train, trainable_categories};
 use kodiak::config::{Config, Settings};
 use kodiak::ingest::Silent;
 use kodiak::search::Mode;
-use kodiak::service::SearchOptions;
+use kodiak::service::{AskOptions, SearchOptions};
 
 /// Passages a question may look at.
 const TOP: usize = 5;
@@ -94,6 +103,13 @@ fn main() {
             detected_secs * 1e3 / asked.max(1) as f64
         );
     }
+    if wanted("answers") {
+        let root = work.path().join("answers");
+        open(&root, false, None, 0.0)
+            .ingest(&[data.join("contracts")], &Silent)
+            .unwrap();
+        answers(&root, &models, &all);
+    }
     if wanted("hybrid") {
         let count = std::env::var("KODIAK_BENCH_HYBRID_CONTRACTS")
             .ok()
@@ -131,6 +147,186 @@ fn main() {
             ],
         );
     }
+}
+
+/// A reviewer's question about a clause CUAD labels, and the kind of value that answers it.
+struct Ask {
+    clause: &'static str,
+    question: &'static str,
+    kind: AnswerKind,
+}
+
+/// Questions as reviewers put them (not CUAD's descriptions), one per clause whose value a
+/// checklist extracts.
+const ASKS: [Ask; 7] = [
+    Ask {
+        clause: "governing_law",
+        question: "Which law governs this agreement?",
+        kind: AnswerKind::Jurisdiction,
+    },
+    Ask {
+        clause: "expiration_date",
+        question: "What is the term of this agreement?",
+        kind: AnswerKind::Duration,
+    },
+    Ask {
+        clause: "renewal_term",
+        question: "How long is each renewal term?",
+        kind: AnswerKind::Duration,
+    },
+    Ask {
+        clause: "notice_period_to_terminate_renewal",
+        question: "How much notice is needed to stop the agreement from renewing?",
+        kind: AnswerKind::Duration,
+    },
+    Ask {
+        clause: "effective_date",
+        question: "When does this agreement take effect?",
+        kind: AnswerKind::Date,
+    },
+    Ask {
+        clause: "parties",
+        question: "Who are the parties to this agreement?",
+        kind: AnswerKind::Parties,
+    },
+    Ask {
+        clause: "cap_on_liability",
+        question: "Is liability capped, and at what amount?",
+        kind: AnswerKind::Amount,
+    },
+];
+
+/// Per question: asked; evidence [1] quotes the lawyers' clause; one of the quotes does;
+/// the value read from evidence [1] agrees with the set's normalised answer, of those the
+/// set gives one for.
+#[derive(Default)]
+struct AnswerTally {
+    asked: usize,
+    first: usize,
+    any: usize,
+    valued: usize,
+    value_right: usize,
+    seconds: f64,
+}
+
+/// Every contract asked [`ASKS`] for the clauses it has, extractively (the evidence an
+/// answer leads with), scoped to itself, by a Kodiak whose clause model never saw it.
+fn answers(root: &Path, models: &[PathBuf], contracts: &[(usize, &Contract)]) {
+    let mut tallies: Vec<AnswerTally> = ASKS.iter().map(|_| AnswerTally::default()).collect();
+    let missed = std::env::var_os("KODIAK_BENCH_MISSED").is_some();
+    for (fold, model) in models.iter().enumerate() {
+        let kodiak = open(root, false, Some(model), CLAUSE_WEIGHT);
+        let by_name = documents_by_name(&kodiak);
+        for (_, contract) in contracts.iter().filter(|(i, _)| i % FOLDS == fold) {
+            let Some(&doc) = by_name.get(&contract.name) else {
+                continue;
+            };
+            let char_at = char_offsets(&contract.text);
+            for (ask, tally) in ASKS.iter().zip(&mut tallies) {
+                let spans: Vec<(usize, usize)> = contract
+                    .spans(ask.clause)
+                    .map(|(s, e)| (char_at[s], char_at[e]))
+                    .collect();
+                if spans.is_empty() {
+                    continue;
+                }
+                let options = AskOptions {
+                    question: ask.question.into(),
+                    documents: vec![doc],
+                    no_llm: true,
+                    ..AskOptions::default()
+                };
+                let started = Instant::now();
+                let answer = kodiak.ask(&options, &mut |_| {}).unwrap();
+                tally.seconds += started.elapsed().as_secs_f64();
+                // Where each quote stands in the contract, in characters.
+                let quoted: Vec<(usize, usize)> = answer
+                    .citations
+                    .iter()
+                    .filter_map(|c| {
+                        let source = answer.sources.iter().find(|s| s.n == c.n)?;
+                        let at = source.text.find(c.quote.as_str())?;
+                        let start = c.char_start + source.text[..at].chars().count();
+                        Some((start, start + c.quote.chars().count()))
+                    })
+                    .collect();
+                let holds =
+                    |&(qs, qe): &(usize, usize)| spans.iter().any(|&(s, e)| qs < e && s < qe);
+                let first = quoted.first().is_some_and(holds);
+                tally.asked += 1;
+                tally.first += usize::from(first);
+                tally.any += usize::from(quoted.iter().any(holds));
+                let quote = answer.citations.first().map_or("", |c| c.quote.as_str());
+                // The value the answer leads with, as `Evidence` gives it.
+                let evidence = Evidence::for_question(ask.question, &answer.sources);
+                let value = evidence.and_then(|e| e.value).unwrap_or_default();
+                if let Some(right) = answer_right(ask.kind, &value, contract, ask.clause) {
+                    tally.valued += 1;
+                    tally.value_right += usize::from(right);
+                    if missed && !right {
+                        println!(
+                            "  wrong value {} / {}: {value:?}, the set says {:?}",
+                            contract.name,
+                            ask.clause,
+                            contract.answers.get(ask.clause).map_or("", String::as_str)
+                        );
+                    }
+                }
+                if missed && !first {
+                    println!(
+                        "  missed {} / {}: [1] \"{}\"",
+                        contract.name,
+                        ask.clause,
+                        quote.split_whitespace().collect::<Vec<_>>().join(" ")
+                    );
+                }
+            }
+        }
+    }
+    println!("answers on contracts: evidence [1] (the first quote) is the lawyers' clause");
+    println!(
+        "  {:<36} {:>16} {:>16} {:>16} {:>8}",
+        "", "evidence [1]", "any quote", "value [1]", "ms"
+    );
+    let mut all = AnswerTally::default();
+    for (ask, t) in ASKS.iter().zip(&tallies) {
+        println!(
+            "  {:<36} {:>16} {:>16} {:>16} {:>8.1}",
+            ask.clause,
+            share((t.asked, t.first)),
+            share((t.asked, t.any)),
+            share((t.valued, t.value_right)),
+            t.seconds * 1e3 / t.asked.max(1) as f64
+        );
+        all.asked += t.asked;
+        all.first += t.first;
+        all.any += t.any;
+        all.valued += t.valued;
+        all.value_right += t.value_right;
+    }
+    println!(
+        "  {:<36} {:>16} {:>16} {:>16}\n",
+        "all",
+        share((all.asked, all.first)),
+        share((all.asked, all.any)),
+        share((all.valued, all.value_right)),
+    );
+}
+
+/// Each stored document's id by its file name without the extension.
+fn documents_by_name(kodiak: &Kodiak) -> HashMap<String, i64> {
+    kodiak
+        .documents()
+        .unwrap()
+        .into_iter()
+        .map(|d| {
+            let name = Path::new(&d.path)
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            (name, d.id)
+        })
+        .collect()
 }
 
 /// Which clause type Kodiak reads each of CUAD's questions as asking about.
@@ -207,6 +403,8 @@ fn open(root: &Path, embedder: bool, clause_model: Option<&Path>, clause_weight:
     config.embedder.enabled = embedder;
     config.checklist.clause_model = clause_model.map(Path::to_path_buf);
     config.retrieval.clause_weight = clause_weight;
+    // Questions come faster than a reviewer's 100 a minute.
+    config.limits.requests = 1_000_000;
     if embedder {
         let model = kodiak::llm::FetchedModel::MiniLm.path();
         assert!(
@@ -263,18 +461,7 @@ fn ask_all(
     questions: &BTreeMap<String, String>,
     mode: Mode,
 ) -> Tally {
-    let by_name: HashMap<String, i64> = kodiak
-        .documents()
-        .unwrap()
-        .into_iter()
-        .map(|d| {
-            let name = Path::new(&d.path)
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            (name, d.id)
-        })
-        .collect();
+    let by_name = documents_by_name(kodiak);
     let mut tally = Tally::new();
     let mut differing = 0;
     for contract in contracts {

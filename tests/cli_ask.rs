@@ -149,13 +149,20 @@ fn ask_json_has_the_documented_shape_and_citations_resolve() {
 
     // The default model's answer leads with the evidence: quotes that resolve to listed
     // passages; the model's text is the draft beneath it.
+    // A value line leads when quote [1] states the value asked for ("Notice: sixty (60)
+    // days [1]"); every other line is a quote.
     let evidence = &answer["evidence"];
-    assert!(
-        evidence["text"]
-            .as_str()
-            .is_some_and(|t| t.starts_with("[")),
-        "{answer}"
-    );
+    let evidence_text = evidence["text"].as_str().expect("evidence text");
+    let mut lines = evidence_text.lines().filter(|l| !l.is_empty()).peekable();
+    if let Some(value) = evidence["value"].as_str() {
+        let first = lines.next().unwrap_or_default();
+        assert!(
+            first.contains(&format!(": {value} [")) && first.ends_with(']'),
+            "{evidence_text}"
+        );
+    }
+    assert!(lines.peek().is_some(), "{evidence_text}");
+    assert!(lines.all(|l| l.starts_with('[')), "{evidence_text}");
     let quoted = serde_json::json!({
         "citations": evidence["citations"],
         "sources": answer["sources"],
@@ -164,7 +171,7 @@ fn ask_json_has_the_documented_shape_and_citations_resolve() {
     assert_citations_resolve(&sandbox, &quoted);
     let shown = sandbox.stdout(&["ask", "How much notice must the tenant give?"]);
     let evidence_at = shown
-        .find("Evidence, quoted from the documents:\n[")
+        .find("Evidence, quoted from the documents:\n")
         .unwrap_or_else(|| panic!("no evidence heading in\n{shown}"));
     let draft_at = shown
         .find("Draft by the model, not verified")
@@ -269,7 +276,7 @@ fn conversations_are_stored_continued_and_exported() {
         "{markdown}"
     );
     assert!(markdown.contains("## Question\n\nAnd the deposit?"));
-    let evidence_at = markdown.find("## Evidence, quoted from the documents\n\n[");
+    let evidence_at = markdown.find("## Evidence, quoted from the documents\n\n");
     let draft_at = markdown.find("## Draft by the model, not verified\n");
     assert!(
         evidence_at.is_some() && evidence_at < draft_at,

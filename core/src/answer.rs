@@ -7,7 +7,11 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
+use crate::checklist::AnswerKind;
+use crate::checklist::answers::{answer_from, has_answer};
+use crate::checklist::decide::CellState;
 pub use crate::citation::{Citation, Source, marker_spans, markers};
+use crate::clauses::question::QuestionTypes;
 use crate::grounding::Grounding;
 use crate::llm::prompt::Dropped;
 use crate::llm::{Finish, GenerationStats};
@@ -15,7 +19,7 @@ use crate::process::ProcessId;
 use crate::text::{Stemmer, is_heading, sentences};
 
 /// Longest quote, in characters.
-const MAX_QUOTE_CHARS: usize = 300;
+const MAX_QUOTE_CHARS: usize = 500;
 
 pub use crate::conversation::AnswerMode;
 
@@ -57,20 +61,140 @@ pub const DRAFT_LABEL: &str = "Draft by the model, not verified";
 /// quoted verbatim from the stored text and cited.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Evidence {
-    /// One line per passage: `[n] Title, page p: "quote"`.
+    /// The value asked for, taken from quote [1], first (`Term: one (1) year [1]`); then
+    /// one line per passage: `[n] Title, page p: "quote"`.
     pub text: String,
     pub citations: Vec<Citation>,
+    /// The value asked for, as quote [1] writes it ("one (1) year").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
 }
 
 impl Evidence {
     /// The evidence in `sources` for `question`; None when there are no passages.
     pub fn for_question(question: &str, sources: &[Source]) -> Option<Evidence> {
         (!sources.is_empty()).then(|| {
+            let wanted = Wanted::by(question);
             let citations = extractive_citations(question, sources);
-            Evidence {
-                text: evidence_lines(sources, &citations),
-                citations,
+            let mut text = String::new();
+            let mut stated = None;
+            if let Some(wanted) = &wanted
+                && let Some(first) = citations.first()
+                && has_answer(wanted.kind, &first.quote)
+            {
+                let value = value_nearest(wanted.kind, &first.quote, question).map_or_else(
+                    || answer_from(wanted.kind, CellState::Found, &first.quote),
+                    str::to_owned,
+                );
+                text = format!("{}: {value} [{}]\n\n", wanted.label, first.n);
+                stated = Some(value);
             }
+            text.push_str(&evidence_lines(sources, &citations));
+            Evidence {
+                text,
+                citations,
+                value: stated,
+            }
+        })
+    }
+}
+
+/// Words either side of a value that tell what it is ("thirty (30) days' notice of
+/// non-renewal").
+const VALUE_CONTEXT_WORDS: usize = 6;
+
+/// Of the values of `kind` that `quote` states, when it states several ("renews for one
+/// (1) year unless notice is given thirty (30) days before"), the one whose neighbouring
+/// words share most with `question`, as written; None when it states fewer than two.
+fn value_nearest<'q>(kind: AnswerKind, quote: &'q str, question: &str) -> Option<&'q str> {
+    use crate::text::{Value, values, words};
+    let of_kind = |value: &Value| match kind {
+        AnswerKind::Duration => matches!(value, Value::Period { .. }),
+        AnswerKind::Date => matches!(value, Value::Date { .. }),
+        AnswerKind::Amount => matches!(value, Value::Money { .. }),
+        _ => false,
+    };
+    let stated: Vec<_> = values(quote)
+        .into_iter()
+        .filter(|s| of_kind(&s.value))
+        .collect();
+    if stated.len() < 2 {
+        return None;
+    }
+    let mut stemmer = Stemmer::new();
+    let asked = stemmer.content(question);
+    let shared =
+        |text: &str, stemmer: &mut Stemmer| stemmer.content(text).intersection(&asked).count();
+    let mut best: Option<(usize, &str)> = None;
+    for value in &stated {
+        let before: Vec<&str> = words(&quote[..value.range.start]).collect();
+        let after: Vec<&str> = words(&quote[value.range.end..]).collect();
+        let near = before[before.len().saturating_sub(VALUE_CONTEXT_WORDS)..]
+            .iter()
+            .chain(after.iter().take(VALUE_CONTEXT_WORDS))
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let score = shared(&near, &mut stemmer);
+        if best.is_none_or(|(top, _)| score > top) {
+            best = Some((score, &quote[value.range.clone()]));
+        }
+    }
+    best.map(|(_, value)| value)
+}
+
+/// The value a question asks for: what kind it is (a period, a date, a place…) and what
+/// an answer calls it ("Term", "Governing law").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Wanted {
+    pub label: &'static str,
+    pub kind: AnswerKind,
+}
+
+impl Wanted {
+    /// By the clause type the question names ("what is the term…" asks for the term, a
+    /// period), else by how it asks ("how long", "when", "how much"); None for a question
+    /// that wants no value ("is assignment allowed?").
+    pub fn by(question: &str) -> Option<Wanted> {
+        const BY_TYPE: [(&str, &str, AnswerKind); 9] = [
+            ("governing_law", "Governing law", AnswerKind::Jurisdiction),
+            ("expiration_date", "Term", AnswerKind::Duration),
+            ("renewal_term", "Renewal term", AnswerKind::Duration),
+            (
+                "notice_period_to_terminate_renewal",
+                "Notice to stop renewal",
+                AnswerKind::Duration,
+            ),
+            ("warranty_duration", "Warranty period", AnswerKind::Duration),
+            ("effective_date", "Effective date", AnswerKind::Date),
+            ("agreement_date", "Date", AnswerKind::Date),
+            ("parties", "Parties", AnswerKind::Parties),
+            ("cap_on_liability", "Liability cap", AnswerKind::Amount),
+        ];
+        const BY_ASKING: [(&str, &str, AnswerKind); 10] = [
+            ("how long", "Period", AnswerKind::Duration),
+            ("how many days", "Period", AnswerKind::Duration),
+            ("how many months", "Period", AnswerKind::Duration),
+            ("how many years", "Period", AnswerKind::Duration),
+            ("how much notice", "Notice", AnswerKind::Duration),
+            ("which law", "Governing law", AnswerKind::Jurisdiction),
+            ("what law", "Governing law", AnswerKind::Jurisdiction),
+            ("what date", "Date", AnswerKind::Date),
+            // "When is the deposit returned?": "within 30 days" as often as a date.
+            ("when ", "When", AnswerKind::Duration),
+            ("how much", "Amount", AnswerKind::Amount),
+        ];
+        let asked = QuestionTypes::new().asked(question);
+        let by_type = BY_TYPE
+            .iter()
+            .find(|(id, _, _)| asked.contains(id))
+            .map(|&(_, label, kind)| Wanted { label, kind });
+        let lower = format!("{} ", question.to_lowercase());
+        by_type.or_else(|| {
+            BY_ASKING
+                .iter()
+                .find(|(phrase, _, _)| lower.contains(phrase))
+                .map(|&(_, label, kind)| Wanted { label, kind })
         })
     }
 }
@@ -160,12 +284,45 @@ pub fn citation(source: &Source, claim: &str) -> Citation {
 /// gives of it ([`extractive_text`]).
 pub fn extractive_citations(question: &str, sources: &[Source]) -> Vec<Citation> {
     let texts: Vec<&str> = sources.iter().map(|s| s.text.as_str()).collect();
-    let weights = Weights::new(question, &texts);
-    sources
+    let mut weights = Weights::new(question, &texts);
+    weights.kind = Wanted::by(question).map(|w| w.kind);
+    let mut quoted: Vec<(Citation, Fit)> = sources
         .iter()
-        .map(|s| citation_quoting(s, best_quote_weighted(&s.text, &weights)))
-        .collect()
+        .map(|s| {
+            // The clause detector's sentence answers a question naming its clause. Parties
+            // and dates excepted: the preamble states them, and the detector takes many a
+            // sentence for one, so its sentence must state them too.
+            let detected = clause_sentence(s).filter(|sentence| match weights.kind {
+                Some(kind @ (AnswerKind::Parties | AnswerKind::Date)) => states(kind, sentence),
+                _ => true,
+            });
+            let (quote, fit) = match detected {
+                Some(sentence) => (cut_at_word(sentence, MAX_QUOTE_CHARS), (true, true, 0.0)),
+                None => best_quote_fit(&s.text, &weights),
+            };
+            (citation_quoting(s, quote), fit)
+        })
+        .collect();
+    // Sentences that state the value wanted first, then in the passages' order: retrieval
+    // (with the clause detector) ranks passages better than the words they share.
+    quoted.sort_by_key(|(_, (statement, answers, _))| std::cmp::Reverse((*statement, *answers)));
+    quoted.into_iter().map(|(citation, _)| citation).collect()
 }
+
+/// The sentence of `source` the clause detector found for the question's clause type,
+/// trimmed; None when it found none there.
+fn clause_sentence(source: &Source) -> Option<&str> {
+    let (start, end) = source.hit.clause_sentence?;
+    let from = start.checked_sub(source.hit.char_start)?;
+    let to = end.checked_sub(source.hit.char_start)?;
+    let sentence = crate::text::char_slices(&source.text, [(from, to)]).pop()?;
+    let sentence = sentence.trim();
+    (!sentence.is_empty()).then_some(sentence)
+}
+
+/// How well a sentence answers: whether it states something (is no heading), whether it
+/// states the kind of value wanted, and the weight of the question's words it holds.
+type Fit = (bool, bool, f64);
 
 fn citation_quoting(source: &Source, quote: &str) -> Citation {
     let hit = &source.hit;
@@ -191,12 +348,12 @@ fn sentences_citing(answer: &str, n: usize) -> String {
         .join(" ")
 }
 
-/// The sentence of `text` that best matches `claim`, cut to [`MAX_QUOTE_CHARS`] at a
-/// character boundary; always a slice of `text`. Sentences score the content words they
-/// share with `claim` (stemmed, so "monthly" finds "month"), each weighed by how few
-/// sentences hold it (see [`Weights`]): in a lease, "rent" tells more than "lease". The
-/// first wins a tie. A heading (a line starting with `#`, or of fewer than four words) is
-/// quoted only when no sentence shares a word: it names a topic, it states nothing.
+/// The sentence of `text` that best matches `claim`, cut to [`MAX_QUOTE_CHARS`] at the end
+/// of a word; always a slice of `text`. Sentences score the content words they share with
+/// `claim` (stemmed, so "monthly" finds "month"), each weighed by how few sentences hold
+/// it (see [`Weights`]): in a lease, "rent" tells more than "lease". The first wins a tie.
+/// A heading (a line starting with `#`, or of fewer than four words) is never quoted while
+/// the text has a sentence: it names a topic, it states nothing.
 pub fn best_quote<'t>(text: &'t str, claim: &str) -> &'t str {
     best_quote_weighted(text, &Weights::new(claim, &[text]))
 }
@@ -205,6 +362,10 @@ pub fn best_quote<'t>(text: &'t str, claim: &str) -> &'t str {
 /// sentences, among the texts quoted from, that hold it.
 pub struct Weights {
     wanted: HashMap<String, f64>,
+    /// The kind of value the question wants: a sentence that states one and shares a
+    /// word with the question is quoted before those that do not ("what is the term?"
+    /// wants the sentence with the period, not the preamble naming the agreement).
+    pub kind: Option<AnswerKind>,
 }
 
 impl Weights {
@@ -226,31 +387,69 @@ impl Weights {
             .into_iter()
             .map(|(stem, count)| (stem, 1.0 / count.max(1) as f64))
             .collect();
-        Weights { wanted }
+        Weights { wanted, kind: None }
     }
 }
 
 fn best_quote_weighted<'t>(text: &'t str, weights: &Weights) -> &'t str {
+    best_quote_fit(text, weights).0
+}
+
+fn best_quote_fit<'t>(text: &'t str, weights: &Weights) -> (&'t str, Fit) {
     let mut stemmer = Stemmer::new();
-    let mut best: Option<(&str, bool, f64)> = None;
+    // (sentence, states something, answers with the kind wanted, score)
+    let mut best: Option<(&str, bool, bool, f64)> = None;
     for sentence in sentences(text) {
         let score: f64 = stemmer
             .content(sentence)
             .iter()
             .filter_map(|stem| weights.wanted.get(stem))
             .sum();
-        let statement = score > 0.0 && !is_heading(sentence);
-        let better =
-            best.is_none_or(|(_, was_statement, top)| (statement, score) > (was_statement, top));
+        let statement = !is_heading(sentence);
+        let answers =
+            statement && score > 0.0 && weights.kind.is_some_and(|kind| states(kind, sentence));
+        let better = best.is_none_or(|(_, was_statement, was_answer, top)| {
+            (statement, answers, score) > (was_statement, was_answer, top)
+        });
         if better {
-            best = Some((sentence, statement, score));
+            best = Some((sentence, statement, answers, score));
         }
     }
-    let quote = best.map_or("", |(sentence, _, _)| sentence);
-    match quote.char_indices().nth(MAX_QUOTE_CHARS) {
-        Some((cut, _)) => &quote[..cut],
-        None => quote,
+    match best {
+        Some((sentence, statement, answers, score)) => (
+            cut_at_word(sentence, MAX_QUOTE_CHARS),
+            (statement, answers, score),
+        ),
+        None => ("", (false, false, 0.0)),
     }
+}
+
+/// Whether `sentence` states a value of `kind`. A period wants a period: the date that
+/// dates a preamble does not say how long a term is.
+fn states(kind: AnswerKind, sentence: &str) -> bool {
+    match kind {
+        AnswerKind::Duration => crate::text::values(sentence)
+            .iter()
+            .any(|v| matches!(v.value, crate::text::Value::Period { .. })),
+        kind => has_answer(kind, sentence),
+    }
+}
+
+/// `quote` cut to at most `max` characters at the end of a word (mid-word only when its
+/// first word alone is longer).
+fn cut_at_word(quote: &str, max: usize) -> &str {
+    let Some((limit, _)) = quote.char_indices().nth(max) else {
+        return quote;
+    };
+    let head = &quote[..limit];
+    // Cut before the word the limit falls in, unless the limit falls between words.
+    let in_word = quote[limit..].starts_with(|c: char| !c.is_whitespace());
+    let cut = if in_word {
+        head.rfind(char::is_whitespace).unwrap_or(limit)
+    } else {
+        limit
+    };
+    quote[..cut].trim_end_matches([' ', ',', ';', ':', '(', '\n', '\t'])
 }
 
 /// The text of an extractive answer: each passage's best sentence for the question,
@@ -277,9 +476,9 @@ pub fn labelled_evidence(evidence: Option<&Evidence>, reason: &str) -> String {
 /// The quote's line breaks (a paragraph wrapped in its source) are shown as spaces, so each
 /// passage is one line to wrap; the citation keeps the verbatim quote.
 fn evidence_lines(sources: &[Source], citations: &[Citation]) -> String {
-    sources
+    citations
         .iter()
-        .zip(citations)
+        .filter_map(|citation| Some((sources.iter().find(|s| s.n == citation.n)?, citation)))
         .map(|(source, citation)| {
             format!(
                 "[{}] {}, {}: \"{}\"",
@@ -319,6 +518,7 @@ pub(crate) mod tests {
                 bm25_rank: Some(n),
                 vector_rank: None,
                 clause_rank: None,
+                clause_sentence: None,
                 fused_score: 0.0,
                 snippet: String::new(),
             },
@@ -336,6 +536,70 @@ pub(crate) mod tests {
             "4.1 The tenant pays rent of USD 2,150.00 on the first day of\n\
              each month, in advance."
         );
+    }
+
+    #[test]
+    fn a_question_wanting_a_period_quotes_the_sentence_stating_one_not_the_preamble() {
+        let text = "This Consulting Agreement is made as of May 1, 2018 between Vitalibis, \
+                    Inc. and the Consultant.\n\n2. Term.\n\nThis Agreement shall have a term \
+                    of one (1) year from the Effective Date.";
+        let sources = [source(1, text)];
+        let question = "What is the term of the Vitalibis agreement?";
+        let evidence = Evidence::for_question(question, &sources).unwrap();
+        assert_eq!(
+            evidence.citations[0].quote,
+            "This Agreement shall have a term of one (1) year from the Effective Date."
+        );
+        assert_eq!(
+            evidence.text.lines().next(),
+            Some("Term: one (1) year [1]"),
+            "the value first, taken from the quote"
+        );
+    }
+
+    #[test]
+    fn a_heading_is_never_quoted_while_the_passage_has_a_sentence() {
+        let text = "7. TERM AND RETURN\n\nThe lessee keeps the equipment in good repair and \
+                    insures it.";
+        assert_eq!(
+            best_quote(text, "When does the term end and the equipment return?"),
+            "The lessee keeps the equipment in good repair and insures it."
+        );
+        assert_eq!(
+            best_quote("## 9. Termination", "termination"),
+            "## 9. Termination"
+        );
+    }
+
+    #[test]
+    fn a_long_quote_is_cut_at_the_end_of_a_word() {
+        let long = format!("{}then-current Renewal Term ends.", "word ".repeat(97));
+        let quote = best_quote(&long, "renewal term");
+        assert!(quote.chars().count() <= MAX_QUOTE_CHARS, "{quote}");
+        assert!(quote.ends_with("then-current"), "{quote}");
+        assert!(long.starts_with(quote));
+    }
+
+    #[test]
+    fn the_value_a_question_wants_is_read_from_the_type_it_names_or_how_it_asks() {
+        let kind = |q: &str| Wanted::by(q).map(|w| (w.label, w.kind));
+        assert_eq!(
+            kind("Which law governs the agreement between Inktomi and Microsoft?"),
+            Some(("Governing law", AnswerKind::Jurisdiction))
+        );
+        assert_eq!(
+            kind("What is the initial term?"),
+            Some(("Term", AnswerKind::Duration))
+        );
+        assert_eq!(
+            kind("How long does the warranty last?"),
+            Some(("Warranty period", AnswerKind::Duration))
+        );
+        assert_eq!(
+            kind("How long may the licensee keep the samples?"),
+            Some(("Period", AnswerKind::Duration))
+        );
+        assert_eq!(kind("Is assignment allowed?"), None);
     }
 
     #[test]
@@ -396,13 +660,16 @@ pub(crate) mod tests {
             source(2, "Pets need consent."),
         ];
         let evidence = Evidence::for_question("When is the deposit returned?", &sources).unwrap();
+        let lines: Vec<&str> = evidence.text.lines().collect();
         assert_eq!(
-            evidence.text.lines().next(),
-            Some(
-                "[1] Doc 1, page 1: \"The deposit is returned within 31 days after the tenant leaves.\""
-            )
+            lines,
+            [
+                "When: 31 days [1]",
+                "",
+                "[1] Doc 1, page 1: \"The deposit is returned within 31 days after the tenant leaves.\"",
+                "[2] Doc 2, page 1: \"Pets need consent.\""
+            ]
         );
-        assert_eq!(evidence.text.lines().count(), 2);
         assert_eq!(
             evidence.citations[0].quote,
             "The deposit is returned\nwithin 31 days\nafter the tenant leaves."

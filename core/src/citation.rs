@@ -37,6 +37,10 @@ pub struct Hit {
     /// 1-based rank by the clause detector, for a question naming a clause type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clause_rank: Option<usize>,
+    /// The detector's most likely sentence of the clause asked about, in characters of
+    /// the document: the evidence to quote.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clause_sentence: Option<(usize, usize)>,
     /// Reciprocal rank fusion of the ranks (see `search::fusion`).
     pub fused_score: f32,
     /// A passage around the best match, matched terms wrapped in `**`.

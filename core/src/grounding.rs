@@ -3,8 +3,11 @@
 //! Each sentence is checked against the passages it cites, or against every passage given
 //! when it cites none. What it states must be found there:
 //!
-//! - **numbers** (amounts, dates, periods, section numbers) as numbers: `1,200` matches
-//!   `1200`, but `30` does not match `300`. A number the passages do not hold makes the
+//! - **values** (periods, amounts, percentages, dates) as values, however each side spells
+//!   them: "12 months" matches "one (1) year", but "10 years" does not, even in a passage
+//!   that mentions section 10; "6 months" does not match "sixty (60) months";
+//! - **other numbers** (section numbers, counts) as numbers: `1,200` matches `1200`, but
+//!   `30` does not match `300`. A value or number the passages do not hold makes the
 //!   sentence unsupported: it is the error a reviewer cannot afford;
 //! - **quotations** in quotation marks, verbatim after Unicode (NFKC) and whitespace
 //!   normalisation; a quotation that is not there makes the sentence unsupported;
@@ -25,7 +28,7 @@ use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 
 use crate::citation::{Source, marker_spans};
-use crate::text::{Stemmer, is_content_word, is_stop_word, sentence_ranges, words};
+use crate::text::{Stemmer, Value, is_content_word, is_stop_word, sentence_ranges, values, words};
 
 /// How well the passages support one sentence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -199,20 +202,27 @@ fn normalised(text: &str) -> String {
     out
 }
 
-/// The numbers of `text`, separators removed (`1,200` → `1200`).
-fn numbers(text: &str) -> Vec<String> {
+/// The numbers of `text`, separators removed (`1,200` → `1200`), with where each is.
+fn numbers_at(text: &str) -> Vec<(std::ops::Range<usize>, String)> {
     let Some(pattern) = NUMBER.as_ref() else {
         return Vec::new();
     };
     pattern
         .find_iter(text)
         .map(|m| {
-            m.as_str()
+            let digits = m
+                .as_str()
                 .chars()
                 .filter(|c| *c != ',' && *c != '\u{00a0}')
-                .collect()
+                .collect();
+            (m.range(), digits)
         })
         .collect()
+}
+
+/// The numbers of `text`, separators removed.
+fn numbers(text: &str) -> Vec<String> {
+    numbers_at(text).into_iter().map(|(_, n)| n).collect()
 }
 
 /// A passage as the check reads it, once per answer.
@@ -221,6 +231,8 @@ struct Passage {
     /// Normalised text, for quotations.
     text: String,
     numbers: HashSet<String>,
+    /// Periods, amounts, percentages and dates, however written.
+    values: Vec<Value>,
     /// Lower-cased words, for names and defined terms.
     words: HashSet<String>,
     /// Content stems of each sentence, and of the whole passage.
@@ -240,6 +252,7 @@ impl Passage {
         Passage {
             n: source.n,
             numbers: numbers(&source.text).into_iter().collect(),
+            values: values(&source.text).into_iter().map(|s| s.value).collect(),
             words: words(&source.text).map(str::to_lowercase).collect(),
             text,
             sentences,
@@ -250,6 +263,9 @@ impl Passage {
 
 /// What a sentence states.
 struct Claim {
+    /// Values as the sentence writes them ("10 years"), and what they are.
+    values: Vec<(String, Value)>,
+    /// Numbers that are no part of a value.
     numbers: Vec<String>,
     quotations: Vec<String>,
     /// Capitalised words after the first, lower-cased, with the form to report.
@@ -267,6 +283,13 @@ struct Verdict {
 
 impl Claim {
     fn read(text: &str, stemmer: &mut Stemmer) -> Claim {
+        let stated = values(text);
+        // A value's words ("twelve months", "dollars") are checked with the value, not
+        // as wording.
+        let mut wording = text.to_owned();
+        for value in &stated {
+            wording.replace_range(value.range.clone(), &" ".repeat(value.range.len()));
+        }
         let quotations = QUOTATION
             .as_ref()
             .map(|q| {
@@ -276,8 +299,8 @@ impl Claim {
                     .collect()
             })
             .unwrap_or_default();
-        let names = words(text)
-            .skip(1)
+        let names = words(&wording)
+            .skip(usize::from(words(text).next() == words(&wording).next()))
             .filter(|w| w.chars().next().is_some_and(char::is_uppercase))
             .map(|w| (w.to_lowercase(), w.to_owned()))
             .filter(|(lower, _)| !is_stop_word(lower))
@@ -288,7 +311,7 @@ impl Claim {
                 all
             });
         let mut content: Vec<(String, String)> = Vec::new();
-        for word in words(text) {
+        for word in words(&wording) {
             let lower = word.to_lowercase();
             if !is_content_word(&lower) {
                 continue;
@@ -299,12 +322,19 @@ impl Claim {
             }
         }
         let mut found = Vec::new();
-        for number in numbers(text) {
-            if !found.contains(&number) {
+        for (range, number) in numbers_at(text) {
+            let in_value = stated
+                .iter()
+                .any(|v| v.range.start <= range.start && range.end <= v.range.end);
+            if !in_value && !found.contains(&number) {
                 found.push(number);
             }
         }
         Claim {
+            values: stated
+                .into_iter()
+                .map(|v| (text[v.range].to_owned(), v.value))
+                .collect(),
             numbers: found,
             quotations,
             names,
@@ -313,7 +343,8 @@ impl Claim {
     }
 
     fn is_empty(&self) -> bool {
-        self.numbers.is_empty()
+        self.values.is_empty()
+            && self.numbers.is_empty()
             && self.quotations.is_empty()
             && self.names.is_empty()
             && self.content.is_empty()
@@ -328,6 +359,14 @@ impl Claim {
             };
         }
         let mut hard = Vec::new();
+        for (shown, value) in &self.values {
+            if !passages
+                .iter()
+                .any(|p| p.values.iter().any(|v| v.agrees(value)))
+            {
+                hard.push(shown.clone());
+            }
+        }
         for number in &self.numbers {
             if !passages.iter().any(|p| p.numbers.contains(number)) {
                 hard.push(number.clone());
@@ -368,7 +407,13 @@ impl Claim {
         let evidence = best.1.or_else(|| {
             passages
                 .iter()
-                .find(|p| self.numbers.iter().all(|n| p.numbers.contains(n)))
+                .find(|p| {
+                    self.numbers.iter().all(|n| p.numbers.contains(n))
+                        && self
+                            .values
+                            .iter()
+                            .all(|(_, v)| p.values.iter().any(|w| w.agrees(v)))
+                })
                 .filter(|_| self.content.is_empty())
                 .map(|p| p.n)
         });

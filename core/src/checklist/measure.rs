@@ -14,6 +14,7 @@ use super::{AnswerKind, Item};
 use crate::clauses::annotated::{AnnotatedSet, Contract, Folded};
 use crate::clauses::train::{Corpus, TrainOptions, train};
 use crate::clauses::{ClauseModel, Reader};
+use crate::text::{Value, values};
 
 /// One item's tally.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -191,7 +192,12 @@ fn loose(text: &str) -> String {
 
 /// Whether `answer` agrees with the set's normalised answer for `clause`; None when the
 /// set has none, or none of a kind that can be compared.
-fn answer_right(kind: AnswerKind, answer: &str, contract: &Contract, clause: &str) -> Option<bool> {
+pub fn answer_right(
+    kind: AnswerKind,
+    answer: &str,
+    contract: &Contract,
+    clause: &str,
+) -> Option<bool> {
     let expected = contract.answers.get(clause)?;
     match kind {
         AnswerKind::Jurisdiction => {
@@ -235,7 +241,7 @@ fn answer_right(kind: AnswerKind, answer: &str, contract: &Contract, clause: &st
         }
         AnswerKind::Duration => {
             let want = period(expected)?;
-            Some(period(answer) == Some(want))
+            Some(period(answer).is_some_and(|got| got.agrees(&want)))
         }
         _ => None,
     }
@@ -274,65 +280,25 @@ fn slash_date(text: &str) -> Option<[Option<u32>; 3]> {
 /// A date as contracts write it ("July 1, 2020", "1st day of July, 2020", "7/1/2020") as
 /// [month, day, year].
 fn written_date(text: &str) -> Option<[Option<u32>; 3]> {
-    const MONTHS: [&str; 12] = [
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-    ];
     if let Some(date) = slash_date(text).filter(|d| d[0].is_some()) {
         return Some(date);
     }
-    let lower = text.to_lowercase();
-    let words: Vec<&str> = lower
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect();
-    let month = words
-        .iter()
-        .find_map(|w| MONTHS.iter().position(|m| m == w))
-        .map(|m| m as u32 + 1)?;
-    let numbers: Vec<u32> = words
-        .iter()
-        .filter_map(|w| {
-            w.trim_end_matches(['s', 't', 'n', 'd', 'r', 'h'])
-                .parse()
-                .ok()
+    values(text)
+        .into_iter()
+        .find_map(|stated| match stated.value {
+            Value::Date {
+                year, month, day, ..
+            } => Some([Some(month), day, u32::try_from(year).ok()]),
+            _ => None,
         })
-        .collect();
-    let year = numbers.iter().copied().find(|n| *n >= 1900)?;
-    let day = numbers.iter().copied().find(|n| (1..=31).contains(n));
-    Some([Some(month), day, Some(year)])
 }
 
-/// A period as (count, unit): "successive 1 year" and "one (1) year" are (1, "year").
-fn period(text: &str) -> Option<(u32, String)> {
-    const WORDS: [&str; 12] = [
-        "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
-        "twelve",
-    ];
-    let lower = text.to_lowercase();
-    let words: Vec<&str> = lower
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect();
-    let unit_at = words
-        .iter()
-        .position(|w| matches!(w.trim_end_matches('s'), "day" | "week" | "month" | "year"))?;
-    let count = words[..unit_at].iter().rev().find_map(|w| {
-        w.parse::<u32>()
-            .ok()
-            .or_else(|| WORDS.iter().position(|n| n == w).map(|n| n as u32 + 1))
-    })?;
-    Some((count, words[unit_at].trim_end_matches('s').to_owned()))
+/// The first period `text` states: "successive 1 year" and "one (1) year" are one year.
+fn period(text: &str) -> Option<Value> {
+    values(text)
+        .into_iter()
+        .map(|stated| stated.value)
+        .find(|value| matches!(value, Value::Period { .. }))
 }
 
 /// Each clause item's scores over `contracts`, as `model` decides them.
@@ -549,8 +515,10 @@ mod tests {
             Some([Some(7), Some(1), Some(2020)])
         );
         assert_eq!(slash_date("[]/[]/2000"), Some([None, None, Some(2000)]));
-        assert_eq!(period("successive 1 year"), period("one (1) year"));
-        assert_eq!(period("twelve (12) months"), Some((12, "month".into())));
+        let one_year = period("one (1) year").unwrap();
+        assert!(period("successive 1 year").unwrap().agrees(&one_year));
+        assert!(period("twelve (12) months").unwrap().agrees(&one_year));
+        assert!(!period("ten (10) years").unwrap().agrees(&one_year));
         assert_eq!(loose("State of New York"), "state of new york");
         assert_eq!(
             place_words("the PRC"),

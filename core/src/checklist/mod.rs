@@ -11,7 +11,8 @@ pub mod export;
 pub mod grid;
 pub mod measure;
 pub mod model;
-pub mod terms;
+/// Checklist terms are text's: the clause questions match them too.
+pub use crate::text::terms;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

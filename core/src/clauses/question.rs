@@ -7,8 +7,8 @@
 //! from the sentences around it, not what a question names (a third of CUAD's questions went
 //! to the wrong type).
 
-use crate::checklist::terms::{Term, TermText};
 use crate::text::Stemmer;
+use crate::text::terms::{Term, TermText};
 
 /// The question asks about the document itself (its name or title), which its opening
 /// states; no clause type of the model.
@@ -604,6 +604,15 @@ impl QuestionTypes {
     /// long and stand at the same place.
     pub fn asked(&self, question: &str) -> Vec<&'static str> {
         let text = TermText::new(&mut Stemmer::default(), question);
+        // Names said as written first: "what is the renewal term" names the renewal term,
+        // though "what is the term" is found in it with a word between.
+        (0..=GAP)
+            .map(|gap| self.asked_with_gap(&text, gap))
+            .find(|types| !types.is_empty())
+            .unwrap_or_default()
+    }
+
+    fn asked_with_gap(&self, text: &TermText, gap: usize) -> Vec<&'static str> {
         // Per type: its longest name found and where (the longer, the earlier, the better).
         let found: Vec<(&'static str, (usize, std::cmp::Reverse<usize>))> = self
             .names
@@ -612,7 +621,7 @@ impl QuestionTypes {
                 terms
                     .iter()
                     .filter_map(|term| {
-                        let at = term.find(&text, GAP)?;
+                        let at = term.find(text, gap)?;
                         Some((term.word_count(), std::cmp::Reverse(at)))
                     })
                     .max()

@@ -43,7 +43,7 @@ fn a_number_the_cited_passage_does_not_hold_makes_the_sentence_unsupported() {
         &lease(),
     );
     assert_eq!(s.support, Support::Unsupported);
-    assert_eq!(s.unsupported_terms, ["45"]);
+    assert_eq!(s.unsupported_terms, ["45 days"]);
 }
 
 #[test]
@@ -55,7 +55,7 @@ fn numbers_match_as_numbers_not_as_text() {
     );
     let s = only("The deposit comes back within 300 days [1].", &sources);
     assert_eq!(s.support, Support::Unsupported, "30 is not 300");
-    assert_eq!(s.unsupported_terms, ["300"]);
+    assert_eq!(s.unsupported_terms, ["300 days"]);
 }
 
 #[test]
@@ -106,7 +106,7 @@ fn a_sentence_citing_nothing_is_checked_against_every_passage() {
         &sources,
     );
     assert_eq!(s.support, Support::Unsupported);
-    assert!(s.unsupported_terms.contains(&"2".to_owned()));
+    assert!(s.unsupported_terms.contains(&"2 years".to_owned()));
 }
 
 #[test]
@@ -241,4 +241,63 @@ proptest! {
         prop_assert_eq!(s.support, Support::Unsupported, "{:?}", s);
         prop_assert!(s.unsupported_terms.contains(&new.to_string()));
     }
+}
+
+#[test]
+fn a_period_is_checked_as_a_period_not_as_the_digits_around_it() {
+    let term = [source(
+        1,
+        "10. TERM. This Agreement shall continue for a period of one (1) year from the \
+         Effective Date, as set out in Section 10.",
+    )];
+    let wrong = only("The agreement runs for 10 years [1].", &term);
+    assert_eq!(wrong.support, Support::Unsupported, "{wrong:?}");
+    assert_eq!(wrong.unsupported_terms, ["10 years"]);
+    let right = only("The agreement runs for twelve months [1].", &term);
+    assert_eq!(right.support, Support::Supported, "{right:?}");
+}
+
+#[test]
+fn a_period_spelled_in_words_is_compared_with_its_figure() {
+    let term = [source(
+        1,
+        "6.1 The initial term is sixty (60) months. Either party may extend it by notice \
+         given six months before the term ends.",
+    )];
+    let wrong = only("The initial term is 6 years [1].", &term);
+    assert_eq!(wrong.support, Support::Unsupported, "{wrong:?}");
+    assert_eq!(
+        only("The initial term is 60 months [1].", &term).support,
+        Support::Supported
+    );
+    assert_eq!(
+        only("The initial term is five years [1].", &term).support,
+        Support::Supported,
+        "five years are sixty months"
+    );
+}
+
+#[test]
+fn amounts_and_dates_are_compared_however_they_are_written() {
+    let cap = [source(
+        1,
+        "Liability is capped at five million dollars ($5,000,000). This Agreement is dated \
+         the 1st day of July, 2020.",
+    )];
+    assert_eq!(
+        only("Liability is capped at USD 5 million [1].", &cap).support,
+        Support::Supported
+    );
+    assert_eq!(
+        only("Liability is capped at $500,000 [1].", &cap).support,
+        Support::Unsupported
+    );
+    assert_eq!(
+        only("The agreement is dated July 1, 2020 [1].", &cap).support,
+        Support::Supported
+    );
+    assert_eq!(
+        only("The agreement is dated July 10, 2020 [1].", &cap).support,
+        Support::Unsupported
+    );
 }

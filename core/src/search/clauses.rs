@@ -27,6 +27,15 @@ const HALLMARKS: &[&str] = &[
 /// question over a whole matter is ranked within the documents its best candidates are in.
 pub const MAX_DOCUMENTS: usize = 24;
 
+/// A chunk the detector ranks, and where in it its most likely sentence is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClauseHit {
+    pub chunk_id: i64,
+    /// That sentence, in characters of the document, within the chunk; None for a
+    /// document's first chunk ranked for its name.
+    pub sentence: Option<(usize, usize)>,
+}
+
 /// Ranks chunks by the clause detector for questions that name a clause type.
 pub struct ClauseRanker {
     model: std::sync::Arc<ClauseModel>,
@@ -61,13 +70,13 @@ impl ClauseRanker {
         types: &[&str],
         documents: &[i64],
         limit: usize,
-    ) -> rusqlite::Result<Vec<i64>> {
+    ) -> rusqlite::Result<Vec<ClauseHit>> {
         let kinds: Vec<usize> = types
             .iter()
             .filter_map(|id| self.model.type_index(id))
             .collect();
         let wants_name = types.contains(&DOCUMENT_NAME);
-        let mut scored: Vec<(f32, usize, i64)> = Vec::new();
+        let mut scored: Vec<(f32, usize, ClauseHit)> = Vec::new();
         let mut reader = Reader::new();
         for (order, &document) in documents.iter().take(MAX_DOCUMENTS).enumerate() {
             let places: Vec<ChunkPlace> = documents::places_with_pages(conn, document)?
@@ -75,7 +84,11 @@ impl ClauseRanker {
                 .map(|(place, _)| place)
                 .collect();
             if wants_name && let Some(first) = places.first() {
-                scored.push((1.0, order, first.chunk_id));
+                let hit = ClauseHit {
+                    chunk_id: first.chunk_id,
+                    sentence: None,
+                };
+                scored.push((1.0, order, hit));
             }
             if kinds.is_empty() {
                 continue;
@@ -92,20 +105,29 @@ impl ClauseRanker {
             for (place, slice) in places.iter().zip(slices) {
                 let start = slice.as_ptr() as usize - text.as_ptr() as usize;
                 let end = start + slice.len();
-                let mut best: Option<f32> = None;
+                let mut best: Option<(f32, usize)> = None;
                 for (i, unit) in units.iter().enumerate() {
                     if unit.heading || unit.end <= start || end <= unit.start {
                         continue;
                     }
                     for &t in &kinds {
                         let p = scores.probability(i, t);
-                        if p >= self.model.types[t].unsure && best.is_none_or(|b| p > b) {
-                            best = Some(p);
+                        if p >= self.model.types[t].unsure && best.is_none_or(|(b, _)| p > b) {
+                            best = Some((p, i));
                         }
                     }
                 }
-                if let Some(p) = best {
-                    scored.push((p, order, place.chunk_id));
+                if let Some((p, i)) = best {
+                    // The sentence's part inside the chunk, in the document's characters.
+                    let unit = &units[i];
+                    let (from, to) = (unit.start.max(start), unit.end.min(end));
+                    let at = place.char_start + text[start..from].chars().count();
+                    let sentence = Some((at, at + text[from..to].chars().count()));
+                    let hit = ClauseHit {
+                        chunk_id: place.chunk_id,
+                        sentence,
+                    };
+                    scored.push((p, order, hit));
                 }
             }
         }
@@ -114,8 +136,8 @@ impl ClauseRanker {
         let mut seen = std::collections::HashSet::new();
         Ok(scored
             .into_iter()
-            .filter(|&(_, _, chunk)| seen.insert(chunk))
-            .map(|(_, _, chunk)| chunk)
+            .filter(|(_, _, hit)| seen.insert(hit.chunk_id))
+            .map(|(_, _, hit)| hit)
             .take(limit)
             .collect())
     }

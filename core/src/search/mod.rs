@@ -12,7 +12,7 @@ mod query;
 mod retrieve;
 pub mod vectors;
 
-pub use clauses::ClauseRanker;
+pub use clauses::{ClauseHit, ClauseRanker};
 pub use fusion::{Fused, FusionWeights, Rankings};
 pub use retrieve::{Mode, Ranked, Retrieval, SearchRequest, rank, retrieve};
 pub use vectors::{VectorHit, VectorIndex};

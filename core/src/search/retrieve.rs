@@ -71,7 +71,7 @@ pub fn retrieve(
     mode: Mode,
     request: &SearchRequest<'_>,
     nearest: impl FnOnce(usize, Option<&HashSet<i64>>) -> Option<Vec<VectorHit>>,
-    clauses: impl FnOnce(&[i64]) -> Vec<i64>,
+    clauses: impl FnOnce(&[i64]) -> Vec<super::ClauseHit>,
 ) -> Result<Retrieval, SearchError> {
     let ranked = rank(index, mode, request, nearest, clauses)?;
     let snippets = index.snippets(request.text)?;
@@ -97,6 +97,7 @@ pub struct Ranked {
     pub fused: Vec<Fused>,
     /// Whether the clause detector ranked chunks too.
     pub by_clause: bool,
+    clause_hits: Vec<super::ClauseHit>,
     bm25: Vec<super::RankedChunk>,
     nearest: Vec<VectorHit>,
 }
@@ -116,6 +117,10 @@ impl Ranked {
             };
             let (mut hit, text) = chunk.into_hit(score, f.bm25_rank, f.vector_rank, f.fused_score);
             hit.clause_rank = f.clause_rank;
+            hit.clause_sentence = f
+                .clause_rank
+                .and_then(|r| self.clause_hits.get(r - 1))
+                .and_then(|c| c.sentence);
             Some((hit, text))
         })
     }
@@ -127,7 +132,7 @@ pub fn rank(
     mode: Mode,
     request: &SearchRequest<'_>,
     nearest: impl FnOnce(usize, Option<&HashSet<i64>>) -> Option<Vec<VectorHit>>,
-    clauses: impl FnOnce(&[i64]) -> Vec<i64>,
+    clauses: impl FnOnce(&[i64]) -> Vec<super::ClauseHit>,
 ) -> Result<Ranked, SearchError> {
     let candidates = |mode| match mode {
         Mode::Hybrid => request.candidates.max(request.limit),
@@ -168,11 +173,12 @@ pub fn rank(
         }
         None => candidate_documents(&bm25, &nearest),
     };
-    let clause_ids = if request.weights.clause > 0.0 {
+    let clause_hits = if request.weights.clause > 0.0 {
         clauses(&documents)
     } else {
         Vec::new()
     };
+    let clause_ids: Vec<i64> = clause_hits.iter().map(|c| c.chunk_id).collect();
     let rankings = Rankings {
         bm25: &bm25_ids,
         vector: &vector_ids,
@@ -184,6 +190,7 @@ pub fn rank(
         mode,
         fused,
         by_clause: !clause_ids.is_empty(),
+        clause_hits,
         bm25,
         nearest,
     })

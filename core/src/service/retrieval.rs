@@ -246,7 +246,12 @@ impl Kodiak {
 
     /// The chunks of `documents` ranked by the clause detector for `query`; empty when it
     /// names no clause type, or when the model cannot be used (a note says why).
-    fn clause_ranking(&self, query: &str, documents: &[i64], notes: &mut Vec<String>) -> Vec<i64> {
+    fn clause_ranking(
+        &self,
+        query: &str,
+        documents: &[i64],
+        notes: &mut Vec<String>,
+    ) -> Vec<crate::search::ClauseHit> {
         let ranker = self
             .clause_ranker
             .get_or_init(|| self.clause_model().map(crate::search::ClauseRanker::new));

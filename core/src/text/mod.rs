@@ -7,6 +7,8 @@ mod headings;
 mod offsets;
 mod sentences;
 mod stem;
+pub mod terms;
+mod values;
 
 use std::collections::HashSet;
 use std::str::CharIndices;
@@ -18,6 +20,7 @@ pub use headings::{Heading, heading_of, is_heading};
 pub use offsets::char_slices;
 pub use sentences::{sentence_ranges, sentences};
 pub use stem::{LONGEST_WORD, RememberingStemmer, Stemmer, analyzer};
+pub use values::{Stated, TimeUnit, Value, values};
 
 /// Whether `c` belongs to a word: a letter or a digit, of any script.
 pub fn is_word_char(c: char) -> bool {

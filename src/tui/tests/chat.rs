@@ -309,6 +309,7 @@ fn evidence_that_leads_an_answer_is_drawn_above_the_draft_and_its_citations_come
     done.evidence = Some(kodiak::answer::Evidence {
         text: evidence.into(),
         citations: vec![quoted],
+        value: None,
     });
     press(
         &mut app,

@@ -208,6 +208,7 @@ fn hit(n: usize) -> Hit {
         bm25_rank: Some(n),
         vector_rank: None,
         clause_rank: None,
+        clause_sentence: None,
         fused_score: 0.03,
     }
 }

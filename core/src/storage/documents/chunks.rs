@@ -278,6 +278,7 @@ impl ChunkDetails {
             bm25_rank,
             vector_rank,
             clause_rank: None,
+            clause_sentence: None,
             fused_score,
         };
         (hit, self.text)

@@ -4,7 +4,7 @@
 //! by the laws of"); a word written with a trailing `*` matches every word it starts
 //! ("indemnif*" finds "indemnification").
 
-use crate::text::{Stemmer, words};
+use super::{Stemmer, words};
 
 /// Most other words between two words of a term.
 pub const MAX_GAP: usize = 3;
