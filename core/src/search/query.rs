@@ -13,6 +13,11 @@ const TITLE_BOOST: f32 = 0.5;
 /// Weight of the typed words appearing together, in order.
 const PHRASE_BOOST: f32 = 2.0;
 
+/// Whether `text` quotes a phrase, which every passage found must then hold.
+pub fn quotes_a_phrase(text: &str) -> bool {
+    !split_quoted(text).0.is_empty()
+}
+
 /// Splits `text` into quoted phrases and loose words. An unclosed quote runs to the end.
 fn split_quoted(text: &str) -> (Vec<&str>, Vec<&str>) {
     let mut phrases = Vec::new();

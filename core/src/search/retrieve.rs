@@ -159,8 +159,23 @@ pub fn rank(
         (Mode::Hybrid, None) => (Mode::Bm25, Vec::new()),
     };
     let candidates = candidates(mode);
+    // A quoted phrase is exact in every mode: BM25 finds only passages holding it, and
+    // vectors (and the detector) may reorder those but add none.
+    let exact: Option<HashSet<i64>> = if super::query::quotes_a_phrase(request.text) {
+        if bm25.is_empty() {
+            bm25 = index.rank(request.text, candidates, request.scope)?;
+        }
+        Some(bm25.iter().map(|r| r.chunk_id).collect())
+    } else {
+        None
+    };
+    let holds_phrases = |chunk: &i64| exact.as_ref().is_none_or(|e| e.contains(chunk));
     let bm25_ids: Vec<i64> = bm25.iter().map(|r| r.chunk_id).collect();
-    let vector_ids: Vec<i64> = nearest.iter().map(|v| v.chunk_id).collect();
+    let vector_ids: Vec<i64> = nearest
+        .iter()
+        .map(|v| v.chunk_id)
+        .filter(holds_phrases)
+        .collect();
     let documents: Vec<i64> = match request.scope {
         Some(scope) => {
             // The scope's documents the candidates are in first, best first.
@@ -173,11 +188,12 @@ pub fn rank(
         }
         None => candidate_documents(&bm25, &nearest),
     };
-    let clause_hits = if request.weights.clause > 0.0 {
+    let mut clause_hits = if request.weights.clause > 0.0 {
         clauses(&documents)
     } else {
         Vec::new()
     };
+    clause_hits.retain(|c| holds_phrases(&c.chunk_id));
     let clause_ids: Vec<i64> = clause_hits.iter().map(|c| c.chunk_id).collect();
     let rankings = Rankings {
         bm25: &bm25_ids,

@@ -494,4 +494,73 @@ mod tests {
                 .is_empty()
         );
     }
+
+    #[test]
+    fn a_quoted_phrase_is_exact_in_hybrid_search_vectors_only_reorder() {
+        let dir = tempfile::tempdir().unwrap();
+        let (kodiak, contract, study) = kodiak(dir.path(), 4.0);
+        let conn = kodiak.db.conn().unwrap();
+        let chunks = |doc: i64| -> Vec<i64> {
+            crate::storage::documents::places_with_pages(&conn, doc)
+                .unwrap()
+                .into_iter()
+                .map(|(place, _)| place.chunk_id)
+                .collect()
+        };
+        let (in_contract, in_study) = (chunks(contract), chunks(study));
+        // The vectors' nearest: the study first, then every chunk of the contract.
+        let nearest: Vec<crate::search::VectorHit> = in_study
+            .iter()
+            .map(|&chunk_id| (chunk_id, study))
+            .chain(in_contract.iter().map(|&chunk_id| (chunk_id, contract)))
+            .map(|(chunk_id, document_id)| crate::search::VectorHit {
+                chunk_id,
+                document_id,
+                score: 0.9,
+            })
+            .collect();
+        let config = &kodiak.settings.config.retrieval;
+        let search = |text: &str| {
+            let request = crate::search::SearchRequest {
+                text,
+                limit: 10,
+                candidates: config.candidates,
+                scope: None,
+                weights: crate::search::FusionWeights {
+                    k: config.rrf_k,
+                    bm25: config.bm25_weight,
+                    vector: config.vector_weight,
+                    clause: 0.0,
+                },
+            };
+            crate::search::retrieve(
+                kodiak.index().unwrap(),
+                &kodiak.db,
+                Mode::Hybrid,
+                &request,
+                |_, _| Some(nearest.clone()),
+                |_| Vec::new(),
+            )
+            .unwrap()
+            .hits
+        };
+        let hits = search("\"governed by and construed\" law");
+        assert!(!hits.is_empty());
+        for hit in &hits {
+            assert_eq!(hit.doc_id, contract, "{hit:?}");
+            let text = crate::storage::documents::text(&conn, contract)
+                .unwrap()
+                .unwrap()
+                .0;
+            let chunk: String = text
+                .chars()
+                .skip(hit.char_start)
+                .take(hit.char_end - hit.char_start)
+                .collect();
+            assert!(chunk.contains("governed by and construed"), "{chunk}");
+        }
+        // Unquoted, the vectors' neighbours join the fusion.
+        let loose = search("governed by and construed law");
+        assert!(loose.iter().any(|h| h.doc_id == study), "{loose:?}");
+    }
 }
