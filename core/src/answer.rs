@@ -82,10 +82,10 @@ impl Evidence {
                 && let Some(first) = citations.first()
                 && has_answer(wanted.kind, &first.quote)
             {
-                let value = value_nearest(wanted.kind, &first.quote, question).map_or_else(
-                    || answer_from(wanted.kind, CellState::Found, &first.quote),
-                    str::to_owned,
-                );
+                let value = value_nearest(wanted.kind, &first.quote, question)
+                    .map(str::to_owned)
+                    .or_else(|| dates_spanned(wanted.kind, &first.quote))
+                    .unwrap_or_else(|| answer_from(wanted.kind, CellState::Found, &first.quote));
                 text = format!("{}: {value} [{}]\n\n", wanted.label, first.n);
                 stated = Some(value);
             }
@@ -141,6 +141,33 @@ fn value_nearest<'q>(kind: AnswerKind, quote: &'q str, question: &str) -> Option
         }
     }
     best.map(|(_, value)| value)
+}
+
+/// A period given by the dates it runs between ("begins on 1 April 2026 and ends on 31
+/// March 2027"), as written: "1 April 2026 to 31 March 2027"; None when the quote states a
+/// period itself or fewer than two dates.
+fn dates_spanned(kind: AnswerKind, quote: &str) -> Option<String> {
+    use crate::text::{Value, values};
+    if kind != AnswerKind::Duration {
+        return None;
+    }
+    let stated = values(quote);
+    if stated
+        .iter()
+        .any(|s| matches!(s.value, Value::Period { .. }))
+    {
+        return None;
+    }
+    let mut dates = stated
+        .iter()
+        .filter(|s| matches!(s.value, Value::Date { .. }));
+    let first = dates.next()?;
+    let last = dates.next_back()?;
+    Some(format!(
+        "{} to {}",
+        &quote[first.range.clone()],
+        &quote[last.range.clone()]
+    ))
 }
 
 /// The value a question asks for: what kind it is (a period, a date, a place…) and what
@@ -554,6 +581,19 @@ pub(crate) mod tests {
             evidence.text.lines().next(),
             Some("Term: one (1) year [1]"),
             "the value first, taken from the quote"
+        );
+    }
+
+    #[test]
+    fn a_term_given_by_its_dates_is_stated_as_the_dates_it_runs_between() {
+        let sources = [source(
+            1,
+            "The term begins on 1 April 2026 and ends on 31 March 2027.",
+        )];
+        let evidence = Evidence::for_question("What is the term of the lease?", &sources);
+        assert_eq!(
+            evidence.and_then(|e| e.value).as_deref(),
+            Some("1 April 2026 to 31 March 2027")
         );
     }
 
