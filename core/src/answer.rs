@@ -75,17 +75,14 @@ impl Evidence {
     pub fn for_question(question: &str, sources: &[Source]) -> Option<Evidence> {
         (!sources.is_empty()).then(|| {
             let wanted = Wanted::by(question);
-            let citations = extractive_citations(question, sources);
+            let citations = citations_for(question, wanted.map(|w| w.kind), sources);
             let mut text = String::new();
             let mut stated = None;
             if let Some(wanted) = &wanted
                 && let Some(first) = citations.first()
                 && has_answer(wanted.kind, &first.quote)
             {
-                let value = value_nearest(wanted.kind, &first.quote, question)
-                    .map(str::to_owned)
-                    .or_else(|| dates_spanned(wanted.kind, &first.quote))
-                    .unwrap_or_else(|| answer_from(wanted.kind, CellState::Found, &first.quote));
+                let value = stated_value(wanted.kind, &first.quote, question);
                 text = format!("{}: {value} [{}]\n\n", wanted.label, first.n);
                 stated = Some(value);
             }
@@ -103,71 +100,54 @@ impl Evidence {
 /// non-renewal").
 const VALUE_CONTEXT_WORDS: usize = 6;
 
-/// Of the values of `kind` that `quote` states, when it states several ("renews for one
-/// (1) year unless notice is given thirty (30) days before"), the one whose neighbouring
-/// words share most with `question`, as written; None when it states fewer than two.
-fn value_nearest<'q>(kind: AnswerKind, quote: &'q str, question: &str) -> Option<&'q str> {
+/// The value of `kind` that `quote` states, as written. Of several ("renews for one (1)
+/// year unless notice is given thirty (30) days before"), the one whose neighbouring words
+/// share most with `question`; a period given only by the dates it runs between ("begins on
+/// 1 April 2026 and ends on 31 March 2027") as "1 April 2026 to 31 March 2027"; else what
+/// the checklist's extractor reads.
+fn stated_value(kind: AnswerKind, quote: &str, question: &str) -> String {
     use crate::text::{Value, values, words};
-    let of_kind = |value: &Value| match kind {
+    let is = |value: &Value, kind: AnswerKind| match kind {
         AnswerKind::Duration => matches!(value, Value::Period { .. }),
         AnswerKind::Date => matches!(value, Value::Date { .. }),
         AnswerKind::Amount => matches!(value, Value::Money { .. }),
         _ => false,
     };
-    let stated: Vec<_> = values(quote)
-        .into_iter()
-        .filter(|s| of_kind(&s.value))
-        .collect();
-    if stated.len() < 2 {
-        return None;
-    }
-    let mut stemmer = Stemmer::new();
-    let asked = stemmer.content(question);
-    let shared =
-        |text: &str, stemmer: &mut Stemmer| stemmer.content(text).intersection(&asked).count();
-    let mut best: Option<(usize, &str)> = None;
-    for value in &stated {
-        let before: Vec<&str> = words(&quote[..value.range.start]).collect();
-        let after: Vec<&str> = words(&quote[value.range.end..]).collect();
-        let near = before[before.len().saturating_sub(VALUE_CONTEXT_WORDS)..]
-            .iter()
-            .chain(after.iter().take(VALUE_CONTEXT_WORDS))
-            .copied()
-            .collect::<Vec<_>>()
-            .join(" ");
-        let score = shared(&near, &mut stemmer);
-        if best.is_none_or(|(top, _)| score > top) {
-            best = Some((score, &quote[value.range.clone()]));
+    let all = values(quote);
+    let of_kind: Vec<_> = all.iter().filter(|s| is(&s.value, kind)).collect();
+    if of_kind.len() >= 2 {
+        let mut stemmer = Stemmer::new();
+        let asked = stemmer.content(question);
+        let mut best: Option<(usize, &str)> = None;
+        for value in of_kind {
+            let before: Vec<&str> = words(&quote[..value.range.start]).collect();
+            let after: Vec<&str> = words(&quote[value.range.end..]).collect();
+            let near = before[before.len().saturating_sub(VALUE_CONTEXT_WORDS)..]
+                .iter()
+                .chain(after.iter().take(VALUE_CONTEXT_WORDS))
+                .copied()
+                .collect::<Vec<_>>()
+                .join(" ");
+            let score = stemmer.content(&near).intersection(&asked).count();
+            if best.is_none_or(|(top, _)| score > top) {
+                best = Some((score, &quote[value.range.clone()]));
+            }
+        }
+        if let Some((_, value)) = best {
+            return value.to_owned();
         }
     }
-    best.map(|(_, value)| value)
-}
-
-/// A period given by the dates it runs between ("begins on 1 April 2026 and ends on 31
-/// March 2027"), as written: "1 April 2026 to 31 March 2027"; None when the quote states a
-/// period itself or fewer than two dates.
-fn dates_spanned(kind: AnswerKind, quote: &str) -> Option<String> {
-    use crate::text::{Value, values};
-    if kind != AnswerKind::Duration {
-        return None;
+    if kind == AnswerKind::Duration && !all.iter().any(|s| is(&s.value, kind)) {
+        let mut dates = all.iter().filter(|s| is(&s.value, AnswerKind::Date));
+        if let (Some(first), Some(last)) = (dates.next(), dates.next_back()) {
+            return format!(
+                "{} to {}",
+                &quote[first.range.clone()],
+                &quote[last.range.clone()]
+            );
+        }
     }
-    let stated = values(quote);
-    if stated
-        .iter()
-        .any(|s| matches!(s.value, Value::Period { .. }))
-    {
-        return None;
-    }
-    let mut dates = stated
-        .iter()
-        .filter(|s| matches!(s.value, Value::Date { .. }));
-    let first = dates.next()?;
-    let last = dates.next_back()?;
-    Some(format!(
-        "{} to {}",
-        &quote[first.range.clone()],
-        &quote[last.range.clone()]
-    ))
+    answer_from(kind, CellState::Found, quote)
 }
 
 /// The value a question asks for: what kind it is (a period, a date, a place…) and what
@@ -211,7 +191,7 @@ impl Wanted {
             ("when ", "When", AnswerKind::Duration),
             ("how much", "Amount", AnswerKind::Amount),
         ];
-        let asked = QuestionTypes::new().asked(question);
+        let asked = QuestionTypes::shared().asked(question);
         let by_type = BY_TYPE
             .iter()
             .find(|(id, _, _)| asked.contains(id))
@@ -310,21 +290,26 @@ pub fn citation(source: &Source, claim: &str) -> Citation {
 /// The citations of an extractive answer: each passage with the quote the answer's text
 /// gives of it ([`extractive_text`]).
 pub fn extractive_citations(question: &str, sources: &[Source]) -> Vec<Citation> {
+    citations_for(question, Wanted::by(question).map(|w| w.kind), sources)
+}
+
+/// [`extractive_citations`] for a question wanting a value of `kind`.
+fn citations_for(question: &str, kind: Option<AnswerKind>, sources: &[Source]) -> Vec<Citation> {
     let texts: Vec<&str> = sources.iter().map(|s| s.text.as_str()).collect();
     let mut weights = Weights::new(question, &texts);
-    weights.kind = Wanted::by(question).map(|w| w.kind);
+    weights.kind = kind;
     let mut quoted: Vec<(Citation, Fit)> = sources
         .iter()
         .map(|s| {
             // The clause detector's sentence answers a question naming its clause. Parties
             // and dates excepted: the preamble states them, and the detector takes many a
             // sentence for one, so its sentence must state them too.
-            let detected = clause_sentence(s).filter(|sentence| match weights.kind {
+            let detected = clause_sentence(s).filter(|sentence| match kind {
                 Some(kind @ (AnswerKind::Parties | AnswerKind::Date)) => states(kind, sentence),
                 _ => true,
             });
             let (quote, fit) = match detected {
-                Some(sentence) => (cut_at_word(sentence, MAX_QUOTE_CHARS), (true, true, 0.0)),
+                Some(sentence) => (cut_at_word(sentence, MAX_QUOTE_CHARS), (true, true)),
                 None => best_quote_fit(&s.text, &weights),
             };
             (citation_quoting(s, quote), fit)
@@ -332,7 +317,7 @@ pub fn extractive_citations(question: &str, sources: &[Source]) -> Vec<Citation>
         .collect();
     // Sentences that state the value wanted first, then in the passages' order: retrieval
     // (with the clause detector) ranks passages better than the words they share.
-    quoted.sort_by_key(|(_, (statement, answers, _))| std::cmp::Reverse((*statement, *answers)));
+    quoted.sort_by_key(|(_, fit)| std::cmp::Reverse(*fit));
     quoted.into_iter().map(|(citation, _)| citation).collect()
 }
 
@@ -347,9 +332,9 @@ fn clause_sentence(source: &Source) -> Option<&str> {
     (!sentence.is_empty()).then_some(sentence)
 }
 
-/// How well a sentence answers: whether it states something (is no heading), whether it
-/// states the kind of value wanted, and the weight of the question's words it holds.
-type Fit = (bool, bool, f64);
+/// How well a sentence answers, beyond the words it shares: whether it states something
+/// (is no heading), and whether it states the kind of value wanted.
+type Fit = (bool, bool);
 
 fn citation_quoting(source: &Source, quote: &str) -> Citation {
     let hit = &source.hit;
@@ -424,8 +409,8 @@ fn best_quote_weighted<'t>(text: &'t str, weights: &Weights) -> &'t str {
 
 fn best_quote_fit<'t>(text: &'t str, weights: &Weights) -> (&'t str, Fit) {
     let mut stemmer = Stemmer::new();
-    // (sentence, states something, answers with the kind wanted, score)
-    let mut best: Option<(&str, bool, bool, f64)> = None;
+    // The best sentence so far, its fit and the weight of the question's words it holds.
+    let mut best: Option<(&str, Fit, f64)> = None;
     for sentence in sentences(text) {
         let score: f64 = stemmer
             .content(sentence)
@@ -435,20 +420,14 @@ fn best_quote_fit<'t>(text: &'t str, weights: &Weights) -> (&'t str, Fit) {
         let statement = !is_heading(sentence);
         let answers =
             statement && score > 0.0 && weights.kind.is_some_and(|kind| states(kind, sentence));
-        let better = best.is_none_or(|(_, was_statement, was_answer, top)| {
-            (statement, answers, score) > (was_statement, was_answer, top)
-        });
-        if better {
-            best = Some((sentence, statement, answers, score));
+        let fit = (statement, answers);
+        if best.is_none_or(|(_, top_fit, top)| (fit, score) > (top_fit, top)) {
+            best = Some((sentence, fit, score));
         }
     }
-    match best {
-        Some((sentence, statement, answers, score)) => (
-            cut_at_word(sentence, MAX_QUOTE_CHARS),
-            (statement, answers, score),
-        ),
-        None => ("", (false, false, 0.0)),
-    }
+    best.map_or(("", (false, false)), |(sentence, fit, _)| {
+        (cut_at_word(sentence, MAX_QUOTE_CHARS), fit)
+    })
 }
 
 /// Whether `sentence` states a value of `kind`. A period wants a period: the date that

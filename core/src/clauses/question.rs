@@ -583,7 +583,15 @@ impl Default for QuestionTypes {
     }
 }
 
+/// The names stemmed once, for every question asked.
+static SHARED: std::sync::LazyLock<QuestionTypes> = std::sync::LazyLock::new(QuestionTypes::new);
+
 impl QuestionTypes {
+    /// One instance for all: building it stems every name.
+    pub fn shared() -> &'static QuestionTypes {
+        &SHARED
+    }
+
     pub fn new() -> QuestionTypes {
         let mut stemmer = Stemmer::default();
         let names = NAMES

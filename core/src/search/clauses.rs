@@ -39,14 +39,14 @@ pub struct ClauseHit {
 /// Ranks chunks by the clause detector for questions that name a clause type.
 pub struct ClauseRanker {
     model: std::sync::Arc<ClauseModel>,
-    questions: QuestionTypes,
+    questions: &'static QuestionTypes,
 }
 
 impl ClauseRanker {
     pub fn new(model: std::sync::Arc<ClauseModel>) -> ClauseRanker {
         ClauseRanker {
             model,
-            questions: QuestionTypes::new(),
+            questions: QuestionTypes::shared(),
         }
     }
 

@@ -399,33 +399,35 @@ fn count_at(pieces: &[(Range<usize>, Piece)], i: usize) -> Option<(f64, usize)> 
     }
 }
 
+/// Numbers under twenty, and the tens, in words.
+const SMALL: [&str; 20] = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+];
+const TENS: [&str; 8] = [
+    "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
+];
+
 /// A number in words ("thirty-six", "one hundred and twenty", "two thousand").
 fn spelled_at(pieces: &[(Range<usize>, Piece)], i: usize) -> Option<(f64, usize)> {
-    const SMALL: [&str; 20] = [
-        "zero",
-        "one",
-        "two",
-        "three",
-        "four",
-        "five",
-        "six",
-        "seven",
-        "eight",
-        "nine",
-        "ten",
-        "eleven",
-        "twelve",
-        "thirteen",
-        "fourteen",
-        "fifteen",
-        "sixteen",
-        "seventeen",
-        "eighteen",
-        "nineteen",
-    ];
-    const TENS: [&str; 8] = [
-        "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
-    ];
     let mut total = 0.0;
     let mut current = 0.0;
     let mut at = i;
@@ -451,37 +453,7 @@ fn spelled_at(pieces: &[(Range<usize>, Piece)], i: usize) -> Option<(f64, usize)
 }
 
 fn is_number_word(w: &str) -> bool {
-    matches!(
-        w,
-        "one"
-            | "two"
-            | "three"
-            | "four"
-            | "five"
-            | "six"
-            | "seven"
-            | "eight"
-            | "nine"
-            | "ten"
-            | "eleven"
-            | "twelve"
-            | "thirteen"
-            | "fourteen"
-            | "fifteen"
-            | "sixteen"
-            | "seventeen"
-            | "eighteen"
-            | "nineteen"
-            | "twenty"
-            | "thirty"
-            | "forty"
-            | "fifty"
-            | "sixty"
-            | "seventy"
-            | "eighty"
-            | "ninety"
-            | "hundred"
-    )
+    w == "hundred" || SMALL[1..].contains(&w) || TENS.contains(&w)
 }
 
 /// The currency a symbol or word names.
