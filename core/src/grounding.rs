@@ -86,12 +86,32 @@ pub struct Grounding {
     /// (`supported`); 1 when no sentence states anything. An uncited sentence the passages
     /// bear out is true but not grounded: the reader cannot tell where it comes from.
     pub grounded: f64,
+    /// The share of those sentences the passages bear out, cited or not; 1 when no sentence
+    /// states anything.
+    #[serde(default = "all")]
+    pub borne_out: f64,
+}
+
+/// Every sentence (checks stored before `borne_out` was recorded warn by their sentences).
+fn all() -> f64 {
+    1.0
 }
 
 impl Grounding {
     /// Sentences the passages do not bear out, to mark.
     pub fn unsupported(&self) -> impl Iterator<Item = &SentenceSupport> {
         self.sentences.iter().filter(|s| !s.support.borne_out())
+    }
+
+    /// Whether the answer is shown with a warning: a sentence states what its passages do
+    /// not hold (a wrong number, a quotation that is not there, wording they lack), or less
+    /// than `min_borne_out` of its sentences are borne out. A correct draft that cites
+    /// nothing is not warned about: the warning means the check found something.
+    pub fn warrants_warning(&self, min_borne_out: f64) -> bool {
+        self.sentences
+            .iter()
+            .any(|s| s.support == Support::Unsupported)
+            || self.borne_out < min_borne_out
     }
 }
 
@@ -129,12 +149,20 @@ pub fn check(answer: &str, sources: &[Source]) -> Grounding {
             });
         let claim = Claim::read(&without_markers(text), &mut stemmer);
         states.push(!claim.is_empty());
-        let against: Vec<&Passage> = if cited.is_empty() {
-            passages.iter().collect()
+        let verdict = if cited.is_empty() {
+            // Without a citation, a value must stand in a passage saying what the sentence
+            // says: "the term is 2 years" is not borne out by another document's
+            // "warranty of 2 years" beside a term clause of one year.
+            let all: Vec<&Passage> = passages.iter().collect();
+            let on_topic: Vec<&Passage> = passages
+                .iter()
+                .filter(|p| claim.share_in(&p.content) >= SUPPORTED_OVERLAP)
+                .collect();
+            claim.against(&all, &on_topic)
         } else {
-            passages.iter().filter(|p| cited.contains(&p.n)).collect()
+            let against: Vec<&Passage> = passages.iter().filter(|p| cited.contains(&p.n)).collect();
+            claim.against(&against, &against)
         };
-        let verdict = claim.against(&against);
         let support = match (verdict.support, cited.is_empty()) {
             (Support::Supported, true) => Support::Uncited,
             (support, _) => support,
@@ -154,15 +182,20 @@ pub fn check(answer: &str, sources: &[Source]) -> Grounding {
         .zip(&states)
         .filter_map(|(sentence, states)| states.then_some(sentence))
         .collect();
-    let grounded = if checked.is_empty() {
-        1.0
-    } else {
-        let supported = checked.iter().filter(|s| s.support == Support::Supported);
-        supported.count() as f64 / checked.len() as f64
+    let share = |counts: fn(Support) -> bool| {
+        if checked.is_empty() {
+            1.0
+        } else {
+            let counted = checked.iter().filter(|s| counts(s.support)).count();
+            counted as f64 / checked.len() as f64
+        }
     };
+    let grounded = share(|support| support == Support::Supported);
+    let borne_out = share(Support::borne_out);
     Grounding {
         sentences,
         grounded,
+        borne_out,
     }
 }
 
@@ -350,7 +383,9 @@ impl Claim {
             && self.content.is_empty()
     }
 
-    fn against(&self, passages: &[&Passage]) -> Verdict {
+    /// The verdict of `passages` on the claim; its values and numbers must be in one of
+    /// `holding_values` (the passages themselves, or those among them on its topic).
+    fn against(&self, passages: &[&Passage], holding_values: &[&Passage]) -> Verdict {
         if self.is_empty() {
             return Verdict {
                 support: Support::Supported,
@@ -360,7 +395,7 @@ impl Claim {
         }
         let mut hard = Vec::new();
         for (shown, value) in &self.values {
-            if !passages
+            if !holding_values
                 .iter()
                 .any(|p| p.values.iter().any(|v| v.agrees(value)))
             {
@@ -368,7 +403,7 @@ impl Claim {
             }
         }
         for number in &self.numbers {
-            if !passages.iter().any(|p| p.numbers.contains(number)) {
+            if !holding_values.iter().any(|p| p.numbers.contains(number)) {
                 hard.push(number.clone());
             }
         }

@@ -68,19 +68,21 @@ pub(super) fn ask(settings: Settings, mut options: AskOptions, json: bool) -> Re
 const LISTED_UNSUPPORTED: usize = 8;
 
 /// Below a generated answer: the sentences its sources do not bear out, each with what is
-/// missing; and when too few are borne out (`[generator] min_grounded`), the passages quoted.
+/// missing; and when the check found something wrong or too few are borne out (`[generator]
+/// min_grounded`), the passages quoted.
 fn print_grounding(answer: &Answer, question: &str, settings: &Settings) {
     let Some(grounding) = &answer.grounding else {
         return;
     };
     let flagged: Vec<_> = grounding.unsupported().collect();
-    let min = settings.config.generator.min_grounded;
-    if flagged.is_empty() && grounding.grounded >= min {
+    let warn = grounding.warrants_warning(settings.config.generator.min_grounded);
+    if flagged.is_empty() && !warn {
         return;
     }
     println!(
-        "\n\nChecked against its sources: {:.0}% of the answer's statements cite a passage \
-         that bears them out.",
+        "\n\nChecked against its sources: {:.0}% of the answer's statements are borne out \
+         by them, {:.0}% by a passage they cite.",
+        grounding.borne_out * 100.0,
         grounding.grounded * 100.0
     );
     for sentence in flagged.iter().take(LISTED_UNSUPPORTED) {
@@ -111,11 +113,10 @@ fn print_grounding(answer: &Answer, question: &str, settings: &Settings) {
         );
     }
     // Evidence that led the answer is already above it.
-    if grounding.grounded < min && answer.evidence.is_none() {
+    if warn && answer.evidence.is_none() {
         println!(
-            "\nwarning: less than {:.0}% of this answer cites a passage that bears it out \
-             ([generator] min_grounded); the passages themselves:",
-            min * 100.0
+            "\nwarning: the sources do not bear this answer out (see above, and \
+             [generator] min_grounded); the passages themselves:"
         );
         let quoted = kodiak::answer::extractive_text(question, &answer.sources, "for comparison");
         println!("{}", block(&quoted));

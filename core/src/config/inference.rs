@@ -54,8 +54,9 @@ pub struct GeneratorConfig {
     pub stop: Vec<String>,
     /// A generation running longer is stopped and keeps what it produced.
     pub timeout_secs: u64,
-    /// Below this share of an answer's statements borne out by its sources, the answer is
-    /// shown with a warning and the passages quoted beside it (0 never warns).
+    /// Below this share of an answer's statements borne out by its sources (or when one
+    /// states what they do not hold), the answer is shown with a warning and the passages
+    /// quoted beside it.
     pub min_grounded: f64,
 }
 

@@ -110,6 +110,67 @@ fn a_sentence_citing_nothing_is_checked_against_every_passage() {
 }
 
 #[test]
+fn an_uncited_value_must_stand_in_a_passage_saying_what_the_sentence_says() {
+    let sources = [
+        source(
+            1,
+            "The initial term of this Agreement is one (1) year from the Effective Date.",
+        ),
+        source(
+            2,
+            "The Supplier warrants the equipment for 2 years after delivery.",
+        ),
+    ];
+    let s = only("The initial term of the agreement is 2 years.", &sources);
+    assert_eq!(s.support, Support::Unsupported, "{s:?}");
+    assert_eq!(s.unsupported_terms, ["2 years"]);
+    let s = only("The initial term of the agreement is 12 months.", &sources);
+    assert_eq!(s.support, Support::Uncited, "{s:?}");
+}
+
+#[test]
+fn a_correct_draft_citing_nothing_warrants_no_warning() {
+    let grounding = check(
+        "The rent is $1,200 on the first of each month. \
+         Either party may terminate with 90 days' notice.",
+        &lease(),
+    );
+    assert_eq!(grounding.grounded, 0.0, "nothing is cited");
+    assert_eq!(grounding.borne_out, 1.0);
+    assert!(!grounding.warrants_warning(0.5));
+}
+
+#[test]
+fn a_wrong_number_warrants_a_warning_however_much_else_is_borne_out() {
+    let grounding = check(
+        "The rent is $1,200 on the first of each month [1]. \
+         Either party may terminate with 90 days' notice [2]. \
+         The agreement is governed by Oregon law [2]. \
+         The deposit is returned within 45 days [1].",
+        &lease(),
+    );
+    assert_eq!(grounding.borne_out, 0.75);
+    assert!(grounding.warrants_warning(0.5));
+    let wrong: Vec<&SentenceSupport> = grounding.unsupported().collect();
+    assert_eq!(wrong.len(), 1);
+    assert_eq!(wrong[0].unsupported_terms, ["45 days"]);
+}
+
+#[test]
+fn a_partly_supported_answer_warrants_a_warning_only_below_min_grounded() {
+    let grounding = check(
+        "The rent is $1,200 a month [1]. \
+         The agreement is governed by the laws of the State of Washington [2].",
+        &lease(),
+    );
+    let kinds: Vec<Support> = grounding.sentences.iter().map(|s| s.support).collect();
+    assert_eq!(kinds, [Support::Supported, Support::PartlySupported]);
+    assert_eq!(grounding.borne_out, 0.5);
+    assert!(grounding.warrants_warning(0.6));
+    assert!(!grounding.warrants_warning(0.5));
+}
+
+#[test]
 fn little_shared_wording_is_unsupported_even_without_numbers() {
     let s = only(
         "Pets are forbidden and smoking indoors incurs penalties [1].",

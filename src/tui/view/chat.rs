@@ -273,14 +273,15 @@ fn marked_answer(turn: &Turn) -> (Cow<'_, str>, Vec<Range<usize>>) {
 }
 
 /// Under an answer with flagged sentences: what the marks mean and what is missing; and a
-/// warning when too little of it cites a passage bearing it out (`min_grounded`).
+/// warning when the check found something wrong, or too little of the answer is borne out
+/// (`min_grounded`).
 fn grounding_legend(turn: &Turn, min_grounded: f64) -> Option<String> {
     let grounding = turn.grounding.as_ref()?;
     let flagged: Vec<&SentenceSupport> = grounding.unsupported().collect();
-    let warning = (grounding.grounded < min_grounded).then(|| {
+    let warning = grounding.warrants_warning(min_grounded).then(|| {
         format!(
-            "warning: only {:.0}% of this answer cites a passage that bears it out; {}",
-            grounding.grounded * 100.0,
+            "warning: {:.0}% of this answer is borne out by its sources; {}",
+            grounding.borne_out * 100.0,
             match turn.evidence {
                 Some(_) => "the evidence above is what the documents say",
                 None => "the passages below are the evidence",
