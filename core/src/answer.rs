@@ -4,6 +4,7 @@
 //! flagged.
 
 use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
 
@@ -370,6 +371,27 @@ pub fn best_quote<'t>(text: &'t str, claim: &str) -> &'t str {
     best_quote_weighted(text, &Weights::new(claim, &[text]))
 }
 
+/// Where, in bytes of `text`, the sentence stands that `about` quotes (a citation's quote)
+/// or that best matches it (a search, a claim of an answer): what the viewer highlights
+/// inside a passage. None when `about` shares no word with the text.
+pub fn sentence_about(text: &str, about: &str) -> Option<Range<usize>> {
+    let about = about.trim();
+    if about.is_empty() {
+        return None;
+    }
+    if let Some(at) = text.find(about) {
+        return Some(at..at + about.len());
+    }
+    let quote = best_quote(text, about);
+    let mut stemmer = Stemmer::new();
+    if stemmer.content(quote).is_disjoint(&stemmer.content(about)) {
+        return None;
+    }
+    // The quote is a slice of `text`: its place is the distance between their starts.
+    let at = (quote.as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
+    Some(at..at + quote.len())
+}
+
 /// How much each content word of a claim counts when quoting: one over the number of
 /// sentences, among the texts quoted from, that hold it.
 pub struct Weights {
@@ -706,5 +728,21 @@ pub(crate) mod tests {
             "[1] Doc 1, page 1 (OCR, 94% confidence): \"Liability is capped at two hundred thousand euros.\""
         );
         assert_eq!(evidence.citations[0].ocr_confidence, Some(93.6));
+    }
+
+    #[test]
+    fn the_sentence_about_a_quote_or_a_search_is_found_in_its_passage() {
+        let text = "## 4. Deposit\n\nThe Tenant pays a deposit of USD 2,000. The deposit is \
+                    returned within 30 days of the end of the lease. Pets are not allowed.";
+        let quoted = "The deposit is returned within 30 days";
+        let range = sentence_about(text, quoted).expect("a quote is found verbatim");
+        assert_eq!(&text[range], quoted);
+        let range = sentence_about(text, "when is the deposit returned").expect("a search");
+        assert_eq!(
+            &text[range],
+            "The deposit is returned within 30 days of the end of the lease."
+        );
+        assert_eq!(sentence_about(text, "governing law of Oregon"), None);
+        assert_eq!(sentence_about(text, "  "), None);
     }
 }

@@ -11,6 +11,32 @@ use kodiak::pii::PiiKind;
 use kodiak::storage::documents::PiiSpan;
 pub use kodiak::text::Heading;
 
+/// Where a document opens: a passage (in characters, as stored) and what in it to single
+/// out, when known: a citation's quote, a search, an answer's sentence.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Focus {
+    pub passage: (usize, usize),
+    pub about: Option<String>,
+}
+
+impl Focus {
+    /// The passage alone, highlighted whole (a checklist's quote is its own sentence).
+    pub fn passage(start: usize, end: usize) -> Focus {
+        Focus {
+            passage: (start, end),
+            about: None,
+        }
+    }
+
+    /// The passage, with the sentence of it that `about` quotes or matches singled out.
+    pub fn about(start: usize, end: usize, about: &str) -> Focus {
+        Focus {
+            passage: (start, end),
+            about: Some(about.to_owned()),
+        }
+    }
+}
+
 /// A highlighted stretch of one rendition, in bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Span {
@@ -104,6 +130,8 @@ pub struct PreparedDocument {
     pub pages: Vec<(usize, usize)>,
     /// A passage to show highlighted (a cited one), in bytes of the original text.
     pub focus: Option<(usize, usize)>,
+    /// The sentence of that passage the focus is about, in bytes of the original text.
+    pub focus_sentence: Option<(usize, usize)>,
     /// The headings, in text order.
     pub headings: Vec<Heading>,
     /// Pages read by OCR: (1-based number, mean word confidence 0-100).
@@ -118,10 +146,18 @@ impl PreparedDocument {
         text: String,
         pages: &[(usize, usize)],
         pii: &[PiiSpan],
-        focus: Option<(usize, usize)>,
+        focus: Option<&Focus>,
     ) -> PreparedDocument {
         let bytes = CharToByte::new(&text);
-        let focus = focus.map(|(start, end)| (bytes.at(start), bytes.at(end).max(bytes.at(start))));
+        let passage = focus.map(|f| {
+            let (start, end) = f.passage;
+            (bytes.at(start), bytes.at(end).max(bytes.at(start)))
+        });
+        let about = focus.and_then(|f| f.about.as_deref());
+        let focus_sentence = passage.zip(about).and_then(|((start, end), about)| {
+            let sentence = kodiak::answer::sentence_about(text.get(start..end)?, about)?;
+            Some((start + sentence.start, start + sentence.end))
+        });
         let pages = pages
             .iter()
             .map(|&(start, end)| (bytes.at(start), bytes.at(end)))
@@ -182,7 +218,8 @@ impl PreparedDocument {
             original,
             redacted: Rendition::new(redacted_text, redacted_pii),
             pages,
-            focus,
+            focus: passage,
+            focus_sentence,
             headings,
             ocr_pages: Vec::new(),
         }
@@ -280,7 +317,7 @@ mod tests {
             text,
             &[(0, 44), (44, 53)],
             &pii,
-            Some((31, 41)),
+            Some(&Focus::passage(31, 41)),
         );
         let o = &doc.original;
         assert_eq!(&o.text[o.pii[0].start..o.pii[0].end], "ann@example.com");

@@ -20,8 +20,10 @@ pub struct Theme {
     pub warn: Style,
     pub search_match: Style,
     pub current_match: Style,
-    /// A cited passage.
+    /// The sentence of a cited passage (or search hit) that answers or matches.
     pub cited: Style,
+    /// The rest of that passage, shaded lighter.
+    pub cited_passage: Style,
     pub citation: Style,
     pub selected_citation: Style,
     /// A sentence of an answer its sources do not bear out (a mark follows it too).
@@ -61,6 +63,7 @@ impl Theme {
                 .bg(Color::LightYellow)
                 .add_modifier(bold),
             cited: Style::new().bg(Color::Blue).fg(Color::White),
+            cited_passage: Style::new().fg(Color::LightBlue),
             citation: Style::new().fg(Color::Cyan),
             selected_citation: Style::new().fg(Color::Black).bg(Color::Cyan),
             status_bar: Style::new().fg(Color::Black).bg(Color::Gray),
@@ -86,6 +89,7 @@ impl Theme {
             search_match: plain.add_modifier(Modifier::REVERSED),
             current_match: plain.add_modifier(Modifier::REVERSED | Modifier::BOLD),
             cited: plain.add_modifier(Modifier::UNDERLINED | Modifier::BOLD),
+            cited_passage: plain.add_modifier(Modifier::BOLD),
             citation: plain.add_modifier(Modifier::UNDERLINED),
             selected_citation: plain.add_modifier(Modifier::REVERSED),
             status_bar: plain.add_modifier(Modifier::REVERSED),

@@ -16,7 +16,7 @@ use kodiak::service::{AskOptions, Piece};
 use kodiak::telemetry::crash;
 
 use super::app::{ChecklistSource, Effect, Job, JobError, Msg, Reply, ReviewChange};
-use super::document::PreparedDocument;
+use super::document::{Focus, PreparedDocument};
 use super::service::ReviewService;
 use kodiak::service::{JobCounts, JobProgress};
 
@@ -446,7 +446,7 @@ fn export(
 pub(super) fn open_document(
     kodiak: &dyn ReviewService,
     doc_id: i64,
-    focus: Option<(usize, usize)>,
+    focus: Option<Focus>,
 ) -> Reply<PreparedDocument> {
     let info = kodiak.document(doc_id)?;
     let title = kodiak::files::document_label(info.title.as_deref(), &info.path).to_owned();
@@ -463,7 +463,7 @@ pub(super) fn open_document(
         content.text,
         &content.pages,
         &content.pii,
-        focus,
+        focus.as_ref(),
     )
     .with_ocr_pages(content.ocr_pages))
 }

@@ -416,8 +416,9 @@ impl App {
         let Some(source) = turn.sources.iter().find(|s| s.n == n) else {
             return Vec::new();
         };
-        let (doc_id, focus) = (source.doc_id, (source.char_start, source.char_end));
         let text = grounding.sentences[sentence].text.clone();
+        let focus = Focus::about(source.char_start, source.char_end, &text);
+        let doc_id = source.doc_id;
         self.chat.evidence = Some(sentence);
         self.info(format!("evidence [{n}] for: {text}"));
         vec![self.open(doc_id, Some(focus))]
@@ -491,8 +492,9 @@ impl App {
             }
             Action::OpenCitation => {
                 if let Some(citation) = self.chat.selected() {
-                    let focus = Some((citation.char_start, citation.char_end));
-                    let doc_id = citation.doc_id;
+                    let focus =
+                        Focus::about(citation.char_start, citation.char_end, &citation.quote);
+                    let (doc_id, focus) = (citation.doc_id, Some(focus));
                     return vec![self.open(doc_id, focus)];
                 }
             }

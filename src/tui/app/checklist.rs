@@ -356,7 +356,7 @@ impl App {
             let (row, cell) = view.current()?;
             let focus = cell
                 .and_then(|c| c.suggestion.evidence.first())
-                .map(|q| (q.char_start, q.char_end));
+                .map(|q| Focus::passage(q.char_start, q.char_end));
             Some((row.doc_id, focus))
         });
         match target {

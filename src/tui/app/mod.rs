@@ -28,6 +28,7 @@ use kodiak::service::Turn as StoredTurn;
 use kodiak::storage::conversations::{Conversation, MessageStatus};
 use kodiak::storage::review::{Review, ReviewMark, ReviewStatus};
 
+pub use super::document::Focus;
 use super::document::PreparedDocument;
 use super::keymap::{Action, Keymap, Resolution, chord};
 use jobs::Jobs;
@@ -248,11 +249,8 @@ pub enum Job {
     WarmUp,
     /// The document list, with reviews and PII counts.
     LoadDocuments,
-    /// A document for the viewer, scrolled to `focus` (characters) when given.
-    OpenDocument {
-        doc_id: i64,
-        focus: Option<(usize, usize)>,
-    },
+    /// A document for the viewer, scrolled to `focus` when given.
+    OpenDocument { doc_id: i64, focus: Option<Focus> },
     /// A change to a document's review.
     Review { doc_id: i64, change: ReviewChange },
     /// The review report written to the export folder.

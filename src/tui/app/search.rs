@@ -143,10 +143,11 @@ impl App {
     pub(crate) fn act_search(&mut self, action: Action) -> Vec<Effect> {
         match action {
             Action::Open => {
-                let hit = self.search.as_ref().and_then(CorpusSearch::selected_hit);
-                if let Some(hit) = hit {
-                    let (doc_id, focus) = (hit.doc_id, (hit.char_start, hit.char_end));
-                    return vec![self.open(doc_id, Some(focus))];
+                let search = self.search.as_ref();
+                let target = search.and_then(|s| Some((s.selected_hit()?, s.query.as_str())));
+                if let Some((hit, query)) = target {
+                    let focus = Focus::about(hit.char_start, hit.char_end, query);
+                    return vec![self.open(hit.doc_id, Some(focus))];
                 }
             }
             Action::Close => self.search = None,

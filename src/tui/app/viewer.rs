@@ -18,6 +18,8 @@ pub struct Viewer {
     pub pii_cursor: Option<usize>,
     /// A cited passage, in bytes of the original text.
     pub highlight: Option<(usize, usize)>,
+    /// The sentence of it that answers or matches, in bytes of the original text.
+    pub highlight_sentence: Option<(usize, usize)>,
     /// Opened from a citation: closing returns to the chat.
     pub from_chat: bool,
 }
@@ -192,18 +194,22 @@ impl App {
             current_match: None,
             pii_cursor: None,
             highlight: None,
+            highlight_sentence: None,
             from_chat,
         };
         if let Some(focus) = viewer.doc.focus {
             viewer.highlight = Some(focus);
-            viewer.show_offset(focus.0, self.viewer_size());
+            viewer.highlight_sentence = viewer.doc.focus_sentence;
+            // The sentence on screen, however long its passage.
+            let shown = viewer.doc.focus_sentence.unwrap_or(focus);
+            viewer.show_offset(shown.0, self.viewer_size());
         }
         self.viewer = Some(viewer);
         self.focus = Pane::Documents;
         self.place_pending();
     }
 
-    pub(super) fn open(&mut self, doc_id: i64, focus: Option<(usize, usize)>) -> Effect {
+    pub(super) fn open(&mut self, doc_id: i64, focus: Option<Focus>) -> Effect {
         let request = self.start_job(|jobs| &mut jobs.open);
         Effect::Job {
             request,

@@ -102,7 +102,7 @@ fn asking_streams_the_answer_ignores_stale_replies_and_esc_cancels() {
 }
 
 #[test]
-fn a_citation_opens_its_passage_and_esc_returns_to_the_chat() {
+fn a_citation_opens_its_passage_with_the_quoted_sentence_singled_out_and_esc_returns_to_the_chat() {
     let mut app = with_answer(80, 24);
     assert_eq!(app.chat.turns[0].status, TurnStatus::Complete);
     assert_eq!(app.chat.turns[0].sources.len(), 2);
@@ -126,12 +126,40 @@ fn a_citation_opens_its_passage_and_esc_returns_to_the_chat() {
         &mut app,
         [Msg::Document {
             request: *request,
-            result: Ok(Box::new(lease(Some(*focus)))),
+            result: Ok(Box::new(lease(Some(focus.clone())))),
         }],
     );
     let viewer = app.viewer.as_ref().unwrap();
+    let text = &viewer.doc.original.text;
     let (start, end) = viewer.highlight.unwrap();
-    assert!(viewer.doc.original.text[start..end].starts_with("The security deposit"));
+    assert_eq!(
+        &text[start..end],
+        "The security deposit is returned within 30 days of the lease ending.\n\
+         Rent is due by bank transfer."
+    );
+    let (start, end) = viewer.highlight_sentence.unwrap();
+    assert_eq!(
+        &text[start..end],
+        "The security deposit is returned within 30 days"
+    );
+    // The sentence stands out; the rest of the passage is shaded lighter.
+    let drawn = buffer(&app);
+    let style_at = |needle: &str| {
+        let row = |y: u16| -> String {
+            (0..drawn.area.width)
+                .filter_map(|x| drawn.cell((x, y)).map(|c| c.symbol().to_owned()))
+                .collect()
+        };
+        let y = (0..drawn.area.height)
+            .find(|y| row(*y).contains(needle))
+            .unwrap_or_else(|| panic!("{needle} not on screen"));
+        let line = row(y);
+        let x = line[..line.find(needle).unwrap()].chars().count() as u16;
+        drawn.cell((x, y)).unwrap().style()
+    };
+    let theme = Theme::new(ThemeName::Dark, false);
+    assert_eq!(style_at("security deposit").bg, theme.cited.bg);
+    assert_eq!(style_at("Rent is due").fg, theme.cited_passage.fg);
     assert_eq!(app.focus, Pane::Documents);
     press(&mut app, [key(KeyCode::Esc)]);
     assert_eq!(app.focus, Pane::Chat, "back where the citation was opened");
@@ -257,8 +285,10 @@ fn sentences_the_sources_do_not_bear_out_are_marked_and_e_opens_the_evidence_of_
             [Effect::Job {
                 job: Job::OpenDocument {
                     doc_id: 1,
-                    focus: Some((120, 180)),
-                    ..
+                    focus: Some(Focus {
+                        passage: (120, 180),
+                        about: Some(_),
+                    }),
                 },
                 ..
             }]

@@ -178,7 +178,11 @@ fn enter_opens_the_cells_evidence_highlighted_and_the_viewers_esc_comes_back_to_
             job:
                 Job::OpenDocument {
                     doc_id: 2,
-                    focus: Some((700, 740)),
+                    focus:
+                        Some(Focus {
+                            passage: (700, 740),
+                            about: None,
+                        }),
                 },
         },
     ] = effects.as_slice()
@@ -189,7 +193,7 @@ fn enter_opens_the_cells_evidence_highlighted_and_the_viewers_esc_comes_back_to_
         &mut app,
         [Msg::Document {
             request: *request,
-            result: Ok(Box::new(lease(Some((0, 10))))),
+            result: Ok(Box::new(lease(Some(Focus::passage(0, 10))))),
         }],
     );
     assert!(app.viewer.is_some());

@@ -21,7 +21,7 @@ use kodiak::storage::documents::PiiSpan;
 use kodiak::storage::review::{Review, ReviewMark, ReviewStatus};
 
 use super::app::{App, Effect, Job, Msg, Pane, ReviewChange, TurnStatus};
-use super::document::PreparedDocument;
+use super::document::{Focus, PreparedDocument};
 use super::keymap::Keymap;
 use super::theme::Theme;
 use super::view;
@@ -139,7 +139,7 @@ pub(super) fn rows() -> Vec<ReportRow> {
 }
 
 /// The lease as the worker prepares it; `focus` is a cited passage in characters.
-fn lease(focus: Option<(usize, usize)>) -> PreparedDocument {
+fn lease(focus: Option<Focus>) -> PreparedDocument {
     let char_of = |needle: &str| LEASE[..LEASE.find(needle).unwrap()].chars().count();
     let span = |kind: &str, value: &str, placeholder: &str| PiiSpan {
         kind: PiiKind::from_name(kind),
@@ -164,7 +164,7 @@ fn lease(focus: Option<(usize, usize)>) -> PreparedDocument {
         LEASE.into(),
         &[(0, split), (split, chars)],
         &pii,
-        focus,
+        focus.as_ref(),
     )
 }
 
@@ -227,8 +227,9 @@ fn answer(conversation: i64) -> Answer {
                 title: "Residential lease".into(),
                 page: 2,
                 ocr_confidence: None,
+                // The passage runs to the end; the quote is its first sentence.
                 char_start: LEASE[..start].chars().count(),
-                char_end: LEASE[..start].chars().count() + 40,
+                char_end: LEASE.chars().count(),
                 quote: "The security deposit is returned within 30 days".into(),
             },
             Citation {

@@ -60,11 +60,13 @@ fn a_search_of_every_document_groups_passages_by_document_and_enter_opens_one_hi
             [Effect::Job {
                 job: Job::OpenDocument {
                     doc_id: 2,
-                    focus: Some((100, 180)),
-                    ..
+                    focus: Some(Focus {
+                        passage: (100, 180),
+                        about: Some(about),
+                    }),
                 },
                 ..
-            }]
+            }] if about == "rent"
         ),
         "{effects:?}"
     );
@@ -73,7 +75,7 @@ fn a_search_of_every_document_groups_passages_by_document_and_enter_opens_one_hi
         &mut app,
         [Msg::Document {
             request: effects[0].request().unwrap(),
-            result: Ok(Box::new(lease(Some((0, 10))))),
+            result: Ok(Box::new(lease(Some(Focus::passage(0, 10))))),
         }],
     );
     assert!(app.viewer.is_some());

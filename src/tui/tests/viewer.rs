@@ -77,7 +77,9 @@ pub(super) fn long_contract(pages: usize, focus_page: Option<usize>) -> (Prepare
         text.clone(),
         &page_spans,
         &pii,
-        focus,
+        focus
+            .map(|(start, end)| Focus::passage(start, end))
+            .as_ref(),
     );
     (doc, text)
 }

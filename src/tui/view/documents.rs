@@ -246,7 +246,7 @@ pub fn draw_viewer(
 }
 
 /// One row of the current rendition with its highlights: the current match over other
-/// matches over a cited passage over personal data.
+/// matches over a cited sentence over the rest of its passage over personal data.
 fn styled_line<'a>(viewer: &'a Viewer, theme: &Theme, start: usize, end: usize) -> Line<'a> {
     let rendition = viewer.rendition();
     let text = &rendition.text;
@@ -262,10 +262,21 @@ fn styled_line<'a>(viewer: &'a Viewer, theme: &Theme, start: usize, end: usize) 
         }
         marks.push((span.start, span.end, style, 1));
     }
-    if let Some((s, e)) = viewer.highlight {
+    // With its sentence known, the passage is shaded lighter and the sentence stands out.
+    let passage_style = match viewer.highlight_sentence {
+        Some(_) => theme.cited_passage,
+        None => theme.cited,
+    };
+    let cited = [
+        viewer.highlight.map(|range| (range, passage_style, 2)),
+        viewer
+            .highlight_sentence
+            .map(|range| (range, theme.cited, 3)),
+    ];
+    for ((s, e), style, rank) in cited.into_iter().flatten() {
         let (s, e) = (viewer.in_rendition(s), viewer.in_rendition(e));
         if s < end && e > start {
-            marks.push((s, e, theme.cited, 2));
+            marks.push((s, e, style, rank));
         }
     }
     let first_match = viewer.matches.partition_point(|m| m.1 <= start);
@@ -279,7 +290,7 @@ fn styled_line<'a>(viewer: &'a Viewer, theme: &Theme, start: usize, end: usize) 
         } else {
             theme.search_match
         };
-        marks.push((s, e, style, if current { 4 } else { 3 }));
+        marks.push((s, e, style, if current { 5 } else { 4 }));
     }
     let display = |from: usize, to: usize| -> String {
         // Tabs and other control characters would upset the cell count.
