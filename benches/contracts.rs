@@ -13,7 +13,12 @@
 //! The questions are CUAD's own wording, read from `CUAD_v1_README.txt` in the data folder;
 //! the "clause questions" leave out the three that ask for the document's name, its parties
 //! and its date. Figures to improve, never assertions. Run with
-//! `cargo bench --bench contracts` (or `-- bm25`, `-- answers`, `-- hybrid`).
+//! `cargo bench --bench contracts` (or `-- bm25`, `-- answers`, `-- hybrid`, `-- outline`).
+//!
+//! `outline`: the numbered articles each contract's outline lists, by heading lines alone
+//! and with the headings inside run-on lines: contracts whose outline holds articles 1, 2
+//! and 3 at least, the articles in such runs, and the other top-level headings beside them
+//! (`KODIAK_BENCH_OUTLINE=NAME` prints the outline of the contracts whose name holds NAME).
 //!
 //! `answers`: each contract asked seven reviewers' questions (governing law, term, renewal,
 //! notice to stop renewal, effective date, parties, liability cap) for the clauses it has,
@@ -63,6 +68,12 @@ fn main() {
         return;
     }
     let set = AnnotatedSet::load(&data, kodiak::extract::normalize).unwrap();
+    if wanted("outline") {
+        print_outlines(&set);
+    }
+    if only.iter().all(|o| o == "outline") && !only.is_empty() {
+        return;
+    }
     let questions = questions(&data.join("CUAD_v1_README.txt"));
     print_question_types(&questions);
     let work = tempfile::tempdir().unwrap();
@@ -566,4 +577,82 @@ fn print_tallies(label: &str, columns: &[(&str, &Tally)]) {
         println!();
     }
     println!();
+}
+
+/// A way to find a text's headings.
+type Outliner = dyn Fn(&str) -> Vec<kodiak::text::Heading>;
+
+/// The articles the outlines list, by heading lines alone and with inline headings.
+fn print_outlines(set: &AnnotatedSet) {
+    let by_lines = |text: &str| -> Vec<kodiak::text::Heading> {
+        let mut above = "";
+        let mut offset = 0;
+        let mut found = Vec::new();
+        for line in text.split('\n') {
+            if let Some((level, title)) = kodiak::text::heading_of(line, above) {
+                found.push(kodiak::text::Heading {
+                    offset,
+                    level,
+                    text: title,
+                });
+            }
+            above = line;
+            offset += line.len() + 1;
+        }
+        found
+    };
+    if let Ok(name) = std::env::var("KODIAK_BENCH_OUTLINE") {
+        for contract in set.contracts.iter().filter(|c| c.name.contains(&name)) {
+            println!("{}:", contract.name);
+            for heading in kodiak::text::outline(&contract.text) {
+                println!("{}{}", "  ".repeat(heading.level), heading.text);
+            }
+        }
+    }
+    println!(
+        "outline: numbered articles listed, of {} contracts",
+        set.contracts.len()
+    );
+    println!(
+        "{:<28} {:>10} {:>10} {:>10} {:>8}",
+        "", "contracts", "articles", "other top", "ms"
+    );
+    let outlines: [(&str, &Outliner); 2] = [
+        ("heading lines", &by_lines),
+        ("with inline headings", &kodiak::text::outline),
+    ];
+    for (label, outline) in outlines {
+        let started = Instant::now();
+        let (mut contracts, mut articles, mut other) = (0, 0, 0);
+        for contract in &set.contracts {
+            let top: Vec<kodiak::text::Heading> = outline(&contract.text)
+                .into_iter()
+                .filter(|h| h.level == 1)
+                .collect();
+            let numbers: std::collections::BTreeSet<u32> =
+                top.iter().filter_map(|h| article_number(&h.text)).collect();
+            let run = (1..).take_while(|n| numbers.contains(n)).count();
+            if run >= 3 {
+                contracts += 1;
+                articles += run;
+                other += top.len().saturating_sub(run);
+            }
+        }
+        println!(
+            "{label:<28} {contracts:>10} {articles:>10} {other:>10} {:>8.0}",
+            started.elapsed().as_secs_f64() * 1e3
+        );
+    }
+    println!();
+}
+
+/// The number a top-level heading gives its article: `12.`, `12 TERM`, `ARTICLE 12`.
+fn article_number(heading: &str) -> Option<u32> {
+    let words: Vec<&str> = heading.split_whitespace().take(2).collect();
+    let number = match words.as_slice() {
+        [first, second, ..] if first.eq_ignore_ascii_case("article") => *second,
+        [first, ..] => *first,
+        [] => return None,
+    };
+    number.trim_end_matches(['.', ':']).parse().ok()
 }

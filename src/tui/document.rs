@@ -193,24 +193,7 @@ impl PreparedDocument {
         redacted_text.push_str(&text[at..]);
         let original_pii = original_pii.into_iter().map(|(span, _)| span).collect();
         let original = Rendition::new(text, original_pii);
-        let headings = (0..original.line_count())
-            .filter_map(|i| {
-                let (start, end) = original.line(i);
-                let above = match i.checked_sub(1) {
-                    Some(up) => {
-                        let (s, e) = original.line(up);
-                        &original.text[s..e]
-                    }
-                    None => "",
-                };
-                let (level, text) = kodiak::text::heading_of(&original.text[start..end], above)?;
-                Some(Heading {
-                    offset: start,
-                    level,
-                    text,
-                })
-            })
-            .collect();
+        let headings = kodiak::text::outline(&original.text);
         PreparedDocument {
             doc_id,
             // Shown on one line, as a pane title: control characters escaped.

@@ -1,6 +1,10 @@
 //! Headings: the lines that name a part of a document (its outline), and the sentences
 //! that are only a heading or a label, which state nothing worth quoting.
 
+use std::sync::LazyLock;
+
+use regex::Regex;
+
 /// A heading of the document, for the outline and `] h`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Heading {
@@ -14,6 +18,109 @@ pub struct Heading {
 /// Longest line taken for a heading, in characters.
 const HEADING_CHARS: usize = 100;
 
+/// An article heading inside a line, as contracts flattened to text have them ("…of this
+/// Agreement. 17 DEFAULT AND TERMINATION 17.1 If…"): after a sentence's end, a number, a
+/// title in capitals, then the article's first section (the same number, then `.1`, which
+/// the code checks: the regex crate has no back-references).
+static INLINE_ARTICLE: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(
+        r"(?:^|[.;:)\]]\s+)((\d{1,2})\.?\s+[A-Z][A-Z0-9,&'’/\- ]{2,80}?[A-Z])\s+(\d{1,2})\.1\b",
+    )
+    .ok()
+});
+
+/// A run-in heading: at a line's start or after a sentence's end, `4.` or `4.1.` and a
+/// short title in title case ending in a full stop, the text following on the same line
+/// ("1. Appointment. Client appoints…", "…deadline. 4.1. Site Selection. You must…").
+static INLINE_SECTION: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(
+        r"(?:^\s*|[.;:)\]]\s+)(\d{1,2}(?:\.\d{1,2})?)\.?\s+([A-Z][\w'’/&\-]*(?:\s+(?:[A-Z][\w'’/&\-]*|of|and|or|the|to|for|in|on|a|an|by|with|upon)){0,7})\.(?:\s|$)",
+    )
+    .ok()
+});
+
+/// The outline of `text`: its heading lines ([`heading_of`]), and the article and section
+/// headings inside lines of run-on text, in text order.
+pub fn outline(text: &str) -> Vec<Heading> {
+    let mut headings = Vec::new();
+    let mut above = "";
+    let mut offset = 0;
+    for line in text.split('\n') {
+        let inline = inline_headings(line, offset);
+        // A line opening with a run-in heading ("3. Payment Terms. Birch pays…") is titled
+        // by it, not by the whole line.
+        let run_in = offset + line.len() - line.trim_start().len();
+        match heading_of(line, above) {
+            Some((level, title)) if inline.first().is_none_or(|h| h.offset != run_in) => {
+                headings.push(Heading {
+                    offset,
+                    level,
+                    text: title,
+                });
+            }
+            _ => headings.extend(inline),
+        }
+        above = line;
+        offset += line.len() + 1;
+    }
+    headings
+}
+
+/// The article and section headings inside `line`, which starts at byte `offset`.
+fn inline_headings(line: &str, offset: usize) -> Vec<Heading> {
+    let mut found: Vec<Heading> = Vec::new();
+    // A section heading follows a sentence's end, or its article's title.
+    let section_at = |from: usize, found: &mut Vec<Heading>| {
+        let Some(sections) = INLINE_SECTION.as_ref() else {
+            return;
+        };
+        for caps in sections.captures_iter(&line[from..]) {
+            let (Some(number), Some(title)) = (caps.get(1), caps.get(2)) else {
+                continue;
+            };
+            if from > 0 && number.start() > 0 {
+                break;
+            }
+            found.push(Heading {
+                offset: offset + from + number.start(),
+                level: 1 + number.as_str().matches('.').count(),
+                text: line[from + number.start()..from + title.end()]
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            });
+            if from > 0 {
+                break;
+            }
+        }
+    };
+    section_at(0, &mut found);
+    if let Some(articles) = INLINE_ARTICLE.as_ref() {
+        for caps in articles.captures_iter(line) {
+            let (Some(heading), Some(number), Some(first)) =
+                (caps.get(1), caps.get(2), caps.get(3))
+            else {
+                continue;
+            };
+            let title = heading.as_str()[number.len()..]
+                .trim_start_matches('.')
+                .trim();
+            let letters = title.chars().filter(|c| c.is_alphabetic()).count();
+            if number.as_str() == first.as_str() && letters >= 4 {
+                found.push(Heading {
+                    offset: offset + heading.start(),
+                    level: 1,
+                    text: heading.as_str().to_owned(),
+                });
+                section_at(first.start(), &mut found);
+            }
+        }
+    }
+    found.sort_by_key(|h| h.offset);
+    found.dedup_by_key(|h| h.offset);
+    found
+}
+
 /// The heading `line` is, if it looks like one: a Markdown heading; a line opening with
 /// Article, Section, Schedule, Exhibit or Appendix and a number; a short numbered line that
 /// is no sentence (`6.2 Training Costs and Expenses`); a short line in capitals. Except
@@ -21,10 +128,10 @@ const HEADING_CHARS: usize = 100;
 /// wrapped by hand, a line of a paragraph may start with `7. This requirement…` or
 /// `section 13, concerning…` and is no heading.
 pub fn heading_of(line: &str, above: &str) -> Option<(usize, String)> {
-    static NUMBERED: std::sync::LazyLock<Option<regex::Regex>> =
-        std::sync::LazyLock::new(|| regex::Regex::new(r"^(\d+(?:\.\d+)*)\.?\s+\p{Lu}").ok());
-    static NAMED: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(
+    static NUMBERED: LazyLock<Option<Regex>> =
+        LazyLock::new(|| Regex::new(r"^(\d+(?:\.\d+)*)\.?\s+\p{Lu}").ok());
+    static NAMED: LazyLock<Option<Regex>> = LazyLock::new(|| {
+        Regex::new(
             r"^(?:Article|ARTICLE|Section|SECTION|Schedule|SCHEDULE|Exhibit|EXHIBIT|Appendix|APPENDIX|Annex|ANNEX)\s+([0-9]+|[IVXLC]+|[A-Z])\b",
         )
         .ok()
@@ -52,8 +159,13 @@ pub fn heading_of(line: &str, above: &str) -> Option<(usize, String)> {
     if NAMED.as_ref().is_some_and(|re| re.is_match(text)) && !sentence {
         return Some((1, text.to_owned()));
     }
+    // A numbered statement ("4. The Supplier shall deliver the goods.") is an item, not a
+    // title.
+    let statement =
+        text.ends_with('.') && !titled(&text.split_whitespace().skip(1).collect::<Vec<_>>());
     if let Some(caps) = NUMBERED.as_ref().and_then(|re| re.captures(text))
         && !sentence
+        && !statement
         && words <= 12
     {
         let level = caps.get(1).map_or(1, |m| m.as_str().split('.').count());
@@ -175,5 +287,42 @@ mod tests {
         // A short line with no closing mark is a label; a short statement ends in one.
         assert!(is_heading("MÉMO INTERNE — Service juridique"));
         assert!(!is_heading("The tenant pays rent monthly."));
+    }
+
+    #[test]
+    fn the_outline_finds_article_and_section_headings_inside_run_on_lines() {
+        let text = "DISTRIBUTION AGREEMENT\n\n\
+            This Agreement is made between Alder Ltd and Birch Inc. 1. DEFINITIONS 1.1 In this \
+            Agreement the following words have these meanings. 2. APPOINTMENT AND TERRITORY 2.1. \
+            Grant of Rights. Alder appoints Birch as its distributor. 2.2. Exclusivity. Alder \
+            shall not appoint another distributor. 2.3 We have the right to sell directly. See \
+            section 4 of Schedule 2. 17 DEFAULT AND TERMINATION 17.1 Either party may end this \
+            Agreement. 18 NOTICES 19.1 This is no heading: the section is not the article's.\n\
+            \n   3. Payment Terms.  Birch pays within thirty days.\n\
+            4. The Supplier shall deliver the goods.\n";
+        let found: Vec<(usize, &str)> = outline(text)
+            .iter()
+            .map(|h| (h.level, &text[h.offset..]))
+            .collect();
+        let titles: Vec<(usize, String)> = outline(text)
+            .into_iter()
+            .map(|h| (h.level, h.text))
+            .collect();
+        assert_eq!(
+            titles,
+            [
+                (1, "DISTRIBUTION AGREEMENT".to_owned()),
+                (1, "1. DEFINITIONS".to_owned()),
+                (1, "2. APPOINTMENT AND TERRITORY".to_owned()),
+                (2, "2.1. Grant of Rights".to_owned()),
+                (2, "2.2. Exclusivity".to_owned()),
+                (1, "17 DEFAULT AND TERMINATION".to_owned()),
+                (1, "3. Payment Terms".to_owned()),
+            ]
+        );
+        // Each heading's offset is where it starts in the text.
+        assert!(found[1].1.starts_with("1. DEFINITIONS 1.1"));
+        assert!(found[4].1.starts_with("2.2. Exclusivity."));
+        assert!(found[5].1.starts_with("17 DEFAULT"));
     }
 }

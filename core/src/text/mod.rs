@@ -16,7 +16,7 @@ use std::sync::LazyLock;
 
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
-pub use headings::{Heading, heading_of, is_heading};
+pub use headings::{Heading, heading_of, is_heading, outline};
 pub use offsets::char_slices;
 pub use sentences::{sentence_ranges, sentences};
 pub use stem::{LONGEST_WORD, RememberingStemmer, Stemmer, analyzer};
