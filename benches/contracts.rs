@@ -18,7 +18,8 @@
 //! `outline`: the numbered articles each contract's outline lists, by heading lines alone
 //! and with the headings inside run-on lines: contracts whose outline holds articles 1, 2
 //! and 3 at least, the articles in such runs, and the other top-level headings beside them
-//! (`KODIAK_BENCH_OUTLINE=NAME` prints the outline of the contracts whose name holds NAME).
+//! (`KODIAK_BENCH_OUTLINE=NAME` prints the outline of the contracts whose name holds NAME);
+//! and how many contracts have pages, from page-number lines or form feeds.
 //!
 //! `answers`: each contract asked seven reviewers' questions (governing law, term, renewal,
 //! notice to stop renewal, effective date, parties, liability cap) for the clauses it has,
@@ -609,6 +610,18 @@ fn print_outlines(set: &AnnotatedSet) {
             }
         }
     }
+    let paged: Vec<usize> = set
+        .contracts
+        .iter()
+        .map(|c| kodiak::text::split_pages(&c.text).len())
+        .filter(|&pages| pages > 1)
+        .collect();
+    println!(
+        "pages: {} of {} contracts have page lines or form feeds, {} pages in all\n",
+        paged.len(),
+        set.contracts.len(),
+        paged.iter().sum::<usize>()
+    );
     println!(
         "outline: numbered articles listed, of {} contracts",
         set.contracts.len()

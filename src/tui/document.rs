@@ -128,6 +128,9 @@ pub struct PreparedDocument {
     pub redacted: Rendition,
     /// Byte range of each page in the original text.
     pub pages: Vec<(usize, usize)>,
+    /// The number printed on each page (its "- 3 -" or "Page 3 of 80" line), when it has
+    /// one.
+    pub printed_pages: Vec<Option<u32>>,
     /// A passage to show highlighted (a cited one), in bytes of the original text.
     pub focus: Option<(usize, usize)>,
     /// The sentence of that passage the focus is about, in bytes of the original text.
@@ -158,7 +161,7 @@ impl PreparedDocument {
             let sentence = kodiak::answer::sentence_about(text.get(start..end)?, about)?;
             Some((start + sentence.start, start + sentence.end))
         });
-        let pages = pages
+        let pages: Vec<(usize, usize)> = pages
             .iter()
             .map(|&(start, end)| (bytes.at(start), bytes.at(end)))
             .collect();
@@ -194,6 +197,13 @@ impl PreparedDocument {
         let original_pii = original_pii.into_iter().map(|(span, _)| span).collect();
         let original = Rendition::new(text, original_pii);
         let headings = kodiak::text::outline(&original.text);
+        let printed_pages = pages
+            .iter()
+            .map(|&(start, end)| {
+                let page = original.text.get(start..end).unwrap_or_default();
+                kodiak::text::printed_page_number(page)
+            })
+            .collect();
         PreparedDocument {
             doc_id,
             // Shown on one line, as a pane title: control characters escaped.
@@ -201,6 +211,7 @@ impl PreparedDocument {
             original,
             redacted: Rendition::new(redacted_text, redacted_pii),
             pages,
+            printed_pages,
             focus: passage,
             focus_sentence,
             headings,
@@ -240,6 +251,12 @@ impl PreparedDocument {
             None => offset,
             Some(last) => offset - from[last].end + to[last].end,
         }
+    }
+
+    /// The number printed on 1-based `page`, when it differs from its place.
+    pub fn printed_page(&self, page: usize) -> Option<u32> {
+        let printed = (*self.printed_pages.get(page.checked_sub(1)?)?)?;
+        (usize::try_from(printed).ok() != Some(page)).then_some(printed)
     }
 
     /// The 1-based page holding byte `offset` of the original text.

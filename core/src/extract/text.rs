@@ -100,7 +100,18 @@ pub fn extract(bytes: &[u8], _name: &Path, format: Format) -> Result<Extracted, 
             .map(|t| t.trim().to_owned()),
         _ => None,
     };
-    Ok(Extracted::single_page(format, title, text))
+    // A text file's printed page numbers (or form feeds) give it pages.
+    let pages = match format {
+        Format::Text => crate::text::split_pages(&text)
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
+        _ => vec![text],
+    };
+    Ok(Extracted {
+        pages,
+        ..Extracted::single_page(format, title, String::new())
+    })
 }
 
 #[cfg(test)]
@@ -138,5 +149,21 @@ mod tests {
             decode_head("short é".as_bytes()).as_deref(),
             Some("short é")
         );
+    }
+
+    #[test]
+    fn a_text_file_with_page_lines_has_those_pages_and_markdown_keeps_one() {
+        let page = |n: usize| {
+            format!(
+                "Clause {n}. The parties agree to the terms set out here.\n{}\n\n- {n} -\n\n",
+                "filler words ".repeat(30)
+            )
+        };
+        let text: String = (1..=3).map(page).collect();
+        let extracted = extract(text.as_bytes(), Path::new("c.txt"), Format::Text).unwrap();
+        assert_eq!(extracted.pages.len(), 3);
+        assert!(extracted.pages[2].contains("Clause 3"));
+        let markdown = extract(text.as_bytes(), Path::new("c.md"), Format::Markdown).unwrap();
+        assert_eq!(markdown.pages, [text]);
     }
 }

@@ -5,6 +5,7 @@
 
 mod headings;
 mod offsets;
+mod pages;
 mod sentences;
 mod stem;
 pub mod terms;
@@ -18,6 +19,7 @@ use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
 pub use headings::{Heading, heading_of, is_heading, outline};
 pub use offsets::char_slices;
+pub use pages::{printed_page_number, split_pages};
 pub use sentences::{sentence_ranges, sentences};
 pub use stem::{LONGEST_WORD, RememberingStemmer, Stemmer, analyzer};
 pub use values::{Stated, TimeUnit, Value, values};

@@ -206,6 +206,42 @@ fn the_viewer_header_says_when_the_page_shown_was_read_by_ocr_and_how_surely() {
 }
 
 #[test]
+fn the_viewer_header_gives_the_printed_page_number_where_it_differs_from_the_page() {
+    // A text whose cover is unnumbered: its pages as the footers cut them, as ingest does.
+    let page = |words: &str| format!("{words} {}\n\n", "lorem ipsum ".repeat(150));
+    let text = [
+        page("Cover page."),
+        page("The first clause."),
+        "- 2 -\n\n".to_owned(),
+        page("The second clause."),
+        "- 3 -".to_owned(),
+    ]
+    .concat();
+    let text = text.as_str();
+    let pages = kodiak::text::split_pages(text);
+    assert_eq!(pages.len(), 2, "{pages:?}");
+    let mut at = 0;
+    let spans: Vec<(usize, usize)> = pages
+        .iter()
+        .map(|page| {
+            at += page.chars().count();
+            (at - page.chars().count(), at)
+        })
+        .collect();
+    let doc = PreparedDocument::new(1, "Memo".into(), text.into(), &spans, &[], None);
+    let mut app = with_document_open(80, 24, doc);
+    let first = screen(&app);
+    assert!(first.contains("page 1/2 (printed 2)"), "{first}");
+    press(&mut app, prompted(':', "2"));
+    let second = screen(&app);
+    assert!(second.contains("page 2/2 (printed 3)"), "{second}");
+    // A page printed as what it is says nothing more.
+    let (doc, _) = long_contract(3, None);
+    let plain = screen(&with_document_open(80, 24, doc));
+    assert!(!plain.contains("printed"), "{plain}");
+}
+
+#[test]
 fn go_to_puts_a_page_line_or_percent_at_the_top_and_names_what_it_cannot_find() {
     let (doc, _) = long_contract(80, None);
     let mut app = with_document_open(80, 24, doc);

@@ -208,6 +208,10 @@ pub fn draw_viewer(
         format!("page {}/{}", viewer.page(), viewer.doc.pages.len().max(1)),
         theme.text,
     )];
+    // A page numbered otherwise in print ("- 3 -" on the second page) says so.
+    if let Some(printed) = viewer.doc.printed_page(viewer.page()) {
+        header.push(Span::styled(format!(" (printed {printed})"), theme.dim));
+    }
     header.push(Span::styled(format!(" · {percent}%"), theme.dim));
     if let Some(confidence) = viewer.doc.ocr_confidence(viewer.page()) {
         header.push(Span::styled(format!(" · OCR {confidence:.0}%"), theme.dim));
