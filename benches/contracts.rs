@@ -21,6 +21,12 @@
 //! (`KODIAK_BENCH_OUTLINE=NAME` prints the outline of the contracts whose name holds NAME);
 //! and how many contracts have pages, from page-number lines or form feeds.
 //!
+//! `scope` (with `answers`): each contract asked, unscoped, "Which law governs the agreement
+//! between A and B?" with the first two parties the set names for it, as a reviewer would
+//! call them (by the name they are defined as when it is their own, else its first word;
+//! never by a role such as "Licensee"): how often the
+//! question is asked of that contract alone, of it among others, of others only, or of all.
+//!
 //! `answers`: each contract asked seven reviewers' questions (governing law, term, renewal,
 //! notice to stop renewal, effective date, parties, liability cap) for the clauses it has,
 //! extractively: whether evidence [1] quotes the lawyers' clause, whether any quote does,
@@ -121,6 +127,9 @@ fn main() {
             .ingest(&[data.join("contracts")], &Silent)
             .unwrap();
         answers(&root, &models, &all);
+        if wanted("scope") {
+            scope(&root, &all);
+        }
     }
     if wanted("hybrid") {
         let count = std::env::var("KODIAK_BENCH_HYBRID_CONTRACTS")
@@ -668,4 +677,92 @@ fn article_number(heading: &str) -> Option<u32> {
         [] => return None,
     };
     number.trim_end_matches(['.', ':']).parse().ok()
+}
+
+/// Questions naming a contract's parties, unscoped: which documents they are asked of.
+fn scope(root: &Path, contracts: &[(usize, &Contract)]) {
+    let kodiak = open(root, false, None, 0.0);
+    let by_name = documents_by_name(&kodiak);
+    let (mut alone, mut among, mut elsewhere, mut unscoped, mut asked) = (0, 0, 0, 0, 0);
+    let mut missed = Vec::new();
+    let started = Instant::now();
+    for (_, contract) in contracts {
+        let Some(&doc) = by_name.get(&contract.name) else {
+            continue;
+        };
+        let parties: Vec<String> = contract
+            .answers
+            .get("parties")
+            .map(|p| p.split(';').filter_map(short_name).take(2).collect())
+            .unwrap_or_default();
+        let [a, b] = parties.as_slice() else {
+            continue;
+        };
+        let question = format!("Which law governs the agreement between {a} and {b}?");
+        let options = AskOptions {
+            question: question.clone(),
+            no_llm: true,
+            ..AskOptions::default()
+        };
+        let answer = kodiak.ask(&options, &mut |_| {}).unwrap();
+        asked += 1;
+        let docs: std::collections::BTreeSet<i64> =
+            answer.sources.iter().map(|s| s.hit.doc_id).collect();
+        match (answer.asked_of.len(), docs.contains(&doc)) {
+            (0, _) => {
+                unscoped += 1;
+                missed.push(question);
+            }
+            (1, true) => alone += 1,
+            (_, true) => among += 1,
+            (_, false) => {
+                elsewhere += 1;
+                missed.push(question);
+            }
+        }
+    }
+    let share = |n: usize| n as f64 / asked.max(1) as f64;
+    println!("questions naming a contract's parties, unscoped ({asked} contracts):");
+    println!(
+        "  asked of that contract alone       {alone:>4}  {:.3}",
+        share(alone)
+    );
+    println!(
+        "  asked of it among others           {among:>4}  {:.3}",
+        share(among)
+    );
+    println!(
+        "  asked of other documents only      {elsewhere:>4}  {:.3}",
+        share(elsewhere)
+    );
+    println!(
+        "  asked of every document            {unscoped:>4}  {:.3}",
+        share(unscoped)
+    );
+    println!(
+        "  {:.1} ms per question\n",
+        started.elapsed().as_secs_f64() * 1e3 / asked.max(1) as f64
+    );
+    if std::env::var_os("KODIAK_BENCH_MISSED").is_some() {
+        for question in missed {
+            println!("  missed: {question}");
+        }
+    }
+}
+
+/// What a reviewer calls a party the set lists as `ACCURAY INCORPORATED ("Accuray")`: the
+/// name it is defined as when that is its own name, else the first word of its name (a
+/// party defined by its role, `("Licensee")`, is called by its name).
+fn short_name(party: &str) -> Option<String> {
+    let legal = party.split(['(', '"']).next().unwrap_or_default();
+    let first = legal
+        .split_whitespace()
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
+        .find(|w| w.chars().any(char::is_alphabetic) && !w.eq_ignore_ascii_case("the"))?;
+    let defined = party
+        .split('"')
+        .nth(1)
+        .map(str::trim)
+        .filter(|d| !d.is_empty() && legal.to_lowercase().contains(&d.to_lowercase()));
+    Some(defined.unwrap_or(first).to_owned())
 }

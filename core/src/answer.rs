@@ -52,6 +52,9 @@ pub struct Answer {
     /// in `answer` is then a draft beneath it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub evidence: Option<Evidence>,
+    /// The documents the question named, which it was asked of (it was not scoped).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub asked_of: Vec<String>,
 }
 
 /// The heading of the evidence that leads an answer, and of the model's text beneath it.
@@ -72,6 +75,15 @@ pub struct Evidence {
 }
 
 impl Evidence {
+    /// The evidence opening with the documents it was asked of, when the question named
+    /// them: "Asked of: Inktomi–Microsoft Software Hosting Agreement".
+    pub fn asked_of(mut self, documents: &[String]) -> Evidence {
+        if !documents.is_empty() {
+            self.text = format!("Asked of: {}\n{}", documents.join("; "), self.text);
+        }
+        self
+    }
+
     /// The evidence in `sources` for `question`; None when there are no passages.
     pub fn for_question(question: &str, sources: &[Source]) -> Option<Evidence> {
         (!sources.is_empty()).then(|| {

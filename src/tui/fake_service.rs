@@ -66,6 +66,7 @@ fn answer(text: String, finish: Finish) -> Answer {
         failure: None,
         grounding: None,
         evidence: None,
+        asked_of: Vec::new(),
     }
 }
 

@@ -273,6 +273,7 @@ fn answer(conversation: i64) -> Answer {
         failure: None,
         grounding: None,
         evidence: None,
+        asked_of: Vec::new(),
     }
 }
 

@@ -24,6 +24,7 @@ use crate::process::ProcessId;
 use crate::storage::conversations::{self, MessageStatus, Role};
 use crate::storage::documents;
 
+mod scope;
 mod turns;
 
 use turns::*;
@@ -288,16 +289,40 @@ impl Kodiak {
         let passages = options
             .passages
             .unwrap_or(self.settings.config.retrieval.passages);
+        // A question the reviewer did not scope is asked of the documents it names.
+        let (named, named_note) = match options.documents.is_empty() {
+            true => match self.documents_named(question) {
+                Ok(named) => (named, None),
+                Err(e) => (
+                    scope::Named::default(),
+                    Some(format!(
+                        "the documents the question names were not looked up: {e}"
+                    )),
+                ),
+            },
+            false => (scope::Named::default(), None),
+        };
+        let documents = match named.documents.is_empty() {
+            true => options.documents.clone(),
+            false => named.documents.clone(),
+        };
         let found = self.search(
             question,
             &SearchOptions {
                 mode: None,
                 limit: passages,
-                documents: options.documents.clone(),
+                documents,
             },
         )?;
         let sources = self.sources(&found.hits)?;
         let mut notes = found.notes;
+        notes.extend(named_note);
+        if !named.labels.is_empty() {
+            notes.push(format!(
+                "asked of: {} (named in the question; scope the question to ask of others)",
+                named.labels.join("; ")
+            ));
+        }
         let mut answer = Answer {
             answer: String::new(),
             mode: AnswerMode::Extractive,
@@ -312,6 +337,7 @@ impl Kodiak {
             failure: None,
             grounding: None,
             evidence: None,
+            asked_of: named.labels,
         };
         let engine = match self.why_extractive(options.no_llm) {
             Ok(engine) => engine,
@@ -434,7 +460,8 @@ impl Kodiak {
         let evidence_leads =
             leads_with_evidence(g.lead, self.settings.paths.generator_model.as_deref());
         if evidence_leads {
-            answer.evidence = Evidence::for_question(question, &answer.sources);
+            answer.evidence = Evidence::for_question(question, &answer.sources)
+                .map(|evidence| evidence.asked_of(&answer.asked_of));
             if let Some(evidence) = &answer.evidence {
                 on_text(Piece::Evidence(&evidence.text));
             }
@@ -541,7 +568,8 @@ fn extractive(
     reason: &str,
     on_text: &mut dyn FnMut(Piece<'_>),
 ) -> Answer {
-    let evidence = Evidence::for_question(question, &answer.sources);
+    let evidence = Evidence::for_question(question, &answer.sources)
+        .map(|evidence| evidence.asked_of(&answer.asked_of));
     answer.answer = answer::labelled_evidence(evidence.as_ref(), reason);
     answer.mode = AnswerMode::Extractive;
     answer.citations = evidence.map_or_else(Vec::new, |e| e.citations);
