@@ -243,7 +243,9 @@ impl Component for ChatPane {
 
     fn draw(&self, frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect, focused: bool) {
         let open_title = app.viewer.as_ref().map(|v| v.doc.title.as_str());
-        view::chat::draw(frame, &app.chat, focused, open_title, theme, area);
+        let scoped = app.scoped_documents(app.chat.scope).len();
+        let scope = (open_title, scoped);
+        view::chat::draw(frame, &app.chat, focused, scope, theme, area);
     }
 }
 

@@ -343,7 +343,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     spec(
         "scope",
         ChatInput,
-        "ask the open document only / everything",
+        "ask of: everything / the open / the listed / the selected documents",
         &["ctrl-o"],
     ),
     spec("type", Chat, "back to the input", &["i", "enter"]),

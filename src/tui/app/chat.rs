@@ -204,8 +204,8 @@ pub struct Chat {
     pub turns: Vec<Turn>,
     pub conversation: Option<i64>,
     pub answering: Answering,
-    /// Ask about the open document only.
-    pub scope_document: bool,
+    /// What questions are asked of (Ctrl-O changes it).
+    pub scope: ChatScope,
     /// The selected citation: (turn, index in its citations).
     pub selected_citation: Option<(usize, usize)>,
     /// Transcript lines scrolled up from the bottom.
@@ -228,7 +228,7 @@ impl Chat {
             turns: Vec::new(),
             conversation: None,
             answering: Answering::Idle,
-            scope_document: false,
+            scope: ChatScope::All,
             selected_citation: None,
             scroll_back: 0,
             evidence: None,
@@ -366,9 +366,19 @@ impl App {
             self.info("an answer is still being written; Esc cancels it");
             return Vec::new();
         }
-        let documents = match (&self.viewer, self.chat.scope_document) {
-            (Some(viewer), true) => vec![viewer.doc.doc_id],
-            _ => Vec::new(),
+        let documents = match self.chat.scope {
+            ChatScope::All => Vec::new(),
+            scope => {
+                let documents = self.scoped_documents(scope);
+                if documents.is_empty() {
+                    self.info(format!(
+                        "no {} to ask of: Ctrl-O changes what questions are asked of",
+                        scope.noun()
+                    ));
+                    return Vec::new();
+                }
+                documents
+            }
         };
         self.chat.history.push(question.clone());
         self.chat.recall = None;
@@ -480,12 +490,7 @@ impl App {
                 self.chat.scroll_back = 0;
                 self.info("new conversation");
             }
-            Action::Scope => {
-                self.chat.scope_document = !self.chat.scope_document;
-                if self.chat.scope_document && self.viewer.is_none() {
-                    self.info("open a document to ask about it alone");
-                }
-            }
+            Action::Scope => self.next_scope(),
             Action::Type => self.chat.mode = ChatMode::Input,
             Action::NextCitation | Action::PrevCitation => {
                 self.chat.select_citation(action == Action::NextCitation);
@@ -516,5 +521,89 @@ impl App {
             _ => {}
         }
         Vec::new()
+    }
+}
+
+/// What the chat's questions are asked of: every document, or the reviewer's scope.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChatScope {
+    #[default]
+    All,
+    /// The document open in the viewer.
+    Open,
+    /// The documents the list's filter shows.
+    Listed,
+    /// The documents selected with Space.
+    Selected,
+}
+
+impl ChatScope {
+    /// The order Ctrl-O goes through them.
+    const CYCLE: [ChatScope; 4] = [
+        ChatScope::All,
+        ChatScope::Open,
+        ChatScope::Listed,
+        ChatScope::Selected,
+    ];
+
+    /// What an empty scope lacks, for the message saying so.
+    fn noun(self) -> &'static str {
+        match self {
+            ChatScope::All => "document",
+            ChatScope::Open => "open document",
+            ChatScope::Listed => "listed document",
+            ChatScope::Selected => "selected document",
+        }
+    }
+}
+
+impl App {
+    /// The documents `scope` holds now (none for every document).
+    pub(crate) fn scoped_documents(&self, scope: ChatScope) -> Vec<i64> {
+        match scope {
+            ChatScope::All => Vec::new(),
+            ChatScope::Open => self.viewer.iter().map(|v| v.doc.doc_id).collect(),
+            ChatScope::Listed => self
+                .docs
+                .visible
+                .iter()
+                .filter_map(|&i| self.docs.rows.get(i))
+                .map(|row| row.doc_id)
+                .collect(),
+            ChatScope::Selected => self.docs.marked.iter().copied().collect(),
+        }
+    }
+
+    /// Ctrl-O: the next scope that holds documents now (the list's only when filtered),
+    /// back to every document after the last.
+    fn next_scope(&mut self) {
+        let at = ChatScope::CYCLE
+            .iter()
+            .position(|s| *s == self.chat.scope)
+            .unwrap_or(0);
+        let available = |scope: ChatScope| match scope {
+            ChatScope::All => true,
+            ChatScope::Listed => {
+                !self.docs.filter.trim().is_empty() && !self.scoped_documents(scope).is_empty()
+            }
+            scope => !self.scoped_documents(scope).is_empty(),
+        };
+        self.chat.scope = (1..=ChatScope::CYCLE.len())
+            .map(|step| ChatScope::CYCLE[(at + step) % ChatScope::CYCLE.len()])
+            .find(|scope| available(*scope))
+            .unwrap_or(ChatScope::All);
+        let said = match self.chat.scope {
+            ChatScope::All => "questions are asked of every document".to_owned(),
+            scope => {
+                let n = self.scoped_documents(scope).len();
+                format!(
+                    "questions are asked of the {}{} ({n}); Ctrl-O again for the next scope",
+                    scope.noun(),
+                    if n == 1 { "" } else { "s" }
+                )
+            }
+        };
+        self.info(said);
     }
 }

@@ -21,7 +21,9 @@ pub struct Session {
     pub selected: Option<i64>,
     pub open: Option<OpenDocument>,
     pub conversation: Option<i64>,
+    /// Sessions saved before scopes other than the open document.
     pub scope_document: bool,
+    pub scope: ChatScope,
     /// Questions asked, oldest first.
     pub questions: Vec<String>,
     /// Searches of every document, oldest first.
@@ -63,7 +65,8 @@ impl App {
                 redacted: viewer.show_redacted,
             }),
             conversation: self.chat.conversation,
-            scope_document: self.chat.scope_document,
+            scope_document: self.chat.scope == ChatScope::Open,
+            scope: self.chat.scope,
             questions: last(&self.chat.history),
             searches: last(&self.search_history),
         }
@@ -77,7 +80,10 @@ impl App {
         self.docs.filter = session.filter;
         self.docs.sort = session.sort;
         self.docs.refresh();
-        self.chat.scope_document = session.scope_document;
+        self.chat.scope = match (session.scope, session.scope_document) {
+            (ChatScope::All, true) => ChatScope::Open,
+            (scope, _) => scope,
+        };
         self.chat.history = session.questions;
         self.search_history = session.searches;
         self.pending = Pending {

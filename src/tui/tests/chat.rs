@@ -454,3 +454,86 @@ fn q_while_an_answer_streams_asks_first_and_only_y_quits() {
     press(&mut app, [alt('1'), ch('q')]);
     assert!(app.quit);
 }
+
+#[test]
+fn ctrl_o_scopes_questions_to_the_open_the_listed_or_the_selected_documents_in_turn() {
+    // With a document open, its scope comes first.
+    let mut open = with_lease_open(120, 40);
+    press(&mut open, [ch('2'), ctrl('o')]);
+    assert_eq!(open.chat.scope, ChatScope::Open);
+    assert!(screen(&open).contains("asking: Residential lease only"));
+    press(&mut open, typed("Who pays?"));
+    let effects = press(&mut open, [key(KeyCode::Enter)]);
+    assert!(
+        matches!(&effects[..], [Effect::Job { job: Job::Ask { documents, .. }, .. }] if documents == &[1]),
+        "{effects:?}"
+    );
+
+    let mut app = app(120, 40);
+    show_list(&mut app, rows());
+    // Two documents selected with Space, and a filter listing them and no other.
+    press(&mut app, [ch(' ')]);
+    let first = app.docs.marked.iter().copied().collect::<Vec<_>>();
+    assert_eq!(first.len(), 1);
+    press(&mut app, [ch(' ')]);
+    let marked: Vec<i64> = app.docs.marked.iter().copied().collect();
+    assert_eq!(marked.len(), 2, "{:?}", app.docs.marked);
+    press(
+        &mut app,
+        prompted('/', &format!("id:{},{}", marked[0], marked[1])),
+    );
+    assert_eq!(app.docs.visible.len(), 2);
+    assert!(
+        app.docs.rows.len() > 2,
+        "the list's scope is narrower than every document"
+    );
+    press(&mut app, [ch('2')]);
+    let ask = |app: &mut App| -> Vec<i64> {
+        press(app, typed("Who pays?"));
+        let effects = press(app, [key(KeyCode::Enter)]);
+        let Some(Effect::Job {
+            request,
+            job: Job::Ask { documents, .. },
+        }) = effects.first().cloned()
+        else {
+            panic!("{effects:?}");
+        };
+        press(
+            app,
+            [Msg::AskDone {
+                request,
+                result: Ok(Box::new(answer(7))),
+            }],
+        );
+        documents
+    };
+    assert_eq!(ask(&mut app), Vec::<i64>::new(), "every document at first");
+    // No document is open: Ctrl-O goes to the listed documents, then the selected ones.
+    press(&mut app, [ctrl('o')]);
+    assert_eq!(app.chat.scope, ChatScope::Listed);
+    assert!(
+        screen(&app).contains("asking: the 2 listed documents"),
+        "{}",
+        screen(&app)
+    );
+    let mut listed = ask(&mut app);
+    listed.sort_unstable();
+    assert_eq!(listed, marked);
+    press(&mut app, [ctrl('o')]);
+    assert_eq!(app.chat.scope, ChatScope::Selected);
+    assert!(screen(&app).contains("asking: the 2 selected documents"));
+    assert_eq!(ask(&mut app), marked);
+    press(&mut app, [ctrl('o')]);
+    assert_eq!(app.chat.scope, ChatScope::All);
+    // A scope left empty is said, and the question is not sent to every document instead.
+    press(&mut app, [ctrl('o'), ctrl('o')]);
+    assert_eq!(app.chat.scope, ChatScope::Selected);
+    app.docs.marked.clear();
+    press(&mut app, typed("Who pays?"));
+    assert_eq!(press(&mut app, [key(KeyCode::Enter)]), []);
+    assert!(
+        screen(&app).contains("no selected document to ask of"),
+        "{}",
+        screen(&app)
+    );
+}

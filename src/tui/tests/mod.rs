@@ -20,7 +20,7 @@ use kodiak::service::ReportRow;
 use kodiak::storage::documents::PiiSpan;
 use kodiak::storage::review::{Review, ReviewMark, ReviewStatus};
 
-use super::app::{App, Effect, Job, Msg, Pane, ReviewChange, TurnStatus};
+use super::app::{App, ChatScope, Effect, Job, Msg, Pane, ReviewChange, TurnStatus};
 use super::document::{Focus, PreparedDocument};
 use super::keymap::Keymap;
 use super::theme::Theme;

@@ -31,7 +31,7 @@ fn a_restart_brings_back_the_pane_list_open_document_and_place_conversation_and_
     assert!(top > 0);
     app.docs.filter = "-status:reviewed".into();
     app.chat.conversation = Some(7);
-    app.chat.scope_document = true;
+    app.chat.scope = ChatScope::Listed;
     app.chat.history = vec!["Who pays rent?".into(), "When is it due?".into()];
     app.search_history = vec!["deposit".into()];
     let saved = serde_json::to_string(&app.session()).unwrap();
@@ -59,7 +59,10 @@ fn a_restart_brings_back_the_pane_list_open_document_and_place_conversation_and_
     );
     assert_eq!(app.docs.filter, "-status:reviewed");
     assert_eq!(app.docs.visible.len(), 2, "the filter applies to the list");
-    assert!(app.chat.scope_document);
+    assert_eq!(app.chat.scope, ChatScope::Listed);
+    // A session saved before scopes beyond the open document asks of the open document.
+    let (old, _) = restarted(Some(r#"{"scope_document": true}"#.into()));
+    assert_eq!(old.chat.scope, ChatScope::Open);
     assert_eq!(app.chat.history, ["Who pays rent?", "When is it due?"]);
     assert_eq!(app.search_history, ["deposit"]);
     press(

@@ -12,17 +12,18 @@ use std::ops::Range;
 use kodiak::answer::AnswerMode;
 use kodiak::grounding::{SentenceSupport, Support};
 
-use super::super::app::{Chat, ChatMode, Turn, TurnStatus};
+use super::super::app::{Chat, ChatMode, ChatScope, Turn, TurnStatus};
 use super::super::theme::Theme;
 use crate::tui::wrap;
 
-/// The chat component: its transcript and input. `open_title` is the open document's, for
-/// the scope line; `focused`, whether the chat has the keyboard.
+/// The chat component: its transcript and input. `open_title` is the open document's and
+/// `scoped` the number of documents the chat's scope holds, for the scope line; `focused`,
+/// whether the chat has the keyboard.
 pub fn draw(
     frame: &mut Frame<'_>,
     chat: &Chat,
     focused: bool,
-    open_title: Option<&str>,
+    (open_title, scoped): (Option<&str>, usize),
     theme: &Theme,
     area: Rect,
 ) {
@@ -65,13 +66,12 @@ pub fn draw(
     let visible: Vec<Line<'_>> = rows.into_iter().skip(first).take(height).collect();
     frame.render_widget(Paragraph::new(visible), transcript);
 
-    let scope = if chat.scope_document {
-        match open_title {
-            Some(title) => format!("asking: {} only ", wrap::truncate(title, 30)),
-            None => "asking: open document (none open) ".to_owned(),
-        }
-    } else {
-        "asking: all documents ".to_owned()
+    let scope = match (chat.scope, open_title) {
+        (ChatScope::All, _) => "asking: all documents ".to_owned(),
+        (ChatScope::Open, Some(title)) => format!("asking: {} only ", wrap::truncate(title, 30)),
+        (ChatScope::Open, None) => "asking: open document (none open) ".to_owned(),
+        (ChatScope::Listed, _) => format!("asking: the {scoped} listed documents "),
+        (ChatScope::Selected, _) => format!("asking: the {scoped} selected documents "),
     };
     // The two modes look different, so a key is never typed into an input the reviewer
     // thought was closed: typing has a bright border and a `›` prompt; the transcript dims
