@@ -192,6 +192,12 @@ pub const ACTIONS: &[ActionSpec] = &[
         &["enter"],
     ),
     spec(
+        "switch_search",
+        Search,
+        "exact terms only / by meaning too (search again)",
+        &["m"],
+    ),
+    spec(
         "close_search",
         Search,
         "back to the document list",

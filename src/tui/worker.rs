@@ -291,11 +291,11 @@ fn reply(job: Job, context: &JobContext, running: Running<'_>) -> Option<Msg> {
             request,
             result: call(&running, |k, _| Ok(k.conversations()?)),
         },
-        Job::Search { query } => Msg::SearchResults {
+        Job::Search { query, mode } => Msg::SearchResults {
             request,
             result: call(&running, |k, _| {
                 let options = kodiak::service::SearchOptions {
-                    mode: None,
+                    mode,
                     limit: CORPUS_SEARCH_PASSAGES,
                     documents: Vec::new(),
                 };

@@ -42,10 +42,10 @@ impl App {
     fn reload_shown(&mut self) -> Vec<Effect> {
         let mut effects = vec![self.load_documents(), self.refresh_health()];
         if let Some(search) = &self.search {
-            let query = search.query.clone();
+            let (query, mode) = (search.query.clone(), search.mode);
             effects.push(Effect::Job {
                 request: self.start_job(|jobs| &mut jobs.search),
-                job: Job::Search { query },
+                job: Job::Search { query, mode },
             });
         }
         if let Some(job) = self.checklist.as_ref().and_then(|view| view.job) {

@@ -23,6 +23,7 @@ use kodiak::answer::{AnswerMode, Citation, Evidence, Source};
 use kodiak::health::{HealthReport, HealthRow, Status};
 use kodiak::ingest::IngestPhase;
 use kodiak::report::ReportFormat;
+use kodiak::search::Mode;
 use kodiak::service::ReportRow;
 use kodiak::service::Turn as StoredTurn;
 use kodiak::storage::conversations::{Conversation, MessageStatus};
@@ -268,7 +269,8 @@ pub enum Job {
     /// The conversations, most recent first.
     LoadConversations,
     /// Search every document for `query`.
-    Search { query: String },
+    /// `mode`: None for the configured default (hybrid with an embedder).
+    Search { query: String, mode: Option<Mode> },
     /// A stored conversation's turns.
     LoadConversation { id: i64 },
     /// A fresh health report.

@@ -2,7 +2,7 @@
 //! counts, each opening its passage highlighted in the viewer. The queries are kept, newest
 //! last, for ↑ in the search prompt.
 
-use kodiak::search::{Hit, Mode};
+use kodiak::search::Hit;
 
 use super::Reply;
 use super::*;
@@ -18,10 +18,19 @@ pub struct DocHits {
     pub hits: Vec<Hit>,
 }
 
+impl DocHits {
+    /// The document's passages holding the query's terms; the others were found by meaning.
+    pub fn exact(&self) -> usize {
+        self.hits.iter().filter(|h| h.bm25_rank.is_some()).count()
+    }
+}
+
 /// A search and its results, shown in the Documents pane until Esc.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CorpusSearch {
     pub query: String,
+    /// The mode asked for; None for the configured default.
+    pub mode: Option<Mode>,
     /// None while the search runs.
     pub results: Option<Reply<SearchResults>>,
     /// Index of the selected passage, counting across the documents in order.
@@ -59,6 +68,11 @@ impl SearchResults {
 
     pub fn passages(&self) -> usize {
         self.documents.iter().map(|d| d.hits.len()).sum()
+    }
+
+    /// The passages holding the query's terms (found by BM25), of all shown.
+    pub fn exact(&self) -> usize {
+        self.documents.iter().map(DocHits::exact).sum()
     }
 
     /// The `n`th passage, counting across the documents in order.
@@ -101,6 +115,7 @@ impl App {
         }
         self.search = Some(CorpusSearch {
             query: query.to_owned(),
+            mode: None,
             results: None,
             selected: 0,
         });
@@ -114,8 +129,33 @@ impl App {
             request,
             job: Job::Search {
                 query: query.to_owned(),
+                mode: None,
             },
         }]
+    }
+
+    /// `m` in the results: exact terms only (BM25), or by meaning too (hybrid), whichever
+    /// the results shown are not.
+    fn switch_search_mode(&mut self) -> Vec<Effect> {
+        let Some(search) = &mut self.search else {
+            return Vec::new();
+        };
+        let shown = match &search.results {
+            Some(Ok(results)) => Some(results.mode),
+            _ => search.mode,
+        };
+        search.mode = Some(match shown {
+            Some(Mode::Bm25) => Mode::Hybrid,
+            _ => Mode::Bm25,
+        });
+        search.results = None;
+        search.selected = 0;
+        let job = Job::Search {
+            query: search.query.clone(),
+            mode: search.mode,
+        };
+        let request = self.start_job(|jobs| &mut jobs.search);
+        vec![Effect::Job { request, job }]
     }
 
     pub(super) fn search_results(
@@ -151,6 +191,7 @@ impl App {
                 }
             }
             Action::Close => self.search = None,
+            Action::SwitchSearch => return self.switch_search_mode(),
             _ => {}
         }
         Vec::new()

@@ -19,6 +19,7 @@ fn the_open_document_covers_the_grid_which_covers_a_search_which_covers_the_list
 
     app.search = Some(crate::tui::app::CorpusSearch {
         query: "deposit".into(),
+        mode: None,
         results: None,
         selected: 0,
     });
@@ -66,6 +67,7 @@ fn the_cursor_keys_move_the_component_shown() {
     let before = app.docs.selected_row().map(|r| r.doc_id);
     app.search = Some(crate::tui::app::CorpusSearch {
         query: "deposit".into(),
+        mode: None,
         results: None,
         selected: 0,
     });

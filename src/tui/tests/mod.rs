@@ -15,7 +15,7 @@ use kodiak::config::{KeysConfig, ListColumn};
 use kodiak::health::HealthRow;
 use kodiak::ingest::IngestPhase;
 use kodiak::pii::PiiKind;
-use kodiak::search::Hit;
+use kodiak::search::{Hit, Mode};
 use kodiak::service::ReportRow;
 use kodiak::storage::documents::PiiSpan;
 use kodiak::storage::review::{Review, ReviewMark, ReviewStatus};

@@ -23,7 +23,11 @@ fn searched(app: &mut App, query: &str) -> u64 {
         [
             Effect::Job {
                 request,
-                job: Job::Search { query: q },
+                job:
+                    Job::Search {
+                        query: q,
+                        mode: None,
+                    },
             },
         ] if q == query => *request,
         other => panic!("{other:?}"),
@@ -46,7 +50,7 @@ fn a_search_of_every_document_groups_passages_by_document_and_enter_opens_one_hi
     let shown = screen(&app);
     assert!(shown.contains("┌ Search: rent"), "{shown}");
     assert!(
-        shown.contains("3 passages in 2 documents · hybrid"),
+        shown.contains("3 passages in 2 documents · 3 hold the terms"),
         "{shown}"
     );
     assert!(shown.contains("Residential lease · 2 hits"), "{shown}");
@@ -117,4 +121,72 @@ fn a_reply_to_an_older_search_is_dropped() {
         }],
     );
     assert!(screen(&app).contains("searching…"), "{}", screen(&app));
+}
+
+#[test]
+fn passages_found_by_meaning_are_counted_apart_and_m_switches_to_exact_terms_and_back() {
+    let mut app = app(100, 30);
+    show_list(&mut app, rows());
+    let request = searched(&mut app, "rent");
+    // The minutes' passage was found by meaning alone.
+    let mut found = outcome();
+    found.hits[1].bm25_rank = None;
+    found.hits[1].vector_rank = Some(1);
+    press(
+        &mut app,
+        [Msg::SearchResults {
+            request,
+            result: Ok(found),
+        }],
+    );
+    let shown = screen(&app);
+    assert!(
+        shown.contains("3 passages in 2 documents · 2 hold the terms, the rest by meaning"),
+        "{shown}"
+    );
+    assert!(shown.contains("Residential lease · 2 hits"), "{shown}");
+    assert!(shown.contains("Board minutes · 1 by meaning"), "{shown}");
+    assert!(shown.contains("≈p.3"), "{shown}");
+    // m: exact terms only.
+    let effects = press(&mut app, [ch('m')]);
+    let [
+        Effect::Job {
+            request,
+            job: Job::Search { query, mode },
+        },
+    ] = effects.as_slice()
+    else {
+        panic!("{effects:?}");
+    };
+    assert_eq!((query.as_str(), *mode), ("rent", Some(Mode::Bm25)));
+    let mut exact = outcome();
+    exact.mode = Mode::Bm25;
+    exact.hits.remove(1);
+    press(
+        &mut app,
+        [Msg::SearchResults {
+            request: *request,
+            result: Ok(exact),
+        }],
+    );
+    let shown = screen(&app);
+    assert!(
+        shown.contains("2 passages in 1 document · exact terms · m: by meaning too"),
+        "{shown}"
+    );
+    // m again: by meaning too.
+    let effects = press(&mut app, [ch('m')]);
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [Effect::Job {
+                job: Job::Search {
+                    mode: Some(Mode::Hybrid),
+                    ..
+                },
+                ..
+            }]
+        ),
+        "{effects:?}"
+    );
 }

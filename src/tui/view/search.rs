@@ -7,6 +7,8 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
+use kodiak::search::Mode;
+
 use super::super::app::CorpusSearch;
 use super::super::theme::Theme;
 use crate::tui::wrap;
@@ -29,13 +31,21 @@ pub fn draw(frame: &mut Frame<'_>, search: &CorpusSearch, theme: &Theme, area: R
         }
         Some(Ok(results)) => results,
     };
+    // Whether the passages hold the terms or were found by meaning, and how to switch.
+    let how = match results.mode {
+        Mode::Bm25 => "exact terms · m: by meaning too".to_owned(),
+        Mode::Vector => "by meaning · m: exact terms".to_owned(),
+        Mode::Hybrid => format!(
+            "{} hold the terms, the rest by meaning · m: exact terms only",
+            results.exact()
+        ),
+    };
     let mut lines: Vec<Line<'_>> = vec![Line::styled(
         wrap::truncate(
             &format!(
-                "{} passages in {} documents · {}",
-                results.passages(),
-                results.documents.len(),
-                results.mode.as_str()
+                "{} in {} · {how}",
+                counted(results.passages(), "passage"),
+                counted(results.documents.len(), "document"),
             ),
             width,
         ),
@@ -55,9 +65,14 @@ pub fn draw(frame: &mut Frame<'_>, search: &CorpusSearch, theme: &Theme, area: R
     let mut selected_line = 0;
     let mut n = 0;
     for doc in &results.documents {
-        let count = match doc.hits.len() {
-            1 => "1 hit".to_owned(),
-            k => format!("{k} hits"),
+        // Hits are passages holding the terms; those found by meaning are counted apart.
+        let exact = doc.exact();
+        let count = match (exact, doc.hits.len() - exact) {
+            (1, 0) => "1 hit".to_owned(),
+            (k, 0) => format!("{k} hits"),
+            (0, m) => format!("{m} by meaning"),
+            (1, m) => format!("1 hit, {m} more by meaning"),
+            (k, m) => format!("{k} hits, {m} more by meaning"),
         };
         lines.push(Line::from(vec![
             Span::styled(
@@ -72,7 +87,15 @@ pub fn draw(frame: &mut Frame<'_>, search: &CorpusSearch, theme: &Theme, area: R
                 selected_line = lines.len();
             }
             let base = if selected { theme.selected } else { theme.text };
-            let mut spans = vec![Span::styled(format!("  p.{:<3} ", hit.page), theme.dim)];
+            // A passage found by meaning alone is marked: it may hold none of the terms.
+            let mark = match hit.bm25_rank {
+                Some(_) => ' ',
+                None => '≈',
+            };
+            let mut spans = vec![Span::styled(
+                format!(" {mark}p.{:<3} ", hit.page),
+                theme.dim,
+            )];
             spans.extend(snippet_spans(
                 &hit.snippet,
                 width.saturating_sub(8),
@@ -107,4 +130,12 @@ fn snippet_spans(snippet: &str, width: usize, text: Style, matched: Style) -> Ve
         spans.push(Span::styled(part, if i % 2 == 1 { matched } else { text }));
     }
     spans
+}
+
+/// "1 passage", "3 passages".
+fn counted(n: usize, thing: &str) -> String {
+    match n {
+        1 => format!("1 {thing}"),
+        n => format!("{n} {thing}s"),
+    }
 }
