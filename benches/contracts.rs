@@ -21,6 +21,14 @@
 //! (`KODIAK_BENCH_OUTLINE=NAME` prints the outline of the contracts whose name holds NAME);
 //! and how many contracts have pages, from page-number lines or form feeds.
 //!
+//! `checked` (with `answers`): the 60 questions of `benches/data/cuad-checked.tsv`, whose
+//! answers were read in the contracts by hand (term, governing law, notice to stop renewal,
+//! liability cap, parties, effective date), asked scoped to their contract as in `answers`:
+//! whether evidence [1] holds the words of the sentence stating the answer, whether it
+//! states the right value, and whether the value the answer leads with is right.
+//! `KODIAK_BENCH_QUOTES=FILE` writes each evidence [1]; `KODIAK_BENCH_BEFORE=FILE` scores
+//! such a file beside (evidence written by another version of Kodiak).
+//!
 //! `scope` (with `answers`): each contract asked, unscoped, "Which law governs the agreement
 //! between A and B?" with the first two parties the set names for it, as a reviewer would
 //! call them (by the name they are defined as when it is their own, else its first word;
@@ -127,6 +135,9 @@ fn main() {
             .ingest(&[data.join("contracts")], &Silent)
             .unwrap();
         answers(&root, &models, &all);
+        if wanted("checked") {
+            checked(&root, &models, &all);
+        }
         if wanted("scope") {
             scope(&root, &all);
         }
@@ -765,4 +776,205 @@ fn short_name(party: &str) -> Option<String> {
         .map(str::trim)
         .filter(|d| !d.is_empty() && legal.to_lowercase().contains(&d.to_lowercase()));
     Some(defined.unwrap_or(first).to_owned())
+}
+
+/// A question of `benches/data/cuad-checked.tsv`, its answer read in the contract by hand.
+struct Checked {
+    kind: String,
+    contract: String,
+    question: String,
+    value: String,
+    evidence: String,
+}
+
+fn checked_questions() -> Vec<Checked> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/data/cuad-checked.tsv");
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|line| {
+            let f: Vec<&str> = line.split('\t').collect();
+            Checked {
+                kind: f[0].into(),
+                contract: f[1].into(),
+                question: f[2].into(),
+                value: f[3].into(),
+                evidence: f[4].into(),
+            }
+        })
+        .collect()
+}
+
+/// Lower case, whitespace folded, for comparing words as written.
+fn folded(text: &str) -> String {
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// Whether `text` states `want`: a period, amount, percentage or date as a value, however
+/// written; a place or the parties by their words.
+fn states_value(text: &str, want: &str) -> bool {
+    let wanted: Vec<kodiak::text::Value> = kodiak::text::values(want)
+        .into_iter()
+        .map(|s| s.value)
+        .collect();
+    if wanted.is_empty() {
+        let text = folded(text);
+        return want.split(';').all(|part| text.contains(&folded(part)));
+    }
+    let stated = kodiak::text::values(text);
+    wanted
+        .iter()
+        .all(|w| stated.iter().any(|s| s.value.agrees(w)))
+}
+
+/// Per kind: asked, evidence [1] holds the sentence's words, states the value; the value
+/// the answer leads with is right.
+#[derive(Default, Clone, Copy)]
+struct CheckedTally {
+    asked: usize,
+    words: usize,
+    quote_value: usize,
+    stated: usize,
+}
+
+fn checked(root: &Path, models: &[PathBuf], contracts: &[(usize, &Contract)]) {
+    let questions = checked_questions();
+    let before: HashMap<(String, String), String> = std::env::var_os("KODIAK_BENCH_BEFORE")
+        .map(|path| {
+            std::fs::read_to_string(path)
+                .unwrap()
+                .lines()
+                .filter_map(|l| {
+                    let mut f = l.splitn(3, '\t');
+                    Some(((f.next()?.into(), f.next()?.into()), f.next()?.into()))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut quotes = String::new();
+    let mut after: BTreeMap<String, CheckedTally> = BTreeMap::new();
+    let mut earlier: BTreeMap<String, CheckedTally> = BTreeMap::new();
+    let missed = std::env::var_os("KODIAK_BENCH_MISSED").is_some();
+    for (fold, model) in models.iter().enumerate() {
+        let kodiak = open(root, false, Some(model), CLAUSE_WEIGHT);
+        let by_name = documents_by_name(&kodiak);
+        let in_fold: Vec<&Contract> = contracts
+            .iter()
+            .filter(|(i, _)| i % FOLDS == fold)
+            .map(|(_, c)| *c)
+            .collect();
+        for q in &questions {
+            if !in_fold.iter().any(|c| c.name == q.contract) {
+                continue;
+            }
+            let doc = *by_name.get(&q.contract).expect("the contract is ingested");
+            let options = AskOptions {
+                question: q.question.clone(),
+                documents: vec![doc],
+                no_llm: true,
+                ..AskOptions::default()
+            };
+            let answer = kodiak.ask(&options, &mut |_| {}).unwrap();
+            let quote = answer
+                .citations
+                .first()
+                .map_or(String::new(), |c| c.quote.clone());
+            let value = Evidence::for_question(&q.question, &answer.sources)
+                .and_then(|e| e.value)
+                .unwrap_or_default();
+            let tally = after.entry(q.kind.clone()).or_default();
+            tally.asked += 1;
+            let words = folded(&quote).contains(&folded(&q.evidence));
+            tally.words += usize::from(words);
+            tally.quote_value += usize::from(states_value(&quote, &q.value));
+            let right = !value.is_empty() && states_value(&value, &q.value);
+            tally.stated += usize::from(right);
+            if missed && !(words && right) {
+                println!(
+                    "  {} / {}: [1] {:?}; stated {value:?}, want {:?}",
+                    q.kind,
+                    q.contract,
+                    quote.chars().take(160).collect::<String>(),
+                    q.value
+                );
+            }
+            quotes.push_str(&format!(
+                "{}\t{}\t{}\n",
+                q.contract,
+                q.question,
+                folded(&quote)
+            ));
+            if let Some(old) = before.get(&(q.contract.clone(), q.question.clone())) {
+                let tally = earlier.entry(q.kind.clone()).or_default();
+                tally.asked += 1;
+                tally.words += usize::from(folded(old).contains(&folded(&q.evidence)));
+                tally.quote_value += usize::from(states_value(old, &q.value));
+            }
+        }
+    }
+    if let Some(path) = std::env::var_os("KODIAK_BENCH_QUOTES") {
+        std::fs::write(path, quotes).unwrap();
+    }
+    println!(
+        "questions answered by hand in {} contracts (benches/data/cuad-checked.tsv)",
+        {
+            let names: std::collections::BTreeSet<&str> =
+                questions.iter().map(|q| q.contract.as_str()).collect();
+            names.len()
+        }
+    );
+    let with_before = !earlier.is_empty();
+    println!(
+        "{:<16} {:>6} {:>14} {:>14} {:>14}{}",
+        "",
+        "asked",
+        "[1] sentence",
+        "[1] value",
+        "value stated",
+        if with_before {
+            "   before: [1] sentence  [1] value"
+        } else {
+            ""
+        }
+    );
+    let share = |n: usize, of: usize| format!("{n:>3} {:.2}", n as f64 / of.max(1) as f64);
+    let mut total = CheckedTally::default();
+    let mut total_before = CheckedTally::default();
+    let kinds: Vec<String> = after.keys().cloned().chain(["all".to_owned()]).collect();
+    for kind in kinds {
+        let (t, b) = match kind.as_str() {
+            "all" => (total, total_before),
+            _ => {
+                let t = after[&kind];
+                let b = earlier.get(&kind).copied().unwrap_or_default();
+                for (sum, one) in [(&mut total, t), (&mut total_before, b)] {
+                    sum.asked += one.asked;
+                    sum.words += one.words;
+                    sum.quote_value += one.quote_value;
+                    sum.stated += one.stated;
+                }
+                (t, b)
+            }
+        };
+        let before_columns = match with_before {
+            true => format!(
+                "          {:>10} {:>10}",
+                share(b.words, b.asked),
+                share(b.quote_value, b.asked)
+            ),
+            false => String::new(),
+        };
+        println!(
+            "{kind:<16} {:>6} {:>14} {:>14} {:>14}{before_columns}",
+            t.asked,
+            share(t.words, t.asked),
+            share(t.quote_value, t.asked),
+            share(t.stated, t.asked),
+        );
+    }
+    println!();
 }

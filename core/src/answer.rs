@@ -131,7 +131,14 @@ fn stated_value(kind: AnswerKind, quote: &str, question: &str) -> String {
     if of_kind.len() >= 2 {
         let mut stemmer = Stemmer::new();
         let asked = stemmer.content(question);
-        let mut best: Option<(usize, &str)> = None;
+        // A notice period is written as one ("thirty (30) days prior to", "90 days'
+        // notice", "six months in advance"): for a question about notice, its words come
+        // first, before those shared with the question, which a renewal term shares too.
+        let cues = match asked.iter().any(|stem| stem.starts_with("notic")) {
+            true => stemmer.content(NOTICE_CUES),
+            false => Default::default(),
+        };
+        let mut best: Option<((usize, usize), &str)> = None;
         for value in of_kind {
             let before: Vec<&str> = words(&quote[..value.range.start]).collect();
             let after: Vec<&str> = words(&quote[value.range.end..]).collect();
@@ -141,7 +148,11 @@ fn stated_value(kind: AnswerKind, quote: &str, question: &str) -> String {
                 .copied()
                 .collect::<Vec<_>>()
                 .join(" ");
-            let score = stemmer.content(&near).intersection(&asked).count();
+            let near = stemmer.content(&near);
+            let score = (
+                near.intersection(&cues).count(),
+                near.intersection(&asked).count(),
+            );
             if best.is_none_or(|(top, _)| score > top) {
                 best = Some((score, &quote[value.range.clone()]));
             }
@@ -160,8 +171,20 @@ fn stated_value(kind: AnswerKind, quote: &str, question: &str) -> String {
             );
         }
     }
-    answer_from(kind, CellState::Found, quote)
+    let read = answer_from(kind, CellState::Found, quote);
+    // A period, date or amount is stated only as one: never another kind's value.
+    let valued = matches!(
+        kind,
+        AnswerKind::Duration | AnswerKind::Date | AnswerKind::Amount
+    );
+    if valued && !values(&read).iter().any(|s| is(&s.value, kind)) {
+        return String::new();
+    }
+    read
 }
+
+/// Words beside a notice period: "prior", "before", "in advance", "notice", "notify".
+const NOTICE_CUES: &str = "prior before advance notice notify";
 
 /// The value a question asks for: what kind it is (a period, a date, a place…) and what
 /// an answer calls it ("Term", "Governing law").
@@ -209,8 +232,26 @@ impl Wanted {
             .iter()
             .find(|(id, _, _)| asked.contains(id))
             .map(|&(_, label, kind)| Wanted { label, kind });
+        // "When does it commence?" asks for a date, as "when is the deposit returned?"
+        // need not.
+        const DATED: [&str; 7] = [
+            "commence",
+            "begin",
+            "start",
+            "effective",
+            "expire",
+            "signed",
+            "dated",
+        ];
         let lower = format!("{} ", question.to_lowercase());
+        let dated = lower.contains("when ") && DATED.iter().any(|verb| lower.contains(verb));
         by_type.or_else(|| {
+            if dated {
+                return Some(Wanted {
+                    label: "Date",
+                    kind: AnswerKind::Date,
+                });
+            }
             BY_ASKING
                 .iter()
                 .find(|(phrase, _, _)| lower.contains(phrase))
@@ -322,6 +363,18 @@ fn citations_for(question: &str, kind: Option<AnswerKind>, sources: &[Source]) -
                 _ => true,
             });
             let (quote, fit) = match detected {
+                // A cap wants its amount: the detector's sentence excluding damages ("in
+                // no event… consequential damages") gives way to the passage's sentence
+                // stating the amount, when it has one.
+                Some(sentence)
+                    if kind == Some(AnswerKind::Amount)
+                        && !states(AnswerKind::Amount, sentence) =>
+                {
+                    match best_quote_fit(&s.text, &weights) {
+                        (quote, fit @ (true, true)) => (quote, fit),
+                        _ => (cut_at_word(sentence, MAX_QUOTE_CHARS), (true, true)),
+                    }
+                }
                 Some(sentence) => (cut_at_word(sentence, MAX_QUOTE_CHARS), (true, true)),
                 None => best_quote_fit(&s.text, &weights),
             };
@@ -756,5 +809,46 @@ pub(crate) mod tests {
         );
         assert_eq!(sentence_about(text, "governing law of Oregon"), None);
         assert_eq!(sentence_about(text, "  "), None);
+    }
+
+    #[test]
+    fn a_notice_question_states_the_period_written_as_notice_not_the_renewal_term() {
+        let sources = [source(
+            1,
+            "The Agreement shall automatically renew for successive one year terms unless \
+             terminated by either party at least six months prior to the expiration of the \
+             then-current term.",
+        )];
+        let evidence = Evidence::for_question(
+            "How much notice stops the agreement from renewing?",
+            &sources,
+        )
+        .unwrap();
+        assert_eq!(evidence.value.as_deref(), Some("six months"));
+    }
+
+    #[test]
+    fn a_question_asking_when_something_commences_wants_a_date() {
+        let wanted = Wanted::by("When does the joint venture commence?").unwrap();
+        assert_eq!(wanted.kind, AnswerKind::Date);
+        let wanted = Wanted::by("When is the deposit returned?").unwrap();
+        assert_eq!(wanted.kind, AnswerKind::Duration);
+    }
+
+    #[test]
+    fn a_cap_question_quotes_the_sentence_stating_the_amount_over_the_detectors_exclusion() {
+        let text = "In no event shall either party be liable for any consequential damages. \
+                    Each party's liability under this Agreement shall not exceed $1,000,000.";
+        let mut capped = source(1, text);
+        capped.hit.clause_sentence = Some((0, text.find(" Each").unwrap()));
+        let evidence = Evidence::for_question("What is the cap on liability?", &[capped]).unwrap();
+        assert!(
+            evidence.citations[0]
+                .quote
+                .starts_with("Each party's liability"),
+            "{:?}",
+            evidence.citations[0].quote
+        );
+        assert_eq!(evidence.value.as_deref(), Some("$1,000,000"));
     }
 }
