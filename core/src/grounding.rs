@@ -154,11 +154,15 @@ pub fn check(answer: &str, sources: &[Source]) -> Grounding {
             // says: "the term is 2 years" is not borne out by another document's
             // "warranty of 2 years" beside a term clause of one year.
             let all: Vec<&Passage> = passages.iter().collect();
+            // When none says it, its wording is what is missing, not its values.
             let on_topic: Vec<&Passage> = passages
                 .iter()
                 .filter(|p| claim.share_in(&p.content) >= SUPPORTED_OVERLAP)
                 .collect();
-            claim.against(&all, &on_topic)
+            match on_topic.is_empty() {
+                true => claim.against(&all, &all),
+                false => claim.against(&all, &on_topic),
+            }
         } else {
             let against: Vec<&Passage> = passages.iter().filter(|p| cited.contains(&p.n)).collect();
             claim.against(&against, &against)

@@ -126,6 +126,16 @@ fn an_uncited_value_must_stand_in_a_passage_saying_what_the_sentence_says() {
     assert_eq!(s.unsupported_terms, ["2 years"]);
     let s = only("The initial term of the agreement is 12 months.", &sources);
     assert_eq!(s.support, Support::Uncited, "{s:?}");
+    // A sentence no passage says: its wording is missing, its values are not.
+    let s = only(
+        "Pets, parking and gardening are covered for 2 years by the caretaker.",
+        &sources,
+    );
+    assert_eq!(s.support, Support::Unsupported, "{s:?}");
+    assert!(
+        !s.unsupported_terms.contains(&"2 years".to_owned()),
+        "{s:?}"
+    );
 }
 
 #[test]

@@ -50,7 +50,7 @@ fn a_search_of_every_document_groups_passages_by_document_and_enter_opens_one_hi
     let shown = screen(&app);
     assert!(shown.contains("┌ Search: rent"), "{shown}");
     assert!(
-        shown.contains("3 passages in 2 documents · 3 hold the terms"),
+        shown.contains("3 passages in 2 documents · 3 with the terms · m: exact only"),
         "{shown}"
     );
     assert!(shown.contains("Residential lease · 2 hits"), "{shown}");
@@ -141,7 +141,7 @@ fn passages_found_by_meaning_are_counted_apart_and_m_switches_to_exact_terms_and
     );
     let shown = screen(&app);
     assert!(
-        shown.contains("3 passages in 2 documents · 2 hold the terms, the rest by meaning"),
+        shown.contains("3 passages in 2 documents · 2 with the terms · m: exact only"),
         "{shown}"
     );
     assert!(shown.contains("Residential lease · 2 hits"), "{shown}");

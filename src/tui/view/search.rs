@@ -35,10 +35,7 @@ pub fn draw(frame: &mut Frame<'_>, search: &CorpusSearch, theme: &Theme, area: R
     let how = match results.mode {
         Mode::Bm25 => "exact terms · m: by meaning too".to_owned(),
         Mode::Vector => "by meaning · m: exact terms".to_owned(),
-        Mode::Hybrid => format!(
-            "{} hold the terms, the rest by meaning · m: exact terms only",
-            results.exact()
-        ),
+        Mode::Hybrid => format!("{} with the terms · m: exact only", results.exact()),
     };
     let mut lines: Vec<Line<'_>> = vec![Line::styled(
         wrap::truncate(
