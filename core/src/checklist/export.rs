@@ -57,7 +57,7 @@ pub fn cell_text(cell: &GridCell) -> String {
         out.push_str(&answer);
     }
     let mut extra = Vec::new();
-    let pages = pages(&cell.suggestion.evidence);
+    let pages = pages(cell.evidence());
     if !pages.is_empty() && state != CellState::NotFound {
         extra.push(pages);
     }
@@ -151,7 +151,7 @@ fn markdown(grid: &Grid, made: &Provenance) -> String {
                 None => "·".to_owned(),
                 Some(cell) => {
                     let symbol = cell.state().symbol();
-                    let pages = pages(&cell.suggestion.evidence);
+                    let pages = pages(cell.evidence());
                     let body = if pages.is_empty() || cell.state() == CellState::NotFound {
                         symbol.to_string()
                     } else {
@@ -184,7 +184,7 @@ fn markdown(grid: &Grid, made: &Provenance) -> String {
                 escape_md(&cell_text(cell))
             );
             if cell.state() != CellState::NotFound {
-                for quote in &cell.suggestion.evidence {
+                for quote in cell.evidence() {
                     let _ = writeln!(
                         out,
                         "  > page {}, characters {}-{}: \"{}\"",
@@ -250,7 +250,7 @@ impl<'a> JsonGrid<'a> {
                     .filter_map(|(item, cell)| {
                         let cell = cell.as_ref()?;
                         let mut pages: Vec<usize> =
-                            cell.suggestion.evidence.iter().map(|q| q.page).collect();
+                            cell.evidence().iter().map(|q| q.page).collect();
                         pages.dedup();
                         Some((
                             item.id.as_str(),

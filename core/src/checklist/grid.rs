@@ -6,7 +6,7 @@ use crate::timestamp::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use super::Checklist;
-use super::decide::{CellState, Suggestion};
+use super::decide::{CellState, Quote, Suggestion};
 
 /// Where a job stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,6 +101,16 @@ impl GridCell {
                 ..
             }) => "",
             _ => &self.suggestion.answer,
+        }
+    }
+
+    /// The quotes behind the answer that counts: the suggestion's, unless a reviewer
+    /// corrected the answer (their answer is their own word: the suggestion's quotes do not
+    /// bear it out) or found nothing.
+    pub fn evidence(&self) -> &[Quote] {
+        match self.decision.as_ref().map(|d| d.decision) {
+            Some(DecisionKind::Corrected | DecisionKind::NotFound) => &[],
+            _ => &self.suggestion.evidence,
         }
     }
 }

@@ -290,12 +290,19 @@ impl App {
             Action::MarkNotFound => return self.decide(DecisionInput::NotFound),
             Action::ClearDecision => return self.decide(DecisionInput::Clear),
             Action::Correct => {
+                // The prompt starts empty, the answer it replaces shown as a hint: what is
+                // typed is stored as typed.
                 let answer = view
                     .current()
                     .and_then(|(_, cell)| cell)
-                    .map(|cell| cell.answer().to_owned())
+                    .map(|cell| {
+                        cell.answer()
+                            .split_whitespace()
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    })
                     .unwrap_or_default();
-                self.overlay = Some(Overlay::prompt(PromptKind::CellAnswer, &answer, Vec::new()));
+                self.overlay = Some(Overlay::prompt_hinted(PromptKind::CellAnswer, &answer));
             }
             Action::RunChecklist => {
                 if view.running.is_some() {
@@ -355,7 +362,7 @@ impl App {
         let target = self.checklist.as_ref().and_then(|view| {
             let (row, cell) = view.current()?;
             let focus = cell
-                .and_then(|c| c.suggestion.evidence.first())
+                .and_then(|c| c.evidence().first())
                 .map(|q| Focus::passage(q.char_start, q.char_end));
             Some((row.doc_id, focus))
         });

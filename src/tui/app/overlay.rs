@@ -105,6 +105,17 @@ impl Overlay {
             docs,
         }
     }
+
+    /// An empty prompt showing `hint` (what the typed text replaces) until a key is typed.
+    pub(super) fn prompt_hinted(kind: PromptKind, hint: &str) -> Overlay {
+        let mut input = PromptInput::new("");
+        input.0.set_placeholder_text(hint);
+        Overlay::Prompt {
+            kind,
+            input,
+            docs: Vec::new(),
+        }
+    }
 }
 
 /// A one-line prompt's text, edited with ratatui-textarea's keys (arrows, Home/End,

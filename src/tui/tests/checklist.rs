@@ -204,7 +204,8 @@ fn enter_opens_the_cells_evidence_highlighted_and_the_viewers_esc_comes_back_to_
 }
 
 #[test]
-fn decisions_are_sent_for_the_cursors_cell_and_shown_once_stored() {
+fn decisions_are_sent_for_the_cursors_cell_and_a_correction_stores_the_typed_text_without_the_old_quote()
+ {
     let mut app = app(80, 24);
     show_list(&mut app, rows());
     opened(&mut app);
@@ -217,9 +218,29 @@ fn decisions_are_sent_for_the_cursors_cell_and_shown_once_stored() {
         ),
         "{effects:?}"
     );
-    // `e` offers the answer to correct; Enter sends the correction.
-    let mut keys = vec![ch('l'), ch('e'), ctrl('u')];
-    keys.extend("USD 2.5m".chars().map(ch));
+    // `e` opens an empty prompt showing the answer it replaces; Enter sends exactly what
+    // was typed.
+    press(&mut app, [ch('l'), ch('e')]);
+    let typed_so_far = match &app.overlay {
+        Some(crate::tui::app::Overlay::Prompt { input, .. }) => input.text().to_owned(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(typed_so_far, "", "the prompt starts empty");
+    let prompt_row = screen(&app)
+        .lines()
+        .find(|l| l.contains("The right answer"))
+        .map(str::to_owned);
+    let hinted = screen(&app)
+        .lines()
+        .skip_while(|l| !l.contains("The right answer"))
+        .take(3)
+        .any(|l| l.contains("USD 2,000,000"));
+    assert!(
+        hinted,
+        "the answer it replaces is the hint: {prompt_row:?}\n{}",
+        screen(&app)
+    );
+    let mut keys: Vec<Msg> = "USD 2.5m".chars().map(ch).collect();
     keys.push(key(KeyCode::Enter));
     let effects = press(&mut app, keys);
     assert!(
@@ -249,10 +270,13 @@ fn decisions_are_sent_for_the_cursors_cell_and_shown_once_stored() {
     );
     let shown = screen(&app);
     assert!(shown.contains("✓*"), "{shown}");
+    // The suggestion's quote does not bear out the reviewer's answer: it is not shown as
+    // its evidence.
     assert!(
-        shown.contains("found: USD 2.5m (p. 2; corrected by alice)"),
+        shown.contains("found: USD 2.5m (corrected by alice)"),
         "{shown}"
     );
+    assert!(!shown.contains("The clause says USD 2,000,000"), "{shown}");
     // A pending cell cannot be decided.
     let effects = press(&mut app, [ch('j'), ch('j'), ch('l'), ch('n')]);
     assert!(effects.is_empty(), "{effects:?}");

@@ -131,7 +131,7 @@ pub fn draw(frame: &mut Frame<'_>, view: &ChecklistView, theme: &Theme, area: Re
             None => "pending".to_owned(),
             Some(cell) => {
                 let mut what = kodiak::checklist::export::cell_text(cell);
-                if let Some(quote) = cell.suggestion.evidence.first()
+                if let Some(quote) = cell.evidence().first()
                     && cell.state() != CellState::NotFound
                 {
                     let quote = quote.text.split_whitespace().collect::<Vec<_>>().join(" ");

@@ -200,6 +200,15 @@ fn a_reviewers_decision_survives_a_new_run_of_the_same_checklist() {
         )
         .unwrap();
     assert_eq!(corrected.answer(), "English law");
+    // The suggestion's quotes do not bear out the reviewer's own answer.
+    assert!(!corrected.suggestion.evidence.is_empty());
+    assert!(corrected.evidence().is_empty());
+    let text = crate::checklist::export::cell_text(&corrected);
+    assert!(text.starts_with("found: English law ("), "{text}");
+    assert!(
+        !text.contains("p. "),
+        "no pages of the suggestion's quotes: {text}"
+    );
     let second = s
         .kodiak
         .start_checklist(&s.checklist, &JobScope::default(), false)
