@@ -350,6 +350,9 @@ pub(super) fn turns_of(stored: &[StoredTurn]) -> Vec<Turn> {
             turn.sources = answer.record.sources.iter().map(SourceLine::of).collect();
             turn.grounding = answer.record.grounding.clone();
             turn.tokens_per_s = Some(answer.record.stats.decode_tokens_per_s).filter(|r| *r > 0.0);
+            // How long it took is not stored: a stored answer gives its tokens and rate only
+            // (its `elapsed` stays zero, which the footer leaves out).
+            turn.tokens = answer.record.stats.completion_tokens;
             turn
         })
         .collect()

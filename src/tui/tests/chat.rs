@@ -170,7 +170,7 @@ fn a_citation_opens_its_passage_with_the_quoted_sentence_singled_out_and_esc_ret
 }
 
 #[test]
-fn a_stored_conversation_loads_with_its_sources_and_citations() {
+fn a_stored_conversation_loads_with_its_sources_citations_and_its_tokens_without_a_time() {
     let answer = answer(7);
     // As `Kodiak::conversation` returns it.
     let turns = vec![kodiak::service::Turn {
@@ -229,6 +229,10 @@ fn a_stored_conversation_loads_with_its_sources_and_citations() {
     assert_eq!(turn.sources[1].page, 2);
     assert!(!turn.sources[1].snippet.contains("**"));
     assert_eq!(turn.tokens_per_s, Some(52.3));
+    // Its footer gives the stored tokens and rate, and no time it does not know.
+    let shown = screen(&app);
+    assert!(shown.contains("17 tokens · 52.3 tokens/s"), "{shown}");
+    assert!(!shown.contains("0.0 s"), "{shown}");
 }
 
 #[test]

@@ -182,12 +182,13 @@ fn turn_rows<'a>(
             theme.dim,
         )),
         TurnStatus::Complete => turn.tokens_per_s.map(|r| {
+            // An answer read back from storage has no time: its tokens and rate only.
+            let time = match turn.elapsed.is_zero() {
+                true => String::new(),
+                false => format!("{:.1} s · ", turn.elapsed.as_secs_f64()),
+            };
             (
-                format!(
-                    "{:.1} s · {} tokens · {r:.1} tokens/s",
-                    turn.elapsed.as_secs_f64(),
-                    turn.tokens
-                ),
+                format!("{time}{} tokens · {r:.1} tokens/s", turn.tokens),
                 theme.dim,
             )
         }),
