@@ -58,6 +58,31 @@ const INGEST_STATES: [&str; 3] = ["failed", "needs_ocr", "ingested"];
 const SYNTAX: &str =
     "status:, tag:, type:, pii>N, pii:TYPE, pages>N, id:N,N, flagged, failed, needs_ocr, -TERM";
 
+/// The language in the help (`?`): each term, and what it keeps.
+pub const HELP: [(&str, &str); 9] = [
+    (
+        "status:unreviewed",
+        "by review status (reviewed, unreviewed, flagged)",
+    ),
+    ("flagged", "flagged, whatever the status"),
+    ("tag:NAME", "tagged NAME"),
+    (
+        "type:FORMAT",
+        "by format (pdf, docx, email, html, markdown, text)",
+    ),
+    (
+        "pii>N  pages>N",
+        "counts: > < = with a number (pii<3, pages=1)",
+    ),
+    ("pii:phone", "with findings of that type"),
+    ("failed  needs_ocr", "by how the file's ingest went"),
+    ("id:3,7,12", "those documents"),
+    (
+        "-TERM  word",
+        "not TERM; a word of the title or path. All terms must hold",
+    ),
+];
+
 impl Filter {
     /// Parses `text`: the filter of the terms that parse, and the first error, which names
     /// its term and what would be understood. A term half typed (`status:`) is left out
@@ -111,9 +136,10 @@ impl Term {
             }
             return match field {
                 "status" if value == "flagged" => Ok(Term::Flagged),
+                // The filter's own status, flagged, is named beside the stored ones.
                 "status" => ReviewStatus::from_str(value)
                     .map(Term::Status)
-                    .map_err(|e| format!("`{word}`: {e}")),
+                    .map_err(|e| format!("`{word}`: {e}, or flagged")),
                 "tag" => Ok(Term::Tag(value.to_owned())),
                 "type" | "format" => Ok(Term::Format(value.to_owned())),
                 "pii" => Ok(Term::PiiKind(value.to_uppercase())),
@@ -259,6 +285,10 @@ mod tests {
         let e = error("status:done");
         assert!(e.contains("status:done"), "{e}");
         assert!(e.contains("unreviewed"), "{e}");
+        assert!(
+            e.contains("flagged"),
+            "the error lists every status the filter takes: {e}"
+        );
         let e = error("pii>many");
         assert!(e.contains("pii>many"), "{e}");
         let e = error("owner:me");

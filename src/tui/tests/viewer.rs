@@ -312,6 +312,26 @@ fn help_has_a_legend_of_the_pii_colours_as_the_viewer_draws_them() {
 }
 
 #[test]
+fn help_lists_the_filter_language_with_flagged_among_the_statuses() {
+    let mut app = with_lease_open(160, 48);
+    press(&mut app, [ch('?')]);
+    for _ in 0..30 {
+        press(&mut app, [key(KeyCode::PageDown)]);
+    }
+    let shown = screen(&app);
+    assert!(shown.contains("Filtering the list (/)"), "{shown}");
+    for term in [
+        "status:unreviewed",
+        "flagged",
+        "tag:NAME",
+        "pii:phone",
+        "id:3,7,12",
+    ] {
+        assert!(shown.contains(term), "{term} in the help: {shown}");
+    }
+}
+
+#[test]
 fn headings_are_jumped_through_with_bracket_h_and_picked_from_the_outline() {
     let (contract, _) = long_contract(40, None);
     let mut app = with_document_open(80, 24, contract);

@@ -511,6 +511,14 @@ pub fn help_lines<'a>(app: &'a App, theme: &Theme) -> Vec<Line<'a>> {
         ]));
     }
     lines.push(Line::from(""));
+    lines.push(Line::styled("Filtering the list (/)", theme.title));
+    for (term, what) in crate::tui::app::filter::HELP {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {term:<22}"), theme.key),
+            Span::styled(what, theme.text),
+        ]));
+    }
+    lines.push(Line::from(""));
     lines.push(Line::styled(
         "Personal data in the viewer (underlined, coloured by type)",
         theme.title,
