@@ -440,7 +440,7 @@ fn health_and_help_snapshots() {
 fn help_lists_every_action_of_the_keymap() {
     let app = app(160, 48);
     let theme = Theme::new(ThemeName::Mono, false);
-    let text: Vec<String> = view::help_lines(&app, &theme)
+    let text: Vec<String> = view::help_lines(&app, &theme, 200)
         .iter()
         .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
         .collect();
@@ -451,6 +451,34 @@ fn help_lists_every_action_of_the_keymap() {
             spec.name
         );
     }
+}
+
+#[test]
+fn a_help_description_too_long_for_the_width_wraps_under_itself_not_to_column_0() {
+    let app = app(80, 24);
+    let theme = Theme::new(ThemeName::Mono, false);
+    let text: Vec<String> = view::help_lines(&app, &theme, 50)
+        .iter()
+        .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+        .collect();
+    let longest = super::keys::ACTIONS
+        .iter()
+        .max_by_key(|spec| spec.help.len())
+        .unwrap();
+    let first_word = longest.help.split_whitespace().next().unwrap();
+    let at = text
+        .iter()
+        .position(|l| l.trim_start().contains(first_word) && l.starts_with("  "))
+        .unwrap();
+    let next = &text[at + 1];
+    assert!(
+        next.starts_with(&" ".repeat(24)),
+        "{next:?} after {:?}",
+        text[at]
+    );
+    // Every key's row fits; titles and the closing sentence wrap as paragraphs.
+    let keyed = text.iter().filter(|l| l.starts_with("  "));
+    assert!(keyed.clone().all(|l| l.chars().count() <= 50), "{text:#?}");
 }
 
 #[test]

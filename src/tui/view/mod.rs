@@ -219,10 +219,10 @@ fn draw_overlay(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
     match overlay {
         Overlay::Help { scroll } => {
             let rect = centered(area, 76, area.height.saturating_sub(2));
-            let lines = help_lines(app, theme);
+            let width = usize::from(rect.width.saturating_sub(2)).max(1);
+            let lines = help_lines(app, theme, width);
             // Scrolled no further than the last line at the bottom, counting the rows that
             // long lines wrap to.
-            let width = usize::from(rect.width.saturating_sub(2)).max(1);
             let rows: usize = lines
                 .iter()
                 .map(|line| {
@@ -492,8 +492,26 @@ fn draw_overlay(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
     }
 }
 
-/// The help, generated from the keymap: every action with its keys, by context.
-pub fn help_lines<'a>(app: &'a App, theme: &Theme) -> Vec<Line<'a>> {
+/// Keys and what they do on rows of `width`, the description wrapped under itself rather
+/// than back to the first column.
+fn keyed_rows(keys: &str, what: &str, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    let head = format!("  {keys:<22}");
+    let indent = wrap::width(&head);
+    let room = width.saturating_sub(indent).max(20);
+    let mut rows = Vec::new();
+    for (i, part) in wrap::wrap(what, room).into_iter().enumerate() {
+        let lead = match i {
+            0 => Span::styled(head.clone(), theme.key),
+            _ => Span::raw(" ".repeat(indent)),
+        };
+        rows.push(Line::from(vec![lead, Span::styled(part, theme.text)]));
+    }
+    rows
+}
+
+/// The help, generated from the keymap: every action with its keys, by context, on rows of
+/// `width`.
+pub fn help_lines<'a>(app: &'a App, theme: &Theme, width: usize) -> Vec<Line<'a>> {
     let mut lines = Vec::new();
     let mut context = None;
     for (spec, keys) in &app.keymap.help {
@@ -504,19 +522,12 @@ pub fn help_lines<'a>(app: &'a App, theme: &Theme) -> Vec<Line<'a>> {
             lines.push(Line::styled(spec.context.title(), theme.title));
             context = Some(spec.context);
         }
-        let keys = keys.join(", ");
-        lines.push(Line::from(vec![
-            Span::styled(format!("  {keys:<22}"), theme.key),
-            Span::styled(spec.help, theme.text),
-        ]));
+        lines.extend(keyed_rows(&keys.join(", "), spec.help, width, theme));
     }
     lines.push(Line::from(""));
     lines.push(Line::styled("Filtering the list (/)", theme.title));
     for (term, what) in crate::tui::app::filter::HELP {
-        lines.push(Line::from(vec![
-            Span::styled(format!("  {term:<22}"), theme.key),
-            Span::styled(what, theme.text),
-        ]));
+        lines.extend(keyed_rows(term, what, width, theme));
     }
     lines.push(Line::from(""));
     lines.push(Line::styled(
