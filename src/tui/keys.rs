@@ -169,8 +169,14 @@ pub const ACTIONS: &[ActionSpec] = &[
     spec(
         "mark",
         Documents,
-        "select for coding together (r f t a act on all)",
+        "select for coding together (r f t a act on all), and move on",
         &["space"],
+    ),
+    spec(
+        "mark_all",
+        Documents,
+        "select every listed document (again: none)",
+        &["*"],
     ),
     spec("export", Documents, "export the review report", &["E"]),
     spec(

@@ -334,7 +334,7 @@ impl App {
                     } else {
                         PromptKind::Note
                     };
-                    self.docs.marked.clear();
+                    // The selection stays: a tag, then a note or a mark, for the same documents.
                     self.overlay = Some(Overlay::prompt(kind, "", targets));
                 }
                 Vec::new()
@@ -356,6 +356,28 @@ impl App {
                         self.docs.marked.insert(id);
                     }
                     self.docs.move_by(1);
+                }
+                Vec::new()
+            }
+            Action::MarkAll => {
+                let listed: Vec<i64> = self
+                    .docs
+                    .visible
+                    .iter()
+                    .filter_map(|&i| self.docs.rows.get(i))
+                    .map(|row| row.doc_id)
+                    .collect();
+                if listed.iter().all(|id| self.docs.marked.contains(id)) {
+                    for id in &listed {
+                        self.docs.marked.remove(id);
+                    }
+                    self.info("no document selected");
+                } else {
+                    self.docs.marked.extend(listed.iter().copied());
+                    self.info(format!(
+                        "{} documents selected: r f t a code them all; * again selects none",
+                        self.docs.marked.len()
+                    ));
                 }
                 Vec::new()
             }

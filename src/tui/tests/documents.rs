@@ -576,6 +576,34 @@ fn space_selects_documents_and_r_t_code_them_all_at_once() {
 }
 
 #[test]
+fn select_all_then_tag_codes_every_listed_document_and_the_selection_stays_for_a_note() {
+    let mut app = app(80, 24);
+    show_list(&mut app, rows());
+    // The list filtered to two of its three documents.
+    press(&mut app, prompted('/', "-status:reviewed"));
+    let listed: Vec<i64> = app
+        .docs
+        .visible
+        .iter()
+        .map(|&i| app.docs.rows[i].doc_id)
+        .collect();
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    press(&mut app, [ch('*')]);
+    assert_eq!(app.docs.marked.iter().copied().collect::<Vec<_>>(), listed);
+    assert!(screen(&app).contains("2 selected"), "{}", screen(&app));
+    let effects = press(&mut app, prompted('t', "hot"));
+    let tagged: Vec<i64> = review_changes(&effects).iter().map(|(id, _)| *id).collect();
+    assert_eq!(tagged, listed);
+    // The same documents get a note next.
+    let effects = press(&mut app, prompted('a', "seen"));
+    let noted: Vec<i64> = review_changes(&effects).iter().map(|(id, _)| *id).collect();
+    assert_eq!(noted, listed);
+    // `*` again selects none.
+    press(&mut app, [ch('*')]);
+    assert!(app.docs.marked.is_empty());
+}
+
+#[test]
 fn x_marks_reviewed_and_goes_to_the_next_unreviewed_in_the_list_and_in_the_viewer() {
     let mut app = app(80, 24);
     show_list(&mut app, rows());
