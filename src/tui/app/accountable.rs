@@ -59,9 +59,7 @@ impl App {
     pub(super) fn ask_terms(&mut self) {
         let docs: Vec<i64> = self
             .docs
-            .visible
-            .iter()
-            .map(|&i| &self.docs.rows[i])
+            .listed()
             .filter(|row| row.ingest_status == "ingested")
             .map(|row| row.doc_id)
             .collect();

@@ -567,13 +567,7 @@ impl App {
         match scope {
             ChatScope::All => Vec::new(),
             ChatScope::Open => self.viewer.iter().map(|v| v.doc.doc_id).collect(),
-            ChatScope::Listed => self
-                .docs
-                .visible
-                .iter()
-                .filter_map(|&i| self.docs.rows.get(i))
-                .map(|row| row.doc_id)
-                .collect(),
+            ChatScope::Listed => self.docs.listed().map(|row| row.doc_id).collect(),
             ChatScope::Selected => self.docs.marked.iter().copied().collect(),
         }
     }

@@ -75,6 +75,11 @@ impl DocList {
         self.selected = self.selected.saturating_add_signed(delta).min(last);
     }
 
+    /// The rows the filter shows, in display order.
+    pub fn listed(&self) -> impl Iterator<Item = &ReportRow> {
+        self.visible.iter().filter_map(|&i| self.rows.get(i))
+    }
+
     pub fn selected_row(&self) -> Option<&ReportRow> {
         self.visible
             .get(self.selected)
@@ -360,13 +365,7 @@ impl App {
                 Vec::new()
             }
             Action::MarkAll => {
-                let listed: Vec<i64> = self
-                    .docs
-                    .visible
-                    .iter()
-                    .filter_map(|&i| self.docs.rows.get(i))
-                    .map(|row| row.doc_id)
-                    .collect();
+                let listed: Vec<i64> = self.docs.listed().map(|row| row.doc_id).collect();
                 if listed.iter().all(|id| self.docs.marked.contains(id)) {
                     for id in &listed {
                         self.docs.marked.remove(id);

@@ -431,12 +431,7 @@ impl App {
         choices.push(RunDocuments::All);
         if self.docs.visible.len() < self.docs.rows.len() && !self.docs.visible.is_empty() {
             choices.push(RunDocuments::Filtered(
-                self.docs
-                    .visible
-                    .iter()
-                    .filter_map(|&i| self.docs.rows.get(i))
-                    .map(|r| r.doc_id)
-                    .collect(),
+                self.docs.listed().map(|r| r.doc_id).collect(),
             ));
         }
         Overlay::RunChecklist {

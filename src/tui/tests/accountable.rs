@@ -148,12 +148,7 @@ fn t_counts_terms_in_the_listed_documents_and_enter_lists_a_terms_documents() {
     press(&mut app, [ch('j'), key(KeyCode::Enter)]);
     assert!(app.overlay.is_none());
     assert_eq!(app.docs.filter, "id:3");
-    let listed: Vec<i64> = app
-        .docs
-        .visible
-        .iter()
-        .map(|&i| app.docs.rows[i].doc_id)
-        .collect();
+    let listed: Vec<i64> = app.docs.listed().map(|row| row.doc_id).collect();
     assert_eq!(listed, [3]);
     // T again offers the terms last counted.
     press(&mut app, [ch('T')]);

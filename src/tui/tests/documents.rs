@@ -581,12 +581,7 @@ fn select_all_then_tag_codes_every_listed_document_and_the_selection_stays_for_a
     show_list(&mut app, rows());
     // The list filtered to two of its three documents.
     press(&mut app, prompted('/', "-status:reviewed"));
-    let listed: Vec<i64> = app
-        .docs
-        .visible
-        .iter()
-        .map(|&i| app.docs.rows[i].doc_id)
-        .collect();
+    let listed: Vec<i64> = app.docs.listed().map(|row| row.doc_id).collect();
     assert_eq!(listed.len(), 2, "{listed:?}");
     press(&mut app, [ch('*')]);
     assert_eq!(app.docs.marked.iter().copied().collect::<Vec<_>>(), listed);
