@@ -25,7 +25,7 @@
 mod support;
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use kodiak::Kodiak;
@@ -108,9 +108,7 @@ fn main() {
 /// The detector on real contracts: its accuracy by cross-validation, the terms alone run
 /// through Kodiak beside it, and the speed of a run with it.
 fn real(dir: &Path) {
-    let data = std::env::var_os("KODIAK_CUAD_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/cuad-train"));
+    let data = support::cuad_dir();
     if !data.join("labels.csv").is_file() {
         println!(
             "real: no annotated contracts in {} (labels.csv and contracts/; set \

@@ -42,6 +42,8 @@
 //! (`KODIAK_BENCH_MISSED=1` prints each evidence [1] that misses).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -72,9 +74,7 @@ fn main() {
         .filter(|a| !a.starts_with('-'))
         .collect();
     let wanted = |s: &str| only.is_empty() || only.iter().any(|o| s.contains(o.as_str()));
-    let data = std::env::var_os("KODIAK_CUAD_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/cuad-train"));
+    let data = support::cuad_dir();
     if !data.join("labels.csv").is_file() {
         println!(
             "no annotated contracts in {} (labels.csv and contracts/; set KODIAK_CUAD_DIR)",

@@ -4,10 +4,19 @@
 pub mod clauses;
 pub mod contracts;
 pub mod corpus;
+pub mod pii_contracts;
 pub mod pii_set;
 pub mod scans;
 
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+
+/// Where CUAD's train half is: `KODIAK_CUAD_DIR`, else `../shared/data/cuad-train`.
+pub fn cuad_dir() -> PathBuf {
+    std::env::var_os("KODIAK_CUAD_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/cuad-train"))
+}
 
 /// Megabytes of 10^6 bytes, the unit the performance goals are stated in.
 pub fn megabytes(bytes: usize) -> f64 {

@@ -4,6 +4,7 @@
 
 mod config;
 pub mod mask;
+mod names;
 pub mod phone;
 mod recognizers;
 mod redact;
@@ -213,42 +214,118 @@ impl Detector {
             for pattern in &recognizer.patterns {
                 for zone in zones {
                     let part = &text[zone.clone()];
-                    // Capture groups cost a slower engine; only patterns that need one use it.
-                    let found: Box<dyn Iterator<Item = regex::Match<'_>>> = if pattern.group == 0 {
-                        Box::new(pattern.regex.find_iter(part))
-                    } else {
-                        Box::new(
-                            pattern
-                                .regex
-                                .captures_iter(part)
-                                .filter_map(|caps| caps.get(pattern.group)),
-                        )
-                    };
-                    for m in found {
-                        self.consider(
-                            recognizer,
-                            pattern,
-                            text,
-                            zone.start + m.start(),
-                            zone.start + m.end(),
-                            &mut candidates,
-                        );
+                    if pattern.group == 0 {
+                        for m in pattern.regex.find_iter(part) {
+                            let span = zone.start + m.start()..zone.start + m.end();
+                            self.consider(recognizer, pattern, text, span, &mut candidates);
+                        }
+                        continue;
+                    }
+                    // A name pattern takes words up to a field or a title that the validator
+                    // drops ("Michael Lerner   Attention: Joseph Wyatt"): the search goes on
+                    // after the name kept, or after the first word taken when none was, so
+                    // that the next cue's name is found too. (Capture groups cost a slower
+                    // engine; only patterns that need one use it.)
+                    let mut at = 0;
+                    while let Some(m) = pattern
+                        .regex
+                        .captures_at(part, at)
+                        .and_then(|caps| caps.get(pattern.group))
+                    {
+                        let span = zone.start + m.start()..zone.start + m.end();
+                        let kept = self.consider(recognizer, pattern, text, span, &mut candidates);
+                        let first_word = m
+                            .as_str()
+                            .find(char::is_whitespace)
+                            .unwrap_or(m.len())
+                            .max(1);
+                        at = kept.map_or(m.start() + first_word, |end| end - zone.start);
+                        at = ceil_char_boundary(part, at.max(m.start() + 1));
                     }
                 }
             }
         }
-        resolve_overlaps(candidates)
+        let mut findings = resolve_overlaps(candidates);
+        self.add_mentions(text, &mut findings);
+        findings
     }
 
+    /// Drops the names the text also writes as a firm's ("Name: Dialog Semiconductor" where
+    /// "Dialog Semiconductor (UK) Ltd" is a party), ends a name where another found name
+    /// begins, then adds the other places the text writes a name found in it (see
+    /// [`names::written`]).
+    fn add_mentions(&self, text: &str, findings: &mut Vec<Finding>) {
+        let people = |findings: &[Finding]| -> Vec<(String, Range<usize>)> {
+            let names: Vec<&str> = findings
+                .iter()
+                .filter(|f| f.kind == PiiKind::Person)
+                .map(|f| &text[f.start..f.end])
+                .collect();
+            if names.is_empty() {
+                return Vec::new();
+            }
+            names::written(text, &names)
+        };
+        let mut written = people(findings);
+        let firms: std::collections::HashSet<String> = written
+            .iter()
+            .filter(|(_, span)| names::firm_follows(text, span.end))
+            .map(|(name, _)| name.clone())
+            .collect();
+        if !firms.is_empty() {
+            findings.retain(|f| {
+                f.kind != PiiKind::Person || !firms.contains(&names::folded(&text[f.start..f.end]))
+            });
+            written.retain(|(name, _)| !firms.contains(name));
+        }
+        let spans: Vec<Range<usize>> = written.iter().map(|(_, span)| span.clone()).collect();
+        let mut cut = false;
+        for finding in findings.iter_mut().filter(|f| f.kind == PiiKind::Person) {
+            let span = finding.start..finding.end;
+            finding.end = names::cut_before_other(text, &span, &spans);
+            cut |= finding.end != span.end;
+        }
+        if cut {
+            written = people(findings);
+        }
+        let Some(score) = findings
+            .iter()
+            .filter(|f| f.kind == PiiKind::Person)
+            .map(|f| f.score)
+            .reduce(f32::min)
+        else {
+            return;
+        };
+        let taken: Vec<Range<usize>> = findings.iter().map(|f| f.start..f.end).collect();
+        let mentions: Vec<Finding> = written
+            .into_iter()
+            .map(|(_, span)| span)
+            .filter(|m| taken.iter().all(|t| t.end <= m.start || m.end <= t.start))
+            .map(|span| Finding {
+                kind: PiiKind::Person,
+                start: span.start,
+                end: span.end,
+                score,
+            })
+            .collect();
+        if !mentions.is_empty() {
+            findings.extend(mentions);
+            findings.sort_by_key(|f| f.start);
+        }
+    }
+
+    /// Judges one match: a finding goes to `out` if it scores enough. Returns where the
+    /// finding ends (a validator may keep only the start of the match), `None` if the
+    /// match is no finding of this kind at all.
     fn consider(
         &self,
         recognizer: &Recognizer,
         pattern: &Pattern,
         text: &str,
-        start: usize,
-        mut end: usize,
+        span: Range<usize>,
         out: &mut Vec<Finding>,
-    ) {
+    ) -> Option<usize> {
+        let Range { start, mut end } = span;
         let matched = &text[start..end];
         // "INV-2024-0012", "No/4471-2231": a number joined to what comes before is a
         // reference, not a phone number; "EUR 1 250 000", "$ 3 500 000" are amounts.
@@ -263,13 +340,13 @@ impl Detector {
                 .next_back()
                 .is_some_and(|word| CURRENCIES.contains(&word.to_ascii_uppercase().as_str()));
             if joined || amount {
-                return;
+                return None;
             }
         }
         if recognizer.kind == PiiKind::Person {
             let first = matched.split_whitespace().next().unwrap_or_default();
             if NOT_NAMES.contains(&first) {
-                return;
+                return None;
             }
         }
         let words_before = if recognizer.kind == PiiKind::PhoneNumber {
@@ -285,7 +362,7 @@ impl Detector {
             }
         };
         let mut score = match (recognizer.validate)(matched, &needed) {
-            Verdict::Invalid => return,
+            Verdict::Invalid => return None,
             Verdict::Plausible => pattern.score,
             Verdict::PlausibleAt(score) => score,
             Verdict::Certain => 1.0,
@@ -310,7 +387,7 @@ impl Detector {
             && matched.contains('.')
             && stands_as_section_number(text, start)
         {
-            return;
+            return None;
         }
         if score >= self.threshold {
             out.push(Finding {
@@ -320,6 +397,7 @@ impl Detector {
                 score,
             });
         }
+        Some(end)
     }
 }
 

@@ -95,7 +95,7 @@ pub fn verdict(candidate: &str, regions: &Regions, needed: &dyn Fn() -> f32) -> 
     let known = std::cell::OnceCell::new();
     let needed_once = || *known.get_or_init(needed);
     let mut best: Option<(usize, f32)> = None;
-    let mut text = candidate;
+    let mut text = without_section_number(candidate);
     loop {
         if let Some(score) = score(text, regions, &needed_once)
             && best.is_none_or(|(_, best)| score > best)
@@ -119,6 +119,24 @@ pub fn verdict(candidate: &str, regions: &Regions, needed: &dyn Fn() -> f32) -> 
         None => Verdict::Invalid,
         Some((len, score)) if len == candidate.len() => Verdict::PlausibleAt(score),
         Some((len, score)) => Verdict::PlausiblePrefix(len, score),
+    }
+}
+
+/// A section number after a space ends a phone number's candidate: in "+1 484.652.0223
+/// 12.2 Assignment" the next section's number is not the phone's last group.
+fn without_section_number(candidate: &str) -> &str {
+    let Some((number, last)) = candidate.rsplit_once(' ') else {
+        return candidate;
+    };
+    let section = last
+        .trim_end_matches('.')
+        .split('.')
+        .all(|part| (1..=3).contains(&part.len()) && part.bytes().all(|b| b.is_ascii_digit()));
+    let number = number.trim_end();
+    if section && last.contains('.') && digit_count(number) >= 7 {
+        number
+    } else {
+        candidate
     }
 }
 

@@ -6,6 +6,7 @@
 
 use regex::Regex;
 
+use super::names;
 use super::phone;
 use super::validate::{self, Verdict};
 use super::{PiiError, PiiKind};
@@ -67,6 +68,12 @@ fn recognizer(
         context: context.iter().map(|c| (*c).to_owned()).collect(),
     })
 }
+
+/// A name after a title ("Ms", "Dr"); after a role ("defendant"); in a signature or
+/// addressee block ("By: /s/", "Attention:"). Each is reported without a context word.
+const TITLED_NAME: f32 = 0.7;
+const NAME_IN_ROLE: f32 = 0.6;
+const NAME_IN_BLOCK: f32 = 0.6;
 
 /// One capitalised name: John, O'Neill, McDonald, Zoë, Smith-Jones.
 const NAME: &str = r"\p{Lu}['’]?\p{Ll}*\p{Lu}?\p{Ll}+(?:-\p{Lu}\p{Ll}+)?";
@@ -240,21 +247,30 @@ pub(super) fn built_in(regions: phone::Regions) -> Result<Vec<Recognizer>, PiiEr
         )?,
         recognizer(
             PiiKind::Person,
-            &[
-                (
-                    &format!(
-                        r"(?-u:\b)(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Judge|Justice|Hon|Sir|Dame|Mme|Mlle|Herr|Frau)\.?(?:[ \t]+|[ \t]*\n[ \t]*)({NAME}(?: +\p{{Lu}}\.)?(?: +{NAME}){{0,2}})"
-                    ),
-                    0.7,
-                    1,
+            &[(
+                &format!(
+                    r"(?-u:\b)(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Judge|Justice|Hon|Sir|Dame|Mme|Mlle|Herr|Frau)\.?(?:[ \t]+|[ \t]*\n[ \t]*)({NAME}(?: +\p{{Lu}}\.)?(?: +{NAME}){{0,2}})"
                 ),
-                (
-                    &format!(r"(?-u:\b){roles}[,:]?[ \t]+({NAME}(?: +{NAME}){{1,2}})"),
-                    0.6,
-                    1,
-                ),
-            ],
-            only(validate::any),
+                TITLED_NAME,
+                1,
+            )],
+            |matched: &str, _: &dyn Fn() -> f32| names::name_in(matched, 1, TITLED_NAME),
+            &[],
+        )?,
+        recognizer(
+            PiiKind::Person,
+            &[(
+                &format!(r"(?-u:\b){roles}[,:]?[ \t]+({NAME}(?: +{NAME}){{1,2}})"),
+                NAME_IN_ROLE,
+                1,
+            )],
+            |matched: &str, _: &dyn Fn() -> f32| names::name_in(matched, 2, NAME_IN_ROLE),
+            &[],
+        )?,
+        recognizer(
+            PiiKind::Person,
+            &[(&names::block_pattern(), NAME_IN_BLOCK, 1)],
+            |matched: &str, _: &dyn Fn() -> f32| names::name_in(matched, 2, NAME_IN_BLOCK),
             &[],
         )?,
         recognizer(

@@ -487,3 +487,88 @@ proptest! {
         prop_assert_eq!(detector().scan(&text), everything, "{:?}", text);
     }
 }
+
+#[test]
+fn names_in_signature_and_notice_blocks_are_found_but_not_titles_or_firms() {
+    assert_eq!(
+        found("Attn: Peter Stanway\nName: Barry Canton\nBy: /s/ Jane Q. Public"),
+        [
+            pair("PERSON", "Peter Stanway"),
+            pair("PERSON", "Barry Canton"),
+            pair("PERSON", "Jane Q. Public")
+        ]
+    );
+    assert_eq!(
+        found("BY:   /S/ KATHLEEN A. MCGAH     TITLE:   VICE PRESIDENT"),
+        [pair("PERSON", "KATHLEEN A. MCGAH")]
+    );
+    assert_eq!(
+        found("Signature \"/s/ Duncan Nightingale\" Name: Rafael Espinosa Rozo Vertex Energy"),
+        [
+            pair("PERSON", "Duncan Nightingale"),
+            pair("PERSON", "Rafael Espinosa Rozo")
+        ]
+    );
+    assert!(kinds("Attention: General Counsel Facsimile: (none)").is_empty());
+    assert!(kinds("Attn: Accounts Payable. Name: Title: Date:").is_empty());
+    assert!(kinds("Licensee Name: Acme Widgets Inc, a Delaware corporation").is_empty());
+    assert!(kinds("Attention: Order Fulfillment Services").is_empty());
+}
+
+#[test]
+fn the_cue_after_a_name_is_read_again_for_the_next_name() {
+    assert_eq!(
+        found("Attention:   Michael J. Lerner   Attention:   Joseph K. Wyatt"),
+        [
+            pair("PERSON", "Michael J. Lerner"),
+            pair("PERSON", "Joseph K. Wyatt")
+        ]
+    );
+    assert_eq!(
+        found("Name: Irwin Schneidmill          Name: Rakesh K. Kaul   Title: President"),
+        [
+            pair("PERSON", "Irwin Schneidmill"),
+            pair("PERSON", "Rakesh K. Kaul")
+        ]
+    );
+}
+
+#[test]
+fn a_name_found_once_is_found_wherever_the_document_writes_it() {
+    let text = "By: /s/ Timothy Hassett___ printed: ___TIMOTHY HASSETT__ and Timothy\n  Hassett \
+                signed; Timothy Hassetts is not him.";
+    assert_eq!(
+        found(text),
+        [
+            pair("PERSON", "Timothy Hassett"),
+            pair("PERSON", "TIMOTHY HASSETT"),
+            pair("PERSON", "Timothy\n  Hassett")
+        ]
+    );
+    // Two signatures side by side: the first name ends where the second, written
+    // elsewhere, begins.
+    assert_eq!(
+        found("By: /s/George Bogle By: /s/Fred Zolla George Bogle, CEO"),
+        [
+            pair("PERSON", "George Bogle"),
+            pair("PERSON", "Fred Zolla"),
+            pair("PERSON", "George Bogle")
+        ]
+    );
+}
+
+#[test]
+fn a_name_the_document_also_writes_as_a_firms_is_no_person() {
+    let text = "Dialog Semiconductor (UK) Ltd, a company … Third Party's Name: Dialog \
+                Semiconductor [entity]";
+    assert!(kinds(text).is_empty());
+}
+
+#[test]
+fn a_section_number_after_a_phone_number_is_not_part_of_it() {
+    assert_eq!(
+        found("Telephone: +1 484.652.0223 12.2 Assignment. Neither party may assign"),
+        [pair("PHONE_NUMBER", "+1 484.652.0223")]
+    );
+    assert!(kinds("as required by 9.2.7.3 of the Agreement and 10.1.2.4").is_empty());
+}

@@ -200,11 +200,6 @@ pub fn email(text: &str) -> Verdict {
     }
 }
 
-/// For recognizers with nothing to check beyond their pattern.
-pub fn any(_: &str) -> Verdict {
-    Verdict::Plausible
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
