@@ -77,6 +77,37 @@ fn checklist_check_names_the_line_and_key_of_a_mistake_and_passes_the_shipped_on
     assert_eq!(output.status.code(), Some(2));
 }
 
+#[test]
+fn review_run_takes_a_shipped_checklist_by_name_in_any_directory_and_names_them_when_unknown() {
+    let sandbox = contracts(2);
+    let elsewhere = tempfile::tempdir().unwrap();
+    let output = sandbox
+        .kodiak()
+        .current_dir(elsewhere.path())
+        .args(["review", "run", "privacy-dpa", "--no-llm", "--json"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let job = job(&sandbox);
+    assert_eq!(job["checklist"], "privacy-dpa");
+    assert_eq!(job["state"], "done");
+    let output = sandbox
+        .kodiak()
+        .current_dir(elsewhere.path())
+        .args(["review", "run", "leases", "--no-llm"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            "no checklist file leases and no shipped checklist of that name: give a TOML file \
+             or one of commercial-contract, privacy-dpa"
+        ),
+        "{stderr}"
+    );
+}
+
 fn job(sandbox: &Sandbox) -> Value {
     let jobs = sandbox.json(&["review", "jobs", "--json"]);
     jobs.as_array()

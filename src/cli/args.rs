@@ -256,7 +256,8 @@ pub(super) enum ReviewCommand {
     /// Run a checklist over the documents: every item asked of every document, each
     /// answer with its evidence quoted from the text
     Run {
-        /// The checklist file (TOML; see assets/checklists)
+        /// The checklist: a TOML file, or a shipped one by name (commercial-contract,
+        /// privacy-dpa)
         checklist: PathBuf,
         #[command(flatten)]
         scope: ScopeArgs,

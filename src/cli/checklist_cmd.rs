@@ -89,7 +89,7 @@ pub(super) struct RunArgs<'a> {
 }
 
 pub(super) fn run(settings: Settings, args: RunArgs<'_>) -> Result<ExitCode> {
-    let checklist = match Checklist::load(args.checklist) {
+    let checklist = match Checklist::find(args.checklist) {
         Ok(checklist) => checklist,
         Err(error) => {
             eprintln!("kodiak: error: {}", line(&error.to_string()));

@@ -246,7 +246,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     spec(
         "run_checklist",
         Checklist,
-        "run a checklist file: choose the documents and the model, then it runs in the background",
+        "run a checklist (a shipped one by name or a file): choose the documents and the model, then it runs in the background",
         &["R"],
     ),
     spec(

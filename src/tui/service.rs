@@ -213,7 +213,7 @@ impl ReviewService for Kodiak {
         documents: &[i64],
         use_model: bool,
     ) -> Result<i64, ServiceError> {
-        let checklist = Checklist::load(path).map_err(|e| ServiceError::Job(e.to_string()))?;
+        let checklist = Checklist::find(path).map_err(|e| ServiceError::Job(e.to_string()))?;
         let scope = JobScope {
             documents: documents.to_vec(),
             ..JobScope::default()

@@ -15,7 +15,7 @@ use kodiak::report;
 use kodiak::service::{AskOptions, Piece};
 use kodiak::telemetry::crash;
 
-use super::app::{ChecklistSource, Effect, Job, JobError, Msg, Reply, ReviewChange};
+use super::app::{ChecklistSource, DecidedCell, Effect, Job, JobError, Msg, Reply, ReviewChange};
 use super::document::{Focus, PreparedDocument};
 use super::service::ReviewService;
 use kodiak::service::{JobCounts, JobProgress};
@@ -365,12 +365,14 @@ fn reply(job: Job, context: &JobContext, running: Running<'_>) -> Option<Msg> {
 }
 
 /// A checklist run's progress as messages: at most ten a second, and each document's end,
-/// however fast cells are decided (a thousand a second without a model).
+/// however fast cells are decided (a thousand a second without a model), each carrying the
+/// cells decided since the one before.
 struct ChecklistProgress {
     request: u64,
     messages: UnboundedSender<Msg>,
     cancel: Arc<AtomicBool>,
     last: std::sync::Mutex<(std::time::Instant, usize)>,
+    cells: std::sync::Mutex<Vec<DecidedCell>>,
 }
 
 impl ChecklistProgress {
@@ -380,6 +382,7 @@ impl ChecklistProgress {
             messages: messages.clone(),
             cancel,
             last: std::sync::Mutex::new((std::time::Instant::now(), 0)),
+            cells: std::sync::Mutex::new(Vec::new()),
         }
     }
 }
@@ -395,9 +398,25 @@ impl JobProgress for ChecklistProgress {
             || counts.cells == counts.total;
         if due {
             *last = (now, counts.documents);
+            let cells = self
+                .cells
+                .lock()
+                .map(|mut cells| std::mem::take(&mut *cells))
+                .unwrap_or_default();
             let _ = self.messages.send(Msg::ChecklistProgress {
                 request: self.request,
                 counts,
+                cells,
+            });
+        }
+    }
+
+    fn cell(&self, document: i64, item: &str, suggestion: &kodiak::checklist::decide::Suggestion) {
+        if let Ok(mut cells) = self.cells.lock() {
+            cells.push(DecidedCell {
+                doc_id: document,
+                item: item.to_owned(),
+                suggestion: suggestion.clone(),
             });
         }
     }

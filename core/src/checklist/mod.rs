@@ -126,6 +126,11 @@ pub enum ChecklistError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(
+        "no checklist file {} and no shipped checklist of that name: give a TOML file or one of {shipped}",
+        spec.display()
+    )]
+    NotFound { spec: PathBuf, shipped: String },
     #[error("invalid checklist {}{}: {}{message}", path.display(), line_suffix(*line), key_prefix(key))]
     Invalid {
         path: PathBuf,
@@ -145,7 +150,47 @@ fn key_prefix(key: &Option<String>) -> String {
         .unwrap_or_default()
 }
 
+/// The checklists Kodiak ships, by name, built into the binary: a reviewer runs one by
+/// name from any directory (`kodiak review run commercial-contract`).
+pub const SHIPPED: [(&str, &str); 2] = [
+    (
+        "commercial-contract",
+        include_str!("../../../assets/checklists/commercial-contract.toml"),
+    ),
+    (
+        "privacy-dpa",
+        include_str!("../../../assets/checklists/privacy-dpa.toml"),
+    ),
+];
+
 impl Checklist {
+    /// The checklist `spec` names: a checklist file, or else a shipped checklist by name
+    /// (`commercial-contract`, with or without `.toml`). A spec that is neither is refused
+    /// naming the shipped ones.
+    pub fn find(spec: &Path) -> Result<Checklist, ChecklistError> {
+        let bare = spec.components().count() == 1;
+        if spec.exists() || !bare {
+            return Checklist::load(spec);
+        }
+        let name = spec.to_string_lossy();
+        let name = name.strip_suffix(".toml").unwrap_or(&name);
+        match SHIPPED.iter().find(|(shipped, _)| *shipped == name) {
+            Some((shipped, text)) => Checklist::parse(text, Path::new(&format!("{shipped}.toml"))),
+            None => Err(ChecklistError::NotFound {
+                spec: spec.to_path_buf(),
+                shipped: SHIPPED.map(|(name, _)| name).join(", "),
+            }),
+        }
+    }
+
+    /// The shipped checklists, parsed.
+    pub fn shipped() -> Vec<Checklist> {
+        SHIPPED
+            .iter()
+            .filter_map(|(name, _)| Checklist::find(Path::new(name)).ok())
+            .collect()
+    }
+
     /// Reads and validates a checklist file.
     pub fn load(path: &Path) -> Result<Checklist, ChecklistError> {
         let text = std::fs::read_to_string(path).map_err(|source| ChecklistError::Read {
@@ -267,6 +312,30 @@ mod tests {
         assert_eq!(list.items[1].answer, AnswerKind::YesNo);
         assert!(list.items[1].terms.is_empty());
         assert_eq!(list.item("cap").map(|i| i.id.as_str()), Some("cap"));
+    }
+
+    #[test]
+    fn a_shipped_checklist_is_found_by_name_from_any_directory_and_an_unknown_name_lists_them() {
+        let shipped = Checklist::shipped();
+        let names: Vec<&str> = shipped.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["commercial-contract", "privacy-dpa"]);
+        let by_name = Checklist::find(Path::new("commercial-contract.toml")).unwrap();
+        let file = Checklist::load(
+            &Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../assets/checklists/commercial-contract.toml"),
+        )
+        .unwrap();
+        assert_eq!(by_name, file, "the built-in copy is the shipped file");
+        let unknown = Checklist::find(Path::new("leases"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            unknown,
+            "no checklist file leases and no shipped checklist of that name: give a TOML file or \
+             one of commercial-contract, privacy-dpa"
+        );
+        let missing = Checklist::find(Path::new("/nowhere/leases.toml")).unwrap_err();
+        assert!(matches!(missing, ChecklistError::Read { .. }), "{missing}");
     }
 
     #[test]

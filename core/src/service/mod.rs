@@ -256,8 +256,8 @@ impl Kodiak {
     }
 
     /// Where the matter's data stands, as any process changes it: the audit trail's head
-    /// (every change is recorded there, by whichever process makes it) and the last change
-    /// the search index reflects. The index's reader first catches up with commits another
+    /// (every change is recorded there, by whichever process makes it), the newest
+    /// checklist cell and the last change the search index reflects. The index's reader first catches up with commits another
     /// process made, so a search after this sees them. A front end that keeps data on
     /// screen compares stamps to know when to reload it.
     pub fn data_stamp(&self) -> Result<DataStamp, ServiceError> {
@@ -265,10 +265,13 @@ impl Kodiak {
             Ok(index) => index.follow_commits()?,
             Err(_) => None,
         };
-        let (audit_seq, _) = crate::storage::audit::head(&*self.db.conn()?)?;
+        let conn = self.db.conn()?;
+        let (audit_seq, _) = crate::storage::audit::head(&conn)?;
+        let checklist_cells = crate::storage::checklists::last_cell(&conn)?;
         Ok(DataStamp {
             audit_seq,
             index_change,
+            checklist_cells,
         })
     }
 
@@ -388,6 +391,9 @@ impl Kodiak {
 pub struct DataStamp {
     pub audit_seq: i64,
     pub index_change: Option<i64>,
+    /// The newest checklist cell: a job run by another process fills the grid, which
+    /// the audit trail records only when the run ends.
+    pub checklist_cells: Option<i64>,
 }
 
 /// A crash report for a model worker that died: what it ran, how and when it ended, and

@@ -64,18 +64,21 @@ pub struct NewJob<'a> {
     pub created_by: &'a str,
 }
 
-/// Stores a new job, running, with no cells yet.
+/// Stores a new job, running, with no cells yet, written by this process: its creator runs
+/// it next, and a grid read in between shows it running, not interrupted.
 pub fn create(tx: &Transaction<'_>, job: &NewJob<'_>) -> rusqlite::Result<i64> {
     let now = Timestamp::now();
+    let writer = serde_json::to_string(&ProcessId::current()).ok();
     tx.execute(
         "INSERT INTO checklist_jobs
-             (checklist, definition, scope, use_model, state, created_by, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, 'running', ?5, ?6, ?6)",
+             (checklist, definition, scope, use_model, state, writer, created_by, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, 'running', ?5, ?6, ?7, ?7)",
         params![
             job.checklist,
             job.definition,
             job.scope,
             job.use_model,
+            writer,
             job.created_by,
             now
         ],
@@ -88,6 +91,14 @@ pub fn create(tx: &Transaction<'_>, job: &NewJob<'_>) -> rusqlite::Result<i64> {
         insert.execute(params![id, position as i64, document])?;
     }
     Ok(id)
+}
+
+/// The newest cell of any job (its row id), `None` before the first: a stamp of where
+/// the checklist runs stand.
+pub fn last_cell(conn: &Connection) -> rusqlite::Result<Option<i64>> {
+    conn.query_row("SELECT max(rowid) FROM checklist_cells", [], |row| {
+        row.get(0)
+    })
 }
 
 pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<JobRow>> {

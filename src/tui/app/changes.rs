@@ -1,9 +1,9 @@
 //! Changes other processes make to the matter while the UI is open (an ingest from the
 //! command line, a colleague's tags, a checklist run elsewhere): every few seconds the
-//! worker reads a stamp of the matter's data, one small query and the index's meta file.
+//! worker reads a stamp of the matter's data, two small queries and the index's meta file.
 //! When it moved, what the UI shows from the data is read again (the list, a search shown,
-//! the grid shown, health), keeping the cursor and the open document; when it did not,
-//! nothing is drawn.
+//! the grid shown and its list of jobs, health), keeping the cursor and the open document;
+//! when it did not, nothing is drawn.
 
 use kodiak::service::DataStamp;
 
@@ -48,8 +48,18 @@ impl App {
                 job: Job::Search { query, mode },
             });
         }
-        if let Some(job) = self.checklist.as_ref().and_then(|view| view.job) {
-            effects.push(self.load_grid(job));
+        if let Some(view) = &self.checklist {
+            // The grid of the job this UI runs gets its cells as they are decided; another
+            // job's grid, and the list of jobs (one started elsewhere), are read again.
+            let running = view.running.as_ref().and_then(|r| r.job);
+            let shown = view.job.filter(|job| Some(*job) != running);
+            effects.push(Effect::Job {
+                request: self.start_job(|jobs| &mut jobs.checklists),
+                job: Job::LoadChecklists,
+            });
+            if let Some(job) = shown {
+                effects.push(self.load_grid(job));
+            }
         }
         effects
     }

@@ -2,7 +2,7 @@
 //! cell per item, the cursor on one cell. Enter opens the cell's evidence highlighted in
 //! the viewer (whose Esc comes back here); `c`, `e`, `n` and `u` record the reviewer's
 //! decision; `f` keeps the rows where the cursor's item is in a given state; `R` runs a
-//! checklist file in the background while the grid stays usable, `r` resumes the job
+//! shipped checklist or a file in the background while the grid stays usable, `r` resumes the job
 //! shown and `x` stops it.
 
 use std::path::PathBuf;
@@ -14,8 +14,14 @@ use kodiak::storage::checklists::JobState;
 use super::*;
 use super::{JobError, Reply};
 
-/// The checklist a run prompt offers first.
-pub const DEFAULT_CHECKLIST: &str = "assets/checklists/commercial-contract.toml";
+/// A checklist the run dialog offers: a shipped one by name, or a file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChecklistChoice {
+    /// What `Checklist::find` is given: a shipped checklist's name or a file's path.
+    pub spec: PathBuf,
+    /// How the dialog names it.
+    pub label: String,
+}
 
 /// What a background run is started from.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,6 +66,14 @@ impl RunDocuments {
     }
 }
 
+/// A cell a running job decided, as it was stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecidedCell {
+    pub doc_id: i64,
+    pub item: String,
+    pub suggestion: kodiak::checklist::decide::Suggestion,
+}
+
 /// A job running in the background.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunningChecklist {
@@ -71,8 +85,6 @@ pub struct RunningChecklist {
     /// Cells the job had when this run began (a resumed job has some): the rate counts
     /// only this run's.
     pub start_cells: Option<usize>,
-    /// Documents done when the grid was last read, to read it again as rows complete.
-    pub reloaded_at: usize,
 }
 
 /// The grid and where the reviewer is in it.
@@ -219,7 +231,21 @@ impl App {
         self.dirty = true;
         match result {
             Ok(jobs) => {
+                // A job another process started while the grid was open is said once.
+                let started_elsewhere = jobs
+                    .iter()
+                    .filter(|j| !view.jobs.is_empty() && !view.jobs.iter().any(|o| o.id == j.id))
+                    .find(|j| view.running.as_ref().is_none_or(|r| r.job != Some(j.id)))
+                    .map(|j| (j.id, j.checklist.clone()));
                 view.jobs = jobs;
+                if let Some((id, checklist)) = started_elsewhere {
+                    self.info(format!(
+                        "job {id} ({checklist}) started elsewhere; > shows it"
+                    ));
+                }
+                let Some(view) = &mut self.checklist else {
+                    return Vec::new();
+                };
                 if view.job.is_none() {
                     match view.jobs.first().map(|j| j.id) {
                         Some(newest) => {
@@ -228,7 +254,7 @@ impl App {
                         }
                         None => {
                             view.grid = Some(Err(JobError::Service(
-                                "No checklist has been run yet. R runs one (a TOML file of questions)."
+                                "No checklist has been run yet. R runs one: a shipped checklist or a TOML file of questions."
                                     .into(),
                             )));
                         }
@@ -308,11 +334,7 @@ impl App {
                 if view.running.is_some() {
                     self.error("a checklist job is running; x stops it");
                 } else {
-                    self.overlay = Some(Overlay::prompt(
-                        PromptKind::ChecklistFile,
-                        DEFAULT_CHECKLIST,
-                        Vec::new(),
-                    ));
+                    self.overlay = Some(self.run_choices(None));
                 }
             }
             Action::ResumeChecklist => {
@@ -505,7 +527,6 @@ impl App {
             counts: JobCounts::default(),
             started: Instant::now(),
             start_cells: None,
-            reloaded_at: 0,
         });
         self.dirty = true;
         vec![Effect::Job {
@@ -535,8 +556,14 @@ impl App {
         vec![list, self.load_grid(job)]
     }
 
-    /// Progress of the running job; the grid is read again as documents complete.
-    pub(super) fn checklist_progress(&mut self, request: u64, counts: JobCounts) -> Vec<Effect> {
+    /// Progress of the running job, with the cells it decided since the last: the grid
+    /// shown, when it is the job's, shows them at once.
+    pub(super) fn checklist_progress(
+        &mut self,
+        request: u64,
+        counts: JobCounts,
+        cells: Vec<DecidedCell>,
+    ) -> Vec<Effect> {
         if !self.runs(request) {
             return Vec::new();
         }
@@ -548,14 +575,25 @@ impl App {
         };
         running.counts = counts;
         running.start_cells.get_or_insert(counts.cells);
+        let job = running.job;
         self.dirty = true;
-        let shown = running.job.is_some() && running.job == view.job;
-        // Reading the grid costs a query per document: at most every 5% of the documents.
-        let step = (counts.total_documents / 20).max(1);
-        if shown && counts.documents >= running.reloaded_at + step {
-            running.reloaded_at = counts.documents;
-            if let Some(job) = running.job {
-                return vec![self.load_grid(job)];
+        if let Some(grid) = view
+            .grid
+            .as_mut()
+            .and_then(|g| g.as_mut().ok())
+            .filter(|g| Some(g.job.id) == job)
+        {
+            grid.job.cells = counts.cells;
+            for cell in cells {
+                if let Some(col) = grid.checklist.items.iter().position(|i| i.id == cell.item)
+                    && let Some(row) = grid.rows.iter_mut().find(|r| r.doc_id == cell.doc_id)
+                    && let Some(slot) = row.cells.get_mut(col)
+                {
+                    *slot = Some(GridCell {
+                        suggestion: cell.suggestion,
+                        decision: None,
+                    });
+                }
             }
         }
         Vec::new()

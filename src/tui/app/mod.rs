@@ -187,10 +187,12 @@ pub enum Msg {
     },
     /// The job a checklist run created (or resumed).
     ChecklistStarted { request: u64, job: i64 },
-    /// Cells and documents a checklist run has decided.
+    /// Cells and documents a checklist run has decided, with the cells decided since the
+    /// last progress: `(document, item, suggestion)`.
     ChecklistProgress {
         request: u64,
         counts: kodiak::service::JobCounts,
+        cells: Vec<DecidedCell>,
     },
     /// A checklist run ended: done, stopped or failed.
     ChecklistDone {

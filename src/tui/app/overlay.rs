@@ -30,7 +30,7 @@ impl PromptKind {
             PromptKind::Note => "Note",
             PromptKind::IngestPath => "Ingest path",
             PromptKind::GoTo => "Go to page (12), line (l40) or percent (50%)",
-            PromptKind::ChecklistFile => "Checklist file to run (then choose documents and model)",
+            PromptKind::ChecklistFile => "Checklist file to run",
             PromptKind::CellAnswer => "The right answer",
             PromptKind::Terms => {
                 "Terms to count in the listed documents (a; \"b c\"; d* OR e; or a terms file)"
@@ -55,9 +55,11 @@ pub enum Overlay {
         docs: Vec<i64>,
     },
     ExportFormat,
-    /// How to run a checklist: on which documents, with the model or not.
+    /// How to run a checklist: which (a shipped one or a file), on which documents, with
+    /// the model or not.
     RunChecklist {
-        path: std::path::PathBuf,
+        checklists: Vec<ChecklistChoice>,
+        which: usize,
         /// The choices of documents there are (all, the filtered list, the selection) and
         /// the one chosen.
         choices: Vec<RunDocuments>,
@@ -225,18 +227,30 @@ impl App {
                 Vec::new()
             }
             Overlay::RunChecklist {
-                path,
+                checklists,
+                mut which,
                 choices,
                 mut chosen,
                 mut use_model,
             } => {
                 match key.code {
+                    KeyCode::Char('c') => which = (which + 1) % checklists.len().max(1),
+                    KeyCode::Char('f') => {
+                        self.overlay = Some(Overlay::prompt_hinted(
+                            PromptKind::ChecklistFile,
+                            "a checklist TOML file, e.g. ~/checklists/leases.toml",
+                        ));
+                        return Vec::new();
+                    }
                     KeyCode::Char('d') => chosen = (chosen + 1) % choices.len().max(1),
                     KeyCode::Char('m') => use_model = !use_model,
                     KeyCode::Enter => {
+                        let Some(checklist) = checklists.get(which) else {
+                            return Vec::new();
+                        };
                         let documents = choices.get(chosen).map_or(Vec::new(), RunDocuments::ids);
                         return self.run_checklist(ChecklistSource::File {
-                            path,
+                            path: checklist.spec.clone(),
                             documents,
                             use_model,
                         });
@@ -245,7 +259,8 @@ impl App {
                     _ => {}
                 }
                 self.overlay = Some(Overlay::RunChecklist {
-                    path,
+                    checklists,
+                    which,
                     choices,
                     chosen,
                     use_model,
@@ -402,7 +417,7 @@ impl App {
             (PromptKind::Terms, false) => self.run_terms(text, docs),
             (PromptKind::ChecklistFile, _) if !text.is_empty() => {
                 let path = kodiak::config::expand_home(std::path::Path::new(text));
-                self.overlay = Some(self.run_choices(path));
+                self.overlay = Some(self.run_choices(Some(path)));
                 Vec::new()
             }
             (PromptKind::CellAnswer, _) if !text.trim().is_empty() => self.decide(
@@ -418,10 +433,25 @@ impl App {
 }
 
 impl App {
-    /// The run dialog for the checklist at `path`: the documents it may cover (the
-    /// selection first when there is one, then all, then the filtered list when a filter
-    /// hides some), without the model by default.
-    fn run_choices(&self, path: std::path::PathBuf) -> Overlay {
+    /// The run dialog: the shipped checklists, and `file` (chosen) when one was typed; the
+    /// documents it may cover (the selection first when there is one, then all, then the
+    /// filtered list when a filter hides some), without the model by default.
+    pub(super) fn run_choices(&self, file: Option<std::path::PathBuf>) -> Overlay {
+        let mut checklists: Vec<ChecklistChoice> = kodiak::checklist::Checklist::shipped()
+            .into_iter()
+            .map(|c| ChecklistChoice {
+                label: format!("{} ({}, {} items)", c.title, c.name, c.items.len()),
+                spec: std::path::PathBuf::from(c.name),
+            })
+            .collect();
+        let mut which = 0;
+        if let Some(path) = file {
+            which = checklists.len();
+            checklists.push(ChecklistChoice {
+                label: path.display().to_string(),
+                spec: path,
+            });
+        }
         let mut choices = Vec::new();
         if !self.docs.marked.is_empty() {
             choices.push(RunDocuments::Selection(
@@ -435,7 +465,8 @@ impl App {
             ));
         }
         Overlay::RunChecklist {
-            path,
+            checklists,
+            which,
             choices,
             chosen: 0,
             use_model: false,

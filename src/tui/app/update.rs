@@ -181,7 +181,11 @@ impl App {
                 Vec::new()
             }
             Msg::ChecklistStarted { request, job } => self.checklist_started(request, job),
-            Msg::ChecklistProgress { request, counts } => self.checklist_progress(request, counts),
+            Msg::ChecklistProgress {
+                request,
+                counts,
+                cells,
+            } => self.checklist_progress(request, counts, cells),
             Msg::ChecklistDone { request, result } => self.checklist_done(request, result),
             Msg::CellDecided {
                 doc_id,

@@ -23,6 +23,7 @@ fn stamp_reply(app: &mut App, audit_seq: i64) -> Vec<Effect> {
             result: Ok(DataStamp {
                 audit_seq,
                 index_change: Some(audit_seq),
+                checklist_cells: None,
             }),
         }],
     )

@@ -5,7 +5,7 @@ use kodiak::checklist::{AnswerKind, Checklist, Item};
 use kodiak::service::{DecisionInput, Grid, GridCell, GridRow, JobCounts, JobInfo, JobOutcome};
 use kodiak::storage::checklists::{Decision, DecisionKind, JobState};
 
-use super::super::app::ChecklistSource;
+use super::super::app::{ChecklistSource, DecidedCell};
 use super::*;
 
 fn item(id: &str, question: &str) -> Item {
@@ -313,10 +313,14 @@ fn a_run_started_from_the_grid_shows_its_progress_q_asks_first_and_x_stops_it() 
     let mut app = app(80, 24);
     show_list(&mut app, rows());
     opened(&mut app);
-    // R offers the shipped checklist; Enter asks how to run it; Enter runs it over every
-    // document without the model.
-    press(&mut app, [ch('R'), key(KeyCode::Enter)]);
+    // R offers the shipped checklists by name; Enter runs the first over every document
+    // without the model.
+    press(&mut app, [ch('R')]);
     let shown = screen(&app);
+    assert!(
+        shown.contains("checklist (1 of 2): Commercial contract review (commercial-contract,"),
+        "{shown}"
+    );
     assert!(shown.contains("documents: all 3 documents"), "{shown}");
     assert!(shown.contains("without the model"), "{shown}");
     let effects = press(&mut app, [key(KeyCode::Enter)]);
@@ -332,23 +336,51 @@ fn a_run_started_from_the_grid_shows_its_progress_q_asks_first_and_x_stops_it() 
     assert_eq!(
         *source,
         ChecklistSource::File {
-            path: "assets/checklists/commercial-contract.toml".into(),
+            path: "commercial-contract".into(),
             documents: Vec::new(),
             use_model: false,
         }
     );
     let request = *request;
+    // The new job's grid, read before its first cell: no cell decided, and running here
+    // whatever the job's row says of its writer.
     let effects = press(&mut app, [Msg::ChecklistStarted { request, job: 5 }]);
-    assert!(
-        effects.iter().any(|e| matches!(
-            e,
-            Effect::Job {
-                job: Job::LoadGrid { job: 5, .. },
-                ..
-            }
-        )),
-        "{effects:?}"
+    let Some(grid_request) = effects.iter().find_map(|e| match e {
+        Effect::Job {
+            request,
+            job: Job::LoadGrid { job: 5 },
+        } => Some(*request),
+        _ => None,
+    }) else {
+        panic!("{effects:?}");
+    };
+    let mut empty = grid();
+    empty.job = JobInfo {
+        state: JobState::Running,
+        interrupted: true,
+        cells: 0,
+        ..job(5)
+    };
+    for row in &mut empty.rows {
+        row.cells = vec![None, None, None];
+    }
+    press(
+        &mut app,
+        [Msg::Grid {
+            request: grid_request,
+            result: Ok(Box::new(empty)),
+        }],
     );
+    let shown = screen(&app);
+    assert!(shown.contains("job 5 · running · 0/9 cells"), "{shown}");
+    assert!(!shown.contains("interrupted"), "{shown}");
+    let decided = |doc_id: i64, item: &str, answer: &str| DecidedCell {
+        doc_id,
+        item: item.into(),
+        suggestion: cell(CellState::Found, answer, 10)
+            .map(|c| c.suggestion)
+            .unwrap(),
+    };
     press(
         &mut app,
         [Msg::ChecklistProgress {
@@ -359,6 +391,10 @@ fn a_run_started_from_the_grid_shows_its_progress_q_asks_first_and_x_stops_it() 
                 documents: 1,
                 total_documents: 3,
             },
+            cells: vec![
+                decided(1, "governing_law", "England and Wales"),
+                decided(1, "liability_cap", "USD 2,000,000"),
+            ],
         }],
     );
     let shown = screen(&app);
@@ -366,6 +402,13 @@ fn a_run_started_from_the_grid_shows_its_progress_q_asks_first_and_x_stops_it() 
         shown.contains("running job 5: 30/90 cells · 1/3 documents"),
         "{shown}"
     );
+    // The cells decided show in the grid as they come, before the document is done.
+    let supply = shown
+        .lines()
+        .find(|l| l.contains("Supply agreement"))
+        .unwrap_or_default();
+    assert!(supply.contains("✓  ✓  ·"), "{shown}");
+    assert!(shown.contains("England and Wales"), "{shown}");
     assert!(app.needs_ticks());
     // q asks first while a job runs; any key but y keeps the UI.
     press(&mut app, [ch('q')]);
@@ -407,7 +450,7 @@ fn r_offers_the_selection_all_and_the_filtered_list_and_the_model_only_when_aske
     press(&mut app, prompted('/', "status:unreviewed"));
     press(&mut app, [key(KeyCode::Char(' '))]);
     opened(&mut app);
-    press(&mut app, [ch('R'), key(KeyCode::Enter)]);
+    press(&mut app, [ch('R')]);
     let shown = screen(&app);
     assert!(shown.contains("documents: the selection (1)"), "{shown}");
     assert!(shown.contains("without the model"), "{shown}");
@@ -433,7 +476,7 @@ fn r_offers_the_selection_all_and_the_filtered_list_and_the_model_only_when_aske
     assert_eq!(
         *source,
         ChecklistSource::File {
-            path: "assets/checklists/commercial-contract.toml".into(),
+            path: "commercial-contract".into(),
             documents: vec![1, 3],
             use_model: true,
         }
@@ -442,7 +485,138 @@ fn r_offers_the_selection_all_and_the_filtered_list_and_the_model_only_when_aske
     let mut app = super::app(80, 24);
     show_list(&mut app, rows());
     opened(&mut app);
-    let effects = press(&mut app, [ch('R'), key(KeyCode::Enter), key(KeyCode::Esc)]);
+    let effects = press(&mut app, [ch('R'), key(KeyCode::Esc)]);
     assert!(effects.is_empty(), "{effects:?}");
-    assert!(!screen(&app).contains("Run a checklist"));
+    assert!(!screen(&app).contains("a checklist file of your own"));
+}
+
+#[test]
+fn r_picks_a_shipped_checklist_by_name_with_c_or_a_file_with_f() {
+    let mut app = app(80, 24);
+    show_list(&mut app, rows());
+    opened(&mut app);
+    press(&mut app, [ch('R'), ch('c')]);
+    let shown = screen(&app);
+    assert!(
+        shown.contains("checklist (2 of 2): Data processing agreement"),
+        "{shown}"
+    );
+    let run = |effects: Vec<Effect>| match effects.as_slice() {
+        [
+            Effect::Job {
+                job: Job::RunChecklist { source },
+                ..
+            },
+        ] => source.clone(),
+        _ => panic!("{effects:?}"),
+    };
+    let source = run(press(&mut app, [key(KeyCode::Enter)]));
+    assert_eq!(
+        source,
+        ChecklistSource::File {
+            path: "privacy-dpa".into(),
+            documents: Vec::new(),
+            use_model: false,
+        }
+    );
+    // f asks for a file of one's own; it joins the shipped ones, chosen.
+    let mut app = super::app(80, 24);
+    show_list(&mut app, rows());
+    opened(&mut app);
+    press(&mut app, [ch('R'), ch('f')]);
+    assert!(screen(&app).contains("Checklist file to run"));
+    press(&mut app, typed("/lists/leases.toml"));
+    press(&mut app, [key(KeyCode::Enter)]);
+    let shown = screen(&app);
+    assert!(
+        shown.contains("checklist (3 of 3): /lists/leases.toml"),
+        "{shown}"
+    );
+    let source = run(press(&mut app, [key(KeyCode::Enter)]));
+    assert_eq!(
+        source,
+        ChecklistSource::File {
+            path: "/lists/leases.toml".into(),
+            documents: Vec::new(),
+            use_model: false,
+        }
+    );
+}
+
+#[test]
+fn a_job_started_elsewhere_is_listed_and_said_when_the_data_changes() {
+    let mut app = app(80, 24);
+    show_list(&mut app, rows());
+    opened(&mut app);
+    let effects = press(&mut app, [Msg::ChangesDue]);
+    let [Effect::Job { request, .. }] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    let stamp = |audit_seq, cells| kodiak::service::DataStamp {
+        audit_seq,
+        index_change: None,
+        checklist_cells: cells,
+    };
+    press(
+        &mut app,
+        [Msg::DataStamp {
+            request: *request,
+            result: Ok(stamp(7, None)),
+        }],
+    );
+    // Another process runs a checklist: its cells move the stamp.
+    let effects = press(&mut app, [Msg::ChangesDue]);
+    let [Effect::Job { request, .. }] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    let effects = press(
+        &mut app,
+        [Msg::DataStamp {
+            request: *request,
+            result: Ok(stamp(8, Some(40))),
+        }],
+    );
+    let Some(list) = effects.iter().find_map(|e| match e {
+        Effect::Job {
+            request,
+            job: Job::LoadChecklists,
+        } => Some(*request),
+        _ => None,
+    }) else {
+        panic!("{effects:?}");
+    };
+    assert!(
+        effects.iter().any(|e| matches!(
+            e,
+            Effect::Job {
+                job: Job::LoadGrid { job: 4 },
+                ..
+            }
+        )),
+        "the grid shown is read again: {effects:?}"
+    );
+    press(
+        &mut app,
+        [Msg::Checklists {
+            request: list,
+            result: Ok(vec![job(6), job(4), job(3)]),
+        }],
+    );
+    let shown = screen(&app);
+    assert!(
+        shown.contains("job 6 (commercial) started elsewhere; > shows it"),
+        "{shown}"
+    );
+    // > goes to it.
+    let effects = press(&mut app, [ch('>')]);
+    assert!(
+        effects.iter().any(|e| matches!(
+            e,
+            Effect::Job {
+                job: Job::LoadGrid { job: 6 },
+                ..
+            }
+        )),
+        "{effects:?}"
+    );
 }

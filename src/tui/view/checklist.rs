@@ -46,7 +46,10 @@ pub fn draw(frame: &mut Frame<'_>, view: &ChecklistView, theme: &Theme, area: Re
         Some(Ok(grid)) => grid,
     };
     let job = &grid.job;
-    let state = if job.interrupted {
+    let runs_here = view.running.as_ref().is_some_and(|r| r.job == Some(job.id));
+    let state = if runs_here {
+        "running".to_owned()
+    } else if job.interrupted {
         "interrupted (r resumes)".to_owned()
     } else {
         job.state.as_str().to_owned()

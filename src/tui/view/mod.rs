@@ -369,16 +369,16 @@ fn draw_overlay(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
             );
         }
         Overlay::RunChecklist {
-            path,
+            checklists,
+            which,
             choices,
             chosen,
             use_model,
         } => {
-            let rect = centered(area, 76, 8);
-            let name = path.file_name().map_or_else(
-                || path.display().to_string(),
-                |n| n.to_string_lossy().into_owned(),
-            );
+            let rect = centered(area, 76, 9);
+            let name = checklists.get(*which).map_or_else(String::new, |c| {
+                crate::sanitize::line(&c.label).into_owned()
+            });
             let documents = choices
                 .get(*chosen)
                 .map_or_else(String::new, |c| c.describe(app.docs.rows.len()));
@@ -387,8 +387,20 @@ fn draw_overlay(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
             } else {
                 "without the model: the clause detector and the terms decide"
             };
+            let others = if checklists.len() > 1 {
+                format!(" ({} of {})", which + 1, checklists.len())
+            } else {
+                String::new()
+            };
             let text = vec![
-                Line::from(format!("Run {name}")),
+                Line::from(vec![
+                    Span::styled("c", theme.key),
+                    Span::raw(format!(" checklist{others}: {name}")),
+                ]),
+                Line::from(vec![
+                    Span::styled("f", theme.key),
+                    Span::raw(" a checklist file of your own…"),
+                ]),
                 Line::from(vec![
                     Span::styled("d", theme.key),
                     Span::raw(format!(" documents: {documents}")),

@@ -99,6 +99,9 @@ pub struct JobCounts {
 /// What a front end hears of a running job; it may stop the job between cells.
 pub trait JobProgress: Sync {
     fn advanced(&self, _counts: JobCounts) {}
+    /// A cell decided and stored, with its suggestion as stored (quotes that did not match
+    /// the text dropped): a grid on screen shows it at once.
+    fn cell(&self, _document: i64, _item: &str, _suggestion: &Suggestion) {}
     fn cancelled(&self) -> bool {
         false
     }

@@ -151,7 +151,8 @@ impl Kodiak {
                                 || checklists::state(&*self.db.conn()?, job)?
                                     != Some(JobState::Running))
                         },
-                        &mut |decided| {
+                        &mut |decided, item, suggestion| {
+                            progress.cell(document, item, suggestion);
                             progress.advanced(JobCounts {
                                 cells: before + decided,
                                 total,
@@ -238,7 +239,7 @@ impl Kodiak {
         pending: &[usize],
         tally: &mut Tally,
         stop: &mut dyn FnMut() -> Result<bool, ServiceError>,
-        decided: &mut dyn FnMut(usize),
+        decided: &mut dyn FnMut(usize, &str, &Suggestion),
     ) -> Result<bool, ServiceError> {
         let Some((text, pages)) = documents::text(&*self.db.conn()?, document)? else {
             // Removed since the job began: its cells went with it.
@@ -297,9 +298,10 @@ impl Kodiak {
             {
                 prepared.push((i, sources, suggestion));
             } else {
-                self.store_cell(run.job, document, &item.id, suggestion, &text, tally)?;
+                let stored_cell =
+                    self.store_cell(run.job, document, &item.id, suggestion, &text, tally)?;
                 stored += 1;
-                decided(stored);
+                decided(stored, &item.id, &stored_cell);
             }
         }
         let Some(engine) = run.engine.filter(|_| !prepared.is_empty()) else {
@@ -323,9 +325,10 @@ impl Kodiak {
                     ..extractive
                 },
             };
-            self.store_cell(run.job, document, &item.id, suggestion, &text, tally)?;
+            let stored_cell =
+                self.store_cell(run.job, document, &item.id, suggestion, &text, tally)?;
             stored += 1;
-            decided(stored);
+            decided(stored, &item.id, &stored_cell);
         }
         Ok(false)
     }
@@ -511,7 +514,8 @@ impl Kodiak {
     }
 
     /// Stores a cell after checking its quotes against the document's stored text: a quote
-    /// that does not match character for character is dropped, never shown.
+    /// that does not match character for character is dropped, never shown. Returns the
+    /// suggestion as stored.
     fn store_cell(
         &self,
         job: i64,
@@ -520,7 +524,7 @@ impl Kodiak {
         mut suggestion: Suggestion,
         text: &str,
         tally: &mut Tally,
-    ) -> Result<(), ServiceError> {
+    ) -> Result<Suggestion, ServiceError> {
         let before = suggestion.evidence.len();
         suggestion
             .evidence
@@ -546,7 +550,7 @@ impl Kodiak {
         if inserted {
             tally.decided += 1;
         }
-        Ok(())
+        Ok(suggestion)
     }
 }
 

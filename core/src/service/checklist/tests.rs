@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::*;
 use crate::checklist::Checklist;
-use crate::checklist::decide::CellState;
+use crate::checklist::decide::{CellState, Suggestion};
 use crate::config::Config;
 use crate::ingest::Silent;
 use crate::storage::checklists::{DecisionKind, JobState};
@@ -118,6 +118,57 @@ fn a_job_decides_every_cell_with_evidence_that_is_the_stored_text() {
                 assert_eq!(at, quote.text);
             }
         }
+    }
+}
+
+/// The cells a run reports as it stores them, in order.
+#[derive(Default)]
+struct Cells(std::sync::Mutex<Vec<(i64, String, Suggestion)>>);
+
+impl JobProgress for Cells {
+    fn cell(&self, document: i64, item: &str, suggestion: &Suggestion) {
+        self.0
+            .lock()
+            .unwrap()
+            .push((document, item.to_owned(), suggestion.clone()));
+    }
+}
+
+#[test]
+fn each_cell_is_reported_as_stored_and_a_new_job_reads_running_before_its_run() {
+    let s = setup();
+    let job = s
+        .kodiak
+        .start_checklist(&s.checklist, &JobScope::default(), false)
+        .unwrap();
+    // Created by this process, which runs it next: not an interrupted job.
+    let created = s.kodiak.checklist_job(job).unwrap();
+    assert_eq!(created.state, JobState::Running);
+    assert!(!created.interrupted);
+    let cells = Cells::default();
+    s.kodiak.run_checklist(job, &cells).unwrap();
+    let reported = cells.0.into_inner().unwrap();
+    let grid = s.kodiak.checklist_grid(job).unwrap();
+    let stored: Vec<(i64, String, Suggestion)> = grid
+        .rows
+        .iter()
+        .flat_map(|row| {
+            grid.checklist
+                .items
+                .iter()
+                .zip(&row.cells)
+                .filter_map(move |(item, cell)| {
+                    Some((
+                        row.doc_id,
+                        item.id.clone(),
+                        cell.as_ref()?.suggestion.clone(),
+                    ))
+                })
+        })
+        .collect();
+    assert_eq!(reported.len(), 6);
+    for cell in &reported {
+        assert!(stored.contains(cell), "reported but not stored: {cell:?}");
     }
 }
 
