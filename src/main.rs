@@ -10,6 +10,9 @@ fn main() -> std::process::ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+    // Read while the process has one thread: the system's answer is not safe to ask for
+    // once others run.
+    tui::remember_local_offset();
     kodiak::files::make_new_files_private();
     let missing = missing_cpu_features();
     if !missing.is_empty() {

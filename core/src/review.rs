@@ -69,6 +69,15 @@ pub struct Note {
     pub author: Option<String>,
 }
 
+/// A tag on a document, with who added it and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Tagged {
+    pub tag: String,
+    pub added_at: Timestamp,
+    /// The OS user who added it; None for tags from before who was kept.
+    pub added_by: Option<String>,
+}
+
 /// One document's review.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Review {
@@ -76,6 +85,8 @@ pub struct Review {
     pub flagged: bool,
     /// Sorted, each once.
     pub tags: Vec<String>,
+    /// Who added each tag and when, in the order of `tags`.
+    pub tagged: Vec<Tagged>,
     /// Oldest first.
     pub notes: Vec<Note>,
     /// When the status or flag was last set; None while never marked.

@@ -54,6 +54,17 @@ use keymap::Keymap;
 use theme::Theme;
 use worker::Worker;
 
+/// The local time zone's offset from UTC, as it was at start.
+static LOCAL_OFFSET: std::sync::OnceLock<time::UtcOffset> = std::sync::OnceLock::new();
+
+/// Reads the local offset for the UI's times; to be called while the process has a single
+/// thread (the time crate refuses to ask later, as reading the zone races with threads
+/// that change the environment). UTC when it cannot be read.
+pub fn remember_local_offset() {
+    let offset = time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC);
+    let _ = LOCAL_OFFSET.set(offset);
+}
+
 pub fn run(settings: Settings) -> Result<ExitCode> {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         anyhow::bail!(
@@ -170,6 +181,7 @@ async fn run_loop(
     let size = terminal.size()?;
     let mut app = App::new(keymap, (size.width, size.height));
     app.matter = settings.paths.matter.clone();
+    app.local_offset = LOCAL_OFFSET.get().copied().unwrap_or(time::UtcOffset::UTC);
     // The first frame goes out before anything slow happens.
     terminal.draw(|frame| view::draw(frame, &app, &theme))?;
     app.dirty = false;

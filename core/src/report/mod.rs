@@ -387,6 +387,7 @@ pub(crate) mod tests {
                     status: ReviewStatus::Reviewed,
                     flagged: true,
                     tags: vec!["hot".into(), "lease".into()],
+                    tagged: Vec::new(),
                     notes: vec![Note {
                         id: 1,
                         text: "check clause 4,\n\"late fees\"".into(),

@@ -233,6 +233,22 @@ mod tests {
         assert_eq!(again.audit_verify().unwrap().entries, 6);
     }
 
+    #[test]
+    fn a_tag_records_who_added_it_as_the_audit_trail_does() {
+        let (_dir, kodiak) = with_entries();
+        let id = kodiak.documents().unwrap()[0].id;
+        let review = kodiak.review(id).unwrap();
+        let tag = kodiak
+            .audit_entries(&AuditFilter::default())
+            .unwrap()
+            .into_iter()
+            .find(|e| e.action == "tag")
+            .unwrap();
+        assert_eq!(review.tagged.len(), 1);
+        assert_eq!(review.tagged[0].tag, "lease");
+        assert_eq!(review.tagged[0].added_by.as_deref(), Some(tag.user.as_str()));
+    }
+
     fn tamper(kodiak: &Kodiak, sql: &str) -> Option<crate::storage::audit::Break> {
         kodiak.db.conn().unwrap().execute_batch(sql).unwrap();
         kodiak.audit_verify().unwrap().broken

@@ -56,8 +56,9 @@ impl Kodiak {
             added: Some(tag.clone()),
             removed: None,
         };
+        let user = crate::identity::user_name();
         self.review_write(document_id, event, |tx| {
-            review::add_tag(tx, document_id, &tag).map(drop)
+            review::add_tag(tx, document_id, &tag, &user).map(drop)
         })
     }
 

@@ -246,6 +246,9 @@ const MIGRATIONS: &[&str] = &[
          value  BLOB NOT NULL
      ) STRICT;
      INSERT INTO secrets (name, value) VALUES ('pii_hash_salt', randomblob(32));",
+    // 14: a tag records who added it, as a note records its author (NULL for tags from
+    // before).
+    "ALTER TABLE document_tags ADD COLUMN added_by TEXT;",
 ];
 
 /// The schema version this build of Kodiak writes.

@@ -8,7 +8,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use crate::timestamp::Timestamp;
 
-pub use crate::review::{Note, Review, ReviewMark, ReviewStatus};
+pub use crate::review::{Note, Review, ReviewMark, ReviewStatus, Tagged};
 
 /// Sets a document's status or flag, recording `user` as who did it.
 pub fn mark(
@@ -40,11 +40,17 @@ pub fn mark(
     Ok(())
 }
 
-/// Adds `tag`; false when the document already had it.
-pub fn add_tag(tx: &Transaction<'_>, document_id: i64, tag: &str) -> rusqlite::Result<bool> {
+/// Adds `tag`, by `user`; false when the document already had it.
+pub fn add_tag(
+    tx: &Transaction<'_>,
+    document_id: i64,
+    tag: &str,
+    user: &str,
+) -> rusqlite::Result<bool> {
     let added = tx.execute(
-        "INSERT OR IGNORE INTO document_tags (document_id, tag, created_at) VALUES (?1, ?2, ?3)",
-        params![document_id, tag, Timestamp::now()],
+        "INSERT OR IGNORE INTO document_tags (document_id, tag, created_at, added_by)
+         VALUES (?1, ?2, ?3, ?4)",
+        params![document_id, tag, Timestamp::now(), user],
     )?;
     Ok(added > 0)
 }
@@ -108,13 +114,24 @@ fn load(conn: &Connection, only: Option<i64>) -> rusqlite::Result<HashMap<i64, R
         reviews.insert(id, review);
     }
     let mut statement = conn.prepare(
-        "SELECT document_id, tag FROM document_tags
+        "SELECT document_id, tag, created_at, added_by FROM document_tags
          WHERE ?1 IS NULL OR document_id = ?1 ORDER BY document_id, tag",
     )?;
-    let rows = statement.query_map([only], |row| Ok((row.get::<_, i64>(0)?, row.get(1)?)))?;
+    let rows = statement.query_map([only], |row| {
+        Ok((
+            row.get::<_, i64>(0)?,
+            Tagged {
+                tag: row.get(1)?,
+                added_at: row.get(2)?,
+                added_by: row.get(3)?,
+            },
+        ))
+    })?;
     for row in rows {
-        let (id, tag) = row?;
-        reviews.entry(id).or_default().tags.push(tag);
+        let (id, tagged) = row?;
+        let review = reviews.entry(id).or_default();
+        review.tags.push(tagged.tag.clone());
+        review.tagged.push(tagged);
     }
     let mut statement = conn.prepare(
         "SELECT document_id, id, text, created_at, author FROM document_notes

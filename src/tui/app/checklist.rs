@@ -429,9 +429,9 @@ impl App {
                 match &cell.decision {
                     Some(d) => {
                         text.push_str(&format!(
-                            "\nDecision: {} at {}",
+                            "\nDecision: {}, {}",
                             kodiak::checklist::export::decided(d),
-                            d.decided_at
+                            d.decided_at.to_minute_in(self.local_offset)
                         ));
                         if let Some(answer) = &d.answer {
                             text.push_str(&format!(": {answer}"));

@@ -175,10 +175,11 @@ pub fn review_summary(review: &Review) -> String {
     parts.join(" · ")
 }
 
-/// A document's review in full, for the review overlay: why it was not ingested, if so,
-/// who set what when, every tag and note.
-pub fn review_text(row: &ReportRow) -> String {
+/// A document's review in full for `v`: status and flag with who set them, each tag with
+/// who added it, each note with its author; times local, to the minute.
+pub fn review_text(row: &ReportRow, offset: time::UtcOffset) -> String {
     let review = &row.review;
+    let when = |at: &kodiak::timestamp::Timestamp| at.to_minute_in(offset);
     let mut text = format!("{}\n\n", title_of(row));
     if let Some(reason) = &row.reason {
         text.push_str(&format!("{}: {reason}\n\n", row.ingest_status));
@@ -186,14 +187,29 @@ pub fn review_text(row: &ReportRow) -> String {
     text.push_str(&format!("{}\n", review_summary(review)));
     if let Some(at) = &review.updated_at {
         let by = review.updated_by.as_deref().unwrap_or("someone");
-        text.push_str(&format!("last marked by {by} at {at}\n"));
+        text.push_str(&format!("last marked by {by}, {}\n", when(at)));
+    }
+    if !review.tagged.is_empty() {
+        text.push_str("\nTags:\n");
+    }
+    for tagged in &review.tagged {
+        let by = tagged.added_by.as_deref().unwrap_or("someone");
+        text.push_str(&format!(
+            "  {} · added by {by}, {}\n",
+            tagged.tag,
+            when(&tagged.added_at)
+        ));
     }
     if review.notes.is_empty() {
         text.push_str("\nNo notes. a adds one.\n");
     }
     for note in &review.notes {
         let by = note.author.as_deref().unwrap_or("someone");
-        text.push_str(&format!("\n{by}, {}:\n{}\n", note.created_at, note.text));
+        text.push_str(&format!(
+            "\n{by}, {}:\n{}\n",
+            when(&note.created_at),
+            note.text
+        ));
     }
     text
 }
@@ -240,10 +256,7 @@ impl App {
             .iter()
             .all(|&id| self.row_of(id).is_some_and(|row| is_on(&row.review)));
         let mark = if all_on { off } else { on };
-        let effects = targets
-            .iter()
-            .map(|&id| self.review(id, ReviewChange::Mark(mark)))
-            .collect();
+        let effects = self.code(&targets, &ReviewChange::Mark(mark));
         if self.viewer.is_none() && self.docs.marked.is_empty() {
             self.docs.move_by(1);
         }
@@ -277,7 +290,11 @@ impl App {
                     effects.push(self.open(next_id, None));
                 }
             }
-            None => self.info("no unreviewed document after this one"),
+            None => {
+                let notice = "no unreviewed document after this one";
+                self.after_save.insert(doc_id, notice.to_owned());
+                self.info(notice);
+            }
         }
         effects
     }
@@ -348,7 +365,7 @@ impl App {
                 if let Some(row) = self.current_doc().and_then(|id| self.row_of(id)) {
                     self.overlay = Some(Overlay::Text {
                         title: "Review".into(),
-                        text: review_text(row),
+                        text: review_text(row, self.local_offset),
                         scroll: 0,
                     });
                 }

@@ -313,6 +313,30 @@ pub enum ReviewChange {
     AddNote(String),
 }
 
+impl ReviewChange {
+    /// What the change did, for the message that says it was saved.
+    pub fn describe(&self) -> String {
+        match self {
+            ReviewChange::Mark(mark) => format!("marked {}", mark.as_str()),
+            ReviewChange::AddTag(tag) => format!("tag {tag} added"),
+            ReviewChange::RemoveTag(tag) => format!("tag {tag} removed"),
+            ReviewChange::AddNote(_) => "note added".into(),
+        }
+    }
+}
+
+/// One change sent for several documents at once: its saves are said together when the
+/// last is stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CodingBatch {
+    pub what: String,
+    pub waiting: std::collections::HashSet<i64>,
+    pub total: usize,
+    /// The documents it failed on, and the last reason.
+    pub failed: usize,
+    pub error: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FlashLevel {
     Info,
@@ -364,7 +388,14 @@ pub struct App {
     pub jobs: Jobs,
     /// Review changes per document: each reply is the review after its change.
     review_jobs: std::collections::HashMap<i64, jobs::JobSlot>,
+    /// A change sent for several documents, until the last is saved.
+    pub coding: Option<CodingBatch>,
+    /// What to say with a document's save ("no unreviewed document after this one"), so
+    /// that the save's message does not hide it.
+    pub after_save: std::collections::HashMap<i64, String>,
     pending_keys: Vec<KeyChord>,
+    /// The local time zone's offset, for the times shown (UTC in tests).
+    pub local_offset: time::UtcOffset,
 }
 
 /// Panes side by side from this width; narrower terminals show one pane with tabs.
@@ -376,6 +407,7 @@ const INGEST_RELOAD_FILES: usize = 20;
 impl App {
     pub fn new(keymap: Keymap, size: (u16, u16)) -> App {
         App {
+            local_offset: time::UtcOffset::UTC,
             keymap,
             focus: Pane::Documents,
             size,
@@ -413,6 +445,8 @@ impl App {
             next_request: 0,
             jobs: Jobs::default(),
             review_jobs: std::collections::HashMap::new(),
+            coding: None,
+            after_save: std::collections::HashMap::new(),
             pending_keys: Vec::new(),
         }
     }
@@ -444,6 +478,57 @@ impl App {
     }
 
     /// A change to `doc_id`'s review.
+    /// Sends `change` for each of `docs`; the saves of several are said once, together.
+    fn code(&mut self, docs: &[i64], change: &ReviewChange) -> Vec<Effect> {
+        self.coding = (docs.len() > 1).then(|| CodingBatch {
+            what: change.describe(),
+            waiting: docs.iter().copied().collect(),
+            total: docs.len(),
+            failed: 0,
+            error: None,
+        });
+        docs.iter()
+            .map(|&doc_id| self.review(doc_id, change.clone()))
+            .collect()
+    }
+
+    /// Says a document's change was stored, or why not: alone, or with the others of its
+    /// batch once the last is in.
+    fn say_saved(&mut self, doc_id: i64, saved: Result<String, String>) {
+        if let Some(batch) = &mut self.coding
+            && batch.waiting.remove(&doc_id)
+        {
+            if let Err(e) = saved {
+                batch.failed += 1;
+                batch.error = Some(e);
+            }
+            if batch.waiting.is_empty()
+                && let Some(batch) = self.coding.take()
+            {
+                match batch.error {
+                    None => self.info(format!(
+                        "saved: {} on {} documents",
+                        batch.what, batch.total
+                    )),
+                    Some(e) => self.error(format!(
+                        "{} on {} of {} documents; {} failed: {e}",
+                        batch.what,
+                        batch.total - batch.failed,
+                        batch.total,
+                        batch.failed
+                    )),
+                }
+            }
+            return;
+        }
+        let notice = self.after_save.remove(&doc_id);
+        match (saved, notice) {
+            (Ok(said), Some(notice)) => self.info(format!("{notice}; saved: {said}")),
+            (Ok(said), None) => self.info(format!("saved: {said}")),
+            (Err(e), _) => self.error(e),
+        }
+    }
+
     fn review(&mut self, doc_id: i64, change: ReviewChange) -> Effect {
         let request = self.request_id();
         self.review_jobs.entry(doc_id).or_default().start(request);

@@ -396,14 +396,11 @@ impl App {
                     Some(tag) => ReviewChange::RemoveTag(tag.to_owned()),
                     None => ReviewChange::AddTag(text.to_owned()),
                 };
-                docs.into_iter()
-                    .map(|doc_id| self.review(doc_id, change.clone()))
-                    .collect()
+                self.code(&docs, &change)
             }
-            (PromptKind::Note, false) if !text.is_empty() => docs
-                .into_iter()
-                .map(|doc_id| self.review(doc_id, ReviewChange::AddNote(text.to_owned())))
-                .collect(),
+            (PromptKind::Note, false) if !text.is_empty() => {
+                self.code(&docs, &ReviewChange::AddNote(text.to_owned()))
+            }
             (PromptKind::GoTo, _) if !text.is_empty() => {
                 let size = self.viewer_size();
                 if let Some(viewer) = &mut self.viewer

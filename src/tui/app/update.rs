@@ -90,7 +90,7 @@ impl App {
                         if let Some(row) = self.docs.rows.iter_mut().find(|r| r.doc_id == doc_id) {
                             row.review = review;
                             let title = title_of(row).into_owned();
-                            self.info(format!("saved: {title}: {summary}"));
+                            self.say_saved(doc_id, Ok(format!("{title}: {summary}")));
                         }
                         self.docs.refresh();
                         // A list already on its way may have been read before this review
@@ -99,7 +99,7 @@ impl App {
                             return vec![self.load_documents()];
                         }
                     }
-                    Err(e) => self.error(e),
+                    Err(e) => self.say_saved(doc_id, Err(e.to_string())),
                 }
                 Vec::new()
             }

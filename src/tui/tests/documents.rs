@@ -629,14 +629,23 @@ fn x_marks_reviewed_and_goes_to_the_next_unreviewed_in_the_list_and_in_the_viewe
 }
 
 #[test]
-fn coding_in_the_viewer_is_confirmed_once_stored_and_v_shows_notes_with_who_and_when() {
+fn coding_in_the_viewer_is_confirmed_once_stored_and_v_shows_tags_and_notes_with_who_and_local_time()
+ {
     let mut app = with_lease_open(80, 24);
+    // The reviewer's zone is an hour east of UTC: times are shown in it, to the minute.
+    app.local_offset = time::UtcOffset::from_hms(1, 0, 0).unwrap();
     assert!(screen(&app).contains("│unreviewed · ⚑ flagged · tags lease"));
     let effects = press(&mut app, [ch('r')]);
     let review = Review {
         status: ReviewStatus::Reviewed,
         flagged: true,
         tags: vec!["lease".into()],
+        tagged: vec![kodiak::review::Tagged {
+            tag: "lease".into(),
+            added_at: kodiak::timestamp::Timestamp::parse("2026-11-26T10:01:30.123456789Z")
+                .unwrap(),
+            added_by: Some("ben".into()),
+        }],
         notes: vec![kodiak::storage::review::Note {
             id: 1,
             text: "Check the renewal clause.".into(),
@@ -666,11 +675,83 @@ fn coding_in_the_viewer_is_confirmed_once_stored_and_v_shows_notes_with_who_and_
     press(&mut app, [ch('v')]);
     let shown = screen(&app);
     assert!(
-        shown.contains("last marked by ana at 2026-11-26T10:03:00Z"),
+        shown.contains("last marked by ana, 2026-11-26 11:03"),
         "{shown}"
     );
-    assert!(shown.contains("ana, 2026-11-26T10:02:00Z:"), "{shown}");
+    assert!(
+        shown.contains("lease · added by ben, 2026-11-26 11:01"),
+        "{shown}"
+    );
+    assert!(shown.contains("ana, 2026-11-26 11:02:"), "{shown}");
     assert!(shown.contains("Check the renewal clause."), "{shown}");
+    assert!(!shown.contains("T10:"), "no raw UTC time: {shown}");
+}
+
+#[test]
+fn a_change_to_two_documents_is_said_once_for_both_when_both_are_saved() {
+    let mut app = app(80, 24);
+    show_list(&mut app, rows());
+    press(&mut app, [ch(' '), ch(' ')]);
+    let effects = press(&mut app, prompted('t', "hot"));
+    let sent = review_changes(&effects);
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    let saved = |doc_id: i64| Review {
+        tags: vec!["hot".into()],
+        ..app
+            .docs
+            .rows
+            .iter()
+            .find(|r| r.doc_id == doc_id)
+            .unwrap()
+            .review
+            .clone()
+    };
+    let replies: Vec<Msg> = effects
+        .iter()
+        .zip(&sent)
+        .map(|(effect, (doc_id, _))| Msg::Reviewed {
+            request: effect.request().unwrap(),
+            doc_id: *doc_id,
+            result: Ok(saved(*doc_id)),
+        })
+        .collect();
+    let mut replies = replies.into_iter();
+    press(&mut app, [replies.next().unwrap()]);
+    assert!(!screen(&app).contains("saved:"), "{}", screen(&app));
+    press(&mut app, [replies.next().unwrap()]);
+    let shown = screen(&app);
+    assert!(
+        shown.contains("saved: tag hot added on 2 documents"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn x_on_the_last_unreviewed_document_says_so_with_the_save_not_under_it() {
+    let mut app = app(80, 24);
+    show_list(&mut app, rows());
+    // The audit memo (3) is the last unreviewed document in the list.
+    press(&mut app, [ch('G')]);
+    assert_eq!(app.docs.selected_row().unwrap().doc_id, 3);
+    let effects = press(&mut app, [ch('x')]);
+    assert!(screen(&app).contains("no unreviewed document after this one"));
+    let review = Review {
+        status: ReviewStatus::Reviewed,
+        ..Review::default()
+    };
+    press(
+        &mut app,
+        [Msg::Reviewed {
+            request: effects[0].request().unwrap(),
+            doc_id: 3,
+            result: Ok(review),
+        }],
+    );
+    let shown = screen(&app);
+    assert!(
+        shown.contains("no unreviewed document after this one; saved:"),
+        "{shown}"
+    );
 }
 
 #[test]
@@ -738,4 +819,16 @@ fn a_file_name_with_a_line_break_or_an_escape_sequence_is_listed_escaped_on_one_
         !shown.contains('\u{1b}') && !shown.contains('\u{7}'),
         "{shown}"
     );
+}
+
+#[test]
+fn a_status_message_shows_whole_at_80_columns_and_the_help_key_always_shows() {
+    let mut app = with_lease_open(80, 24);
+    let last = |app: &App| screen(app).lines().last().unwrap_or_default().to_owned();
+    assert!(last(&app).contains("Esc back"), "{}", last(&app));
+    assert!(last(&app).contains("? help"), "{}", last(&app));
+    // Going to a page the document lacks: the message is read whole.
+    press(&mut app, prompted(':', "5"));
+    let shown = last(&app);
+    assert!(shown.contains("no page 5: the document has 2"), "{shown}");
 }

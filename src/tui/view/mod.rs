@@ -77,44 +77,87 @@ fn draw_tabs(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
 }
 
 fn draw_status(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
-    let mut parts = vec![match app.context() {
-        KeyContext::ChatInput => " Chat: typing ".to_owned(),
-        KeyContext::Chat => " Chat: transcript ".to_owned(),
-        KeyContext::Viewer => " Viewer ".to_owned(),
-        KeyContext::Checklist => " Checklist ".to_owned(),
-        _ => format!(" {} ", app.focus.title()),
-    }];
+    // (part, whether it may give way to a message or the help key on a narrow terminal)
+    let mut parts = vec![(
+        match app.context() {
+            KeyContext::ChatInput => " Chat: typing ".to_owned(),
+            KeyContext::Chat => " Chat: transcript ".to_owned(),
+            KeyContext::Viewer => " Viewer ".to_owned(),
+            KeyContext::Checklist => " Checklist ".to_owned(),
+            _ => format!(" {} ", app.focus.title()),
+        },
+        false,
+    )];
     // The matter, unless it is the only one a reviewer may ever use.
     match (app.matter.as_str(), app.matter_archived) {
         (kodiak::matter::DEFAULT, false) => {}
-        (matter, false) => parts.push(format!("matter: {matter}")),
-        (matter, true) => parts.push(format!("matter: {matter} (archived, read-only)")),
+        (matter, false) => parts.push((format!("matter: {matter}"), false)),
+        (matter, true) => parts.push((format!("matter: {matter} (archived, read-only)"), false)),
     }
-    parts.push(format!("model: {}", app.health.model));
-    parts.extend(app.health.summary());
+    parts.push((format!("model: {}", app.health.model), true));
+    parts.extend(app.health.summary().into_iter().map(|s| (s, true)));
     if let Some(ingest) = &app.ingest {
         let queued = match app.ingest_queue.len() {
             0 => String::new(),
             n => format!(" (+{n} waiting)"),
         };
-        parts.push(format!("{}{queued}", ingest.shown));
+        parts.push((format!("{}{queued}", ingest.shown), false));
     }
     if let Some(running) = app.checklist.as_ref().and_then(|v| v.running.as_ref()) {
         let c = running.counts;
-        parts.push(format!("checklist {}/{}", c.cells, c.total));
+        parts.push((format!("checklist {}/{}", c.cells, c.total), false));
     }
     if let (true, Some(turn)) = (app.chat.answering.is_active(), app.chat.turns.last()) {
-        parts.push(format!("answering {:.1} s", turn.elapsed.as_secs_f64()));
+        parts.push((
+            format!("answering {:.1} s", turn.elapsed.as_secs_f64()),
+            false,
+        ));
     }
-    let left = parts.join(" │ ");
-    let (right, right_style) = match &app.flash {
-        Some((super::app::FlashLevel::Error, text)) => {
-            (text.clone(), theme.status_bar.patch(theme.bad))
-        }
-        Some((_, text)) => (text.clone(), theme.status_bar),
-        None => (hints(app), theme.status_bar),
-    };
     let width = usize::from(area.width);
+    let left_width = |parts: &[(String, bool)]| {
+        wrap::width(
+            &parts
+                .iter()
+                .map(|(p, _)| p.as_str())
+                .collect::<Vec<_>>()
+                .join(" │ "),
+        )
+    };
+    let (right, right_style) = match &app.flash {
+        Some((level, text)) => {
+            // A message is read whole: the model and health words give way to it.
+            while left_width(&parts) + wrap::width(text) + 3 > width
+                && let Some(at) = parts.iter().rposition(|(_, yields)| *yields)
+            {
+                parts.remove(at);
+            }
+            let style = match level {
+                super::app::FlashLevel::Error => theme.status_bar.patch(theme.bad),
+                super::app::FlashLevel::Info => theme.status_bar,
+            };
+            (text.clone(), style)
+        }
+        None => {
+            let hints = hints(app);
+            // The help key shows whatever else must go.
+            let help = hints
+                .iter()
+                .find(|h| h.is_help)
+                .map_or(0, |h| wrap::width(&h.text));
+            while left_width(&parts) + help + 3 > width
+                && let Some(at) = parts.iter().rposition(|(_, yields)| *yields)
+            {
+                parts.remove(at);
+            }
+            let room = width.saturating_sub(left_width(&parts) + 3);
+            (fit_hints(&hints, room), theme.status_bar)
+        }
+    };
+    let left = parts
+        .iter()
+        .map(|(p, _)| p.as_str())
+        .collect::<Vec<_>>()
+        .join(" │ ");
     let left_width = wrap::width(&left);
     let room = width.saturating_sub(left_width + 3);
     let right = wrap::truncate(&right, room);
@@ -128,8 +171,41 @@ fn draw_status(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
     frame.render_widget(Paragraph::new(line).style(theme.status_bar), area);
 }
 
+/// A key hint of the status bar.
+struct Hint {
+    text: String,
+    is_help: bool,
+}
+
+/// The hints that fit in `room` columns, whole, in their order: the help key first of all,
+/// then the others as listed.
+fn fit_hints(hints: &[Hint], room: usize) -> String {
+    const GAP: usize = 2;
+    let mut kept = vec![false; hints.len()];
+    let mut used = 0;
+    let order = hints
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| h.is_help)
+        .chain(hints.iter().enumerate().filter(|(_, h)| !h.is_help));
+    for (i, hint) in order {
+        let needed = wrap::width(&hint.text) + if used == 0 { 0 } else { GAP };
+        if used + needed <= room {
+            kept[i] = true;
+            used += needed;
+        }
+    }
+    hints
+        .iter()
+        .zip(kept)
+        .filter(|(_, kept)| *kept)
+        .map(|(h, _)| h.text.as_str())
+        .collect::<Vec<_>>()
+        .join("  ")
+}
+
 /// The most useful keys for where the keyboard is.
-fn hints(app: &App) -> String {
+fn hints(app: &App) -> Vec<Hint> {
     let context = app.context();
     // (action, what the hint calls it)
     let wanted: &[(&str, &str)] = match context {
@@ -152,10 +228,10 @@ fn hints(app: &App) -> String {
             ("filter_cells", "filter"),
         ],
         KeyContext::Viewer => &[
+            ("close", "back"),
             ("search", "search"),
             ("next_pii", "next PII"),
             ("redacted", "redact"),
-            ("close", "back"),
         ],
         KeyContext::ChatInput => &[
             ("send", "send"),
@@ -179,19 +255,26 @@ fn hints(app: &App) -> String {
             .find(|(spec, _)| spec.name == name)
             .and_then(|(_, keys)| keys.first().cloned())
     };
-    let mut hints: Vec<String> = wanted
+    let hint = |text: String| Hint {
+        text,
+        is_help: false,
+    };
+    let mut hints: Vec<Hint> = wanted
         .iter()
-        .filter_map(|(name, label)| Some(format!("{} {label}", key_of(name)?)))
+        .filter_map(|(name, label)| Some(hint(format!("{} {label}", key_of(name)?))))
         .collect();
     if let Some(key) = key_of("help") {
-        hints.push(format!("{key} help"));
+        hints.push(Hint {
+            text: format!("{key} help"),
+            is_help: true,
+        });
     }
     if context != KeyContext::ChatInput
         && let Some(key) = key_of("quit")
     {
-        hints.push(format!("{key} quit"));
+        hints.push(hint(format!("{key} quit")));
     }
-    hints.join("  ")
+    hints
 }
 
 /// A rectangle of at most `width` x `height` centred in `area`.
@@ -458,7 +541,7 @@ fn draw_overlay(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
                     } else {
                         theme.text
                     };
-                    let when = c.updated_at.to_minute_in(time::UtcOffset::UTC);
+                    let when = c.updated_at.to_minute_in(app.local_offset);
                     Line::styled(
                         format!("{:>4}  {when}  {:>3} msgs  {}", c.id, c.messages, c.title),
                         style,
