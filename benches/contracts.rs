@@ -86,7 +86,10 @@ fn main() {
     if wanted("outline") {
         print_outlines(&set);
     }
-    if only.iter().all(|o| o == "outline") && !only.is_empty() {
+    if wanted("titles") {
+        print_titles(&set);
+    }
+    if only.iter().all(|o| o == "outline" || o == "titles") && !only.is_empty() {
         return;
     }
     let questions = questions(&data.join("CUAD_v1_README.txt"));
@@ -604,6 +607,59 @@ fn print_tallies(label: &str, columns: &[(&str, &Tally)]) {
 type Outliner = dyn Fn(&str) -> Vec<kodiak::text::Heading>;
 
 /// The articles the outlines list, by heading lines alone and with inline headings.
+/// Titles read from the contracts' first lines (`text::document_title`, what a text file
+/// gets as its title at ingest) against the name CUAD's lawyers marked ("Document Name"):
+/// how many contracts get one, how many of those are a name marked (spacing and case
+/// aside, or one within the other), and how many titles two contracts share.
+fn print_titles(set: &AnnotatedSet) {
+    let fold = |s: &str| {
+        s.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
+    let mut found = 0;
+    let mut right = 0;
+    let mut labelled = 0;
+    let mut wrong = Vec::new();
+    let mut seen = std::collections::HashMap::<String, usize>::new();
+    for contract in &set.contracts {
+        let names: Vec<String> = contract
+            .clauses
+            .get("document_name")
+            .map(|c| c.iter().map(|c| fold(&c.text)).collect())
+            .unwrap_or_default();
+        if !names.is_empty() {
+            labelled += 1;
+        }
+        let Some(title) = kodiak::text::document_title(&contract.text) else {
+            continue;
+        };
+        found += 1;
+        *seen.entry(fold(&title)).or_default() += 1;
+        let title = fold(&title);
+        if names
+            .iter()
+            .any(|n| *n == title || n.contains(&title) || title.contains(n.as_str()))
+        {
+            right += 1;
+        } else if !names.is_empty() {
+            wrong.push((title, names.join(" | ")));
+        }
+    }
+    let shared: usize = seen.values().filter(|&&n| n > 1).sum();
+    println!(
+        "Titles from the first lines: {found} of {} contracts ({labelled} with a document name \
+         marked); {right} of the {found} are a name marked; {shared} titles shared by two \
+         contracts or more",
+        set.contracts.len()
+    );
+    for (title, names) in wrong.iter().take(25) {
+        println!("  title {title:?}, marked {names:?}");
+    }
+    println!();
+}
+
 fn print_outlines(set: &AnnotatedSet) {
     let by_lines = |text: &str| -> Vec<kodiak::text::Heading> {
         let mut above = "";

@@ -97,6 +97,43 @@ pub fn truncate(text: &str, max: usize) -> String {
     out
 }
 
+/// `text` in at most `max` cells, cut in the middle where it is longer: its start and its
+/// end are kept either side of `…`, as what tells long names apart is often at one end
+/// ("GOOSEHEADINSURANCE,INC_04_…EX-10.6-Franchise Agreement").
+pub fn truncate_middle(text: &str, max: usize) -> String {
+    if text.width() <= max {
+        return text.to_owned();
+    }
+    if max < 8 {
+        return truncate(text, max);
+    }
+    let room = max - 1;
+    let head_room = room * 11 / 20;
+    let mut head = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > head_room {
+            break;
+        }
+        head.push(c);
+        used += w;
+    }
+    let tail_room = room - used;
+    let mut tail: Vec<char> = Vec::new();
+    let mut tail_used = 0;
+    for c in text.chars().rev() {
+        let w = c.width().unwrap_or(0);
+        if tail_used + w > tail_room {
+            break;
+        }
+        tail.push(c);
+        tail_used += w;
+    }
+    tail.reverse();
+    format!("{head}…{}", tail.into_iter().collect::<String>())
+}
+
 /// `text` as rows of at most `width` cells, broken at spaces where possible (a longer
 /// word is cut where the row ends, no hyphenation); each line break in `text` starts a row.
 pub fn wrap(text: &str, width: usize) -> Vec<String> {

@@ -220,7 +220,12 @@ impl Preparer<'_> {
             sha256: Some(sha256),
             size,
             format: Some(extracted.format.as_str()),
-            title: extracted.title,
+            // A format that names no title (plain text, Markdown, a PDF without one in its
+            // metadata): the name the text opens with, if it has one.
+            title: extracted
+                .title
+                .filter(|t| !t.trim().is_empty())
+                .or_else(|| crate::text::document_title(&document.text)),
             status,
             reason: chunks
                 .is_empty()

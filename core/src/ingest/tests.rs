@@ -254,6 +254,37 @@ fn every_format_is_ingested_and_every_bad_file_is_recorded_with_its_reason() {
 }
 
 #[test]
+fn a_text_file_is_titled_by_the_name_it_opens_with_and_a_formats_own_title_comes_first() {
+    let f = Fixture::new();
+    f.write(
+        "acme-2019.txt",
+        b"EXHIBIT 10.1\n\nSUPPLY AGREEMENT\n\nThis Agreement is made between Acme Ltd and Birch plc.\n",
+    );
+    f.write(
+        "notes.txt",
+        b"the tenant pays rent monthly and the landlord repairs the roof.\n",
+    );
+    f.write(
+        "policy.html",
+        b"<html><head><title>Privacy notice</title></head><body><h1>DATA AGREEMENT</h1></body></html>",
+    );
+    let kodiak = f.open();
+    ingest(&kodiak, &[&f.docs]);
+    let title = |name: &str| {
+        kodiak
+            .documents()
+            .unwrap()
+            .into_iter()
+            .find(|d| d.path.ends_with(name))
+            .unwrap()
+            .title
+    };
+    assert_eq!(title("acme-2019.txt").as_deref(), Some("SUPPLY AGREEMENT"));
+    assert_eq!(title("notes.txt"), None);
+    assert_eq!(title("policy.html").as_deref(), Some("Privacy notice"));
+}
+
+#[test]
 fn an_encrypted_pdf_fails_as_encrypted_then_a_password_ingests_it_as_one_searchable_document() {
     use crate::extract::Passwords;
     use crate::extract::tests::{Cipher, pdf_encrypted};

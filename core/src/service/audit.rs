@@ -246,7 +246,10 @@ mod tests {
             .unwrap();
         assert_eq!(review.tagged.len(), 1);
         assert_eq!(review.tagged[0].tag, "lease");
-        assert_eq!(review.tagged[0].added_by.as_deref(), Some(tag.user.as_str()));
+        assert_eq!(
+            review.tagged[0].added_by.as_deref(),
+            Some(tag.user.as_str())
+        );
     }
 
     fn tamper(kodiak: &Kodiak, sql: &str) -> Option<crate::storage::audit::Break> {

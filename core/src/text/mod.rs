@@ -9,6 +9,7 @@ mod pages;
 mod sentences;
 mod stem;
 pub mod terms;
+mod title;
 mod values;
 
 use std::collections::HashSet;
@@ -22,6 +23,7 @@ pub use offsets::char_slices;
 pub use pages::{printed_page_number, split_pages};
 pub use sentences::{sentence_ranges, sentences};
 pub use stem::{LONGEST_WORD, RememberingStemmer, Stemmer, analyzer};
+pub use title::document_title;
 pub use values::{Stated, TimeUnit, Value, values};
 
 /// Whether `c` belongs to a word: a letter or a digit, of any script.

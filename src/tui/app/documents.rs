@@ -67,12 +67,55 @@ pub struct DocList {
     pub marked: std::collections::BTreeSet<i64>,
     /// `[tui] list_columns`: the columns beside the title, in order.
     pub columns: Vec<ListColumn>,
+    /// Titles two documents or more have (lower case): the list tells them apart by file.
+    pub shared_titles: std::collections::HashSet<String>,
 }
 
 impl DocList {
     pub(crate) fn move_by(&mut self, delta: isize) {
         let last = self.visible.len().saturating_sub(1);
         self.selected = self.selected.saturating_add_signed(delta).min(last);
+    }
+
+    /// Takes a new list of documents.
+    pub(super) fn set_rows(&mut self, rows: Vec<ReportRow>) {
+        let mut seen = std::collections::HashSet::new();
+        self.shared_titles = rows
+            .iter()
+            .filter_map(|row| row.title.as_deref())
+            .map(str::to_lowercase)
+            .filter(|title| !seen.insert(title.clone()))
+            .collect();
+        self.rows = rows;
+    }
+
+    /// How the list names a document in `width` cells: its title, with its file name when
+    /// another document has the same title ("SUPPLY AGREEMENT · acme-2019.txt", the title
+    /// cut first), its file name when it has none. A title too long is cut at its end, a
+    /// file name in the middle, keeping both ends.
+    pub fn label(&self, row: &ReportRow, width: usize) -> String {
+        use crate::tui::wrap::{truncate, truncate_middle, width as cells};
+        let title = title_of(row);
+        let shared = row
+            .title
+            .as_deref()
+            .is_some_and(|t| self.shared_titles.contains(&t.to_lowercase()));
+        if !shared {
+            // A title reads from its start; a file name is told apart by both ends.
+            return if row.title.as_deref().is_some_and(|t| !t.is_empty()) {
+                truncate(&title, width)
+            } else {
+                truncate_middle(&title, width)
+            };
+        }
+        let file = crate::sanitize::line(kodiak::files::document_label(None, &row.path));
+        let whole = format!("{title} · {file}");
+        if cells(&whole) <= width {
+            return whole;
+        }
+        let file = truncate_middle(&file, cells(&file).min(width * 3 / 5));
+        let title = truncate(&title, width.saturating_sub(cells(&file) + 3));
+        format!("{title} · {file}")
     }
 
     /// The rows the filter shows, in display order.

@@ -413,6 +413,7 @@ impl App {
             size,
             docs: DocList {
                 columns: kodiak::config::ListColumn::ALL.to_vec(),
+                shared_titles: std::collections::HashSet::new(),
                 ..DocList::default()
             },
             viewer: None,

@@ -53,7 +53,7 @@ impl App {
                 self.dirty = true;
                 match result {
                     Ok(rows) => {
-                        self.docs.rows = rows;
+                        self.docs.set_rows(rows);
                         self.docs.loaded = true;
                         self.docs.refresh();
                         self.select_pending();

@@ -832,3 +832,40 @@ fn a_status_message_shows_whole_at_80_columns_and_the_help_key_always_shows() {
     let shown = last(&app);
     assert!(shown.contains("no page 5: the document has 2"), "{shown}");
 }
+
+#[test]
+fn documents_sharing_a_title_are_told_apart_by_file_and_a_long_file_name_keeps_both_ends() {
+    let mut documents = rows();
+    documents[0].title = Some("SUPPLY AGREEMENT".into());
+    documents[0].path = "/cases/acme-2019.txt".into();
+    documents[1].title = Some("Supply Agreement".into());
+    documents[1].path = "/cases/birch-2021.txt".into();
+    documents[2].title = None;
+    documents[2].path =
+        "/cuad/GOOSEHEADINSURANCE,INC_04_02_2018-EX-10.6-FRANCHISE AGREEMENT.txt".into();
+    for (width, height) in [(80, 24), (120, 40)] {
+        let mut app = app(width, height);
+        show_list(&mut app, documents.clone());
+        let shown = screen(&app);
+        if width == 80 {
+            assert!(
+                shown.contains("SUPPLY AGREEMENT · acme-2019.txt"),
+                "{shown}"
+            );
+            assert!(
+                shown.contains("Supply Agreement · birch-2021.txt"),
+                "{shown}"
+            );
+        }
+        // Narrower, the title gives way to the file that tells the two apart.
+        assert!(shown.contains("SUPPLY AG"), "{shown}");
+        assert!(shown.contains(" · acme-2019.txt"), "{shown}");
+        assert!(shown.contains(" · birch-2021.txt"), "{shown}");
+        let goose = shown
+            .lines()
+            .find(|l| l.contains("GOOSEHEAD"))
+            .unwrap_or_default();
+        assert!(goose.contains('…'), "{shown}");
+        assert!(goose.contains("GREEMENT.txt"), "the end is kept: {shown}");
+    }
+}

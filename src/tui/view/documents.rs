@@ -11,7 +11,7 @@ use kodiak::storage::review::ReviewStatus;
 use kodiak::config::ListColumn;
 use kodiak::storage::review::Review;
 
-use super::super::app::{DocList, IngestState, Viewer, pii_total, review_summary, title_of};
+use super::super::app::{DocList, IngestState, Viewer, pii_total, review_summary};
 use super::super::theme::Theme;
 use super::row_style;
 
@@ -95,6 +95,37 @@ pub fn draw_list(
     };
     frame.render_widget(Paragraph::new(header), header_area);
 
+    let tags_width = docs
+        .visible
+        .iter()
+        .map(|&row| docs.rows[row].review.tags.join(",").chars().count())
+        .max()
+        .unwrap_or(0)
+        .clamp(4, 16);
+    let mut widths = vec![Constraint::Fill(1)];
+    let mut titles = vec!["TITLE"];
+    for column in &columns {
+        let (width, title) = match column {
+            ListColumn::Format => (6, "FORMAT"),
+            ListColumn::Pages => (5, "PAGES"),
+            ListColumn::Pii => (4, " PII"),
+            ListColumn::Review => (12, "REVIEW"),
+            ListColumn::Tags => (u16::try_from(tags_width).unwrap_or(16), "TAGS"),
+        };
+        widths.push(Constraint::Length(width));
+        titles.push(title);
+    }
+    // The title column's width: what the other columns and their gaps leave. Titles longer
+    // are cut in the middle, keeping both ends.
+    let others: u16 = widths
+        .iter()
+        .skip(1)
+        .map(|w| match w {
+            Constraint::Length(n) => n + 1,
+            _ => 0,
+        })
+        .sum();
+    let title_width = usize::from(body.width.saturating_sub(others));
     let height = usize::from(body.height.saturating_sub(1)).max(1);
     let offset = docs.selected.saturating_sub(height - 1);
     let rows = docs
@@ -132,7 +163,12 @@ pub fn draw_list(
             } else {
                 ""
             };
-            let mut cells = vec![Cell::from(format!("{marked}{indent}{}", title_of(doc)))];
+            let prefix = format!("{marked}{indent}");
+            let label = docs.label(
+                doc,
+                title_width.saturating_sub(crate::tui::wrap::width(&prefix)),
+            );
+            let mut cells = vec![Cell::from(format!("{prefix}{label}"))];
             for column in &columns {
                 cells.push(match column {
                     ListColumn::Format => Cell::from(doc.format.clone().unwrap_or_default()),
@@ -147,26 +183,6 @@ pub fn draw_list(
             }
             Row::new(cells).style(row_style(i == docs.selected, theme))
         });
-    let tags_width = docs
-        .visible
-        .iter()
-        .map(|&row| docs.rows[row].review.tags.join(",").chars().count())
-        .max()
-        .unwrap_or(0)
-        .clamp(4, 16);
-    let mut widths = vec![Constraint::Fill(1)];
-    let mut titles = vec!["TITLE"];
-    for column in &columns {
-        let (width, title) = match column {
-            ListColumn::Format => (6, "FORMAT"),
-            ListColumn::Pages => (5, "PAGES"),
-            ListColumn::Pii => (4, " PII"),
-            ListColumn::Review => (12, "REVIEW"),
-            ListColumn::Tags => (u16::try_from(tags_width).unwrap_or(16), "TAGS"),
-        };
-        widths.push(Constraint::Length(width));
-        titles.push(title);
-    }
     let table = Table::new(rows, widths)
         .header(Row::new(titles).style(theme.title))
         .column_spacing(1);
