@@ -1,6 +1,7 @@
 //! The real binary in a real terminal: tmux runs `kodiak` on the sample documents, a
 //! question is typed and answered by the default model, and after quitting (or SIGTERM)
-//! the terminal must be back in its normal mode with the main screen showing.
+//! the terminal must be back in its normal mode with the main screen showing; a reviewer's
+//! coding and checklist corrections typed in it are what is stored.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -432,4 +433,180 @@ fn documents_another_process_ingests_appear_in_the_open_ui_and_its_search_finds_
     });
     session.keys(&["q"]);
     assert_restored(&session);
+}
+
+/// A sandbox with the samples ingested and the UI's script, models and the embedder off
+/// (the checklist and coding tests need neither), plus `extra` text files in `docs`.
+fn prepared_without_models(sandbox: &Sandbox, extra: &[(String, String)]) -> PathBuf {
+    let script = prepared(sandbox, "");
+    sandbox.write_config("[embedder]\nenabled = false\n[generator]\nenabled = false\n");
+    if !extra.is_empty() {
+        let docs = sandbox.path().join("docs");
+        std::fs::create_dir_all(&docs).unwrap();
+        for (name, text) in extra {
+            std::fs::write(docs.join(name), text).unwrap();
+        }
+        sandbox
+            .kodiak()
+            .args(["ingest", docs.to_str().unwrap()])
+            .assert()
+            .success();
+    }
+    script
+}
+
+const SUPPLY: &str = "SUPPLY AGREEMENT\n\nThis Supply Agreement is made between Acme Ltd (the \
+    Supplier) and Birch plc (the Customer).\n\n21.2 The parties shall save each other harmless \
+    from claims.\n\n21.4 Governing law. This Agreement is governed by the laws of the State of \
+    South Dakota.\n";
+
+#[test]
+fn a_correction_typed_in_the_grid_stores_exactly_the_typed_text_and_no_stale_evidence() {
+    let sandbox = Sandbox::new();
+    let script = prepared_without_models(
+        &sandbox,
+        &[("supply-agreement.txt".to_owned(), SUPPLY.to_owned())],
+    );
+    let checklist = sandbox.path().join("law.toml");
+    std::fs::write(
+        &checklist,
+        "title = \"Law\"\n\n[[item]]\nid = \"governing_law\"\n\
+         question = \"Which law governs the agreement?\"\n\
+         terms = [\"governed by\", \"save each other\"]\nanswer = \"jurisdiction\"\n",
+    )
+    .unwrap();
+    let run = sandbox.json(&[
+        "review",
+        "run",
+        checklist.to_str().unwrap(),
+        "--no-llm",
+        "--json",
+    ]);
+    let job = run["job"]["id"].as_i64().unwrap();
+    let supply = run["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|row| {
+            row["path"]
+                .as_str()
+                .unwrap()
+                .ends_with("supply-agreement.txt")
+        })
+        .unwrap();
+    let doc = run["rows"][supply]["doc_id"].as_i64().unwrap();
+
+    let session = Session::start("kodiak-e2e-correction", &script);
+    session.wait_for("Residential Lease Agreement", Duration::from_secs(30));
+    session.keys(&["C"]);
+    session.wait_for("job 1 · done", Duration::from_secs(10));
+    // To the supply agreement's row, then correct its cell.
+    for _ in 0..supply {
+        session.keys(&["j"]);
+    }
+    session.keys(&["e"]);
+    session.wait_for("The right answer", Duration::from_secs(10));
+    session.keys(&["-l", "South Dakota (s. 21.4)"]);
+    session.keys(&["Enter"]);
+    session.wait_for("saved: governing_law corrected", Duration::from_secs(10));
+    session.keys(&["v"]);
+    let shown = session.wait_for("Decision: corrected", Duration::from_secs(10));
+    assert!(shown.contains("South Dakota (s. 21.4)"), "{shown}");
+    session.keys(&["Escape"]);
+    session.keys(&["q"]);
+    assert_restored(&session);
+
+    let cell = sandbox.json(&[
+        "review",
+        "cell",
+        &job.to_string(),
+        &doc.to_string(),
+        "governing_law",
+        "--json",
+    ]);
+    assert_eq!(cell["decision"]["decision"], "corrected");
+    assert_eq!(cell["decision"]["answer"], "South Dakota (s. 21.4)");
+    let export = sandbox.json(&["review", "export", &job.to_string(), "--format", "json"]);
+    let exported = &export["rows"][supply]["cells"]["governing_law"];
+    assert_eq!(exported["answer"], "South Dakota (s. 21.4)");
+    assert_eq!(
+        exported["pages"],
+        serde_json::json!([]),
+        "no quote of the suggestion stands as the evidence of the typed answer: {exported}"
+    );
+}
+
+#[test]
+fn the_grid_shows_cells_as_a_run_decides_them() {
+    let sandbox = Sandbox::new();
+    // Enough documents that a run without a model takes seconds, not one frame.
+    let contracts: Vec<(String, String)> = (0..400)
+        .map(|i| {
+            (
+                format!("supply-{i:03}.txt"),
+                SUPPLY.replace("Acme", &format!("Acme {i}")),
+            )
+        })
+        .collect();
+    let script = prepared_without_models(&sandbox, &contracts);
+    let session = Session::start("kodiak-e2e-grid-fills", &script);
+    session.wait_for("Residential Lease Agreement", Duration::from_secs(30));
+    session.keys(&["C"]);
+    session.wait_for("No checklist has been run yet", Duration::from_secs(10));
+    session.keys(&["R"]);
+    session.wait_for(
+        "checklist (1 of 2): Commercial contract review",
+        Duration::from_secs(10),
+    );
+    session.keys(&["Enter"]);
+    // While the job runs, its header counts cells decided and the rows show them.
+    let shown = session.wait_until(
+        "decided cells in the grid of the running job",
+        Duration::from_secs(60),
+        |screen| {
+            let running = screen.contains("· running ·");
+            let decided = screen
+                .lines()
+                .filter(|l| l.contains("supply-") || l.contains("SUPPLY"))
+                .any(|l| l.contains('✓') || l.contains('✗'));
+            running && decided
+        },
+    );
+    assert!(!shown.contains("interrupted"), "{shown}");
+    session.wait_for("· done ·", Duration::from_secs(300));
+    session.keys(&["q"]);
+    assert_restored(&session);
+}
+
+#[test]
+fn select_all_then_tag_codes_every_listed_document() {
+    let sandbox = Sandbox::new();
+    let script = prepared_without_models(&sandbox, &[]);
+    let session = Session::start("kodiak-e2e-select-all", &script);
+    session.wait_for("Residential Lease Agreement", Duration::from_secs(30));
+    session.keys(&["/"]);
+    session.keys(&["-l", "type:markdown"]);
+    session.keys(&["Enter"]);
+    session.wait_for("2 of ", Duration::from_secs(10));
+    session.keys(&["*"]);
+    session.wait_for("2 documents selected", Duration::from_secs(10));
+    session.keys(&["t"]);
+    session.keys(&["-l", "hot"]);
+    session.keys(&["Enter"]);
+    session.wait_for(
+        "saved: tag hot added on 2 documents",
+        Duration::from_secs(10),
+    );
+    session.keys(&["q"]);
+    assert_restored(&session);
+    let report = sandbox.json(&["review", "export", "--format", "json"]);
+    for document in report["documents"].as_array().unwrap() {
+        let markdown = document["format"] == "markdown";
+        let tags = document["tags"].as_array().cloned().unwrap_or_default();
+        assert_eq!(
+            tags.contains(&serde_json::json!("hot")),
+            markdown,
+            "{document}"
+        );
+    }
 }

@@ -102,6 +102,37 @@ pub fn document_label<'a>(title: Option<&'a str>, path: &'a str) -> &'a str {
     }
 }
 
+/// The titles two documents or more of `titles` have, in lower case: a list or an answer
+/// naming those documents adds their file names to tell them apart.
+pub fn shared_titles<'a>(
+    titles: impl IntoIterator<Item = Option<&'a str>>,
+) -> std::collections::HashSet<String> {
+    let mut seen = std::collections::HashSet::new();
+    titles
+        .into_iter()
+        .flatten()
+        .filter(|t| !t.is_empty())
+        .map(str::to_lowercase)
+        .filter(|title| !seen.insert(title.clone()))
+        .collect()
+}
+
+/// A document's label ([`document_label`]), with its file name after a title in `shared`
+/// ("SUPPLY AGREEMENT · acme-2019.txt").
+pub fn distinct_label(
+    title: Option<&str>,
+    path: &str,
+    shared: &std::collections::HashSet<String>,
+) -> String {
+    let label = document_label(title, path);
+    match title {
+        Some(title) if shared.contains(&title.to_lowercase()) => {
+            format!("{label} · {}", document_label(None, path))
+        }
+        _ => label.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -79,13 +79,7 @@ impl DocList {
 
     /// Takes a new list of documents.
     pub(super) fn set_rows(&mut self, rows: Vec<ReportRow>) {
-        let mut seen = std::collections::HashSet::new();
-        self.shared_titles = rows
-            .iter()
-            .filter_map(|row| row.title.as_deref())
-            .map(str::to_lowercase)
-            .filter(|title| !seen.insert(title.clone()))
-            .collect();
+        self.shared_titles = kodiak::files::shared_titles(rows.iter().map(|r| r.title.as_deref()));
         self.rows = rows;
     }
 

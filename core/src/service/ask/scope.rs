@@ -110,10 +110,13 @@ impl Kodiak {
             true => held.iter().flatten().copied().collect(),
             false => every,
         };
+        // Named so that the reviewer can tell which: a title another document has too
+        // comes with the file's name.
+        let shared = crate::files::shared_titles(documents.iter().map(|d| d.title.as_deref()));
         let labels = chosen
             .iter()
             .filter_map(|id| documents.iter().find(|d| d.id == *id))
-            .map(|d| crate::files::document_label(d.title.as_deref(), &d.path).to_owned())
+            .map(|d| crate::files::distinct_label(d.title.as_deref(), &d.path, &shared))
             .collect();
         Ok(Named {
             documents: chosen.into_iter().collect(),
@@ -207,7 +210,11 @@ mod tests {
             "Which law governs the agreement between Inktomi and Microsoft?",
             Vec::new(),
         );
-        assert_eq!(answer.asked_of, ["inktomi-hosting.txt"]);
+        // Both hosting agreements open with the same title: the file tells them apart.
+        assert_eq!(
+            answer.asked_of,
+            ["SOFTWARE HOSTING AGREEMENT · inktomi-hosting.txt"]
+        );
         assert!(!answer.sources.is_empty());
         assert!(
             answer
@@ -218,7 +225,9 @@ mod tests {
             answer.sources
         );
         assert!(
-            answer.answer.contains("Asked of: inktomi-hosting.txt\n"),
+            answer
+                .answer
+                .contains("Asked of: SOFTWARE HOSTING AGREEMENT · inktomi-hosting.txt\n"),
             "{}",
             answer.answer
         );
@@ -228,10 +237,9 @@ mod tests {
             answer.answer
         );
         assert!(
-            answer
-                .notes
-                .iter()
-                .any(|n| n.starts_with("asked of: inktomi-hosting.txt"))
+            answer.notes.iter().any(
+                |n| n.starts_with("asked of: SOFTWARE HOSTING AGREEMENT · inktomi-hosting.txt")
+            )
         );
     }
 
@@ -245,7 +253,13 @@ mod tests {
             "Which law governs the Microsoft agreements?",
             Vec::new(),
         );
-        assert_eq!(answer.asked_of, ["inktomi-hosting.txt", "zeta-hosting.txt"]);
+        assert_eq!(
+            answer.asked_of,
+            [
+                "SOFTWARE HOSTING AGREEMENT · inktomi-hosting.txt",
+                "SOFTWARE HOSTING AGREEMENT · zeta-hosting.txt"
+            ]
+        );
         // Five name a Memo: too many to single out.
         let answer = ask(&kodiak, "What does each Memo say about law?", Vec::new());
         assert!(answer.asked_of.is_empty(), "{:?}", answer.asked_of);
