@@ -249,7 +249,7 @@ pub(super) fn built_in(regions: phone::Regions) -> Result<Vec<Recognizer>, PiiEr
             PiiKind::Person,
             &[(
                 &format!(
-                    r"(?-u:\b)(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Judge|Justice|Hon|Sir|Dame|Mme|Mlle|Herr|Frau)\.?(?:[ \t]+|[ \t]*\n[ \t]*)({NAME}(?: +\p{{Lu}}\.)?(?: +{NAME}){{0,2}})"
+                    r"(?-u:\b)(?:Mr|Mrs|Ms|Miss|Mx|Dr|Doctor|Professor|Prof|Judge|Justice|Hon|Sir|Dame|Mme|Mlle|Herr|Frau)\.?(?:[ \t]+|[ \t]*\n[ \t]*)({NAME}(?: +\p{{Lu}}\.)?(?: +{NAME}){{0,2}})"
                 ),
                 TITLED_NAME,
                 1,

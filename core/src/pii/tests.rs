@@ -509,6 +509,10 @@ fn names_in_signature_and_notice_blocks_are_found_but_not_titles_or_firms() {
             pair("PERSON", "Rafael Espinosa Rozo")
         ]
     );
+    assert_eq!(
+        found("Attention: Professor Mervyn Humphreys, Director"),
+        [pair("PERSON", "Mervyn Humphreys")]
+    );
     assert!(kinds("Attention: General Counsel Facsimile: (none)").is_empty());
     assert!(kinds("Attn: Accounts Payable. Name: Title: Date:").is_empty());
     assert!(kinds("Licensee Name: Acme Widgets Inc, a Delaware corporation").is_empty());

@@ -212,12 +212,13 @@ pub fn review_summary(review: &Review) -> String {
     parts.join(" · ")
 }
 
-/// A document's review in full for `v`: status and flag with who set them, each tag with
+/// A document's review in full for `v` (`label` names the document): status and flag with
+/// who set them, each tag with
 /// who added it, each note with its author; times local, to the minute.
-pub fn review_text(row: &ReportRow, offset: time::UtcOffset) -> String {
+pub fn review_text(row: &ReportRow, label: &str, offset: time::UtcOffset) -> String {
     let review = &row.review;
     let when = |at: &kodiak::timestamp::Timestamp| at.to_minute_in(offset);
-    let mut text = format!("{}\n\n", title_of(row));
+    let mut text = format!("{label}\n\n");
     if let Some(reason) = &row.reason {
         text.push_str(&format!("{}: {reason}\n\n", row.ingest_status));
     }
@@ -402,7 +403,11 @@ impl App {
                 if let Some(row) = self.current_doc().and_then(|id| self.row_of(id)) {
                     self.overlay = Some(Overlay::Text {
                         title: "Review".into(),
-                        text: review_text(row, self.local_offset),
+                        text: review_text(
+                            row,
+                            &self.docs.label(row, usize::MAX),
+                            self.local_offset,
+                        ),
                         scroll: 0,
                     });
                 }

@@ -620,3 +620,43 @@ fn a_job_started_elsewhere_is_listed_and_said_when_the_data_changes() {
         "{effects:?}"
     );
 }
+
+#[test]
+fn grid_rows_of_documents_sharing_a_title_are_named_by_their_files() {
+    let mut app = app(80, 24);
+    show_list(&mut app, rows());
+    let effects = press(&mut app, [ch('C')]);
+    let Some(Effect::Job { request, .. }) = effects.first().cloned() else {
+        panic!("{effects:?}");
+    };
+    let effects = press(
+        &mut app,
+        [Msg::Checklists {
+            request,
+            result: Ok(vec![job(4)]),
+        }],
+    );
+    let Some(Effect::Job { request, .. }) = effects.first().cloned() else {
+        panic!("{effects:?}");
+    };
+    let mut shared = grid();
+    for (row, file) in shared
+        .rows
+        .iter_mut()
+        .zip(["acme-2019.txt", "birch-2021.txt"])
+    {
+        row.title = "STRATEGIC ALLIANCE AGREEMENT".into();
+        row.path = format!("/cases/{file}");
+    }
+    press(
+        &mut app,
+        [Msg::Grid {
+            request,
+            result: Ok(Box::new(shared)),
+        }],
+    );
+    let shown = screen(&app);
+    assert!(shown.contains("│acme-2019.txt "), "{shown}");
+    assert!(shown.contains("│birch-2021.txt "), "{shown}");
+    assert!(shown.contains("Mutual NDA"), "{shown}");
+}

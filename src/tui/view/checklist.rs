@@ -100,6 +100,18 @@ pub fn draw(frame: &mut Frame<'_>, view: &ChecklistView, theme: &Theme, area: Re
 
     let room = height.saturating_sub(lines.len() + DETAIL_ROWS).max(1);
     let first_row = view.row.saturating_sub(room.saturating_sub(1));
+    // Rows whose documents share a title are named by their files here (the cursor's
+    // row has its title in full below), cut in the middle to keep both ends.
+    let shared = kodiak::files::shared_titles(grid.rows.iter().map(|r| Some(r.title.as_str())));
+    let name = |row: &kodiak::service::GridRow| {
+        let room = title_width.saturating_sub(1);
+        if shared.contains(&row.title.to_lowercase()) {
+            let file = kodiak::files::document_label(None, &row.path);
+            wrap::truncate_middle(&sanitize::line(file), room)
+        } else {
+            wrap::truncate(&sanitize::line(&row.title), room)
+        }
+    };
     for (r, row) in rows.iter().enumerate().skip(first_row).take(room) {
         let current_row = r == view.row;
         let title_style = if current_row {
@@ -108,11 +120,7 @@ pub fn draw(frame: &mut Frame<'_>, view: &ChecklistView, theme: &Theme, area: Re
             theme.text
         };
         let mut spans = vec![Span::styled(
-            format!(
-                "{:<w$}",
-                wrap::truncate(&sanitize::line(&row.title), title_width.saturating_sub(1)),
-                w = title_width
-            ),
+            format!("{:<w$}", name(row), w = title_width),
             title_style,
         )];
         for &c in &shown {
