@@ -20,6 +20,7 @@ pub mod ingest;
 pub mod llm;
 pub mod matter;
 pub mod named;
+pub mod neardup;
 pub mod panics;
 pub mod process;
 pub mod report;
