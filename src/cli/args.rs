@@ -207,6 +207,28 @@ pub(super) enum DocsCommand {
     },
     /// Remove a document (and its attachments) from the database and the index
     Rm { id: i64 },
+    /// Groups of near-duplicates: documents whose words are nearly the same, each group
+    /// under its longest document with every other's similarity to it
+    NearDups {
+        /// Least similarity, the share of the longer document's words the other has too
+        /// (0.5-1.0)
+        #[arg(long, default_value_t = kodiak::neardup::DEFAULT_MIN, value_parser = similarity)]
+        min: f64,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// A least similarity from 0.5 to 1.0.
+fn similarity(text: &str) -> Result<f64, String> {
+    let value: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number such as 0.8"))?;
+    if (0.5..=1.0).contains(&value) {
+        Ok(value)
+    } else {
+        Err(format!("{value} is outside 0.5-1.0"))
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -42,6 +42,60 @@ pub(super) fn list(settings: Settings, json: bool) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Prints the groups of near-duplicates at least `min` similar: each principal, then its
+/// members with their similarity to it, most similar first.
+pub(super) fn near_dups(settings: Settings, min: f64, json: bool) -> Result<ExitCode> {
+    let kodiak = Kodiak::open(settings)?;
+    let groups = kodiak.near_duplicates(min)?;
+    let documents = kodiak.documents()?;
+    let label = |id: i64| {
+        documents
+            .iter()
+            .find(|d| d.id == id)
+            .map(|d| line(&d.path).into_owned())
+            .unwrap_or_default()
+    };
+    if json {
+        let value: Vec<_> = groups
+            .iter()
+            .map(|g| {
+                json!({
+                    "principal": {"id": g.principal, "path": label(g.principal)},
+                    "members": g.members.iter().map(|(id, similarity)| json!({
+                        "id": id,
+                        "path": label(*id),
+                        "similarity": (similarity * 1000.0).round() / 1000.0,
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&value)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if groups.is_empty() {
+        println!("no near-duplicates at {min}: no two documents share that much of their words");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let grouped: usize = groups.iter().map(|g| g.members.len() + 1).sum();
+    println!(
+        "{} groups of near-duplicates at {min} ({grouped} documents; read the first of each \
+         and {} fewer are left)",
+        groups.len(),
+        grouped - groups.len()
+    );
+    for group in &groups {
+        println!(
+            "\n{:>5}         {}",
+            group.principal,
+            label(group.principal)
+        );
+        for (id, similarity) in &group.members {
+            println!("{id:>5}  {similarity:.3}  {}", label(*id));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 pub(super) fn show(settings: Settings, id: i64, json: bool, text: bool) -> Result<ExitCode> {
     let kodiak = Kodiak::open(settings)?;
     let doc = kodiak.document(id)?;

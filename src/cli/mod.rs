@@ -149,6 +149,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             docs_cmd::show(settings, id, json, text)?
         }
         Command::Docs(DocsCommand::Rm { id }) => docs_cmd::rm(settings, id)?,
+        Command::Docs(DocsCommand::NearDups { min, json }) => {
+            docs_cmd::near_dups(settings, min, json)?
+        }
         Command::Ask {
             question,
             docs,

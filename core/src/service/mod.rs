@@ -7,6 +7,7 @@ mod checklist;
 mod conversation;
 mod generation;
 mod health_report;
+mod near_dups;
 mod reading;
 mod reports;
 mod retrieval;
@@ -336,6 +337,11 @@ impl Kodiak {
             progress,
             &record_batch,
         )?;
+        // Groups of near-duplicates follow what was ingested; failing to update them
+        // loses nothing stored and is said in the log.
+        if let Err(e) = self.update_near_duplicates() {
+            tracing::warn!("near-duplicates not updated: {e}");
+        }
         if self.settings.paths.embedder_model.is_some() && !report.cancelled {
             let embedded = self.embed_missing(ToEmbed::New, progress)?;
             report.cancelled = embedded.cancelled;

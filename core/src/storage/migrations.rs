@@ -249,6 +249,19 @@ const MIGRATIONS: &[&str] = &[
     // 14: a tag records who added it, as a note records its author (NULL for tags from
     // before).
     "ALTER TABLE document_tags ADD COLUMN added_by TEXT;",
+    // 15: near-duplicates (`neardup`): each document's MinHash signature once (no hashes
+    // when it is too short to compare), and the groups, a row per member with its group's
+    // principal (the principal's own row too, similarity 1).
+    "CREATE TABLE near_dup_signatures (
+         document_id  INTEGER PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+         words        INTEGER NOT NULL,
+         hashes       BLOB NOT NULL
+     ) STRICT;
+     CREATE TABLE near_dups (
+         document_id   INTEGER PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+         principal_id  INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+         similarity    REAL NOT NULL
+     ) STRICT;",
 ];
 
 /// The schema version this build of Kodiak writes.

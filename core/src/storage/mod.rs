@@ -8,6 +8,7 @@ pub mod conversations;
 pub mod documents;
 pub mod jobs;
 mod migrations;
+pub mod near_dups;
 pub mod review;
 pub mod sessions;
 pub mod vectors;

@@ -101,6 +101,10 @@ pub struct DocumentInfo {
     pub metadata: BTreeMap<String, String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// The near-duplicate group it is in, named by its principal's id (the principal's
+    /// own), and its similarity to the principal.
+    pub near_dup_group: Option<i64>,
+    pub near_dup_similarity: Option<f64>,
 }
 
 /// What a path is currently known as.
@@ -338,7 +342,9 @@ pub fn delete(tx: &Transaction<'_>, id: i64) -> rusqlite::Result<bool> {
 
 const INFO_COLUMNS: &str = "d.id, d.parent_id, d.path, d.sha256, d.size, d.format, d.title,
      d.pages, d.status, d.reason, d.metadata, d.created_at, d.updated_at,
-     (SELECT count(*) FROM chunks c WHERE c.document_id = d.id)";
+     (SELECT count(*) FROM chunks c WHERE c.document_id = d.id),
+     (SELECT n.principal_id FROM near_dups n WHERE n.document_id = d.id),
+     (SELECT n.similarity FROM near_dups n WHERE n.document_id = d.id)";
 
 fn info_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<DocumentInfo> {
     let metadata: String = row.get(10)?;
@@ -360,6 +366,8 @@ fn info_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<DocumentInfo> {
         created_at: row.get(11)?,
         updated_at: row.get(12)?,
         chunks: row.get::<_, i64>(13)? as usize,
+        near_dup_group: row.get(14)?,
+        near_dup_similarity: row.get(15)?,
     })
 }
 
