@@ -30,6 +30,12 @@ pub struct ReportRow {
     pub review: Review,
     /// PII spans by type.
     pub pii: std::collections::BTreeMap<String, usize>,
+    /// The near-duplicate group it is in (its principal's id) and its similarity to the
+    /// principal; none when it is in no group.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub near_dup_group: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub near_dup_similarity: Option<f64>,
 }
 
 /// How a report is written.
@@ -398,6 +404,8 @@ pub(crate) mod tests {
                     updated_by: Some("ana".into()),
                 },
                 pii: BTreeMap::from([("EMAIL_ADDRESS".into(), 2), ("PERSON".into(), 1)]),
+                near_dup_group: None,
+                near_dup_similarity: None,
             },
             ReportRow {
                 doc_id: 2,
@@ -410,6 +418,8 @@ pub(crate) mod tests {
                 reason: None,
                 review: Review::default(),
                 pii: BTreeMap::new(),
+                near_dup_group: None,
+                near_dup_similarity: None,
             },
         ]
     }

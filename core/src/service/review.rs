@@ -130,6 +130,8 @@ impl Kodiak {
                 pages: doc.pages,
                 ingest_status: doc.status.as_str().to_owned(),
                 reason: doc.reason,
+                near_dup_group: doc.near_dup_group,
+                near_dup_similarity: doc.near_dup_similarity,
             })
             .collect())
     }

@@ -9,6 +9,7 @@
 //! - `pii>N`, `pii<N`, `pii=N`, `pages>N`…: counts; `pii:PHONE_NUMBER` (or `pii:phone`): has
 //!   findings of that type;
 //! - `failed`, `needs_ocr`, `ingested`: how the file's ingest went;
+//! - `near-dup`: in a group of near-duplicates; `near-dup:principal`: the longest of one;
 //! - `id:3,7,12`: those documents (what the search-term report's Enter sets);
 //! - `-TERM`: not;
 //! - any other word: part of the title or path.
@@ -37,6 +38,10 @@ enum Term {
     PiiKind(String),
     Count(Counted, Comparison, usize),
     Ids(Vec<i64>),
+    /// In a group of near-duplicates; only its principal when true.
+    NearDup {
+        principal: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -55,11 +60,11 @@ enum Comparison {
 /// The ingest outcomes a bare word names.
 const INGEST_STATES: [&str; 3] = ["failed", "needs_ocr", "ingested"];
 
-const SYNTAX: &str =
-    "status:, tag:, type:, pii>N, pii:TYPE, pages>N, id:N,N, flagged, failed, needs_ocr, -TERM";
+const SYNTAX: &str = "status:, tag:, type:, pii>N, pii:TYPE, pages>N, id:N,N, near-dup, \
+     near-dup:principal, flagged, failed, needs_ocr, -TERM";
 
 /// The language in the help (`?`): each term, and what it keeps.
-pub const HELP: [(&str, &str); 9] = [
+pub const HELP: [(&str, &str); 10] = [
     (
         "status:unreviewed",
         "by review status (reviewed, unreviewed, flagged)",
@@ -77,6 +82,10 @@ pub const HELP: [(&str, &str); 9] = [
     ("pii:phone", "with findings of that type"),
     ("failed  needs_ocr", "by how the file's ingest went"),
     ("id:3,7,12", "those documents"),
+    (
+        "near-dup",
+        "in a group of near-duplicates (near-dup:principal: its longest)",
+    ),
     (
         "-TERM  word",
         "not TERM; a word of the title or path. All terms must hold",
@@ -143,6 +152,8 @@ impl Term {
                 "tag" => Ok(Term::Tag(value.to_owned())),
                 "type" | "format" => Ok(Term::Format(value.to_owned())),
                 "pii" => Ok(Term::PiiKind(value.to_uppercase())),
+                "near-dup" if value == "principal" => Ok(Term::NearDup { principal: true }),
+                "near-dup" => Err(format!("`{word}`: near-dup or near-dup:principal")),
                 "id" => value
                     .split(',')
                     .map(|id| id.trim().parse::<i64>())
@@ -154,6 +165,9 @@ impl Term {
         }
         if lower == "flagged" {
             return Ok(Term::Flagged);
+        }
+        if lower == "near-dup" {
+            return Ok(Term::NearDup { principal: false });
         }
         if let Some(state) = INGEST_STATES.iter().find(|s| **s == lower) {
             return Ok(Term::Ingest(state));
@@ -169,6 +183,9 @@ impl Term {
             }
             Term::Status(status) => row.review.status == *status,
             Term::Ids(ids) => ids.contains(&row.doc_id),
+            Term::NearDup { principal } => row
+                .near_dup_group
+                .is_some_and(|group| !principal || group == row.doc_id),
             Term::Flagged => row.review.flagged,
             Term::Tag(tag) => row.review.tags.iter().any(|t| t.to_lowercase() == *tag),
             Term::Format(format) => row
@@ -221,6 +238,8 @@ mod tests {
                 .iter()
                 .map(|(k, n)| ((*k).to_owned(), *n))
                 .collect::<BTreeMap<_, _>>(),
+            near_dup_group: None,
+            near_dup_similarity: None,
         }
     }
 

@@ -869,3 +869,44 @@ fn documents_sharing_a_title_are_told_apart_by_file_and_a_long_file_name_keeps_b
         assert!(goose.contains("GREEMENT.txt"), "the end is kept: {shown}");
     }
 }
+
+#[test]
+fn a_near_duplicate_is_marked_says_whose_and_the_filter_near_dup_keeps_its_group() {
+    let mut documents = rows();
+    // The audit memo (3) is a near-duplicate of the lease (1), its group's longest.
+    documents[0].near_dup_group = Some(1);
+    documents[0].near_dup_similarity = Some(1.0);
+    documents[2].near_dup_group = Some(1);
+    documents[2].near_dup_similarity = Some(0.93);
+    for (width, height) in [(80, 24), (120, 40)] {
+        let mut app = app(width, height);
+        show_list(&mut app, documents.clone());
+        let shown = screen(&app);
+        let memo = shown.lines().find(|l| l.contains("Audit memo")).unwrap();
+        assert!(memo.contains("≈ Audit memo"), "{shown}");
+        let lease = shown
+            .lines()
+            .find(|l| l.contains("Residential lease"))
+            .unwrap();
+        assert!(!lease.contains('≈'), "{shown}");
+        assert!(
+            shown.contains("principal of 1 near-duplicates"),
+            "the lease is selected: {shown}"
+        );
+        press(&mut app, [ch('G')]);
+        assert!(
+            screen(&app).contains("≈ 0.93 of #1 Residential lease"),
+            "{}",
+            screen(&app)
+        );
+        press(&mut app, prompted('/', "near-dup"));
+        let listed: Vec<i64> = app.docs.listed().map(|r| r.doc_id).collect();
+        assert_eq!(listed, [1, 3]);
+        // The prompt opens on the filter as it stands: cleared first.
+        press(&mut app, [ch('/'), ctrl('u')]);
+        press(&mut app, typed("near-dup:principal"));
+        press(&mut app, [key(KeyCode::Enter)]);
+        let listed: Vec<i64> = app.docs.listed().map(|r| r.doc_id).collect();
+        assert_eq!(listed, [1]);
+    }
+}

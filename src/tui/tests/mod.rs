@@ -115,6 +115,8 @@ fn row(
             .iter()
             .map(|(k, n)| ((*k).to_owned(), *n))
             .collect::<BTreeMap<_, _>>(),
+        near_dup_group: None,
+        near_dup_similarity: None,
     }
 }
 

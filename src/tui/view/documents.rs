@@ -67,7 +67,12 @@ pub fn draw_list(
             .map(|row| match &row.reason {
                 // In full with v; its start here.
                 Some(reason) => format!("{} (v shows all): {reason}", row.ingest_status),
-                None => review_summary(&row.review),
+                // Where it stands among near-duplicates first: the list's REVIEW column
+                // shows the status already.
+                None => match near_duplicate_of(docs, row) {
+                    Some(near) => format!("{near} · {}", review_summary(&row.review)),
+                    None => review_summary(&row.review),
+                },
             })
             .unwrap_or_default()
     } else {
@@ -163,7 +168,13 @@ pub fn draw_list(
             } else {
                 ""
             };
-            let prefix = format!("{marked}{indent}");
+            // A near-duplicate of a longer document is marked; the coding line says whose.
+            let near = if doc.near_dup_group.is_some_and(|g| g != doc.doc_id) {
+                "≈ "
+            } else {
+                ""
+            };
+            let prefix = format!("{marked}{indent}{near}");
             let label = docs.label(
                 doc,
                 title_width.saturating_sub(crate::tui::wrap::width(&prefix)),
@@ -187,6 +198,28 @@ pub fn draw_list(
         .header(Row::new(titles).style(theme.title))
         .column_spacing(1);
     frame.render_widget(table, body);
+}
+
+/// Where a document stands among near-duplicates: "≈ 0.95 of #3 SUPPLY AGREEMENT" for a
+/// member, "≈ principal of 2 near-duplicates" for the longest of a group.
+fn near_duplicate_of(docs: &DocList, row: &kodiak::service::ReportRow) -> Option<String> {
+    let group = row.near_dup_group?;
+    if group == row.doc_id {
+        let members = docs
+            .rows
+            .iter()
+            .filter(|r| r.near_dup_group == Some(group) && r.doc_id != group)
+            .count();
+        return Some(format!("≈ principal of {members} near-duplicates"));
+    }
+    let similarity = row.near_dup_similarity.unwrap_or_default();
+    let principal = docs
+        .rows
+        .iter()
+        .find(|r| r.doc_id == group)
+        .map(|r| super::super::app::title_of(r).into_owned())
+        .unwrap_or_default();
+    Some(format!("≈ {similarity:.2} of #{group} {principal}"))
 }
 
 /// The coding line: the review of the document the keys act on, as stored.
