@@ -179,6 +179,73 @@ pub fn groups(documents: &[(i64, Signature)], min: f64) -> Vec<Group> {
     groups
 }
 
+/// Words of context shown around each difference.
+const CONTEXT_WORDS: usize = 6;
+
+/// What `other` changes of `principal`, word by word, as `wdiff` writes it: each stretch
+/// that differs with a few words around it, `[-removed-]` and `{+added+}`, stretches apart
+/// on lines of their own; "no word differs" when none does.
+pub fn difference(principal: &str, other: &str) -> String {
+    use similar::{ChangeTag, TextDiff};
+    let diff = TextDiff::configure()
+        .algorithm(similar::Algorithm::Patience)
+        .diff_words(principal, other);
+    let changes: Vec<(ChangeTag, &str)> = diff
+        .iter_all_changes()
+        .map(|c| (c.tag(), c.value()))
+        .filter(|(_, v)| !v.trim().is_empty())
+        .collect();
+    let changed: Vec<usize> = (0..changes.len())
+        .filter(|&i| changes[i].0 != ChangeTag::Equal)
+        .collect();
+    if changed.is_empty() {
+        return "no word differs".to_owned();
+    }
+    // Stretches: changed words with their context, joined where the contexts meet.
+    let mut stretches: Vec<(usize, usize)> = Vec::new();
+    for &i in &changed {
+        let from = i.saturating_sub(CONTEXT_WORDS);
+        let to = (i + CONTEXT_WORDS + 1).min(changes.len());
+        match stretches.last_mut() {
+            Some(last) if from <= last.1 => last.1 = to,
+            _ => stretches.push((from, to)),
+        }
+    }
+    let mut out = Vec::new();
+    for (from, to) in stretches {
+        let mut line = String::new();
+        let mut open: Option<ChangeTag> = None;
+        for (tag, word) in &changes[from..to] {
+            if open != Some(*tag) {
+                match open {
+                    Some(ChangeTag::Delete) => line.push_str("-]"),
+                    Some(ChangeTag::Insert) => line.push_str("+}"),
+                    _ => {}
+                }
+                if !line.is_empty() {
+                    line.push(' ');
+                }
+                match tag {
+                    ChangeTag::Delete => line.push_str("[-"),
+                    ChangeTag::Insert => line.push_str("{+"),
+                    ChangeTag::Equal => {}
+                }
+                open = Some(*tag);
+            } else {
+                line.push(' ');
+            }
+            line.push_str(word.trim());
+        }
+        match open {
+            Some(ChangeTag::Delete) => line.push_str("-]"),
+            Some(ChangeTag::Insert) => line.push_str("+}"),
+            _ => {}
+        }
+        out.push(format!("… {line} …"));
+    }
+    out.join("\n\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,6 +284,20 @@ mod tests {
         .unwrap();
         assert!(similarity(&original, &other) < 0.5);
         assert_eq!(signature("Too short to compare."), None);
+    }
+
+    #[test]
+    fn the_difference_shows_each_changed_word_with_its_context_removed_and_added() {
+        let edited = LETTER.replace("ten working days", "fifteen working days");
+        let difference = difference(LETTER, &edited);
+        assert_eq!(
+            difference,
+            "… to the Harbour Road depot within [-ten-] {+fifteen+} working days of this letter. The …"
+        );
+        assert_eq!(
+            super::difference(LETTER, &LETTER.replace(' ', "\n")),
+            "no word differs"
+        );
     }
 
     #[test]

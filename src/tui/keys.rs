@@ -178,6 +178,12 @@ pub const ACTIONS: &[ActionSpec] = &[
         "select every listed document (again: none)",
         &["*"],
     ),
+    spec(
+        "near_dup_difference",
+        Documents,
+        "show what a near-duplicate (≈) changes of its group's longest",
+        &["D"],
+    ),
     spec("export", Documents, "export the review report", &["E"]),
     spec(
         "terms_report",

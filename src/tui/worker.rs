@@ -310,6 +310,21 @@ fn reply(job: Job, context: &JobContext, running: Running<'_>) -> Option<Msg> {
                 None => Err(JobError::Service(format!("conversation {id} is gone"))),
             }),
         },
+        Job::NearDupDifference { doc_id, principal } => Msg::Difference {
+            request,
+            result: call(&running, |k, _| {
+                let text = |id: i64| -> Reply<String> {
+                    k.document_text(id)?
+                        .map(|t| t.text)
+                        .ok_or_else(|| JobError::Service(format!("document {id} has no text")))
+                };
+                let difference = kodiak::neardup::difference(&text(principal)?, &text(doc_id)?);
+                Ok((
+                    format!("What #{doc_id} changes of #{principal}: [-removed-] {{+added+}}"),
+                    difference,
+                ))
+            }),
+        },
         Job::ShowCrash => Msg::CrashReport {
             request,
             result: call(&running, |k, _| newest_crash(k)),

@@ -423,6 +423,23 @@ impl App {
                 }
                 Vec::new()
             }
+            Action::NearDupDifference => {
+                let Some(row) = self.docs.selected_row() else {
+                    return Vec::new();
+                };
+                match row.near_dup_group {
+                    Some(principal) if principal != row.doc_id => {
+                        let doc_id = row.doc_id;
+                        return vec![Effect::Job {
+                            request: self.start_job(|jobs| &mut jobs.difference),
+                            job: Job::NearDupDifference { doc_id, principal },
+                        }];
+                    }
+                    Some(_) => self.info("the longest of its group: D on another (≈) compares"),
+                    None => self.info("not a near-duplicate of another document"),
+                }
+                Vec::new()
+            }
             Action::MarkAll => {
                 let listed: Vec<i64> = self.docs.listed().map(|row| row.doc_id).collect();
                 if listed.iter().all(|id| self.docs.marked.contains(id)) {

@@ -71,6 +71,8 @@ pub struct Jobs {
     pub conversation: JobSlot,
     pub health: JobSlot,
     pub crash: JobSlot,
+    /// A near-duplicate's difference from its principal.
+    pub difference: JobSlot,
     /// The list of checklist jobs.
     pub checklists: JobSlot,
     /// The checklist grid shown.

@@ -175,6 +175,11 @@ pub enum Msg {
     },
     /// The newest crash report, as text.
     CrashReport { request: u64, result: Reply<String> },
+    /// A near-duplicate's difference from its principal: a title and the text.
+    Difference {
+        request: u64,
+        result: Reply<(String, String)>,
+    },
     /// The checklist jobs, newest first.
     Checklists {
         request: u64,
@@ -282,6 +287,8 @@ pub enum Job {
     CheckChanges,
     /// The newest crash report.
     ShowCrash,
+    /// What a near-duplicate changes of its group's principal.
+    NearDupDifference { doc_id: i64, principal: i64 },
     /// The checklist jobs.
     LoadChecklists,
     /// A checklist job's grid.

@@ -246,6 +246,23 @@ impl App {
                 }
                 Vec::new()
             }
+            Msg::Difference { request, result } => {
+                if !self.jobs.difference.accept_latest(request) {
+                    return Vec::new();
+                }
+                self.dirty = true;
+                match result {
+                    Ok((title, text)) => {
+                        self.overlay = Some(Overlay::Text {
+                            title,
+                            text,
+                            scroll: 0,
+                        });
+                    }
+                    Err(e) => self.error(e),
+                }
+                Vec::new()
+            }
             Msg::CrashReport { request, result } => {
                 if !self.jobs.crash.accept_latest(request) {
                     return Vec::new();

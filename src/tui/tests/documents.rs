@@ -893,12 +893,46 @@ fn a_near_duplicate_is_marked_says_whose_and_the_filter_near_dup_keeps_its_group
             shown.contains("principal of 1 near-duplicates"),
             "the lease is selected: {shown}"
         );
+        // D on the longest says so; on the near-duplicate it asks for the difference.
+        press(&mut app, [ch('D')]);
+        assert!(screen(&app).contains("the longest of its group"));
         press(&mut app, [ch('G')]);
         assert!(
             screen(&app).contains("≈ 0.93 of #1 Residential lease"),
             "{}",
             screen(&app)
         );
+        let effects = press(&mut app, [ch('D')]);
+        let [
+            Effect::Job {
+                request,
+                job:
+                    Job::NearDupDifference {
+                        doc_id: 3,
+                        principal: 1,
+                    },
+            },
+        ] = effects.as_slice()
+        else {
+            panic!("{effects:?}");
+        };
+        press(
+            &mut app,
+            [Msg::Difference {
+                request: *request,
+                result: Ok((
+                    "What #3 changes of #1: [-removed-] {+added+}".into(),
+                    "… within [-ten-] {+fifteen+} working days …".into(),
+                )),
+            }],
+        );
+        let shown = screen(&app);
+        assert!(shown.contains("What #3 changes of #1"), "{shown}");
+        assert!(
+            shown.contains("within [-ten-] {+fifteen+} working days"),
+            "{shown}"
+        );
+        press(&mut app, [key(KeyCode::Esc)]);
         press(&mut app, prompted('/', "near-dup"));
         let listed: Vec<i64> = app.docs.listed().map(|r| r.doc_id).collect();
         assert_eq!(listed, [1, 3]);
