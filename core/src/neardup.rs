@@ -213,35 +213,32 @@ pub fn difference(principal: &str, other: &str) -> String {
     }
     let mut out = Vec::new();
     for (from, to) in stretches {
-        let mut line = String::new();
-        let mut open: Option<ChangeTag> = None;
-        for (tag, word) in &changes[from..to] {
-            if open != Some(*tag) {
-                match open {
-                    Some(ChangeTag::Delete) => line.push_str("-]"),
-                    Some(ChangeTag::Insert) => line.push_str("+}"),
-                    _ => {}
-                }
-                if !line.is_empty() {
-                    line.push(' ');
-                }
-                match tag {
-                    ChangeTag::Delete => line.push_str("[-"),
-                    ChangeTag::Insert => line.push_str("{+"),
-                    ChangeTag::Equal => {}
-                }
-                open = Some(*tag);
-            } else {
-                line.push(' ');
+        // A run of changes is written as wdiff writes it: what it removes, then what it
+        // adds, however the words interleave.
+        let mut words: Vec<String> = Vec::new();
+        let (mut removed, mut added): (Vec<&str>, Vec<&str>) = (Vec::new(), Vec::new());
+        let flush = |words: &mut Vec<String>, removed: &mut Vec<&str>, added: &mut Vec<&str>| {
+            if !removed.is_empty() {
+                words.push(format!("[-{}-]", removed.join(" ")));
             }
-            line.push_str(word.trim());
+            if !added.is_empty() {
+                words.push(format!("{{+{}+}}", added.join(" ")));
+            }
+            removed.clear();
+            added.clear();
+        };
+        for (tag, word) in &changes[from..to] {
+            match tag {
+                ChangeTag::Delete => removed.push(word.trim()),
+                ChangeTag::Insert => added.push(word.trim()),
+                ChangeTag::Equal => {
+                    flush(&mut words, &mut removed, &mut added);
+                    words.push(word.trim().to_owned());
+                }
+            }
         }
-        match open {
-            Some(ChangeTag::Delete) => line.push_str("-]"),
-            Some(ChangeTag::Insert) => line.push_str("+}"),
-            _ => {}
-        }
-        out.push(format!("… {line} …"));
+        flush(&mut words, &mut removed, &mut added);
+        out.push(format!("… {} …", words.join(" ")));
     }
     out.join("\n\n")
 }
