@@ -214,6 +214,7 @@ pub(super) enum DocsCommand {
         /// (0.5-1.0)
         #[arg(long, default_value_t = kodiak::neardup::DEFAULT_MIN, value_parser = similarity)]
         min: f64,
+        /// Print JSON: each group's principal and members with their similarity
         #[arg(long)]
         json: bool,
     },
