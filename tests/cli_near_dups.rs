@@ -1,5 +1,6 @@
 //! Near-duplicates from the command line: found at ingest, listed with their similarity,
-//! carried in `docs list --json`, unchanged by an ingest of the same files.
+//! carried in `docs list --json`, unchanged by an ingest of the same files, grouped again
+//! when a document is removed.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -21,7 +22,8 @@ const MINUTES: &str = "The board approved the budget for the coming year, noted 
     closed at six after a vote of thanks to the staff of the Harbour Road depot.";
 
 #[test]
-fn near_duplicates_are_grouped_at_ingest_listed_with_similarity_and_kept_by_a_second_ingest() {
+fn near_duplicates_are_grouped_at_ingest_listed_with_similarity_kept_by_a_second_ingest_and_regrouped_after_a_removal()
+ {
     let sandbox = Sandbox::new();
     sandbox.write_config("[embedder]\nenabled = false\n[generator]\nenabled = false\n");
     let docs = sandbox.path().join("docs");
@@ -107,6 +109,25 @@ fn near_duplicates_are_grouped_at_ingest_listed_with_similarity_and_kept_by_a_se
     // A second ingest of the same files changes nothing.
     ingest(&sandbox);
     assert_eq!(listed(&sandbox), before);
+    // Removing the group's principal groups the rest again without it.
+    sandbox
+        .kodiak()
+        .args(["docs", "rm", &principal_id.to_string()])
+        .assert()
+        .success();
+    let after = listed(&sandbox);
+    let letters: Vec<&(String, Value, Value)> = after
+        .iter()
+        .filter(|(p, _, _)| p.starts_with("letter-"))
+        .collect();
+    assert_eq!(letters.len(), 2, "{after:?}");
+    assert!(
+        letters
+            .iter()
+            .all(|(_, group, _)| !group.is_null() && *group != principal_id),
+        "the draft and the wrapped copy stay a group under one of them: {after:?}"
+    );
+    assert_eq!(letters[0].1, letters[1].1);
     // Stricter, the draft with a word changed stays; a least similarity out of range is
     // refused naming the range.
     let strict = sandbox.json(&["docs", "near-dups", "--min", "0.99", "--json"]);

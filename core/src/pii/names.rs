@@ -116,32 +116,10 @@ const ENDS_A_NAME: &[&str] = &[
     "p.c",
 ];
 
-/// Words of firms and departments: a run of words holding one is no person's name
-/// ("Attention: Order Fulfillment Services", "Name: Acme Widgets Inc").
+/// Words of departments and of what firms call themselves, beside [`FIRM_ENDINGS`]: a run
+/// of words holding one of either is no person's name ("Attention: Order Fulfillment
+/// Services", "Name: Acme Widgets Inc").
 const NOT_A_PERSON: &[&str] = &[
-    "inc",
-    "incorporated",
-    "llc",
-    "l.l.c",
-    "ltd",
-    "limited",
-    "lp",
-    "l.p",
-    "llp",
-    "plc",
-    "corp",
-    "corporation",
-    "company",
-    "co",
-    "gmbh",
-    "ag",
-    "sa",
-    "s.a",
-    "bv",
-    "nv",
-    "group",
-    "holdings",
-    "partners",
     "bank",
     "trust",
     "fund",
@@ -183,7 +161,6 @@ const NOT_A_PERSON: &[&str] = &[
     "systems",
     "solutions",
     "industries",
-    "enterprises",
     "pharmaceuticals",
     "network",
     "communications",
@@ -245,7 +222,7 @@ pub(super) fn name_in(candidate: &str, min_words: usize, score: f32) -> Verdict 
         if full {
             style.get_or_insert(upper(word));
         }
-        if NOT_A_PERSON.contains(&lower.as_str()) {
+        if not_a_person(&lower) {
             return Verdict::Invalid;
         }
         kept = index + 1;
@@ -263,9 +240,7 @@ pub(super) fn name_in(candidate: &str, min_words: usize, score: f32) -> Verdict 
     while kept > 0 && (is_initial(words[kept - 1].1) || is_particle(words[kept - 1].1)) {
         kept -= 1;
     }
-    let next_is_firm = words
-        .get(kept)
-        .is_some_and(|(_, w)| NOT_A_PERSON.contains(&bare(w).as_str()));
+    let next_is_firm = words.get(kept).is_some_and(|(_, w)| not_a_person(&bare(w)));
     let first_is_particle = words.first().is_some_and(|(_, w)| is_particle(w));
     let full = words[..kept]
         .iter()
@@ -277,6 +252,11 @@ pub(super) fn name_in(candidate: &str, min_words: usize, score: f32) -> Verdict 
     let (start, last) = words[kept - 1];
     let len = start + last.len();
     Verdict::PlausiblePrefix(len, score)
+}
+
+/// Whether a word (lower case, no final full stop) is a firm's or a department's.
+fn not_a_person(word: &str) -> bool {
+    FIRM_ENDINGS.contains(&word) || NOT_A_PERSON.contains(&word)
 }
 
 /// A name with its spacing folded and in lower case: the same name however written.

@@ -1,5 +1,6 @@
 //! Near-duplicates kept current: signatures for documents that have none, after each
-//! ingest, then the groups computed again over every signature.
+//! ingest, then the groups computed again over every signature when one was added; after a
+//! removal, the groups alone.
 
 use crate::neardup::{self, Group};
 use crate::storage::{documents, near_dups};
@@ -10,10 +11,13 @@ use super::{Kodiak, ServiceError};
 const BATCH: usize = 200;
 
 impl Kodiak {
-    /// Signs the documents that have no signature yet and stores the groups at the default
-    /// least similarity; returns how many documents are in a group.
+    /// Signs the documents that have no signature yet and, when there were any, stores the
+    /// groups again at the default least similarity; returns how many were signed.
     pub fn update_near_duplicates(&self) -> Result<usize, ServiceError> {
         let unsigned = near_dups::unsigned(&*self.db.conn()?)?;
+        if unsigned.is_empty() {
+            return Ok(0);
+        }
         for batch in unsigned.chunks(BATCH) {
             let mut signed = Vec::with_capacity(batch.len());
             {
@@ -31,10 +35,16 @@ impl Kodiak {
                 Ok::<_, ServiceError>(())
             })?;
         }
+        self.regroup_near_duplicates()?;
+        Ok(unsigned.len())
+    }
+
+    /// Stores the groups of the stored signatures at the default least similarity: after
+    /// documents were signed, or removed (their signatures and rows go with them).
+    pub(super) fn regroup_near_duplicates(&self) -> Result<(), ServiceError> {
         let groups = self.near_duplicates(neardup::DEFAULT_MIN)?;
         self.db
-            .write(|tx| near_dups::replace_groups(tx, &groups).map_err(ServiceError::from))?;
-        Ok(groups.iter().map(|g| g.members.len() + 1).sum())
+            .write(|tx| near_dups::replace_groups(tx, &groups).map_err(ServiceError::from))
     }
 
     /// The groups of near-duplicates at least `min` similar, from the stored signatures.

@@ -69,6 +69,10 @@ impl Kodiak {
             return Err(ServiceError::NoSuchDocument(id));
         }
         updater.sync(&self.db)?;
+        // The group it led, or was in, is told again without it.
+        if let Err(e) = self.regroup_near_duplicates() {
+            tracing::warn!("near-duplicates not updated: {e}");
+        }
         Ok(())
     }
 }

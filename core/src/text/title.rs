@@ -63,7 +63,7 @@ pub fn document_title(text: &str) -> Option<String> {
     let mut candidates = Vec::new();
     for line in text[..end].lines() {
         let heading = line.trim_start().starts_with('#');
-        for cell in line.split("   ").chain(line.split('\t').skip(1)) {
+        for cell in line.split('\t').flat_map(|part| part.split("   ")) {
             // Markup and rules around it: "# Title", "**TITLE**", "AGREEMENT ---------".
             let cell = cell.trim().trim_start_matches('#').trim_matches(|c: char| {
                 matches!(c, '*' | '_' | '-' | '=' | '~') || c.is_whitespace()

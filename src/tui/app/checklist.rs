@@ -105,6 +105,8 @@ pub struct ChecklistView {
     pub running: Option<RunningChecklist>,
     /// Shown in the Documents pane (a closed grid is kept while its job runs).
     pub open: bool,
+    /// Titles two rows of the grid or more have (lower case): those rows are named by file.
+    pub shared_titles: std::collections::HashSet<String>,
 }
 
 impl ChecklistView {
@@ -118,6 +120,7 @@ impl ChecklistView {
             col: 0,
             filter: None,
             running: None,
+            shared_titles: std::collections::HashSet::new(),
         }
     }
 
@@ -277,6 +280,10 @@ impl App {
         if let Some(view) = &mut self.checklist {
             let same_job =
                 view.loaded().map(|g| g.job.id) == result.as_ref().ok().map(|g| g.job.id);
+            if let Ok(grid) = &result {
+                view.shared_titles =
+                    kodiak::files::shared_titles(grid.rows.iter().map(|r| Some(r.title.as_str())));
+            }
             view.grid = Some(result.map(|g| *g));
             if !same_job {
                 view.row = 0;

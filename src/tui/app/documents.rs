@@ -89,24 +89,26 @@ impl DocList {
     /// file name in the middle, keeping both ends.
     pub fn label(&self, row: &ReportRow, width: usize) -> String {
         use crate::tui::wrap::{truncate, truncate_middle, width as cells};
+        let whole = crate::sanitize::line(&kodiak::files::distinct_label(
+            row.title.as_deref(),
+            &row.path,
+            &self.shared_titles,
+        ))
+        .into_owned();
+        if cells(&whole) <= width {
+            return whole;
+        }
         let title = title_of(row);
-        let shared = row
-            .title
-            .as_deref()
-            .is_some_and(|t| self.shared_titles.contains(&t.to_lowercase()));
-        if !shared {
+        let titled = row.title.as_deref().is_some_and(|t| !t.is_empty());
+        if !titled || !self.shared_titles.contains(&title.to_lowercase()) {
             // A title reads from its start; a file name is told apart by both ends.
-            return if row.title.as_deref().is_some_and(|t| !t.is_empty()) {
+            return if titled {
                 truncate(&title, width)
             } else {
                 truncate_middle(&title, width)
             };
         }
         let file = crate::sanitize::line(kodiak::files::document_label(None, &row.path));
-        let whole = format!("{title} · {file}");
-        if cells(&whole) <= width {
-            return whole;
-        }
         let file = truncate_middle(&file, cells(&file).min(width * 3 / 5));
         let title = truncate(&title, width.saturating_sub(cells(&file) + 3));
         format!("{title} · {file}")

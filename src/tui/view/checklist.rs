@@ -102,10 +102,9 @@ pub fn draw(frame: &mut Frame<'_>, view: &ChecklistView, theme: &Theme, area: Re
     let first_row = view.row.saturating_sub(room.saturating_sub(1));
     // Rows whose documents share a title are named by their files here (the cursor's
     // row has its title in full below), cut in the middle to keep both ends.
-    let shared = kodiak::files::shared_titles(grid.rows.iter().map(|r| Some(r.title.as_str())));
     let name = |row: &kodiak::service::GridRow| {
         let room = title_width.saturating_sub(1);
-        if shared.contains(&row.title.to_lowercase()) {
+        if view.shared_titles.contains(&row.title.to_lowercase()) {
             let file = kodiak::files::document_label(None, &row.path);
             wrap::truncate_middle(&sanitize::line(file), room)
         } else {
