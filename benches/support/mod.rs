@@ -4,6 +4,7 @@
 pub mod clauses;
 pub mod contracts;
 pub mod corpus;
+pub mod mailbox;
 pub mod pii_contracts;
 pub mod pii_set;
 pub mod scans;

@@ -30,6 +30,7 @@ pub mod service;
 pub mod storage;
 pub mod telemetry;
 pub mod text;
+pub mod threads;
 pub mod timestamp;
 
 pub use service::Kodiak;

@@ -218,6 +218,17 @@ pub(super) enum DocsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// E-mail threads: each conversation with its messages in date order, the inclusive
+    /// ones (whose text no later message contains) marked
+    Threads {
+        /// Only threads of at least this many messages
+        #[arg(long, default_value_t = 1)]
+        min: usize,
+        /// Print JSON: each thread's messages with id, position, parent, date, from,
+        /// subject and inclusive
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// A least similarity from 0.5 to 1.0.

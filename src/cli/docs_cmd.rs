@@ -96,6 +96,61 @@ pub(super) fn near_dups(settings: Settings, min: f64, json: bool) -> Result<Exit
     Ok(ExitCode::SUCCESS)
 }
 
+/// Prints the e-mail threads of at least `min` messages, largest first: each message with
+/// its position, date, sender and subject, the inclusive ones marked.
+pub(super) fn threads(settings: Settings, min: usize, json: bool) -> Result<ExitCode> {
+    let kodiak = Kodiak::open(settings)?;
+    let threads = kodiak.threads(min)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&threads)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if threads.is_empty() {
+        println!(
+            "no e-mail threads of {min} or more messages; e-mails (.eml) are threaded as they are ingested"
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let messages: usize = threads.iter().map(|t| t.messages.len()).sum();
+    let inclusive: usize = threads.iter().map(|t| t.inclusive).sum();
+    println!(
+        "{} threads, {messages} messages, {inclusive} inclusive: reading those reads every \
+         thread, {} fewer messages",
+        threads.len(),
+        messages - inclusive
+    );
+    for thread in &threads {
+        println!(
+            "\nthread {} · {} messages · {} inclusive",
+            thread.id,
+            thread.messages.len(),
+            thread.inclusive
+        );
+        println!(
+            "{:>5}  {:>3}  {:<9}  {:<16}  {:<24}  SUBJECT",
+            "ID", "POS", "", "DATE", "FROM"
+        );
+        for m in &thread.messages {
+            // "2025-02-03T10:00:00+01:00" is shown to the minute, in the sender's time.
+            let date = m
+                .date
+                .as_deref()
+                .map(|d| d.get(..16).unwrap_or(d).replacen('T', " ", 1))
+                .unwrap_or_default();
+            println!(
+                "{:>5}  {:>3}  {:<9}  {:<16}  {:<24}  {}",
+                m.id,
+                m.position,
+                if m.inclusive { "inclusive" } else { "" },
+                date,
+                crate::tui::wrap::truncate_middle(&line(m.from.as_deref().unwrap_or("")), 24),
+                line(m.subject.as_deref().unwrap_or(""))
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 pub(super) fn show(settings: Settings, id: i64, json: bool, text: bool) -> Result<ExitCode> {
     let kodiak = Kodiak::open(settings)?;
     let doc = kodiak.document(id)?;

@@ -152,6 +152,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Docs(DocsCommand::NearDups { min, json }) => {
             docs_cmd::near_dups(settings, min, json)?
         }
+        Command::Docs(DocsCommand::Threads { min, json }) => {
+            docs_cmd::threads(settings, min, json)?
+        }
         Command::Ask {
             question,
             docs,

@@ -227,6 +227,8 @@ impl ReviewService for Fake {
             updated_at: kodiak::timestamp::Timestamp::parse("2026-11-26T10:00:00Z").unwrap(),
             near_dup_group: None,
             near_dup_similarity: None,
+            thread_id: None,
+            inclusive: None,
         })
     }
 

@@ -1,4 +1,5 @@
-//! Email (RFC 822 / MIME): From, To, Cc, Date and Subject as metadata and as text, the body
+//! Email (RFC 822 / MIME): From, To, Cc, Date and Subject as metadata and as text, the
+//! threading headers (Message-ID, In-Reply-To, References) as metadata only, the body
 //! (HTML-only bodies converted), and attachments handed back to be ingested as children.
 
 use std::collections::BTreeMap;
@@ -76,6 +77,28 @@ pub fn extract(bytes: &[u8]) -> Result<Extracted, ExtractError> {
         }
     }
     text.push('\n');
+    // The headers that thread a conversation: kept as metadata, not shown as text.
+    let ids = |value: &mail_parser::HeaderValue<'_>| {
+        value.as_text_list().map(|ids| {
+            ids.iter()
+                .map(|id| format!("<{id}>"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+    };
+    let threading = [
+        (
+            "Message-ID",
+            message.message_id().map(|id| format!("<{id}>")),
+        ),
+        ("In-Reply-To", ids(message.in_reply_to())),
+        ("References", ids(message.references())),
+    ];
+    for (name, value) in threading {
+        if let Some(value) = value.filter(|v| !v.is_empty()) {
+            metadata.insert(name.to_owned(), value);
+        }
+    }
     if message.text_body_count() > 0 {
         for index in 0..message.text_body_count() {
             if let Some(body) = message.body_text(index) {

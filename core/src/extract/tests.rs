@@ -321,6 +321,21 @@ fn email_headers_body_and_attachment() {
 }
 
 #[test]
+fn email_threading_headers_are_metadata_in_angle_brackets_and_not_text() {
+    let eml = "From: b@example.com\r\nTo: a@example.com\r\nSubject: Re: Draft\r\n\
+        Message-ID: <m2@example.com>\r\nIn-Reply-To: <m1@example.com>\r\n\
+        References: <m0@example.com>\r\n <m1@example.com>\r\n\r\nAgreed.\r\n";
+    let extracted = run(eml.as_bytes(), "reply.eml").unwrap();
+    assert_eq!(extracted.metadata["Message-ID"], "<m2@example.com>");
+    assert_eq!(extracted.metadata["In-Reply-To"], "<m1@example.com>");
+    assert_eq!(
+        extracted.metadata["References"],
+        "<m0@example.com> <m1@example.com>"
+    );
+    assert!(!extracted.pages[0].contains("m1@example.com"));
+}
+
+#[test]
 fn email_with_html_only_body_is_converted() {
     let eml = "From: a@example.com\r\nTo: b@example.com\r\nSubject: Hi\r\nContent-Type: text/html\r\n\r\n\
         <html><body><p>Hello <b>there</b></p><script>x()</script></body></html>\r\n";

@@ -12,6 +12,7 @@ mod reading;
 mod reports;
 mod retrieval;
 mod review;
+mod threads;
 
 pub use crate::checklist::grid::{Grid, GridCell, GridRow, JobInfo};
 pub use crate::report::ReportRow;
@@ -22,6 +23,7 @@ pub use conversation::{ConversationTurns, StoredAnswer, Turn};
 pub use reading::DocumentText;
 pub use retrieval::{EmbedReport, QueryEmbedding, SearchOptions, SearchOutcome, ToEmbed};
 pub use review::ReviewInputError;
+pub use threads::{Thread, ThreadMessage};
 
 use crate::extract::Passwords;
 use std::collections::{BTreeMap, HashSet};
@@ -341,6 +343,10 @@ impl Kodiak {
         // loses nothing stored and is said in the log.
         if let Err(e) = self.update_near_duplicates() {
             tracing::warn!("near-duplicates not updated: {e}");
+        }
+        // So do e-mail threads.
+        if let Err(e) = self.update_threads() {
+            tracing::warn!("e-mail threads not updated: {e}");
         }
         if self.settings.paths.embedder_model.is_some() && !report.cancelled {
             let embedded = self.embed_missing(ToEmbed::New, progress)?;

@@ -58,12 +58,13 @@ impl Kodiak {
         let index = self.index()?;
         // Take the writer first, so a busy index fails the command before anything changes.
         let mut updater = index.writer()?;
-        let removed = self.db.write(|tx| {
+        let (removed, threaded) = self.db.write(|tx| {
+            let threaded = crate::storage::threads::in_thread(tx, id)?;
             let removed = documents::delete(tx, id)?;
             if removed {
                 self.audit(tx, Event::Remove { doc_id: id })?;
             }
-            Ok::<_, ServiceError>(removed)
+            Ok::<_, ServiceError>((removed, threaded))
         })?;
         if !removed {
             return Err(ServiceError::NoSuchDocument(id));
@@ -72,6 +73,10 @@ impl Kodiak {
         // The group it led, or was in, is told again without it.
         if let Err(e) = self.regroup_near_duplicates() {
             tracing::warn!("near-duplicates not updated: {e}");
+        }
+        // A thread it was in, or led, is threaded again without it.
+        if threaded && let Err(e) = self.rethread() {
+            tracing::warn!("e-mail threads not updated: {e}");
         }
         Ok(())
     }

@@ -262,6 +262,17 @@ const MIGRATIONS: &[&str] = &[
          principal_id  INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
          similarity    REAL NOT NULL
      ) STRICT;",
+    // 16: e-mail threads (`threads`): a row per e-mail with its thread (named by its first
+    // message's id), the message it answers when that is stored, its place by date, and
+    // whether it is inclusive; replaced whole when computed again.
+    "CREATE TABLE email_threads (
+         document_id  INTEGER PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+         thread_id    INTEGER NOT NULL,
+         parent_id    INTEGER,
+         position     INTEGER NOT NULL,
+         inclusive    INTEGER NOT NULL CHECK (inclusive IN (0, 1))
+     ) STRICT;
+     CREATE INDEX email_threads_thread ON email_threads (thread_id);",
 ];
 
 /// The schema version this build of Kodiak writes.

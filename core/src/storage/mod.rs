@@ -11,6 +11,7 @@ mod migrations;
 pub mod near_dups;
 pub mod review;
 pub mod sessions;
+pub mod threads;
 pub mod vectors;
 
 use std::path::{Path, PathBuf};

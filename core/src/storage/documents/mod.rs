@@ -105,6 +105,10 @@ pub struct DocumentInfo {
     /// own), and its similarity to the principal.
     pub near_dup_group: Option<i64>,
     pub near_dup_similarity: Option<f64>,
+    /// The e-mail thread it is in, named by the thread's first message's id, and whether
+    /// no later message of it contains this one (None for what is not an e-mail).
+    pub thread_id: Option<i64>,
+    pub inclusive: Option<bool>,
 }
 
 /// What a path is currently known as.
@@ -344,7 +348,9 @@ const INFO_COLUMNS: &str = "d.id, d.parent_id, d.path, d.sha256, d.size, d.forma
      d.pages, d.status, d.reason, d.metadata, d.created_at, d.updated_at,
      (SELECT count(*) FROM chunks c WHERE c.document_id = d.id),
      (SELECT n.principal_id FROM near_dups n WHERE n.document_id = d.id),
-     (SELECT n.similarity FROM near_dups n WHERE n.document_id = d.id)";
+     (SELECT n.similarity FROM near_dups n WHERE n.document_id = d.id),
+     (SELECT t.thread_id FROM email_threads t WHERE t.document_id = d.id),
+     (SELECT t.inclusive FROM email_threads t WHERE t.document_id = d.id)";
 
 fn info_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<DocumentInfo> {
     let metadata: String = row.get(10)?;
@@ -368,6 +374,8 @@ fn info_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<DocumentInfo> {
         chunks: row.get::<_, i64>(13)? as usize,
         near_dup_group: row.get(14)?,
         near_dup_similarity: row.get(15)?,
+        thread_id: row.get(16)?,
+        inclusive: row.get::<_, Option<i64>>(17)?.map(|i| i != 0),
     })
 }
 
