@@ -352,6 +352,8 @@ fn document_row(id: i64) -> ReportRow {
         pii: BTreeMap::from([("PERSON".to_owned(), usize::try_from(id % 7).unwrap_or(0))]),
         near_dup_group: None,
         near_dup_similarity: None,
+        thread_id: None,
+        inclusive: None,
     }
 }
 

@@ -359,6 +359,7 @@ impl ReviewService for Fake {
                 families: documents.len(),
                 family_documents: documents.len(),
                 unique_families: 0,
+                threads: 0,
                 doc_ids: documents.to_vec(),
             })
             .collect();
@@ -368,6 +369,8 @@ impl ReviewService for Fake {
             documents_hit: documents.len(),
             families_hit: documents.len(),
             family_documents_hit: documents.len(),
+            threads_searched: 0,
+            threads_hit: 0,
             terms: rows,
         })
     }

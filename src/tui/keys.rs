@@ -179,6 +179,18 @@ pub const ACTIONS: &[ActionSpec] = &[
         &["*"],
     ),
     spec(
+        "mark_group",
+        Documents,
+        "select its e-mail thread, family and near-duplicates, after saying how many",
+        &["w"],
+    ),
+    spec(
+        "fold_threads",
+        Documents,
+        "fold threads: show only the inclusive messages (again: all)",
+        &["F"],
+    ),
+    spec(
         "near_dup_difference",
         Documents,
         "show what a near-duplicate (≈) changes of its group's longest",

@@ -36,6 +36,12 @@ pub struct ReportRow {
     pub near_dup_group: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub near_dup_similarity: Option<f64>,
+    /// The e-mail thread it is in (its first message's id) and whether it is inclusive;
+    /// none for what is not an e-mail.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub thread_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inclusive: Option<bool>,
 }
 
 /// How a report is written.
@@ -406,6 +412,8 @@ pub(crate) mod tests {
                 pii: BTreeMap::from([("EMAIL_ADDRESS".into(), 2), ("PERSON".into(), 1)]),
                 near_dup_group: None,
                 near_dup_similarity: None,
+                thread_id: None,
+                inclusive: None,
             },
             ReportRow {
                 doc_id: 2,
@@ -420,6 +428,8 @@ pub(crate) mod tests {
                 pii: BTreeMap::new(),
                 near_dup_group: None,
                 near_dup_similarity: None,
+                thread_id: None,
+                inclusive: None,
             },
         ]
     }

@@ -75,10 +75,15 @@ impl Kodiak {
     }
 }
 
-/// `chosen` with each document's family: the top of its chain of parents among `all`.
+/// `chosen` with each document's family, the top of its chain of parents among `all`, and
+/// that family's e-mail thread.
 fn families(all: &[ReportRow], chosen: &[&ReportRow]) -> Vec<Searched> {
     let parents: HashMap<i64, Option<i64>> =
         all.iter().map(|row| (row.doc_id, row.parent_id)).collect();
+    let threads: HashMap<i64, i64> = all
+        .iter()
+        .filter_map(|row| Some((row.doc_id, row.thread_id?)))
+        .collect();
     chosen
         .iter()
         .map(|row| {
@@ -93,6 +98,7 @@ fn families(all: &[ReportRow], chosen: &[&ReportRow]) -> Vec<Searched> {
             Searched {
                 doc_id: row.doc_id,
                 family,
+                thread: threads.get(&family).copied(),
             }
         })
         .collect()

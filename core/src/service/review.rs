@@ -132,6 +132,8 @@ impl Kodiak {
                 reason: doc.reason,
                 near_dup_group: doc.near_dup_group,
                 near_dup_similarity: doc.near_dup_similarity,
+                thread_id: doc.thread_id,
+                inclusive: doc.inclusive,
             })
             .collect())
     }

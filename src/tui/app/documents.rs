@@ -69,6 +69,10 @@ pub struct DocList {
     pub columns: Vec<ListColumn>,
     /// Titles two documents or more have (lower case): the list tells them apart by file.
     pub shared_titles: std::collections::HashSet<String>,
+    /// Threads folded: a thread shows only its inclusive messages.
+    pub fold_threads: bool,
+    /// How many messages each e-mail thread has, by thread id.
+    pub thread_sizes: std::collections::HashMap<i64, usize>,
 }
 
 impl DocList {
@@ -80,7 +84,61 @@ impl DocList {
     /// Takes a new list of documents.
     pub(super) fn set_rows(&mut self, rows: Vec<ReportRow>) {
         self.shared_titles = kodiak::files::shared_titles(rows.iter().map(|r| r.title.as_deref()));
+        self.thread_sizes.clear();
+        for thread in rows.iter().filter_map(|r| r.thread_id) {
+            *self.thread_sizes.entry(thread).or_default() += 1;
+        }
         self.rows = rows;
+    }
+
+    /// The messages of `row`'s thread, when it is one of several.
+    pub fn thread_size(&self, row: &ReportRow) -> Option<usize> {
+        let size = *self.thread_sizes.get(&row.thread_id?)?;
+        (size > 1).then_some(size)
+    }
+
+    /// The documents coded with `row` as a group: its e-mail thread, its family (the e-mail
+    /// and its attachments) and its near-duplicate group, itself included; and what they
+    /// are, counted ("thread of 3, family of 2").
+    pub fn group_of(&self, row: &ReportRow) -> (std::collections::BTreeSet<i64>, String) {
+        let mut ids = std::collections::BTreeSet::from([row.doc_id]);
+        let mut parts = Vec::new();
+        let mut add = |name: &str, members: Vec<i64>| {
+            if members.len() > 1 {
+                parts.push(format!("{name} of {}", members.len()));
+                ids.extend(members);
+            }
+        };
+        if let Some(thread) = row.thread_id {
+            add(
+                "thread",
+                self.rows
+                    .iter()
+                    .filter(|r| r.thread_id == Some(thread))
+                    .map(|r| r.doc_id)
+                    .collect(),
+            );
+        }
+        let head = row.parent_id.unwrap_or(row.doc_id);
+        add(
+            "family",
+            self.rows
+                .iter()
+                .filter(|r| r.doc_id == head || r.parent_id == Some(head))
+                .map(|r| r.doc_id)
+                .collect(),
+        );
+        if let Some(group) = row.near_dup_group {
+            add(
+                "near-duplicates",
+                self.rows
+                    .iter()
+                    .filter(|r| r.near_dup_group == Some(group))
+                    .map(|r| r.doc_id)
+                    .collect(),
+            );
+        }
+        (ids, parts.join(", "))
     }
 
     /// How the list names a document in `width` cells: its title, with its file name when
@@ -131,8 +189,9 @@ impl DocList {
         let keep = self.selected_row().map(|r| r.doc_id);
         let (filter, error) = Filter::parse(&self.filter);
         self.filter_error = error;
+        let folded = |row: &ReportRow| self.fold_threads && row.inclusive == Some(false);
         self.visible = (0..self.rows.len())
-            .filter(|&i| filter.matches(&self.rows[i]))
+            .filter(|&i| filter.matches(&self.rows[i]) && !folded(&self.rows[i]))
             .collect();
         if let Some(key) = self.sort {
             // An attachment stays under its e-mail: families sort by their head, and within
@@ -440,6 +499,44 @@ impl App {
                     Some(_) => self.info("the longest of its group: D on another (≈) compares"),
                     None => self.info("not a near-duplicate of another document"),
                 }
+                Vec::new()
+            }
+            Action::MarkGroup => {
+                let Some(row) = self.docs.selected_row() else {
+                    return Vec::new();
+                };
+                let (ids, what) = self.docs.group_of(row);
+                if ids.len() < 2 {
+                    self.info(format!(
+                        "#{} is in no thread, family or group of near-duplicates",
+                        row.doc_id
+                    ));
+                } else {
+                    self.overlay = Some(Overlay::ConfirmGroup {
+                        question: format!(
+                            "Select the {} documents of #{} ({what})?",
+                            ids.len(),
+                            row.doc_id
+                        ),
+                        ids,
+                    });
+                }
+                Vec::new()
+            }
+            Action::FoldThreads => {
+                self.docs.fold_threads = !self.docs.fold_threads;
+                self.docs.refresh();
+                let hidden = self
+                    .docs
+                    .rows
+                    .iter()
+                    .filter(|r| r.inclusive == Some(false))
+                    .count();
+                self.info(if self.docs.fold_threads {
+                    format!("threads folded: {hidden} messages a later one contains are hidden; F shows them")
+                } else {
+                    "threads unfolded: every message is listed".to_owned()
+                });
                 Vec::new()
             }
             Action::MarkAll => {

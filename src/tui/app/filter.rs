@@ -10,6 +10,8 @@
 //!   findings of that type;
 //! - `failed`, `needs_ocr`, `ingested`: how the file's ingest went;
 //! - `near-dup`: in a group of near-duplicates; `near-dup:principal`: the longest of one;
+//! - `inclusive`: e-mails no later message of their thread contains; `thread:N`: the
+//!   messages of thread N (named by its first message's id);
 //! - `id:3,7,12`: those documents (what the search-term report's Enter sets);
 //! - `-TERM`: not;
 //! - any other word: part of the title or path.
@@ -42,6 +44,10 @@ enum Term {
     NearDup {
         principal: bool,
     },
+    /// An e-mail no later message of its thread contains.
+    Inclusive,
+    /// A message of this thread.
+    Thread(i64),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -61,10 +67,10 @@ enum Comparison {
 const INGEST_STATES: [&str; 3] = ["failed", "needs_ocr", "ingested"];
 
 const SYNTAX: &str = "status:, tag:, type:, pii>N, pii:TYPE, pages>N, id:N,N, near-dup, \
-     near-dup:principal, flagged, failed, needs_ocr, -TERM";
+     near-dup:principal, inclusive, thread:N, flagged, failed, needs_ocr, -TERM";
 
 /// The language in the help (`?`): each term, and what it keeps.
-pub const HELP: [(&str, &str); 10] = [
+pub const HELP: [(&str, &str); 11] = [
     (
         "status:unreviewed",
         "by review status (reviewed, unreviewed, flagged)",
@@ -85,6 +91,10 @@ pub const HELP: [(&str, &str); 10] = [
     (
         "near-dup",
         "in a group of near-duplicates (near-dup:principal: its longest)",
+    ),
+    (
+        "inclusive  thread:N",
+        "e-mails no later message contains; thread N's messages",
     ),
     (
         "-TERM  word",
@@ -154,6 +164,9 @@ impl Term {
                 "pii" => Ok(Term::PiiKind(value.to_uppercase())),
                 "near-dup" if value == "principal" => Ok(Term::NearDup { principal: true }),
                 "near-dup" => Err(format!("`{word}`: near-dup or near-dup:principal")),
+                "thread" => value.parse::<i64>().map(Term::Thread).map_err(|_| {
+                    format!("`{word}`: thread needs the thread's number, as in thread:12")
+                }),
                 "id" => value
                     .split(',')
                     .map(|id| id.trim().parse::<i64>())
@@ -168,6 +181,9 @@ impl Term {
         }
         if lower == "near-dup" {
             return Ok(Term::NearDup { principal: false });
+        }
+        if lower == "inclusive" {
+            return Ok(Term::Inclusive);
         }
         if let Some(state) = INGEST_STATES.iter().find(|s| **s == lower) {
             return Ok(Term::Ingest(state));
@@ -186,6 +202,8 @@ impl Term {
             Term::NearDup { principal } => row
                 .near_dup_group
                 .is_some_and(|group| !principal || group == row.doc_id),
+            Term::Inclusive => row.inclusive == Some(true),
+            Term::Thread(thread) => row.thread_id == Some(*thread),
             Term::Flagged => row.review.flagged,
             Term::Tag(tag) => row.review.tags.iter().any(|t| t.to_lowercase() == *tag),
             Term::Format(format) => row
@@ -240,6 +258,8 @@ mod tests {
                 .collect::<BTreeMap<_, _>>(),
             near_dup_group: None,
             near_dup_similarity: None,
+            thread_id: None,
+            inclusive: None,
         }
     }
 

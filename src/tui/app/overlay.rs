@@ -72,6 +72,11 @@ pub enum Overlay {
     Outline {
         selected: usize,
     },
+    /// `w`: select a document's thread, family and near-duplicates, only on `y`.
+    ConfirmGroup {
+        question: String,
+        ids: std::collections::BTreeSet<i64>,
+    },
     /// `q` while work is in flight: quit only on `y`.
     ConfirmQuit {
         /// What quitting would interrupt.
@@ -176,6 +181,16 @@ impl App {
                 if cancel {
                     self.overlay = Some(Overlay::Jobs);
                     return self.cancel_ingest(now);
+                }
+                Vec::new()
+            }
+            Overlay::ConfirmGroup { ids, .. } => {
+                if matches!(key.code, KeyCode::Char('y' | 'Y')) {
+                    let count = ids.len();
+                    self.docs.marked = ids;
+                    self.info(format!(
+                        "{count} documents selected: r f t a code them all, Space unselects"
+                    ));
                 }
                 Vec::new()
             }

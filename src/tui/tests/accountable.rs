@@ -96,6 +96,8 @@ fn report(terms: &[(&str, &[i64])]) -> TermsReport {
         documents_hit: 2,
         families_hit: 2,
         family_documents_hit: 2,
+        threads_searched: 0,
+        threads_hit: 0,
         terms: terms
             .iter()
             .map(|(term, ids)| TermRow {
@@ -106,6 +108,7 @@ fn report(terms: &[(&str, &[i64])]) -> TermsReport {
                 families: ids.len(),
                 family_documents: ids.len(),
                 unique_families: ids.len(),
+                threads: 0,
                 doc_ids: ids.to_vec(),
             })
             .collect(),

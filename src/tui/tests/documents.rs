@@ -944,3 +944,90 @@ fn a_near_duplicate_is_marked_says_whose_and_the_filter_near_dup_keeps_its_group
         assert_eq!(listed, [1]);
     }
 }
+
+#[test]
+fn inclusive_messages_are_marked_f_folds_threads_and_w_selects_a_thread_and_family_after_naming_how_many()
+ {
+    let mut documents = rows();
+    let email = |id: i64, title: &str, inclusive: bool| {
+        let mut r = row(id, title, "email", &[], ReviewStatus::Unreviewed);
+        r.thread_id = Some(4);
+        r.inclusive = Some(inclusive);
+        r
+    };
+    documents.push(email(4, "Pump delivery", false));
+    documents.push(email(5, "RE: Pump delivery", true));
+    let mut attachment = row(6, "schedule.txt", "text", &[], ReviewStatus::Unreviewed);
+    attachment.parent_id = Some(5);
+    documents.push(attachment);
+    for (width, height) in [(80, 24), (120, 40)] {
+        let mut app = app(width, height);
+        show_list(&mut app, documents.clone());
+        let shown = screen(&app);
+        let line_of = |shown: &str, title: &str| {
+            shown
+                .lines()
+                .find(|l| l.contains(title))
+                .unwrap_or_default()
+                .to_owned()
+        };
+        assert!(
+            line_of(&shown, "RE: Pump").contains("✉ RE: Pump delivery"),
+            "{shown}"
+        );
+        assert!(!line_of(&shown, "  Pump delivery").contains('✉'), "{shown}");
+        press(&mut app, [ch('j'), ch('j'), ch('j'), ch('j')]);
+        let shown = screen(&app);
+        assert!(
+            shown.contains("✉ thread #4 of 2, 1 inclusive · inclusive"),
+            "{shown}"
+        );
+
+        // F folds: the message the reply quotes is hidden, the reply stays selected.
+        press(&mut app, [ch('F')]);
+        let listed: Vec<i64> = app.docs.listed().map(|r| r.doc_id).collect();
+        assert_eq!(listed, [1, 2, 3, 5, 6]);
+        assert_eq!(app.docs.selected_row().map(|r| r.doc_id), Some(5));
+        assert!(screen(&app).contains("threads folded"), "{}", screen(&app));
+        press(&mut app, [ch('F')]);
+        assert_eq!(app.docs.listed().count(), 6);
+
+        // w names the group and how many, and selects it only on y.
+        press(&mut app, [ch('w')]);
+        let shown = screen(&app);
+        assert!(
+            shown.contains("Select the 3 documents of #5 (thread of 2, family of 2)?"),
+            "{shown}"
+        );
+        press(&mut app, [ch('n')]);
+        assert!(app.docs.marked.is_empty());
+        press(&mut app, [ch('w'), ch('y')]);
+        assert_eq!(
+            app.docs.marked.iter().copied().collect::<Vec<_>>(),
+            [4, 5, 6]
+        );
+        assert!(
+            screen(&app).contains("3 selected: r f t a code them all"),
+            "{}",
+            screen(&app)
+        );
+        // A document in no group says so and selects nothing.
+        press(&mut app, [ch('*'), ch('*'), ch('g'), ch('w')]);
+        assert!(app.docs.marked.is_empty());
+        assert!(
+            screen(&app).contains("#1 is in no thread, family or group of near-duplicates"),
+            "{}",
+            screen(&app)
+        );
+
+        // The filter keeps the inclusive messages, or one thread.
+        press(&mut app, prompted('/', "inclusive"));
+        let listed: Vec<i64> = app.docs.listed().map(|r| r.doc_id).collect();
+        assert_eq!(listed, [5]);
+        press(&mut app, [ch('/'), ctrl('u')]);
+        press(&mut app, typed("thread:4"));
+        press(&mut app, [key(KeyCode::Enter)]);
+        let listed: Vec<i64> = app.docs.listed().map(|r| r.doc_id).collect();
+        assert_eq!(listed, [4, 5]);
+    }
+}

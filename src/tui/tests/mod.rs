@@ -117,6 +117,8 @@ fn row(
             .collect::<BTreeMap<_, _>>(),
         near_dup_group: None,
         near_dup_similarity: None,
+        thread_id: None,
+        inclusive: None,
     }
 }
 

@@ -69,9 +69,10 @@ pub fn draw_list(
                 Some(reason) => format!("{} (v shows all): {reason}", row.ingest_status),
                 // Where it stands among near-duplicates first: the list's REVIEW column
                 // shows the status already.
-                None => match near_duplicate_of(docs, row) {
-                    Some(near) => format!("{near} · {}", review_summary(&row.review)),
-                    None => review_summary(&row.review),
+                None => match (thread_of(docs, row), near_duplicate_of(docs, row)) {
+                    (Some(thread), _) => format!("{thread} · {}", review_summary(&row.review)),
+                    (None, Some(near)) => format!("{near} · {}", review_summary(&row.review)),
+                    (None, None) => review_summary(&row.review),
                 },
             })
             .unwrap_or_default()
@@ -90,6 +91,9 @@ pub fn draw_list(
     }
     if !docs.filter.is_empty() {
         header.push_str(&format!(" · filter {}", docs.filter));
+    }
+    if docs.fold_threads {
+        header.push_str(" · threads folded");
     }
     let header = match &docs.filter_error {
         Some(error) => Line::from(vec![
@@ -174,7 +178,13 @@ pub fn draw_list(
             } else {
                 ""
             };
-            let prefix = format!("{marked}{indent}{near}");
+            // An inclusive message of a thread of several: reading it reads what it quotes.
+            let inclusive = if doc.inclusive == Some(true) && docs.thread_size(doc).is_some() {
+                "✉ "
+            } else {
+                ""
+            };
+            let prefix = format!("{marked}{indent}{inclusive}{near}");
             let label = docs.label(
                 doc,
                 title_width.saturating_sub(crate::tui::wrap::width(&prefix)),
@@ -198,6 +208,26 @@ pub fn draw_list(
         .header(Row::new(titles).style(theme.title))
         .column_spacing(1);
     frame.render_widget(table, body);
+}
+
+/// Where a message stands in its thread: "✉ thread #3 of 5, 2 inclusive · inclusive" or
+/// "… · a later message contains it".
+fn thread_of(docs: &DocList, row: &kodiak::service::ReportRow) -> Option<String> {
+    let size = docs.thread_size(row)?;
+    let thread = row.thread_id?;
+    let inclusive = docs
+        .rows
+        .iter()
+        .filter(|r| r.thread_id == Some(thread) && r.inclusive == Some(true))
+        .count();
+    let this = if row.inclusive == Some(true) {
+        "inclusive"
+    } else {
+        "a later message contains it"
+    };
+    Some(format!(
+        "✉ thread #{thread} of {size}, {inclusive} inclusive · {this}"
+    ))
 }
 
 /// Where a document stands among near-duplicates: "≈ 0.95 of #3 SUPPLY AGREEMENT" for a

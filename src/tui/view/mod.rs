@@ -432,6 +432,25 @@ fn draw_overlay(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
                 rect,
             );
         }
+        Overlay::ConfirmGroup { question, .. } => {
+            let rect = centered(area, 64, 6);
+            let text = vec![
+                Line::from(question.clone()),
+                Line::from(vec![
+                    Span::styled("y", theme.key),
+                    Span::raw(" select them, then r f t a code them all   "),
+                    Span::styled("any other key", theme.key),
+                    Span::raw(" no"),
+                ]),
+            ];
+            frame.render_widget(Clear, rect);
+            frame.render_widget(
+                Paragraph::new(text)
+                    .wrap(Wrap { trim: true })
+                    .block(boxed("Select a group")),
+                rect,
+            );
+        }
         Overlay::ConfirmQuit { work } => {
             let rect = centered(area, 60, 5);
             let text = vec![

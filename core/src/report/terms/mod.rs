@@ -239,6 +239,8 @@ impl DocumentWords {
 pub struct Searched {
     pub doc_id: i64,
     pub family: i64,
+    /// The e-mail thread its family's message is in, if any.
+    pub thread: Option<i64>,
 }
 
 /// One term's line of the report.
@@ -257,6 +259,8 @@ pub struct TermRow {
     pub family_documents: usize,
     /// Families hit by this term and by no other.
     pub unique_families: usize,
+    /// E-mail threads with a hit in any message or attachment.
+    pub threads: usize,
     /// The documents hit, by id.
     pub doc_ids: Vec<i64>,
 }
@@ -270,6 +274,10 @@ pub struct TermsReport {
     pub documents_hit: usize,
     pub families_hit: usize,
     pub family_documents_hit: usize,
+    /// E-mail threads searched (a message or attachment of them in scope), and hit by any
+    /// term.
+    pub threads_searched: usize,
+    pub threads_hit: usize,
     pub terms: Vec<TermRow>,
 }
 
@@ -315,15 +323,31 @@ impl TermsReport {
                     .iter()
                     .filter(|f| terms_per_family[*f] == 1)
                     .count(),
+                threads: docs
+                    .iter()
+                    .filter_map(|&d| searched[d].thread)
+                    .collect::<HashSet<i64>>()
+                    .len(),
                 doc_ids: docs.iter().map(|&d| searched[d].doc_id).collect(),
             })
             .collect();
+        let threads_hit = (0..searched.len())
+            .filter(|&d| terms_per_doc[d] > 0)
+            .filter_map(|d| searched[d].thread)
+            .collect::<HashSet<i64>>()
+            .len();
         TermsReport {
             documents_searched: searched.len(),
             families_searched: family_size.len(),
             documents_hit: terms_per_doc.iter().filter(|&&n| n > 0).count(),
             families_hit: terms_per_family.len(),
             family_documents_hit: terms_per_family.keys().map(|f| family_size[f]).sum(),
+            threads_searched: searched
+                .iter()
+                .filter_map(|d| d.thread)
+                .collect::<HashSet<i64>>()
+                .len(),
+            threads_hit,
             terms: rows,
         }
     }
@@ -370,6 +394,13 @@ impl TermsReport {
             super::plural(self.families_hit, "family"),
             super::plural(self.family_documents_hit, "document"),
         );
+        if self.threads_searched > 0 {
+            let _ = writeln!(
+                out,
+                "E-mail threads: {} of {} hit by any term.\n",
+                self.threads_hit, self.threads_searched
+            );
+        }
         let width = self
             .terms
             .iter()
@@ -395,6 +426,7 @@ impl TermsReport {
             "families_with_hits",
             "documents_in_families_with_hits",
             "unique_families",
+            "threads_with_hits",
         ])?;
         for row in &self.terms {
             writer.write_record([
@@ -405,6 +437,7 @@ impl TermsReport {
                 row.families.to_string(),
                 row.family_documents.to_string(),
                 row.unique_families.to_string(),
+                row.threads.to_string(),
             ])?;
         }
         writer.write_record([
@@ -415,6 +448,7 @@ impl TermsReport {
             self.families_hit.to_string(),
             self.family_documents_hit.to_string(),
             String::new(),
+            self.threads_hit.to_string(),
         ])?;
         super::csv_text(writer)
     }

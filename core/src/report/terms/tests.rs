@@ -80,18 +80,22 @@ fn unique_hits_and_families_are_counted_as_counsel_count_them() {
         Searched {
             doc_id: 1,
             family: 1,
+            thread: None,
         },
         Searched {
             doc_id: 2,
             family: 1,
+            thread: None,
         },
         Searched {
             doc_id: 3,
             family: 1,
+            thread: None,
         },
         Searched {
             doc_id: 4,
             family: 4,
+            thread: None,
         },
     ];
     let texts = [
@@ -171,6 +175,7 @@ fn the_table_lines_are_the_term_width_and_the_counts_width_long() {
     let searched = [Searched {
         doc_id: 1,
         family: 1,
+        thread: None,
     }];
     let report = TermsReport::count(&terms, &searched, &[vec![2]]);
     let (header, rows) = report.table(10);
@@ -189,5 +194,50 @@ fn a_terms_file_skips_blank_lines_and_comments() {
     assert_eq!(
         terms_of_file("# agreed 2026-11-20\nindemn*\n\n  \"hold harmless\"  \n"),
         ["indemn*", "\"hold harmless\""]
+    );
+}
+
+#[test]
+fn threads_are_counted_once_however_many_of_their_messages_a_term_hits() {
+    let mut stemmer = Stemmer::new();
+    let terms = vec![
+        Term::parse("indemnify", &mut stemmer).unwrap(),
+        Term::parse("arbitration", &mut stemmer).unwrap(),
+    ];
+    // Messages 1 and 4 of thread 1 (1 with attachment 2); message 5 of thread 5; 6 no e-mail.
+    let doc = |doc_id, family, thread| Searched {
+        doc_id,
+        family,
+        thread,
+    };
+    let searched = [
+        doc(1, 1, Some(1)),
+        doc(2, 1, Some(1)),
+        doc(4, 4, Some(1)),
+        doc(5, 5, Some(5)),
+        doc(6, 6, None),
+    ];
+    let texts = [
+        "please indemnify us",
+        "indemnify again",
+        "we indemnify",
+        "arbitration only",
+        "indemnify and arbitration",
+    ];
+    let mut counter = HitCounter::new(&terms);
+    for text in texts {
+        counter.add(text);
+    }
+    let report = TermsReport::count(&terms, &searched, &counter.finish());
+    let (indemnify, arbitration) = (&report.terms[0], &report.terms[1]);
+    assert_eq!((indemnify.documents, indemnify.threads), (4, 1));
+    assert_eq!((arbitration.documents, arbitration.threads), (2, 1));
+    assert_eq!((report.threads_searched, report.threads_hit), (2, 2));
+    assert!(
+        report
+            .text(&crate::report::tests::made("2026-12-05T10:00:00Z"))
+            .contains("E-mail threads: 2 of 2 hit by any term."),
+        "{}",
+        report.text(&crate::report::tests::made("2026-12-05T10:00:00Z"))
     );
 }
