@@ -168,3 +168,49 @@ fn threads_are_found_at_ingest_listed_with_inclusive_messages_kept_by_a_second_i
     assert_eq!(row(&after, "2-reply.eml").2, Value::from(true), "{after:?}");
     assert_eq!(row(&after, "1-root.eml").2, Value::from(false));
 }
+
+#[test]
+fn an_mbox_is_ingested_as_one_email_per_message_threaded_together_and_unchanged_when_ingested_again()
+ {
+    let sandbox = Sandbox::new();
+    sandbox.write_config("[embedder]\nenabled = false\n[generator]\nenabled = false\n");
+    let mail = sandbox.path().join("mail");
+    std::fs::create_dir_all(&mail).unwrap();
+    // Exported without threading headers: the reply joins by its subject and its quote.
+    let mbox = format!(
+        "From ann@acme.example Mon Feb  3 09:00:00 2025\n{}\nFrom bob@globex.example Mon Feb  3 11:00:00 2025\n{}\nFrom cy@initech.example Wed Feb  5 10:00:00 2025\n{}",
+        ROOT.replace("Message-ID: <root@acme.example>\r\n", "")
+            .replace("\r\n", "\n"),
+        HEADERLESS.replace("\r\n", "\n"),
+        OTHER.replace("\r\n", "\n"),
+    );
+    std::fs::write(mail.join("export.mbox"), mbox).unwrap();
+    let ingest = || {
+        sandbox
+            .kodiak()
+            .args(["ingest", mail.to_str().unwrap()])
+            .assert()
+            .success();
+    };
+    ingest();
+    let documents = sandbox.json(&["docs", "list", "--json"]);
+    let mut paths: Vec<String> = documents
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            assert_eq!(d["format"], "email", "{d}");
+            file_name(d)
+        })
+        .collect();
+    paths.sort();
+    assert_eq!(paths, ["export.mbox#1", "export.mbox#2", "export.mbox#3"]);
+    let threads = sandbox.json(&["docs", "threads", "--min", "2", "--json"]);
+    let threads = threads.as_array().unwrap();
+    assert_eq!(threads.len(), 1, "{threads:?}");
+    assert_eq!(threads[0]["messages"].as_array().unwrap().len(), 2);
+    assert_eq!(threads[0]["inclusive"], 1);
+
+    ingest();
+    assert_eq!(sandbox.json(&["docs", "list", "--json"]), documents);
+}

@@ -8,6 +8,7 @@
 mod docx;
 mod email;
 mod html;
+pub mod mbox;
 mod normalize;
 pub mod ocr;
 mod pdf;

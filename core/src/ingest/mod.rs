@@ -344,7 +344,8 @@ pub fn run(
                 while let Some(file) = files.get(next.fetch_add(1, Ordering::Relaxed)) {
                     let prepared = preparer
                         .prepare_file(&file.path, file.size, |path, sha| known(db, path, sha));
-                    if sender.send((file.size, prepared)).is_err() {
+                    // A mailbox gives one per message.
+                    if prepared.into_iter().any(|item| sender.send(item).is_err()) {
                         break; // the writer stopped
                     }
                 }

@@ -86,18 +86,52 @@ fn failed_because(
 
 impl Preparer<'_> {
     /// Reads and hashes a file; `known` says what the store already holds for it, so that
-    /// extraction is skipped for content already in.
+    /// extraction is skipped for content already in. A mailbox (mbox) gives each of its
+    /// messages, at `PATH#1`, `PATH#2` …; any other file gives itself. Each comes with
+    /// its size.
     pub fn prepare_file(
         &self,
         path: &Path,
         size_hint: u64,
-        known: impl FnOnce(&str, &str) -> Known,
-    ) -> Prepared {
+        known: impl Fn(&str, &str) -> Known,
+    ) -> Vec<(u64, Prepared)> {
         let display = crate::files::path_text(path);
         let bytes = match extract::read_file(path, self.limits) {
             Ok(bytes) => bytes,
-            Err(e) => return Prepared::Record(Box::new(failed(display, None, size_hint, &e))),
+            Err(e) => {
+                let failed = failed(display, None, size_hint, &e);
+                return vec![(size_hint, Prepared::Record(Box::new(failed)))];
+            }
         };
+        match extract::mbox::split(&bytes) {
+            Some(messages) => messages
+                .into_iter()
+                .enumerate()
+                .map(|(i, message)| {
+                    let size = message.len() as u64;
+                    let at = format!("{display}#{}", i + 1);
+                    (
+                        size,
+                        self.prepare_bytes(at, message, Path::new("message.eml"), &known),
+                    )
+                })
+                .collect(),
+            None => vec![(
+                bytes.len() as u64,
+                self.prepare_bytes(display, bytes, path, &known),
+            )],
+        }
+    }
+
+    /// [`Preparer::prepare_file`] for one file's (or one message's) bytes, stored at
+    /// `display`; `name` hints at the format.
+    fn prepare_bytes(
+        &self,
+        display: String,
+        bytes: Vec<u8>,
+        name: &Path,
+        known: &impl Fn(&str, &str) -> Known,
+    ) -> Prepared {
         let sha256 = sha256_hex(&bytes);
         match known(&display, &sha256) {
             Known::SamePath => Prepared::Unchanged { path: display },
@@ -106,7 +140,7 @@ impl Preparer<'_> {
                 size: bytes.len() as u64,
                 sha256,
             },
-            Known::Nothing => Prepared::Record(Box::new(self.record(display, sha256, bytes, path))),
+            Known::Nothing => Prepared::Record(Box::new(self.record(display, sha256, bytes, name))),
         }
     }
 
