@@ -49,12 +49,27 @@ fn is_hidden(name: &std::ffi::OsStr) -> bool {
     name.to_string_lossy().starts_with('.')
 }
 
+/// A Kodiak data folder (its database is there): never ingested, even when it lies inside
+/// a folder that is, lest the matter's own database and index be read as documents.
+fn is_data_dir(path: &Path) -> bool {
+    path.join("kodiak.db").is_file()
+}
+
 /// Lists the files under `roots`, each once, in a stable order.
 pub fn walk(roots: &[PathBuf], exclude: &GlobSet) -> Walk {
     let mut walk = Walk::default();
     let mut seen = HashSet::new();
     for root in roots {
         let canonical_root = match root.canonicalize() {
+            Ok(path) if is_data_dir(&path) => {
+                walk.unwalkable.push(Unwalkable {
+                    path: crate::files::path_text(root),
+                    reason: "a Kodiak data folder, not documents: ingest the folders of \
+                             documents instead"
+                        .to_owned(),
+                });
+                continue;
+            }
             Ok(path) => path,
             Err(e) => {
                 walk.unwalkable.push(Unwalkable {
@@ -117,7 +132,7 @@ pub fn walk(roots: &[PathBuf], exclude: &GlobSet) -> Walk {
 
 /// Whether an entry below `root` is ingested (or, for a folder, descended into).
 fn keep(path: &Path, root: &Path, exclude: &GlobSet, is_symlink: bool) -> bool {
-    if path.file_name().is_some_and(is_hidden) {
+    if path.file_name().is_some_and(is_hidden) || is_data_dir(path) {
         return false;
     }
     if let Ok(relative) = path.strip_prefix(root)
@@ -186,6 +201,27 @@ mod tests {
             walk.files.len(),
             1,
             "a file named on the command line is taken"
+        );
+    }
+
+    #[test]
+    fn a_kodiak_data_folder_is_skipped_inside_a_root_and_refused_as_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("data/index")).unwrap();
+        std::fs::write(root.join("data/kodiak.db"), "sqlite").unwrap();
+        std::fs::write(root.join("data/index/meta.json"), "{}").unwrap();
+        std::fs::write(root.join("memo.txt"), "m").unwrap();
+        let found = walk(&[root.to_owned()], &GlobSet::empty());
+        assert_eq!(names(&found, root), ["memo.txt"]);
+        let refused = walk(&[root.join("data")], &GlobSet::empty());
+        assert!(refused.files.is_empty());
+        assert!(
+            refused.unwalkable[0]
+                .reason
+                .starts_with("a Kodiak data folder, not documents"),
+            "{:?}",
+            refused.unwalkable
         );
     }
 }

@@ -189,7 +189,16 @@ impl DocList {
         let keep = self.selected_row().map(|r| r.doc_id);
         let (filter, error) = Filter::parse(&self.filter);
         self.filter_error = error;
-        let folded = |row: &ReportRow| self.fold_threads && row.inclusive == Some(false);
+        // Folded, a message a later one contains goes, and its attachments with it.
+        let covered: std::collections::HashSet<i64> = self
+            .rows
+            .iter()
+            .filter(|r| self.fold_threads && r.inclusive == Some(false))
+            .map(|r| r.doc_id)
+            .collect();
+        let folded = |row: &ReportRow| {
+            covered.contains(&row.doc_id) || row.parent_id.is_some_and(|p| covered.contains(&p))
+        };
         self.visible = (0..self.rows.len())
             .filter(|&i| filter.matches(&self.rows[i]) && !folded(&self.rows[i]))
             .collect();
@@ -533,7 +542,7 @@ impl App {
                     .filter(|r| r.inclusive == Some(false))
                     .count();
                 self.info(if self.docs.fold_threads {
-                    format!("threads folded: {hidden} messages a later one contains are hidden; F shows them")
+                    format!("threads folded: {hidden} covered messages hidden (F shows all)")
                 } else {
                     "threads unfolded: every message is listed".to_owned()
                 });

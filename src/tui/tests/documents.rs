@@ -960,6 +960,10 @@ fn inclusive_messages_are_marked_f_folds_threads_and_w_selects_a_thread_and_fami
     let mut attachment = row(6, "schedule.txt", "text", &[], ReviewStatus::Unreviewed);
     attachment.parent_id = Some(5);
     documents.push(attachment);
+    // The covered message's attachment folds with it.
+    let mut earlier = row(7, "draft.txt", "text", &[], ReviewStatus::Unreviewed);
+    earlier.parent_id = Some(4);
+    documents.push(earlier);
     for (width, height) in [(80, 24), (120, 40)] {
         let mut app = app(width, height);
         show_list(&mut app, documents.clone());
@@ -987,10 +991,15 @@ fn inclusive_messages_are_marked_f_folds_threads_and_w_selects_a_thread_and_fami
         press(&mut app, [ch('F')]);
         let listed: Vec<i64> = app.docs.listed().map(|r| r.doc_id).collect();
         assert_eq!(listed, [1, 2, 3, 5, 6]);
+        assert!(
+            screen(&app).contains("threads folded: 1 covered messages hidden (F shows all)"),
+            "{}",
+            screen(&app)
+        );
         assert_eq!(app.docs.selected_row().map(|r| r.doc_id), Some(5));
         assert!(screen(&app).contains("threads folded"), "{}", screen(&app));
         press(&mut app, [ch('F')]);
-        assert_eq!(app.docs.listed().count(), 6);
+        assert_eq!(app.docs.listed().count(), 7);
 
         // w names the group and how many, and selects it only on y.
         press(&mut app, [ch('w')]);
