@@ -82,7 +82,7 @@ impl Message {
 }
 
 /// Where one message sits in its thread.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Placement {
     pub document: i64,
     /// The thread's id: its first message's document id.
@@ -429,20 +429,18 @@ pub fn thread(messages: &[Message]) -> Vec<Placement> {
         let root = components.find(i);
         threads.entry(root).or_default().push(i);
     }
+    let attachments: Vec<HashSet<&str>> = messages
+        .iter()
+        .map(|m| m.attachments.iter().map(String::as_str).collect())
+        .collect();
     let mut placements: Vec<Option<Placement>> = vec![None; count];
     for (_, mut members) in threads {
         members.sort_by_key(|&i| order_key(i));
         let thread_id = messages[members[0]].id;
         for (position, &i) in members.iter().enumerate() {
-            let attachments: HashSet<&str> =
-                messages[i].attachments.iter().map(String::as_str).collect();
             let covered = members[position + 1..].iter().any(|&later| {
-                let carried: HashSet<&str> = messages[later]
-                    .attachments
-                    .iter()
-                    .map(String::as_str)
-                    .collect();
-                attachments.is_subset(&carried) && (owns[i].is_empty() || quotes(later, i))
+                attachments[i].is_subset(&attachments[later])
+                    && (owns[i].is_empty() || quotes(later, i))
             });
             placements[i] = Some(Placement {
                 document: messages[i].id,

@@ -1,11 +1,11 @@
 //! E-mail threads kept current: computed again over every e-mail when one arrives that has
 //! no thread yet, and after a removal; read back for `docs threads`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::storage::{documents, threads as stored};
+use crate::storage::threads as stored;
 use crate::threads;
 
 use super::{Kodiak, ServiceError};
@@ -56,11 +56,7 @@ impl Kodiak {
     pub fn threads(&self, min_messages: usize) -> Result<Vec<Thread>, ServiceError> {
         let conn = self.db.conn()?;
         let placements = stored::placements(&conn)?;
-        let metadata: HashMap<i64, BTreeMap<String, String>> = documents::list(&conn)?
-            .into_iter()
-            .filter(|d| d.thread_id.is_some())
-            .map(|d| (d.id, d.metadata))
-            .collect();
+        let metadata = stored::email_metadata(&conn)?;
         let mut by_thread: BTreeMap<i64, Vec<ThreadMessage>> = BTreeMap::new();
         for p in placements {
             let fields = metadata.get(&p.document);

@@ -64,6 +64,24 @@ pub fn messages(conn: &Connection) -> rusqlite::Result<Vec<Message>> {
     Ok(messages)
 }
 
+/// Each e-mail's header fields, by document id.
+pub fn email_metadata(
+    conn: &Connection,
+) -> rusqlite::Result<HashMap<i64, BTreeMap<String, String>>> {
+    let mut statement =
+        conn.prepare("SELECT id, metadata FROM documents WHERE format = 'email'")?;
+    let rows = statement.query_map([], |row| {
+        Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
+    })?;
+    let mut out = HashMap::new();
+    for row in rows {
+        let (id, metadata) = row?;
+        // Metadata Kodiak wrote itself; a row that does not read shows no fields.
+        out.insert(id, serde_json::from_str(&metadata).unwrap_or_default());
+    }
+    Ok(out)
+}
+
 /// Replaces the stored threads with `placements`.
 pub fn replace(tx: &Transaction<'_>, placements: &[Placement]) -> rusqlite::Result<()> {
     tx.execute("DELETE FROM email_threads", [])?;

@@ -71,8 +71,9 @@ pub struct DocList {
     pub shared_titles: std::collections::HashSet<String>,
     /// Threads folded: a thread shows only its inclusive messages.
     pub fold_threads: bool,
-    /// How many messages each e-mail thread has, by thread id.
-    pub thread_sizes: std::collections::HashMap<i64, usize>,
+    /// How many messages each e-mail thread has, and how many of them are inclusive, by
+    /// thread id.
+    pub thread_sizes: std::collections::HashMap<i64, (usize, usize)>,
 }
 
 impl DocList {
@@ -85,16 +86,20 @@ impl DocList {
     pub(super) fn set_rows(&mut self, rows: Vec<ReportRow>) {
         self.shared_titles = kodiak::files::shared_titles(rows.iter().map(|r| r.title.as_deref()));
         self.thread_sizes.clear();
-        for thread in rows.iter().filter_map(|r| r.thread_id) {
-            *self.thread_sizes.entry(thread).or_default() += 1;
+        for row in &rows {
+            if let Some(thread) = row.thread_id {
+                let (size, inclusive) = self.thread_sizes.entry(thread).or_default();
+                *size += 1;
+                *inclusive += usize::from(row.inclusive == Some(true));
+            }
         }
         self.rows = rows;
     }
 
-    /// The messages of `row`'s thread, when it is one of several.
-    pub fn thread_size(&self, row: &ReportRow) -> Option<usize> {
-        let size = *self.thread_sizes.get(&row.thread_id?)?;
-        (size > 1).then_some(size)
+    /// The messages of `row`'s thread and how many are inclusive, when it is one of several.
+    pub fn thread_size(&self, row: &ReportRow) -> Option<(usize, usize)> {
+        let counts = *self.thread_sizes.get(&row.thread_id?)?;
+        (counts.0 > 1).then_some(counts)
     }
 
     /// The documents coded with `row` as a group: its e-mail thread, its family (the e-mail
@@ -103,40 +108,27 @@ impl DocList {
     pub fn group_of(&self, row: &ReportRow) -> (std::collections::BTreeSet<i64>, String) {
         let mut ids = std::collections::BTreeSet::from([row.doc_id]);
         let mut parts = Vec::new();
-        let mut add = |name: &str, members: Vec<i64>| {
+        let mut add = |name: &str, member: &dyn Fn(&ReportRow) -> bool| {
+            let members: Vec<i64> = self
+                .rows
+                .iter()
+                .filter(|r| member(r))
+                .map(|r| r.doc_id)
+                .collect();
             if members.len() > 1 {
                 parts.push(format!("{name} of {}", members.len()));
                 ids.extend(members);
             }
         };
-        if let Some(thread) = row.thread_id {
-            add(
-                "thread",
-                self.rows
-                    .iter()
-                    .filter(|r| r.thread_id == Some(thread))
-                    .map(|r| r.doc_id)
-                    .collect(),
-            );
-        }
         let head = row.parent_id.unwrap_or(row.doc_id);
-        add(
-            "family",
-            self.rows
-                .iter()
-                .filter(|r| r.doc_id == head || r.parent_id == Some(head))
-                .map(|r| r.doc_id)
-                .collect(),
-        );
-        if let Some(group) = row.near_dup_group {
-            add(
-                "near-duplicates",
-                self.rows
-                    .iter()
-                    .filter(|r| r.near_dup_group == Some(group))
-                    .map(|r| r.doc_id)
-                    .collect(),
-            );
+        if row.thread_id.is_some() {
+            add("thread", &|r| r.thread_id == row.thread_id);
+        }
+        add("family", &|r| r.doc_id == head || r.parent_id == Some(head));
+        if row.near_dup_group.is_some() {
+            add("near-duplicates", &|r| {
+                r.near_dup_group == row.near_dup_group
+            });
         }
         (ids, parts.join(", "))
     }

@@ -213,13 +213,8 @@ pub fn draw_list(
 /// Where a message stands in its thread: "✉ thread #3 of 5, 2 inclusive · inclusive" or
 /// "… · a later message contains it".
 fn thread_of(docs: &DocList, row: &kodiak::service::ReportRow) -> Option<String> {
-    let size = docs.thread_size(row)?;
+    let (size, inclusive) = docs.thread_size(row)?;
     let thread = row.thread_id?;
-    let inclusive = docs
-        .rows
-        .iter()
-        .filter(|r| r.thread_id == Some(thread) && r.inclusive == Some(true))
-        .count();
     let this = if row.inclusive == Some(true) {
         "inclusive"
     } else {

@@ -432,44 +432,22 @@ fn draw_overlay(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
                 rect,
             );
         }
-        Overlay::ConfirmGroup { question, .. } => {
-            let rect = centered(area, 64, 6);
-            let text = vec![
-                Line::from(question.clone()),
-                Line::from(vec![
-                    Span::styled("y", theme.key),
-                    Span::raw(" select them, then r f t a code them all   "),
-                    Span::styled("any other key", theme.key),
-                    Span::raw(" no"),
-                ]),
-            ];
-            frame.render_widget(Clear, rect);
-            frame.render_widget(
-                Paragraph::new(text)
-                    .wrap(Wrap { trim: true })
-                    .block(boxed("Select a group")),
-                rect,
-            );
-        }
-        Overlay::ConfirmQuit { work } => {
-            let rect = centered(area, 60, 5);
-            let text = vec![
-                Line::from(format!("Quit? {work}.")),
-                Line::from(vec![
-                    Span::styled("y", theme.key),
-                    Span::raw(" quit   "),
-                    Span::styled("any other key", theme.key),
-                    Span::raw(" stay"),
-                ]),
-            ];
-            frame.render_widget(Clear, rect);
-            frame.render_widget(
-                Paragraph::new(text)
-                    .wrap(Wrap { trim: true })
-                    .block(boxed("Quit")),
-                rect,
-            );
-        }
+        Overlay::ConfirmGroup { question, .. } => confirm(
+            frame,
+            theme,
+            centered(area, 64, 6),
+            boxed("Select a group"),
+            question,
+            ("select them, then r f t a code them all", "no"),
+        ),
+        Overlay::ConfirmQuit { work } => confirm(
+            frame,
+            theme,
+            centered(area, 60, 5),
+            boxed("Quit"),
+            &format!("Quit? {work}."),
+            ("quit", "stay"),
+        ),
         Overlay::RunChecklist {
             checklists,
             which,
@@ -683,4 +661,29 @@ const PII_LEGEND: [&str; 9] = [
 /// The style of a list row, selected or not.
 fn row_style(selected: bool, theme: &Theme) -> Style {
     if selected { theme.selected } else { theme.text }
+}
+
+/// A question answered by `y` (what `answers.0` does) or any other key (`answers.1`).
+fn confirm(
+    frame: &mut Frame<'_>,
+    theme: &Theme,
+    rect: Rect,
+    block: Block<'_>,
+    question: &str,
+    answers: (&str, &str),
+) {
+    let text = vec![
+        Line::from(question.to_owned()),
+        Line::from(vec![
+            Span::styled("y", theme.key),
+            Span::raw(format!(" {}   ", answers.0)),
+            Span::styled("any other key", theme.key),
+            Span::raw(format!(" {}", answers.1)),
+        ]),
+    ];
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(text).wrap(Wrap { trim: true }).block(block),
+        rect,
+    );
 }
