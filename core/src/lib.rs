@@ -23,6 +23,7 @@ pub mod named;
 pub mod neardup;
 pub mod panics;
 pub mod process;
+pub mod production;
 pub mod report;
 pub mod review;
 pub mod scrub;

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use kodiak::production::{Basis, Treatment};
 use kodiak::report::ReportFormat;
 use kodiak::search::Mode;
 use kodiak::service::JobScope;
@@ -141,6 +142,10 @@ pub(super) enum Command {
     /// Reports for counsel and auditors: search-term hit counts, the redaction log
     #[command(subcommand)]
     Report(ReportCommand),
+    /// Productions: Bates-numbered PDFs with redactions burned in, slip sheets, text,
+    /// DAT/OPT load files and a privilege log, verified before they are called done
+    #[command(subcommand)]
+    Production(ProductionCommand),
     /// Developer aids
     #[command(subcommand, hide = true)]
     Debug(DebugCommand),
@@ -272,6 +277,43 @@ pub(super) enum ReviewCommand {
     },
     /// Add a note to a document
     Note { id: i64, text: String },
+    /// Withhold a document for privilege, produce it with privileged parts redacted, or
+    /// clear the decision (none)
+    Privilege {
+        id: i64,
+        #[arg(value_parser = one_of::<Privileged>(Privileged::ALL.map(Privileged::as_str)))]
+        treatment: Privileged,
+        /// attorney-client, work-product or other
+        #[arg(long, value_parser = one_of::<Basis>(Basis::ALL.map(Basis::as_str)))]
+        basis: Option<Basis>,
+        /// What the document is, for the privilege log (without revealing the advice)
+        #[arg(long, value_name = "TEXT")]
+        description: Option<String>,
+    },
+    /// Redact characters START:END of a document's text (as `kodiak report pii` gives
+    /// offsets) or a whole page, with a reason shown in the box
+    Redact {
+        id: i64,
+        #[arg(
+            long,
+            value_name = "START:END",
+            conflicts_with = "page",
+            required_unless_present = "page"
+        )]
+        span: Option<String>,
+        #[arg(long, value_name = "N")]
+        page: Option<usize>,
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+    },
+    /// Remove a document's redaction N (`kodiak review redactions ID` lists them)
+    Unredact { id: i64, number: i64 },
+    /// A document's privilege decision and redactions
+    Redactions {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
     /// Write the report: per document its status, tags, notes and PII counts by type; with
     /// JOB, that checklist job's grid (a row per document, a column per item)
     Export {
@@ -418,6 +460,97 @@ pub(super) enum ReportCommand {
         /// Write to this file (replaced atomically) instead of standard output
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
+    },
+}
+
+/// A privilege decision as the command line names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Privileged {
+    Withhold,
+    Redact,
+    None,
+}
+
+impl Privileged {
+    pub(super) const ALL: [Privileged; 3] =
+        [Privileged::Withhold, Privileged::Redact, Privileged::None];
+
+    pub(super) fn as_str(self) -> &'static str {
+        match self {
+            Privileged::Withhold => "withhold",
+            Privileged::Redact => "redact",
+            Privileged::None => "none",
+        }
+    }
+
+    pub(super) fn treatment(self) -> Option<Treatment> {
+        match self {
+            Privileged::Withhold => Some(Treatment::Withhold),
+            Privileged::Redact => Some(Treatment::Redact),
+            Privileged::None => None,
+        }
+    }
+}
+
+impl std::str::FromStr for Privileged {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|p| p.as_str() == text)
+            .ok_or_else(|| format!("unknown treatment {text:?}; one of: withhold, redact, none"))
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub(super) enum ProductionCommand {
+    /// Make a production set: fix its documents (families together), what is withheld
+    /// and redacted, and the Bates numbers, page by page with no gaps
+    New {
+        name: String,
+        /// The Bates prefix (letters, digits, - and _)
+        #[arg(long)]
+        prefix: String,
+        /// The first number (default: one past the last any production gave the prefix)
+        #[arg(long)]
+        start: Option<u64>,
+        /// Digits the number is padded to
+        #[arg(long, default_value_t = 6)]
+        digits: usize,
+        /// The volume the OPT names
+        #[arg(long, default_value = "VOL001")]
+        volume: String,
+        /// Redact every finding of these PII types: all, or TYPE,TYPE (PERSON, PHONE_NUMBER…)
+        #[arg(long, value_name = "all|TYPE,TYPE", value_delimiter = ',')]
+        redact_pii: Vec<String>,
+        /// Stamped at the bottom left of every page, e.g. CONFIDENTIAL
+        #[arg(long, value_name = "TEXT")]
+        legend: Option<String>,
+        #[command(flatten)]
+        scope: ScopeArgs,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a production set into a new folder and verify it: IMAGES/, TEXT/, DATA/
+    /// NAME.dat and NAME.opt, privilege-log.csv and .md
+    Run {
+        name: String,
+        #[arg(long, short, value_name = "DIR")]
+        output: std::path::PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List production sets
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one production set's documents and numbers
+    Show {
+        name: String,
+        #[arg(long)]
+        json: bool,
     },
 }
 

@@ -14,6 +14,7 @@ mod matter_cmd;
 mod network_cmd;
 mod output;
 mod pii_cmd;
+mod production_cmd;
 mod report_cmd;
 mod review_cmd;
 mod search_cmd;
@@ -197,6 +198,55 @@ fn run(cli: Cli) -> Result<ExitCode> {
             review_cmd::tag(settings, id, &tags, true)?
         }
         Command::Review(ReviewCommand::Note { id, text }) => review_cmd::note(settings, id, &text)?,
+        Command::Review(ReviewCommand::Privilege {
+            id,
+            treatment,
+            basis,
+            description,
+        }) => production_cmd::privilege(settings, id, treatment, basis, description.as_deref())?,
+        Command::Review(ReviewCommand::Redact {
+            id,
+            span,
+            page,
+            reason,
+        }) => production_cmd::redact(settings, id, span.as_deref(), page, &reason)?,
+        Command::Review(ReviewCommand::Unredact { id, number }) => {
+            production_cmd::unredact(settings, id, number)?
+        }
+        Command::Review(ReviewCommand::Redactions { id, json }) => {
+            production_cmd::redactions(settings, id, json)?
+        }
+        Command::Production(ProductionCommand::New {
+            name,
+            prefix,
+            start,
+            digits,
+            volume,
+            redact_pii,
+            legend,
+            scope,
+            json,
+        }) => production_cmd::new(
+            settings,
+            &name,
+            &prefix,
+            start,
+            digits,
+            &volume,
+            &redact_pii,
+            legend.as_deref(),
+            scope.scope(),
+            json,
+        )?,
+        Command::Production(ProductionCommand::Run { name, output, json }) => {
+            production_cmd::run(settings, &name, &output, json)?
+        }
+        Command::Production(ProductionCommand::List { json }) => {
+            production_cmd::list(settings, json)?
+        }
+        Command::Production(ProductionCommand::Show { name, json }) => {
+            production_cmd::show(settings, &name, json)?
+        }
         Command::Review(ReviewCommand::Export {
             job: None,
             format,

@@ -8,6 +8,7 @@ mod conversation;
 mod generation;
 mod health_report;
 mod near_dups;
+mod production;
 mod reading;
 mod reports;
 mod retrieval;
@@ -20,6 +21,7 @@ pub use ask::{AskOptions, Piece};
 pub use audit::{AuditFilter, Event, audit_csv};
 pub use checklist::{DecisionInput, JobCounts, JobOutcome, JobProgress, JobScope, ModelFigures};
 pub use conversation::{ConversationTurns, StoredAnswer, Turn};
+pub use production::{NewProduction, ProducedDocument, ProductionInfo, RunSummary};
 pub use reading::DocumentText;
 pub use retrieval::{EmbedReport, QueryEmbedding, SearchOptions, SearchOutcome, ToEmbed};
 pub use review::ReviewInputError;
@@ -99,6 +101,10 @@ pub enum ServiceError {
     Job(String),
     #[error(transparent)]
     Term(#[from] crate::report::terms::TermError),
+    /// A production decision, set or run that cannot be made as asked; says why and what
+    /// to do.
+    #[error("{0}")]
+    Production(String),
 }
 
 /// An answer's record that could not be written.

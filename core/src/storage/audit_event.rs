@@ -102,6 +102,40 @@ pub enum Event {
     },
     /// A matter made, archived or reopened.
     Matter { op: &'static str, name: String },
+    /// A document's privilege decision set (`none` when cleared).
+    Privilege {
+        doc_id: i64,
+        treatment: &'static str,
+        basis: Option<&'static str>,
+    },
+    /// A redaction added or removed: what it covers and, when added, why.
+    Redaction {
+        doc_id: i64,
+        number: i64,
+        op: &'static str,
+        area: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// A production set made: its documents, pages and Bates range.
+    ProductionSet {
+        name: String,
+        documents: usize,
+        pages: u64,
+        first: String,
+        last: String,
+    },
+    /// A production written and verified, with the trail's head at that moment.
+    ProductionRun {
+        name: String,
+        documents: usize,
+        pages: u64,
+        first: String,
+        last: String,
+        withheld: usize,
+        redactions: usize,
+        chain_head: String,
+    },
 }
 
 impl Event {
@@ -122,6 +156,10 @@ impl Event {
             Event::ChecklistRun { .. } => "checklist_run",
             Event::ChecklistDecision { .. } => "checklist_decision",
             Event::Matter { .. } => "matter",
+            Event::Privilege { .. } => "privilege",
+            Event::Redaction { .. } => "redaction",
+            Event::ProductionSet { .. } => "production",
+            Event::ProductionRun { .. } => "production_run",
         }
     }
 

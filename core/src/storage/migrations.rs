@@ -273,6 +273,52 @@ const MIGRATIONS: &[&str] = &[
          inclusive    INTEGER NOT NULL CHECK (inclusive IN (0, 1))
      ) STRICT;
      CREATE INDEX email_threads_thread ON email_threads (thread_id);",
+    // 17: production. A reviewer's privilege decision and redactions per document (a
+    // redaction is a character range or a whole page, numbered per document); a production
+    // set fixes its documents, their order, Bates numbers and what is done to each (`plan`,
+    // JSON) when it is made, so a later ingest or decision never renumbers it.
+    "CREATE TABLE privilege (
+         document_id  INTEGER PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+         treatment    TEXT NOT NULL CHECK (treatment IN ('withhold', 'redact')),
+         basis        TEXT NOT NULL,
+         description  TEXT NOT NULL,
+         decided_by   TEXT NOT NULL,
+         decided_at   TEXT NOT NULL
+     ) STRICT;
+     CREATE TABLE redactions (
+         document_id  INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+         number       INTEGER NOT NULL,
+         char_start   INTEGER,
+         char_end     INTEGER,
+         page         INTEGER,
+         reason       TEXT NOT NULL,
+         created_by   TEXT NOT NULL,
+         created_at   TEXT NOT NULL,
+         PRIMARY KEY (document_id, number),
+         CHECK ((page IS NULL) = (char_start IS NOT NULL AND char_end IS NOT NULL))
+     ) STRICT;
+     CREATE TABLE productions (
+         id          INTEGER PRIMARY KEY,
+         name        TEXT NOT NULL UNIQUE,
+         prefix      TEXT NOT NULL,
+         start       INTEGER NOT NULL,
+         digits      INTEGER NOT NULL,
+         volume      TEXT NOT NULL,
+         redact_pii  TEXT NOT NULL,
+         legend      TEXT,
+         scope       TEXT NOT NULL,
+         created_by  TEXT NOT NULL,
+         created_at  TEXT NOT NULL
+     ) STRICT;
+     CREATE TABLE production_documents (
+         production_id  INTEGER NOT NULL REFERENCES productions(id) ON DELETE CASCADE,
+         position       INTEGER NOT NULL,
+         document_id    INTEGER NOT NULL,
+         first_number   INTEGER NOT NULL,
+         pages          INTEGER NOT NULL,
+         plan           TEXT NOT NULL,
+         PRIMARY KEY (production_id, position)
+     ) STRICT;",
 ];
 
 /// The schema version this build of Kodiak writes.

@@ -9,6 +9,7 @@ pub mod documents;
 pub mod jobs;
 mod migrations;
 pub mod near_dups;
+pub mod production;
 pub mod review;
 pub mod sessions;
 pub mod threads;

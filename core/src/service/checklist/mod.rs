@@ -201,7 +201,7 @@ impl Kodiak {
     }
 
     /// The ingested documents `scope` selects, attachments after their e-mail.
-    fn scope_documents(&self, scope: &JobScope) -> Result<Vec<i64>, ServiceError> {
+    pub(super) fn scope_documents(&self, scope: &JobScope) -> Result<Vec<i64>, ServiceError> {
         let rows = self.review_report()?;
         let chosen: Vec<i64> = scope.select(&rows)?.iter().map(|r| r.doc_id).collect();
         if chosen.is_empty() {
