@@ -99,7 +99,7 @@ pub fn write(pages: &[Page<'_>]) -> Result<Vec<u8>, PdfError> {
             PageBody::Sheet(sheet) => sheet_ops(sheet, &mut ops),
             PageBody::Slip { heading, lines } => slip_ops(heading, lines, &mut ops),
             PageBody::Image { image, labels } => {
-                let id = doc.add_object(image_stream(image));
+                let id = doc.add_object(image_stream(image)?);
                 resources.set("XObject", dictionary! { "Im1" => id });
                 ops.extend([
                     Operation::new("q", vec![]),
@@ -165,21 +165,28 @@ fn font(name: &str) -> Dictionary {
     }
 }
 
-fn image_stream(image: &GrayImage) -> Stream {
-    let mut stream = Stream::new(
-        dictionary! {
-            "Type" => "XObject",
-            "Subtype" => "Image",
-            "Width" => image.width as i64,
-            "Height" => image.height as i64,
-            "ColorSpace" => "DeviceGray",
-            "BitsPerComponent" => 8,
-        },
-        image.pixels.clone(),
-    );
-    // Compressed by `Document::compress` with the rest.
-    stream.allows_compression = true;
-    stream
+fn image_stream(image: &GrayImage) -> Result<Stream, PdfError> {
+    use std::io::Write;
+    let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+    encoder
+        .write_all(&image.pixels)
+        .and_then(|_| encoder.finish())
+        .map(|compressed| {
+            // Already compressed: `Document::compress` leaves a stream with a filter alone.
+            Stream::new(
+                dictionary! {
+                    "Type" => "XObject",
+                    "Subtype" => "Image",
+                    "Width" => image.width as i64,
+                    "Height" => image.height as i64,
+                    "ColorSpace" => "DeviceGray",
+                    "BitsPerComponent" => 8,
+                    "Filter" => "FlateDecode",
+                },
+                compressed,
+            )
+        })
+        .map_err(|e| PdfError(e.to_string()))
 }
 
 /// Where line `row` (0-based) of a sheet has its baseline.

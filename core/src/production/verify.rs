@@ -143,10 +143,25 @@ pub fn page_texts(path: &Path) -> Result<Vec<String>, String> {
     Ok(pages)
 }
 
-/// The PDF with every stream decompressed, as bytes.
+/// The PDF with every stream decompressed, as bytes; an image's pixels are left out, as
+/// they hold no text to find.
 pub fn decompressed(pdf: &[u8]) -> Result<Vec<u8>, String> {
     let mut doc = lopdf::Document::load_mem(pdf).map_err(|e| e.to_string())?;
-    doc.decompress();
+    for object in doc.objects.values_mut() {
+        if let lopdf::Object::Stream(stream) = object {
+            let image = stream
+                .dict
+                .get(b"Subtype")
+                .and_then(lopdf::Object::as_name)
+                .is_ok_and(|n| n == b"Image");
+            if image {
+                stream.set_content(Vec::new());
+                stream.dict.remove(b"Filter");
+            } else {
+                let _ = stream.decompress();
+            }
+        }
+    }
     let mut out = Vec::new();
     doc.save_to(&mut out).map_err(|e| e.to_string())?;
     Ok(out)

@@ -928,8 +928,8 @@ impl<'a> RunWriter<'a> {
         Ok(())
     }
 
-    /// A PDF's pages as images with their redactions burned in, and each box's reason.
-    #[allow(clippy::too_many_arguments)]
+    /// A PDF's pages as images with their redactions burned in, and each box's reason;
+    /// pages are rendered on as many threads as there are cores, Poppler doing the work.
     fn page_images(
         &mut self,
         source: &Path,
@@ -939,67 +939,52 @@ impl<'a> RunWriter<'a> {
         numbers: &[String],
         scratch: &Path,
     ) -> Result<Vec<(GrayImage, Vec<Label>)>, ServiceError> {
-        let raster_error =
-            |e: raster::RasterError| invalid(format!("document {}: {e}", doc.document_id));
-        let mut images = Vec::with_capacity(doc.pages);
-        for page in 1..=doc.pages {
-            let mut image = raster::render(source, page, scratch).map_err(raster_error)?;
-            let range = page_ranges.get(page - 1).copied().unwrap_or((0, 0));
-            // The cuts on this page: the value as the page has it, and the reason.
-            let on_page: Vec<(String, &str)> = doc
-                .plan
-                .cuts
-                .iter()
-                .filter(|c| c.start < range.1 && c.end > range.0)
-                .map(|c| {
-                    let from = c.start.max(range.0).min(chars.len());
-                    let to = c.end.min(range.1).min(chars.len());
-                    (chars[from..to].iter().collect(), c.reason.as_str())
+        let threads = std::thread::available_parallelism()
+            .map_or(1, usize::from)
+            .min(doc.pages)
+            .max(1);
+        let mut results: Vec<Option<Result<PageImage, raster::RasterError>>> =
+            (0..doc.pages).map(|_| None).collect();
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|worker| {
+                    scope.spawn(move || {
+                        (1..=doc.pages)
+                            .filter(|page| (page - 1) % threads == worker)
+                            .map(|page| {
+                                (
+                                    page,
+                                    page_image(source, doc, chars, page_ranges, page, scratch),
+                                )
+                            })
+                            .collect::<Vec<_>>()
+                    })
                 })
                 .collect();
-            let mut whole: Option<String> = doc
-                .plan
-                .whole_pages
-                .iter()
-                .find(|(p, _)| *p == page)
-                .map(|(_, reason)| reason.clone());
-            let mut labels = Vec::new();
-            if whole.is_none() && !on_page.is_empty() {
-                let words = raster::words(source, page).map_err(raster_error)?;
-                for (value, reason) in &on_page {
-                    let boxes = raster::locate(&words, value);
-                    if boxes.is_empty() {
-                        // Not placeable by words (a scanned page): the page goes whole.
-                        let reasons: Vec<&str> = on_page.iter().map(|(_, r)| *r).collect();
-                        whole = Some(reasons.join(", "));
-                        self.finished.fallbacks.push(numbers[page - 1].clone());
-                        break;
-                    }
-                    raster::burn(&mut image, words.width, &boxes);
-                    for rect in boxes {
-                        // Where boxes overlap, the first one's reason is written.
-                        if !labels.iter().any(|l: &Label| overlap(&l.rect, &rect)) {
-                            labels.push(Label {
-                                rect,
-                                text: (*reason).to_owned(),
-                            });
-                        }
+            for worker in workers {
+                // A worker that panicked leaves its pages unfilled: reported below.
+                if let Ok(pages) = worker.join() {
+                    for (page, result) in pages {
+                        results[page - 1] = Some(result);
                     }
                 }
             }
-            if let Some(reason) = whole {
-                // Nothing of the page is kept: a white page with the label's box.
-                image.pixels.fill(255);
-                let points = |px: usize| px as f32 * 72.0 / raster::DPI as f32;
-                let (width, height) = (points(image.width), points(image.height));
-                let rect = raster::page_box(width, height);
-                raster::burn(&mut image, width, &[rect]);
-                labels = vec![Label {
-                    rect,
-                    text: layout::label(&reason),
-                }];
+        });
+        let mut images = Vec::with_capacity(doc.pages);
+        for (i, result) in results.into_iter().enumerate() {
+            let page = result
+                .ok_or_else(|| {
+                    invalid(format!(
+                        "document {}: page {} failed",
+                        doc.document_id,
+                        i + 1
+                    ))
+                })?
+                .map_err(|e| invalid(format!("document {}: {e}", doc.document_id)))?;
+            if page.fallback {
+                self.finished.fallbacks.push(numbers[i].clone());
             }
-            images.push((image, labels));
+            images.push((page.image, page.labels));
         }
         Ok(images)
     }
@@ -1063,6 +1048,87 @@ impl<'a> RunWriter<'a> {
         }
         Ok(self.finished)
     }
+}
+
+/// One PDF page as produced.
+struct PageImage {
+    image: GrayImage,
+    labels: Vec<Label>,
+    /// Redacted whole because a value on it could not be placed.
+    fallback: bool,
+}
+
+/// Page `page` of `source` rendered, with the plan's redactions on it burned in.
+fn page_image(
+    source: &Path,
+    doc: &PlannedDocument,
+    chars: &[char],
+    page_ranges: &[(usize, usize)],
+    page: usize,
+    scratch: &Path,
+) -> Result<PageImage, raster::RasterError> {
+    let mut image = raster::render(source, page, scratch)?;
+    let range = page_ranges.get(page - 1).copied().unwrap_or((0, 0));
+    // The cuts on this page: the value as the page has it, and the reason.
+    let on_page: Vec<(String, &str)> = doc
+        .plan
+        .cuts
+        .iter()
+        .filter(|c| c.start < range.1 && c.end > range.0)
+        .map(|c| {
+            let from = c.start.max(range.0).min(chars.len());
+            let to = c.end.min(range.1).min(chars.len());
+            (chars[from..to].iter().collect(), c.reason.as_str())
+        })
+        .collect();
+    let mut whole: Option<String> = doc
+        .plan
+        .whole_pages
+        .iter()
+        .find(|(p, _)| *p == page)
+        .map(|(_, reason)| reason.clone());
+    let mut labels = Vec::new();
+    let mut fallback = false;
+    if whole.is_none() && !on_page.is_empty() {
+        let words = raster::words(source, page)?;
+        for (value, reason) in &on_page {
+            let boxes = raster::locate(&words, value);
+            if boxes.is_empty() {
+                // Not placeable by words (a scanned page): the page goes whole.
+                let reasons: Vec<&str> = on_page.iter().map(|(_, r)| *r).collect();
+                whole = Some(reasons.join(", "));
+                fallback = true;
+                break;
+            }
+            raster::burn(&mut image, words.width, &boxes);
+            for rect in boxes {
+                // Where boxes overlap, the first one's reason is written.
+                if !labels.iter().any(|l: &Label| overlap(&l.rect, &rect)) {
+                    labels.push(Label {
+                        rect,
+                        text: (*reason).to_owned(),
+                    });
+                }
+            }
+        }
+    }
+    if let Some(reason) = whole {
+        // Nothing of the page is kept: a white page with the label's box.
+        image.pixels.fill(255);
+        let points = |px: usize| px as f32 * 72.0 / raster::DPI as f32;
+        let (width, height) = (points(image.width), points(image.height));
+        let rect = raster::page_box(width, height);
+        raster::burn(&mut image, width, &[rect]);
+        labels = vec![Label {
+            rect,
+            text: layout::label(&reason),
+        }];
+    }
+    Ok(PageImage {
+        image,
+        labels,
+        fallback,
+    })
 }
 
 fn overlap(a: &[f32; 4], b: &[f32; 4]) -> bool {
