@@ -11,6 +11,7 @@ use kodiak::health::HealthReport;
 use kodiak::ingest::{IngestReport, Outcome, Progress};
 use kodiak::llm::prompt::Dropped;
 use kodiak::llm::{Finish, GenerationStats};
+use kodiak::production::{Area, Basis, Treatment};
 use kodiak::service::{
     AskOptions, ConversationTurns, DataStamp, DecisionInput, DocumentText, EmbedReport, Grid,
     GridCell, JobCounts, JobInfo, JobOutcome, JobProgress, Piece, ReportRow, SearchOptions,
@@ -114,6 +115,25 @@ impl ReviewService for Fake {
     fn add_note(&self, _: i64, _: &str) -> Result<Review, ServiceError> {
         self.call();
         Ok(Review::default())
+    }
+
+    fn review(&self, _: i64) -> Result<Review, ServiceError> {
+        self.call();
+        Ok(Review::default())
+    }
+
+    fn set_privilege(
+        &self,
+        _: i64,
+        _: Option<(Treatment, Basis, &str)>,
+    ) -> Result<(), ServiceError> {
+        self.call();
+        Ok(())
+    }
+
+    fn add_redaction(&self, _: i64, _: Area, _: &str) -> Result<(), ServiceError> {
+        self.call();
+        Ok(())
     }
 
     fn embed_missing(&self, progress: &dyn Progress) -> Result<EmbedReport, ServiceError> {

@@ -328,6 +328,24 @@ pub const ACTIONS: &[ActionSpec] = &[
     spec("viewer_tag", Viewer, "add a tag", &["t"]),
     spec("viewer_note", Viewer, "add a note", &["a"]),
     spec(
+        "viewer_privilege",
+        Viewer,
+        "privilege for productions: withhold or redact, with basis and description (none clears)",
+        &["P"],
+    ),
+    spec(
+        "viewer_redact",
+        Viewer,
+        "redact, when produced, the personal data or search match last jumped to",
+        &["d"],
+    ),
+    spec(
+        "viewer_redact_page",
+        Viewer,
+        "redact, when produced, the page shown, whole",
+        &["D"],
+    ),
+    spec(
         "viewer_show_review",
         Viewer,
         "show the review: tags, notes, who and when",

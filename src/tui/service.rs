@@ -10,6 +10,7 @@ use kodiak::checklist::Checklist;
 use kodiak::health::HealthReport;
 use kodiak::ingest::{IngestReport, Progress};
 use kodiak::matter::Matter;
+use kodiak::production::{Area, Basis, Treatment};
 use kodiak::report::terms::TermsReport;
 use kodiak::service::{
     AskOptions, ConversationTurns, DataStamp, DecisionInput, DocumentText, EmbedReport, Grid,
@@ -32,6 +33,13 @@ pub trait ReviewService: Send + Sync + 'static {
     fn add_tag(&self, doc_id: i64, tag: &str) -> Result<Review, ServiceError>;
     fn remove_tag(&self, doc_id: i64, tag: &str) -> Result<Review, ServiceError>;
     fn add_note(&self, doc_id: i64, text: &str) -> Result<Review, ServiceError>;
+    fn review(&self, doc_id: i64) -> Result<Review, ServiceError>;
+    fn set_privilege(
+        &self,
+        doc_id: i64,
+        decision: Option<(Treatment, Basis, &str)>,
+    ) -> Result<(), ServiceError>;
+    fn add_redaction(&self, doc_id: i64, area: Area, reason: &str) -> Result<(), ServiceError>;
     fn ingest(
         &self,
         roots: &[PathBuf],
@@ -129,6 +137,22 @@ impl ReviewService for Kodiak {
 
     fn add_note(&self, doc_id: i64, text: &str) -> Result<Review, ServiceError> {
         Kodiak::add_note(self, doc_id, text)
+    }
+
+    fn review(&self, doc_id: i64) -> Result<Review, ServiceError> {
+        Kodiak::review(self, doc_id)
+    }
+
+    fn set_privilege(
+        &self,
+        doc_id: i64,
+        decision: Option<(Treatment, Basis, &str)>,
+    ) -> Result<(), ServiceError> {
+        Kodiak::set_privilege(self, doc_id, decision).map(drop)
+    }
+
+    fn add_redaction(&self, doc_id: i64, area: Area, reason: &str) -> Result<(), ServiceError> {
+        Kodiak::add_redaction(self, doc_id, area, reason).map(drop)
     }
 
     fn ingest(

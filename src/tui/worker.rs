@@ -211,6 +211,15 @@ fn reply(job: Job, context: &JobContext, running: Running<'_>) -> Option<Msg> {
                     ReviewChange::AddTag(tag) => k.add_tag(doc_id, &tag),
                     ReviewChange::RemoveTag(tag) => k.remove_tag(doc_id, &tag),
                     ReviewChange::AddNote(note) => k.add_note(doc_id, &note),
+                    ReviewChange::Privilege(decision) => k
+                        .set_privilege(
+                            doc_id,
+                            decision.as_ref().map(|(t, b, d)| (*t, *b, d.as_str())),
+                        )
+                        .and_then(|_| k.review(doc_id)),
+                    ReviewChange::Redact { area, reason } => k
+                        .add_redaction(doc_id, area, &reason)
+                        .and_then(|_| k.review(doc_id)),
                 }?)
             }),
         },

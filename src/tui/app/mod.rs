@@ -22,6 +22,7 @@ use super::keys::{KeyChord, KeyContext, KeyName};
 use kodiak::answer::{AnswerMode, Citation, Evidence, Source};
 use kodiak::health::{HealthReport, HealthRow, Status};
 use kodiak::ingest::IngestPhase;
+use kodiak::production::{Area, Basis, Treatment};
 use kodiak::report::ReportFormat;
 use kodiak::search::Mode;
 use kodiak::service::ReportRow;
@@ -318,6 +319,13 @@ pub enum ReviewChange {
     AddTag(String),
     RemoveTag(String),
     AddNote(String),
+    /// A privilege decision for productions; `None` clears it.
+    Privilege(Option<(Treatment, Basis, String)>),
+    /// A redaction for productions, with its reason.
+    Redact {
+        area: Area,
+        reason: String,
+    },
 }
 
 impl ReviewChange {
@@ -328,6 +336,11 @@ impl ReviewChange {
             ReviewChange::AddTag(tag) => format!("tag {tag} added"),
             ReviewChange::RemoveTag(tag) => format!("tag {tag} removed"),
             ReviewChange::AddNote(_) => "note added".into(),
+            ReviewChange::Privilege(None) => "privilege cleared".into(),
+            ReviewChange::Privilege(Some((treatment, basis, _))) => {
+                format!("privilege: {} ({})", treatment.as_str(), basis.as_str())
+            }
+            ReviewChange::Redact { area, reason } => format!("{area} to be redacted: {reason}"),
         }
     }
 }

@@ -19,6 +19,10 @@ pub enum PromptKind {
     CellAnswer,
     /// Search terms to count in the listed documents.
     Terms,
+    /// A privilege decision on the open document: treatment, basis, description.
+    Privilege,
+    /// The reason for redacting an area of the open document.
+    Redact(Area),
 }
 
 impl PromptKind {
@@ -38,6 +42,11 @@ impl PromptKind {
             PromptKind::CorpusSearch => {
                 "Search every document (\"a phrase\", term*, -term; ↑ earlier)"
             }
+            PromptKind::Privilege => {
+                "Privilege: withhold|redact|none, ac|wp|other, then a description for the log"
+            }
+            PromptKind::Redact(Area::Page { .. }) => "Reason for redacting this page whole",
+            PromptKind::Redact(Area::Span { .. }) => "Reason for this redaction",
         }
     }
 }
@@ -426,6 +435,22 @@ impl App {
                 Vec::new()
             }
             (PromptKind::CorpusSearch, _) => self.search_corpus(text),
+            (PromptKind::Privilege, false) if !text.trim().is_empty() => {
+                match parse_privilege(text) {
+                    Ok(decision) => self.code(&docs, &ReviewChange::Privilege(decision)),
+                    Err(e) => {
+                        self.error(e);
+                        Vec::new()
+                    }
+                }
+            }
+            (PromptKind::Redact(area), false) if !text.trim().is_empty() => self.code(
+                &docs,
+                &ReviewChange::Redact {
+                    area,
+                    reason: text.trim().to_owned(),
+                },
+            ),
             (PromptKind::Terms, false) => self.run_terms(text, docs),
             (PromptKind::ChecklistFile, _) if !text.is_empty() => {
                 let path = kodiak::config::expand_home(std::path::Path::new(text));
@@ -484,4 +509,35 @@ impl App {
             use_model: false,
         }
     }
+}
+
+/// A privilege decision as typed: `withhold ac Advice on the indemnity`, `redact wp …`,
+/// `none`. The basis may be written whole (attorney-client, work-product, other).
+pub(super) fn parse_privilege(text: &str) -> Result<Option<(Treatment, Basis, String)>, String> {
+    let mut words = text.split_whitespace();
+    let treatment = match words.next().unwrap_or_default() {
+        "none" => return Ok(None),
+        "withhold" | "w" => Treatment::Withhold,
+        "redact" | "r" => Treatment::Redact,
+        other => {
+            return Err(format!(
+                "{other:?} is not withhold, redact or none (e.g. withhold ac Advice on the lease)"
+            ));
+        }
+    };
+    let basis = match words.next().unwrap_or_default() {
+        "ac" | "attorney-client" => Basis::AttorneyClient,
+        "wp" | "work-product" => Basis::WorkProduct,
+        "other" => Basis::Other,
+        other => {
+            return Err(format!(
+                "{other:?} is not a basis: ac (attorney-client), wp (work-product) or other"
+            ));
+        }
+    };
+    let description = words.collect::<Vec<_>>().join(" ");
+    if description.is_empty() {
+        return Err("add a description for the privilege log after the basis".into());
+    }
+    Ok(Some((treatment, basis, description)))
 }

@@ -51,6 +51,34 @@ impl Viewer {
         }
     }
 
+    /// What `d` redacts: the personal data last jumped to, else the current search match,
+    /// in characters of the original text, with the reason offered first.
+    pub fn redaction_target(&self) -> Option<(Area, String)> {
+        let rendition = self.rendition();
+        let (start, end, reason) = match (self.pii_cursor, self.current_match) {
+            (Some(i), _) => {
+                let span = rendition.pii.get(i)?;
+                (span.start, span.end, span.kind.as_str().to_owned())
+            }
+            (None, Some(i)) => {
+                let (start, end) = *self.matches.get(i)?;
+                (start, end, "Privileged".to_owned())
+            }
+            (None, None) => return None,
+        };
+        let original = |offset: usize| {
+            if self.show_redacted {
+                self.doc.map_offset(offset, false)
+            } else {
+                offset
+            }
+        };
+        let text = &self.doc.original.text;
+        let chars = |byte: usize| text.get(..byte).map_or(0, |t| t.chars().count());
+        let (start, end) = (chars(original(start)), chars(original(end)));
+        (start < end).then_some((Area::Span { start, end }, reason))
+    }
+
     pub fn page(&self) -> usize {
         self.doc.page_of(self.top_offset_original())
     }
@@ -240,6 +268,8 @@ impl App {
             }
         };
         viewer.current_match = Some(next);
+        // What `d` redacts is what was jumped to last: this match, not a finding before.
+        viewer.pii_cursor = None;
         viewer.show_offset(viewer.matches[next].0, size);
     }
 
@@ -332,6 +362,42 @@ impl App {
             Action::NextMatch | Action::PrevMatch => self.jump_match(action == Action::NextMatch),
             Action::NextPii | Action::PrevPii => self.jump_pii(action == Action::NextPii),
             Action::Redacted => self.toggle_redacted(),
+            Action::Privilege => {
+                if let Some(viewer) = &self.viewer {
+                    let doc = viewer.doc.doc_id;
+                    self.overlay = Some(Overlay::prompt(PromptKind::Privilege, "", vec![doc]));
+                }
+            }
+            Action::Redact => match self
+                .viewer
+                .as_ref()
+                .map(|v| (v.doc.doc_id, v.redaction_target()))
+            {
+                Some((doc, Some((area, reason)))) => {
+                    self.overlay = Some(Overlay::prompt(
+                        PromptKind::Redact(area),
+                        &reason,
+                        vec![doc],
+                    ));
+                }
+                Some((_, None)) => self.info(
+                    "] p (personal data) or / (a search) first: d redacts what it last jumped to",
+                ),
+                None => {}
+            },
+            Action::RedactPage => {
+                if let Some(viewer) = &self.viewer {
+                    let area = Area::Page {
+                        page: viewer.page(),
+                    };
+                    let doc = viewer.doc.doc_id;
+                    self.overlay = Some(Overlay::prompt(
+                        PromptKind::Redact(area),
+                        "Privileged",
+                        vec![doc],
+                    ));
+                }
+            }
             Action::GoTo => self.overlay = Some(Overlay::prompt(PromptKind::GoTo, "", Vec::new())),
             Action::NextHeading | Action::PrevHeading => {
                 self.jump_heading(action == Action::NextHeading);

@@ -369,3 +369,121 @@ fn headings_are_jumped_through_with_bracket_h_and_picked_from_the_outline() {
     assert!(shown.contains("Section 40. Obligations"), "{shown}");
     assert!(shown.contains("Section 25. Obligations"), "{shown}");
 }
+
+/// The review changes in `effects`, by document.
+fn changes(effects: &[Effect]) -> Vec<(i64, ReviewChange)> {
+    effects
+        .iter()
+        .filter_map(|effect| match effect {
+            Effect::Job {
+                job: Job::Review { doc_id, change, .. },
+                ..
+            } => Some((*doc_id, change.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn chars_of(value: &str) -> kodiak::production::Area {
+    let start = LEASE[..LEASE.find(value).unwrap()].chars().count();
+    kodiak::production::Area::Span {
+        start,
+        end: start + value.chars().count(),
+    }
+}
+
+#[test]
+fn d_redacts_the_finding_or_match_last_jumped_to_capital_d_the_page_and_capital_p_records_privilege()
+ {
+    use kodiak::production::{Area, Basis, Treatment};
+    for (width, height) in [(80, 24), (120, 40)] {
+        let mut app = with_lease_open(width, height);
+        // Nothing jumped to yet: d says what to do first.
+        assert!(changes(&press(&mut app, [ch('d')])).is_empty());
+        assert!(
+            screen(&app).contains("] p (personal data)"),
+            "{}",
+            screen(&app)
+        );
+
+        // The finding jumped to, its type offered as the reason; in characters.
+        press(&mut app, [ch(']'), ch('p')]);
+        press(&mut app, [ch('d')]);
+        assert!(
+            screen(&app).contains("Reason for this redaction"),
+            "{}",
+            screen(&app)
+        );
+        let effects = press(&mut app, [key(KeyCode::Enter)]);
+        let person = "Mr John Smith";
+        assert_eq!(
+            changes(&effects),
+            [(
+                1,
+                ReviewChange::Redact {
+                    area: chars_of(person),
+                    reason: "PERSON".into()
+                }
+            )]
+        );
+
+        // A search match jumped to after it is what d redacts now, in the redacted
+        // rendition too (offsets are the original text's).
+        press(&mut app, [ch('R')]);
+        press(&mut app, [ch('/')]);
+        press(&mut app, typed("security deposit"));
+        press(&mut app, [key(KeyCode::Enter)]);
+        let mut keys = vec![ch('d')];
+        keys.extend((0..10).map(|_| key(KeyCode::Backspace)));
+        keys.extend(typed("Non-responsive"));
+        keys.push(key(KeyCode::Enter));
+        let effects = press(&mut app, keys);
+        assert_eq!(
+            changes(&effects),
+            [(
+                1,
+                ReviewChange::Redact {
+                    area: chars_of("security deposit"),
+                    reason: "Non-responsive".into()
+                }
+            )]
+        );
+
+        // D: the page shown, whole.
+        let effects = press(&mut app, [ch('D'), key(KeyCode::Enter)]);
+        let page = app.viewer.as_ref().unwrap().page();
+        assert_eq!(
+            changes(&effects),
+            [(
+                1,
+                ReviewChange::Redact {
+                    area: Area::Page { page },
+                    reason: "Privileged".into()
+                }
+            )]
+        );
+
+        // P: treatment, basis, description; a mistake is said and nothing is sent.
+        let effects = press(&mut app, prompted('P', "withhold ac Advice on the lease"));
+        assert_eq!(
+            changes(&effects),
+            [(
+                1,
+                ReviewChange::Privilege(Some((
+                    Treatment::Withhold,
+                    Basis::AttorneyClient,
+                    "Advice on the lease".into()
+                )))
+            )]
+        );
+        let effects = press(&mut app, prompted('P', "keep ac x"));
+        assert!(changes(&effects).is_empty());
+        assert!(
+            screen(&app).contains("not withhold, redact or none"),
+            "{}",
+            screen(&app)
+        );
+        let effects = press(&mut app, prompted('P', "none"));
+        assert_eq!(changes(&effects), [(1, ReviewChange::Privilege(None))]);
+    }
+}
