@@ -362,7 +362,19 @@ fn a_production_numbers_every_page_withholds_with_slip_sheets_burns_redactions_i
     );
     assert!(notes_text.contains("The board meets on Friday."));
 
-    // The same set and decisions give the same files, byte for byte.
+    // The same set and decisions give the same files, byte for byte, and a later ingest
+    // and later decisions do not renumber or change it.
+    let later = sandbox.path().join("later");
+    std::fs::create_dir_all(&later).unwrap();
+    std::fs::write(
+        later.join("0-first.txt"),
+        "A document ingested after the set was made.\n",
+    )
+    .unwrap();
+    sandbox.stdout(&["ingest", later.to_str().unwrap()]);
+    sandbox.stdout(&[
+        "review", "redact", &notes_s, "--span", "0:7", "--reason", "Late",
+    ]);
     let again = sandbox.path().join("again");
     sandbox.stdout(&["production", "run", "VOL1", "-o", again.to_str().unwrap()]);
     assert_eq!(files(&again), all_files);
@@ -374,7 +386,8 @@ fn a_production_numbers_every_page_withholds_with_slip_sheets_burns_redactions_i
 }
 
 #[test]
-fn production_mistakes_are_refused_naming_what_to_do_and_nothing_is_written() {
+fn production_mistakes_and_a_readable_redacted_value_are_refused_naming_what_to_do_and_nothing_is_written()
+ {
     let sandbox = Sandbox::new();
     sandbox.write_config("[embedder]\nenabled = false\n[generator]\nenabled = false\n");
     let root = sandbox.path().join("matter");
@@ -451,6 +464,50 @@ fn production_mistakes_are_refused_naming_what_to_do_and_nothing_is_written() {
         "mine"
     );
     // No partial folder is left beside it.
+    let leftovers: Vec<String> = std::fs::read_dir(sandbox.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("partial"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+
+    // A redacted value the document also writes elsewhere unredacted fails verification,
+    // naming the document and page, and leaves nothing behind.
+    let twice = sandbox.path().join("twice");
+    std::fs::create_dir_all(&twice).unwrap();
+    let text = "The Kestrel deal is secret.\nKestrel closes on Friday.\n";
+    std::fs::write(twice.join("twice.txt"), text).unwrap();
+    sandbox.stdout(&["ingest", twice.to_str().unwrap()]);
+    let doc = documents(&sandbox)
+        .iter()
+        .find(|d| d["path"].as_str().unwrap().ends_with("twice.txt"))
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap()
+        .to_string();
+    sandbox.stdout(&[
+        "review",
+        "redact",
+        &doc,
+        "--span",
+        "4:11",
+        "--reason",
+        "Privileged",
+    ]);
+    sandbox.stdout(&["production", "new", "LEAK", "--prefix", "LK", "--doc", &doc]);
+    let out = sandbox.path().join("leak");
+    let error = fails(&["production", "run", "LEAK", "-o", out.to_str().unwrap()]);
+    assert!(
+        error.contains("failed verification, so nothing was written"),
+        "{error}"
+    );
+    assert!(
+        error.contains(&format!(
+            "document {doc} (LK000001): a redacted value (7 characters) can be read on page 1"
+        )),
+        "{error}"
+    );
+    assert!(!out.exists());
     let leftovers: Vec<String> = std::fs::read_dir(sandbox.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
