@@ -340,6 +340,12 @@ pub const ACTIONS: &[ActionSpec] = &[
         &["d"],
     ),
     spec(
+        "viewer_redact_lines",
+        Viewer,
+        "redact, when produced, a range of lines (those on screen offered first)",
+        &["V"],
+    ),
+    spec(
         "viewer_redact_page",
         Viewer,
         "redact, when produced, the page shown, whole",

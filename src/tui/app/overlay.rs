@@ -23,6 +23,8 @@ pub enum PromptKind {
     Privilege,
     /// The reason for redacting an area of the open document.
     Redact(Area),
+    /// Lines of the open document to redact.
+    RedactLines,
 }
 
 impl PromptKind {
@@ -46,6 +48,7 @@ impl PromptKind {
                 "Privilege: withhold|redact|none, ac|wp|other, then a description for the log"
             }
             PromptKind::Redact(Area::Page { .. }) => "Reason for redacting this page whole",
+            PromptKind::RedactLines => "Lines to redact (12-30, or 12)",
             PromptKind::Redact(Area::Span { .. }) => "Reason for this redaction",
         }
     }
@@ -443,6 +446,20 @@ impl App {
                         Vec::new()
                     }
                 }
+            }
+            (PromptKind::RedactLines, false) => {
+                match self.viewer.as_ref().map(|v| v.lines_area(text)) {
+                    Some(Ok(area)) => {
+                        self.overlay = Some(Overlay::prompt(
+                            PromptKind::Redact(area),
+                            "Privileged",
+                            docs,
+                        ));
+                    }
+                    Some(Err(e)) => self.error(e),
+                    None => {}
+                }
+                Vec::new()
             }
             (PromptKind::Redact(area), false) if !text.trim().is_empty() => self.code(
                 &docs,

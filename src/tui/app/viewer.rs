@@ -79,6 +79,29 @@ impl Viewer {
         (start < end).then_some((Area::Span { start, end }, reason))
     }
 
+    /// Lines `12-30` (or `12`, 1-based, as `:l12` counts them) as the characters of the
+    /// original text they hold.
+    pub fn lines_area(&self, text: &str) -> Result<Area, String> {
+        let wrong = || format!("`{text}` is not a line or a range of lines (12-30)");
+        let number = |s: &str| s.trim().parse::<usize>().map_err(|_| wrong());
+        let (first, last) = match text.split_once('-') {
+            Some((a, b)) => (number(a)?, number(b)?),
+            None => (number(text)?, number(text)?),
+        };
+        let lines = &self.doc.original;
+        let count = lines.line_count();
+        if first == 0 || first > last || last > count {
+            return Err(format!("no lines {first}-{last}: the document has {count}"));
+        }
+        let (start, end) = (lines.line(first - 1).0, lines.line(last - 1).1);
+        let chars = |byte: usize| lines.text.get(..byte).map_or(0, |t| t.chars().count());
+        let (start, end) = (chars(start), chars(end));
+        if start >= end {
+            return Err(format!("lines {first}-{last} are empty"));
+        }
+        Ok(Area::Span { start, end })
+    }
+
     pub fn page(&self) -> usize {
         self.doc.page_of(self.top_offset_original())
     }
@@ -385,6 +408,24 @@ impl App {
                 ),
                 None => {}
             },
+            Action::RedactLines => {
+                let size = self.viewer_size();
+                if let Some(viewer) = &self.viewer {
+                    let rows = viewer.visible_rows(size);
+                    let rendition = viewer.rendition();
+                    let line = |offset: usize| rendition.line_of(offset) + 1;
+                    let (first, last) = (
+                        rows.first().map_or(1, |r| line(r.0)),
+                        rows.last().map_or(1, |r| line(r.0)),
+                    );
+                    let doc = viewer.doc.doc_id;
+                    self.overlay = Some(Overlay::prompt(
+                        PromptKind::RedactLines,
+                        &format!("{first}-{last}"),
+                        vec![doc],
+                    ));
+                }
+            }
             Action::RedactPage => {
                 if let Some(viewer) = &self.viewer {
                     let area = Area::Page {

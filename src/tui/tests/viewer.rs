@@ -393,7 +393,7 @@ fn chars_of(value: &str) -> kodiak::production::Area {
 }
 
 #[test]
-fn d_redacts_the_finding_or_match_last_jumped_to_capital_d_the_page_and_capital_p_records_privilege()
+fn d_redacts_the_finding_or_match_last_jumped_to_capital_v_lines_capital_d_the_page_and_capital_p_records_privilege()
  {
     use kodiak::production::{Area, Basis, Treatment};
     for (width, height) in [(80, 24), (120, 40)] {
@@ -448,6 +448,36 @@ fn d_redacts_the_finding_or_match_last_jumped_to_capital_d_the_page_and_capital_
                 }
             )]
         );
+
+        // V: lines, those on screen offered; edited to lines 3-4, then the reason.
+        press(&mut app, [ch('V')]);
+        assert!(screen(&app).contains("Lines to redact"), "{}", screen(&app));
+        let mut keys: Vec<Msg> = (0..10).map(|_| key(KeyCode::Backspace)).collect();
+        keys.extend(typed("3-4"));
+        keys.push(key(KeyCode::Enter));
+        press(&mut app, keys);
+        let effects = press(&mut app, [key(KeyCode::Enter)]);
+        let third = "The tenant, Mr John Smith";
+        let start = LEASE[..LEASE.find(third).unwrap()].chars().count();
+        let end = LEASE[..LEASE.find("\n\nThe security").unwrap()]
+            .chars()
+            .count();
+        assert_eq!(
+            changes(&effects),
+            [(
+                1,
+                ReviewChange::Redact {
+                    area: Area::Span { start, end },
+                    reason: "Privileged".into()
+                }
+            )]
+        );
+        let mut keys = vec![ch('V')];
+        keys.extend((0..10).map(|_| key(KeyCode::Backspace)));
+        keys.extend(typed("9-2"));
+        keys.push(key(KeyCode::Enter));
+        assert!(changes(&press(&mut app, keys)).is_empty());
+        assert!(screen(&app).contains("no lines 9-2"), "{}", screen(&app));
 
         // D: the page shown, whole.
         let effects = press(&mut app, [ch('D'), key(KeyCode::Enter)]);
