@@ -413,6 +413,9 @@ pub struct App {
     /// What to say with a document's save ("no unreviewed document after this one"), so
     /// that the save's message does not hide it.
     pub after_save: std::collections::HashMap<i64, String>,
+    /// A production decision sent for a document: what its save says, as the review's
+    /// status and tags (what a save says otherwise) did not change.
+    pub decision_sent: std::collections::HashMap<i64, String>,
     pending_keys: Vec<KeyChord>,
     /// The local time zone's offset, for the times shown (UTC in tests).
     pub local_offset: time::UtcOffset,
@@ -468,6 +471,7 @@ impl App {
             review_jobs: std::collections::HashMap::new(),
             coding: None,
             after_save: std::collections::HashMap::new(),
+            decision_sent: std::collections::HashMap::new(),
             pending_keys: Vec::new(),
         }
     }
@@ -551,6 +555,12 @@ impl App {
     }
 
     fn review(&mut self, doc_id: i64, change: ReviewChange) -> Effect {
+        if matches!(
+            change,
+            ReviewChange::Privilege(_) | ReviewChange::Redact { .. }
+        ) {
+            self.decision_sent.insert(doc_id, change.describe());
+        }
         let request = self.request_id();
         self.review_jobs.entry(doc_id).or_default().start(request);
         Effect::Job {

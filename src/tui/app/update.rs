@@ -86,7 +86,10 @@ impl App {
                 match result {
                     Ok(review) => {
                         // Said once stored, so the reviewer knows the mark is kept.
-                        let summary = review_summary(&review);
+                        let summary = self
+                            .decision_sent
+                            .remove(&doc_id)
+                            .unwrap_or_else(|| review_summary(&review));
                         if let Some(row) = self.docs.rows.iter_mut().find(|r| r.doc_id == doc_id) {
                             row.review = review;
                             let title = title_of(row).into_owned();
@@ -99,7 +102,10 @@ impl App {
                             return vec![self.load_documents()];
                         }
                     }
-                    Err(e) => self.say_saved(doc_id, Err(e.to_string())),
+                    Err(e) => {
+                        self.decision_sent.remove(&doc_id);
+                        self.say_saved(doc_id, Err(e.to_string()));
+                    }
                 }
                 Vec::new()
             }

@@ -426,6 +426,23 @@ fn d_redacts_the_finding_or_match_last_jumped_to_capital_v_lines_capital_d_the_p
                 }
             )]
         );
+        // Once stored, the message says what was decided.
+        press(
+            &mut app,
+            [Msg::Reviewed {
+                request: effects[0].request().unwrap(),
+                doc_id: 1,
+                result: Ok(Review::default()),
+            }],
+        );
+        let Area::Span { start, end } = chars_of(person) else {
+            unreachable!()
+        };
+        assert!(
+            screen(&app).contains(&format!("characters {start}-{end} to be redacted: PERSON")),
+            "{}",
+            screen(&app)
+        );
 
         // A search match jumped to after it is what d redacts now, in the redacted
         // rendition too (offsets are the original text's).
