@@ -420,10 +420,12 @@ fn documents_another_process_ingests_appear_in_the_open_ui_and_its_search_finds_
     session.keys(&["S"]);
     session.keys(&["-l", "zanzibarite"]);
     session.keys(&["Enter"]);
+    // The list names them too, so the search view's own title is waited for: quitting
+    // before the results arrive would leave them to be drawn after the Esc below.
     let screen = session.wait_until(
         "the new documents' search results",
         Duration::from_secs(30),
-        |screen| screen.contains("cli-added-"),
+        |screen| screen.contains("Search: zanzibarite") && screen.contains("hit"),
     );
     assert!(!screen.contains("No passage matches"), "{screen}");
     // Esc alone (a key right after it would read as Alt and that key), then quit.
