@@ -86,14 +86,18 @@ impl App {
                 match result {
                     Ok(review) => {
                         // Said once stored, so the reviewer knows the mark is kept.
-                        let summary = self
-                            .decision_sent
-                            .remove(&doc_id)
-                            .unwrap_or_else(|| review_summary(&review));
+                        // A production decision is said first: a long title is what a
+                        // narrow status bar cuts.
+                        let decision = self.decision_sent.remove(&doc_id);
+                        let summary = review_summary(&review);
                         if let Some(row) = self.docs.rows.iter_mut().find(|r| r.doc_id == doc_id) {
                             row.review = review;
                             let title = title_of(row).into_owned();
-                            self.say_saved(doc_id, Ok(format!("{title}: {summary}")));
+                            let said = match decision {
+                                Some(decision) => format!("{decision} · {title}"),
+                                None => format!("{title}: {summary}"),
+                            };
+                            self.say_saved(doc_id, Ok(said));
                         }
                         self.docs.refresh();
                         // A list already on its way may have been read before this review

@@ -439,7 +439,9 @@ fn d_redacts_the_finding_or_match_last_jumped_to_capital_v_lines_capital_d_the_p
             unreachable!()
         };
         assert!(
-            screen(&app).contains(&format!("characters {start}-{end} to be redacted: PERSON")),
+            screen(&app).contains(&format!(
+                "saved: characters {start}-{end} to be redacted: PERSON · Residential"
+            )),
             "{}",
             screen(&app)
         );
