@@ -277,8 +277,9 @@ pub(super) fn show(settings: Settings, name: &str, json: bool) -> Result<ExitCod
             };
             format!("{how}, {} redactions", d.redactions)
         };
+        let pages = if d.pages == 1 { "page" } else { "pages" };
         println!(
-            "  {range:<23} document {:>5}  {} pages, {what}",
+            "  {range:<23} document {:>5}  {} {pages}, {what}",
             d.doc_id, d.pages
         );
     }
