@@ -56,13 +56,39 @@ impl std::fmt::Display for Problem {
 /// occur in any text and say nothing of a leak.
 const MIN_SEARCHED: usize = 3;
 
-/// The problems of the PDF at `path`, which should have a page per entry of `bates` and
-/// show none of `values`.
-pub fn check(path: &Path, bates: &[String], values: &[String]) -> Vec<Problem> {
+/// What reading a produced PDF back found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checked {
+    /// Pages `pdftotext` read.
+    pub pages: usize,
+    pub problems: Vec<Problem>,
+}
+
+/// Whether `value` can be read in `text`, whitespace and case aside; a value too short to
+/// say anything of a leak never can.
+pub fn readable(text: &str, value: &str) -> bool {
+    searched(value)
+        && collapse(text)
+            .to_lowercase()
+            .contains(&collapse(value).to_lowercase())
+}
+
+fn searched(value: &str) -> bool {
+    value.chars().filter(|c| c.is_alphanumeric()).count() >= MIN_SEARCHED
+}
+
+/// Reads the PDF at `path` back: it should have a page per entry of `bates`, each carrying
+/// its number, and show none of `values`.
+pub fn check(path: &Path, bates: &[String], values: &[String]) -> Checked {
     let mut problems = Vec::new();
     let pages = match page_texts(path) {
         Ok(pages) => pages,
-        Err(why) => return vec![Problem::Unreadable(why)],
+        Err(why) => {
+            return Checked {
+                pages: 0,
+                problems: vec![Problem::Unreadable(why)],
+            };
+        }
     };
     if pages.len() != bates.len() {
         problems.push(Problem::PageCount {
@@ -70,10 +96,7 @@ pub fn check(path: &Path, bates: &[String], values: &[String]) -> Vec<Problem> {
             found: pages.len(),
         });
     }
-    let searched: Vec<&String> = values
-        .iter()
-        .filter(|v| v.chars().filter(|c| c.is_alphanumeric()).count() >= MIN_SEARCHED)
-        .collect();
+    let searched: Vec<&String> = values.iter().filter(|v| searched(v)).collect();
     for (i, text) in pages.iter().enumerate() {
         let page = i + 1;
         if let Some(number) = bates.get(i)
@@ -84,9 +107,8 @@ pub fn check(path: &Path, bates: &[String], values: &[String]) -> Vec<Problem> {
                 bates: number.clone(),
             });
         }
-        let flat = collapse(text).to_lowercase();
         for value in &searched {
-            if flat.contains(&collapse(value).to_lowercase()) {
+            if readable(text, value) {
                 problems.push(Problem::Leak {
                     page,
                     value_chars: value.chars().count(),
@@ -111,7 +133,10 @@ pub fn check(path: &Path, bates: &[String], values: &[String]) -> Vec<Problem> {
         }
         Err(why) => problems.push(Problem::Unreadable(why)),
     }
-    problems
+    Checked {
+        pages: pages.len(),
+        problems,
+    }
 }
 
 /// Whitespace runs as one space.
@@ -201,7 +226,8 @@ mod tests {
                 "555-0100".into(),
                 "no such thing".into(),
             ],
-        );
+        )
+        .problems;
         assert_eq!(
             problems,
             vec![
@@ -224,11 +250,13 @@ mod tests {
     #[test]
     fn a_missing_or_wrong_bates_number_and_a_wrong_page_count_are_named() {
         let file = pdf_of("text", &["ACME000001"]);
-        let problems = check(
+        let checked = check(
             file.path(),
             &["ACME000002".into(), "ACME000003".into()],
             &[],
         );
+        assert_eq!(checked.pages, 1);
+        let problems = checked.problems;
         assert_eq!(
             problems,
             vec![
@@ -247,6 +275,8 @@ mod tests {
     #[test]
     fn a_clean_pdf_has_no_problems() {
         let file = pdf_of("Nothing to see.", &["ACME000001"]);
-        assert!(check(file.path(), &["ACME000001".into()], &["secret".into()]).is_empty());
+        let checked = check(file.path(), &["ACME000001".into()], &["secret".into()]);
+        assert_eq!(checked.pages, 1);
+        assert!(checked.problems.is_empty());
     }
 }

@@ -258,9 +258,10 @@ impl Kodiak {
                 "a production named {name} exists; `kodiak production list` shows them"
             )));
         }
+        let numbered = store::numbered(&conn, &spec.prefix)?;
         let start = match spec.start {
             Some(start) => start,
-            None => store::last_number(&conn, &spec.prefix)?.map_or(1, |n| n + 1),
+            None => numbered.iter().map(|t| t.last + 1).max().unwrap_or(1),
         };
         let all_kinds = spec.redact_pii.iter().any(|k| k == "*");
         let mut planned = Vec::with_capacity(document_ids.len());
@@ -289,29 +290,19 @@ impl Kodiak {
         }
         let last = next - 1;
         // Numbers are never given twice under one prefix.
-        for row in store::list(&conn)?
-            .iter()
-            .filter(|r| r.prefix == spec.prefix)
-        {
-            let docs = store::documents(&conn, row.id)?;
-            let (Some(first), Some(end)) = (docs.first(), docs.last()) else {
-                continue;
+        if let Some(taken) = numbered.iter().find(|t| t.first <= last && start <= t.last) {
+            let bates = Bates {
+                prefix: spec.prefix.clone(),
+                digits: taken.digits,
             };
-            let end = end.first_number + end.pages as u64 - 1;
-            if first.first_number <= last && start <= end {
-                let bates = Bates {
-                    prefix: row.prefix.clone(),
-                    digits: row.digits,
-                };
-                return Err(invalid(format!(
-                    "production {} already numbered {}-{}; start after it (--start {}) or \
-                     use another prefix",
-                    row.name,
-                    bates.number(first.first_number),
-                    bates.number(end),
-                    end + 1
-                )));
-            }
+            return Err(invalid(format!(
+                "production {} already numbered {}-{}; start after it (--start {}) or use \
+                 another prefix",
+                taken.name,
+                bates.number(taken.first),
+                bates.number(taken.last),
+                taken.last + 1
+            )));
         }
         let row = ProductionRow {
             id: 0,
@@ -326,10 +317,7 @@ impl Kodiak {
             created_by: crate::identity::user_name(),
             created_at: Timestamp::now(),
         };
-        let bates = Bates {
-            prefix: row.prefix.clone(),
-            digits: row.digits,
-        };
+        let bates = row.bates();
         let event = Event::ProductionSet {
             name: name.clone(),
             documents: planned.len(),
@@ -369,10 +357,7 @@ impl Kodiak {
     pub fn production_documents(&self, name: &str) -> Result<Vec<ProducedDocument>, ServiceError> {
         let conn = self.db.conn()?;
         let row = production_row(&conn, name)?;
-        let bates = Bates {
-            prefix: row.prefix.clone(),
-            digits: row.digits,
-        };
+        let bates = row.bates();
         Ok(store::documents(&conn, row.id)?
             .into_iter()
             .map(|d| ProducedDocument {
@@ -450,13 +435,9 @@ impl Kodiak {
         let staged = staging.keep();
         std::fs::rename(&staged, folder).map_err(|e| io_error(folder, e))?;
         let (_, chain_head) = self.audit_head()?;
-        let bates = Bates {
-            prefix: row.prefix.clone(),
-            digits: row.digits,
-        };
-        let pages: u64 = docs.iter().map(|d| d.pages as u64).sum();
-        let first = bates.number(row.start);
-        let last = bates.number(row.start + pages.saturating_sub(1));
+        let ProductionInfo {
+            pages, first, last, ..
+        } = production_info(&row, &docs);
         self.record(Event::ProductionRun {
             name: name.to_owned(),
             documents: docs.len(),
@@ -509,10 +490,7 @@ fn production_row(conn: &rusqlite::Connection, name: &str) -> Result<ProductionR
 }
 
 fn production_info(row: &ProductionRow, docs: &[PlannedDocument]) -> ProductionInfo {
-    let bates = Bates {
-        prefix: row.prefix.clone(),
-        digits: row.digits,
-    };
+    let bates = row.bates();
     let pages: u64 = docs.iter().map(|d| d.pages as u64).sum();
     ProductionInfo {
         name: row.name.clone(),
@@ -674,10 +652,7 @@ impl<'a> RunWriter<'a> {
         families.retain(|head, _| members.get(head).is_some_and(|n| *n > 1));
         Ok(RunWriter {
             row,
-            bates: Bates {
-                prefix: row.prefix.clone(),
-                digits: row.digits,
-            },
+            bates: row.bates(),
             folder: folder.to_path_buf(),
             families,
             dat_rows: Vec::new(),
@@ -820,29 +795,20 @@ impl<'a> RunWriter<'a> {
         let text_path = self.folder.join("TEXT").join(format!("{begin}.txt"));
         std::fs::write(&text_path, &produced_text).map_err(|e| io_error(&text_path, e))?;
 
-        // Read back: every page's number, no redacted value in the PDF or the text.
-        let checked_values: Vec<String> = if doc.plan.withheld() {
-            // Nothing of a withheld document is produced: its text's lines stand in.
-            Vec::new()
-        } else {
-            values.clone()
-        };
-        for problem in verify::check(&pdf_path, &numbers, &checked_values) {
+        // Read back: every page's number, no redacted value in the PDF or the text. (A
+        // withheld document's plan has no cuts: nothing of it is written to look for.)
+        let checked = verify::check(&pdf_path, &numbers, &values);
+        for problem in checked.problems {
             self.finished
                 .problems
                 .push(format!("document {id} ({begin}): {problem}"));
         }
-        let flat_text = produced_text.to_lowercase();
-        if checked_values.iter().any(|v| {
-            v.chars().filter(|c| c.is_alphanumeric()).count() >= 3
-                && flat_text.contains(&v.to_lowercase())
-        }) {
+        if values.iter().any(|v| verify::readable(&produced_text, v)) {
             self.finished.problems.push(format!(
                 "document {id} ({begin}): a redacted value is in its TEXT file"
             ));
         }
-        let read = verify::page_texts(&pdf_path).map(|p| p.len()).unwrap_or(0);
-        self.read_pages.push((doc.first_number, read));
+        self.read_pages.push((doc.first_number, checked.pages));
 
         // Load files and the log.
         let end = numbers[numbers.len() - 1].clone();

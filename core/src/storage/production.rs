@@ -4,7 +4,7 @@
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use crate::production::{
-    Area, Basis, Decisions, Plan, PlannedDocument, Privilege, Redaction, Treatment,
+    Area, Basis, Bates, Decisions, Plan, PlannedDocument, Privilege, Redaction, Treatment,
 };
 use crate::timestamp::Timestamp;
 
@@ -153,6 +153,16 @@ pub struct ProductionRow {
     pub created_at: Timestamp,
 }
 
+impl ProductionRow {
+    /// How its Bates numbers are written.
+    pub fn bates(&self) -> Bates {
+        Bates {
+            prefix: self.prefix.clone(),
+            digits: self.digits,
+        }
+    }
+}
+
 /// Stores a production set and its documents in order; returns its id.
 pub fn create(
     tx: &Transaction<'_>,
@@ -257,13 +267,29 @@ pub fn documents(conn: &Connection, production: i64) -> rusqlite::Result<Vec<Pla
     .collect()
 }
 
-/// The highest Bates number any production set has given under `prefix`.
-pub fn last_number(conn: &Connection, prefix: &str) -> rusqlite::Result<Option<u64>> {
-    conn.query_row(
-        "SELECT max(d.first_number + d.pages - 1) FROM production_documents d
-         JOIN productions p ON p.id = d.production_id WHERE p.prefix = ?1",
-        [prefix],
-        |row| row.get::<_, Option<i64>>(0),
-    )
-    .map(|n| n.map(|n| n as u64))
+/// The Bates numbers a production set gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Numbered {
+    pub name: String,
+    pub digits: usize,
+    pub first: u64,
+    pub last: u64,
+}
+
+/// The numbers each production set under `prefix` gave.
+pub fn numbered(conn: &Connection, prefix: &str) -> rusqlite::Result<Vec<Numbered>> {
+    conn.prepare(
+        "SELECT p.name, p.digits, min(d.first_number), max(d.first_number + d.pages - 1)
+         FROM productions p JOIN production_documents d ON d.production_id = p.id
+         WHERE p.prefix = ?1 GROUP BY p.id ORDER BY p.id",
+    )?
+    .query_map([prefix], |row| {
+        Ok(Numbered {
+            name: row.get(0)?,
+            digits: row.get::<_, i64>(1)? as usize,
+            first: row.get::<_, i64>(2)? as u64,
+            last: row.get::<_, i64>(3)? as u64,
+        })
+    })?
+    .collect()
 }

@@ -108,20 +108,6 @@ fn the_list_filters_as_you_type_sorts_and_marks_review_at_once() {
     ));
 }
 
-/// The review changes in `effects`, by document.
-fn review_changes(effects: &[Effect]) -> Vec<(i64, ReviewChange)> {
-    effects
-        .iter()
-        .filter_map(|effect| match effect {
-            Effect::Job {
-                job: Job::Review { doc_id, change, .. },
-                ..
-            } => Some((*doc_id, change.clone())),
-            _ => None,
-        })
-        .collect()
-}
-
 #[test]
 fn a_stale_document_reply_is_ignored() {
     let mut app = app(80, 24);

@@ -76,6 +76,20 @@ fn typed(text: &str) -> Vec<Msg> {
     text.chars().map(ch).collect()
 }
 
+/// The review changes in `effects`, by document.
+pub(super) fn review_changes(effects: &[Effect]) -> Vec<(i64, ReviewChange)> {
+    effects
+        .iter()
+        .filter_map(|effect| match effect {
+            Effect::Job {
+                job: Job::Review { doc_id, change, .. },
+                ..
+            } => Some((*doc_id, change.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
 /// `opener` opens a prompt, `text` is typed into it, Enter sends it.
 pub(super) fn prompted(opener: char, text: &str) -> Vec<Msg> {
     let mut msgs = vec![ch(opener)];

@@ -370,20 +370,6 @@ fn headings_are_jumped_through_with_bracket_h_and_picked_from_the_outline() {
     assert!(shown.contains("Section 25. Obligations"), "{shown}");
 }
 
-/// The review changes in `effects`, by document.
-fn changes(effects: &[Effect]) -> Vec<(i64, ReviewChange)> {
-    effects
-        .iter()
-        .filter_map(|effect| match effect {
-            Effect::Job {
-                job: Job::Review { doc_id, change, .. },
-                ..
-            } => Some((*doc_id, change.clone())),
-            _ => None,
-        })
-        .collect()
-}
-
 fn chars_of(value: &str) -> kodiak::production::Area {
     let start = LEASE[..LEASE.find(value).unwrap()].chars().count();
     kodiak::production::Area::Span {
@@ -399,7 +385,7 @@ fn d_redacts_the_finding_or_match_last_jumped_to_capital_v_lines_capital_d_the_p
     for (width, height) in [(80, 24), (120, 40)] {
         let mut app = with_lease_open(width, height);
         // Nothing jumped to yet: d says what to do first.
-        assert!(changes(&press(&mut app, [ch('d')])).is_empty());
+        assert!(review_changes(&press(&mut app, [ch('d')])).is_empty());
         assert!(
             screen(&app).contains("] p (personal data)"),
             "{}",
@@ -417,7 +403,7 @@ fn d_redacts_the_finding_or_match_last_jumped_to_capital_v_lines_capital_d_the_p
         let effects = press(&mut app, [key(KeyCode::Enter)]);
         let person = "Mr John Smith";
         assert_eq!(
-            changes(&effects),
+            review_changes(&effects),
             [(
                 1,
                 ReviewChange::Redact {
@@ -458,7 +444,7 @@ fn d_redacts_the_finding_or_match_last_jumped_to_capital_v_lines_capital_d_the_p
         keys.push(key(KeyCode::Enter));
         let effects = press(&mut app, keys);
         assert_eq!(
-            changes(&effects),
+            review_changes(&effects),
             [(
                 1,
                 ReviewChange::Redact {
@@ -482,7 +468,7 @@ fn d_redacts_the_finding_or_match_last_jumped_to_capital_v_lines_capital_d_the_p
             .chars()
             .count();
         assert_eq!(
-            changes(&effects),
+            review_changes(&effects),
             [(
                 1,
                 ReviewChange::Redact {
@@ -495,14 +481,14 @@ fn d_redacts_the_finding_or_match_last_jumped_to_capital_v_lines_capital_d_the_p
         keys.extend((0..10).map(|_| key(KeyCode::Backspace)));
         keys.extend(typed("9-2"));
         keys.push(key(KeyCode::Enter));
-        assert!(changes(&press(&mut app, keys)).is_empty());
+        assert!(review_changes(&press(&mut app, keys)).is_empty());
         assert!(screen(&app).contains("no lines 9-2"), "{}", screen(&app));
 
         // D: the page shown, whole.
         let effects = press(&mut app, [ch('D'), key(KeyCode::Enter)]);
         let page = app.viewer.as_ref().unwrap().page();
         assert_eq!(
-            changes(&effects),
+            review_changes(&effects),
             [(
                 1,
                 ReviewChange::Redact {
@@ -515,7 +501,7 @@ fn d_redacts_the_finding_or_match_last_jumped_to_capital_v_lines_capital_d_the_p
         // P: treatment, basis, description; a mistake is said and nothing is sent.
         let effects = press(&mut app, prompted('P', "withhold ac Advice on the lease"));
         assert_eq!(
-            changes(&effects),
+            review_changes(&effects),
             [(
                 1,
                 ReviewChange::Privilege(Some((
@@ -526,13 +512,16 @@ fn d_redacts_the_finding_or_match_last_jumped_to_capital_v_lines_capital_d_the_p
             )]
         );
         let effects = press(&mut app, prompted('P', "keep ac x"));
-        assert!(changes(&effects).is_empty());
+        assert!(review_changes(&effects).is_empty());
         assert!(
             screen(&app).contains("not withhold, redact or none"),
             "{}",
             screen(&app)
         );
         let effects = press(&mut app, prompted('P', "none"));
-        assert_eq!(changes(&effects), [(1, ReviewChange::Privilege(None))]);
+        assert_eq!(
+            review_changes(&effects),
+            [(1, ReviewChange::Privilege(None))]
+        );
     }
 }
