@@ -54,7 +54,7 @@ use kodiak::checklist::AnswerKind;
 use kodiak::checklist::measure::answer_right;
 use kodiak::clauses::annotated::{AnnotatedSet, Contract, category_id};
 use kodiak::clauses::train::{Corpus, TrainOptions, train, trainable_categories};
-use kodiak::config::{Config, Settings};
+use kodiak::config::{Config, Settings, VectorChoice};
 use kodiak::ingest::Silent;
 use kodiak::search::Mode;
 use kodiak::service::{AskOptions, SearchOptions};
@@ -106,7 +106,7 @@ fn main() {
     if wanted("bm25") {
         let root = work.path().join("bm25");
         let started = Instant::now();
-        open(&root, false, None, 0.0)
+        open(&root, VectorChoice::None, None, 0.0)
             .ingest(&[data.join("contracts")], &Silent)
             .unwrap();
         println!(
@@ -114,7 +114,17 @@ fn main() {
             set.contracts.len(),
             started.elapsed().as_secs_f64()
         );
-        let ask = |weight| ask_folds(&root, false, &models, weight, &all, &questions, Mode::Bm25);
+        let ask = |weight| {
+            ask_folds(
+                &root,
+                VectorChoice::None,
+                &models,
+                weight,
+                &all,
+                &questions,
+                Mode::Bm25,
+            )
+        };
         let started = Instant::now();
         let plain = ask(0.0);
         let plain_secs = started.elapsed().as_secs_f64();
@@ -134,7 +144,7 @@ fn main() {
     }
     if wanted("answers") {
         let root = work.path().join("answers");
-        open(&root, false, None, 0.0)
+        open(&root, VectorChoice::None, None, 0.0)
             .ingest(&[data.join("contracts")], &Silent)
             .unwrap();
         answers(&root, &models, &all);
@@ -159,7 +169,7 @@ fn main() {
         }
         let root = work.path().join("hybrid");
         let started = Instant::now();
-        open(&root, true, None, 0.0)
+        open(&root, VectorChoice::Full, None, 0.0)
             .ingest(&[subset], &Silent)
             .unwrap();
         println!(
@@ -167,18 +177,30 @@ fn main() {
             some.len(),
             started.elapsed().as_secs_f64()
         );
-        let ask = |weight, mode| ask_folds(&root, true, &models, weight, &some, &questions, mode);
-        let bm25 = ask(0.0, Mode::Bm25);
-        let hybrid = ask(0.0, Mode::Hybrid);
-        let bm25_detected = ask(CLAUSE_WEIGHT, Mode::Bm25);
-        let hybrid_detected = ask(CLAUSE_WEIGHT, Mode::Hybrid);
+        // The ingest made both kinds of vectors; each Kodiak searches by the one it chose.
+        let ask = |vectors, weight, mode| {
+            ask_folds(&root, vectors, &models, weight, &some, &questions, mode)
+        };
+        let (full, fast) = (VectorChoice::Full, VectorChoice::Fast);
+        let bm25 = ask(full, 0.0, Mode::Bm25);
+        let vector = ask(full, 0.0, Mode::Vector);
+        let vector_fast = ask(fast, 0.0, Mode::Vector);
+        let hybrid = ask(full, 0.0, Mode::Hybrid);
+        let hybrid_fast = ask(fast, 0.0, Mode::Hybrid);
+        let bm25_detected = ask(full, CLAUSE_WEIGHT, Mode::Bm25);
+        let hybrid_detected = ask(full, CLAUSE_WEIGHT, Mode::Hybrid);
+        let hybrid_fast_detected = ask(fast, CLAUSE_WEIGHT, Mode::Hybrid);
         print_tallies(
             &format!("the first {} contracts", some.len()),
             &[
                 ("BM25", &bm25),
+                ("vectors", &vector),
+                ("fast vectors", &vector_fast),
                 ("hybrid", &hybrid),
+                ("hybrid, fast", &hybrid_fast),
                 ("BM25 + detector", &bm25_detected),
                 ("hybrid + detector", &hybrid_detected),
+                ("hybrid, fast + detector", &hybrid_fast_detected),
             ],
         );
     }
@@ -250,7 +272,7 @@ fn answers(root: &Path, models: &[PathBuf], contracts: &[(usize, &Contract)]) {
     let mut tallies: Vec<AnswerTally> = ASKS.iter().map(|_| AnswerTally::default()).collect();
     let missed = std::env::var_os("KODIAK_BENCH_MISSED").is_some();
     for (fold, model) in models.iter().enumerate() {
-        let kodiak = open(root, false, Some(model), CLAUSE_WEIGHT);
+        let kodiak = open(root, VectorChoice::None, Some(model), CLAUSE_WEIGHT);
         let by_name = documents_by_name(&kodiak);
         for (_, contract) in contracts.iter().filter(|(i, _)| i % FOLDS == fold) {
             let Some(&doc) = by_name.get(&contract.name) else {
@@ -408,7 +430,7 @@ fn fold_models(set: &AnnotatedSet, dir: &Path) -> Vec<PathBuf> {
 /// clause model did not learn from it.
 fn ask_folds(
     root: &Path,
-    embedder: bool,
+    vectors: VectorChoice,
     models: &[PathBuf],
     clause_weight: f32,
     contracts: &[(usize, &Contract)],
@@ -417,7 +439,7 @@ fn ask_folds(
 ) -> Tally {
     let mut tally = Tally::new();
     for (fold, model) in models.iter().enumerate() {
-        let kodiak = open(root, embedder, Some(model), clause_weight);
+        let kodiak = open(root, vectors, Some(model), clause_weight);
         let held: Vec<&Contract> = contracts
             .iter()
             .filter(|(i, _)| i % FOLDS == fold)
@@ -432,10 +454,17 @@ fn ask_folds(
     tally
 }
 
-fn open(root: &Path, embedder: bool, clause_model: Option<&Path>, clause_weight: f32) -> Kodiak {
+fn open(
+    root: &Path,
+    vectors: VectorChoice,
+    clause_model: Option<&Path>,
+    clause_weight: f32,
+) -> Kodiak {
+    let embedder = vectors != VectorChoice::None;
     let mut config = Config::default();
     config.generator.enabled = false;
     config.embedder.enabled = embedder;
+    config.embedder.vectors = vectors;
     config.checklist.clause_model = clause_model.map(Path::to_path_buf);
     config.retrieval.clause_weight = clause_weight;
     // Questions come faster than a reviewer's 100 a minute.
@@ -748,7 +777,7 @@ fn article_number(heading: &str) -> Option<u32> {
 
 /// Questions naming a contract's parties, unscoped: which documents they are asked of.
 fn scope(root: &Path, contracts: &[(usize, &Contract)]) {
-    let kodiak = open(root, false, None, 0.0);
+    let kodiak = open(root, VectorChoice::None, None, 0.0);
     let by_name = documents_by_name(&kodiak);
     let (mut alone, mut among, mut elsewhere, mut unscoped, mut asked) = (0, 0, 0, 0, 0);
     let mut missed = Vec::new();
@@ -916,7 +945,7 @@ fn checked(root: &Path, models: &[PathBuf], contracts: &[(usize, &Contract)]) {
     let mut earlier: BTreeMap<String, CheckedTally> = BTreeMap::new();
     let missed = std::env::var_os("KODIAK_BENCH_MISSED").is_some();
     for (fold, model) in models.iter().enumerate() {
-        let kodiak = open(root, false, Some(model), CLAUSE_WEIGHT);
+        let kodiak = open(root, VectorChoice::None, Some(model), CLAUSE_WEIGHT);
         let by_name = documents_by_name(&kodiak);
         let in_fold: Vec<&Contract> = contracts
             .iter()

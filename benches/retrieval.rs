@@ -277,7 +277,7 @@ fn hybrid_latency(target_chunks: usize, vocabulary: &Vocabulary, rng: &mut Rng) 
     };
     let embedder_id = support::database_of(&kodiak)
         .write(|tx| {
-            let id = vectors::embedder_id(tx, &identity.file_name, &identity.sha256, 384)?;
+            let id = vectors::embedder_id(tx, &identity.file_name, &identity.sha256, 384, false)?;
             for page in ids.chunks(5_000) {
                 let batch: Vec<(i64, Vec<f32>)> =
                     page.iter().map(|&c| (c, unit_vector(rng, 384))).collect();
@@ -303,7 +303,13 @@ fn hybrid_latency(target_chunks: usize, vocabulary: &Vocabulary, rng: &mut Rng) 
     let database = support::database_of(&kodiak);
     let conn = database.conn().unwrap();
     let matrix = VectorIndex::load(&conn, embedder_id, 384).unwrap();
-    drop(conn);
+    let nearest = |v: &[f32], candidates: usize, scope: Option<&HashSet<i64>>| {
+        matrix
+            .search(v, candidates, scope, |ids| {
+                vectors::of_chunks(&conn, embedder_id, ids)
+            })
+            .unwrap()
+    };
     let embedder = kodiak.embedder().unwrap().unwrap();
     let embed_query = |q: &str| {
         embedder
@@ -358,14 +364,14 @@ fn hybrid_latency(target_chunks: usize, vocabulary: &Vocabulary, rng: &mut Rng) 
                 &database,
                 Mode::Hybrid,
                 &request,
-                |candidates, scope| Some(matrix.search(v, candidates, scope)),
+                |candidates, scope| Some(nearest(v, candidates, scope)),
                 |_| Vec::new(),
             )
             .unwrap(),
         );
         without_embedding.push(started.elapsed());
         let started = Instant::now();
-        std::hint::black_box(matrix.search(v, config.candidates, None::<&HashSet<i64>>));
+        std::hint::black_box(nearest(v, config.candidates, None));
         vector_only.push(started.elapsed());
     }
     println!(

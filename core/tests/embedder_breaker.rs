@@ -53,5 +53,5 @@ fn a_query_embedding_left_unused_still_ends_the_embedder_breakers_trial() {
         .unwrap()
         .wait()
         .unwrap();
-    assert_eq!(vector[0].len(), 384);
+    assert_eq!(vector.full.unwrap()[0].len(), 384);
 }

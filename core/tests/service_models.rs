@@ -392,3 +392,141 @@ fn a_checklist_run_with_the_model_asks_it_only_about_cells_the_rules_left_uncert
         }
     }
 }
+
+/// Which kinds of vectors an ingest made, in the order it began them.
+#[derive(Default)]
+struct Phases(std::cell::RefCell<Vec<&'static str>>);
+
+impl kodiak::ingest::Progress for Phases {
+    fn started(&self, _: usize, _: u64) {}
+    fn file_done(&self, _: &str, _: u64, _: &kodiak::ingest::Outcome) {}
+    fn indexing(&self) {}
+    fn fast_vectors(&self, done: usize, _: usize) {
+        if done == 0 {
+            self.0.borrow_mut().push("fast");
+        }
+    }
+    fn embedding(&self, done: usize, _: usize) {
+        if done == 0 {
+            self.0.borrow_mut().push("full");
+        }
+    }
+}
+
+#[test]
+fn fast_vectors_are_distilled_beside_the_model_made_before_its_vectors_and_serve_search_as_the_matter_chooses()
+ {
+    use kodiak::config::VectorChoice;
+    use kodiak::llm::{StaticEmbedder, cosine};
+    let f = fixture(&[
+        (
+            "payment-terms.txt",
+            "Payment of each monthly lease amount is expected on day one of every calendar month.",
+        ),
+        (
+            "smoking.txt",
+            "Smoking is not permitted anywhere in the building.",
+        ),
+        (
+            "backups.txt",
+            "Server backups run nightly and are kept for ninety days.",
+        ),
+    ]);
+    // A model file of this test's own, so that its fast model is distilled here.
+    let model = f.root.join("own-embedder.gguf");
+    std::fs::copy(kodiak::llm::FetchedModel::MiniLm.path(), &model).unwrap();
+    let mut config = Config::default();
+    config.generator.enabled = false;
+    config.embedder.model = Some(model.clone());
+    let kodiak = open(&f, config);
+    let phases = Phases::default();
+    let report = kodiak
+        .ingest(std::slice::from_ref(&f.docs), &phases)
+        .unwrap();
+    assert_eq!(*phases.0.borrow(), ["fast", "full"]);
+    assert_eq!((report.chunks_embedded, report.embedding_error), (3, None));
+    let status = kodiak.vector_status().unwrap();
+    assert_eq!(
+        (status.choice, status.chosen_here),
+        (VectorChoice::Full, false)
+    );
+    assert_eq!((status.fast.with_vectors, status.full.with_vectors), (3, 3));
+
+    // Kept beside the model, named for its checksum; it places a paraphrase nearer than an
+    // unrelated sentence, as the model does.
+    let kept: Vec<PathBuf> = std::fs::read_dir(&f.root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "kse"))
+        .collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    let name = kept[0].file_name().unwrap().to_string_lossy().into_owned();
+    assert!(name.starts_with("own-embedder.fast-867847944cf5"), "{name}");
+    let source = kodiak.embedder().unwrap().unwrap().identity().clone();
+    let fast = StaticEmbedder::load(&kept[0], &source).unwrap();
+    assert!(fast.tokens() > 29_000, "{} tokens", fast.tokens());
+    let rent = fast.embed("The tenant must pay rent on the first day of each month.");
+    let paraphrase = cosine(
+        &rent,
+        &fast.embed("Rent is due at the start of every month."),
+    );
+    let unrelated = cosine(&rent, &fast.embed("The weather in Paris is sunny today."));
+    assert!(
+        paraphrase > unrelated + 0.2,
+        "{paraphrase} against {unrelated}"
+    );
+
+    let search = |k: &Kodiak, mode| {
+        k.search(
+            "Is smoking allowed?",
+            &SearchOptions {
+                mode,
+                limit: 3,
+                documents: Vec::new(),
+            },
+        )
+        .unwrap()
+    };
+    // A fast matter ranks by the fast vectors alone.
+    kodiak.set_vector_choice(VectorChoice::Fast).unwrap();
+    let by_fast = search(&kodiak, Some(Mode::Vector));
+    assert_eq!(by_fast.mode, Mode::Vector, "{:?}", by_fast.notes);
+    assert!(by_fast.hits[0].path.ends_with("smoking.txt"), "{by_fast:?}");
+
+    // A document ingested while the matter is fast has no vector from the model; back in
+    // full, its fast vector finds it until `reembed` gives it one.
+    let later = f.root.join("later");
+    std::fs::create_dir_all(&later).unwrap();
+    std::fs::write(
+        later.join("fire.txt"),
+        "Lighting a cigarette on the premises is forbidden.",
+    )
+    .unwrap();
+    let report = kodiak
+        .ingest(std::slice::from_ref(&later), &Silent)
+        .unwrap();
+    assert_eq!(
+        report.chunks_embedded, 0,
+        "a fast matter does not run the model"
+    );
+    kodiak.set_vector_choice(VectorChoice::Full).unwrap();
+    let status = kodiak.vector_status().unwrap();
+    assert_eq!((status.fast.with_vectors, status.full.with_vectors), (4, 3));
+    let fused = search(&kodiak, Some(Mode::Vector));
+    assert!(
+        fused.hits.iter().any(|h| h.path.ends_with("fire.txt")),
+        "{fused:?}"
+    );
+    assert!(fused.notes.is_empty(), "{:?}", fused.notes);
+
+    // A matter that searches by words alone is searched by BM25 unless asked otherwise.
+    kodiak.set_vector_choice(VectorChoice::None).unwrap();
+    assert_eq!(search(&kodiak, None).mode, Mode::Bm25);
+    let events = kodiak
+        .audit_entries(&kodiak::service::AuditFilter {
+            action: Some("vectors".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(events.len(), 3, "each choice is in the audit trail");
+}

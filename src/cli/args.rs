@@ -123,6 +123,15 @@ pub(super) enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Show or choose the vectors this matter's search uses: none, fast or full
+    Vectors {
+        /// none (words alone), fast (a static model: seconds per thousands of passages) or
+        /// full (the embedding model, with fast vectors until it reaches every passage)
+        choice: Option<String>,
+        /// Print the status as JSON
+        #[arg(long)]
+        json: bool,
+    },
     /// Find personal data without ingesting
     #[command(subcommand)]
     Pii(PiiCommand),

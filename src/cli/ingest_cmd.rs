@@ -2,6 +2,7 @@ use std::cell::Cell;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::OnceLock;
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -55,7 +56,10 @@ pub(super) fn reembed(settings: Settings, json: bool) -> Result<ExitCode> {
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        println!("embedded {} chunks", report.embedded);
+        println!(
+            "embedded {} chunks; fast vectors for {}",
+            report.embedded, report.fast
+        );
     }
     match report.error {
         Some(error) => {
@@ -66,11 +70,45 @@ pub(super) fn reembed(settings: Settings, json: bool) -> Result<ExitCode> {
     }
 }
 
+/// `kodiak vectors [CHOICE]`: the matter's choice of vectors and how far each kind has
+/// come; with a choice, sets it first.
+pub(super) fn vectors(settings: Settings, choice: Option<&str>, json: bool) -> Result<ExitCode> {
+    let kodiak = Kodiak::open(settings)?;
+    let status = match choice {
+        Some(name) => {
+            let choice: kodiak::config::VectorChoice =
+                name.parse().map_err(|e: String| anyhow::anyhow!("{e}"))?;
+            kodiak.set_vector_choice(choice)?
+        }
+        None => kodiak.vector_status()?,
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&status)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let whose = match status.chosen_here {
+        true => "this matter's choice",
+        false => "the default, [embedder] vectors",
+    };
+    println!("vectors: {} ({whose})", status.words());
+    use kodiak::config::VectorChoice;
+    let short = match status.choice {
+        VectorChoice::None => false,
+        VectorChoice::Fast => status.fast.percent() < 100,
+        VectorChoice::Full => status.full.percent() < 100 || status.fast.percent() < 100,
+    };
+    if short {
+        println!("`kodiak reembed` makes the missing vectors (so does the next ingest)");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// A progress bar on standard error: bytes, rate and ETA, with the file count.
 #[derive(Default)]
 struct Bar {
-    bar: std::sync::OnceLock<ProgressBar>,
-    embed_bar: std::sync::OnceLock<ProgressBar>,
+    bar: OnceLock<ProgressBar>,
+    fast_bar: OnceLock<ProgressBar>,
+    embed_bar: OnceLock<ProgressBar>,
     files: Cell<(usize, usize)>,
     pages_ocr: Cell<usize>,
 }
@@ -113,20 +151,29 @@ impl Progress for Bar {
         eprintln!("updating the search index…");
     }
 
+    fn fast_vectors(&self, done: usize, total: usize) {
+        chunk_bar(&self.fast_bar, "given fast vectors", done, total);
+    }
+
     fn embedding(&self, done: usize, total: usize) {
-        let bar = self.embed_bar.get_or_init(|| {
-            let bar = ProgressBar::new(total as u64);
-            let style = ProgressStyle::with_template(
-                "{bar:30} {pos}/{len} chunks embedded, {per_sec} ETA {eta}",
-            )
+        chunk_bar(&self.embed_bar, "embedded", done, total);
+    }
+}
+
+/// A bar of chunks done, made at the first call.
+fn chunk_bar(bar: &OnceLock<ProgressBar>, done_words: &str, done: usize, total: usize) {
+    let bar = bar.get_or_init(|| {
+        let bar = ProgressBar::new(total as u64);
+        let template =
+            format!("{{bar:30}} {{pos}}/{{len}} chunks {done_words}, {{per_sec}} ETA {{eta}}");
+        let style = ProgressStyle::with_template(&template)
             .unwrap_or_else(|_| ProgressStyle::default_bar());
-            bar.set_style(style);
-            bar
-        });
-        bar.set_position(done as u64);
-        if done >= total {
-            bar.finish_and_clear();
-        }
+        bar.set_style(style);
+        bar
+    });
+    bar.set_position(done as u64);
+    if done >= total {
+        bar.finish_and_clear();
     }
 }
 
@@ -159,6 +206,12 @@ impl Progress for Lines {
 
     fn indexing(&self) {
         eprintln!("updating the search index");
+    }
+
+    fn fast_vectors(&self, done: usize, total: usize) {
+        if done == 0 || done >= total {
+            eprintln!("fast vectors for {done}/{total} chunks");
+        }
     }
 
     fn embedding(&self, done: usize, total: usize) {

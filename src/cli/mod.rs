@@ -185,6 +185,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Reindex => docs_cmd::reindex(settings)?,
         Command::Reembed { json } => ingest_cmd::reembed(settings, json)?,
+        Command::Vectors { choice, json } => {
+            ingest_cmd::vectors(settings, choice.as_deref(), json)?
+        }
         Command::Pii(PiiCommand::Scan { jsonl: true, .. }) => pii_cmd::scan_jsonl(&settings)?,
         Command::Pii(PiiCommand::Scan { files, json, .. }) => {
             pii_cmd::scan_files(&settings, &files, json)?

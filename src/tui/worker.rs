@@ -596,6 +596,15 @@ impl Progress for ChannelProgress {
         self.cancel.load(Ordering::Relaxed)
     }
 
+    fn fast_vectors(&self, done: usize, total: usize) {
+        let _ = self.messages.send(Msg::IngestProgress {
+            request: self.request,
+            done,
+            total,
+            phase: IngestPhase::FastVectors,
+        });
+    }
+
     fn embedding(&self, done: usize, total: usize) {
         let _ = self.messages.send(Msg::IngestProgress {
             request: self.request,

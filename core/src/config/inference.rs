@@ -122,6 +122,9 @@ pub struct EmbedderConfig {
     pub model: Option<PathBuf>,
     /// CPU threads; 0 means one per core.
     pub threads: usize,
+    /// The vectors a new matter's search uses; each matter can choose its own
+    /// (`kodiak vectors`).
+    pub vectors: VectorChoice,
 }
 
 impl Default for EmbedderConfig {
@@ -130,9 +133,38 @@ impl Default for EmbedderConfig {
             enabled: true,
             model: None,
             threads: 0,
+            vectors: VectorChoice::Full,
         }
     }
 }
+
+/// Which vectors a matter's search uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VectorChoice {
+    /// None: search by words (BM25) alone, nothing embedded.
+    None,
+    /// Fast vectors only: a static model distilled from the embedding model, hundreds of
+    /// times faster to make, somewhat less apt.
+    Fast,
+    /// The embedding model's vectors; fast vectors are made first so that search has
+    /// vectors for every passage at once, and serve the passages the model has not reached.
+    Full,
+}
+
+impl VectorChoice {
+    pub const ALL: [VectorChoice; 3] = [VectorChoice::None, VectorChoice::Fast, VectorChoice::Full];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VectorChoice::None => "none",
+            VectorChoice::Fast => "fast",
+            VectorChoice::Full => "full",
+        }
+    }
+}
+
+crate::named::parse_by_name!(VectorChoice, "vector choice");
 
 /// `[retrieval]`: how BM25 and vector candidates are found and fused.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -19,7 +19,7 @@ pub use crate::pii::{CustomRecognizer, PiiConfig};
 pub use error::ConfigError;
 pub use inference::{
     BreakersConfig, CHAT_TEMPLATES, DEFAULT_SYSTEM_PROMPT, EmbedderConfig, GeneratorConfig, Lead,
-    LimitsConfig, RetrievalConfig,
+    LimitsConfig, RetrievalConfig, VectorChoice,
 };
 pub use load::{
     DEFAULT_EMBEDDER_FILE, DEFAULT_GENERATOR_FILE, Overrides, Settings, load, log_filter, parse,

@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use crate::guard::air_gap::NetworkState;
 
-use crate::config::Settings;
+use crate::config::{Settings, VectorChoice};
 use crate::files;
 use crate::guard::{BreakerState, BreakerStatus, RateUsage};
 use crate::llm::WorkerStatus;
@@ -75,9 +75,61 @@ pub struct Components {
     /// The generation model; None when health was checked without the service.
     pub llm: Option<ModelHealth>,
     pub embedder: Option<ModelHealth>,
+    /// The matter's choice of vectors and how far each kind has come; None when health was
+    /// checked without the service.
+    pub vectors: Option<VectorStatus>,
     pub breakers: Vec<BreakerStatus>,
     pub rate_limit: Option<RateUsage>,
     pub resources: ResourcesHealth,
+}
+
+/// How many chunks have a vector of one kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Coverage {
+    pub with_vectors: usize,
+    pub chunks: usize,
+}
+
+impl Coverage {
+    /// Whole percent, rounded down so that 100 means every chunk.
+    pub fn percent(&self) -> usize {
+        match self.chunks {
+            0 => 100,
+            n => self.with_vectors * 100 / n,
+        }
+    }
+}
+
+/// The matter's vectors: its choice and how far each kind has come.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VectorStatus {
+    pub choice: VectorChoice,
+    /// The matter chose it (`kodiak vectors`); else it is `[embedder] vectors`.
+    pub chosen_here: bool,
+    /// Chunks with fast vectors (any fast model's).
+    pub fast: Coverage,
+    /// Chunks with the embedding model's vectors (any model's).
+    pub full: Coverage,
+}
+
+impl VectorStatus {
+    /// `full · fast vectors 100% · full vectors 11% (1481 of 12345)`, for health and the
+    /// status line.
+    pub fn words(&self) -> String {
+        let kind = |name: &str, c: Coverage| match c.percent() {
+            100 => format!("{name} vectors 100%"),
+            p => format!("{name} vectors {p}% ({} of {})", c.with_vectors, c.chunks),
+        };
+        match self.choice {
+            VectorChoice::None => "none: search by words alone".into(),
+            VectorChoice::Fast => format!("fast · {}", kind("fast", self.fast)),
+            VectorChoice::Full => format!(
+                "full · {} · {}",
+                kind("fast", self.fast),
+                kind("full", self.full)
+            ),
+        }
+    }
 }
 
 /// The process's memory and the room left for the data directory.
@@ -371,6 +423,7 @@ pub fn check(
         network: NetworkHealth::check(settings.config.security.block_network),
         llm: None,
         embedder: None,
+        vectors: None,
         breakers: Vec::new(),
         rate_limit: None,
         resources: check_resources(settings),

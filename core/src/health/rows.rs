@@ -115,6 +115,9 @@ pub fn rows(report: &HealthReport) -> Vec<HealthRow> {
     if let Some(embedder) = &c.embedder {
         rows.push(HealthRow::model("embedder", embedder));
     }
+    if let Some(vectors) = &c.vectors {
+        rows.push(row("vectors", true, vectors.words()));
+    }
     for breaker in &c.breakers {
         let mut detail = format!(
             "{:?}, {} failures in a row{}",

@@ -65,6 +65,18 @@ fn components(vectors: usize, missing: usize, failures: u32) -> Components {
             warning: ModelHealth::missing_vectors_warning(vectors, missing),
             ..ModelHealth::default()
         }),
+        vectors: Some(VectorStatus {
+            choice: VectorChoice::Full,
+            chosen_here: false,
+            fast: Coverage {
+                with_vectors: vectors + missing,
+                chunks: vectors + missing,
+            },
+            full: Coverage {
+                with_vectors: vectors,
+                chunks: vectors + missing,
+            },
+        }),
         breakers: vec![BreakerStatus {
             name: "generator",
             state: BreakerState::Closed,
@@ -159,4 +171,37 @@ fn a_round_trip_jittering_under_10_ms_shows_one_text_and_slower_ones_are_rounded
     assert_eq!(coarse_latency(14.0), "about 10 ms");
     assert_eq!(coarse_latency(96.0), "about 100 ms");
     assert_eq!(coarse_latency(250.0), "about 300 ms");
+}
+
+#[test]
+fn the_vectors_row_names_the_choice_and_how_far_each_kind_has_come() {
+    let status = |choice, fast: (usize, usize), full: (usize, usize)| VectorStatus {
+        choice,
+        chosen_here: true,
+        fast: Coverage {
+            with_vectors: fast.0,
+            chunks: fast.1,
+        },
+        full: Coverage {
+            with_vectors: full.0,
+            chunks: full.1,
+        },
+    };
+    assert_eq!(
+        status(VectorChoice::Full, (12_345, 12_345), (1_481, 12_345)).words(),
+        "full · fast vectors 100% · full vectors 11% (1481 of 12345)"
+    );
+    assert_eq!(
+        status(VectorChoice::Fast, (9, 10), (0, 10)).words(),
+        "fast · fast vectors 90% (9 of 10)"
+    );
+    assert_eq!(
+        status(VectorChoice::None, (0, 10), (0, 10)).words(),
+        "none: search by words alone"
+    );
+    // An empty matter lacks nothing.
+    assert_eq!(
+        status(VectorChoice::Fast, (0, 0), (0, 0)).fast.percent(),
+        100
+    );
 }

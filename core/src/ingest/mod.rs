@@ -92,6 +92,8 @@ pub enum IngestPhase {
     Reading,
     /// The search index takes in what was stored.
     Indexing,
+    /// Chunks are given fast vectors (the static model), before the embedding model's.
+    FastVectors,
     /// Chunks are embedded for semantic search.
     Embedding,
 }
@@ -102,6 +104,7 @@ impl IngestPhase {
         match self {
             IngestPhase::Reading => "reading",
             IngestPhase::Indexing => "indexing",
+            IngestPhase::FastVectors => "fast vectors",
             IngestPhase::Embedding => "embedding",
         }
     }
@@ -121,6 +124,10 @@ pub trait Progress {
     fn file_done(&self, path: &str, bytes: u64, outcome: &Outcome);
     /// Every file is stored; the search index is being brought up to date.
     fn indexing(&self);
+    /// Chunks given fast vectors so far out of `total`; called first with `done` 0.
+    fn fast_vectors(&self, done: usize, total: usize) {
+        let _ = (done, total);
+    }
     /// Chunks embedded so far out of `total`; called first with `done` 0.
     fn embedding(&self, done: usize, total: usize) {
         let _ = (done, total);

@@ -210,6 +210,40 @@ impl EmbeddingSession<'_> {
         Ok(vectors)
     }
 
+    /// The model's vector for each vocabulary token in `tokens`, each run alone between the
+    /// tokens that open and close a text (`[CLS] token [SEP]`): what fast vectors are
+    /// distilled from. Tokens past the vocabulary's end are left out.
+    pub fn embed_vocabulary(
+        &mut self,
+        tokens: std::ops::Range<u32>,
+    ) -> Result<Vec<Vec<f32>>, LlmError> {
+        let vocab = self.embedder.model.vocab();
+        let size = u32::try_from(vocab.n_tokens()).unwrap_or(0);
+        // The framing the tokenizer gives any text.
+        let framing = vocab.tokenize(b"a", true, false);
+        let (open, close) = match framing.as_slice() {
+            [open, .., close] if framing.len() >= 3 => (*open, *close),
+            _ => {
+                return Err(LlmError::Embed(
+                    "the model's tokenizer adds no opening and closing tokens; fast vectors \
+                     need a BERT-style embedding model"
+                        .into(),
+                ));
+            }
+        };
+        let sequences: Vec<Vec<LlamaToken>> = (tokens.start..tokens.end.min(size))
+            .map(|t| vec![open, LlamaToken(i32::try_from(t).unwrap_or(0)), close])
+            .collect();
+        let mut vectors = vec![Vec::new(); sequences.len()];
+        for (batch, out) in sequences
+            .chunks(BATCH_TEXTS)
+            .zip(vectors.chunks_mut(BATCH_TEXTS))
+        {
+            self.embed_batch(batch, out)?;
+        }
+        Ok(vectors)
+    }
+
     fn embed_batch(
         &mut self,
         sequences: &[Vec<LlamaToken>],

@@ -6,6 +6,7 @@ mod embed;
 mod generate;
 mod model_file;
 pub mod prompt;
+mod static_embed;
 mod stream;
 pub mod worker;
 
@@ -22,6 +23,7 @@ pub use generate::{
     GenerationRequest, GenerationStats, ModelInfo, Sampling, is_end, sampler,
 };
 pub use model_file::{FetchedModel, ModelFile, check_model_file, sha256_of};
+pub use static_embed::{StaticEmbedder, VocabularyToken, gguf_vocabulary};
 pub use worker::{
     EmbedderWorker, GeneratorState, GeneratorWorker, Launch, PendingEmbedding, Urgency,
     WorkerCrash, WorkerStatus,

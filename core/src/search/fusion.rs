@@ -85,6 +85,35 @@ pub fn fuse(rankings: Rankings<'_>, weights: FusionWeights, limit: usize) -> Vec
     fused
 }
 
+/// The embedding model's vector ranking with the fast model's standing in for the chunks
+/// the model has not reached (`has_full` says which it has): each chunk counts once, at its
+/// rank by the best model that has its vector, and the rankings interleave by rank (equal
+/// ranks: the model's first), the best `limit`. A fast-only chunk keeps its fast score:
+/// scores of the two models are not comparable, ranks are.
+pub fn fuse_vector_rankings(
+    full: &[super::VectorHit],
+    fast: &[super::VectorHit],
+    has_full: impl Fn(i64) -> bool,
+    limit: usize,
+) -> Vec<super::VectorHit> {
+    let stand_ins = fast
+        .iter()
+        .enumerate()
+        .filter(|(_, hit)| !has_full(hit.chunk_id));
+    let mut ranked: Vec<(usize, u8, super::VectorHit)> = full
+        .iter()
+        .enumerate()
+        .map(|(rank, hit)| (rank, 0, *hit))
+        .chain(stand_ins.map(|(rank, hit)| (rank, 1, *hit)))
+        .collect();
+    ranked.sort_by_key(|(rank, kind, _)| (*rank, *kind));
+    ranked
+        .into_iter()
+        .take(limit)
+        .map(|(_, _, hit)| hit)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,5 +178,28 @@ mod tests {
         assert_eq!(fused[0].clause_rank, Some(1));
         assert_eq!(fused[0].bm25_rank, Some(3));
         assert_eq!(fused[2].clause_rank, None);
+    }
+
+    #[test]
+    fn the_fast_ranking_stands_in_only_for_chunks_without_a_full_vector_interleaved_by_rank() {
+        let hit = |chunk_id, score| crate::search::VectorHit {
+            chunk_id,
+            document_id: 1,
+            score,
+        };
+        // Chunk 4 has no vector from the model; the others have one.
+        let full = [hit(1, 0.9), hit(2, 0.8), hit(3, 0.7)];
+        let fast = [hit(2, 0.5), hit(4, 0.4), hit(1, 0.3)];
+        let fused = super::fuse_vector_rankings(&full, &fast, |c| c != 4, 3);
+        let ids: Vec<i64> = fused.iter().map(|h| h.chunk_id).collect();
+        // Rank 1: the model's 1; rank 2: the model's 2, then the stand-in 4.
+        assert_eq!(ids, [1, 2, 4]);
+        assert_eq!(
+            fused[1].score, 0.8,
+            "a chunk the model has keeps the model's score"
+        );
+        assert_eq!(fused[2].score, 0.4, "a stand-in keeps its own");
+        let all = super::fuse_vector_rankings(&full, &fast, |c| c != 4, 10);
+        assert_eq!(all.len(), 4, "each chunk once");
     }
 }

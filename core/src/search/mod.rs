@@ -10,11 +10,13 @@ pub mod clauses;
 pub mod fusion;
 mod query;
 mod retrieve;
+mod retriever;
 pub mod vectors;
 
 pub use clauses::{ClauseHit, ClauseRanker};
-pub use fusion::{Fused, FusionWeights, Rankings};
+pub use fusion::{Fused, FusionWeights, Rankings, fuse_vector_rankings};
 pub use retrieve::{Mode, Ranked, Retrieval, SearchRequest, rank, retrieve};
+pub use retriever::Retriever;
 pub use vectors::{VectorHit, VectorIndex};
 
 use std::path::{Path, PathBuf};
@@ -138,6 +140,11 @@ pub struct RankedChunk {
 pub struct Snippets(Option<SnippetGenerator>);
 
 impl Snippets {
+    /// Snippets of a chunk's opening words, for a retriever that cannot mark matches.
+    pub fn openings() -> Snippets {
+        Snippets(None)
+    }
+
     /// A snippet of `chunk_text` with matched terms in `**`; its opening words when no
     /// term matches (a chunk found by meaning alone).
     pub fn cut(&self, chunk_text: &str) -> String {

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::fusion::{self, Fused, FusionWeights, Rankings};
 use super::vectors::VectorHit;
-use super::{Hit, SearchError, SearchIndex};
+use super::{Hit, Retriever, SearchError};
 use crate::storage::Database;
 use crate::storage::documents::{self, ChunkDetails};
 
@@ -58,7 +58,8 @@ pub struct Retrieval {
     pub hits: Vec<Hit>,
 }
 
-/// Ranks chunks for `request` by `mode`. Vector and hybrid modes ask `nearest` for the
+/// Ranks chunks for `request` by `mode`, the words by `index` (the local Tantivy index or
+/// another [`Retriever`]), then reads the hits' passages from SQLite. Vector and hybrid modes ask `nearest` for the
 /// vector candidates (how many, and the documents in scope) after the BM25 ranking, so
 /// that the query can be embedded meanwhile; when it has none (no embedder, no vectors)
 /// the search is BM25 alone. `clauses` is then given the documents to rank by the clause
@@ -66,7 +67,7 @@ pub struct Retrieval {
 /// ranking, empty when the question names no clause type. A ranked chunk that SQLite no
 /// longer holds (the index has yet to catch up) is left out.
 pub fn retrieve(
-    index: &SearchIndex,
+    index: &dyn Retriever,
     db: &Database,
     mode: Mode,
     request: &SearchRequest<'_>,
@@ -128,7 +129,7 @@ impl Ranked {
 
 /// Ranks chunks for `request` by `mode` (see [`retrieve`]), without reading them.
 pub fn rank(
-    index: &SearchIndex,
+    index: &dyn Retriever,
     mode: Mode,
     request: &SearchRequest<'_>,
     nearest: impl FnOnce(usize, Option<&HashSet<i64>>) -> Option<Vec<VectorHit>>,

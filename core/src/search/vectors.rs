@@ -1,13 +1,14 @@
-//! Exact nearest-neighbour search over chunk embeddings: one contiguous `f32` matrix in
-//! memory, scored by dot product (the vectors are L2-normalised, so this is the cosine).
+//! Exact nearest-neighbour search over chunk embeddings, scored by dot product (the vectors
+//! are L2-normalised, so this is the cosine).
 //!
-//! Scanning is bound by memory bandwidth, so a search first reads a copy of the matrix in
-//! 8-bit codes, a quarter of its size. Each row keeps how far its code may be from it, which
-//! bounds how far the code's score may be from the row's: only rows whose bound reaches the
-//! best `limit` are scored again on the `f32` matrix. The result is the exact top `limit`,
-//! the same as scoring every row in `f32`.
+//! Memory holds each vector only in 8-bit codes, a quarter of its `f32` size (384 bytes for
+//! all-MiniLM-L6-v2: a million chunks in 384 MB, where their `f32` matrix would take 1.5 GB).
+//! Each row keeps how far its code may be from it, which bounds how far the code's score may
+//! be from the row's: a search scans the codes, and only rows whose bound reaches the best
+//! `limit` are scored again, on their `f32` vectors read from SQLite. The result is the exact
+//! top `limit`, the same as scoring every row in `f32`.
 //!
-//! The matrix is loaded from SQLite and follows it: [`VectorIndex::sync`] drops the rows of
+//! The codes are loaded from SQLite and follow it: [`VectorIndex::sync`] drops the rows of
 //! documents changed or removed since the last sync (the `changes` log) and loads vectors
 //! written since (the `vector_batches` order).
 
@@ -28,15 +29,14 @@ pub struct VectorHit {
     pub score: f32,
 }
 
-/// Every chunk's vector of one embedder in one matrix in memory, searched exactly.
+/// Every chunk's vector of one embedder in 8-bit codes in memory, searched exactly.
 pub struct VectorIndex {
     embedder_id: i64,
     dimensions: usize,
     chunk_ids: Vec<i64>,
     document_ids: Vec<i64>,
-    /// Row `i` is `matrix[i * dimensions..(i + 1) * dimensions]`.
-    matrix: Vec<f32>,
-    /// The rows in 8-bit codes, laid out like `matrix`: row `i` ≈ `scales[i]` × its codes.
+    /// The rows in 8-bit codes: row `i` is `codes[i * dimensions..(i + 1) * dimensions]`,
+    /// and its vector ≈ `scales[i]` × its codes.
     codes: Vec<i8>,
     scales: Vec<f32>,
     /// Per row, an upper bound of |q·row − scales[i] × q·codes| for a query q of norm 1
@@ -66,7 +66,6 @@ impl VectorIndex {
             dimensions,
             chunk_ids: Vec::new(),
             document_ids: Vec::new(),
-            matrix: Vec::new(),
             codes: Vec::new(),
             scales: Vec::new(),
             bounds: Vec::new(),
@@ -84,6 +83,11 @@ impl VectorIndex {
     /// Whether it holds no vector.
     pub fn is_empty(&self) -> bool {
         self.chunk_ids.is_empty()
+    }
+
+    /// Whether it holds a vector of this chunk.
+    pub fn contains(&self, chunk_id: i64) -> bool {
+        self.row_of_chunk.contains_key(&chunk_id)
     }
 
     /// The embedder the vectors come from.
@@ -136,7 +140,6 @@ impl VectorIndex {
         match self.row_of_chunk.get(&stored.chunk_id) {
             Some(&row) => {
                 let d = self.dimensions;
-                self.matrix[row * d..(row + 1) * d].copy_from_slice(&stored.vector);
                 self.codes[row * d..(row + 1) * d].copy_from_slice(&quantized.codes);
                 self.scales[row] = quantized.scale;
                 self.bounds[row] = quantized.bound;
@@ -147,7 +150,6 @@ impl VectorIndex {
                     .insert(stored.chunk_id, self.chunk_ids.len());
                 self.chunk_ids.push(stored.chunk_id);
                 self.document_ids.push(stored.document_id);
-                self.matrix.extend_from_slice(&stored.vector);
                 self.codes.extend_from_slice(&quantized.codes);
                 self.scales.push(quantized.scale);
                 self.bounds.push(quantized.bound);
@@ -170,7 +172,6 @@ impl VectorIndex {
             let last = self.chunk_ids.len() - 1;
             self.row_of_chunk.remove(&self.chunk_ids[row]);
             if row != last {
-                self.matrix.copy_within(last * d..(last + 1) * d, row * d);
                 self.codes.copy_within(last * d..(last + 1) * d, row * d);
                 self.scales[row] = self.scales[last];
                 self.bounds[row] = self.bounds[last];
@@ -182,21 +183,24 @@ impl VectorIndex {
             self.document_ids.pop();
             self.scales.pop();
             self.bounds.pop();
-            self.matrix.truncate(last * d);
             self.codes.truncate(last * d);
         }
     }
 
     /// The `limit` chunks most similar to `query`, best first; only chunks of `scope`'s
-    /// documents when it is given. A panic in a scanning thread loses its part only.
-    pub fn search(
+    /// documents when it is given. `full` gives the `f32` vectors of the chunks the codes
+    /// cannot rank (SQLite's, through [`vectors::of_chunks`]); a chunk it no longer has was
+    /// deleted since the last sync and is left out. A panic in a scanning thread loses its
+    /// part only.
+    pub fn search<E>(
         &self,
         query: &[f32],
         limit: usize,
         scope: Option<&HashSet<i64>>,
-    ) -> Vec<VectorHit> {
+        full: impl FnOnce(&[i64]) -> Result<HashMap<i64, Vec<f32>>, E>,
+    ) -> Result<Vec<VectorHit>, E> {
         if query.len() != self.dimensions || limit == 0 {
-            return Vec::new();
+            return Ok(Vec::new());
         }
         // Large matrices are split across cores.
         let rows = self.chunk_ids.len();
@@ -232,15 +236,23 @@ impl VectorIndex {
         } else {
             f32::NEG_INFINITY
         };
-        let d = self.dimensions;
-        let mut best: Vec<(f32, usize)> = found
+        let rescored: Vec<usize> = found
             .iter()
             .flat_map(|c| c.rows.iter())
             .filter(|(upper, _)| *upper >= threshold)
-            .map(|&(_, row)| (dot(query, &self.matrix[row * d..(row + 1) * d]), row))
+            .map(|&(_, row)| row)
+            .collect();
+        let ids: Vec<i64> = rescored.iter().map(|&row| self.chunk_ids[row]).collect();
+        let vectors = full(&ids)?;
+        let mut best: Vec<(f32, usize)> = rescored
+            .into_iter()
+            .filter_map(|row| {
+                let vector = vectors.get(&self.chunk_ids[row])?;
+                (vector.len() == self.dimensions).then(|| (dot(query, vector), row))
+            })
             .collect();
         top(&mut best, limit);
-        self.hits(best)
+        Ok(self.hits(best))
     }
 
     /// Scored rows as hits, in the same order.
@@ -295,27 +307,6 @@ impl VectorIndex {
             lower: lower.into_iter().map(|s| s.0.0).collect(),
             rows,
         }
-    }
-
-    /// The best `limit` rows of `range` by their `f32` scores, best first: what a search
-    /// must equal.
-    #[cfg(test)]
-    fn exact_top_in(
-        &self,
-        query: &[f32],
-        range: std::ops::Range<usize>,
-        limit: usize,
-        scope: Option<&HashSet<i64>>,
-    ) -> Vec<(f32, usize)> {
-        let d = self.dimensions;
-        let mut scored: Vec<(f32, usize)> = self.matrix[range.start * d..range.end * d]
-            .chunks_exact(d)
-            .zip(range)
-            .filter(|(_, row)| scope.is_none_or(|s| s.contains(&self.document_ids[*row])))
-            .map(|(vector, row)| (dot(query, vector), row))
-            .collect();
-        top(&mut scored, limit);
-        scored
     }
 }
 
@@ -453,29 +444,78 @@ fn lanes_dot<T: Copy>(a: &[f32], b: &[T], value: impl Fn(T) -> f32) -> f32 {
 mod tests {
     use super::*;
 
-    fn index(rows: usize, dimensions: usize) -> VectorIndex {
-        let mut index = VectorIndex::empty(1, dimensions);
+    /// The index and the `f32` vectors it was given, as SQLite would hold them.
+    struct Stored {
+        index: VectorIndex,
+        vectors: HashMap<i64, Vec<f32>>,
+    }
+
+    impl Stored {
+        fn new(dimensions: usize) -> Stored {
+            Stored {
+                index: VectorIndex::empty(1, dimensions),
+                vectors: HashMap::new(),
+            }
+        }
+
+        fn put(&mut self, chunk_id: i64, document_id: i64, vector: Vec<f32>) {
+            self.vectors.insert(chunk_id, vector.clone());
+            self.index.put(StoredVector {
+                chunk_id,
+                document_id,
+                vector,
+            });
+        }
+
+        fn remove_documents(&mut self, documents: &HashSet<i64>) {
+            self.index.remove_documents(documents);
+            let index = &self.index;
+            self.vectors
+                .retain(|chunk, _| index.row_of_chunk.contains_key(chunk));
+        }
+
+        /// A search reading the `f32` vectors it asks for from the map.
+        fn search(
+            &self,
+            query: &[f32],
+            limit: usize,
+            scope: Option<&HashSet<i64>>,
+        ) -> Vec<VectorHit> {
+            let full = |ids: &[i64]| -> Result<HashMap<i64, Vec<f32>>, ()> {
+                Ok(ids
+                    .iter()
+                    .filter_map(|id| Some((*id, self.vectors.get(id)?.clone())))
+                    .collect())
+            };
+            self.index.search(query, limit, scope, full).unwrap()
+        }
+
+        /// What a search must return: every row scored in `f32`, the best `limit`.
+        fn exact(
+            &self,
+            query: &[f32],
+            limit: usize,
+            scope: Option<&HashSet<i64>>,
+        ) -> Vec<VectorHit> {
+            let index = &self.index;
+            let mut scored: Vec<(f32, usize)> = (0..index.len())
+                .filter(|row| scope.is_none_or(|s| s.contains(&index.document_ids[*row])))
+                .map(|row| (dot(query, &self.vectors[&index.chunk_ids[row]]), row))
+                .collect();
+            top(&mut scored, limit);
+            index.hits(scored)
+        }
+    }
+
+    fn index(rows: usize, dimensions: usize) -> Stored {
+        let mut stored = Stored::new(dimensions);
         for row in 0..rows {
             let vector: Vec<f32> = (0..dimensions)
                 .map(|i| ((row * 31 + i * 7) % 97) as f32 / 97.0 - 0.5)
                 .collect();
-            index.put(StoredVector {
-                chunk_id: row as i64 + 100,
-                document_id: row as i64 % 50,
-                vector,
-            });
+            stored.put(row as i64 + 100, row as i64 % 50, vector);
         }
-        index
-    }
-
-    /// What a search must return: every row scored in `f32`, the best `limit`.
-    fn exact(
-        index: &VectorIndex,
-        query: &[f32],
-        limit: usize,
-        scope: Option<&HashSet<i64>>,
-    ) -> Vec<VectorHit> {
-        index.hits(index.exact_top_in(query, 0..index.len(), limit, scope))
+        stored
     }
 
     /// A pseudo-random unit vector (xorshift), as an embedder's are.
@@ -497,37 +537,29 @@ mod tests {
         let index = index(PARALLEL_ROWS + 1_001, 16);
         let query: Vec<f32> = (0..16).map(|i| (i as f32 * 0.3).sin()).collect();
         let split = index.search(&query, 25, None);
-        assert_eq!(split, exact(&index, &query, 25, None));
+        assert_eq!(split, index.exact(&query, 25, None));
         assert!(split.windows(2).all(|w| w[0].score >= w[1].score));
         // Scoped to some documents, only their chunks come back.
         let docs: HashSet<i64> = [3, 7].into();
         let scoped = index.search(&query, 10, Some(&docs));
         assert_eq!(scoped.len(), 10);
         assert!(scoped.iter().all(|h| docs.contains(&h.document_id)));
-        assert_eq!(scoped, exact(&index, &query, 10, Some(&docs)));
+        assert_eq!(scoped, index.exact(&query, 10, Some(&docs)));
     }
 
     #[test]
     fn the_coded_scan_returns_the_exact_top_scores() {
         let mut seed = 0x9e37_79b9_7f4a_7c15;
-        let mut index = VectorIndex::empty(1, 384);
+        let mut index = Stored::new(384);
         for row in 0..5_000 {
-            index.put(StoredVector {
-                chunk_id: row,
-                document_id: row % 40,
-                vector: unit(&mut seed, 384),
-            });
+            index.put(row, row % 40, unit(&mut seed, 384));
         }
         // Near ties: copies of one row, and copies nudged by less than a code step.
         let twin = unit(&mut seed, 384);
         for (i, nudge) in [0.0, 0.0, 1e-6, -1e-6, 1e-4].into_iter().enumerate() {
             let mut vector = twin.clone();
             vector[0] += nudge;
-            index.put(StoredVector {
-                chunk_id: 10_000 + i as i64,
-                document_id: 99,
-                vector,
-            });
+            index.put(10_000 + i as i64, 99, vector);
         }
         let scope: HashSet<i64> = [1, 2, 99].into();
         let mut queries: Vec<Vec<f32>> = (0..30).map(|_| unit(&mut seed, 384)).collect();
@@ -537,38 +569,39 @@ mod tests {
             for limit in [1, 3, 10, 50, 6_000] {
                 assert_eq!(
                     index.search(query, limit, None),
-                    exact(&index, query, limit, None)
+                    index.exact(query, limit, None)
                 );
                 assert_eq!(
                     index.search(query, limit, Some(&scope)),
-                    exact(&index, query, limit, Some(&scope))
+                    index.exact(query, limit, Some(&scope))
                 );
             }
         }
         // The codes do the sifting: few rows are scored again in f32.
-        let sifted = index.candidates_in(&queries[0], 1.0, 0..index.len(), 10, None);
+        let sifted = (index.index).candidates_in(&queries[0], 1.0, 0..index.index.len(), 10, None);
         assert!(
-            sifted.rows.len() < index.len() / 20,
+            sifted.rows.len() < index.index.len() / 20,
             "{} rows",
             sifted.rows.len()
         );
-        // Replacing and removing rows keeps the codes in step with the matrix.
+        // Replacing and removing rows keeps the codes in step with the vectors.
         for row in 0..300 {
-            index.put(StoredVector {
-                chunk_id: row,
-                document_id: row % 40,
-                vector: unit(&mut seed, 384),
-            });
+            index.put(row, row % 40, unit(&mut seed, 384));
         }
         index.remove_documents(&[5, 6, 99].into());
-        assert_eq!(index.codes.len(), index.matrix.len());
-        assert_eq!(index.scales.len(), index.len());
+        let rows = index.index.len();
+        assert_eq!(rows, index.vectors.len());
+        assert_eq!(index.index.codes.len(), rows * 384);
+        assert_eq!(index.index.scales.len(), rows);
         for query in &queries {
-            assert_eq!(
-                index.search(query, 20, None),
-                exact(&index, query, 20, None)
-            );
+            assert_eq!(index.search(query, 20, None), index.exact(query, 20, None));
         }
+        // A chunk deleted from SQLite since the last sync is left out, not scored as zero.
+        let best = index.search(&queries[0], 1, None)[0];
+        index.vectors.remove(&best.chunk_id);
+        let after = index.search(&queries[0], 5, None);
+        assert!(after.iter().all(|h| h.chunk_id != best.chunk_id));
+        assert!(after.len() >= 4, "{after:?}");
     }
 
     #[test]

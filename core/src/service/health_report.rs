@@ -10,7 +10,9 @@ impl Kodiak {
         let mut report = health::check(&self.settings, Ok(&self.db), Some(self.index.as_ref()));
         let c = &mut report.components;
         c.llm = Some(self.generator_health());
-        c.embedder = Some(self.embedder_health());
+        let vectors = self.vector_status().ok();
+        c.embedder = Some(self.embedder_health(vectors.as_ref()));
+        c.vectors = vectors;
         c.breakers = vec![
             self.breakers.generator.status(),
             self.breakers.embedder.status(),
@@ -60,7 +62,10 @@ impl Kodiak {
         health
     }
 
-    pub(super) fn embedder_health(&self) -> ModelHealth {
+    pub(super) fn embedder_health(
+        &self,
+        vectors: Option<&crate::health::VectorStatus>,
+    ) -> ModelHealth {
         let mut health = ModelHealth {
             ok: true,
             model: self.settings.paths.embedder_model.clone(),
@@ -98,10 +103,19 @@ impl Kodiak {
                     );
                     health.missing_vectors =
                         vectors::count_to_embed(&conn, Missing::From(id.unwrap_or(0))).ok();
-                    health.warning = ModelHealth::missing_vectors_warning(
-                        health.vectors.unwrap_or(0),
-                        health.missing_vectors.unwrap_or(0),
-                    );
+                    // Chunks without the model's vector are keyword-only unless fast vectors
+                    // stand in for them (and a fast-only matter does not ask for the model's).
+                    use crate::config::VectorChoice;
+                    let stand_in = vectors.is_some_and(|v| match v.choice {
+                        VectorChoice::Full => v.fast.percent() == 100,
+                        VectorChoice::Fast | VectorChoice::None => true,
+                    });
+                    if !stand_in {
+                        health.warning = ModelHealth::missing_vectors_warning(
+                            health.vectors.unwrap_or(0),
+                            health.missing_vectors.unwrap_or(0),
+                        );
+                    }
                 }
             }
             Err(reason) => {

@@ -7,6 +7,7 @@ mod checklist;
 mod conversation;
 mod generation;
 mod health_report;
+mod matter_vectors;
 mod near_dups;
 mod production;
 mod reading;
@@ -16,6 +17,7 @@ mod review;
 mod threads;
 
 pub use crate::checklist::grid::{Grid, GridCell, GridRow, JobInfo};
+pub use crate::health::{Coverage, VectorStatus};
 pub use crate::report::ReportRow;
 pub use ask::{AskOptions, Piece};
 pub use audit::{AuditFilter, Event, audit_csv};
@@ -23,7 +25,9 @@ pub use checklist::{DecisionInput, JobCounts, JobOutcome, JobProgress, JobScope,
 pub use conversation::{ConversationTurns, StoredAnswer, Turn};
 pub use production::{NewProduction, ProducedDocument, ProductionInfo, RunSummary};
 pub use reading::DocumentText;
-pub use retrieval::{EmbedReport, QueryEmbedding, SearchOptions, SearchOutcome, ToEmbed};
+pub use retrieval::{
+    EmbedReport, QueryEmbedding, QueryVectors, SearchOptions, SearchOutcome, ToEmbed,
+};
 pub use review::ReviewInputError;
 pub use threads::{Thread, ThreadMessage};
 
@@ -118,12 +122,18 @@ impl From<rusqlite::Error> for ServiceError {
     }
 }
 
-/// The in-memory vectors and what they lack.
+/// The vectors in memory, per kind, and what they lack.
 #[derive(Default)]
 struct Vectors {
-    matrix: Option<VectorIndex>,
-    /// Set when chunks have no vector from the current embedder.
-    missing_note: Option<String>,
+    /// The embedding model's.
+    full: Option<VectorIndex>,
+    /// Chunks without a vector from the embedding model.
+    full_missing: usize,
+    /// Set when chunks have no vector from the embedding model.
+    full_note: Option<String>,
+    /// The fast model's, held while they serve (see [`Kodiak::nearest_to`]).
+    fast: Option<VectorIndex>,
+    fast_note: Option<String>,
 }
 
 /// The Kodiak service: the database, the index, the model workers and the guards, behind the
@@ -138,6 +148,8 @@ pub struct Kodiak {
     embedder: OnceLock<Result<EmbedderWorker, String>>,
     /// The embedder's vectors, loaded on the first vector search.
     vectors: Mutex<Vectors>,
+    /// The fast vector model, loaded (or distilled) on first use.
+    fast: OnceLock<Result<Arc<crate::llm::StaticEmbedder>, String>>,
     /// The clause model ranking passages for questions that name a clause type, loaded on
     /// first use; an error says why it is unavailable.
     clause_ranker: OnceLock<Result<crate::search::ClauseRanker, String>>,
@@ -185,6 +197,7 @@ impl Kodiak {
             index,
             embedder: OnceLock::new(),
             vectors: Mutex::new(Vectors::default()),
+            fast: OnceLock::new(),
             clause_ranker: OnceLock::new(),
             generator: OnceLock::new(),
             breakers: Breakers {

@@ -34,6 +34,9 @@ pub enum ToEmbed {
 /// What filling in missing vectors did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct EmbedReport {
+    /// Chunks given fast vectors.
+    pub fast: usize,
+    /// Chunks given the embedding model's vectors.
     pub embedded: usize,
     /// Chunks still without a vector, because the embedder failed.
     pub error: Option<String>,
@@ -41,26 +44,61 @@ pub struct EmbedReport {
     pub cancelled: bool,
 }
 
-/// A search query on its way through the embedder. Its outcome is recorded by the
-/// embedder's breaker when it is waited for, or when it is dropped unused (a search that
-/// failed first): a half-open breaker's trial must end either way.
+/// Queries on their way to vectors, as the matter's choice asks: the fast model's are
+/// made at once, the embedding model's by its worker while the caller ranks by BM25.
 pub struct QueryEmbedding<'a> {
-    handle: &'a EmbedderWorker,
+    full: Option<WorkerQuery<'a>>,
+    fast: Option<Vec<Vec<f32>>>,
+}
+
+/// Queries' vectors, per kind; a kind is absent when the matter does not use it or its
+/// model failed.
+#[derive(Debug, Clone, Default)]
+pub struct QueryVectors {
+    pub full: Option<Vec<Vec<f32>>>,
+    pub fast: Option<Vec<Vec<f32>>>,
+}
+
+impl QueryVectors {
+    /// Query `i`'s vectors.
+    pub(super) fn get(&self, i: usize) -> (Option<&[f32]>, Option<&[f32]>) {
+        (nth(&self.full, i), nth(&self.fast, i))
+    }
+}
+
+fn nth(vectors: &Option<Vec<Vec<f32>>>, i: usize) -> Option<&[f32]> {
+    vectors.as_ref().and_then(|v| v.get(i)).map(Vec::as_slice)
+}
+
+impl QueryEmbedding<'_> {
+    /// The queries' vectors, waited for. The embedding model failing leaves its kind out
+    /// when the fast vectors can stand in, and is the error otherwise.
+    pub fn wait(mut self) -> Result<QueryVectors, LlmError> {
+        let full = match self.full.as_mut().and_then(WorkerQuery::outcome) {
+            Some(Ok(vectors)) => Some(vectors),
+            Some(Err(e)) if self.fast.is_none() => return Err(e),
+            Some(Err(e)) => {
+                tracing::warn!(error = %e, "query not embedded by the model; fast vectors only");
+                None
+            }
+            None => None,
+        };
+        Ok(QueryVectors {
+            full,
+            fast: self.fast.take(),
+        })
+    }
+}
+
+/// Queries in the embedding worker. The outcome is recorded by the embedder's breaker
+/// when it is waited for, or when it is dropped unused (a search that failed first): a
+/// half-open breaker's trial must end either way.
+struct WorkerQuery<'a> {
     breaker: &'a Breaker,
     pending: Option<PendingEmbedding>,
 }
 
-impl QueryEmbedding<'_> {
-    pub(super) fn handle(&self) -> &EmbedderWorker {
-        self.handle
-    }
-
-    /// The query's vector, waited for.
-    pub fn wait(mut self) -> Result<Vec<Vec<f32>>, LlmError> {
-        self.outcome()
-            .unwrap_or_else(|| Err(LlmError::Embed("the query was already embedded".into())))
-    }
-
+impl WorkerQuery<'_> {
     pub(super) fn outcome(&mut self) -> Option<Result<Vec<Vec<f32>>, LlmError>> {
         let outcome = self.pending.take()?.wait();
         match &outcome {
@@ -71,7 +109,7 @@ impl QueryEmbedding<'_> {
     }
 }
 
-impl Drop for QueryEmbedding<'_> {
+impl Drop for WorkerQuery<'_> {
     fn drop(&mut self) {
         self.outcome();
     }
@@ -92,27 +130,58 @@ impl Kodiak {
         Some(started.as_ref().map_err(String::as_str))
     }
 
-    /// Gives a vector from the configured embedder to the chunks `which` names. Vectors are stored in batches, so an interruption keeps the work
-    /// done and the next run goes on from there.
+    /// Gives the chunks `which` names the vectors the matter uses: fast vectors first (a
+    /// matter of seconds), then, when it uses full vectors, the embedding model's. Vectors
+    /// are stored in batches, so an interruption keeps the work done and the next run goes
+    /// on from there.
     pub fn embed_missing(
         &self,
         which: ToEmbed,
         progress: &dyn Progress,
     ) -> Result<EmbedReport, ServiceError> {
+        if self.settings.paths.embedder_model.is_none() {
+            return Err(ServiceError::Embedder(
+                "no embedder is configured: set [embedder] enabled = true".into(),
+            ));
+        }
+        let choice = self.vector_choice()?;
+        let mut report = EmbedReport::default();
+        if choice == crate::config::VectorChoice::None {
+            return Ok(report);
+        }
+        match self.embed_fast(which, progress) {
+            Ok(made) => report.fast = made,
+            // Full vectors can still be made; fast-only has nothing else to make.
+            Err(ServiceError::Embedder(reason)) => {
+                report.error = Some(format!("fast vectors: {reason}"));
+                if choice == crate::config::VectorChoice::Fast {
+                    return Ok(report);
+                }
+            }
+            Err(e) => return Err(e),
+        }
+        report.cancelled = progress.cancelled();
+        if choice == crate::config::VectorChoice::Full && !report.cancelled {
+            self.embed_full(which, progress, &mut report)?;
+        }
+        Ok(report)
+    }
+
+    /// The embedding model's pass of [`Kodiak::embed_missing`].
+    fn embed_full(
+        &self,
+        which: ToEmbed,
+        progress: &dyn Progress,
+        report: &mut EmbedReport,
+    ) -> Result<(), ServiceError> {
         const PAGE: usize = 256;
         let handle = match self.embedder() {
-            None => {
-                return Err(ServiceError::Embedder(
-                    "no embedder is configured: set [embedder] enabled = true".into(),
-                ));
-            }
-            Some(Err(reason)) => {
-                return Ok(EmbedReport {
-                    error: Some(reason.to_owned()),
-                    ..EmbedReport::default()
-                });
-            }
             Some(Ok(handle)) => handle,
+            Some(Err(reason)) => {
+                report.error = Some(reason.to_owned());
+                return Ok(());
+            }
+            None => return Ok(()),
         };
         let identity = handle.identity();
         let embedder_id = self.db.write(|tx| {
@@ -121,17 +190,17 @@ impl Kodiak {
                 &identity.file_name,
                 &identity.sha256,
                 identity.dimensions,
+                false,
             )
             .map_err(ServiceError::from)
         })?;
         let which = match which {
-            ToEmbed::New => Missing::Any,
+            ToEmbed::New => Missing::Any { fast: false },
             ToEmbed::NotFromCurrent => Missing::From(embedder_id),
         };
         let total = vectors::count_to_embed(&*self.db.conn()?, which)?;
-        let mut report = EmbedReport::default();
         if total == 0 {
-            return Ok(report);
+            return Ok(());
         }
         progress.embedding(0, total);
         let mut after = 0;
@@ -160,7 +229,7 @@ impl Kodiak {
             report.embedded += pairs.len();
             progress.embedding(report.embedded.min(total), total);
         }
-        Ok(report)
+        Ok(())
     }
 
     /// Searches by BM25, vector or both (see [`SearchOptions`]). When vector search is
@@ -172,12 +241,13 @@ impl Kodiak {
     ) -> Result<SearchOutcome, ServiceError> {
         let index = self.index()?;
         let mut notes = Vec::new();
-        let wanted = options
-            .mode
-            .unwrap_or(match self.settings.paths.embedder_model {
-                Some(_) => Mode::Hybrid,
-                None => Mode::Bm25,
-            });
+        let wanted = match options.mode {
+            Some(mode) => mode,
+            None => match self.vector_choice()? {
+                crate::config::VectorChoice::None => Mode::Bm25,
+                _ => Mode::Hybrid,
+            },
+        };
         // The query is embedded by the embedding worker while this thread ranks by BM25.
         let pending = match wanted {
             Mode::Bm25 => None,
@@ -285,11 +355,48 @@ impl Kodiak {
     }
 
     /// Hands several queries to the embedder at once (a checklist's items), without
-    /// waiting.
+    /// waiting; the fast model, when the matter uses it, embeds them at once.
     pub(super) fn start_queries_embedding(
         &self,
         queries: Vec<String>,
     ) -> Result<QueryEmbedding<'_>, String> {
+        use crate::config::VectorChoice;
+        if self.settings.paths.embedder_model.is_none() {
+            return Err("no embedder is configured".into());
+        }
+        let choice = self.vector_choice().map_err(|e| e.to_string())?;
+        let fast_model = match choice {
+            VectorChoice::None => {
+                return Err(
+                    "this matter searches by words alone (`kodiak vectors` changes it)".into(),
+                );
+            }
+            VectorChoice::Fast => Some(self.fast_embedder()?),
+            // Fast vectors stand in for the passages the model has not reached, once made.
+            VectorChoice::Full => {
+                let conn = self.db.conn().map_err(|e| e.to_string())?;
+                match vectors::any_fast(&conn).map_err(|e| e.to_string())? {
+                    true => self.fast_embedder_if_made(),
+                    false => None,
+                }
+            }
+        };
+        let fast = fast_model.map(|model| queries.iter().map(|q| model.embed(q)).collect());
+        let full = match choice {
+            VectorChoice::Full => match self.start_worker_query(queries) {
+                Ok(query) => Some(query),
+                Err(reason) if fast.is_none() => return Err(reason),
+                Err(reason) => {
+                    tracing::warn!(%reason, "query not embedded by the model; fast vectors only");
+                    None
+                }
+            },
+            _ => None,
+        };
+        Ok(QueryEmbedding { full, fast })
+    }
+
+    fn start_worker_query(&self, queries: Vec<String>) -> Result<WorkerQuery<'_>, String> {
         let handle = match self.embedder() {
             None => return Err("no embedder is configured".into()),
             Some(Err(reason)) => return Err(reason.to_owned()),
@@ -302,63 +409,126 @@ impl Kodiak {
                 breaker.status().failures
             ));
         }
-        Ok(QueryEmbedding {
-            handle,
+        Ok(WorkerQuery {
             breaker,
             pending: Some(handle.submit(queries, Urgency::Query)),
         })
     }
 
-    /// The vector candidates for the query being embedded (None when the embedder has no
-    /// vectors yet), with the note on chunks that have no vector, once the vector index
-    /// has caught up with SQLite.
+    /// The vector candidates for the query being embedded (None when no vectors are
+    /// stored yet), with the note on chunks that have no vector, once the vectors have
+    /// caught up with SQLite.
     pub(super) fn nearest(
         &self,
         query: QueryEmbedding<'_>,
         candidates: usize,
         scope: Option<&HashSet<i64>>,
     ) -> Result<(Option<Vec<VectorHit>>, Option<String>), String> {
-        self.sync_vectors(query.handle).map_err(|e| e.to_string())?;
-        let vector = query
-            .wait()
-            .map_err(|e| e.to_string())?
-            .pop()
-            .ok_or_else(|| "the embedder returned nothing".to_owned())?;
-        let vectors = self.vectors.lock().map_err(|_| poisoned().to_string())?;
-        let hits = vectors
-            .matrix
-            .as_ref()
-            .map(|matrix| matrix.search(&vector, candidates, scope));
-        Ok((hits, vectors.missing_note.clone()))
+        let vectors = query.wait().map_err(|e| e.to_string())?;
+        let (full, fast) = vectors.get(0);
+        if full.is_none() && fast.is_none() {
+            return Err("the embedder returned nothing".into());
+        }
+        self.nearest_to(full, fast, candidates, scope)
     }
 
-    /// Loads the embedder's vectors on first use, then follows SQLite. Whenever they
-    /// change, counts the chunks still without a vector from this embedder: vector search
-    /// cannot find those until `kodiak reembed` (or the next ingest) gives them one.
-    pub(super) fn sync_vectors(&self, handle: &EmbedderWorker) -> Result<(), ServiceError> {
-        let mut vectors = self.vectors.lock().map_err(|_| poisoned())?;
-        let conn = self.db.conn()?;
-        let identity = handle.identity();
-        let changed = match vectors.matrix.as_mut() {
-            Some(matrix) => matrix.sync(&conn)?,
-            None => {
-                let found = vectors::find_embedder(&conn, &identity.file_name, &identity.sha256)?;
-                if let Some(id) = found {
-                    vectors.matrix = Some(VectorIndex::load(&conn, id, identity.dimensions)?);
-                }
-                true
+    /// The chunks nearest a query by its full and fast vectors. The model's vectors rank
+    /// alone once every chunk has one; until then the fast vectors rank the chunks it has
+    /// not reached, interleaved with its ranking by rank.
+    pub(super) fn nearest_to(
+        &self,
+        full: Option<&[f32]>,
+        fast: Option<&[f32]>,
+        candidates: usize,
+        scope: Option<&HashSet<i64>>,
+    ) -> Result<(Option<Vec<VectorHit>>, Option<String>), String> {
+        self.sync_vectors().map_err(|e| e.to_string())?;
+        let state = self.vectors.lock().map_err(|_| poisoned().to_string())?;
+        let full_hits = match (full, state.full.as_ref()) {
+            (Some(vector), Some(index)) => {
+                Some(self.vector_search(index, vector, candidates, scope)?)
             }
+            _ => None,
         };
-        if changed {
-            let current = vectors.matrix.as_ref().map_or(0, VectorIndex::embedder_id);
-            let missing = vectors::count_to_embed(&conn, Missing::From(current))?;
-            vectors.missing_note = (missing > 0).then(|| {
-                format!(
-                    "{missing} chunks have no vector from {}; vector search misses them \
-                     until `kodiak reembed`",
-                    identity.file_name
-                )
-            });
+        let fast_needed = full_hits.is_none() || state.full_missing > 0;
+        let fast_hits = match (fast, state.fast.as_ref()) {
+            (Some(vector), Some(index)) if fast_needed => {
+                Some(self.vector_search(index, vector, candidates, scope)?)
+            }
+            _ => None,
+        };
+        let note = match fast_hits.is_some() {
+            true => state.fast_note.clone(),
+            false => state.full_note.clone(),
+        };
+        let hits = match (full_hits, fast_hits, state.full.as_ref()) {
+            (Some(full), Some(fast), Some(index)) => Some(crate::search::fuse_vector_rankings(
+                &full,
+                &fast,
+                |chunk| index.contains(chunk),
+                candidates,
+            )),
+            (full, fast, _) => full.or(fast),
+        };
+        Ok((hits, note))
+    }
+
+    /// The exact nearest chunks to `vector`, rescored on SQLite's `f32` vectors.
+    pub(super) fn vector_search(
+        &self,
+        index: &VectorIndex,
+        vector: &[f32],
+        candidates: usize,
+        scope: Option<&HashSet<i64>>,
+    ) -> Result<Vec<VectorHit>, String> {
+        let conn = self.db.conn().map_err(|e| e.to_string())?;
+        index
+            .search(vector, candidates, scope, |ids| {
+                vectors::of_chunks(&conn, index.embedder_id(), ids)
+            })
+            .map_err(|e| e.to_string())
+    }
+
+    /// Loads the vectors of the models in use on first use, then follows SQLite. Whenever
+    /// they change, counts the chunks still without a vector of each kind: vector search
+    /// cannot find those until the next ingest or `kodiak reembed` gives them one.
+    pub(super) fn sync_vectors(&self) -> Result<(), ServiceError> {
+        let choice = self.vector_choice()?;
+        let full = match (choice, self.embedder.get()) {
+            (crate::config::VectorChoice::Full, Some(Ok(handle))) => {
+                Some(handle.identity().clone())
+            }
+            _ => None,
+        };
+        let fast = match self.fast.get() {
+            Some(Ok(model)) => Some(model.identity().clone()),
+            _ => None,
+        };
+        let mut state = self.vectors.lock().map_err(|_| poisoned())?;
+        let conn = self.db.conn()?;
+        let state = &mut *state;
+        if let Some(identity) = &full
+            && sync_one(&conn, &mut state.full, identity)?
+        {
+            let id = state.full.as_ref().map_or(0, VectorIndex::embedder_id);
+            state.full_missing = vectors::count_to_embed(&conn, Missing::From(id))?;
+            state.full_note = missing_note(state.full_missing, &identity.file_name);
+        }
+        if full.is_none() {
+            state.full = None;
+        }
+        // Fast vectors are held only while they serve: a full matter's are dropped once the
+        // model has reached every chunk.
+        let fast = fast.filter(|_| state.full.is_none() || state.full_missing > 0);
+        if fast.is_none() {
+            state.fast = None;
+        }
+        if let Some(identity) = &fast
+            && sync_one(&conn, &mut state.fast, identity)?
+        {
+            let id = state.fast.as_ref().map_or(0, VectorIndex::embedder_id);
+            let missing = vectors::count_to_embed(&conn, Missing::From(id))?;
+            state.fast_note = missing_note(missing, "the fast model");
         }
         Ok(())
     }
@@ -381,6 +551,31 @@ impl Kodiak {
         let fresh = SearchIndex::recreate(&self.settings.paths.index_dir)?;
         Ok(fresh.writer()?.rebuild(&self.db)?)
     }
+}
+
+/// Loads one model's vectors on first use, then follows SQLite; whether they changed.
+fn sync_one(
+    conn: &rusqlite::Connection,
+    slot: &mut Option<VectorIndex>,
+    identity: &crate::llm::EmbedderIdentity,
+) -> Result<bool, ServiceError> {
+    if let Some(index) = slot.as_mut() {
+        return Ok(index.sync(conn)?);
+    }
+    if let Some(id) = vectors::find_embedder(conn, &identity.file_name, &identity.sha256)? {
+        *slot = Some(VectorIndex::load(conn, id, identity.dimensions)?);
+    }
+    Ok(true)
+}
+
+/// The note on chunks a model's vectors miss.
+fn missing_note(missing: usize, model: &str) -> Option<String> {
+    (missing > 0).then(|| {
+        format!(
+            "{missing} chunks have no vector from {model}; vector search misses them until \
+             `kodiak reembed`"
+        )
+    })
 }
 
 #[cfg(test)]
@@ -562,5 +757,146 @@ mod tests {
         // Unquoted, the vectors' neighbours join the fusion.
         let loose = search("governed by and construed law");
         assert!(loose.iter().any(|h| h.doc_id == study), "{loose:?}");
+    }
+
+    /// A second engine behind [`crate::search::Retriever`]: it is fed each document's
+    /// chunks as the local index is, and ranks them by how many of the query's words they
+    /// hold. It also names a chunk the database does not hold, as an engine lagging behind
+    /// a deletion would.
+    struct WordCounter {
+        chunks: Vec<crate::storage::documents::IndexedChunk>,
+        lagging: Option<crate::search::RankedChunk>,
+    }
+
+    impl WordCounter {
+        fn fed_from(kodiak: &Kodiak) -> WordCounter {
+            let conn = kodiak.db.conn().unwrap();
+            let chunks = crate::storage::documents::indexed_document_ids(&conn)
+                .unwrap()
+                .into_iter()
+                .flat_map(|id| crate::storage::documents::chunks_for_index(&conn, id).unwrap())
+                .collect();
+            WordCounter {
+                chunks,
+                lagging: None,
+            }
+        }
+    }
+
+    impl crate::search::Retriever for WordCounter {
+        fn rank(
+            &self,
+            text: &str,
+            limit: usize,
+            scope: Option<&[i64]>,
+        ) -> Result<Vec<crate::search::RankedChunk>, SearchError> {
+            let words: Vec<String> = text.split_whitespace().map(str::to_lowercase).collect();
+            let mut ranked: Vec<crate::search::RankedChunk> = self
+                .chunks
+                .iter()
+                .filter(|c| scope.is_none_or(|s| s.contains(&c.document_id)))
+                .map(|c| {
+                    let lower = c.text.to_lowercase();
+                    let held = words.iter().filter(|w| lower.contains(w.as_str())).count();
+                    crate::search::RankedChunk {
+                        chunk_id: c.chunk_id,
+                        doc_id: c.document_id,
+                        score: held as f32,
+                    }
+                })
+                .filter(|r| r.score > 0.0)
+                .chain(self.lagging)
+                .collect();
+            ranked.sort_by(|a, b| {
+                b.score
+                    .total_cmp(&a.score)
+                    .then(a.chunk_id.cmp(&b.chunk_id))
+            });
+            ranked.truncate(limit);
+            Ok(ranked)
+        }
+
+        fn snippets(&self, _text: &str) -> Result<crate::search::Snippets, SearchError> {
+            Ok(crate::search::Snippets::openings())
+        }
+    }
+
+    #[test]
+    fn a_second_retriever_plugs_into_retrieval_its_ranking_read_from_sqlite_fused_with_vectors_and_a_chunk_sqlite_lacks_left_out()
+     {
+        let dir = tempfile::tempdir().unwrap();
+        let (kodiak, contract, study) = kodiak(dir.path(), 0.0);
+        let mut double = WordCounter::fed_from(&kodiak);
+        double.lagging = Some(crate::search::RankedChunk {
+            chunk_id: 999_999,
+            doc_id: contract,
+            score: 99.0,
+        });
+        let request = |text| crate::search::SearchRequest {
+            text,
+            limit: 3,
+            candidates: 10,
+            scope: None,
+            weights: crate::search::FusionWeights {
+                k: 60.0,
+                bm25: 1.0,
+                vector: 1.0,
+                clause: 0.0,
+            },
+        };
+        let question = "construed laws State York";
+        let bm25 = |index: &dyn crate::search::Retriever| {
+            crate::search::retrieve(
+                index,
+                &kodiak.db,
+                Mode::Bm25,
+                &request(question),
+                |_, _| None,
+                |_| Vec::new(),
+            )
+            .unwrap()
+            .hits
+        };
+        // The double's first hit is the one the local index ranks first: the governing-law
+        // passage, its place and text read from SQLite; the chunk SQLite lacks is gone.
+        let local = bm25(kodiak.index().unwrap());
+        let doubled = bm25(&double);
+        assert_eq!(doubled[0].chunk_id, local[0].chunk_id);
+        assert!(doubled.iter().all(|h| h.chunk_id != 999_999), "{doubled:?}");
+        let law = CONTRACT.find("the laws of the State of New York").unwrap();
+        let law = CONTRACT[..law].chars().count();
+        assert!(doubled[0].char_start <= law && law < doubled[0].char_end);
+        assert_eq!(doubled[0].doc_id, contract);
+        assert!(
+            doubled[0].snippet.starts_with("3. Governing law."),
+            "{:?}",
+            doubled[0].snippet
+        );
+        // In hybrid mode the vectors' candidate joins the double's ranking.
+        let conn = kodiak.db.conn().unwrap();
+        let study_chunk = crate::storage::documents::places_with_pages(&conn, study).unwrap()[0]
+            .0
+            .chunk_id;
+        let nearest = vec![crate::search::VectorHit {
+            chunk_id: study_chunk,
+            document_id: study,
+            score: 0.9,
+        }];
+        let hybrid = crate::search::retrieve(
+            &double,
+            &kodiak.db,
+            Mode::Hybrid,
+            &request(question),
+            |_, _| Some(nearest),
+            |_| Vec::new(),
+        )
+        .unwrap();
+        assert_eq!(hybrid.mode, Mode::Hybrid);
+        let fused = hybrid
+            .hits
+            .iter()
+            .find(|h| h.chunk_id == study_chunk)
+            .unwrap();
+        assert_eq!(fused.vector_rank, Some(1));
     }
 }

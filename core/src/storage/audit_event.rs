@@ -102,6 +102,8 @@ pub enum Event {
     },
     /// A matter made, archived or reopened.
     Matter { op: &'static str, name: String },
+    /// The matter's choice of vectors set (`none`, `fast` or `full`).
+    Vectors { choice: &'static str },
     /// A document's privilege decision set (`none` when cleared).
     Privilege {
         doc_id: i64,
@@ -156,6 +158,7 @@ impl Event {
             Event::ChecklistRun { .. } => "checklist_run",
             Event::ChecklistDecision { .. } => "checklist_decision",
             Event::Matter { .. } => "matter",
+            Event::Vectors { .. } => "vectors",
             Event::Privilege { .. } => "privilege",
             Event::Redaction { .. } => "redaction",
             Event::ProductionSet { .. } => "production",

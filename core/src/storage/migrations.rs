@@ -319,6 +319,22 @@ const MIGRATIONS: &[&str] = &[
          plan           TEXT NOT NULL,
          PRIMARY KEY (production_id, position)
      ) STRICT;",
+    // 18: fast vectors. An embedder is a model run per text (`fast` 0) or the static model
+    // distilled from one (`fast` 1); a matter keeps both kinds, each filled in on its own,
+    // so a chunk has a vector per embedder, not one in all.
+    "ALTER TABLE embedders ADD COLUMN fast INTEGER NOT NULL DEFAULT 0;
+     CREATE TABLE chunk_vectors_by_embedder (
+         chunk_id     INTEGER NOT NULL REFERENCES chunks(id) ON DELETE CASCADE,
+         embedder_id  INTEGER NOT NULL REFERENCES embedders(id),
+         batch        INTEGER NOT NULL,
+         vector       BLOB NOT NULL,
+         PRIMARY KEY (chunk_id, embedder_id)
+     ) STRICT;
+     INSERT INTO chunk_vectors_by_embedder (chunk_id, embedder_id, batch, vector)
+         SELECT chunk_id, embedder_id, batch, vector FROM chunk_vectors;
+     DROP TABLE chunk_vectors;
+     ALTER TABLE chunk_vectors_by_embedder RENAME TO chunk_vectors;
+     CREATE INDEX chunk_vectors_batch ON chunk_vectors (embedder_id, batch);",
 ];
 
 /// The schema version this build of Kodiak writes.

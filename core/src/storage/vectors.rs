@@ -1,5 +1,9 @@
 //! Chunk embeddings: one vector per chunk, tagged with the embedder that made it.
 //!
+//! An embedder is a model run per text (full vectors) or the static model distilled from
+//! one (fast vectors); chunks are filled in with each kind on its own. The vectors a
+//! matter's search uses (none, fast or full) are the matter's choice, kept in `meta`.
+//!
 //! Vectors are little-endian `f32` blobs. Every write transaction opens a `vector_batches`
 //! row and tags its vectors with it, so a reader holding vectors up to batch `n` loads only
 //! newer ones. Vectors disappear with their chunk (foreign-key cascade).
@@ -16,21 +20,26 @@ pub struct StoredEmbedder {
     pub file_name: String,
     pub sha256: String,
     pub dimensions: usize,
+    /// A static model's fast vectors.
+    pub fast: bool,
     /// Vectors stored from this embedder.
     pub vectors: usize,
 }
 
-/// The id of the embedder with this file name and checksum, registered on first use.
+/// The id of the embedder with this file name and checksum, registered on first use;
+/// `fast` for a static model's vectors.
 pub fn embedder_id(
     tx: &Transaction<'_>,
     file_name: &str,
     sha256: &str,
     dimensions: usize,
+    fast: bool,
 ) -> rusqlite::Result<i64> {
     tx.execute(
-        "INSERT INTO embedders (file_name, sha256, dimensions, first_used) VALUES (?1, ?2, ?3, ?4)
+        "INSERT INTO embedders (file_name, sha256, dimensions, first_used, fast)
+         VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (file_name, sha256) DO NOTHING",
-        params![file_name, sha256, dimensions as i64, Timestamp::now()],
+        params![file_name, sha256, dimensions as i64, Timestamp::now(), fast],
     )?;
     tx.query_row(
         "SELECT id FROM embedders WHERE file_name = ?1 AND sha256 = ?2",
@@ -56,7 +65,7 @@ pub fn find_embedder(
 /// Every embedder that has stored vectors, with how many.
 pub fn embedders_in_use(conn: &Connection) -> rusqlite::Result<Vec<StoredEmbedder>> {
     conn.prepare(
-        "SELECT e.id, e.file_name, e.sha256, e.dimensions, COUNT(*)
+        "SELECT e.id, e.file_name, e.sha256, e.dimensions, COUNT(*), e.fast
          FROM chunk_vectors v JOIN embedders e ON e.id = v.embedder_id
          GROUP BY e.id ORDER BY e.id",
     )?
@@ -67,6 +76,7 @@ pub fn embedders_in_use(conn: &Connection) -> rusqlite::Result<Vec<StoredEmbedde
             sha256: row.get(2)?,
             dimensions: row.get::<_, i64>(3)? as usize,
             vectors: row.get::<_, i64>(4)? as usize,
+            fast: row.get(5)?,
         })
     })?
     .collect()
@@ -75,20 +85,49 @@ pub fn embedders_in_use(conn: &Connection) -> rusqlite::Result<Vec<StoredEmbedde
 /// Which chunks need a vector.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Missing {
-    /// Chunks with no vector at all (new chunks).
-    Any,
+    /// Chunks with no vector from any embedder of the kind (full, or fast when true): new
+    /// chunks.
+    Any { fast: bool },
     /// Chunks without a vector from this embedder (new ones, and those another embedder made).
     From(i64),
 }
 
 impl Missing {
-    /// The SQL parameters (embedder id, whether any embedder counts).
-    fn params(self) -> (i64, bool) {
+    /// The SQL parameters (embedder id, whether any embedder of the kind counts, the kind).
+    fn params(self) -> (i64, bool, bool) {
         match self {
-            Missing::Any => (0, true),
-            Missing::From(id) => (id, false),
+            Missing::Any { fast } => (0, true, fast),
+            Missing::From(id) => (id, false, false),
         }
     }
+}
+
+/// Whether any chunk has a fast vector.
+pub fn any_fast(conn: &Connection) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM embedders e JOIN chunk_vectors v ON v.embedder_id = e.id
+                        WHERE e.fast)",
+        [],
+        |row| row.get(0),
+    )
+}
+
+/// The matter's choice of vectors (`none`, `fast` or `full`), when it made one.
+pub fn choice(conn: &Connection) -> rusqlite::Result<Option<String>> {
+    conn.query_row("SELECT value FROM meta WHERE key = 'vectors'", [], |row| {
+        row.get(0)
+    })
+    .optional()
+}
+
+/// Records the matter's choice of vectors.
+pub fn set_choice(tx: &Transaction<'_>, choice: &str) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO meta (key, value) VALUES ('vectors', ?1)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [choice],
+    )?;
+    Ok(())
 }
 
 /// Chunks that need a vector, after chunk id `after`, in id order, at most `limit`.
@@ -98,16 +137,18 @@ pub fn chunks_to_embed(
     after: i64,
     limit: usize,
 ) -> rusqlite::Result<Vec<(i64, String)>> {
-    let (embedder_id, any) = missing.params();
+    let (embedder_id, any, fast) = missing.params();
     let places: Vec<ChunkPlace> = conn
         .prepare_cached(
             "SELECT c.id, c.document_id, c.char_start, c.char_end FROM chunks c
-             WHERE c.id > ?1 AND NOT EXISTS (SELECT 1 FROM chunk_vectors v
-                                             WHERE v.chunk_id = c.id AND (?3 OR v.embedder_id = ?2))
+             WHERE c.id > ?1 AND NOT EXISTS (
+                 SELECT 1 FROM chunk_vectors v JOIN embedders e ON e.id = v.embedder_id
+                 WHERE v.chunk_id = c.id
+                   AND ((?3 AND e.fast = ?5) OR v.embedder_id = ?2))
              ORDER BY c.id LIMIT ?4",
         )?
         .query_map(
-            params![after, embedder_id, any, limit as i64],
+            params![after, embedder_id, any, limit as i64, fast],
             ChunkPlace::from_row,
         )?
         .collect::<rusqlite::Result<_>>()?;
@@ -116,12 +157,13 @@ pub fn chunks_to_embed(
 
 /// How many chunks [`chunks_to_embed`] would give in all.
 pub fn count_to_embed(conn: &Connection, missing: Missing) -> rusqlite::Result<usize> {
-    let (embedder_id, any) = missing.params();
+    let (embedder_id, any, fast) = missing.params();
     let count: i64 = conn.query_row(
         "SELECT COUNT(*) FROM chunks c
-         WHERE NOT EXISTS (SELECT 1 FROM chunk_vectors v
-                           WHERE v.chunk_id = c.id AND (?2 OR v.embedder_id = ?1))",
-        params![embedder_id, any],
+         WHERE NOT EXISTS (
+             SELECT 1 FROM chunk_vectors v JOIN embedders e ON e.id = v.embedder_id
+             WHERE v.chunk_id = c.id AND ((?2 AND e.fast = ?3) OR v.embedder_id = ?1))",
+        params![embedder_id, any, fast],
         |row| row.get(0),
     )?;
     Ok(count as usize)
@@ -192,11 +234,35 @@ pub fn load(
         visit(StoredVector {
             chunk_id: row.get(0)?,
             document_id: row.get(1)?,
-            vector: blob
-                .chunks_exact(4)
-                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                .collect(),
+            vector: floats(blob),
         });
     }
     Ok(())
+}
+
+/// The vectors `embedder_id` stored for these chunks, by chunk id; chunks without one are
+/// absent.
+pub fn of_chunks(
+    conn: &Connection,
+    embedder_id: i64,
+    chunk_ids: &[i64],
+) -> rusqlite::Result<std::collections::HashMap<i64, Vec<f32>>> {
+    let ids = serde_json::to_string(chunk_ids).unwrap_or_else(|_| "[]".into());
+    let mut statement = conn.prepare_cached(
+        "SELECT chunk_id, vector FROM chunk_vectors
+         WHERE embedder_id = ?1 AND chunk_id IN (SELECT value FROM json_each(?2))",
+    )?;
+    let mut rows = statement.query(params![embedder_id, ids])?;
+    let mut found = std::collections::HashMap::with_capacity(chunk_ids.len());
+    while let Some(row) = rows.next()? {
+        found.insert(row.get(0)?, floats(row.get_ref(1)?.as_blob()?));
+    }
+    Ok(found)
+}
+
+/// A stored blob's little-endian `f32` values.
+fn floats(blob: &[u8]) -> Vec<f32> {
+    blob.chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect()
 }

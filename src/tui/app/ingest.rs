@@ -65,7 +65,7 @@ impl IngestState {
         };
         if let Some(rate) = self.rate(now) {
             let unit = match self.phase {
-                IngestPhase::Embedding => "chunks",
+                IngestPhase::Embedding | IngestPhase::FastVectors => "chunks",
                 _ => "files",
             };
             label.push_str(&format!(" · {rate:.0} {unit}/s"));

@@ -602,6 +602,7 @@ pub(super) fn health_report(
                 ..Default::default()
             }),
             embedder: None,
+            vectors: None,
             breakers: Vec::new(),
             rate_limit: None,
             resources: ResourcesHealth {

@@ -15,7 +15,7 @@ pub mod serve;
 pub mod supervisor;
 
 use std::path::Path;
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -24,8 +24,8 @@ use crate::cpu::BulkPriority;
 
 pub use crash_switch::VARIABLE as CRASH_SWITCH_VARIABLE;
 use protocol::{LoadedModel, Role, ToWorker};
-use supervisor::Supervisor;
 pub use supervisor::{CrashSummary, Launch, WorkerCrash, WorkerState, WorkerStatus};
+use supervisor::{Process, Supervisor};
 
 use super::{
     EmbedderIdentity, EngineSettings, GenerationEvent, GenerationRequest, LlmError, ModelInfo,
@@ -216,8 +216,35 @@ impl EmbedderWorker {
         self.submit(texts, Urgency::Bulk).wait()
     }
 
+    /// The model's vector for each of `count` vocabulary tokens from `first`, each embedded
+    /// alone: what fast vectors are distilled from (see [`crate::llm::StaticEmbedder`]).
+    pub fn embed_vocabulary(&self, first: u32, count: u32) -> Result<Vec<Vec<f32>>, LlmError> {
+        let process = self.ready_process()?;
+        PendingEmbedding {
+            answer: self.supervisor.embed_vocabulary(&process, first, count),
+        }
+        .wait()
+    }
+
     /// Queues `texts` and returns at once: the caller can do other work meanwhile.
     pub fn submit(&self, texts: Vec<String>, urgency: Urgency) -> PendingEmbedding {
+        let process = match self.ready_process() {
+            Ok(process) => process,
+            Err(e) => {
+                let (reply, answer) = mpsc::channel();
+                let _ = reply.send(Err(e));
+                return PendingEmbedding { answer };
+            }
+        };
+        PendingEmbedding {
+            answer: self
+                .supervisor
+                .embed(&process, texts, urgency == Urgency::Query),
+        }
+    }
+
+    /// The worker process once it is ready with this model, else why not.
+    fn ready_process(&self) -> Result<Arc<Process>, LlmError> {
         let (process, state) = self.supervisor.ready(LOAD_WAIT);
         let refused = match state {
             WorkerState::Ready(LoadedModel::Embedder(identity)) if identity == self.identity => {
@@ -230,15 +257,9 @@ impl EmbedderWorker {
             WorkerState::Loading => Some("the embedding model is still loading".into()),
             WorkerState::Failed(reason) | WorkerState::Ended(reason) => Some(reason),
         };
-        if let Some(reason) = refused {
-            let (reply, answer) = mpsc::channel();
-            let _ = reply.send(Err(LlmError::Embed(reason)));
-            return PendingEmbedding { answer };
-        }
-        PendingEmbedding {
-            answer: self
-                .supervisor
-                .embed(&process, texts, urgency == Urgency::Query),
+        match refused {
+            Some(reason) => Err(LlmError::Embed(reason)),
+            None => Ok(process),
         }
     }
 }

@@ -77,6 +77,13 @@ pub enum ToWorker {
         texts: Vec<String>,
         interactive: bool,
     },
+    /// The model's vector for each vocabulary token from `first`, `count` of them, each
+    /// alone (what fast vectors are distilled from); answered as bulk work, by `Embedded`.
+    EmbedVocabulary {
+        id: u64,
+        first: u32,
+        count: u32,
+    },
 }
 
 /// From the worker to Kodiak.

@@ -181,7 +181,7 @@ fn serve_generator(settings: EngineSettings, mut input: impl Read, out: &mpsc::S
                     flag.store(true, Ordering::Relaxed);
                 }
             }
-            ToWorker::Embed { id, .. } => {
+            ToWorker::Embed { id, .. } | ToWorker::EmbedVocabulary { id, .. } => {
                 let _ = out.send(FromWorker::EmbedFailed {
                     id,
                     error: "this model worker generates; it does not embed".into(),
@@ -201,7 +201,16 @@ fn serve_generator(settings: EngineSettings, mut input: impl Read, out: &mpsc::S
 /// An embedding request as the worker holds it.
 struct Job {
     id: u64,
-    texts: Vec<String>,
+    work: Work,
+}
+
+enum Work {
+    Texts(Vec<String>),
+    /// Vocabulary tokens, each embedded alone.
+    Vocabulary {
+        first: u32,
+        count: u32,
+    },
 }
 
 /// Two threads embed: one for search queries, at normal priority with a one-thread context
@@ -283,7 +292,14 @@ fn route_jobs(input: &mut impl Read, queries: mpsc::Sender<Job>, bulk: mpsc::Sen
                 interactive,
             })) => {
                 let queue = if interactive { &queries } else { &bulk };
-                if queue.send(Job { id, texts }).is_err() {
+                let work = Work::Texts(texts);
+                if queue.send(Job { id, work }).is_err() {
+                    return;
+                }
+            }
+            Ok(Some(ToWorker::EmbedVocabulary { id, first, count })) => {
+                let work = Work::Vocabulary { first, count };
+                if bulk.send(Job { id, work }).is_err() {
                     return;
                 }
             }
@@ -334,12 +350,19 @@ impl EmbedServer<'_> {
             {
                 crash.fire();
             }
-            let texts: Vec<&str> = job.texts.iter().map(String::as_str).collect();
-            let outcome = session.embed_yielding(&texts, &mut |session| {
-                if let Some(crowding) = crowding.as_mut() {
-                    session.set_crowded(crowding.sample());
+            let outcome = match &job.work {
+                Work::Texts(texts) => {
+                    let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+                    session.embed_yielding(&texts, &mut |session| {
+                        if let Some(crowding) = crowding.as_mut() {
+                            session.set_crowded(crowding.sample());
+                        }
+                    })
                 }
-            });
+                Work::Vocabulary { first, count } => {
+                    session.embed_vocabulary(*first..first.saturating_add(*count))
+                }
+            };
             let reply = match outcome {
                 Ok(vectors) => FromWorker::Embedded {
                     id: job.id,

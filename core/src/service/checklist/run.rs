@@ -41,7 +41,7 @@ struct Run<'k> {
     checklist: Checklist,
     matchers: Vec<ItemMatcher>,
     queries: Vec<String>,
-    vectors: Option<Vec<Vec<f32>>>,
+    vectors: Option<QueryVectors>,
     engine: Option<&'k GeneratorWorker>,
     detector: Option<Detector>,
     cancel: Arc<AtomicBool>,
@@ -206,17 +206,17 @@ impl Kodiak {
 
     /// The items' query vectors, embedded together once per run; None (with a note) when
     /// there is no embedder or it fails: retrieval is then BM25 alone.
-    fn query_vectors(&self, queries: &[String], notes: &mut Vec<String>) -> Option<Vec<Vec<f32>>> {
+    fn query_vectors(&self, queries: &[String], notes: &mut Vec<String>) -> Option<QueryVectors> {
         self.settings.paths.embedder_model.as_ref()?;
+        if self.vector_choice().ok()? == crate::config::VectorChoice::None {
+            return None;
+        }
         let outcome = self
             .start_queries_embedding(queries.to_vec())
-            .and_then(|pending| {
-                self.sync_vectors(pending.handle())
-                    .map_err(|e| e.to_string())?;
-                pending.wait().map_err(|e| e.to_string())
-            });
+            .and_then(|pending| pending.wait().map_err(|e| e.to_string()));
+        let whole = |v: &Option<Vec<Vec<f32>>>| v.as_ref().is_none_or(|v| v.len() == queries.len());
         match outcome {
-            Ok(vectors) if vectors.len() == queries.len() => Some(vectors),
+            Ok(vectors) if whole(&vectors.full) && whole(&vectors.fast) => Some(vectors),
             Ok(_) => {
                 notes.push(
                     "vector search unavailable (the embedder answered short); BM25 only".into(),
@@ -351,8 +351,8 @@ impl Kodiak {
             scope: Some(&scope),
             weights: FusionWeights::from(retrieval),
         };
-        let vector = run.vectors.as_ref().and_then(|v| v.get(i));
-        let mode = if vector.is_some() {
+        let (full, fast) = run.vectors.as_ref().map_or((None, None), |v| v.get(i));
+        let mode = if full.is_some() || fast.is_some() {
             Mode::Hybrid
         } else {
             Mode::Bm25
@@ -362,10 +362,7 @@ impl Kodiak {
             index,
             mode,
             &request,
-            |candidates, scope| {
-                let vectors = self.vectors.lock().ok()?;
-                Some(vectors.matrix.as_ref()?.search(vector?, candidates, scope))
-            },
+            |candidates, scope| self.nearest_to(full, fast, candidates, scope).ok()?.0,
             |_| Vec::new(),
         )?;
         let ids: Vec<i64> = ranked.fused.iter().map(|f| f.chunk_id).collect();

@@ -130,6 +130,14 @@ pub fn chunk_texts(conn: &Connection) -> rusqlite::Result<Vec<(i64, String)>> {
     ids_and_texts(conn, &places)
 }
 
+/// Chunks stored.
+pub fn chunk_count(conn: &Connection) -> rusqlite::Result<usize> {
+    conn.query_row("SELECT COUNT(*) FROM chunks", [], |row| {
+        row.get::<_, i64>(0)
+    })
+    .map(|n| n as usize)
+}
+
 /// Whether any document is stored.
 pub fn any(conn: &Connection) -> rusqlite::Result<bool> {
     conn.query_row("SELECT EXISTS (SELECT 1 FROM documents)", [], |row| {

@@ -258,6 +258,25 @@ impl Supervisor {
         }
         answer
     }
+
+    /// Asks a ready worker for the vectors of `count` vocabulary tokens from `first` (see
+    /// [`ToWorker::EmbedVocabulary`]); returns where they will arrive.
+    pub fn embed_vocabulary(
+        &self,
+        process: &Arc<Process>,
+        first: u32,
+        count: u32,
+    ) -> mpsc::Receiver<Result<Vec<Vec<f32>>, LlmError>> {
+        let (reply, answer) = mpsc::channel();
+        let id = self.next_id();
+        if register(process, id, Route::Embedding(reply)) {
+            let message = ToWorker::EmbedVocabulary { id, first, count };
+            if let Err(e) = process.send(&message) {
+                fail_route(process, id, &format!("cannot reach the model process: {e}"));
+            }
+        }
+        answer
+    }
 }
 
 impl Drop for Supervisor {
