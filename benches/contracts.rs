@@ -10,6 +10,11 @@
 //! cross-validated: five models are trained here, each without a fifth of the contracts,
 //! and each contract is asked by a Kodiak whose model never saw it.
 //!
+//! The hybrid section makes both kinds of vectors, the model's and the fast ones, and asks
+//! with each (`KODIAK_BENCH_VECTORS=fast`: the fast ones alone, without running the model;
+//! `KODIAK_BENCH_FAST_WEIGHT=W`: the fast vectors' weight in fusion, `[retrieval]
+//! fast_vector_weight`).
+//!
 //! The questions are CUAD's own wording, read from `CUAD_v1_README.txt` in the data folder;
 //! the "clause questions" leave out the three that ask for the document's name, its parties
 //! and its date. Figures to improve, never assertions. Run with
@@ -167,9 +172,17 @@ fn main() {
             let name = format!("{}.txt", contract.name);
             std::fs::copy(data.join("contracts").join(&name), subset.join(&name)).unwrap();
         }
+        // `KODIAK_BENCH_VECTORS=fast` makes and compares the fast vectors alone (minutes
+        // less: the embedding model does not run over the contracts).
+        let fast_only = std::env::var("KODIAK_BENCH_VECTORS").is_ok_and(|v| v == "fast");
+        let made = if fast_only {
+            VectorChoice::Fast
+        } else {
+            VectorChoice::Full
+        };
         let root = work.path().join("hybrid");
         let started = Instant::now();
-        open(&root, VectorChoice::Full, None, 0.0)
+        open(&root, made, None, 0.0)
             .ingest(&[subset], &Silent)
             .unwrap();
         println!(
@@ -182,6 +195,22 @@ fn main() {
             ask_folds(&root, vectors, &models, weight, &some, &questions, mode)
         };
         let (full, fast) = (VectorChoice::Full, VectorChoice::Fast);
+        if fast_only {
+            let bm25 = ask(fast, 0.0, Mode::Bm25);
+            let vector_fast = ask(fast, 0.0, Mode::Vector);
+            let hybrid_fast = ask(fast, 0.0, Mode::Hybrid);
+            let hybrid_fast_detected = ask(fast, CLAUSE_WEIGHT, Mode::Hybrid);
+            print_tallies(
+                &format!("the first {} contracts, fast vectors", some.len()),
+                &[
+                    ("BM25", &bm25),
+                    ("fast vectors", &vector_fast),
+                    ("hybrid, fast", &hybrid_fast),
+                    ("hybrid, fast + detector", &hybrid_fast_detected),
+                ],
+            );
+            return;
+        }
         let bm25 = ask(full, 0.0, Mode::Bm25);
         let vector = ask(full, 0.0, Mode::Vector);
         let vector_fast = ask(fast, 0.0, Mode::Vector);
@@ -465,6 +494,9 @@ fn open(
     config.generator.enabled = false;
     config.embedder.enabled = embedder;
     config.embedder.vectors = vectors;
+    if let Ok(weight) = std::env::var("KODIAK_BENCH_FAST_WEIGHT") {
+        config.retrieval.fast_vector_weight = weight.parse().unwrap();
+    }
     config.checklist.clause_model = clause_model.map(Path::to_path_buf);
     config.retrieval.clause_weight = clause_weight;
     // Questions come faster than a reviewer's 100 a minute.

@@ -178,6 +178,9 @@ pub struct RetrievalConfig {
     pub rrf_k: f32,
     pub bm25_weight: f32,
     pub vector_weight: f32,
+    /// The vector ranking's weight in a matter that uses fast vectors alone: they are less
+    /// apt than the model's, and at full weight pull good BM25 hits down.
+    pub fast_vector_weight: f32,
     /// Weight of the clause detector's ranking, for a question naming a clause type
     /// ("which law governs…"); 0 leaves it out.
     pub clause_weight: f32,
@@ -191,6 +194,7 @@ impl Default for RetrievalConfig {
             rrf_k: 60.0,
             bm25_weight: 1.0,
             vector_weight: 1.0,
+            fast_vector_weight: 0.5,
             clause_weight: 4.0,
         }
     }
@@ -340,6 +344,12 @@ pub(super) fn validate(
     check_range("retrieval.rrf_k", r.rrf_k, 0.0, 10_000.0)?;
     check_range("retrieval.bm25_weight", r.bm25_weight, 0.0, 100.0)?;
     check_range("retrieval.vector_weight", r.vector_weight, 0.0, 100.0)?;
+    check_range(
+        "retrieval.fast_vector_weight",
+        r.fast_vector_weight,
+        0.0,
+        100.0,
+    )?;
     check_range("retrieval.clause_weight", r.clause_weight, 0.0, 100.0)?;
     if r.bm25_weight + r.vector_weight <= 0.0 {
         return Err(Invalid {

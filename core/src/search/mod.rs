@@ -404,6 +404,70 @@ impl SearchIndex {
         Ok(ranked)
     }
 
+    /// The documents whose chunks hold any of `words` (as the index holds them: lower-cased,
+    /// folded, stemmed).
+    pub fn documents_with(
+        &self,
+        words: &[String],
+    ) -> Result<std::collections::HashSet<i64>, SearchError> {
+        let mut found = std::collections::HashSet::new();
+        if words.is_empty() {
+            return Ok(found);
+        }
+        let terms = words
+            .iter()
+            .map(|w| Term::from_field_text(self.fields.text, w));
+        let query = TermSetQuery::new(terms);
+        let searcher = self.reader.searcher();
+        let chunks = searcher
+            .search(&query, &tantivy::collector::DocSetCollector)
+            .map_err(|e| self.unusable(e))?;
+        let mut columns = std::collections::HashMap::new();
+        for address in chunks {
+            let column = match columns.entry(address.segment_ord) {
+                std::collections::hash_map::Entry::Occupied(c) => c.into_mut(),
+                std::collections::hash_map::Entry::Vacant(v) => v.insert(
+                    searcher
+                        .segment_reader(address.segment_ord)
+                        .fast_fields()
+                        .u64("doc_id")
+                        .map_err(|e| self.unusable(e))?,
+                ),
+            };
+            if let Some(doc) = column.first(address.doc_id) {
+                found.insert(doc as i64);
+            }
+        }
+        Ok(found)
+    }
+
+    /// The words of the index (as it holds them) that start with `start`.
+    pub fn words_starting(&self, start: &str) -> Result<Vec<String>, SearchError> {
+        let searcher = self.reader.searcher();
+        let mut words = std::collections::BTreeSet::new();
+        for segment in searcher.segment_readers() {
+            let index = segment
+                .inverted_index(self.fields.text)
+                .map_err(|e| self.unusable(e))?;
+            let mut stream = index
+                .terms()
+                .range()
+                .ge(start.as_bytes())
+                .into_stream()
+                .map_err(|e| self.unusable(e.into()))?;
+            while stream.advance() {
+                let Ok(word) = std::str::from_utf8(stream.key()) else {
+                    continue;
+                };
+                if !word.starts_with(start) {
+                    break;
+                }
+                words.insert(word.to_owned());
+            }
+        }
+        Ok(words.into_iter().collect())
+    }
+
     /// The snippet cutter for `text`'s terms.
     pub fn snippets(&self, text: &str) -> Result<Snippets, SearchError> {
         let Some(query) = self.query(text)? else {

@@ -114,13 +114,9 @@ impl VectorIndex {
             return Ok(false);
         }
         self.remove_documents(&changed.iter().copied().collect());
-        let mut loaded = Vec::new();
-        vectors::load(conn, self.embedder_id, self.batch, &changed, |v| {
-            loaded.push(v)
-        })?;
-        for vector in loaded {
-            self.put(vector);
-        }
+        // Each vector is coded as it is read: a million `f32` vectors are never in memory.
+        let (embedder_id, after) = (self.embedder_id, self.batch);
+        vectors::load(conn, embedder_id, after, &changed, |v| self.put(v))?;
         self.batch = batch;
         self.change = change;
         Ok(true)

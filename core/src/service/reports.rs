@@ -1,7 +1,7 @@
 //! The reports counsel and auditors ask for: the search-term report and the redaction log,
 //! each over a scope of documents and each recorded in the audit trail.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::*;
 use crate::report::redactions::{RedactionLog, Source};
@@ -22,9 +22,15 @@ impl Kodiak {
         }
         let rows = self.review_report()?;
         let searched = families(&rows, &scope.select(&rows)?);
+        // Only documents the index says a term may hit are read; every other has no hit.
+        let may_hit = self.documents_terms_may_hit(&parsed);
         let conn = self.db.conn()?;
         let mut counter = HitCounter::new(&parsed);
         for doc in &searched {
+            if may_hit.as_ref().is_some_and(|d| !d.contains(&doc.doc_id)) {
+                counter.add_unread();
+                continue;
+            }
             let text = documents::text(&conn, doc.doc_id)?.map(|(text, _)| text);
             counter.add(text.as_deref().unwrap_or_default());
         }
@@ -40,6 +46,44 @@ impl Kodiak {
             documents_hit: report.documents_hit,
         })?;
         Ok(report)
+    }
+
+    /// The documents any of `terms` may hit, by the search index: for each alternative, those
+    /// holding all of its words (a prefix: any word the index holds that a word starting with
+    /// it can become). None when the index cannot say (unavailable or behind the database):
+    /// then every document is read.
+    fn documents_terms_may_hit(&self, terms: &[terms::Term]) -> Option<HashSet<i64>> {
+        let index = self.index().ok()?;
+        if index.is_behind(&self.db).unwrap_or(true) {
+            return None;
+        }
+        let holding = |word: &terms::Needed| -> Option<HashSet<i64>> {
+            let words = match word {
+                terms::Needed::Stem(stem) => vec![stem.clone()],
+                terms::Needed::Prefix(prefix) => {
+                    let start: String = prefix.chars().take(3).collect();
+                    let mut words = index.words_starting(&start).ok()?;
+                    words.retain(|w| terms::stem_may_come_from_prefix(w, prefix));
+                    words
+                }
+            };
+            index.documents_with(&words).ok()
+        };
+        let mut may_hit = HashSet::new();
+        for term in terms {
+            for alternative in term.needed() {
+                let mut docs: Option<HashSet<i64>> = None;
+                for word in &alternative {
+                    let holders = holding(word)?;
+                    docs = Some(match docs {
+                        None => holders,
+                        Some(d) => d.intersection(&holders).copied().collect(),
+                    });
+                }
+                may_hit.extend(docs.unwrap_or_default());
+            }
+        }
+        Some(may_hit)
     }
 
     /// The redaction log of the documents `scope` selects; values only `with_values`.
@@ -102,4 +146,66 @@ fn families(all: &[ReportRow], chosen: &[&ReportRow]) -> Vec<Searched> {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::ingest::Silent;
+
+    #[test]
+    fn the_term_report_reads_only_documents_the_index_says_a_term_may_hit_and_counts_as_a_full_read()
+     {
+        let dir = tempfile::tempdir().unwrap();
+        let docs = dir.path().join("docs");
+        std::fs::create_dir_all(&docs).unwrap();
+        let texts = [
+            "The Supplier shall indemnify and hold harmless the Buyer. Indemnities survive.",
+            "Dying or lying: the skies over the café were clear, icing on the cake.",
+            "Insurance is kept by the Tenant; hold the keys. Confidentiality applies.",
+            "Nothing here matters at all, only a note about lunch.",
+            &format!("{} and an indemnity", "indemnification".repeat(3)),
+        ];
+        for (i, text) in texts.iter().enumerate() {
+            std::fs::write(docs.join(format!("d{i}.txt")), text).unwrap();
+        }
+        let mut config = Config::default();
+        config.embedder.enabled = false;
+        config.generator.enabled = false;
+        let kodiak = Kodiak::open(Settings::in_dir(dir.path(), config)).unwrap();
+        kodiak.ingest(&[docs], &Silent).unwrap();
+        let terms: Vec<String> = [
+            "indemn*",
+            "\"hold harmless\"",
+            "dyi*",
+            "sky*",
+            "cafe OR insur*",
+            "ici*",
+            "confidential*",
+            "lunch note",
+            "absent*",
+        ]
+        .map(String::from)
+        .to_vec();
+        let report = kodiak.terms_report(&terms, &JobScope::default()).unwrap();
+        // The same counts from reading every document.
+        let parsed = terms::parse_all(&terms).unwrap();
+        let rows = kodiak.review_report().unwrap();
+        let searched = families(&rows, &JobScope::default().select(&rows).unwrap());
+        let conn = kodiak.db.conn().unwrap();
+        let mut counter = HitCounter::new(&parsed);
+        for doc in &searched {
+            counter.add(&documents::text(&conn, doc.doc_id).unwrap().unwrap().0);
+        }
+        let full = TermsReport::count(&parsed, &searched, &counter.finish());
+        assert_eq!(report, full);
+        let hits: Vec<usize> = report.terms.iter().map(|t| t.documents).collect();
+        // "sky*" finds no "skies": a wildcard matches words as written, not their stems.
+        assert_eq!(hits, [2, 1, 1, 0, 2, 1, 1, 1, 0]);
+        // A phrase's documents are those holding its first word: two of the five are read.
+        let phrase = terms::parse_all(&["\"hold harmless\"".to_owned()]).unwrap();
+        let may_hit = kodiak.documents_terms_may_hit(&phrase).unwrap();
+        assert_eq!(may_hit.len(), 2, "{may_hit:?}");
+    }
 }

@@ -260,7 +260,7 @@ impl Kodiak {
             limit: options.limit,
             candidates: retrieval.candidates,
             scope,
-            weights: FusionWeights::from(retrieval),
+            weights: self.fusion_weights(),
         };
         let nearest = |candidates: usize, scope: Option<&HashSet<i64>>| {
             let found = pending?.and_then(|pending| self.nearest(pending, candidates, scope));
@@ -303,6 +303,17 @@ impl Kodiak {
             hits: found.hits,
             notes,
         })
+    }
+
+    /// How rankings are fused: `[retrieval]`, with the fast vectors' weight when the
+    /// matter uses them alone.
+    pub(super) fn fusion_weights(&self) -> FusionWeights {
+        let retrieval = &self.settings.config.retrieval;
+        let mut weights = FusionWeights::from(retrieval);
+        if self.vector_choice().ok() == Some(crate::config::VectorChoice::Fast) {
+            weights.vector = retrieval.fast_vector_weight;
+        }
+        weights
     }
 
     /// The clause model, loaded once: `[checklist] clause_model`, else the built-in one.

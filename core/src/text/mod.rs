@@ -22,7 +22,7 @@ pub use headings::{Heading, heading_of, is_heading, outline};
 pub use offsets::char_slices;
 pub use pages::{printed_page_number, split_pages};
 pub use sentences::{sentence_ranges, sentences};
-pub use stem::{LONGEST_WORD, RememberingStemmer, Stemmer, analyzer};
+pub use stem::{LONGEST_WORD, RememberingStemmer, Stemmer, analyzer, folded};
 pub use title::document_title;
 pub use values::{Stated, TimeUnit, Value, values};
 

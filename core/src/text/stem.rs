@@ -33,6 +33,20 @@ pub fn analyzer() -> TextAnalyzer {
         .build()
 }
 
+/// A word lower-cased and folded to ASCII as the index's analyser does before it stems.
+pub fn folded(word: &str) -> String {
+    let mut fold = TextAnalyzer::builder(RawTokenizer::default())
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .build();
+    let mut stream = fold.token_stream(word);
+    if stream.advance() {
+        std::mem::take(&mut stream.token_mut().text)
+    } else {
+        String::new()
+    }
+}
+
 /// The Snowball English stemmer, so that "terminates" in an answer finds "terminate".
 pub struct Stemmer {
     snowball: frostem::Stemmer,

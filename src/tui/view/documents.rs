@@ -104,10 +104,14 @@ pub fn draw_list(
     };
     frame.render_widget(Paragraph::new(header), header_area);
 
+    // Measured without joining: this runs over every listed row at each frame.
     let tags_width = docs
         .visible
         .iter()
-        .map(|&row| docs.rows[row].review.tags.join(",").chars().count())
+        .map(|&row| {
+            let tags = &docs.rows[row].review.tags;
+            tags.iter().map(|t| t.chars().count()).sum::<usize>() + tags.len().saturating_sub(1)
+        })
         .max()
         .unwrap_or(0)
         .clamp(4, 16);

@@ -8,6 +8,10 @@
 //! - `"quoted words"` must appear together, in order;
 //! - `word*` matches any word starting with `word` (`indemn*`: "indemnify", "indemnities");
 //! - `A OR B` hits a document that either side hits.
+//!
+//! Words the search index leaves out (40 bytes or longer: base64 and run-together noise) are
+//! not counted either, so that the report counts what search finds, and so that the index
+//! can tell which documents a term may hit: only those are read (see [`Term::needed`]).
 
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
@@ -97,6 +101,70 @@ impl Term {
     }
 }
 
+/// A word a document must hold for a term to hit it, as the search index can look it up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Needed {
+    /// This stem.
+    Stem(String),
+    /// A word starting with this (lower-cased, folded to ASCII): any stem for which
+    /// [`stem_may_come_from_prefix`] holds.
+    Prefix(String),
+}
+
+impl Term {
+    /// Per alternative, the words a document must hold for it to hit: every part's first
+    /// word (a phrase's other words are checked when the document is read). A document
+    /// that holds none of the alternatives' words cannot be hit and need not be read.
+    pub fn needed(&self) -> Vec<Vec<Needed>> {
+        self.alternatives
+            .iter()
+            .map(|parts| {
+                parts
+                    .iter()
+                    .filter_map(|part| part.first())
+                    .map(|word| match word {
+                        WordMatch::Stem(stem) => Needed::Stem(stem.clone()),
+                        WordMatch::Prefix(prefix) => Needed::Prefix(crate::text::folded(prefix)),
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+}
+
+/// Whether a word starting with `prefix` (at least three characters, lower-cased and folded)
+/// can have the stem `stem`. Snowball's English stemmer keeps a word's start and changes at
+/// most its last few letters: it removes suffixes only past the word's first syllable
+/// (three letters or more kept), and what it writes in their place ("y" to "i", "biliti" to
+/// "ble", an "e" after "at", "bl", "iz") adds at most two letters to what it kept. So the
+/// stem either starts with the prefix (it kept all of it), or shares all but its last two
+/// letters with it, and at least three (all of a shorter stem: "ubs" is "ub"). `the_prefix_rule_holds_for_every_word_of_the_cuad_contracts`
+/// checks it against the stemmer itself.
+pub fn stem_may_come_from_prefix(stem: &str, prefix: &str) -> bool {
+    // Snowball's forms whose stem is no such start of the word: "skies" is "sky", and a
+    // letter before "ying" takes "ie" ("dying", "lying", "tying", "fying").
+    if stem == "sky" && "skies".starts_with(prefix) {
+        return true;
+    }
+    let mut letters = stem.chars();
+    if let (Some(first), Some('i'), Some('e'), None) = (
+        letters.next(),
+        letters.next(),
+        letters.next(),
+        letters.next(),
+    ) && format!("{first}ying").starts_with(prefix)
+    {
+        return true;
+    }
+    let shared = stem
+        .chars()
+        .zip(prefix.chars())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let (stem_len, prefix_len) = (stem.chars().count(), prefix.chars().count());
+    shared >= prefix_len || (shared >= stem_len.min(2) && shared + 2 >= stem_len)
+}
+
 /// Every word seen, lower-cased, with its stem: a word is stemmed once however many times
 /// and in however many documents it occurs, and documents hold word ids, not strings.
 pub(crate) struct Vocabulary {
@@ -156,7 +224,8 @@ impl DocumentWords {
     pub(crate) fn new(text: &str, vocabulary: &mut Vocabulary) -> DocumentWords {
         let mut lower = String::new();
         let mut ids = Vec::new();
-        for word in words(text) {
+        // As the index's analyser drops them.
+        for word in words(text).filter(|w| w.len() < crate::text::LONGEST_WORD) {
             lower.clear();
             lower.extend(word.chars().flat_map(char::to_lowercase));
             ids.push(vocabulary.word(&lower));
@@ -472,6 +541,13 @@ impl<'a> HitCounter<'a> {
             terms,
             vocabulary: Vocabulary::new(),
             hits: vec![Vec::new(); terms.len()],
+        }
+    }
+
+    /// The next document, which the index says no term can hit: no hits, nothing read.
+    pub fn add_unread(&mut self) {
+        for per_doc in &mut self.hits {
+            per_doc.push(0);
         }
     }
 

@@ -241,3 +241,76 @@ fn threads_are_counted_once_however_many_of_their_messages_a_term_hits() {
         report.text(&crate::report::tests::made("2026-12-05T10:00:00Z"))
     );
 }
+
+#[test]
+fn the_prefix_rule_holds_for_every_word_of_the_cuad_contracts() {
+    // Real words the project did not write: every start of three letters or more of each
+    // must admit the word's stem, or the report would skip a document it hits.
+    let dir = std::env::var_os("KODIAK_CUAD_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/cuad-train")
+        })
+        .join("contracts");
+    let files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| {
+            panic!(
+                "{} is needed (the CUAD contracts beside the repository, or KODIAK_CUAD_DIR): {e}",
+                dir.display()
+            )
+        })
+        .flatten()
+        .collect();
+    let mut seen = HashSet::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file.path()).unwrap_or_default();
+        for word in words(&text).filter(|w| w.len() < crate::text::LONGEST_WORD) {
+            seen.insert(crate::text::folded(word));
+        }
+    }
+    // Snowball's irregular forms, whatever the contracts hold.
+    seen.extend(["dying", "lying", "tying", "skies", "ugly", "early"].map(String::from));
+    assert!(seen.len() > 20_000, "{} words", seen.len());
+    let mut stemmer = Stemmer::new();
+    let (mut checked, mut missed) = (0, Vec::new());
+    for word in &seen {
+        let stem = stemmer.key(word);
+        let chars: Vec<char> = word.chars().collect();
+        for end in 3..=chars.len() {
+            let prefix: String = chars[..end].iter().collect();
+            if !stem_may_come_from_prefix(&stem, &prefix) {
+                missed.push(format!("{word:?} (stem {stem:?}) starts with {prefix:?}"));
+            }
+            checked += 1;
+        }
+    }
+    assert!(
+        missed.is_empty(),
+        "{} missed: {:?}",
+        missed.len(),
+        &missed[..missed.len().min(40)]
+    );
+    assert!(checked > 100_000);
+    // And it is a filter: most stems are ruled out.
+    assert!(!stem_may_come_from_prefix("indemn", "insur"));
+    assert!(!stem_may_come_from_prefix("confidenti", "conf0"));
+}
+
+#[test]
+fn a_terms_needed_words_are_each_alternatives_first_words_with_prefixes_folded() {
+    let mut stemmer = Stemmer::new();
+    let term = Term::parse("\"hold harmless\" Café* OR indemnities", &mut stemmer).unwrap();
+    assert_eq!(
+        term.needed(),
+        vec![
+            vec![Needed::Stem("hold".into()), Needed::Prefix("cafe".into())],
+            vec![Needed::Stem("indemn".into())],
+        ]
+    );
+}
+
+#[test]
+fn words_the_index_leaves_out_are_not_counted() {
+    let long = "indemnification".repeat(3);
+    assert_eq!(hits("indemn*", &format!("{long} indemnity")), 1);
+}

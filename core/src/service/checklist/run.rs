@@ -342,14 +342,13 @@ impl Kodiak {
         i: usize,
     ) -> Result<Vec<Source>, ServiceError> {
         let index = self.index()?;
-        let retrieval = &self.settings.config.retrieval;
         let scope = [document];
         let request = SearchRequest {
             text: &run.queries[i],
             limit: PASSAGES_PER_ITEM,
             candidates: PASSAGES_PER_ITEM * 4,
             scope: Some(&scope),
-            weights: FusionWeights::from(retrieval),
+            weights: self.fusion_weights(),
         };
         let (full, fast) = run.vectors.as_ref().map_or((None, None), |v| v.get(i));
         let mode = if full.is_some() || fast.is_some() {
