@@ -227,3 +227,28 @@ fn an_unreadable_password_file_is_named_and_nothing_is_ingested() {
     let documents = json_of(&sandbox, &["docs", "list", "--json"]);
     assert_eq!(documents.as_array().map(Vec::len), Some(0), "{documents}");
 }
+
+#[test]
+fn vectors_shows_the_choice_and_refuses_an_unknown_one_or_vectors_without_an_embedding_model() {
+    let sandbox = Sandbox::new();
+    sandbox.write_config("[embedder]\nenabled = false\n");
+    assert_eq!(
+        sandbox.stdout(&["vectors"]).trim(),
+        "vectors: none: search by words alone (the default, [embedder] vectors)"
+    );
+    let unknown = sandbox
+        .kodiak()
+        .args(["vectors", "sometimes"])
+        .output()
+        .unwrap();
+    assert!(!unknown.status.success());
+    let said = String::from_utf8_lossy(&unknown.stderr);
+    assert!(
+        said.contains("\"sometimes\"") && said.contains("none") && said.contains("fast"),
+        "{said}"
+    );
+    let fast = sandbox.kodiak().args(["vectors", "fast"]).output().unwrap();
+    assert!(!fast.status.success());
+    let said = String::from_utf8_lossy(&fast.stderr);
+    assert!(said.contains("[embedder] enabled = true"), "{said}");
+}
