@@ -43,7 +43,7 @@ use kodiak::search::{FusionWeights, Mode, SearchRequest, VectorIndex};
 use kodiak::service::SearchOptions;
 use kodiak::storage::{documents, vectors};
 use support::Samples;
-use support::corpus::{Rng, Vocabulary};
+use support::corpus::{Rng, Vocabulary, query, unit_vector};
 
 const THREADS: usize = 2;
 const EMBED_CHUNKS: usize = 600;
@@ -439,24 +439,4 @@ fn sentence(vocabulary: &Vocabulary, rng: &mut Rng) -> String {
     }
     s.push('.');
     s
-}
-
-/// A query of 2 to 4 words taken in order from a stored chunk, as a reviewer recalls a
-/// passage.
-fn query(chunk: &str, rng: &mut Rng) -> String {
-    let words: Vec<&str> = chunk
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect();
-    let length = 2 + rng.below(3);
-    let start = rng.below(words.len().saturating_sub(length).max(1));
-    words[start..(start + length).min(words.len())].join(" ")
-}
-
-fn unit_vector(rng: &mut Rng, dimensions: usize) -> Vec<f32> {
-    let v: Vec<f32> = (0..dimensions)
-        .map(|_| rng.below(2_000) as f32 / 1_000.0 - 1.0)
-        .collect();
-    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
-    v.into_iter().map(|x| x / norm).collect()
 }

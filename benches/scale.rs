@@ -40,7 +40,7 @@ use kodiak::search::Mode;
 use kodiak::service::{JobScope, SearchOptions, ToEmbed};
 use kodiak::storage::{documents, vectors};
 use support::Samples;
-use support::corpus::{Rng, Vocabulary};
+use support::corpus::{Rng, Vocabulary, query, unit_vector};
 
 const QUERIES: usize = 200;
 const RECALL_QUERIES: usize = 50;
@@ -419,24 +419,6 @@ fn write_corpus(dir: &Path, count: usize, vocabulary: &Vocabulary, rng: &mut Rng
         std::fs::write(folder.join(format!("doc-{i:06}.txt")), text).unwrap();
     }
     bytes
-}
-
-fn query(chunk: &str, rng: &mut Rng) -> String {
-    let words: Vec<&str> = chunk
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect();
-    let length = 2 + rng.below(3);
-    let start = rng.below(words.len().saturating_sub(length).max(1));
-    words[start..(start + length).min(words.len())].join(" ")
-}
-
-fn unit_vector(rng: &mut Rng, dimensions: usize) -> Vec<f32> {
-    let v: Vec<f32> = (0..dimensions)
-        .map(|_| rng.below(2_000) as f32 / 1_000.0 - 1.0)
-        .collect();
-    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
-    v.into_iter().map(|x| x / norm).collect()
 }
 
 /// The share of the exact top 10 (every fast vector scored in `f32` here) that the fast

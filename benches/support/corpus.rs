@@ -72,3 +72,24 @@ impl Vocabulary {
         &self.words[rank.min(self.words.len() - 1)]
     }
 }
+
+/// A query as a reviewer types one: 2-4 consecutive words of a stored chunk.
+pub fn query(chunk: &str, rng: &mut Rng) -> String {
+    let words: Vec<&str> = chunk
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let length = 2 + rng.below(3);
+    let start = rng.below(words.len().saturating_sub(length).max(1));
+    words[start..(start + length).min(words.len())].join(" ")
+}
+
+/// A random unit vector, standing in for an embedding where making real ones would take
+/// hours.
+pub fn unit_vector(rng: &mut Rng, dimensions: usize) -> Vec<f32> {
+    let v: Vec<f32> = (0..dimensions)
+        .map(|_| rng.below(2_000) as f32 / 1_000.0 - 1.0)
+        .collect();
+    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    v.into_iter().map(|x| x / norm).collect()
+}

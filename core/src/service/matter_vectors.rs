@@ -13,6 +13,31 @@ const DISTILL_PAGE: u32 = 2_048;
 const FAST_PAGE: usize = 4_096;
 
 impl Kodiak {
+    /// Registers the embedder (fast or full) that is to fill in vectors; returns its id and
+    /// which chunks `which` means for it.
+    pub(super) fn register_embedder(
+        &self,
+        identity: &crate::llm::EmbedderIdentity,
+        fast: bool,
+        which: ToEmbed,
+    ) -> Result<(i64, Missing), ServiceError> {
+        let embedder_id = self.db.write(|tx| {
+            vectors::embedder_id(
+                tx,
+                &identity.file_name,
+                &identity.sha256,
+                identity.dimensions,
+                fast,
+            )
+            .map_err(ServiceError::from)
+        })?;
+        let missing = match which {
+            ToEmbed::New => Missing::Any { fast },
+            ToEmbed::NotFromCurrent => Missing::From(embedder_id),
+        };
+        Ok((embedder_id, missing))
+    }
+
     /// The vectors this matter's search uses: its own choice, else `[embedder] vectors`;
     /// none when no embedding model is configured.
     pub fn vector_choice(&self) -> Result<VectorChoice, ServiceError> {
@@ -159,21 +184,7 @@ impl Kodiak {
         progress: &dyn Progress,
     ) -> Result<usize, ServiceError> {
         let fast = self.fast_embedder().map_err(ServiceError::Embedder)?;
-        let identity = fast.identity();
-        let embedder_id = self.db.write(|tx| {
-            vectors::embedder_id(
-                tx,
-                &identity.file_name,
-                &identity.sha256,
-                identity.dimensions,
-                true,
-            )
-            .map_err(ServiceError::from)
-        })?;
-        let which = match which {
-            ToEmbed::New => Missing::Any { fast: true },
-            ToEmbed::NotFromCurrent => Missing::From(embedder_id),
-        };
+        let (embedder_id, which) = self.register_embedder(fast.identity(), true, which)?;
         let total = vectors::count_to_embed(&*self.db.conn()?, which)?;
         if total == 0 {
             return Ok(0);

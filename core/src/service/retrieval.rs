@@ -183,21 +183,7 @@ impl Kodiak {
             }
             None => return Ok(()),
         };
-        let identity = handle.identity();
-        let embedder_id = self.db.write(|tx| {
-            vectors::embedder_id(
-                tx,
-                &identity.file_name,
-                &identity.sha256,
-                identity.dimensions,
-                false,
-            )
-            .map_err(ServiceError::from)
-        })?;
-        let which = match which {
-            ToEmbed::New => Missing::Any { fast: false },
-            ToEmbed::NotFromCurrent => Missing::From(embedder_id),
-        };
+        let (embedder_id, which) = self.register_embedder(handle.identity(), false, which)?;
         let total = vectors::count_to_embed(&*self.db.conn()?, which)?;
         if total == 0 {
             return Ok(());
