@@ -90,6 +90,22 @@ pub fn run() -> Result<ExitCode> {
             press(app, key);
         },
     )?;
+    // A real matter's size, scrolled as a held key and a page key would.
+    let mut app = app_with_documents(100_000)?;
+    report(
+        "document list (100,000 documents)",
+        &theme,
+        &mut app,
+        |app, i| {
+            let key = match i % 100 {
+                0..40 => KeyCode::Down,
+                40..50 => KeyCode::PageDown,
+                50..90 => KeyCode::Up,
+                _ => KeyCode::PageUp,
+            };
+            press(app, key);
+        },
+    )?;
 
     let mut app = base_app()?;
     open(&mut app, document)?;
@@ -176,14 +192,20 @@ fn report(
 /// a page with `:`, and to the end and back; each timed from key to new position.
 fn jumps(app: &mut App) -> Result<()> {
     let mut times = Vec::with_capacity(JUMPS);
-    let mut tops = std::collections::BTreeSet::new();
+    // Where each jump left the viewer: its top line and the match and finding it is on (a
+    // match already on screen moves the cursor, not the top).
+    let mut places = std::collections::BTreeSet::new();
     let mut keys = |app: &mut App, keys: &[KeyCode]| {
         let started = Instant::now();
         for key in keys {
             press(app, *key);
         }
         times.push(started.elapsed());
-        tops.insert(app.viewer.as_ref().map_or(0, |viewer| viewer.top));
+        places.insert(
+            app.viewer
+                .as_ref()
+                .map(|viewer| (viewer.top, viewer.current_match, viewer.pii_cursor)),
+        );
     };
     for i in 0..JUMPS {
         match i % 5 {
@@ -203,9 +225,9 @@ fn jumps(app: &mut App) -> Result<()> {
     }
     // Jumps that went nowhere would time nothing.
     anyhow::ensure!(
-        tops.len() > JUMPS / 4,
+        places.len() > JUMPS / 4,
         "the benchmark's jumps reached only {} places",
-        tops.len()
+        places.len()
     );
     times.sort();
     let p50 = times[times.len() / 2];
@@ -276,9 +298,13 @@ fn counting_terminal(counter: Counter) -> Result<Terminal<CrosstermBackend<Count
 const CHAT_TURNS: usize = 200;
 
 fn base_app() -> Result<App> {
+    app_with_documents(5_000)
+}
+
+fn app_with_documents(count: i64) -> Result<App> {
     let keymap = Keymap::new(&KeysConfig::new())?;
     let mut app = App::new(keymap, (WIDTH, HEIGHT));
-    let rows = (1..=5_000).map(document_row).collect();
+    let rows = (1..=count).map(document_row).collect();
     // The list answers the app's own first request, as the worker's reply would.
     let request = app
         .start()
@@ -291,16 +317,17 @@ fn base_app() -> Result<App> {
             _ => None,
         })
         .context("the app asked for no document list")?;
-    app.update(
+    let view = app.update(
         Msg::Documents {
             request,
             result: Ok(rows),
         },
         Instant::now(),
     );
+    app.run_list_views(view, Instant::now());
     // A harness that drew an empty list would measure the wrong thing.
     anyhow::ensure!(
-        app.docs.visible.len() == 5_000,
+        app.docs.visible.len() == usize::try_from(count)?,
         "the benchmark's document list was not applied ({} shown)",
         app.docs.visible.len()
     );

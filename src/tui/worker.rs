@@ -196,6 +196,11 @@ fn reply(job: Job, context: &JobContext, running: Running<'_>) -> Option<Msg> {
             request,
             result: call(&running, |k, _| Ok(k.review_report()?)),
         },
+        // Needs nothing of the service: it runs here only to keep off the UI thread.
+        Job::ListView(input) => Msg::ListView {
+            request,
+            result: call(&running, |_, _| Ok(Box::new(input.run()))),
+        },
         Job::OpenDocument { doc_id, focus } => Msg::Document {
             request,
             result: call(&running, |k, _| {

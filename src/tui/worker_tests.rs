@@ -367,3 +367,44 @@ fn an_export_in_a_matter_other_than_the_default_names_it_in_the_file() {
     let in_default = written(None);
     assert!(in_default.starts_with("kodiak-review-2026"), "{in_default}");
 }
+
+#[test]
+fn a_list_view_job_replies_with_the_rows_its_filter_shows_in_order() {
+    use super::app::SortKey;
+    use super::app::list_view::{ListInput, ListQuery};
+    let rows = Arc::new(super::tests::rows());
+    let got = replies(
+        Fake::default(),
+        vec![Effect::Job {
+            request: 4,
+            job: Job::ListView(ListInput {
+                rows: Arc::clone(&rows),
+                index: None,
+                query: ListQuery {
+                    filter: "-memo".into(),
+                    sort: Some(SortKey::Title),
+                    fold_threads: false,
+                },
+            }),
+        }],
+        1,
+    );
+    let Msg::ListView {
+        request: 4,
+        result: Ok(view),
+    } = &got[0]
+    else {
+        panic!("{:?}", got[0]);
+    };
+    assert!(
+        Arc::ptr_eq(&view.rows, &rows),
+        "the rows are shared, not copied"
+    );
+    let titles: Vec<&str> = view
+        .visible
+        .iter()
+        .map(|&i| rows[i].title.as_deref().unwrap())
+        .collect();
+    assert_eq!(titles, ["Board minutes", "Residential lease"]);
+    assert_eq!(view.index.by_id.len(), 3);
+}

@@ -115,33 +115,39 @@ impl App {
 
     /// Keys while the term report is open: Enter lists the selected term's documents (a
     /// filter by their ids), Esc closes.
-    pub(super) fn terms_key(&mut self, key: KeyEvent, report: Box<TermsReport>, selected: usize) {
+    pub(super) fn terms_key(
+        &mut self,
+        key: KeyEvent,
+        report: Box<TermsReport>,
+        selected: usize,
+    ) -> Vec<Effect> {
         let last = report.terms.len().saturating_sub(1);
         let selected = match key.code {
             KeyCode::Down | KeyCode::Char('j') => (selected + 1).min(last),
             KeyCode::Up | KeyCode::Char('k') => selected.saturating_sub(1),
             KeyCode::Enter => {
                 let Some(row) = report.terms.get(selected) else {
-                    return;
+                    return Vec::new();
                 };
                 if row.doc_ids.is_empty() {
                     self.info(format!("{} hits no document", row.term));
                 } else {
                     let ids: Vec<String> = row.doc_ids.iter().map(i64::to_string).collect();
                     self.docs.filter = format!("id:{}", ids.join(","));
-                    self.docs.refresh();
                     self.focus = Pane::Documents;
                     self.info(format!(
                         "{} hit by {} (/ then Esc clears the filter)",
                         kodiak::report::plural(row.doc_ids.len(), "document"),
                         row.term
                     ));
+                    return vec![self.refresh_list()];
                 }
-                return;
+                return Vec::new();
             }
-            KeyCode::Esc | KeyCode::Char('q') => return,
+            KeyCode::Esc | KeyCode::Char('q') => return Vec::new(),
             _ => selected,
         };
         self.overlay = Some(Overlay::Terms { report, selected });
+        Vec::new()
     }
 }

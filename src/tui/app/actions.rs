@@ -64,12 +64,12 @@ impl App {
         }
     }
 
-    pub(super) fn paste(&mut self, text: &str) {
+    pub(super) fn paste(&mut self, text: &str) -> Vec<Effect> {
         match &mut self.overlay {
             Some(Overlay::Prompt { kind, input, .. }) => {
                 input.paste(text);
                 let (kind, typed) = (*kind, input.text().to_owned());
-                self.prompt_changed(kind, &typed);
+                return self.prompt_changed(kind, &typed);
             }
             Some(_) => {}
             None if self.focus == Pane::Chat => {
@@ -78,6 +78,7 @@ impl App {
             }
             None => {}
         }
+        Vec::new()
     }
 
     /// Actions of every context here; the rest go to the component with the keyboard.

@@ -2,7 +2,9 @@
 
 use kodiak::config::ListColumn;
 
-use super::filter::Filter;
+use std::sync::Arc;
+
+use super::list_view::{ListInput, ListQuery, ListView, RowIndex};
 use super::*;
 
 /// How documents are ordered.
@@ -52,28 +54,31 @@ impl SortKey {
 
 #[derive(Debug, Default)]
 pub struct DocList {
-    pub rows: Vec<ReportRow>,
+    /// The rows shown, shared with the view jobs (see [`list_view`](super::list_view)).
+    pub rows: Arc<Vec<ReportRow>>,
+    /// What is derived from `rows`: documents by id, shared titles, threads, groups.
+    pub index: Arc<RowIndex>,
+    /// Rows read and not yet shown: their view is being made.
+    pub incoming: Option<Arc<Vec<ReportRow>>>,
+    /// Whether rows read from the matter are shown yet (before, the list says it loads).
     pub loaded: bool,
     /// The filter as typed; see [`filter`](super::filter) for its language.
     pub filter: String,
-    /// Why a term of the filter as typed does not parse; the other terms apply.
+    /// Why a term of the filter shown does not parse; the other terms apply.
     pub filter_error: Option<String>,
     pub sort: Option<SortKey>,
     /// Indexes into `rows` that pass the filter, in display order.
     pub visible: Vec<usize>,
+    /// The TAGS column's width for the rows shown.
+    pub tags_width: usize,
     /// Index into `visible`.
     pub selected: usize,
     /// Documents marked with Space: review keys act on all of them at once.
     pub marked: std::collections::BTreeSet<i64>,
     /// `[tui] list_columns`: the columns beside the title, in order.
     pub columns: Vec<ListColumn>,
-    /// Titles two documents or more have (lower case): the list tells them apart by file.
-    pub shared_titles: std::collections::HashSet<String>,
     /// Threads folded: a thread shows only its inclusive messages.
     pub fold_threads: bool,
-    /// How many messages each e-mail thread has, and how many of them are inclusive, by
-    /// thread id.
-    pub thread_sizes: std::collections::HashMap<i64, (usize, usize)>,
 }
 
 impl DocList {
@@ -82,23 +87,85 @@ impl DocList {
         self.selected = self.selected.saturating_add_signed(delta).min(last);
     }
 
-    /// Takes a new list of documents.
-    pub(super) fn set_rows(&mut self, rows: Vec<ReportRow>) {
-        self.shared_titles = kodiak::files::shared_titles(rows.iter().map(|r| r.title.as_deref()));
-        self.thread_sizes.clear();
-        for row in &rows {
-            if let Some(thread) = row.thread_id {
-                let (size, inclusive) = self.thread_sizes.entry(thread).or_default();
-                *size += 1;
-                *inclusive += usize::from(row.inclusive == Some(true));
-            }
+    /// Takes a new list of documents; it is shown once its view is made.
+    pub(super) fn receive(&mut self, rows: Vec<ReportRow>) {
+        self.incoming = Some(Arc::new(rows));
+    }
+
+    /// What a view job needs: the newest rows (with their index when it is made), and the
+    /// filter, order and folding asked for.
+    pub(super) fn view_input(&self) -> ListInput {
+        let (rows, index) = match &self.incoming {
+            Some(rows) => (Arc::clone(rows), None),
+            None => (Arc::clone(&self.rows), Some(Arc::clone(&self.index))),
+        };
+        ListInput {
+            rows,
+            index,
+            query: ListQuery {
+                filter: self.filter.clone(),
+                sort: self.sort,
+                fold_threads: self.fold_threads,
+            },
         }
-        self.rows = rows;
+    }
+
+    /// Shows `view`, keeping the selected document selected when it is still shown.
+    pub(super) fn show(&mut self, view: ListView) {
+        let keep = self.selected_row().map(|r| r.doc_id);
+        if self
+            .incoming
+            .as_ref()
+            .is_some_and(|rows| Arc::ptr_eq(rows, &view.rows))
+        {
+            self.incoming = None;
+            self.loaded = true;
+        }
+        self.rows = view.rows;
+        self.index = view.index;
+        self.visible = view.visible;
+        self.filter_error = view.filter_error;
+        self.tags_width = view.tags_width;
+        self.selected = keep
+            .and_then(|id| self.position_of(id))
+            .unwrap_or(0)
+            .min(self.visible.len().saturating_sub(1));
+    }
+
+    /// Where document `doc_id` is in the list as shown, if it is shown.
+    pub fn position_of(&self, doc_id: i64) -> Option<usize> {
+        let row = *self.index.by_id.get(&doc_id)?;
+        self.visible.iter().position(|&i| i == row)
+    }
+
+    /// Document `doc_id`'s row, as shown.
+    pub fn row(&self, doc_id: i64) -> Option<&ReportRow> {
+        let row = self.rows.get(*self.index.by_id.get(&doc_id)?)?;
+        (row.doc_id == doc_id).then_some(row)
+    }
+
+    /// Sets document `doc_id`'s review in the rows shown and in rows on their way; returns
+    /// its row as shown.
+    pub(super) fn set_review(&mut self, doc_id: i64, review: &Review) -> Option<&ReportRow> {
+        if let Some(incoming) = &mut self.incoming
+            && let Some(row) = Arc::make_mut(incoming)
+                .iter_mut()
+                .find(|r| r.doc_id == doc_id)
+        {
+            row.review = review.clone();
+        }
+        let at = *self.index.by_id.get(&doc_id)?;
+        let row = Arc::make_mut(&mut self.rows).get_mut(at)?;
+        if row.doc_id != doc_id {
+            return None;
+        }
+        row.review = review.clone();
+        Some(row)
     }
 
     /// The messages of `row`'s thread and how many are inclusive, when it is one of several.
     pub fn thread_size(&self, row: &ReportRow) -> Option<(usize, usize)> {
-        let counts = *self.thread_sizes.get(&row.thread_id?)?;
+        let counts = *self.index.thread_sizes.get(&row.thread_id?)?;
         (counts.0 > 1).then_some(counts)
     }
 
@@ -142,7 +209,7 @@ impl DocList {
         let whole = crate::sanitize::line(&kodiak::files::distinct_label(
             row.title.as_deref(),
             &row.path,
-            &self.shared_titles,
+            &self.index.shared_titles,
         ))
         .into_owned();
         if cells(&whole) <= width {
@@ -150,7 +217,7 @@ impl DocList {
         }
         let title = title_of(row);
         let titled = row.title.as_deref().is_some_and(|t| !t.is_empty());
-        if !titled || !self.shared_titles.contains(&title.to_lowercase()) {
+        if !titled || !self.index.shared_titles.contains(&title.to_lowercase()) {
             // A title reads from its start; a file name is told apart by both ends.
             return if titled {
                 truncate(&title, width)
@@ -173,68 +240,6 @@ impl DocList {
         self.visible
             .get(self.selected)
             .and_then(|&i| self.rows.get(i))
-    }
-
-    /// Recomputes `visible` after the rows, filter or order changed, keeping the selected
-    /// document selected when it is still shown.
-    pub(super) fn refresh(&mut self) {
-        let keep = self.selected_row().map(|r| r.doc_id);
-        let (filter, error) = Filter::parse(&self.filter);
-        self.filter_error = error;
-        // Folded, a message a later one contains goes, and its attachments with it.
-        let covered: std::collections::HashSet<i64> = self
-            .rows
-            .iter()
-            .filter(|r| self.fold_threads && r.inclusive == Some(false))
-            .map(|r| r.doc_id)
-            .collect();
-        let folded = |row: &ReportRow| {
-            covered.contains(&row.doc_id) || row.parent_id.is_some_and(|p| covered.contains(&p))
-        };
-        self.visible = (0..self.rows.len())
-            .filter(|&i| filter.matches(&self.rows[i]) && !folded(&self.rows[i]))
-            .collect();
-        if let Some(key) = self.sort {
-            // An attachment stays under its e-mail: families sort by their head, and within
-            // a family the head comes first, then the attachments in order.
-            let rows = &self.rows;
-            let by_id: std::collections::HashMap<i64, usize> = rows
-                .iter()
-                .enumerate()
-                .map(|(i, r)| (r.doc_id, i))
-                .collect();
-            let head = |i: usize| -> &ReportRow {
-                let parent = rows[i].parent_id.and_then(|id| by_id.get(&id).copied());
-                &rows[parent.unwrap_or(i)]
-            };
-            // Titles are lower-cased once, not at each of the sort's comparisons (a
-            // 100,000-row list makes some 3 million).
-            let titles: Vec<String> = match key {
-                SortKey::Title => rows.iter().map(|r| title_of(r).to_lowercase()).collect(),
-                _ => Vec::new(),
-            };
-            let index_of = |r: &ReportRow| by_id.get(&r.doc_id).copied().unwrap_or(0);
-            let compare = |a: &ReportRow, b: &ReportRow| match key {
-                SortKey::Id => a.doc_id.cmp(&b.doc_id),
-                SortKey::Title => titles[index_of(a)].cmp(&titles[index_of(b)]),
-                SortKey::Format => a.format.cmp(&b.format),
-                SortKey::Pages => b.pages.cmp(&a.pages),
-                SortKey::Pii => pii_total(b).cmp(&pii_total(a)),
-                SortKey::Status => status_rank(a).cmp(&status_rank(b)),
-            };
-            self.visible.sort_by(|&a, &b| {
-                let (head_a, head_b) = (head(a), head(b));
-                let (a, b) = (&rows[a], &rows[b]);
-                compare(head_a, head_b)
-                    .then(head_a.doc_id.cmp(&head_b.doc_id))
-                    .then(a.parent_id.is_some().cmp(&b.parent_id.is_some()))
-                    .then(a.doc_id.cmp(&b.doc_id))
-            });
-        }
-        self.selected = keep
-            .and_then(|id| self.visible.iter().position(|&i| self.rows[i].doc_id == id))
-            .unwrap_or(0)
-            .min(self.visible.len().saturating_sub(1));
     }
 }
 
@@ -347,7 +352,7 @@ impl App {
     }
 
     fn row_of(&self, doc_id: i64) -> Option<&ReportRow> {
-        self.docs.rows.iter().find(|r| r.doc_id == doc_id)
+        self.docs.row(doc_id)
     }
 
     /// Marks the targets `on`, or `off` when all of them already are; in the list, a single
@@ -378,13 +383,8 @@ impl App {
             return Vec::new();
         };
         let mut effects = vec![self.review(doc_id, ReviewChange::Mark(ReviewMark::Reviewed))];
+        let at = self.docs.position_of(doc_id).unwrap_or(0);
         let rows = &self.docs.rows;
-        let at = self
-            .docs
-            .visible
-            .iter()
-            .position(|&i| rows[i].doc_id == doc_id)
-            .unwrap_or(0);
         let next = (at + 1..self.docs.visible.len()).find(|&v| {
             let row = &rows[self.docs.visible[v]];
             row.review.status == ReviewStatus::Unreviewed && row.ingest_status == "ingested"
@@ -423,7 +423,7 @@ impl App {
                     .sort
                     .map_or(SortKey::Title, |key| key.next(&columns));
                 self.docs.sort = Some(next);
-                self.docs.refresh();
+                return vec![self.refresh_list()];
             }
             Action::Open => {
                 if let Some(row) = self.docs.selected_row() {
@@ -533,19 +533,13 @@ impl App {
             }
             Action::FoldThreads => {
                 self.docs.fold_threads = !self.docs.fold_threads;
-                self.docs.refresh();
-                let hidden = self
-                    .docs
-                    .rows
-                    .iter()
-                    .filter(|r| r.inclusive == Some(false))
-                    .count();
+                let hidden = self.docs.index.covered_messages;
                 self.info(if self.docs.fold_threads {
                     format!("threads folded: {hidden} covered messages hidden (F shows all)")
                 } else {
                     "threads unfolded: every message is listed".to_owned()
                 });
-                Vec::new()
+                vec![self.refresh_list()]
             }
             Action::MarkAll => {
                 let listed: Vec<i64> = self.docs.listed().map(|row| row.doc_id).collect();

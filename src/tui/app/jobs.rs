@@ -59,6 +59,8 @@ impl JobSlot {
 pub struct Jobs {
     /// The document list.
     pub documents: JobSlot,
+    /// The document list's view (filtered, sorted, folded).
+    pub list: JobSlot,
     /// The document being opened in the viewer.
     pub open: JobSlot,
     pub export: JobSlot,

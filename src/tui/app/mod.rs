@@ -45,6 +45,7 @@ pub mod filter;
 mod health;
 mod ingest;
 pub mod jobs;
+pub mod list_view;
 mod overlay;
 mod reply;
 mod search;
@@ -110,6 +111,11 @@ pub enum Msg {
     Documents {
         request: u64,
         result: Reply<Vec<ReportRow>>,
+    },
+    /// The document list's view, made off the UI thread.
+    ListView {
+        request: u64,
+        result: Reply<Box<list_view::ListView>>,
     },
     /// A document for the viewer.
     Document {
@@ -258,6 +264,8 @@ pub enum Job {
     WarmUp,
     /// The document list, with reviews and PII counts.
     LoadDocuments,
+    /// The list's view: the rows its filter shows, in order.
+    ListView(list_view::ListInput),
     /// A document for the viewer, scrolled to `focus` when given.
     OpenDocument { doc_id: i64, focus: Option<Focus> },
     /// A change to a document's review.
@@ -436,7 +444,6 @@ impl App {
             size,
             docs: DocList {
                 columns: kodiak::config::ListColumn::ALL.to_vec(),
-                shared_titles: std::collections::HashSet::new(),
                 ..DocList::default()
             },
             viewer: None,

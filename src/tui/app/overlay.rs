@@ -343,10 +343,7 @@ impl App {
                 self.matters_key(key, list, selected);
                 Vec::new()
             }
-            Overlay::Terms { report, selected } => {
-                self.terms_key(key, report, selected);
-                Vec::new()
-            }
+            Overlay::Terms { report, selected } => self.terms_key(key, report, selected),
             Overlay::Prompt {
                 kind,
                 mut input,
@@ -356,7 +353,7 @@ impl App {
                 KeyCode::Esc => {
                     if kind == PromptKind::Filter {
                         self.docs.filter.clear();
-                        self.docs.refresh();
+                        return vec![self.refresh_list()];
                     }
                     Vec::new()
                 }
@@ -371,27 +368,30 @@ impl App {
                 // Ctrl-U clears the line, as in a shell.
                 KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => {
                     input = PromptInput::new("");
-                    self.prompt_changed(kind, "");
+                    let effects = self.prompt_changed(kind, "");
                     self.overlay = Some(Overlay::Prompt { kind, input, docs });
-                    Vec::new()
+                    effects
                 }
                 _ => {
-                    if input.input(key) {
-                        self.prompt_changed(kind, input.text());
-                    }
+                    let effects = if input.input(key) {
+                        self.prompt_changed(kind, input.text())
+                    } else {
+                        Vec::new()
+                    };
                     self.overlay = Some(Overlay::Prompt { kind, input, docs });
-                    Vec::new()
+                    effects
                 }
             },
         }
     }
 
     /// Filter as you type.
-    pub(super) fn prompt_changed(&mut self, kind: PromptKind, text: &str) {
-        if kind == PromptKind::Filter {
-            self.docs.filter = text.to_owned();
-            self.docs.refresh();
+    pub(super) fn prompt_changed(&mut self, kind: PromptKind, text: &str) -> Vec<Effect> {
+        if kind != PromptKind::Filter {
+            return Vec::new();
         }
+        self.docs.filter = text.to_owned();
+        vec![self.refresh_list()]
     }
 
     pub(super) fn submit_prompt(
@@ -404,8 +404,7 @@ impl App {
         match (kind, docs.is_empty()) {
             (PromptKind::Filter, _) => {
                 self.docs.filter = text.to_owned();
-                self.docs.refresh();
-                Vec::new()
+                vec![self.refresh_list()]
             }
             (PromptKind::Search, _) => {
                 if let Some(viewer) = &mut self.viewer {

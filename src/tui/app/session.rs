@@ -79,7 +79,7 @@ impl App {
         self.zoomed = session.zoomed;
         self.docs.filter = session.filter;
         self.docs.sort = session.sort;
-        self.docs.refresh();
+        let mut effects = vec![self.refresh_list()];
         self.chat.scope = match (session.scope, session.scope_document) {
             (ChatScope::All, true) => ChatScope::Open,
             (scope, _) => scope,
@@ -90,10 +90,7 @@ impl App {
             selected: session.selected,
             open: session.open,
         };
-        if self.docs.loaded {
-            self.select_pending();
-        }
-        let mut effects = Vec::new();
+
         if let Some(open) = session.open {
             effects.push(self.open(open.doc_id, None));
         }
@@ -108,17 +105,12 @@ impl App {
         effects
     }
 
-    /// Selects the restored document once the list is there.
+    /// Selects the restored document once the list is shown.
     pub(super) fn select_pending(&mut self) {
         let Some(id) = self.pending.selected.take() else {
             return;
         };
-        if let Some(at) = self
-            .docs
-            .visible
-            .iter()
-            .position(|&i| self.docs.rows[i].doc_id == id)
-        {
+        if let Some(at) = self.docs.position_of(id) {
             self.docs.selected = at;
         }
     }

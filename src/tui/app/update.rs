@@ -11,8 +11,7 @@ impl App {
             }
             Msg::Paste(text) => {
                 self.dirty = true;
-                self.paste(&text);
-                Vec::new()
+                self.paste(&text)
             }
             Msg::Resize(w, h) => {
                 self.size = (w, h);
@@ -53,12 +52,26 @@ impl App {
                 self.dirty = true;
                 match result {
                     Ok(rows) => {
-                        self.docs.set_rows(rows);
-                        self.docs.loaded = true;
-                        self.docs.refresh();
-                        self.select_pending();
+                        self.docs.receive(rows);
+                        return vec![self.refresh_list()];
                     }
                     Err(e) => self.error(format!("cannot list the documents: {e}")),
+                }
+                Vec::new()
+            }
+            Msg::ListView { request, result } => {
+                if !self.jobs.list.accept_latest(request) {
+                    return Vec::new();
+                }
+                self.dirty = true;
+                match result {
+                    Ok(view) => {
+                        self.docs.show(*view);
+                        if self.docs.loaded {
+                            self.select_pending();
+                        }
+                    }
+                    Err(e) => self.error(format!("cannot show the document list: {e}")),
                 }
                 Vec::new()
             }
@@ -90,8 +103,7 @@ impl App {
                         // narrow status bar cuts.
                         let decision = self.decision_sent.remove(&doc_id);
                         let summary = review_summary(&review);
-                        if let Some(row) = self.docs.rows.iter_mut().find(|r| r.doc_id == doc_id) {
-                            row.review = review;
+                        if let Some(row) = self.docs.set_review(doc_id, &review) {
                             let title = title_of(row).into_owned();
                             let said = match decision {
                                 Some(decision) => format!("{decision} · {title}"),
@@ -99,12 +111,14 @@ impl App {
                             };
                             self.say_saved(doc_id, Ok(said));
                         }
-                        self.docs.refresh();
+                        // The review may change what the filter shows.
+                        let mut effects = vec![self.refresh_list()];
                         // A list already on its way may have been read before this review
                         // was written: it must not undo it. It is dropped, and read again.
                         if self.jobs.documents.drop_pending() {
-                            return vec![self.load_documents()];
+                            effects.push(self.load_documents());
                         }
+                        return effects;
                     }
                     Err(e) => {
                         self.decision_sent.remove(&doc_id);

@@ -110,3 +110,48 @@ fn the_list_read_again_keeps_the_cursor_on_its_document() {
     assert_eq!(app.docs.rows.len(), rows().len() + 1);
     assert_eq!(app.docs.selected_row().map(|r| r.doc_id), selected);
 }
+
+#[test]
+fn rows_read_while_a_filter_key_waits_for_its_view_are_the_rows_that_view_shows() {
+    let mut app = app(80, 24);
+    show_list(&mut app, rows());
+    stamp_reply(&mut app, 1);
+    let effects = stamp_reply(&mut app, 2);
+    let request = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Job {
+                request,
+                job: Job::LoadDocuments,
+            } => Some(*request),
+            _ => None,
+        })
+        .unwrap();
+    let mut more = rows();
+    let mut added = more[0].clone();
+    added.doc_id = 99;
+    added.path = "/docs/added-elsewhere.txt".into();
+    more.push(added);
+    let now = Instant::now();
+    // The new rows' view is asked for; before it comes, the reviewer types a filter.
+    let view_of_new_rows = app.update(
+        Msg::Documents {
+            request,
+            result: Ok(more),
+        },
+        now,
+    );
+    app.update(ch('/'), now);
+    let view_with_filter = app.update(ch('.'), now);
+    assert_eq!(app.docs.rows.len(), 3, "the new rows wait for their view");
+    app.run_list_views(view_of_new_rows, now);
+    assert_eq!(app.docs.rows.len(), 3, "a superseded view is dropped");
+    app.run_list_views(view_with_filter, now);
+    assert_eq!(
+        app.docs.rows.len(),
+        4,
+        "the filter's view holds the new rows"
+    );
+    assert!(app.docs.incoming.is_none());
+    assert!(app.docs.listed().any(|r| r.doc_id == 99));
+}

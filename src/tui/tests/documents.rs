@@ -1026,3 +1026,108 @@ fn inclusive_messages_are_marked_f_folds_threads_and_w_selects_a_thread_and_fami
         assert_eq!(listed, [4, 5]);
     }
 }
+
+/// A matter's size: 100,000 documents, titled by number so that order is known.
+fn hundred_thousand() -> Vec<ReportRow> {
+    (1..=100_000)
+        .map(|id| {
+            let status = if id % 3 == 0 {
+                ReviewStatus::Reviewed
+            } else {
+                ReviewStatus::Unreviewed
+            };
+            row(id, &format!("contract {id:06}"), "pdf", &[], status)
+        })
+        .collect()
+}
+
+/// The list views `effects` ask for.
+fn list_views(effects: &[Effect]) -> usize {
+    effects
+        .iter()
+        .filter(|e| {
+            matches!(
+                e,
+                Effect::Job {
+                    job: Job::ListView(_),
+                    ..
+                }
+            )
+        })
+        .count()
+}
+
+#[test]
+fn filtering_and_sorting_100000_rows_leave_the_ui_thread_and_show_the_view_made() {
+    let mut app = app(80, 24);
+    // Titles run the other way from ids, so that sorting by title turns the list over.
+    let mut rows = hundred_thousand();
+    for row in &mut rows {
+        row.title = Some(format!("contract {:06}", 100_001 - row.doc_id));
+    }
+    show_list(&mut app, rows);
+    assert_eq!(app.docs.visible.len(), 100_000);
+    let now = Instant::now();
+
+    // Each key of the filter asks for a view; the key itself walks no row.
+    app.update(ch('/'), now);
+    let mut asked = Vec::new();
+    for c in "status:reviewed".chars() {
+        let effects = app.update(ch(c), now);
+        assert_eq!(list_views(&effects), 1, "after {c}");
+        asked = effects;
+    }
+    assert_eq!(
+        app.docs.visible.len(),
+        100_000,
+        "not filtered on the UI thread"
+    );
+    // Only the newest view is shown: views of the filter half typed come too late.
+    app.run_list_views(asked, now);
+    assert_eq!(app.docs.visible.len(), 33_333);
+    assert!(screen(&app).contains("33333 of 100000"));
+
+    press(&mut app, [key(KeyCode::Esc)]);
+    let sorted = app.update(ch('s'), now);
+    assert_eq!(list_views(&sorted), 1);
+    assert_eq!(app.docs.sort, Some(super::super::app::SortKey::Title));
+    let first = app.docs.listed().next().unwrap().doc_id;
+    assert_eq!(first, 1, "not sorted on the UI thread");
+    app.run_list_views(sorted, now);
+    assert_eq!(app.docs.visible.len(), 100_000);
+    let ids: Vec<i64> = app.docs.listed().map(|r| r.doc_id).collect();
+    assert_eq!(ids[..3], [100_000, 99_999, 99_998], "title order");
+    assert_eq!(ids[99_999], 1);
+}
+
+#[test]
+fn a_100000_row_list_scrolls_to_the_end_and_back_without_making_its_view_again() {
+    let mut app = app(80, 24);
+    show_list(&mut app, hundred_thousand());
+    let now = Instant::now();
+    let mut effects = Vec::new();
+    for _ in 0..500 {
+        effects.extend(app.update(ch('j'), now));
+    }
+    effects.extend(app.update(key(KeyCode::PageDown), now));
+    assert_eq!(list_views(&effects), 0, "a move remakes no view");
+    let after_page = app.docs.selected;
+    assert!(after_page > 500, "PageDown moved on from row 500");
+    let id = app.docs.selected_row().unwrap().doc_id;
+    assert!(screen(&app).contains(&format!("contract {id:06}")));
+
+    effects.extend(app.update(ch('G'), now));
+    assert_eq!(app.docs.selected_row().unwrap().doc_id, 100_000);
+    let drawn = screen(&app);
+    assert!(drawn.contains("contract 100000"), "{drawn}");
+    assert!(
+        drawn.contains("contract 099990"),
+        "the rows above the last: {drawn}"
+    );
+    effects.extend(app.update(ch('k'), now));
+    assert_eq!(app.docs.selected_row().unwrap().doc_id, 99_999);
+    effects.extend(app.update(ch('g'), now));
+    assert_eq!(app.docs.selected_row().unwrap().doc_id, 1);
+    assert!(screen(&app).contains("contract 000001"));
+    assert_eq!(list_views(&effects), 0);
+}

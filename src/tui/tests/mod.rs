@@ -67,9 +67,16 @@ pub(super) fn show_list(app: &mut App, rows: Vec<ReportRow>) {
     );
 }
 
+/// `msgs` applied in turn, each list view asked for made at once (as the worker would);
+/// the other effects are returned.
 pub(super) fn press(app: &mut App, msgs: impl IntoIterator<Item = Msg>) -> Vec<Effect> {
     let now = Instant::now();
-    msgs.into_iter().flat_map(|m| app.update(m, now)).collect()
+    let mut effects = Vec::new();
+    for msg in msgs {
+        let asked = app.update(msg, now);
+        effects.extend(app.run_list_views(asked, now));
+    }
+    effects
 }
 
 fn typed(text: &str) -> Vec<Msg> {

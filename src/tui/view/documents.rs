@@ -104,17 +104,8 @@ pub fn draw_list(
     };
     frame.render_widget(Paragraph::new(header), header_area);
 
-    // Measured without joining: this runs over every listed row at each frame.
-    let tags_width = docs
-        .visible
-        .iter()
-        .map(|&row| {
-            let tags = &docs.rows[row].review.tags;
-            tags.iter().map(|t| t.chars().count()).sum::<usize>() + tags.len().saturating_sub(1)
-        })
-        .max()
-        .unwrap_or(0)
-        .clamp(4, 16);
+    // Measured with the view, off the UI thread: it takes every listed row.
+    let tags_width = docs.tags_width;
     let mut widths = vec![Constraint::Fill(1)];
     let mut titles = vec!["TITLE"];
     for column in &columns {
@@ -234,18 +225,12 @@ fn thread_of(docs: &DocList, row: &kodiak::service::ReportRow) -> Option<String>
 fn near_duplicate_of(docs: &DocList, row: &kodiak::service::ReportRow) -> Option<String> {
     let group = row.near_dup_group?;
     if group == row.doc_id {
-        let members = docs
-            .rows
-            .iter()
-            .filter(|r| r.near_dup_group == Some(group) && r.doc_id != group)
-            .count();
+        let members = docs.index.near_duplicates.get(&group).copied().unwrap_or(0);
         return Some(format!("≈ principal of {members} near-duplicates"));
     }
     let similarity = row.near_dup_similarity.unwrap_or_default();
     let principal = docs
-        .rows
-        .iter()
-        .find(|r| r.doc_id == group)
+        .row(group)
         .map(|r| super::super::app::title_of(r).into_owned())
         .unwrap_or_default();
     Some(format!("≈ {similarity:.2} of #{group} {principal}"))
