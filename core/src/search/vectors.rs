@@ -43,6 +43,10 @@ pub struct VectorIndex {
     /// (see [`Quantized`]).
     bounds: Vec<f32>,
     row_of_chunk: HashMap<i64, usize>,
+    /// Each document's rows, made at the first search of a few documents after the rows
+    /// changed: such a search (a checklist's, a document's) then reads only their rows,
+    /// not a million.
+    rows_of_document: std::sync::OnceLock<HashMap<i64, Vec<u32>>>,
     /// The newest vector batch and change-log entry reflected.
     batch: i64,
     change: i64,
@@ -70,6 +74,7 @@ impl VectorIndex {
             scales: Vec::new(),
             bounds: Vec::new(),
             row_of_chunk: HashMap::new(),
+            rows_of_document: std::sync::OnceLock::new(),
             batch: 0,
             change: 0,
         }
@@ -116,10 +121,22 @@ impl VectorIndex {
         self.remove_documents(&changed.iter().copied().collect());
         // Each vector is coded as it is read: a million `f32` vectors are never in memory.
         let (embedder_id, after) = (self.embedder_id, self.batch);
+        self.reserve(vectors::count_after(conn, embedder_id, after)?);
         vectors::load(conn, embedder_id, after, &changed, |v| self.put(v))?;
         self.batch = batch;
         self.change = change;
         Ok(true)
+    }
+
+    /// Room for `rows` more rows, taken at once: grown by doubling, a million rows' codes
+    /// would take up to twice their size.
+    fn reserve(&mut self, rows: usize) {
+        self.chunk_ids.reserve_exact(rows);
+        self.document_ids.reserve_exact(rows);
+        self.codes.reserve_exact(rows * self.dimensions);
+        self.scales.reserve_exact(rows);
+        self.bounds.reserve_exact(rows);
+        self.row_of_chunk.reserve(rows);
     }
 
     fn put(&mut self, stored: StoredVector) {
@@ -142,6 +159,7 @@ impl VectorIndex {
                 self.document_ids[row] = stored.document_id;
             }
             None => {
+                self.rows_of_document.take();
                 self.row_of_chunk
                     .insert(stored.chunk_id, self.chunk_ids.len());
                 self.chunk_ids.push(stored.chunk_id);
@@ -157,6 +175,7 @@ impl VectorIndex {
         if documents.is_empty() {
             return;
         }
+        self.rows_of_document.take();
         let d = self.dimensions;
         let mut row = 0;
         while row < self.chunk_ids.len() {
@@ -198,30 +217,26 @@ impl VectorIndex {
         if query.len() != self.dimensions || limit == 0 {
             return Ok(Vec::new());
         }
-        // Large matrices are split across cores.
-        let rows = self.chunk_ids.len();
-        let parts = if rows >= PARALLEL_ROWS {
-            std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_SCAN_THREADS))
-        } else {
-            1
-        };
-        let per_part = rows.div_ceil(parts.max(1)).max(1);
         let query_norm = dot(query, query).sqrt();
-        let found: Vec<Candidates> = if parts > 1 {
-            std::thread::scope(|threads| {
-                let handles: Vec<_> = (0..rows)
-                    .step_by(per_part)
-                    .map(|start| {
-                        let end = (start + per_part).min(rows);
-                        threads.spawn(move || {
-                            self.candidates_in(query, query_norm, start..end, limit, scope)
-                        })
-                    })
+        let found: Vec<Candidates> = match scope {
+            Some(documents) => {
+                let by_document = self
+                    .rows_of_document
+                    .get_or_init(|| self.rows_by_document());
+                let rows: Vec<usize> = documents
+                    .iter()
+                    .filter_map(|d| by_document.get(d))
+                    .flatten()
+                    .map(|&row| row as usize)
                     .collect();
-                handles.into_iter().filter_map(|h| h.join().ok()).collect()
-            })
-        } else {
-            vec![self.candidates_in(query, query_norm, 0..rows, limit, scope)]
+                in_parts(rows.len(), |part| {
+                    let rows = rows[part].iter().copied();
+                    self.candidates_in(query, query_norm, rows, limit)
+                })
+            }
+            None => in_parts(self.chunk_ids.len(), |rows| {
+                self.candidates_in(query, query_norm, rows, limit)
+            }),
         };
         // The `limit`-th best lower bound over all parts: a row whose upper bound is below
         // it has at least `limit` rows surely better than it.
@@ -251,6 +266,15 @@ impl VectorIndex {
         Ok(self.hits(best))
     }
 
+    /// Each document's rows.
+    fn rows_by_document(&self) -> HashMap<i64, Vec<u32>> {
+        let mut by_document: HashMap<i64, Vec<u32>> = HashMap::new();
+        for (row, &document) in self.document_ids.iter().enumerate() {
+            by_document.entry(document).or_default().push(row as u32);
+        }
+        by_document
+    }
+
     /// Scored rows as hits, in the same order.
     fn hits(&self, scored: Vec<(f32, usize)>) -> Vec<VectorHit> {
         scored
@@ -263,25 +287,21 @@ impl VectorIndex {
             .collect()
     }
 
-    /// Scores the rows of `range` by their codes, keeping every row that may be among the
-    /// best `limit` of the range (a superset of those that may be among the best overall).
+    /// Scores `rows` by their codes, keeping every row that may be among the best `limit`
+    /// of them (a superset of those that may be among the best overall).
     fn candidates_in(
         &self,
         query: &[f32],
         query_norm: f32,
-        range: std::ops::Range<usize>,
+        rows_to_score: impl Iterator<Item = usize>,
         limit: usize,
-        scope: Option<&HashSet<i64>>,
     ) -> Candidates {
         let d = self.dimensions;
         // The best `limit` lower bounds so far, worst on top.
         let mut lower: BinaryHeap<Reverse<Score>> = BinaryHeap::with_capacity(limit + 1);
         let mut rows = Vec::new();
-        let codes = self.codes[range.start * d..range.end * d].chunks_exact(d);
-        for (row_codes, row) in codes.zip(range) {
-            if scope.is_some_and(|s| !s.contains(&self.document_ids[row])) {
-                continue;
-            }
+        for row in rows_to_score {
+            let row_codes = &self.codes[row * d..(row + 1) * d];
             let estimate = self.scales[row] * dot_codes(query, row_codes);
             let slack = query_norm * self.bounds[row];
             let (low, high) = (estimate - slack, estimate + slack);
@@ -304,6 +324,31 @@ impl VectorIndex {
             rows,
         }
     }
+}
+
+/// `score` run over `0..rows`, split in parts across cores when there are many. A panic in
+/// a part loses that part only.
+fn in_parts(
+    rows: usize,
+    score: impl Fn(std::ops::Range<usize>) -> Candidates + Sync,
+) -> Vec<Candidates> {
+    let parts = if rows >= PARALLEL_ROWS {
+        std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_SCAN_THREADS))
+    } else {
+        1
+    };
+    if parts <= 1 {
+        return vec![score(0..rows)];
+    }
+    let per_part = rows.div_ceil(parts);
+    let score = &score;
+    std::thread::scope(|threads| {
+        let handles: Vec<_> = (0..rows)
+            .step_by(per_part)
+            .map(|start| threads.spawn(move || score(start..(start + per_part).min(rows))))
+            .collect();
+        handles.into_iter().filter_map(|h| h.join().ok()).collect()
+    })
 }
 
 /// What one part of a scan found: its best `limit` lower bounds, and the rows that may
@@ -544,6 +589,31 @@ mod tests {
     }
 
     #[test]
+    fn a_search_of_some_documents_follows_their_rows_as_they_change() {
+        let mut index = index(PARALLEL_ROWS + 1_001, 16);
+        let query: Vec<f32> = (0..16).map(|i| (i as f32 * 0.7).cos()).collect();
+        let docs: HashSet<i64> = [3, 7].into();
+        assert_eq!(
+            index.search(&query, 10, Some(&docs)),
+            index.exact(&query, 10, Some(&docs))
+        );
+        // Document 7 goes (its rows' places are taken by others), document 3 gains a row
+        // closer to the query than any.
+        index.remove_documents(&[7].into());
+        index.put(999_999, 3, query.clone());
+        let scoped = index.search(&query, 10, Some(&docs));
+        assert_eq!(scoped, index.exact(&query, 10, Some(&docs)));
+        assert_eq!(scoped[0].chunk_id, 999_999);
+        assert!(scoped.iter().all(|h| h.document_id == 3));
+        // A scope of every document is the whole scan.
+        let all: HashSet<i64> = (0..50).collect();
+        assert_eq!(
+            index.search(&query, 25, Some(&all)),
+            index.exact(&query, 25, None)
+        );
+    }
+
+    #[test]
     fn the_coded_scan_returns_the_exact_top_scores() {
         let mut seed = 0x9e37_79b9_7f4a_7c15;
         let mut index = Stored::new(384);
@@ -574,7 +644,7 @@ mod tests {
             }
         }
         // The codes do the sifting: few rows are scored again in f32.
-        let sifted = (index.index).candidates_in(&queries[0], 1.0, 0..index.index.len(), 10, None);
+        let sifted = (index.index).candidates_in(&queries[0], 1.0, 0..index.index.len(), 10);
         assert!(
             sifted.rows.len() < index.index.len() / 20,
             "{} rows",

@@ -5,7 +5,10 @@ use std::collections::{HashMap, HashSet};
 
 use super::*;
 use crate::report::redactions::{RedactionLog, Source};
-use crate::report::terms::{self, HitCounter, Searched, TermsReport};
+use crate::report::terms::{self, HitCounter, Searched, Terms, TermsReport};
+
+/// Threads reading documents for a term report at most.
+const MAX_READERS: usize = 8;
 
 impl Kodiak {
     /// The search-term report of `terms` over the documents `scope` selects.
@@ -24,18 +27,8 @@ impl Kodiak {
         let searched = families(&rows, &scope.select(&rows)?);
         // Only documents the index says a term may hit are read; every other has no hit.
         let may_hit = self.documents_terms_may_hit(&parsed);
-        let conn = self.db.conn()?;
-        let mut counter = HitCounter::new(&parsed);
-        for doc in &searched {
-            if may_hit.as_ref().is_some_and(|d| !d.contains(&doc.doc_id)) {
-                counter.add_unread();
-                continue;
-            }
-            let text = documents::text(&conn, doc.doc_id)?.map(|(text, _)| text);
-            counter.add(text.as_deref().unwrap_or_default());
-        }
-        drop(conn);
-        let report = TermsReport::count(&parsed, &searched, &counter.finish());
+        let hits = self.count_hits(&Terms::new(&parsed), &searched, may_hit.as_ref())?;
+        let report = TermsReport::count(&parsed, &searched, &hits);
         let detector = crate::pii::Detector::new(&self.settings.config.pii)?;
         let masked: Vec<String> = terms.iter().map(|t| audit::masked(&detector, t)).collect();
         self.record(Event::TermsReport {
@@ -46,6 +39,56 @@ impl Kodiak {
             documents_hit: report.documents_hit,
         })?;
         Ok(report)
+    }
+
+    /// Per term, per document of `searched` in order, its hits. The documents outside
+    /// `may_hit` (when the index could say) are not read; the rest are read in as many runs
+    /// as there are cores, each run on its own connection and with its own word cache.
+    fn count_hits(
+        &self,
+        terms: &Terms,
+        searched: &[Searched],
+        may_hit: Option<&HashSet<i64>>,
+    ) -> Result<Vec<Vec<usize>>, ServiceError> {
+        let runs = std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_READERS));
+        let per_run = searched.len().div_ceil(runs).max(1);
+        let read_run = |docs: &[Searched]| -> Result<Vec<Vec<usize>>, ServiceError> {
+            let conn = self.db.conn()?;
+            let mut counter = HitCounter::new(terms);
+            for doc in docs {
+                if may_hit.is_some_and(|d| !d.contains(&doc.doc_id)) {
+                    counter.add_unread();
+                    continue;
+                }
+                if !documents::read_text(&conn, doc.doc_id, |text| counter.add(text))? {
+                    counter.add("");
+                }
+            }
+            Ok(counter.finish())
+        };
+        let runs: Vec<Result<Vec<Vec<usize>>, ServiceError>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = searched
+                .chunks(per_run)
+                .map(|docs| scope.spawn(move || read_run(docs)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|handle| {
+                    handle.join().unwrap_or_else(|_| {
+                        Err(ServiceError::Job(
+                            "reading the documents for the term report failed".into(),
+                        ))
+                    })
+                })
+                .collect()
+        });
+        let mut hits = vec![Vec::with_capacity(searched.len()); terms.len()];
+        for run in runs {
+            for (all, part) in hits.iter_mut().zip(run?) {
+                all.extend(part);
+            }
+        }
+        Ok(hits)
     }
 
     /// The documents any of `terms` may hit, by the search index: for each alternative, those
@@ -194,7 +237,8 @@ mod tests {
         let rows = kodiak.review_report().unwrap();
         let searched = families(&rows, &JobScope::default().select(&rows).unwrap());
         let conn = kodiak.db.conn().unwrap();
-        let mut counter = HitCounter::new(&parsed);
+        let compiled = Terms::new(&parsed);
+        let mut counter = HitCounter::new(&compiled);
         for doc in &searched {
             counter.add(&documents::text(&conn, doc.doc_id).unwrap().unwrap().0);
         }

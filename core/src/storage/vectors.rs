@@ -203,6 +203,17 @@ pub fn last_batch(conn: &Connection) -> rusqlite::Result<i64> {
     )
 }
 
+/// How many vectors `embedder_id` wrote in batches after `after` (from the batch index, not
+/// the vectors).
+pub fn count_after(conn: &Connection, embedder_id: i64, after: i64) -> rusqlite::Result<usize> {
+    conn.query_row(
+        "SELECT COUNT(*) FROM chunk_vectors WHERE embedder_id = ?1 AND batch > ?2",
+        params![embedder_id, after],
+        |row| row.get::<_, i64>(0),
+    )
+    .map(|n| usize::try_from(n).unwrap_or(0))
+}
+
 /// A stored vector with where it belongs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredVector {

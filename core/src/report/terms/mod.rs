@@ -21,6 +21,9 @@ use serde::Serialize;
 use super::{Provenance, ReportError};
 use crate::text::{Stemmer, words};
 
+mod count;
+pub use count::{Reader, Terms};
+
 /// A term that cannot be searched for.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("search term {term:?} {why}")]
@@ -163,143 +166,6 @@ pub fn stem_may_come_from_prefix(stem: &str, prefix: &str) -> bool {
         .count();
     let (stem_len, prefix_len) = (stem.chars().count(), prefix.chars().count());
     shared >= prefix_len || (shared >= stem_len.min(2) && shared + 2 >= stem_len)
-}
-
-/// Every word seen, lower-cased, with its stem: a word is stemmed once however many times
-/// and in however many documents it occurs, and documents hold word ids, not strings.
-pub(crate) struct Vocabulary {
-    stemmer: Stemmer,
-    ids: HashMap<String, u32>,
-    /// By word id.
-    words: Vec<String>,
-    stem_of: Vec<u32>,
-    stem_ids: HashMap<String, u32>,
-}
-
-impl Vocabulary {
-    pub(crate) fn new() -> Vocabulary {
-        Vocabulary {
-            stemmer: Stemmer::new(),
-            ids: HashMap::new(),
-            words: Vec::new(),
-            stem_of: Vec::new(),
-            stem_ids: HashMap::new(),
-        }
-    }
-
-    /// The id of `lower`, a lower-cased word.
-    fn word(&mut self, lower: &str) -> u32 {
-        if let Some(&id) = self.ids.get(lower) {
-            return id;
-        }
-        // The word's form in the search index, so that the report counts what search finds.
-        let stem = self.stemmer.key(lower);
-        let next = self.stem_ids.len() as u32;
-        let stem_id = *self.stem_ids.entry(stem).or_insert(next);
-        let id = self.words.len() as u32;
-        self.words.push(lower.to_owned());
-        self.stem_of.push(stem_id);
-        self.ids.insert(lower.to_owned(), id);
-        id
-    }
-}
-
-/// A word of a term, resolved against the vocabulary for one document.
-enum Resolved<'a> {
-    Stem(u32),
-    Prefix(&'a str),
-    /// A stem no document has shown yet: it cannot occur.
-    Unseen,
-}
-
-/// A document's words, read once and shared by every term.
-pub(crate) struct DocumentWords {
-    /// Word ids, in order.
-    words: Vec<u32>,
-    /// Positions by stem id.
-    by_stem: HashMap<u32, Vec<u32>>,
-}
-
-impl DocumentWords {
-    pub(crate) fn new(text: &str, vocabulary: &mut Vocabulary) -> DocumentWords {
-        let mut lower = String::new();
-        let mut ids = Vec::new();
-        // As the index's analyser drops them.
-        for word in words(text).filter(|w| w.len() < crate::text::LONGEST_WORD) {
-            lower.clear();
-            lower.extend(word.chars().flat_map(char::to_lowercase));
-            ids.push(vocabulary.word(&lower));
-        }
-        let mut by_stem: HashMap<u32, Vec<u32>> = HashMap::new();
-        for (position, &id) in ids.iter().enumerate() {
-            by_stem
-                .entry(vocabulary.stem_of[id as usize])
-                .or_default()
-                .push(position as u32);
-        }
-        DocumentWords {
-            words: ids,
-            by_stem,
-        }
-    }
-
-    fn matches(&self, position: usize, word: &Resolved<'_>, vocabulary: &Vocabulary) -> bool {
-        let Some(&id) = self.words.get(position) else {
-            return false;
-        };
-        match word {
-            Resolved::Stem(stem) => vocabulary.stem_of[id as usize] == *stem,
-            Resolved::Prefix(prefix) => vocabulary.words[id as usize].starts_with(prefix),
-            Resolved::Unseen => false,
-        }
-    }
-
-    /// Where `part` starts in the document.
-    fn occurrences(&self, part: &[WordMatch], vocabulary: &Vocabulary) -> Vec<u32> {
-        let resolved: Vec<Resolved<'_>> = part
-            .iter()
-            .map(|word| match word {
-                WordMatch::Stem(stem) => vocabulary
-                    .stem_ids
-                    .get(stem)
-                    .map_or(Resolved::Unseen, |&id| Resolved::Stem(id)),
-                WordMatch::Prefix(prefix) => Resolved::Prefix(prefix),
-            })
-            .collect();
-        let starts: Vec<u32> = match resolved.first() {
-            None | Some(Resolved::Unseen) => return Vec::new(),
-            Some(Resolved::Stem(stem)) => self.by_stem.get(stem).cloned().unwrap_or_default(),
-            Some(first) => (0..self.words.len() as u32)
-                .filter(|&p| self.matches(p as usize, first, vocabulary))
-                .collect(),
-        };
-        starts
-            .into_iter()
-            .filter(|&start| {
-                resolved
-                    .iter()
-                    .enumerate()
-                    .skip(1)
-                    .all(|(i, word)| self.matches(start as usize + i, word, vocabulary))
-            })
-            .collect()
-    }
-
-    /// How many times `term` occurs: 0 when no alternative has all its parts here; else
-    /// the distinct places where a part of an alternative that does starts.
-    pub(crate) fn hits(&self, term: &Term, vocabulary: &Vocabulary) -> usize {
-        let mut places = HashSet::new();
-        for alternative in &term.alternatives {
-            let found: Vec<Vec<u32>> = alternative
-                .iter()
-                .map(|p| self.occurrences(p, vocabulary))
-                .collect();
-            if found.iter().all(|o| !o.is_empty()) {
-                places.extend(found.into_iter().flatten());
-            }
-        }
-        places.len()
-    }
 }
 
 /// A document in the report's scope: its id and its family (the id of the message it
@@ -529,17 +395,15 @@ impl TermsReport {
 
 /// Counts the hits of every term in one document after another.
 pub struct HitCounter<'a> {
-    terms: &'a [Term],
-    vocabulary: Vocabulary,
+    reader: Reader<'a>,
     /// Per term, per document added.
     hits: Vec<Vec<usize>>,
 }
 
 impl<'a> HitCounter<'a> {
-    pub fn new(terms: &'a [Term]) -> HitCounter<'a> {
+    pub fn new(terms: &'a Terms) -> HitCounter<'a> {
         HitCounter {
-            terms,
-            vocabulary: Vocabulary::new(),
+            reader: Reader::new(terms),
             hits: vec![Vec::new(); terms.len()],
         }
     }
@@ -553,9 +417,8 @@ impl<'a> HitCounter<'a> {
 
     /// Reads the next document's text.
     pub fn add(&mut self, text: &str) {
-        let words = DocumentWords::new(text, &mut self.vocabulary);
-        for (term, per_doc) in self.terms.iter().zip(self.hits.iter_mut()) {
-            per_doc.push(words.hits(term, &self.vocabulary));
+        for (per_doc, hits) in self.hits.iter_mut().zip(self.reader.count(text)) {
+            per_doc.push(hits);
         }
     }
 

@@ -452,6 +452,21 @@ pub fn text(conn: &Connection, id: i64) -> rusqlite::Result<Option<(String, Page
     Ok(Some((text, pages)))
 }
 
+/// Calls `read` with document `id`'s text as SQLite holds it, without copying it; false (and
+/// `read` not called) when the document has no text.
+pub fn read_text(conn: &Connection, id: i64, read: impl FnOnce(&str)) -> rusqlite::Result<bool> {
+    let mut statement =
+        conn.prepare_cached("SELECT text FROM document_texts WHERE document_id = ?1")?;
+    let mut rows = statement.query([id])?;
+    match rows.next()? {
+        Some(row) => {
+            read(row.get_ref(0)?.as_str()?);
+            Ok(true)
+        }
+        None => Ok(false),
+    }
+}
+
 /// The pages of a document read by OCR: (1-based number, mean word confidence 0-100).
 pub fn ocr_pages(conn: &Connection, id: i64) -> rusqlite::Result<Vec<(usize, f32)>> {
     conn.prepare_cached(

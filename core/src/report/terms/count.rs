@@ -1,0 +1,346 @@
+//! Counting terms in documents, fast enough to read a 100,000-document matter in seconds.
+//!
+//! The terms are compiled once into the distinct words they look for ([`Terms`]). Reading a
+//! document then costs one hash lookup per word: each distinct word of the matter is
+//! lower-cased, stemmed and compared with the words looked for once, the first time it is
+//! seen, and a document keeps only the positions of the words some term looks for. A
+//! phrase is its first word's positions followed, one position on, by each next word's.
+//!
+//! Most words are short and ASCII: those are split from the text byte by byte and looked up
+//! by their lower-cased bytes packed in a `u128`, with no string built or compared. The
+//! words found are exactly [`words`](crate::text::words)'s.
+
+use rustc_hash::FxHashMap;
+
+use super::{Term, WordMatch};
+use crate::text::{LONGEST_WORD, Stemmer, is_word_char};
+
+/// Words of at most this many bytes, all ASCII, are looked up packed in a `u128`.
+const PACKED: usize = 16;
+
+/// Where a word's keys start and end in [`Reader`]'s `word_keys`.
+type KeyRange = (u32, u32);
+
+/// Slots of the cache of recent short words (a power of two). The words a text repeats most
+/// ("the", "of", "party") stay in it, so most words read never reach the hash map.
+const RECENT: usize = 4096;
+
+/// Terms compiled: the distinct words they look for, and each term as those words' numbers.
+pub struct Terms {
+    /// The words looked for, each once.
+    keys: Vec<WordMatch>,
+    /// Per term, per alternative, per part: the keys of its words, in order.
+    terms: Vec<Vec<Vec<Vec<u32>>>>,
+    /// Stem keys by stem.
+    stems: FxHashMap<String, Vec<u32>>,
+    /// Prefix keys.
+    prefixes: Vec<(String, u32)>,
+}
+
+impl Terms {
+    pub fn new(terms: &[Term]) -> Terms {
+        let mut keys: Vec<WordMatch> = Vec::new();
+        let mut key_of = |word: &WordMatch| -> u32 {
+            match keys.iter().position(|k| k == word) {
+                Some(at) => at as u32,
+                None => {
+                    keys.push(word.clone());
+                    (keys.len() - 1) as u32
+                }
+            }
+        };
+        let terms: Vec<Vec<Vec<Vec<u32>>>> = terms
+            .iter()
+            .map(|term| {
+                term.alternatives
+                    .iter()
+                    .map(|parts| {
+                        parts
+                            .iter()
+                            .map(|part| part.iter().map(&mut key_of).collect())
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut stems: FxHashMap<String, Vec<u32>> = FxHashMap::default();
+        let mut prefixes = Vec::new();
+        for (key, word) in keys.iter().enumerate() {
+            match word {
+                WordMatch::Stem(stem) => stems.entry(stem.clone()).or_default().push(key as u32),
+                WordMatch::Prefix(prefix) => prefixes.push((prefix.clone(), key as u32)),
+            }
+        }
+        Terms {
+            keys,
+            terms,
+            stems,
+            prefixes,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.terms.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.terms.is_empty()
+    }
+}
+
+/// Reads documents one after another for one set of [`Terms`]; one per thread.
+pub struct Reader<'a> {
+    terms: &'a Terms,
+    stemmer: Stemmer,
+    /// Every short ASCII word seen, lower-cased and packed, and where its keys are in
+    /// `word_keys` (held with the word: one memory access per word read).
+    packed_keys: FxHashMap<u128, KeyRange>,
+    /// The short words read last, by a hash of their packed bytes: a small table that stays
+    /// in the processor's cache.
+    recent: Vec<(u128, KeyRange)>,
+    /// Every other word seen (lower-cased), and where its keys are.
+    other_keys: FxHashMap<Box<str>, KeyRange>,
+    /// Which ASCII bytes are word characters.
+    word_bytes: [bool; 128],
+    /// The keys each word seen matches, word after word.
+    word_keys: Vec<u32>,
+    /// Per key, its positions in the document being read.
+    positions: Vec<Vec<u32>>,
+    /// Keys with positions in the document being read.
+    touched: Vec<u32>,
+    lower: String,
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(terms: &'a Terms) -> Reader<'a> {
+        Reader {
+            terms,
+            stemmer: Stemmer::new(),
+            packed_keys: FxHashMap::default(),
+            // No word packs to 0: an empty slot matches nothing.
+            recent: vec![(0, (0, 0)); RECENT],
+            other_keys: FxHashMap::default(),
+            word_bytes: std::array::from_fn(|b| is_word_char(char::from(b as u8))),
+            word_keys: Vec::new(),
+            positions: vec![Vec::new(); terms.keys.len()],
+            touched: Vec::new(),
+            lower: String::new(),
+        }
+    }
+
+    /// Per term, its hits in `text`: 0 when no alternative has all its parts there; else
+    /// the distinct places where a part of an alternative that does starts.
+    pub fn count(&mut self, text: &str) -> Vec<usize> {
+        for key in self.touched.drain(..) {
+            self.positions[key as usize].clear();
+        }
+        let mut from = 0;
+        let mut position = 0u32;
+        while let Some((start, end)) = self.next_word(text, from) {
+            from = end;
+            // As the index's analyser drops them, long words take no position.
+            if end - start >= LONGEST_WORD {
+                continue;
+            }
+            let (first, last) = self.keys_of(&text[start..end]);
+            for &key in &self.word_keys[first as usize..last as usize] {
+                let at = &mut self.positions[key as usize];
+                if at.is_empty() {
+                    self.touched.push(key);
+                }
+                at.push(position);
+            }
+            position += 1;
+        }
+        let mut places = Vec::new();
+        self.terms
+            .terms
+            .iter()
+            .map(|alternatives| {
+                places.clear();
+                for parts in alternatives {
+                    let before = places.len();
+                    let mut every_part = true;
+                    for part in parts {
+                        let found = places.len();
+                        self.starts(part, &mut places);
+                        if places.len() == found {
+                            every_part = false;
+                            break;
+                        }
+                    }
+                    if !every_part {
+                        places.truncate(before);
+                    }
+                }
+                places.sort_unstable();
+                places.dedup();
+                places.len()
+            })
+            .collect()
+    }
+
+    /// Adds where `part` (its words' keys, in order) starts in the document.
+    fn starts(&self, part: &[u32], out: &mut Vec<u32>) {
+        let Some((&first, rest)) = part.split_first() else {
+            return;
+        };
+        for &start in &self.positions[first as usize] {
+            let follows = rest.iter().enumerate().all(|(i, &key)| {
+                self.positions[key as usize]
+                    .binary_search(&(start + 1 + i as u32))
+                    .is_ok()
+            });
+            if follows {
+                out.push(start);
+            }
+        }
+    }
+
+    /// Where the next word at or after byte `from` (a character boundary) starts and ends.
+    fn next_word(&self, text: &str, from: usize) -> Option<(usize, usize)> {
+        let start = self.skip(text, from, false)?;
+        let end = self.skip(text, start, true).unwrap_or(text.len());
+        Some((start, end))
+    }
+
+    /// The first character boundary at or after `from` whose character is a word
+    /// character (`word` false) or is not (`word` true); None at the end of the text.
+    fn skip(&self, text: &str, from: usize, word: bool) -> Option<usize> {
+        let bytes = text.as_bytes();
+        let mut at = from;
+        while let Some(&byte) = bytes.get(at) {
+            let (is_word, len) = match self.word_bytes.get(usize::from(byte)) {
+                Some(&is_word) => (is_word, 1),
+                None => {
+                    let c = text.get(at..)?.chars().next()?;
+                    (is_word_char(c), c.len_utf8())
+                }
+            };
+            if is_word != word {
+                return Some(at);
+            }
+            at += len;
+        }
+        None
+    }
+
+    /// Where the keys `word` matches are in `word_keys`, found the first time it is seen.
+    fn keys_of(&mut self, word: &str) -> KeyRange {
+        if word.len() <= PACKED && word.is_ascii() {
+            let mut bytes = [0u8; PACKED];
+            for (packed, byte) in bytes.iter_mut().zip(word.bytes()) {
+                *packed = byte.to_ascii_lowercase();
+            }
+            // Word characters are never 0, so zeros after the word cannot be confused
+            // with it.
+            let packed = u128::from_le_bytes(bytes);
+            let folded = (packed as u64) ^ ((packed >> 64) as u64);
+            let slot = (folded.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 52) as usize % RECENT;
+            if self.recent[slot].0 == packed {
+                return self.recent[slot].1;
+            }
+            let keys = match self.packed_keys.get(&packed) {
+                Some(&keys) => keys,
+                None => {
+                    let lower = String::from_utf8_lossy(&bytes[..word.len()]).into_owned();
+                    let keys = self.new_word(&lower);
+                    self.packed_keys.insert(packed, keys);
+                    keys
+                }
+            };
+            self.recent[slot] = (packed, keys);
+            return keys;
+        }
+        // Most words are ASCII: those are lower-cased only when they have a capital.
+        let lowers = !word.is_ascii() || word.bytes().any(|b| b.is_ascii_uppercase());
+        let lower: &str = if lowers {
+            self.lower.clear();
+            self.lower.extend(word.chars().flat_map(char::to_lowercase));
+            &self.lower
+        } else {
+            word
+        };
+        if let Some(&keys) = self.other_keys.get(lower) {
+            return keys;
+        }
+        let lower: Box<str> = lower.into();
+        let keys = self.new_word(&lower);
+        self.other_keys.insert(lower, keys);
+        keys
+    }
+
+    /// The keys `lower`, a word seen for the first time, matches, added to `word_keys`.
+    fn new_word(&mut self, lower: &str) -> KeyRange {
+        let start = self.word_keys.len() as u32;
+        if !self.terms.stems.is_empty() {
+            // The word's form in the search index, so that the report counts what search
+            // finds.
+            if let Some(keys) = self.terms.stems.get(&self.stemmer.key(lower)) {
+                self.word_keys.extend(keys);
+            }
+        }
+        for (prefix, key) in &self.terms.prefixes {
+            if lower.starts_with(prefix.as_str()) {
+                self.word_keys.push(*key);
+            }
+        }
+        (start, self.word_keys.len() as u32)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_words_split_byte_by_byte_are_the_text_modules_words() {
+        let text = "Straße—café's Ünïcødé 3rd, 2,150 USD… 東京都 naïve\u{301}x émoji🙂ok \
+                    tab\tnew\nline x_y a-b ";
+        let long = "a".repeat(50);
+        let texts = [
+            text,
+            "",
+            "   ",
+            "word",
+            "…é",
+            long.as_str(),
+            "🙂🙂",
+            "e\u{301}",
+        ];
+        let terms = Terms::new(&[]);
+        let reader = Reader::new(&terms);
+        for text in texts {
+            let mut split = Vec::new();
+            let mut from = 0;
+            while let Some((start, end)) = reader.next_word(text, from) {
+                split.push(&text[start..end]);
+                from = end;
+            }
+            let expected: Vec<&str> = crate::text::words(text).collect();
+            assert_eq!(split, expected, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn a_word_is_one_word_in_any_case_packed_or_not() {
+        let mut stemmer = Stemmer::new();
+        let terms = [
+            Term::parse("licence", &mut stemmer).unwrap(),
+            Term::parse("straße*", &mut stemmer).unwrap(),
+            Term::parse(
+                "\"international business machines corporation\"",
+                &mut stemmer,
+            )
+            .unwrap(),
+        ];
+        let compiled = Terms::new(&terms);
+        let mut reader = Reader::new(&compiled);
+        let text = "LICENCE Licence licences. STRASSE Straße straßenbahn \
+                    International Business Machines Corporation; INTERNATIONAL BUSINESS \
+                    MACHINES CORPORATION";
+        assert_eq!(reader.count(text), [3, 2, 2]);
+        // The same words again, read from the cache.
+        assert_eq!(reader.count(text), [3, 2, 2]);
+    }
+}
