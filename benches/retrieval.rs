@@ -25,7 +25,6 @@ mod support;
 
 use std::cell::Cell;
 use std::collections::HashSet;
-use std::fmt::Write as _;
 use std::num::NonZeroU32;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -424,19 +423,5 @@ fn write_corpus(dir: &Path, chunks: usize, vocabulary: &Vocabulary, rng: &mut Rn
 /// A sentence of 8 to 20 words of Zipf-like rank.
 fn sentence(vocabulary: &Vocabulary, rng: &mut Rng) -> String {
     let words = 8 + rng.below(13);
-    let mut s = String::new();
-    for i in 0..words {
-        let word = vocabulary.word(rng);
-        if i == 0 {
-            let mut chars = word.chars();
-            if let Some(first) = chars.next() {
-                s.extend(first.to_uppercase());
-                s.push_str(chars.as_str());
-            }
-        } else {
-            let _ = write!(s, " {word}");
-        }
-    }
-    s.push('.');
-    s
+    vocabulary.sentence(rng, words)
 }

@@ -398,22 +398,9 @@ fn write_corpus(dir: &Path, count: usize, vocabulary: &Vocabulary, rng: &mut Rng
         text.push_str(&title.join(" "));
         text.push_str("\n\n");
         while text.len() < size {
-            let mut sentence = String::new();
-            for w in 0..6 + rng.below(20) {
-                let word = vocabulary.word(rng);
-                if w == 0 {
-                    let mut chars = word.chars();
-                    if let Some(first) = chars.next() {
-                        sentence.extend(first.to_uppercase());
-                        sentence.push_str(chars.as_str());
-                    }
-                } else {
-                    sentence.push(' ');
-                    sentence.push_str(word);
-                }
-            }
-            sentence.push_str(". ");
-            text.push_str(&sentence);
+            let words = 6 + rng.below(20);
+            text.push_str(&vocabulary.sentence(rng, words));
+            text.push(' ');
             if rng.chance(15) {
                 text.push_str("\n\n");
             }

@@ -71,6 +71,27 @@ impl Vocabulary {
         let rank = (self.words.len() as f64).powf(u) as usize - 1;
         &self.words[rank.min(self.words.len() - 1)]
     }
+
+    /// A sentence of `words` words of Zipf-like rank, the first capitalised, ending in a
+    /// full stop.
+    pub fn sentence(&self, rng: &mut Rng, words: usize) -> String {
+        let mut s = String::new();
+        for i in 0..words {
+            let word = self.word(rng);
+            if i == 0 {
+                let mut chars = word.chars();
+                if let Some(first) = chars.next() {
+                    s.extend(first.to_uppercase());
+                    s.push_str(chars.as_str());
+                }
+            } else {
+                s.push(' ');
+                s.push_str(word);
+            }
+        }
+        s.push('.');
+        s
+    }
 }
 
 /// A query as a reviewer types one: 2-4 consecutive words of a stored chunk.

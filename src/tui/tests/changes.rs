@@ -4,6 +4,30 @@
 use super::*;
 use kodiak::service::DataStamp;
 
+/// The document list's request among `effects`.
+fn list_request(effects: &[Effect]) -> u64 {
+    effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Job {
+                request,
+                job: Job::LoadDocuments,
+            } => Some(*request),
+            _ => None,
+        })
+        .unwrap()
+}
+
+/// The rows with one more, as after another process added a document.
+fn rows_and_one_added_elsewhere() -> Vec<ReportRow> {
+    let mut more = rows();
+    let mut added = more[0].clone();
+    added.doc_id = 99;
+    added.path = "/docs/added-elsewhere.txt".into();
+    more.push(added);
+    more
+}
+
 /// The stamp the worker reads for a look the app asked for.
 fn stamp_reply(app: &mut App, audit_seq: i64) -> Vec<Effect> {
     let asked = press(app, [Msg::ChangesDue]);
@@ -82,24 +106,11 @@ fn the_list_read_again_keeps_the_cursor_on_its_document() {
     let selected = app.docs.selected_row().map(|r| r.doc_id);
     assert!(selected.is_some());
     // Another process added a document: the new list holds one more row.
-    let mut more = rows();
-    let mut added = more[0].clone();
-    added.doc_id = 99;
-    added.path = "/docs/added-elsewhere.txt".into();
-    more.push(added);
+    let more = rows_and_one_added_elsewhere();
     let effects = stamp_reply(&mut app, 1);
     assert!(effects.is_empty());
     let effects = stamp_reply(&mut app, 2);
-    let request = effects
-        .iter()
-        .find_map(|e| match e {
-            Effect::Job {
-                request,
-                job: Job::LoadDocuments,
-            } => Some(*request),
-            _ => None,
-        })
-        .unwrap();
+    let request = list_request(&effects);
     press(
         &mut app,
         [Msg::Documents {
@@ -117,21 +128,8 @@ fn rows_read_while_a_filter_key_waits_for_its_view_are_the_rows_that_view_shows(
     show_list(&mut app, rows());
     stamp_reply(&mut app, 1);
     let effects = stamp_reply(&mut app, 2);
-    let request = effects
-        .iter()
-        .find_map(|e| match e {
-            Effect::Job {
-                request,
-                job: Job::LoadDocuments,
-            } => Some(*request),
-            _ => None,
-        })
-        .unwrap();
-    let mut more = rows();
-    let mut added = more[0].clone();
-    added.doc_id = 99;
-    added.path = "/docs/added-elsewhere.txt".into();
-    more.push(added);
+    let request = list_request(&effects);
+    let more = rows_and_one_added_elsewhere();
     let now = Instant::now();
     // The new rows' view is asked for; before it comes, the reviewer types a filter.
     let view_of_new_rows = app.update(

@@ -6,24 +6,19 @@
 //! seen, and a document keeps only the positions of the words some term looks for. A
 //! phrase is its first word's positions followed, one position on, by each next word's.
 //!
-//! Most words are short and ASCII: those are split from the text byte by byte and looked up
-//! by their lower-cased bytes packed in a `u128`, with no string built or compared. The
-//! words found are exactly [`words`](crate::text::words)'s.
+//! Most words are short and ASCII: those are looked up by their lower-cased bytes packed in a
+//! `u128`, with no string built or compared.
 
 use rustc_hash::FxHashMap;
 
 use super::{Term, WordMatch};
-use crate::text::{LONGEST_WORD, Stemmer, is_word_char};
+use crate::text::{LONGEST_WORD, Stemmer, words};
 
 /// Words of at most this many bytes, all ASCII, are looked up packed in a `u128`.
 const PACKED: usize = 16;
 
 /// Where a word's keys start and end in [`Reader`]'s `word_keys`.
 type KeyRange = (u32, u32);
-
-/// Slots of the cache of recent short words (a power of two). The words a text repeats most
-/// ("the", "of", "party") stay in it, so most words read never reach the hash map.
-const RECENT: usize = 4096;
 
 /// Terms compiled: the distinct words they look for, and each term as those words' numbers.
 pub struct Terms {
@@ -95,13 +90,8 @@ pub struct Reader<'a> {
     /// Every short ASCII word seen, lower-cased and packed, and where its keys are in
     /// `word_keys` (held with the word: one memory access per word read).
     packed_keys: FxHashMap<u128, KeyRange>,
-    /// The short words read last, by a hash of their packed bytes: a small table that stays
-    /// in the processor's cache.
-    recent: Vec<(u128, KeyRange)>,
     /// Every other word seen (lower-cased), and where its keys are.
     other_keys: FxHashMap<Box<str>, KeyRange>,
-    /// Which ASCII bytes are word characters.
-    word_bytes: [bool; 128],
     /// The keys each word seen matches, word after word.
     word_keys: Vec<u32>,
     /// Per key, its positions in the document being read.
@@ -117,10 +107,7 @@ impl<'a> Reader<'a> {
             terms,
             stemmer: Stemmer::new(),
             packed_keys: FxHashMap::default(),
-            // No word packs to 0: an empty slot matches nothing.
-            recent: vec![(0, (0, 0)); RECENT],
             other_keys: FxHashMap::default(),
-            word_bytes: std::array::from_fn(|b| is_word_char(char::from(b as u8))),
             word_keys: Vec::new(),
             positions: vec![Vec::new(); terms.keys.len()],
             touched: Vec::new(),
@@ -134,15 +121,13 @@ impl<'a> Reader<'a> {
         for key in self.touched.drain(..) {
             self.positions[key as usize].clear();
         }
-        let mut from = 0;
         let mut position = 0u32;
-        while let Some((start, end)) = self.next_word(text, from) {
-            from = end;
-            // As the index's analyser drops them, long words take no position.
-            if end - start >= LONGEST_WORD {
+        // As the index's analyser drops them, long words take no position.
+        for word in words(text) {
+            if word.len() >= LONGEST_WORD {
                 continue;
             }
-            let (first, last) = self.keys_of(&text[start..end]);
+            let (first, last) = self.keys_of(word);
             for &key in &self.word_keys[first as usize..last as usize] {
                 let at = &mut self.positions[key as usize];
                 if at.is_empty() {
@@ -197,34 +182,6 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// Where the next word at or after byte `from` (a character boundary) starts and ends.
-    fn next_word(&self, text: &str, from: usize) -> Option<(usize, usize)> {
-        let start = self.skip(text, from, false)?;
-        let end = self.skip(text, start, true).unwrap_or(text.len());
-        Some((start, end))
-    }
-
-    /// The first character boundary at or after `from` whose character is a word
-    /// character (`word` false) or is not (`word` true); None at the end of the text.
-    fn skip(&self, text: &str, from: usize, word: bool) -> Option<usize> {
-        let bytes = text.as_bytes();
-        let mut at = from;
-        while let Some(&byte) = bytes.get(at) {
-            let (is_word, len) = match self.word_bytes.get(usize::from(byte)) {
-                Some(&is_word) => (is_word, 1),
-                None => {
-                    let c = text.get(at..)?.chars().next()?;
-                    (is_word_char(c), c.len_utf8())
-                }
-            };
-            if is_word != word {
-                return Some(at);
-            }
-            at += len;
-        }
-        None
-    }
-
     /// Where the keys `word` matches are in `word_keys`, found the first time it is seen.
     fn keys_of(&mut self, word: &str) -> KeyRange {
         if word.len() <= PACKED && word.is_ascii() {
@@ -235,21 +192,12 @@ impl<'a> Reader<'a> {
             // Word characters are never 0, so zeros after the word cannot be confused
             // with it.
             let packed = u128::from_le_bytes(bytes);
-            let folded = (packed as u64) ^ ((packed >> 64) as u64);
-            let slot = (folded.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 52) as usize % RECENT;
-            if self.recent[slot].0 == packed {
-                return self.recent[slot].1;
+            if let Some(&keys) = self.packed_keys.get(&packed) {
+                return keys;
             }
-            let keys = match self.packed_keys.get(&packed) {
-                Some(&keys) => keys,
-                None => {
-                    let lower = String::from_utf8_lossy(&bytes[..word.len()]).into_owned();
-                    let keys = self.new_word(&lower);
-                    self.packed_keys.insert(packed, keys);
-                    keys
-                }
-            };
-            self.recent[slot] = (packed, keys);
+            let lower = String::from_utf8_lossy(&bytes[..word.len()]).into_owned();
+            let keys = self.new_word(&lower);
+            self.packed_keys.insert(packed, keys);
             return keys;
         }
         // Most words are ASCII: those are lower-cased only when they have a capital.
@@ -292,35 +240,6 @@ impl<'a> Reader<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_words_split_byte_by_byte_are_the_text_modules_words() {
-        let text = "Straße—café's Ünïcødé 3rd, 2,150 USD… 東京都 naïve\u{301}x émoji🙂ok \
-                    tab\tnew\nline x_y a-b ";
-        let long = "a".repeat(50);
-        let texts = [
-            text,
-            "",
-            "   ",
-            "word",
-            "…é",
-            long.as_str(),
-            "🙂🙂",
-            "e\u{301}",
-        ];
-        let terms = Terms::new(&[]);
-        let reader = Reader::new(&terms);
-        for text in texts {
-            let mut split = Vec::new();
-            let mut from = 0;
-            while let Some((start, end)) = reader.next_word(text, from) {
-                split.push(&text[start..end]);
-                from = end;
-            }
-            let expected: Vec<&str> = crate::text::words(text).collect();
-            assert_eq!(split, expected, "{text:?}");
-        }
-    }
 
     #[test]
     fn a_word_is_one_word_in_any_case_packed_or_not() {
