@@ -23,10 +23,16 @@ impl Kodiak {
                 "no search terms: give terms or a file of them, a term per line".into(),
             ));
         }
-        let rows = self.review_report()?;
+        // The index's answer does not wait on the list of documents: both are made at once.
+        let (rows, may_hit) = std::thread::scope(|scope| {
+            let may_hit = scope.spawn(|| self.documents_terms_may_hit(&parsed));
+            let rows = self.review_report();
+            // A panic while asking the index leaves every document to be read.
+            (rows, may_hit.join().ok().flatten())
+        });
+        let rows = rows?;
         let searched = families(&rows, &scope.select(&rows)?);
         // Only documents the index says a term may hit are read; every other has no hit.
-        let may_hit = self.documents_terms_may_hit(&parsed);
         let hits = self.count_hits(&Terms::new(&parsed), &searched, may_hit.as_ref())?;
         let report = TermsReport::count(&parsed, &searched, &hits);
         let detector = crate::pii::Detector::new(&self.settings.config.pii)?;
@@ -54,6 +60,9 @@ impl Kodiak {
         let per_run = searched.len().div_ceil(runs).max(1);
         let read_run = |docs: &[Searched]| -> Result<Vec<Vec<usize>>, ServiceError> {
             let conn = self.db.conn()?;
+            // One read transaction for the run, rather than one per document: the run reads
+            // one state of the matter, and SQLite takes its read lock once.
+            let conn = conn.unchecked_transaction()?;
             let mut counter = HitCounter::new(terms);
             for doc in docs {
                 if may_hit.is_some_and(|d| !d.contains(&doc.doc_id)) {

@@ -11,9 +11,9 @@ mod stem;
 pub mod terms;
 mod title;
 mod values;
+mod words;
 
 use std::collections::HashSet;
-use std::str::CharIndices;
 use std::sync::LazyLock;
 
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
@@ -25,16 +25,11 @@ pub use sentences::{sentence_ranges, sentences};
 pub use stem::{LONGEST_WORD, RememberingStemmer, Stemmer, analyzer, folded};
 pub use title::document_title;
 pub use values::{Stated, TimeUnit, Value, values};
+pub use words::{Words, words};
 
 /// Whether `c` belongs to a word: a letter or a digit, of any script.
 pub fn is_word_char(c: char) -> bool {
     c.is_alphanumeric()
-}
-
-/// The words of `text`: runs of letters and digits (`3rd`, `USD`, `2,150` is two).
-pub fn words(text: &str) -> impl Iterator<Item = &str> {
-    text.split(|c: char| !is_word_char(c))
-        .filter(|w| !w.is_empty())
 }
 
 /// [`words`] as a Tantivy tokenizer, with positions and byte offsets.
@@ -46,7 +41,7 @@ pub struct WordTokenizer {
 /// The tokens of one text, from [`WordTokenizer`].
 pub struct WordStream<'a> {
     text: &'a str,
-    chars: CharIndices<'a>,
+    words: Words<'a>,
     token: &'a mut Token,
 }
 
@@ -57,7 +52,7 @@ impl Tokenizer for WordTokenizer {
         self.token.reset();
         WordStream {
             text,
-            chars: text.char_indices(),
+            words: words(text),
             token: &mut self.token,
         }
     }
@@ -67,19 +62,15 @@ impl TokenStream for WordStream<'_> {
     fn advance(&mut self) -> bool {
         self.token.text.clear();
         self.token.position = self.token.position.wrapping_add(1);
-        while let Some((start, c)) = self.chars.next() {
-            if is_word_char(c) {
-                let end = self
-                    .chars
-                    .find(|(_, c)| !is_word_char(*c))
-                    .map_or(self.text.len(), |(at, _)| at);
-                self.token.offset_from = start;
-                self.token.offset_to = end;
-                self.token.text.push_str(&self.text[start..end]);
-                return true;
-            }
-        }
-        false
+        let Some((start, end)) = self.words.next_range() else {
+            return false;
+        };
+        self.token.offset_from = start;
+        self.token.offset_to = end;
+        self.token
+            .text
+            .push_str(self.text.get(start..end).unwrap_or_default());
+        true
     }
 
     fn token(&self) -> &Token {

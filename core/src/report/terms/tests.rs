@@ -246,7 +246,7 @@ fn threads_are_counted_once_however_many_of_their_messages_a_term_hits() {
 
 /// The CUAD contracts beside the repository (or in `KODIAK_CUAD_DIR`): real text the project
 /// did not write.
-fn cuad_contracts() -> Vec<String> {
+pub(super) fn cuad_contracts() -> Vec<String> {
     let dir = std::env::var_os("KODIAK_CUAD_DIR")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| {
