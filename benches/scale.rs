@@ -22,7 +22,9 @@
 //!   list filtered and sorted, each from key to screen.
 //!
 //! Figures, never assertions. Run with `cargo bench --bench scale` after scripts/setup;
-//! `KODIAK_BENCH_SCALE=10000` runs one size; `KODIAK_BENCH_KEEP=1` keeps each matter. It needs about 20 GB of disk at 100,000.
+//! `KODIAK_BENCH_SCALE=10000` runs one size; `KODIAK_BENCH_KEEP=1` keeps each matter;
+//! `KODIAK_BENCH_SHORT=1` makes every document a short one (1-3 KB) instead of the mix. It
+//! needs about 20 GB of disk at 100,000.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
@@ -385,7 +387,9 @@ fn write_corpus(dir: &Path, count: usize, vocabulary: &Vocabulary, rng: &mut Rng
         if i % 1_000 == 0 {
             std::fs::create_dir_all(&folder).unwrap();
         }
+        let short = std::env::var_os("KODIAK_BENCH_SHORT").is_some();
         let size = match rng.below(100) {
+            _ if short => 1_000 + rng.below(2_000),
             0..50 => 1_000 + rng.below(2_000),
             50..88 => 3_000 + rng.below(10_000),
             _ => 25_000 + rng.below(20_000),

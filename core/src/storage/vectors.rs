@@ -223,7 +223,9 @@ pub struct StoredVector {
 }
 
 /// Vectors of `embedder_id` written after batch `after`, or belonging to one of
-/// `documents`, in chunk order; `visit` sees each one.
+/// `documents`, in the order stored; `visit` sees each one. Put in chunk order, a million
+/// vectors (1.5 GB) went through SQLite's sorter and its temporary files: 9 s of a cold
+/// search's 10.
 pub fn load(
     conn: &Connection,
     embedder_id: i64,
@@ -236,8 +238,7 @@ pub fn load(
         "SELECT v.chunk_id, c.document_id, v.vector FROM chunk_vectors v
          JOIN chunks c ON c.id = v.chunk_id
          WHERE v.embedder_id = ?1
-           AND (v.batch > ?2 OR c.document_id IN (SELECT value FROM json_each(?3)))
-         ORDER BY v.chunk_id",
+           AND (v.batch > ?2 OR c.document_id IN (SELECT value FROM json_each(?3)))",
     )?;
     let mut rows = statement.query(params![embedder_id, after, documents])?;
     while let Some(row) = rows.next()? {
