@@ -395,13 +395,13 @@ fn open(root: &Path, vectors: VectorChoice) -> Kodiak {
 
 /// Writes `count` documents of a matter's mix of lengths; returns their bytes.
 fn write_corpus(dir: &Path, count: usize, vocabulary: &Vocabulary, rng: &mut Rng) -> usize {
+    let short = std::env::var_os("KODIAK_BENCH_SHORT").is_some();
     let mut bytes = 0;
     for i in 0..count {
         let folder = dir.join(format!("{:03}", i / 1_000));
         if i % 1_000 == 0 {
             std::fs::create_dir_all(&folder).unwrap();
         }
-        let short = std::env::var_os("KODIAK_BENCH_SHORT").is_some();
         let size = match rng.below(100) {
             _ if short => 1_000 + rng.below(2_000),
             0..50 => 1_000 + rng.below(2_000),

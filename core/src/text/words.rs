@@ -248,18 +248,18 @@ mod tests {
             "x",
             "q",
         ];
+        // xorshift64: a fixed sequence, so the test is the same every run.
         let mut state = 0x9E37_79B9_7F4A_7C15u64;
-        for _ in 0..2_000 {
-            let mut text = String::new();
+        let mut below = |n: usize| {
             state ^= state << 13;
             state ^= state >> 7;
             state ^= state << 17;
-            let length = (state % 300) as usize;
-            for _ in 0..length {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                text.push_str(PIECES[(state % PIECES.len() as u64) as usize]);
+            (state % n as u64) as usize
+        };
+        for _ in 0..2_000 {
+            let mut text = String::new();
+            for _ in 0..below(300) {
+                text.push_str(PIECES[below(PIECES.len())]);
             }
             assert_eq!(words(&text).collect::<Vec<_>>(), plain(&text), "{text:?}");
         }

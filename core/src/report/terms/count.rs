@@ -1,7 +1,7 @@
 //! Counting terms in documents, fast enough to read a 100,000-document matter in seconds.
 //!
 //! The terms are compiled once into the distinct words they look for ([`Terms`]). Reading a
-//! document then costs one hash lookup per word: each distinct word of the matter is
+//! document then costs at most one hash lookup per word: each distinct word of the matter is
 //! lower-cased, stemmed and compared with the words looked for once, the first time it is
 //! seen, and a document keeps only the positions of the words some term looks for. A
 //! phrase is its first word's positions followed, one position on, by each next word's.
@@ -119,7 +119,7 @@ fn openings(keys: &[WordMatch]) -> Box<[u64]> {
 /// can start with (a word of one letter has 0 for its second).
 ///
 /// Snowball's English stemmer never changes a word's first letter, and changes its second
-/// only in a word of a letter and "ying" ("dying" is "die"): a stem of two letters or more
+/// only in a letter followed by "ying" ("dying" is "die"): a stem of two letters or more
 /// opens with the word's own first two, and one like "die" with "dy" too; a stem of one
 /// letter, with that letter.
 /// `snowball_keeps_the_opening_letters_the_report_skips_by` tests this over every word of
@@ -329,8 +329,8 @@ mod tests {
     #[test]
     fn snowball_keeps_the_opening_letters_the_report_skips_by() {
         // Every ASCII word of the CUAD contracts (real text the project did not write),
-        // each with the suffixes Snowball removes or rewrites, and every word of up to
-        // three letters.
+        // their first four letters with the suffixes Snowball removes or rewrites, every
+        // word of up to four letters, and one or two letters before each suffix.
         let mut seen = std::collections::HashSet::new();
         for text in &crate::report::terms::tests::cuad_contracts() {
             for word in words(text).filter(|w| w.len() < LONGEST_WORD && w.is_ascii()) {
@@ -342,8 +342,8 @@ mod tests {
             "s", "es", "ies", "ied", "ed", "eed", "ing", "ingly", "edly", "ly", "y", "ying",
             "ational", "ization", "fulness", "iveness", "biliti", "logi", "ement", "e",
         ];
-        let stems: Vec<String> = seen.iter().cloned().collect();
-        for word in &stems {
+        let contract_words: Vec<String> = seen.iter().cloned().collect();
+        for word in &contract_words {
             let root = &word[..word.len().min(4)];
             seen.extend(SUFFIXES.iter().map(|suffix| format!("{root}{suffix}")));
         }
